@@ -1,0 +1,182 @@
+"""``shubbak``: the administration command line of a centre.
+
+    shubbak db upgrade --db URL
+    shubbak audit verify --db URL
+    shubbak simulate --db URL --citizens N --counters K [--seed S]
+    shubbak catalogue apply|show [--file F] --db URL
+    shubbak user add --db URL --username U --role R --full-name NAME [--department D]
+    shubbak demo [--db URL] [--citizens N] [--counters K]
+    shubbak print sample --kind ticket|receipt|slip --printer URL [--width 384|576] [--lang ar|en]
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from counter_app.core.db import Database, default_database_url
+from counter_app.core.errors import ShubbakError
+
+
+def _db_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", default=None, help="database URL (default: SHUBBAK_DB or the local SQLite file)")
+
+
+def _open(args: argparse.Namespace, migrate: bool = True) -> Database:
+    return Database(args.db or default_database_url(), migrate=migrate)
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from counter_app.core.migrate import current_revision, head_revision
+
+    db = _open(args)
+    print(f"database at revision {current_revision(db.engine)} (head {head_revision()})")
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from counter_app.core.audit import verify_chain
+
+    db = _open(args)
+    with db.read() as s:
+        report = verify_chain(s)
+    print(report.describe())
+    return 0 if report.ok else 1
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from counter_app.core import simulate
+
+    if args.citizens < 1 or args.counters < 1:
+        print("--citizens and --counters must be at least 1", file=sys.stderr)
+        return 2
+    db = _open(args)
+    summary = simulate.run(db, citizens=args.citizens, counters=args.counters, seed=args.seed)
+    for line in summary.lines():
+        print(line)
+    return 0 if summary.audit_ok else 1
+
+
+def cmd_catalogue(args: argparse.Namespace) -> int:
+    from counter_app.core import catalogue
+    from counter_app.core.catalogue_data import load_catalogue
+
+    db = _open(args)
+    if args.action == "apply":
+        data = load_catalogue(args.file)
+        with db.begin() as s:
+            changed = catalogue.apply_catalogue(s, data, allow_same=True)
+        print(f"catalogue version {data.version} {'applied' if changed else 'already active'}")
+        return 0
+    with db.read() as s:
+        print(f"active catalogue version: {catalogue.active_version(s)}")
+        for svc in catalogue.services(s):
+            total = sum(f.amount_piastres for f in svc.fees)
+            print(f"{svc.group_letter} {svc.code:16} {total / 100:10.2f} EGP  {svc.name_en} / {svc.name_ar}")
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from counter_app.core import users
+    from counter_app.core.models import Role
+
+    password = args.password or os.environ.get("SHUBBAK_PASSWORD") or getpass.getpass("password: ")
+    db = _open(args)
+    with db.begin() as s:
+        user = users.create_user(s, username=args.username, full_name=args.full_name, role=Role(args.role),
+                                 password=password, department_code=args.department)
+        print(f"user {user.username} ({user.role.value}) created, clerk number {user.clerk_number}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from counter_app.core import simulate
+    from counter_app.core.demo import DEMO_PASSWORD, ensure_demo_centre
+
+    url = args.db or f"sqlite:///{Path(args.data_dir).resolve() / 'centre.sqlite3'}"
+    db = Database(url)
+    ensure_demo_centre(db, counters=args.counters)
+    print(f"demo centre database: {url}")
+    print(f"users: admin, supervisor, clerk1..clerk{args.counters}, reviewers; password: {DEMO_PASSWORD}")
+    if args.citizens:
+        summary = simulate.run(db, citizens=args.citizens, counters=args.counters, seed=args.seed)
+        for line in summary.lines():
+            print(line)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="shubbak", description="Shubbak centre administration")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    db_p = sub.add_parser("db", help="database schema").add_subparsers(dest="action", required=True)
+    up = db_p.add_parser("upgrade", help="apply the migrations")
+    _db_arg(up)
+    up.set_defaults(func=cmd_db_upgrade)
+
+    audit_p = sub.add_parser("audit", help="audit log").add_subparsers(dest="action", required=True)
+    verify = audit_p.add_parser("verify", help="verify the hash chain")
+    _db_arg(verify)
+    verify.set_defaults(func=cmd_audit_verify)
+
+    sim = sub.add_parser("simulate", help="run a synthetic day through the real core")
+    _db_arg(sim)
+    sim.add_argument("--citizens", type=int, default=200)
+    sim.add_argument("--counters", type=int, default=3)
+    sim.add_argument("--seed", type=int, default=1)
+    sim.set_defaults(func=cmd_simulate)
+
+    cat = sub.add_parser("catalogue", help="service catalogue")
+    cat.add_argument("action", choices=["apply", "show"])
+    cat.add_argument("--file", default=None, help="catalogue JSON (default: the shipped one)")
+    _db_arg(cat)
+    cat.set_defaults(func=cmd_catalogue)
+
+    user_p = sub.add_parser("user", help="users").add_subparsers(dest="action", required=True)
+    add = user_p.add_parser("add", help="create a user")
+    _db_arg(add)
+    add.add_argument("--username", required=True)
+    add.add_argument("--full-name", required=True)
+    add.add_argument("--role", required=True, choices=["clerk", "reviewer", "supervisor", "admin"])
+    add.add_argument("--department", default=None)
+    add.add_argument("--password", default=None, help="(default: SHUBBAK_PASSWORD or a prompt)")
+    add.set_defaults(func=cmd_user_add)
+
+    demo = sub.add_parser("demo", help="create the demo centre and simulate a morning")
+    _db_arg(demo)
+    demo.add_argument("--data-dir", default="demo-data")
+    demo.add_argument("--citizens", type=int, default=120)
+    demo.add_argument("--counters", type=int, default=3)
+    demo.add_argument("--seed", type=int, default=1)
+    demo.set_defaults(func=cmd_demo)
+
+    try:
+        from printers.cli import add_print_commands
+    except ImportError:  # pragma: no cover - the printers package is part of the install
+        pass
+    else:
+        add_print_commands(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    lang = os.environ.get("SHUBBAK_LANG", "ar" if os.environ.get("LANG", "").startswith("ar") else "en")
+    try:
+        return int(args.func(args) or 0)
+    except ShubbakError as exc:
+        print(exc.message(lang), file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

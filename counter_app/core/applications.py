@@ -1,0 +1,392 @@
+"""The application (the transaction a citizen asks for) and its life cycle.
+
+::
+
+    DRAFT -> SUBMITTED -> IN_REVIEW -> APPROVED -> READY -> DELIVERED
+                                   \\-> RETURNED (missing document) -> SUBMITTED
+                                   \\-> REJECTED (reason required)
+
+The fee is copied from the catalogue when the application is started, never typed. Submitting
+needs every mandatory document ticked and the fee paid in full, once. The system assigns a
+reviewer of the service's department by round robin; the user who received an application can
+never review or decide it. Each change writes the change, an audit entry and an outbox event in
+the caller's one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from counter_app.core import audit, outbox
+from counter_app.core.centre import centre_code
+from counter_app.core.clock import as_utc, to_local, utcnow
+from counter_app.core.errors import (
+    DomainError,
+    IllegalTransition,
+    NotFound,
+    PermissionDenied,
+    SeparationOfDutiesViolation,
+    ValidationFailed,
+)
+from counter_app.core.models import (
+    Application,
+    ApplicationDocument,
+    ApplicationFee,
+    ApplicationState,
+    Payment,
+    PaymentMethod,
+    Role,
+    Service,
+    Setting,
+    User,
+)
+from counter_app.core.national_id import parse_national_id
+from counter_app.core.tracking import new_tracking_code, normalise_tracking_code
+
+log = logging.getLogger("shubbak.applications")
+
+S = ApplicationState
+TRANSITIONS: dict[str, tuple[frozenset[ApplicationState], ApplicationState]] = {
+    "submit": (frozenset({S.DRAFT, S.RETURNED}), S.SUBMITTED),
+    "start_review": (frozenset({S.SUBMITTED}), S.IN_REVIEW),
+    "approve": (frozenset({S.IN_REVIEW}), S.APPROVED),
+    "reject": (frozenset({S.IN_REVIEW}), S.REJECTED),
+    "return": (frozenset({S.IN_REVIEW}), S.RETURNED),
+    "mark_ready": (frozenset({S.APPROVED}), S.READY),
+    "deliver": (frozenset({S.READY}), S.DELIVERED),
+}
+EDITABLE = frozenset({S.DRAFT, S.RETURNED})
+CLERK_ROLES = (Role.CLERK, Role.SUPERVISOR)
+REVIEWER_ROLES = (Role.REVIEWER,)
+WEEKEND = (4, 5)  # Friday and Saturday
+
+
+@dataclass(frozen=True)
+class Applicant:
+    name: str
+    national_id: str
+    phone: str | None = None
+    address: str | None = None
+
+
+def _require(user: User, roles: Iterable[Role]) -> None:
+    if not user.active or user.role not in tuple(roles):
+        raise PermissionDenied()
+
+
+def _transition(app: Application, action: str) -> ApplicationState:
+    sources, target = TRANSITIONS[action]
+    if app.state not in sources:
+        raise IllegalTransition(action=action, state=app.state.value)
+    return target
+
+
+def _payload(app: Application, **extra: object) -> dict[str, object]:
+    """What the central server needs about an application, and no personal data."""
+    body: dict[str, object] = {
+        "application": app.uuid, "tracking_code": app.tracking_code, "centre": app.centre_code,
+        "service": app.service_code, "state": app.state.value, "fee_total": app.fee_total_piastres,
+        "received_by": app.received_by, "reviewer_id": app.reviewer_id,
+        "governorate": app.governorate_code, "catalogue_version": app.catalogue_version,
+    }
+    body.update(extra)
+    return body
+
+
+def _log_change(session: Session, app: Application, action: str, user_id: int | None, at: datetime,
+                detail: dict[str, object] | None = None) -> None:
+    audit.record(session, user_id=user_id, action=f"application.{action}", entity_type="application",
+                 entity_id=app.id, detail={"state": app.state.value, "tracking": app.tracking_code, **(detail or {})},
+                 at=at)
+    outbox.emit(session, f"application.{action}", app.uuid, _payload(app, at=as_utc(at).isoformat(), **(detail or {})),
+                at=at)
+
+
+def get_application(session: Session, application_id: int, *, lock: bool = False) -> Application:
+    app = session.get(Application, application_id,
+                      with_for_update=lock and session.get_bind().dialect.name == "postgresql")
+    if app is None:
+        raise NotFound(what=f"application {application_id}")
+    return app
+
+
+def find_by_tracking_code(session: Session, code: str) -> Application:
+    canonical = normalise_tracking_code(code)
+    if canonical is None:
+        raise ValidationFailed("tracking_code_invalid")
+    app = session.scalar(select(Application).where(Application.tracking_code == canonical))
+    if app is None:
+        raise NotFound(what=canonical)
+    return app
+
+
+def start_application(session: Session, *, service_code: str, clerk: User, applicant: Applicant,
+                      counter_id: int | None = None, ticket_id: int | None = None,
+                      at: datetime | None = None) -> Application:
+    """Open a DRAFT for ``service_code`` with its documents and fees copied from the catalogue."""
+    audit.lock_chain(session)
+    _require(clerk, CLERK_ROLES)
+    moment = at or utcnow()
+    service = session.get(Service, service_code)
+    if service is None:
+        raise NotFound(what=service_code)
+    if not service.active:
+        raise DomainError("service_inactive", service=service.name_ar)
+    name = " ".join(applicant.name.split())
+    if len(name) < 3:
+        raise ValidationFailed(detail="applicant name")
+    info = parse_national_id(applicant.national_id)  # raises NationalIdError with its own message
+    app = Application(
+        uuid=str(uuid.uuid4()), tracking_code=_unique_tracking_code(session), centre_code=centre_code(session),
+        service_code=service.code, catalogue_version=service.catalogue_version, ticket_id=ticket_id,
+        state=S.DRAFT, received_by=clerk.id, counter_id=counter_id, applicant_name=name,
+        national_id=info.national_id, phone=(applicant.phone or "").strip() or None,
+        address=(applicant.address or "").strip() or None, birth_date=info.birth_date, sex=info.sex,
+        governorate_code=info.governorate_code,
+        fee_total_piastres=sum(f.amount_piastres for f in service.fees), created_at=moment,
+    )
+    app.documents = [
+        ApplicationDocument(code=d.code, name_ar=d.name_ar, name_en=d.name_en, mandatory=d.mandatory,
+                            received=False, position=d.position)
+        for d in service.documents
+    ]
+    app.fees = [
+        ApplicationFee(code=f.code, name_ar=f.name_ar, name_en=f.name_en, amount_piastres=f.amount_piastres,
+                       position=f.position)
+        for f in service.fees
+    ]
+    session.add(app)
+    session.flush()
+    _log_change(session, app, "create", clerk.id, moment)
+    return app
+
+
+def _unique_tracking_code(session: Session) -> str:
+    for _ in range(20):
+        code = new_tracking_code()
+        if session.scalar(select(Application.id).where(Application.tracking_code == code)) is None:
+            return code
+    raise IntegrityError("tracking code space exhausted", None, ValueError())  # pragma: no cover
+
+
+def set_documents(session: Session, application_id: int, received: Iterable[str], *, clerk: User,
+                  at: datetime | None = None) -> Application:
+    """Record which of the service's documents the clerk has checked and received."""
+    audit.lock_chain(session)
+    _require(clerk, CLERK_ROLES)
+    app = get_application(session, application_id, lock=True)
+    if app.state not in EDITABLE:
+        raise IllegalTransition(action="set_documents", state=app.state.value)
+    codes = set(received)
+    known = {d.code for d in app.documents}
+    if codes - known:
+        raise ValidationFailed(detail=f"unknown documents {sorted(codes - known)}")
+    for doc in app.documents:
+        doc.received = doc.code in codes
+    _log_change(session, app, "documents", clerk.id, at or utcnow(), {"received": sorted(codes)})
+    return app
+
+
+def missing_documents(app: Application) -> list[ApplicationDocument]:
+    """Mandatory documents not yet received."""
+    return [d for d in app.documents if d.mandatory and not d.received]
+
+
+def paid_total(app: Application) -> int:
+    return sum(p.amount_piastres for p in app.payments)
+
+
+def record_payment(session: Session, application_id: int, method: PaymentMethod | str, *, clerk: User,
+                   reference: str | None = None, at: datetime | None = None) -> Payment:
+    """Collect the fee the system computed, once; card and e-payment need their reference."""
+    audit.lock_chain(session)
+    _require(clerk, CLERK_ROLES)
+    method = PaymentMethod(method)
+    app = get_application(session, application_id, lock=True)
+    if app.state != S.DRAFT:
+        raise IllegalTransition(action="pay", state=app.state.value)
+    if app.payments:
+        raise IllegalTransition(action="pay", state="paid")
+    reference = (reference or "").strip() or None
+    if method != PaymentMethod.CASH and not reference:
+        raise ValidationFailed("payment_reference_required")
+    moment = at or utcnow()
+    payment = Payment(method=method, reference=reference, amount_piastres=app.fee_total_piastres, paid_at=moment,
+                      received_by=clerk.id)
+    app.payments.append(payment)
+    session.flush()
+    _log_change(session, app, "payment", clerk.id, moment,
+                {"method": method.value, "amount": payment.amount_piastres, "reference": reference})
+    return payment
+
+
+def _next_reviewer(session: Session, department: str, exclude: set[int]) -> User | None:
+    reviewers = [u for u in session.scalars(
+        select(User).where(User.role == Role.REVIEWER, User.active.is_(True), User.department_code == department)
+        .order_by(User.id)
+    ) if u.id not in exclude]
+    if not reviewers:
+        return None
+    key = f"review.rr.{department}"
+    row_value = session.get(Setting, key)
+    last = int(row_value.value) if row_value else 0
+    chosen = next((u for u in reviewers if u.id > last), reviewers[0])
+    if row_value is None:
+        session.add(Setting(key=key, value=str(chosen.id)))
+    else:
+        row_value.value = str(chosen.id)
+    return chosen
+
+
+def due_time(submitted: datetime, processing_days: int) -> datetime:
+    """``processing_days`` working days (Friday and Saturday off) after ``submitted``."""
+    local = to_local(submitted)
+    days = 0
+    while days < processing_days:
+        local += timedelta(days=1)
+        if local.weekday() not in WEEKEND:
+            days += 1
+    return as_utc(local)
+
+
+def assign_reviewer(session: Session, app: Application) -> User | None:
+    service = session.get_one(Service, app.service_code)
+    reviewer = _next_reviewer(session, service.department_code, {app.received_by})
+    app.reviewer_id = reviewer.id if reviewer else None
+    return reviewer
+
+
+def submit(session: Session, application_id: int, *, clerk: User, at: datetime | None = None) -> Application:
+    """Hand the application over to the back office (also a returned one, once completed)."""
+    audit.lock_chain(session)
+    _require(clerk, CLERK_ROLES)
+    app = get_application(session, application_id, lock=True)
+    target = _transition(app, "submit")
+    missing = missing_documents(app)
+    if missing:
+        raise DomainError("missing_documents", count=len(missing))
+    if paid_total(app) != app.fee_total_piastres:
+        raise DomainError("payment_required")
+    moment = at or utcnow()
+    resubmission = app.state == S.RETURNED
+    app.state = target
+    app.submitted_at = moment
+    service = session.get_one(Service, app.service_code)
+    app.due_at = due_time(moment, service.processing_days)
+    if app.reviewer_id is None or app.reviewer_id == clerk.id:
+        assign_reviewer(session, app)
+    _log_change(session, app, "resubmit" if resubmission else "submit", clerk.id, moment,
+                {"due_at": as_utc(app.due_at).isoformat()})
+    return app
+
+
+def _check_reviewer(session: Session, app: Application, reviewer: User, action: str) -> None:
+    _require(reviewer, REVIEWER_ROLES)
+    if reviewer.id == app.received_by:
+        raise SeparationOfDutiesViolation().audited(
+            user_id=reviewer.id, action="sod.violation", entity_type="application", entity_id=app.id,
+            detail={"attempted": action, "rule": "receiver_cannot_review"})
+    if app.reviewer_id != reviewer.id:
+        raise PermissionDenied().audited(
+            user_id=reviewer.id, action="review.not_assigned", entity_type="application", entity_id=app.id,
+            detail={"attempted": action})
+
+
+def start_review(session: Session, application_id: int, *, reviewer: User, at: datetime | None = None) -> Application:
+    audit.lock_chain(session)
+    app = get_application(session, application_id, lock=True)
+    _check_reviewer(session, app, reviewer, "start_review")
+    app.state = _transition(app, "start_review")
+    _log_change(session, app, "start_review", reviewer.id, at or utcnow())
+    return app
+
+
+def approve(session: Session, application_id: int, *, reviewer: User, at: datetime | None = None) -> Application:
+    audit.lock_chain(session)
+    app = get_application(session, application_id, lock=True)
+    _check_reviewer(session, app, reviewer, "approve")
+    target = _transition(app, "approve")
+    moment = at or utcnow()
+    app.state, app.decided_at, app.decision_reason = target, moment, None
+    _log_change(session, app, "approve", reviewer.id, moment)
+    return app
+
+
+def reject(session: Session, application_id: int, *, reviewer: User, reason: str,
+           at: datetime | None = None) -> Application:
+    audit.lock_chain(session)
+    app = get_application(session, application_id, lock=True)
+    _check_reviewer(session, app, reviewer, "reject")
+    target = _transition(app, "reject")
+    if not reason or not reason.strip():
+        raise ValidationFailed("reason_required")
+    moment = at or utcnow()
+    app.state, app.decided_at, app.decision_reason = target, moment, reason.strip()
+    _log_change(session, app, "reject", reviewer.id, moment, {"reason": reason.strip()})
+    return app
+
+
+def return_for_documents(session: Session, application_id: int, *, reviewer: User, missing: Iterable[str],
+                         note: str | None = None, at: datetime | None = None) -> Application:
+    """Send the file back to the counter: the named documents are needed again."""
+    audit.lock_chain(session)
+    app = get_application(session, application_id, lock=True)
+    _check_reviewer(session, app, reviewer, "return")
+    target = _transition(app, "return")
+    codes = set(missing)
+    known = {d.code for d in app.documents}
+    if not codes or codes - known:
+        raise ValidationFailed(detail="documents to return")
+    for doc in app.documents:
+        if doc.code in codes:
+            doc.received = False
+            doc.mandatory = True
+    moment = at or utcnow()
+    app.state, app.decision_reason = target, (note or "").strip() or None
+    _log_change(session, app, "return", reviewer.id, moment, {"missing": sorted(codes)})
+    return app
+
+
+def mark_ready(session: Session, application_id: int, *, user: User, at: datetime | None = None) -> Application:
+    """The approved result is issued and waits at the counter for collection."""
+    audit.lock_chain(session)
+    _require(user, (Role.REVIEWER, Role.CLERK, Role.SUPERVISOR))
+    app = get_application(session, application_id, lock=True)
+    app.state = _transition(app, "mark_ready")
+    _log_change(session, app, "ready", user.id, at or utcnow())
+    return app
+
+
+def deliver(session: Session, application_id: int, *, clerk: User, collected_by_name: str,
+            collected_by_national_id: str, at: datetime | None = None) -> Application:
+    """Hand the result over; records who collected it (the applicant or a proxy)."""
+    audit.lock_chain(session)
+    _require(clerk, CLERK_ROLES)
+    app = get_application(session, application_id, lock=True)
+    target = _transition(app, "deliver")
+    name = " ".join(collected_by_name.split())
+    if len(name) < 3:
+        raise ValidationFailed(detail="collector name")
+    nid = parse_national_id(collected_by_national_id).national_id
+    moment = at or utcnow()
+    app.state, app.delivered_at, app.delivered_by = target, moment, clerk.id
+    app.collected_by_name, app.collected_by_national_id = name, nid
+    _log_change(session, app, "deliver", clerk.id, moment, {"by_applicant": nid == app.national_id})
+    return app
+
+
+def reviewer_queue(session: Session, reviewer: User) -> list[Application]:
+    """Files assigned to ``reviewer`` and not yet decided, the earliest due first."""
+    return list(session.scalars(
+        select(Application)
+        .where(Application.reviewer_id == reviewer.id, Application.state.in_([S.SUBMITTED, S.IN_REVIEW]))
+        .order_by(Application.due_at, Application.id)
+    ))

@@ -1,0 +1,122 @@
+"""The append-only, hash-chained audit log.
+
+Each entry stores the hash of the entry before it; its own hash covers its id, time, user,
+action, entity and detail. :class:`AuditHead` keeps the newest id, hash and count, so that an
+entry edited, deleted (even the last one) or reordered is found by :func:`verify_chain`.
+Appends are serialised: SQLite write transactions hold the write lock from their start, and on
+PostgreSQL a transaction-scoped advisory lock is taken before reading the head.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from counter_app.core.clock import as_utc, utcnow
+from counter_app.core.models import AuditEntry, AuditHead
+
+GENESIS_HASH = "0" * 64
+_AUDIT_LOCK_KEY = 0x5348424B  # "SHBK"
+
+
+def _canonical(entry_id: int, at: datetime, user_id: int | None, action: str, entity_type: str,
+               entity_id: str, detail: str) -> bytes:
+    body = {
+        "id": entry_id,
+        "at": as_utc(at).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "user": user_id,
+        "action": action,
+        "entity": [entity_type, entity_id],
+        "detail": detail,
+    }
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def entry_hash(prev_hash: str, entry_id: int, at: datetime, user_id: int | None, action: str,
+               entity_type: str, entity_id: str, detail: str) -> str:
+    digest = hashlib.sha256(prev_hash.encode())
+    digest.update(_canonical(entry_id, at, user_id, action, entity_type, entity_id, detail))
+    return digest.hexdigest()
+
+
+def lock_chain(session: Session) -> None:
+    """Serialise chain appends on PostgreSQL (SQLite's BEGIN IMMEDIATE already does)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _AUDIT_LOCK_KEY})
+
+
+def record(session: Session, *, user_id: int | None, action: str, entity_type: str, entity_id: object,
+           detail: dict[str, Any] | None = None, at: datetime | None = None) -> AuditEntry:
+    """Append one entry to the chain inside the caller's transaction."""
+    lock_chain(session)
+    head = session.get(AuditHead, 1, with_for_update=True)
+    prev_hash = head.last_hash if head else GENESIS_HASH
+    next_id = (head.last_id + 1) if head else 1
+    moment = at or utcnow()
+    detail_text = json.dumps(detail or {}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    entity = str(entity_id)
+    digest = entry_hash(prev_hash, next_id, moment, user_id, action, entity_type, entity, detail_text)
+    entry = AuditEntry(
+        id=next_id, at=moment, user_id=user_id, action=action, entity_type=entity_type,
+        entity_id=entity, detail=detail_text, prev_hash=prev_hash, hash=digest,
+    )
+    session.add(entry)
+    if head is None:
+        session.add(AuditHead(id=1, last_id=next_id, last_hash=digest, count=1))
+    else:
+        head.last_id, head.last_hash, head.count = next_id, digest, head.count + 1
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    entries: int
+    broken_id: int | None = None
+    problem: str | None = None
+
+    def describe(self) -> str:
+        if self.ok:
+            return f"audit chain intact: {self.entries} entries"
+        return f"audit chain broken at entry {self.broken_id}: {self.problem}"
+
+
+def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
+    """Walk the whole chain; report the first entry that was edited, removed or moved."""
+    prev_hash = GENESIS_HASH
+    expected_id = 1
+    count = 0
+    last_id = 0
+    while True:
+        rows = session.scalars(
+            select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
+        ).all()
+        if not rows:
+            break
+        for e in rows:
+            if e.id != expected_id:
+                return ChainReport(False, count, expected_id, f"entry {expected_id} is missing")
+            if e.prev_hash != prev_hash:
+                return ChainReport(False, count, e.id, "does not follow the entry before it")
+            digest = entry_hash(prev_hash, e.id, e.at, e.user_id, e.action, e.entity_type,
+                                e.entity_id, e.detail)
+            if digest != e.hash:
+                return ChainReport(False, count, e.id, "its content was changed")
+            prev_hash, expected_id, last_id = e.hash, e.id + 1, e.id
+            count += 1
+        session.expunge_all()
+    head = session.get(AuditHead, 1)
+    if head is None:
+        if count:
+            return ChainReport(False, count, 1, "the chain head record is missing")
+        return ChainReport(True, 0)
+    if head.last_id != last_id or head.last_hash != prev_hash or head.count != count:
+        return ChainReport(False, count, last_id + 1, f"entries after {last_id} were removed")
+    return ChainReport(True, count)

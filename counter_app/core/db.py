@@ -1,0 +1,150 @@
+"""The centre database: engine set-up, sessions and migrations.
+
+SQLite (one PC) runs in WAL mode with ``synchronous=FULL``, foreign keys on and a busy timeout;
+every write transaction starts with ``BEGIN IMMEDIATE`` so that a read-then-write (call next,
+ticket numbers, the audit chain) is serialised without lost updates. PostgreSQL (many counters)
+is reached through the same URL setting, ``postgresql+psycopg://...``.
+
+Data functions never commit: a caller opens one transaction per user action with
+:meth:`Database.begin` and passes the session in.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from counter_app.core.errors import EnvironmentFailure, PermissionDenied
+
+log = logging.getLogger("shubbak.db")
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+_READONLY = "shubbak_readonly"
+
+
+def default_database_url() -> str:
+    """``SHUBBAK_DB`` if set, otherwise a SQLite file in the user's data directory."""
+    url = os.environ.get("SHUBBAK_DB")
+    if url:
+        return url
+    data_dir = Path(platformdirs.user_data_dir("shubbak", appauthor=False))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{data_dir / 'centre.sqlite3'}"
+
+
+def normalise_url(url: str) -> str:
+    """Accept ``postgresql://`` and ``postgres://`` for the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _install_sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # We emit BEGIN ourselves (below); the driver must not open transactions on its own.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = FULL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get(_READONLY):
+            conn.exec_driver_sql("BEGIN DEFERRED")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+            Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
+        _install_sqlite_pragmas(engine)
+    else:
+        kwargs.setdefault("pool_pre_ping", True)
+        engine = create_engine(url, **kwargs)
+    return engine
+
+
+class Database:
+    """One centre database: an engine, a session factory and the migration entry point."""
+
+    def __init__(self, url: str | None = None, *, migrate: bool = True, **engine_kwargs: Any) -> None:
+        self.url = normalise_url(url or default_database_url())
+        self.engine = make_engine(self.url, **engine_kwargs)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(
+            self.engine.execution_options(**{_READONLY: True}), expire_on_commit=False
+        )
+        if migrate:
+            self.upgrade()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def upgrade(self) -> None:
+        from counter_app.core.migrate import upgrade
+
+        upgrade(self.engine)
+
+    @contextmanager
+    def begin(self) -> Iterator[Session]:
+        """A write transaction: commits when the block ends, rolls back on any error."""
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except PermissionDenied as exc:
+            if exc.attempt is not None:
+                self._record_attempt(exc.attempt)
+            raise
+        except OperationalError as exc:
+            raise EnvironmentFailure(detail=str(exc.orig)) from exc
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise EnvironmentFailure(detail=str(exc.orig)) from exc
+            raise
+
+    def _record_attempt(self, attempt: dict[str, Any]) -> None:
+        from counter_app.core import audit
+
+        with self._sessions.begin() as session:
+            audit.record(session, **attempt)
+        log.warning("refused attempt audited: %s", attempt.get("action"))
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only session (no write lock is taken on SQLite); rolled back at the end."""
+        try:
+            with self._read_sessions() as session:
+                yield session
+                session.rollback()
+        except OperationalError as exc:
+            raise EnvironmentFailure(detail=str(exc.orig)) from exc
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except DBAPIError:
+            return False
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,406 @@
+"""SQLAlchemy 2 typed models of the centre database.
+
+Money is an integer number of piastres; every timestamp is stored in UTC. The schema is created
+and changed only by the Alembic migrations in :mod:`counter_app.core.migrations`.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+UtcDateTime = DateTime(timezone=True)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        length=20,
+        validate_strings=True,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+class Role(enum.StrEnum):
+    CLERK = "clerk"
+    REVIEWER = "reviewer"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+class TicketStatus(enum.StrEnum):
+    WAITING = "waiting"
+    CALLED = "called"
+    DONE = "done"
+    NO_SHOW = "no_show"
+    SKIPPED = "skipped"
+
+
+class TicketEventKind(enum.StrEnum):
+    ISSUED = "issued"
+    CALLED = "called"
+    RECALLED = "recalled"
+    NO_SHOW = "no_show"
+    TRANSFERRED = "transferred"
+    FINISHED = "finished"
+    SKIPPED = "skipped"
+
+
+class ApplicationState(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    READY = "ready"
+    DELIVERED = "delivered"
+    RETURNED = "returned"
+    REJECTED = "rejected"
+
+
+class PaymentMethod(enum.StrEnum):
+    CASH = "cash"
+    CARD = "card"
+    EPAYMENT = "epayment"
+
+
+class Setting(Base):
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Centre(Base):
+    __tablename__ = "centre"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name_ar: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+
+
+class CatalogueVersion(Base):
+    __tablename__ = "catalogue_version"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    published_at: Mapped[str] = mapped_column(String(40))
+    applied_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ServiceGroup(Base):
+    __tablename__ = "service_group"
+
+    letter: Mapped[str] = mapped_column(String(1), primary_key=True)
+    name_ar: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+
+
+class Department(Base):
+    __tablename__ = "department"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_ar: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+
+
+class Service(Base):
+    __tablename__ = "service"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_ar: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    group_letter: Mapped[str] = mapped_column(ForeignKey("service_group.letter"))
+    department_code: Mapped[str] = mapped_column(ForeignKey("department.code"))
+    processing_days: Mapped[int] = mapped_column(Integer)
+    expected_service_minutes: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    catalogue_version: Mapped[int] = mapped_column(Integer)
+
+    documents: Mapped[list[ServiceDocument]] = relationship(
+        order_by="ServiceDocument.position", cascade="all, delete-orphan"
+    )
+    fees: Mapped[list[ServiceFee]] = relationship(order_by="ServiceFee.position", cascade="all, delete-orphan")
+
+
+class ServiceDocument(Base):
+    __tablename__ = "service_document"
+    __table_args__ = (UniqueConstraint("service_code", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service_code: Mapped[str] = mapped_column(ForeignKey("service.code", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(32))
+    name_ar: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str] = mapped_column(String(300))
+    mandatory: Mapped[bool] = mapped_column(Boolean)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class ServiceFee(Base):
+    __tablename__ = "service_fee"
+    __table_args__ = (UniqueConstraint("service_code", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service_code: Mapped[str] = mapped_column(ForeignKey("service.code", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(32))
+    name_ar: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str] = mapped_column(String(300))
+    amount_piastres: Mapped[int] = mapped_column(BigInteger)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class User(Base):
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    clerk_number: Mapped[str] = mapped_column(String(16), unique=True)
+    department_code: Mapped[str | None] = mapped_column(ForeignKey("department.code"), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Counter(Base):
+    __tablename__ = "counter"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    name_ar: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    groups: Mapped[str] = mapped_column(String(64))  # the group letters it serves, e.g. "AB"
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Fairness state: ordinary tickets called since this counter last called a priority ticket.
+    ordinary_since_priority: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DaySequence(Base):
+    """The last ticket number issued per centre, day and group letter."""
+
+    __tablename__ = "day_sequence"
+
+    centre_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    letter: Mapped[str] = mapped_column(String(1), primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer)
+
+
+class Ticket(Base):
+    __tablename__ = "ticket"
+    __table_args__ = (
+        UniqueConstraint("centre_code", "day", "letter", "number"),
+        # Only waiting tickets are in this index, so call-next costs the same with any history.
+        Index(
+            "ix_ticket_waiting",
+            "group_letter",
+            "priority",
+            "queued_at",
+            "id",
+            sqlite_where=text("status = 'waiting'"),
+            postgresql_where=text("status = 'waiting'"),
+        ),
+        Index("ix_ticket_day", "day", "group_letter"),
+        Index("ix_ticket_finished", "group_letter", "finished_at"),
+        Index("ix_ticket_counter_status", "counter_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    centre_code: Mapped[str] = mapped_column(String(16))
+    day: Mapped[date] = mapped_column(Date)
+    letter: Mapped[str] = mapped_column(String(1))  # the letter of the number printed on it
+    number: Mapped[int] = mapped_column(Integer)
+    group_letter: Mapped[str] = mapped_column(String(1))  # the group it waits in now
+    priority: Mapped[bool] = mapped_column(Boolean, default=False)
+    priority_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    service_code: Mapped[str | None] = mapped_column(ForeignKey("service.code"), nullable=True)
+    status: Mapped[TicketStatus] = mapped_column(_enum(TicketStatus, "ticket_status"))
+    target_counter_id: Mapped[int | None] = mapped_column(ForeignKey("counter.id"), nullable=True)
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counter.id"), nullable=True)
+    clerk_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), nullable=True)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    queued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    called_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    recall_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    @property
+    def display_number(self) -> str:
+        return f"{self.letter}-{self.number:03d}"
+
+
+class TicketEvent(Base):
+    __tablename__ = "ticket_event"
+    __table_args__ = (Index("ix_ticket_event_at", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    kind: Mapped[TicketEventKind] = mapped_column(_enum(TicketEventKind, "ticket_event_kind"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counter.id"), nullable=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), nullable=True)
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Application(Base):
+    __tablename__ = "application"
+    __table_args__ = (Index("ix_application_state", "state", "reviewer_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
+    centre_code: Mapped[str] = mapped_column(String(16))
+    service_code: Mapped[str] = mapped_column(ForeignKey("service.code"))
+    catalogue_version: Mapped[int] = mapped_column(Integer)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), nullable=True)
+    state: Mapped[ApplicationState] = mapped_column(_enum(ApplicationState, "application_state"))
+    received_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counter.id"), nullable=True)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), nullable=True)
+    applicant_name: Mapped[str] = mapped_column(String(200))
+    national_id: Mapped[str] = mapped_column(String(14), index=True)
+    phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    address: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    birth_date: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(6))
+    governorate_code: Mapped[str] = mapped_column(String(2))
+    fee_total_piastres: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    delivered_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), nullable=True)
+    collected_by_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    collected_by_national_id: Mapped[str | None] = mapped_column(String(14), nullable=True)
+
+    documents: Mapped[list[ApplicationDocument]] = relationship(
+        order_by="ApplicationDocument.position", cascade="all, delete-orphan"
+    )
+    fees: Mapped[list[ApplicationFee]] = relationship(
+        order_by="ApplicationFee.position", cascade="all, delete-orphan"
+    )
+    payments: Mapped[list[Payment]] = relationship(order_by="Payment.id", cascade="all, delete-orphan")
+
+
+class ApplicationDocument(Base):
+    __tablename__ = "application_document"
+    __table_args__ = (UniqueConstraint("application_id", "code"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(32))
+    name_ar: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str] = mapped_column(String(300))
+    mandatory: Mapped[bool] = mapped_column(Boolean)
+    received: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class ApplicationFee(Base):
+    __tablename__ = "application_fee"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(32))
+    name_ar: Mapped[str] = mapped_column(String(300))
+    name_en: Mapped[str] = mapped_column(String(300))
+    amount_piastres: Mapped[int] = mapped_column(BigInteger)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class Payment(Base):
+    __tablename__ = "payment"
+    __table_args__ = (Index("ix_payment_paid_at", "paid_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"))
+    method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod, "payment_method"))
+    reference: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    amount_piastres: Mapped[int] = mapped_column(BigInteger)
+    paid_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    received_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+
+
+class AuditEntry(Base):
+    """Append-only, hash-chained: ``hash = sha256(prev_hash + canonical entry)``."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    entity_type: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The newest entry of the chain, so that removing entries from the end is detected too."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_id: Mapped[int] = mapped_column(BigInteger)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(BigInteger)
+
+
+class OutboxEvent(Base):
+    __tablename__ = "outbox_event"
+    __table_args__ = (
+        Index(
+            "ix_outbox_pending",
+            "id",
+            sqlite_where=text("sent_at IS NULL"),
+            postgresql_where=text("sent_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    aggregate_id: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,371 @@
+"""The queue engine: tickets, call next, recall, no-show, transfer, finish and skip.
+
+Rules (DESIGN.md, "The queue"):
+
+* numbers restart every day (Africa/Cairo) per centre and group letter: ``A-001``;
+* priority tickets come before ordinary ones of the same group, or one priority ticket per N
+  ordinary ones when the fairness setting says ``ratio:N``; within a class, first come first served;
+* a ticket transferred to a counter is called by that counter before its general queue; a
+  ticket transferred to another group keeps its place (its original queue time);
+* **call next is atomic**: on SQLite the write transaction holds the database's write lock from
+  ``BEGIN IMMEDIATE``; on PostgreSQL every queue write first takes the centre's transaction lock
+  (the same advisory lock that orders the audit chain), and the ticket row is taken with
+  ``FOR UPDATE SKIP LOCKED``; the update re-checks ``status = 'waiting'``. Two counters never
+  get the same ticket and no waiting ticket is passed over.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, and_, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from counter_app.core import audit, outbox, settings
+from counter_app.core.centre import centre_code as _centre_code
+from counter_app.core.centre import get_counter
+from counter_app.core.clock import as_utc, local_day, utcnow
+from counter_app.core.errors import DomainError, NotFound, ValidationFailed
+from counter_app.core.models import (
+    Counter,
+    DaySequence,
+    Service,
+    ServiceGroup,
+    Ticket,
+    TicketEvent,
+    TicketEventKind,
+    TicketStatus,
+)
+
+log = logging.getLogger("shubbak.queue")
+
+PRIORITY_REASONS = ("elderly", "disability", "pregnancy")
+DEFAULT_SERVICE_SECONDS = 8 * 60
+
+
+@dataclass(frozen=True)
+class IssuedTicket:
+    ticket: Ticket
+    waiting_ahead: int
+    estimated_wait_minutes: int
+
+
+def _event(session: Session, ticket: Ticket, kind: TicketEventKind, at: datetime, *,
+           counter_id: int | None = None, user_id: int | None = None, detail: dict[str, object] | None = None) -> None:
+    session.add(TicketEvent(ticket_id=ticket.id, kind=kind, at=at, counter_id=counter_id, user_id=user_id,
+                            detail=json.dumps(detail, ensure_ascii=False) if detail else None))
+    payload: dict[str, object] = {
+        "ticket": ticket.uuid, "number": ticket.display_number, "day": ticket.day.isoformat(),
+        "group": ticket.group_letter, "priority": ticket.priority, "event": kind.value,
+        "at": as_utc(at).isoformat(), "counter_id": counter_id, "user_id": user_id,
+        "service": ticket.service_code,
+    }
+    if detail:
+        payload["detail"] = detail
+    outbox.emit(session, f"ticket.{kind.value}", ticket.uuid, payload, at=at)
+    audit.record(session, user_id=user_id, action=f"ticket.{kind.value}", entity_type="ticket",
+                 entity_id=ticket.id, detail={"number": ticket.display_number, "counter": counter_id,
+                                              **(detail or {})}, at=at)
+
+
+def _next_number(session: Session, centre: str, day: object, letter: str) -> int:
+    """Atomically take the next number of the day for ``letter`` (an upsert with RETURNING)."""
+    dialect = session.get_bind().dialect.name
+    ins = pg_insert(DaySequence) if dialect == "postgresql" else sqlite_insert(DaySequence)
+    stmt = (
+        ins.values(centre_code=centre, day=day, letter=letter, last_number=1)
+        .on_conflict_do_update(
+            index_elements=["centre_code", "day", "letter"],
+            set_={"last_number": DaySequence.last_number + 1},
+        )
+        .returning(DaySequence.last_number)
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def issue_ticket(session: Session, group_letter: str, *, service_code: str | None = None,
+                 priority: bool = False, priority_reason: str | None = None,
+                 at: datetime | None = None) -> IssuedTicket:
+    """Give a citizen the next number of ``group_letter`` (or of the service's group)."""
+    audit.lock_chain(session)
+    moment = at or utcnow()
+    if service_code is not None:
+        service = session.get(Service, service_code)
+        if service is None:
+            raise NotFound(what=service_code)
+        if not service.active:
+            raise DomainError("service_inactive", service=service.name_ar)
+        group_letter = service.group_letter
+    group_letter = group_letter.upper()
+    if session.get(ServiceGroup, group_letter) is None:
+        raise DomainError("counter_group_unknown", letter=group_letter)
+    if priority and priority_reason is not None and priority_reason not in PRIORITY_REASONS:
+        raise ValidationFailed(detail=f"priority_reason={priority_reason!r}")
+    centre = _centre_code(session)
+    day = local_day(moment)
+    number = _next_number(session, centre, day, group_letter)
+    ticket_id = session.execute(
+        insert(Ticket).values(
+            uuid=str(uuid.uuid4()), centre_code=centre, day=day, letter=group_letter, number=number,
+            group_letter=group_letter, priority=priority, priority_reason=priority_reason if priority else None,
+            service_code=service_code, status=TicketStatus.WAITING, issued_at=moment, queued_at=moment,
+            recall_count=0,
+        ).returning(Ticket.id)
+    ).scalar_one()
+    ticket = session.get_one(Ticket, ticket_id)
+    _event(session, ticket, TicketEventKind.ISSUED, moment,
+           detail={"priority_reason": priority_reason} if priority else None)
+    ahead = waiting_ahead(session, ticket)
+    return IssuedTicket(ticket, ahead, estimate_wait_minutes(session, group_letter, ahead))
+
+
+def _candidates(counter: Counter, priority: bool | None, as_of: datetime | None) -> Select[tuple[Ticket]]:
+    groups = list(counter.groups)
+    stmt = select(Ticket).where(
+        Ticket.status == TicketStatus.WAITING,
+        or_(
+            and_(Ticket.group_letter.in_(groups), Ticket.target_counter_id.is_(None)),
+            Ticket.target_counter_id == counter.id,
+        ),
+    )
+    if priority is not None:
+        stmt = stmt.where(Ticket.priority.is_(priority))
+    if as_of is not None:
+        stmt = stmt.where(Ticket.queued_at <= as_of)
+    # Tickets transferred to this very counter come first: they have already waited.
+    order = [Ticket.target_counter_id.is_not(None).desc()]
+    if priority is None:
+        order.append(Ticket.priority.desc())
+    return stmt.order_by(*order, Ticket.queued_at, Ticket.id).limit(1)
+
+
+def _pick(session: Session, counter: Counter, priority: bool | None, as_of: datetime | None) -> Ticket | None:
+    stmt = _candidates(counter, priority, as_of)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return session.scalars(stmt).first()
+
+
+def _current_ticket(session: Session, counter_id: int) -> Ticket | None:
+    return session.scalars(
+        select(Ticket).where(Ticket.counter_id == counter_id, Ticket.status == TicketStatus.CALLED)
+        .order_by(Ticket.called_at.desc()).limit(1)
+    ).first()
+
+
+def current_ticket(session: Session, counter_id: int) -> Ticket | None:
+    """The ticket the counter is serving now, if any."""
+    return _current_ticket(session, counter_id)
+
+
+def call_next(session: Session, counter_id: int, clerk_id: int | None, *, at: datetime | None = None) -> Ticket | None:
+    """Finish the counter's current ticket (if any) and call the next one; None when nobody waits.
+
+    With ``at`` given (replays and the simulator), only tickets issued by then are considered.
+    """
+    audit.lock_chain(session)
+    moment = at or utcnow()
+    counter = session.get(Counter, counter_id, with_for_update=True)
+    if counter is None:
+        raise NotFound(what=f"counter {counter_id}")
+    current = _current_ticket(session, counter_id)
+    if current is not None:
+        _finish(session, current, counter_id, clerk_id, moment)
+    fairness = settings.fairness(session)
+    for _attempt in range(50):
+        if fairness.strict:
+            ticket = _pick(session, counter, None, at)
+        else:
+            want_priority = counter.ordinary_since_priority >= fairness.ordinary_per_priority
+            ticket = _pick(session, counter, want_priority, at) or _pick(session, counter, not want_priority, at)
+        if ticket is None:
+            return None
+        taken = session.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket.id, Ticket.status == TicketStatus.WAITING)
+            .values(status=TicketStatus.CALLED, counter_id=counter_id, clerk_id=clerk_id, called_at=moment,
+                    recall_count=0)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(taken, "rowcount", 0) == 1:
+            break
+    else:  # pragma: no cover - only reachable if the database breaks its own isolation
+        raise RuntimeError("call_next could not take a ticket after 50 attempts")
+    session.refresh(ticket)
+    if ticket.priority:
+        counter.ordinary_since_priority = 0
+    else:
+        counter.ordinary_since_priority += 1
+    _event(session, ticket, TicketEventKind.CALLED, moment, counter_id=counter_id, user_id=clerk_id)
+    return ticket
+
+
+def _get_ticket(session: Session, ticket_id: int) -> Ticket:
+    ticket = session.get(Ticket, ticket_id, with_for_update=session.get_bind().dialect.name == "postgresql")
+    if ticket is None:
+        raise NotFound(what=f"ticket {ticket_id}")
+    return ticket
+
+
+def _require_called_at(ticket: Ticket, counter_id: int, action: str) -> None:
+    if ticket.status != TicketStatus.CALLED or ticket.counter_id != counter_id:
+        raise DomainError("ticket_illegal", action=action, state=ticket.status.value)
+
+
+def _finish(session: Session, ticket: Ticket, counter_id: int, clerk_id: int | None, moment: datetime) -> None:
+    ticket.status = TicketStatus.DONE
+    ticket.finished_at = moment
+    _event(session, ticket, TicketEventKind.FINISHED, moment, counter_id=counter_id, user_id=clerk_id)
+
+
+def finish(session: Session, ticket_id: int, counter_id: int, clerk_id: int | None, *, at: datetime | None = None) -> Ticket:
+    audit.lock_chain(session)
+    ticket = _get_ticket(session, ticket_id)
+    _require_called_at(ticket, counter_id, "finish")
+    _finish(session, ticket, counter_id, clerk_id, at or utcnow())
+    return ticket
+
+
+def recall(session: Session, ticket_id: int, counter_id: int, clerk_id: int | None, *, at: datetime | None = None) -> Ticket:
+    """Call the same ticket again; allowed up to the configured number of recalls."""
+    audit.lock_chain(session)
+    ticket = _get_ticket(session, ticket_id)
+    _require_called_at(ticket, counter_id, "recall")
+    if ticket.recall_count >= settings.max_recalls(session):
+        raise DomainError("ticket_illegal", action="recall", state="recall_limit")
+    ticket.recall_count += 1
+    _event(session, ticket, TicketEventKind.RECALLED, at or utcnow(), counter_id=counter_id, user_id=clerk_id,
+           detail={"recall": ticket.recall_count})
+    return ticket
+
+
+def no_show(session: Session, ticket_id: int, counter_id: int, clerk_id: int | None, *, at: datetime | None = None) -> Ticket:
+    """Close a ticket whose citizen did not come after the configured number of recalls."""
+    audit.lock_chain(session)
+    ticket = _get_ticket(session, ticket_id)
+    _require_called_at(ticket, counter_id, "no_show")
+    if ticket.recall_count < settings.max_recalls(session):
+        raise DomainError("ticket_illegal", action="no_show", state="recalls_pending")
+    moment = at or utcnow()
+    ticket.status = TicketStatus.NO_SHOW
+    ticket.finished_at = moment
+    _event(session, ticket, TicketEventKind.NO_SHOW, moment, counter_id=counter_id, user_id=clerk_id,
+           detail={"recalls": ticket.recall_count})
+    return ticket
+
+
+def skip(session: Session, ticket_id: int, counter_id: int, clerk_id: int | None, reason: str, *,
+         at: datetime | None = None) -> Ticket:
+    """Set the called ticket aside without serving it; a reason is required and audited."""
+    audit.lock_chain(session)
+    if not reason or not reason.strip():
+        raise ValidationFailed("reason_required")
+    ticket = _get_ticket(session, ticket_id)
+    _require_called_at(ticket, counter_id, "skip")
+    moment = at or utcnow()
+    ticket.status = TicketStatus.SKIPPED
+    ticket.finished_at = moment
+    _event(session, ticket, TicketEventKind.SKIPPED, moment, counter_id=counter_id, user_id=clerk_id,
+           detail={"reason": reason.strip()})
+    return ticket
+
+
+def transfer(session: Session, ticket_id: int, counter_id: int, clerk_id: int | None, *,
+             to_group: str | None = None, to_counter_id: int | None = None, reason: str | None = None,
+             at: datetime | None = None) -> Ticket:
+    """Send the called ticket to another group or counter; it keeps its place in the queue."""
+    audit.lock_chain(session)
+    if (to_group is None) == (to_counter_id is None):
+        raise ValidationFailed(detail="transfer needs exactly one of group or counter")
+    ticket = _get_ticket(session, ticket_id)
+    _require_called_at(ticket, counter_id, "transfer")
+    moment = at or utcnow()
+    detail: dict[str, object] = {"from_counter": counter_id, "from_group": ticket.group_letter}
+    if to_group is not None:
+        to_group = to_group.upper()
+        if session.get(ServiceGroup, to_group) is None:
+            raise DomainError("counter_group_unknown", letter=to_group)
+        ticket.group_letter = to_group
+        ticket.target_counter_id = None
+        detail["to_group"] = to_group
+    else:
+        target = get_counter(session, int(to_counter_id or 0))
+        if target.id == counter_id:
+            raise ValidationFailed(detail="transfer to the same counter")
+        ticket.target_counter_id = target.id
+        detail["to_counter"] = target.id
+    if reason:
+        detail["reason"] = reason.strip()
+    ticket.status = TicketStatus.WAITING
+    ticket.counter_id = None
+    ticket.clerk_id = None
+    ticket.called_at = None
+    ticket.recall_count = 0
+    _event(session, ticket, TicketEventKind.TRANSFERRED, moment, counter_id=counter_id, user_id=clerk_id,
+           detail=detail)
+    return ticket
+
+
+def waiting_ahead(session: Session, ticket: Ticket) -> int:
+    """How many waiting tickets of the same group will be called before this one (strict order)."""
+    if ticket.status != TicketStatus.WAITING:
+        return 0
+    same = and_(Ticket.status == TicketStatus.WAITING, Ticket.group_letter == ticket.group_letter,
+                Ticket.target_counter_id.is_(None))
+    earlier = or_(Ticket.queued_at < ticket.queued_at, and_(Ticket.queued_at == ticket.queued_at, Ticket.id < ticket.id))
+    if ticket.priority:
+        cond = and_(same, Ticket.priority.is_(True), earlier)
+    else:
+        cond = and_(same, or_(Ticket.priority.is_(True), earlier))
+    return int(session.scalar(select(func.count()).select_from(Ticket).where(cond)) or 0)
+
+
+def waiting_counts(session: Session, day: datetime | None = None) -> dict[str, int]:
+    """Waiting tickets per group letter now."""
+    rows = session.execute(
+        select(Ticket.group_letter, func.count()).where(Ticket.status == TicketStatus.WAITING)
+        .group_by(Ticket.group_letter)
+    ).all()
+    return {letter: int(n) for letter, n in rows}
+
+
+def recent_service_seconds(session: Session, group_letter: str) -> float:
+    """Mean service time of the group's most recent finished tickets, or the catalogue's figure."""
+    window = int(settings.get(session, "queue.estimate_window"))
+    rows = session.execute(
+        select(Ticket.finished_at, Ticket.called_at)
+        .where(Ticket.group_letter == group_letter, Ticket.finished_at.is_not(None),
+               Ticket.status == TicketStatus.DONE)
+        .order_by(Ticket.finished_at.desc()).limit(window)
+    ).all()
+    durations = [(as_utc(done) - as_utc(called)).total_seconds() for done, called in rows if called is not None]
+    if durations:
+        return sum(durations) / len(durations)
+    expected = session.scalar(
+        select(func.avg(Service.expected_service_minutes)).where(Service.group_letter == group_letter,
+                                                                 Service.active.is_(True))
+    )
+    return float(expected) * 60 if expected else DEFAULT_SERVICE_SECONDS
+
+
+def estimate_wait_minutes(session: Session, group_letter: str, ahead: int) -> int:
+    """Estimated minutes until a ticket with ``ahead`` tickets before it is called."""
+    if ahead <= 0:
+        return 0
+    serving = sum(1 for c in session.scalars(select(Counter).where(Counter.active.is_(True)))
+                  if group_letter in c.groups) or 1
+    return math.ceil(ahead * recent_service_seconds(session, group_letter) / serving / 60)
+
+
+def get_ticket(session: Session, ticket_id: int) -> Ticket:
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFound(what=f"ticket {ticket_id}")
+    return ticket

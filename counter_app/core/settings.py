@@ -1,0 +1,69 @@
+"""Centre settings kept in the database (key/value), with typed accessors and defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from counter_app.core.errors import ValidationFailed
+from counter_app.core.models import Setting
+
+DEFAULTS: dict[str, str] = {
+    # "strict": priority tickets always first; "ratio:N": one priority ticket per N ordinary ones.
+    "queue.fairness": "strict",
+    # A called ticket becomes a no-show when it is recalled this many times without answer.
+    "queue.max_recalls": "3",
+    # How many recent finished tickets feed the estimate of service time.
+    "queue.estimate_window": "20",
+    "centre.code": "",
+}
+
+
+@dataclass(frozen=True)
+class Fairness:
+    strict: bool
+    ordinary_per_priority: int = 0
+
+    @classmethod
+    def parse(cls, value: str) -> Fairness:
+        if value == "strict":
+            return cls(True)
+        if value.startswith("ratio:"):
+            try:
+                n = int(value.split(":", 1)[1])
+            except ValueError:
+                n = 0
+            if n >= 1:
+                return cls(False, n)
+        raise ValidationFailed(detail=f"queue.fairness={value!r}")
+
+    def encode(self) -> str:
+        return "strict" if self.strict else f"ratio:{self.ordinary_per_priority}"
+
+
+def get(session: Session, key: str) -> str:
+    row = session.get(Setting, key)
+    if row is not None:
+        return row.value
+    return DEFAULTS[key]
+
+
+def put(session: Session, key: str, value: str) -> None:
+    if key == "queue.fairness":
+        Fairness.parse(value)
+    elif key in ("queue.max_recalls", "queue.estimate_window") and (not value.isdigit() or int(value) < 1):
+        raise ValidationFailed(detail=f"{key}={value!r}")
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+
+
+def fairness(session: Session) -> Fairness:
+    return Fairness.parse(get(session, "queue.fairness"))
+
+
+def max_recalls(session: Session) -> int:
+    return int(get(session, "queue.max_recalls"))

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Shubbak developer entry point: installs what is missing, then runs the demo or the tests.
+#   ./dev.sh demo   install, create the demo centre (SQLite, virtual printer) and start it
+#   ./dev.sh test   install, then ruff, mypy and the whole test suite (SQLite and PostgreSQL)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+APT_PACKAGES=(python3-venv postgresql libzbar0 poppler-utils fonts-dejavu-core
+              libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0
+              xvfb libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0 libxcb-render-util0
+              libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxkbcommon-x11-0)
+
+need_apt=()
+for pkg in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")
+done
+if ((${#need_apt[@]})); then
+    echo "installing system packages: ${need_apt[*]}"
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+fi
+stamp=".venv/.installed-$(cat setup.cfg pyproject.toml | sha256sum | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+    .venv/bin/python -m pip install -q --upgrade pip
+    .venv/bin/python -m pip install -q -e ".[test]"
+    touch "$stamp"
+fi
+
+case "${1:-}" in
+    demo)
+        shift
+        .venv/bin/shubbak demo --data-dir demo-data "$@"
+        if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+            export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"
+        fi
+        exec .venv/bin/counter-app --db "sqlite:///$(pwd)/demo-data/centre.sqlite3"
+        ;;
+    test)
+        shift
+        export QT_QPA_PLATFORM=offscreen
+        .venv/bin/ruff check .
+        .venv/bin/mypy counter_app queue_display sync printers
+        exec .venv/bin/python -m pytest -p no:cacheprovider "$@"
+        ;;
+    *)
+        echo "usage: ./dev.sh demo|test [args]" >&2
+        exit 2
+        ;;
+esac

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from counter_app.core.db import Database  # noqa: E402
+from tests.helpers.factories import Centre, build_centre  # noqa: E402
+from tests.helpers.postgres import Cluster, External, throwaway_postgres  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster | External]:
+    with throwaway_postgres() as cluster:
+        yield cluster
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'centre.sqlite3'}"
+    cluster = request.getfixturevalue("pg_cluster")
+    return str(cluster.create_database())
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = Database(db_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def site(db: Database) -> Centre:
+    return build_centre(db)
