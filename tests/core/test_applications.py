@@ -28,7 +28,7 @@ from counter_app.core.national_id import NationalIdError
 from counter_app.core.tracking import normalise_tracking_code
 from tests.helpers.factories import Centre
 
-NID = "29001011234567"  # 1 Jan 1990, Cairo
+NID = "29001010112355"  # 1 Jan 1990, Cairo
 S = ApplicationState
 
 

@@ -1,0 +1,3 @@
+from printers.cli import main
+
+raise SystemExit(main())

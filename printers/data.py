@@ -1,0 +1,117 @@
+"""Plain data handed to the layouts. No database, no Qt: the app fills these in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal
+
+PaymentMethod = Literal["cash", "card", "epayment"]
+PAYMENT_METHODS: tuple[PaymentMethod, ...] = ("cash", "card", "epayment")
+
+
+def _require_aware(value: datetime, name: str) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be a timezone-aware datetime (UTC)")
+
+
+@dataclass(frozen=True)
+class TicketData:
+    """A numbered queue ticket."""
+
+    centre_name_ar: str
+    centre_name_en: str
+    service_name_ar: str
+    service_name_en: str
+    ticket_number: str  # "A-042"
+    priority: bool
+    waiting_ahead: int
+    estimated_wait_minutes: int
+    issued_at: datetime  # aware, UTC
+    reference: str  # carried by the QR code
+
+    def __post_init__(self) -> None:
+        _require_aware(self.issued_at, "issued_at")
+
+
+@dataclass(frozen=True)
+class FeeLine:
+    label_ar: str
+    label_en: str
+    amount_piastres: int
+
+
+@dataclass(frozen=True)
+class ReceiptData:
+    """The payment receipt of an application."""
+
+    centre_name_ar: str
+    centre_name_en: str
+    centre_code: str
+    counter_name: str
+    clerk_number: str
+    tracking_code: str
+    service_name_ar: str
+    service_name_en: str
+    documents_received: list[str]
+    fee_lines: list[FeeLine]
+    total_piastres: int
+    payment_method: PaymentMethod
+    payment_reference: str
+    paid_at: datetime  # aware, UTC
+    qr_payload: str  # signed verification payload (see printers.signing)
+
+    def __post_init__(self) -> None:
+        _require_aware(self.paid_at, "paid_at")
+        if self.payment_method not in PAYMENT_METHODS:
+            raise ValueError(f"unknown payment method {self.payment_method!r}")
+        if sum(line.amount_piastres for line in self.fee_lines) != self.total_piastres:
+            raise ValueError("total_piastres is not the sum of the fee lines")
+
+
+@dataclass(frozen=True)
+class SlipData:
+    """Missing-documents slip: tells the citizen what to bring, so they come back once."""
+
+    centre_name_ar: str
+    centre_name_en: str
+    service_name_ar: str
+    service_name_en: str
+    missing_documents: list[str]
+    reference: str  # tracking code or ticket number
+    issued_at: datetime  # aware, UTC
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        _require_aware(self.issued_at, "issued_at")
+
+
+@dataclass(frozen=True)
+class ServiceRow:
+    service_name_ar: str
+    service_name_en: str
+    tickets: int
+    applications: int
+    total_piastres: int
+
+
+@dataclass(frozen=True)
+class DayCloseData:
+    """The supervisor's day-close report."""
+
+    centre_name_ar: str
+    centre_name_en: str
+    centre_code: str
+    business_date: date
+    tickets_issued: int
+    tickets_served: int
+    no_shows: int
+    applications: int
+    totals_by_method: dict[str, int]  # payment method -> piastres
+    services: list[ServiceRow] = field(default_factory=list)
+    closed_at: datetime | None = None  # aware, UTC
+    closed_by: str = ""
+
+    @property
+    def grand_total_piastres(self) -> int:
+        return sum(self.totals_by_method.values())
