@@ -36,13 +36,13 @@ _MESSAGES: dict[str, dict[str, str]] = {
              "en": "The birth date in the national ID is not a real date."},
     "future_date": {"ar": "تاريخ الميلاد في الرقم القومي في المستقبل.",
                     "en": "The birth date in the national ID is in the future."},
-    "governorate": {"ar": "كود المحافظة «{code}» في الرقم القومي غير معروف.",
-                    "en": "The governorate code {code} in the national ID is unknown."},
+    "governorate": {"ar": "كود المحافظة «{gov}» في الرقم القومي غير معروف.",
+                    "en": "The governorate code {gov} in the national ID is unknown."},
 }
 
 
 class NationalIdError(ValueError):
-    def __init__(self, code: str, **params: object) -> None:
+    def __init__(self, code: str, /, **params: object) -> None:
         self.code = code
         self.params = params
         super().__init__(self.message("en"))
@@ -86,7 +86,7 @@ def parse_national_id(raw: str, *, today: date | None = None) -> NationalIdInfo:
         raise NationalIdError("future_date")
     gov = text[7:9]
     if gov not in GOVERNORATES:
-        raise NationalIdError("governorate", code=gov)
+        raise NationalIdError("governorate", gov=gov)
     sex: Literal["male", "female"] = "male" if int(text[12]) % 2 else "female"
     return NationalIdInfo(text, birth, gov, GOVERNORATES[gov][0], GOVERNORATES[gov][1], sex)
 

@@ -126,7 +126,7 @@ def issue_ticket(session: Session, group_letter: str, *, service_code: str | Non
     return IssuedTicket(ticket, ahead, estimate_wait_minutes(session, group_letter, ahead))
 
 
-def _candidates(counter: Counter, priority: bool | None, as_of: datetime | None) -> Select[tuple[Ticket]]:
+def _candidates(counter: Counter, priority: bool | None, as_of: datetime | None) -> Select[Ticket]:
     groups = list(counter.groups)
     stmt = select(Ticket).where(
         Ticket.status == TicketStatus.WAITING,
@@ -345,7 +345,8 @@ def recent_service_seconds(session: Session, group_letter: str) -> float:
                Ticket.status == TicketStatus.DONE)
         .order_by(Ticket.finished_at.desc()).limit(window)
     ).all()
-    durations = [(as_utc(done) - as_utc(called)).total_seconds() for done, called in rows if called is not None]
+    durations = [(as_utc(done) - as_utc(called)).total_seconds() for done, called in rows
+                 if called is not None and done is not None]
     if durations:
         return sum(durations) / len(durations)
     expected = session.scalar(

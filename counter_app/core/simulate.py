@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 
@@ -91,15 +91,15 @@ def fake_national_id(rng: random.Random) -> str:
     return f"{century}{birth:%y%m%d}{rng.choice(GOVERNORATES)}{rng.randrange(1000, 9999):04d}{rng.randrange(10)}"
 
 
-def _retry(summary: Summary, fn: Callable[[], T]) -> T:
+def _retry(summary: Summary, fn: Callable[..., T], *args: Any) -> T:
     """Run one transaction, again when the database was busy (as a clerk would press again)."""
     for attempt in range(20):
         try:
-            return fn()
+            return fn(*args)
         except EnvironmentFailure:
             summary.retries += 1
             time.sleep(0.05 * (attempt + 1))
-    return fn()
+    return fn(*args)
 
 
 def run(db: Database, *, citizens: int, counters: int, seed: int = 1, day: date | None = None) -> Summary:
@@ -121,7 +121,7 @@ def run(db: Database, *, citizens: int, counters: int, seed: int = 1, day: date 
     plans: dict[int, dict[str, object]] = {}
     for moment in arrivals:
         code, mandatory, all_docs = rng.choice(services)
-        issued = _retry(summary, lambda code=code, moment=moment: _issue(db, code, rng.random() < 0.1, moment))
+        issued = _retry(summary, _issue, db, code, rng.random() < 0.1, moment)
         plans[issued] = {
             "service": code, "mandatory": mandatory, "docs": all_docs, "no_show": rng.random() < 0.04,
             "missing": rng.random() < 0.08, "minutes": rng.uniform(3, 12),
@@ -131,10 +131,35 @@ def run(db: Database, *, citizens: int, counters: int, seed: int = 1, day: date 
         }
     summary.tickets_issued = len(plans)
 
+    # Counters keep their simulated clocks in step: a counter calls only when no other counter
+    # is behind it, so nobody calls a ticket "from the future" of another counter.
+    clocks: dict[int, datetime] = {}
+    turn = threading.Condition()
+
+    def wait_turn(counter_id: int, clock: datetime) -> None:
+        with turn:
+            clocks[counter_id] = clock
+            turn.notify_all()
+            turn.wait_for(lambda: clock <= min(clocks.values()), timeout=5)
+
+    def leave(counter_id: int) -> None:
+        with turn:
+            clocks.pop(counter_id, None)
+            turn.notify_all()
+
     def counter_worker(counter_id: int, clerk_id: int, wrng: random.Random) -> None:
+        try:
+            serve(counter_id, clerk_id, wrng)
+        finally:
+            leave(counter_id)
+
+    def serve(counter_id: int, clerk_id: int, wrng: random.Random) -> None:
         clock = opening + timedelta(minutes=wrng.uniform(0, 3))
+        with turn:
+            clocks[counter_id] = clock
         while True:
-            called = _retry(summary, lambda: _call(db, counter_id, clerk_id, clock))
+            wait_turn(counter_id, clock)
+            called = _retry(summary, _call, db, counter_id, clerk_id, clock)
             if called is None:
                 with db.read() as s:
                     nxt = s.scalar(select(func.min(Ticket.queued_at)).where(Ticket.status == TicketStatus.WAITING))
@@ -150,20 +175,21 @@ def run(db: Database, *, citizens: int, counters: int, seed: int = 1, day: date 
                 clock += timedelta(minutes=3)
                 continue
             if plan["no_show"]:
-                clock = _retry(summary, lambda: _no_show(db, ticket_id, counter_id, clerk_id, clock))
+                clock = _retry(summary, _no_show, db, ticket_id, counter_id, clerk_id, clock)
                 with lock:
                     summary.no_shows += 1
                 continue
             minutes = float(plan["minutes"])  # type: ignore[arg-type]
-            slip = _retry(summary, lambda: _intake(db, ticket_id, counter_id, clerk_id, plan, clock, wrng))
+            slip = _retry(summary, _intake, db, ticket_id, counter_id, clerk_id, plan, clock, wrng)
             clock += timedelta(minutes=minutes)
-            _retry(summary, lambda: _finish(db, ticket_id, counter_id, clerk_id, clock))
+            _retry(summary, _finish, db, ticket_id, counter_id, clerk_id, clock)
             with lock:
                 summary.served += 1
                 summary.services.append(minutes * 60)
                 summary.slips += int(slip)
             clock += timedelta(seconds=wrng.uniform(5, 40))
 
+    clocks.update({cid: opening for cid in demo.counter_ids[:counters]})
     threads = [
         threading.Thread(target=counter_worker, args=(cid, demo.clerk_ids[i % len(demo.clerk_ids)],
                                                        random.Random(seed * 1000 + i)), name=f"counter-{cid}")
