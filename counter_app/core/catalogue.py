@@ -58,6 +58,10 @@ def apply_catalogue(session: Session, catalogue: Catalogue, *, user_id: int | No
         svc.processing_days = spec.processing_days
         svc.expected_service_minutes = spec.expected_service_minutes
         svc.active, svc.catalogue_version = True, catalogue.version
+        if svc.documents or svc.fees:  # remove the old lines first: codes are unique per service
+            svc.documents.clear()
+            svc.fees.clear()
+            session.flush()
         svc.documents = [
             ServiceDocument(code=doc.code, name_ar=doc.name_ar, name_en=doc.name_en,
                             mandatory=doc.mandatory, position=i)

@@ -130,11 +130,14 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A read-only session (no write lock is taken on SQLite); rolled back at the end."""
+        """A read-only session (no write lock is taken on SQLite); closed at the end.
+
+        Closing releases the transaction without expiring what was loaded, so results stay
+        readable after the block (as detached objects).
+        """
         try:
             with self._read_sessions() as session:
                 yield session
-                session.rollback()
         except OperationalError as exc:
             raise EnvironmentFailure(detail=str(exc.orig)) from exc
 
