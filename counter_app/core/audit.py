@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
 from counter_app.core.clock import as_utc, utcnow
-from counter_app.core.models import AuditEntry, AuditHead
+from counter_app.core.models import AuditEntry, AuditHead, table
 
 GENESIS_HASH = "0" * 64
 _AUDIT_LOCK_KEY = 0x5348424B  # "SHBK"
@@ -51,28 +51,51 @@ def lock_chain(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _AUDIT_LOCK_KEY})
 
 
+# Built once: constant statements are compiled once and served from SQLAlchemy's cache.
+_INSERT_ENTRY = insert(table(AuditEntry))
+_INSERT_HEAD = insert(table(AuditHead)).values(id=1)
+_SELECT_HEAD = select(table(AuditHead).c.last_id, table(AuditHead).c.last_hash,
+                      table(AuditHead).c.count).where(table(AuditHead).c.id == 1)
+_UPDATE_HEAD = update(table(AuditHead)).where(table(AuditHead).c.id == 1)
+
+
+def _head(session: Session) -> tuple[int, str, int] | None:
+    """The chain head for this transaction, read once and then kept in ``session.info``.
+
+    The transaction holds the chain's lock (see :func:`lock_chain`), so nobody else can move the
+    head until it ends; the cache is keyed by the transaction so a later one reads afresh.
+    """
+    tx = session.get_transaction()
+    cached = session.info.get("audit_head")
+    if cached is not None and cached[0] is tx:
+        return cached[1]  # type: ignore[no-any-return]
+    row = session.connection().execute(_SELECT_HEAD).first()
+    head = (int(row[0]), str(row[1]), int(row[2])) if row else None
+    session.info["audit_head"] = (tx, head)
+    return head
+
+
 def record(session: Session, *, user_id: int | None, action: str, entity_type: str, entity_id: object,
-           detail: dict[str, Any] | None = None, at: datetime | None = None) -> AuditEntry:
-    """Append one entry to the chain inside the caller's transaction."""
+           detail: dict[str, Any] | None = None, at: datetime | None = None) -> str:
+    """Append one entry to the chain inside the caller's transaction; returns its hash."""
     lock_chain(session)
-    head = session.get(AuditHead, 1, with_for_update=True)
-    prev_hash = head.last_hash if head else GENESIS_HASH
-    next_id = (head.last_id + 1) if head else 1
+    head = _head(session)
+    prev_hash = head[1] if head else GENESIS_HASH
+    next_id = head[0] + 1 if head else 1
+    count = head[2] + 1 if head else 1
     moment = at or utcnow()
     detail_text = json.dumps(detail or {}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     entity = str(entity_id)
     digest = entry_hash(prev_hash, next_id, moment, user_id, action, entity_type, entity, detail_text)
-    entry = AuditEntry(
-        id=next_id, at=moment, user_id=user_id, action=action, entity_type=entity_type,
-        entity_id=entity, detail=detail_text, prev_hash=prev_hash, hash=digest,
-    )
-    session.add(entry)
-    if head is None:
-        session.add(AuditHead(id=1, last_id=next_id, last_hash=digest, count=1))
-    else:
-        head.last_id, head.last_hash, head.count = next_id, digest, head.count + 1
-    session.flush()
-    return entry
+    conn = session.connection()
+    conn.execute(_INSERT_ENTRY, {
+        "id": next_id, "at": moment, "user_id": user_id, "action": action, "entity_type": entity_type,
+        "entity_id": entity, "detail": detail_text, "prev_hash": prev_hash, "hash": digest,
+    })
+    conn.execute(_INSERT_HEAD if head is None else _UPDATE_HEAD,
+                 {"last_id": next_id, "last_hash": digest, "count": count})
+    session.info["audit_head"] = (session.get_transaction(), (next_id, digest, count))
+    return digest
 
 
 @dataclass(frozen=True)

@@ -7,26 +7,28 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from counter_app.core.clock import utcnow
-from counter_app.core.models import OutboxEvent
+from counter_app.core.models import OutboxEvent, table
+
+_INSERT = insert(table(OutboxEvent))
 
 
 def emit(session: Session, kind: str, aggregate_id: object, payload: dict[str, Any],
          at: datetime | None = None) -> OutboxEvent:
-    moment = at or utcnow()
-    event = OutboxEvent(
-        uuid=str(uuid.uuid4()),
-        kind=kind,
-        aggregate_id=str(aggregate_id),
-        payload=json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")),
-        created_at=moment,
-        attempts=0,
-    )
-    session.add(event)
-    return event
+    """Queue one event for the central server in the caller's transaction (a plain INSERT)."""
+    values = {
+        "uuid": str(uuid.uuid4()),
+        "kind": kind,
+        "aggregate_id": str(aggregate_id),
+        "payload": json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")),
+        "created_at": at or utcnow(),
+        "attempts": 0,
+    }
+    session.connection().execute(_INSERT, values)
+    return OutboxEvent(**values)
 
 
 def pending(session: Session, limit: int = 500) -> list[OutboxEvent]:

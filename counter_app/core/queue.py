@@ -21,12 +21,14 @@ import logging
 import math
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from typing import Protocol
 
-from sqlalchemy import Select, and_, func, insert, or_, select, update
+from sqlalchemy import Select, and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from counter_app.core import audit, outbox, settings
 from counter_app.core.centre import centre_code as _centre_code
@@ -42,12 +44,50 @@ from counter_app.core.models import (
     TicketEvent,
     TicketEventKind,
     TicketStatus,
+    table,
 )
 
 log = logging.getLogger("shubbak.queue")
 
 PRIORITY_REASONS = ("elderly", "disability", "pregnancy")
+# A literal, not a bound parameter: only then can SQLite and PostgreSQL (generic plans) prove
+# that the partial index of waiting tickets applies, so call-next never reads the history.
+IS_WAITING = text("ticket.status = 'waiting'")
 DEFAULT_SERVICE_SECONDS = 8 * 60
+_INSERT_EVENT = insert(table(TicketEvent))
+_T = table(Ticket)
+_C = table(Counter)
+_SELECT_COUNTER = select(_C.c.id, _C.c.groups, _C.c.ordinary_since_priority).where(_C.c.id == bindparam("cid"))
+_SELECT_CURRENT = (
+    select(_T.c.id, _T.c.uuid, _T.c.letter, _T.c.number, _T.c.day, _T.c.group_letter, _T.c.priority,
+           _T.c.service_code)
+    .where(_T.c.counter_id == bindparam("cid"), text("ticket.status = 'called'"))
+    .order_by(_T.c.called_at.desc()).limit(1)
+)
+_FINISH = update(_T).where(_T.c.id == bindparam("tid")).values(status="done", finished_at=bindparam("finished"))
+_SET_FAIRNESS = update(_C).where(_C.c.id == bindparam("cid")).values(ordinary_since_priority=bindparam("n"))
+
+
+class _TicketLike(Protocol):
+    """What an event needs of a ticket: an ORM ticket or a row of the ticket table."""
+
+    id: int
+    uuid: str
+    letter: str
+    number: int
+    day: date
+    group_letter: str
+    priority: bool
+    service_code: str | None
+
+
+class _CounterLike(Protocol):
+    id: int
+    groups: str
+
+
+def _display(ticket: _TicketLike) -> str:
+    return f"{ticket.letter}-{ticket.number:03d}"
 
 
 @dataclass(frozen=True)
@@ -57,12 +97,13 @@ class IssuedTicket:
     estimated_wait_minutes: int
 
 
-def _event(session: Session, ticket: Ticket, kind: TicketEventKind, at: datetime, *,
+def _event(session: Session, ticket: _TicketLike, kind: TicketEventKind, at: datetime, *,
            counter_id: int | None = None, user_id: int | None = None, detail: dict[str, object] | None = None) -> None:
-    session.add(TicketEvent(ticket_id=ticket.id, kind=kind, at=at, counter_id=counter_id, user_id=user_id,
-                            detail=json.dumps(detail, ensure_ascii=False) if detail else None))
+    session.connection().execute(_INSERT_EVENT, {
+        "ticket_id": ticket.id, "kind": kind.value, "at": at, "counter_id": counter_id, "user_id": user_id,
+        "detail": json.dumps(detail, ensure_ascii=False) if detail else None})
     payload: dict[str, object] = {
-        "ticket": ticket.uuid, "number": ticket.display_number, "day": ticket.day.isoformat(),
+        "ticket": ticket.uuid, "number": _display(ticket), "day": ticket.day.isoformat(),
         "group": ticket.group_letter, "priority": ticket.priority, "event": kind.value,
         "at": as_utc(at).isoformat(), "counter_id": counter_id, "user_id": user_id,
         "service": ticket.service_code,
@@ -71,7 +112,7 @@ def _event(session: Session, ticket: Ticket, kind: TicketEventKind, at: datetime
         payload["detail"] = detail
     outbox.emit(session, f"ticket.{kind.value}", ticket.uuid, payload, at=at)
     audit.record(session, user_id=user_id, action=f"ticket.{kind.value}", entity_type="ticket",
-                 entity_id=ticket.id, detail={"number": ticket.display_number, "counter": counter_id,
+                 entity_id=ticket.id, detail={"number": _display(ticket), "counter": counter_id,
                                               **(detail or {})}, at=at)
 
 
@@ -126,10 +167,10 @@ def issue_ticket(session: Session, group_letter: str, *, service_code: str | Non
     return IssuedTicket(ticket, ahead, estimate_wait_minutes(session, group_letter, ahead))
 
 
-def _candidates(counter: Counter, priority: bool | None, as_of: datetime | None) -> Select[Ticket]:
+def _candidates(counter: _CounterLike, priority: bool | None, as_of: datetime | None) -> Select[Ticket]:
     groups = list(counter.groups)
     stmt = select(Ticket).where(
-        Ticket.status == TicketStatus.WAITING,
+        IS_WAITING,
         or_(
             and_(Ticket.group_letter.in_(groups), Ticket.target_counter_id.is_(None)),
             Ticket.target_counter_id == counter.id,
@@ -146,7 +187,7 @@ def _candidates(counter: Counter, priority: bool | None, as_of: datetime | None)
     return stmt.order_by(*order, Ticket.queued_at, Ticket.id).limit(1)
 
 
-def _pick(session: Session, counter: Counter, priority: bool | None, as_of: datetime | None) -> Ticket | None:
+def _pick(session: Session, counter: _CounterLike, priority: bool | None, as_of: datetime | None) -> Ticket | None:
     stmt = _candidates(counter, priority, as_of)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
@@ -172,12 +213,16 @@ def call_next(session: Session, counter_id: int, clerk_id: int | None, *, at: da
     """
     audit.lock_chain(session)
     moment = at or utcnow()
-    counter = session.get(Counter, counter_id, with_for_update=True)
+    conn = session.connection()
+    postgres = conn.dialect.name == "postgresql"
+    counter = conn.execute(_SELECT_COUNTER.with_for_update() if postgres else _SELECT_COUNTER,
+                           {"cid": counter_id}).first()
     if counter is None:
         raise NotFound(what=f"counter {counter_id}")
-    current = _current_ticket(session, counter_id)
+    current = conn.execute(_SELECT_CURRENT, {"cid": counter_id}).first()
     if current is not None:
-        _finish(session, current, counter_id, clerk_id, moment)
+        conn.execute(_FINISH, {"tid": current.id, "finished": moment})
+        _event(session, current, TicketEventKind.FINISHED, moment, counter_id=counter_id, user_id=clerk_id)
     fairness = settings.fairness(session)
     for _attempt in range(50):
         if fairness.strict:
@@ -189,7 +234,7 @@ def call_next(session: Session, counter_id: int, clerk_id: int | None, *, at: da
             return None
         taken = session.execute(
             update(Ticket)
-            .where(Ticket.id == ticket.id, Ticket.status == TicketStatus.WAITING)
+            .where(Ticket.id == ticket.id, IS_WAITING)
             .values(status=TicketStatus.CALLED, counter_id=counter_id, clerk_id=clerk_id, called_at=moment,
                     recall_count=0)
             .execution_options(synchronize_session=False)
@@ -198,11 +243,12 @@ def call_next(session: Session, counter_id: int, clerk_id: int | None, *, at: da
             break
     else:  # pragma: no cover - only reachable if the database breaks its own isolation
         raise RuntimeError("call_next could not take a ticket after 50 attempts")
-    session.refresh(ticket)
-    if ticket.priority:
-        counter.ordinary_since_priority = 0
-    else:
-        counter.ordinary_since_priority += 1
+    # What the UPDATE wrote, without reading the row back.
+    for attr, value in (("status", TicketStatus.CALLED), ("counter_id", counter_id), ("clerk_id", clerk_id),
+                        ("called_at", moment), ("recall_count", 0)):
+        set_committed_value(ticket, attr, value)
+    conn.execute(_SET_FAIRNESS, {"cid": counter_id,
+                                 "n": 0 if ticket.priority else counter.ordinary_since_priority + 1})
     _event(session, ticket, TicketEventKind.CALLED, moment, counter_id=counter_id, user_id=clerk_id)
     return ticket
 
@@ -317,7 +363,7 @@ def waiting_ahead(session: Session, ticket: Ticket) -> int:
     """How many waiting tickets of the same group will be called before this one (strict order)."""
     if ticket.status != TicketStatus.WAITING:
         return 0
-    same = and_(Ticket.status == TicketStatus.WAITING, Ticket.group_letter == ticket.group_letter,
+    same = and_(IS_WAITING, Ticket.group_letter == ticket.group_letter,
                 Ticket.target_counter_id.is_(None))
     earlier = or_(Ticket.queued_at < ticket.queued_at, and_(Ticket.queued_at == ticket.queued_at, Ticket.id < ticket.id))
     if ticket.priority:
@@ -330,7 +376,7 @@ def waiting_ahead(session: Session, ticket: Ticket) -> int:
 def waiting_counts(session: Session, day: datetime | None = None) -> dict[str, int]:
     """Waiting tickets per group letter now."""
     rows = session.execute(
-        select(Ticket.group_letter, func.count()).where(Ticket.status == TicketStatus.WAITING)
+        select(Ticket.group_letter, func.count()).where(IS_WAITING)
         .group_by(Ticket.group_letter)
     ).all()
     return {letter: int(n) for letter, n in rows}

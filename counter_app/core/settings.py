@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from counter_app.core.errors import ValidationFailed
-from counter_app.core.models import Setting
+from counter_app.core.models import Setting, table
 
 DEFAULTS: dict[str, str] = {
     # "strict": priority tickets always first; "ratio:N": one priority ticket per N ordinary ones.
@@ -42,11 +43,12 @@ class Fairness:
         return "strict" if self.strict else f"ratio:{self.ordinary_per_priority}"
 
 
+_SELECT = select(table(Setting).c.value).where(table(Setting).c.key == bindparam("key"))
+
+
 def get(session: Session, key: str) -> str:
-    row = session.get(Setting, key)
-    if row is not None:
-        return row.value
-    return DEFAULTS[key]
+    value = session.connection().execute(_SELECT, {"key": key}).scalar()
+    return DEFAULTS[key] if value is None else str(value)
 
 
 def put(session: Session, key: str, value: str) -> None:
@@ -59,6 +61,7 @@ def put(session: Session, key: str, value: str) -> None:
         session.add(Setting(key=key, value=value))
     else:
         row.value = value
+    session.flush()  # readers use the connection directly
 
 
 def fairness(session: Session) -> Fairness:
