@@ -243,7 +243,13 @@ class Ticket(Base):
         ),
         Index("ix_ticket_day", "day", "group_letter"),
         Index("ix_ticket_finished", "group_letter", "finished_at"),
-        Index("ix_ticket_counter_status", "counter_id", "status"),
+        # The ticket each counter is serving now.
+        Index(
+            "ix_ticket_called",
+            "counter_id",
+            sqlite_where=text("status = 'called'"),
+            postgresql_where=text("status = 'called'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 22:48:14.361817
+Create Date: 2026-11-22 23:40:21.924538
 """
 
 from __future__ import annotations
@@ -190,7 +190,9 @@ def upgrade() -> None:
     sa.UniqueConstraint('uuid', name=op.f('uq_ticket_uuid'))
     )
     with op.batch_alter_table('ticket', schema=None) as batch_op:
+        batch_op.create_index('ix_ticket_called', ['counter_id'], unique=False, sqlite_where=sa.text("status = 'called'"), postgresql_where=sa.text("status = 'called'"))
         batch_op.create_index('ix_ticket_day', ['day', 'group_letter'], unique=False)
+        batch_op.create_index('ix_ticket_finished', ['group_letter', 'finished_at'], unique=False)
         batch_op.create_index('ix_ticket_waiting', ['group_letter', 'priority', 'queued_at', 'id'], unique=False, sqlite_where=sa.text("status = 'waiting'"), postgresql_where=sa.text("status = 'waiting'"))
 
     op.create_table('application',
@@ -315,7 +317,9 @@ def downgrade() -> None:
     op.drop_table('application')
     with op.batch_alter_table('ticket', schema=None) as batch_op:
         batch_op.drop_index('ix_ticket_waiting', sqlite_where=sa.text("status = 'waiting'"), postgresql_where=sa.text("status = 'waiting'"))
+        batch_op.drop_index('ix_ticket_finished')
         batch_op.drop_index('ix_ticket_day')
+        batch_op.drop_index('ix_ticket_called', sqlite_where=sa.text("status = 'called'"), postgresql_where=sa.text("status = 'called'"))
 
     op.drop_table('ticket')
     op.drop_table('service_fee')
