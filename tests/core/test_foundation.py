@@ -134,3 +134,15 @@ def test_simulate_cli_runs_a_day(tmp_path: Path) -> None:
     verify = subprocess.run([sys.executable, "-m", "counter_app.cli", "audit", "verify", "--db", url],
                             capture_output=True, text=True, timeout=120)
     assert verify.returncode == 0
+
+
+def test_migrations_match_the_models(db: Database) -> None:
+    """Every table, column and index the models declare is created by the migrations."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from counter_app.core.models import Base
+
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
