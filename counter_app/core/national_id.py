@@ -1,55 +1,146 @@
-"""Egyptian national ID numbers (الرقم القومي): validation and what they tell.
+"""Egyptian national ID (الرقم القومي) validation and decoding.
 
-Structure ``C YYMMDD GG SSSS K``: century digit (2 = 1900s, 3 = 2000s), birth date, governorate
-of birth, a sequence whose last digit gives the sex (odd male, even female), and a check digit.
-The check digit's algorithm is not published, so it is not enforced here.
+Pure Python, standard library only.
+
+Structure of the 14 digits: ``C YYMMDD GG SSSS K``
+
+* ``C``      century of birth: 2 = 1900-1999, 3 = 2000-2099
+* ``YYMMDD`` birth date
+* ``GG``     governorate of birth registration (88 = born abroad)
+* ``SSSS``   sequence; its last digit (the 13th digit of the ID) gives the sex:
+  odd = male, even = female
+* ``K``      check digit
+
+The check digit is deliberately NOT verified: the Civil Status Organisation has not published
+the algorithm, and guessing one would reject genuine IDs at the counter. Only the structure,
+the birth date, the governorate and the sex digit are checked.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+__all__ = [
+    "GOVERNORATES",
+    "NATIONAL_ID_LENGTH",
+    "NationalIdError",
+    "NationalIdErrorCode",
+    "NationalIdInfo",
+    "mask_national_id",
+    "normalise_digits",
+    "parse_national_id",
+]
+
+NATIONAL_ID_LENGTH = 14
+
+NationalIdErrorCode = Literal["empty", "non_digit", "length", "century", "date", "future_date", "governorate"]
+Sex = Literal["male", "female"]
+
+#: Governorate code -> (Arabic name, English name).
 GOVERNORATES: dict[str, tuple[str, str]] = {
-    "01": ("القاهرة", "Cairo"), "02": ("الإسكندرية", "Alexandria"), "03": ("بورسعيد", "Port Said"),
-    "04": ("السويس", "Suez"), "11": ("دمياط", "Damietta"), "12": ("الدقهلية", "Dakahlia"),
-    "13": ("الشرقية", "Sharqia"), "14": ("القليوبية", "Qalyubia"), "15": ("كفر الشيخ", "Kafr El Sheikh"),
-    "16": ("الغربية", "Gharbia"), "17": ("المنوفية", "Monufia"), "18": ("البحيرة", "Beheira"),
-    "19": ("الإسماعيلية", "Ismailia"), "21": ("الجيزة", "Giza"), "22": ("بني سويف", "Beni Suef"),
-    "23": ("الفيوم", "Fayoum"), "24": ("المنيا", "Minya"), "25": ("أسيوط", "Asyut"), "26": ("سوهاج", "Sohag"),
-    "27": ("قنا", "Qena"), "28": ("أسوان", "Aswan"), "29": ("الأقصر", "Luxor"), "31": ("البحر الأحمر", "Red Sea"),
-    "32": ("الوادي الجديد", "New Valley"), "33": ("مطروح", "Matrouh"), "34": ("شمال سيناء", "North Sinai"),
-    "35": ("جنوب سيناء", "South Sinai"), "88": ("خارج الجمهورية", "Born abroad"),
+    "01": ("القاهرة", "Cairo"),
+    "02": ("الإسكندرية", "Alexandria"),
+    "03": ("بورسعيد", "Port Said"),
+    "04": ("السويس", "Suez"),
+    "11": ("دمياط", "Damietta"),
+    "12": ("الدقهلية", "Dakahlia"),
+    "13": ("الشرقية", "Sharqia"),
+    "14": ("القليوبية", "Qalyubia"),
+    "15": ("كفر الشيخ", "Kafr El Sheikh"),
+    "16": ("الغربية", "Gharbia"),
+    "17": ("المنوفية", "Monufia"),
+    "18": ("البحيرة", "Beheira"),
+    "19": ("الإسماعيلية", "Ismailia"),
+    "21": ("الجيزة", "Giza"),
+    "22": ("بني سويف", "Beni Suef"),
+    "23": ("الفيوم", "Fayoum"),
+    "24": ("المنيا", "Minya"),
+    "25": ("أسيوط", "Asyut"),
+    "26": ("سوهاج", "Sohag"),
+    "27": ("قنا", "Qena"),
+    "28": ("أسوان", "Aswan"),
+    "29": ("الأقصر", "Luxor"),
+    "31": ("البحر الأحمر", "Red Sea"),
+    "32": ("الوادي الجديد", "New Valley"),
+    "33": ("مطروح", "Matrouh"),
+    "34": ("شمال سيناء", "North Sinai"),
+    "35": ("جنوب سيناء", "South Sinai"),
+    "88": ("مواليد خارج الجمهورية", "Born abroad"),
 }
 
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+_CENTURIES: dict[str, int] = {"2": 1900, "3": 2000}
 
+# Arabic-Indic (U+0660..U+0669) and Extended Arabic-Indic / Persian (U+06F0..U+06F9) digits.
+_DIGIT_TABLE: dict[int, str] = {
+    **{0x0660 + i: str(i) for i in range(10)},
+    **{0x06F0 + i: str(i) for i in range(10)},
+}
+
+# Separators people type or paste: spaces (incl. no-break and narrow), dashes of every kind,
+# and invisible bidi marks that come along when copying from right-to-left text.
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\u00a0\u202f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]+")
+
+# Messages: str.format templates, one per error code and language. Placeholders:
+# {expected} expected length, {found} length found, {century} the century digit,
+# {governorate} the governorate code.
 _MESSAGES: dict[str, dict[str, str]] = {
-    "empty": {"ar": "أدخل الرقم القومي.", "en": "Enter the national ID number."},
-    "non_digit": {"ar": "الرقم القومي يتكون من أرقام فقط.", "en": "The national ID must contain digits only."},
-    "length": {"ar": "الرقم القومي يجب أن يتكون من 14 رقمًا، وقد أدخلت {length}.",
-               "en": "The national ID must have 14 digits; {length} were entered."},
-    "century": {"ar": "الرقم الأول من الرقم القومي يجب أن يكون 2 أو 3.",
-                "en": "The first digit of the national ID must be 2 or 3."},
-    "date": {"ar": "تاريخ الميلاد في الرقم القومي غير صحيح.",
-             "en": "The birth date in the national ID is not a real date."},
-    "future_date": {"ar": "تاريخ الميلاد في الرقم القومي في المستقبل.",
-                    "en": "The birth date in the national ID is in the future."},
-    "governorate": {"ar": "كود المحافظة «{gov}» في الرقم القومي غير معروف.",
-                    "en": "The governorate code {gov} in the national ID is unknown."},
+    "empty": {
+        "ar": "من فضلك أدخل الرقم القومي.",
+        "en": "Please enter the national ID number.",
+    },
+    "non_digit": {
+        "ar": "الرقم القومي يجب أن يتكون من أرقام فقط.",
+        "en": "The national ID must contain digits only.",
+    },
+    "length": {
+        "ar": "الرقم القومي يجب أن يتكون من {expected} رقمًا، وقد أدخلت {found}.",
+        "en": "The national ID must be {expected} digits long; you entered {found}.",
+    },
+    "century": {
+        "ar": "الرقم الأول من الرقم القومي يجب أن يكون 2 أو 3، وقد أدخلت {century}.",
+        "en": "The first digit of the national ID must be 2 or 3; you entered {century}.",
+    },
+    "date": {
+        "ar": "تاريخ الميلاد في الرقم القومي غير صحيح.",
+        "en": "The birth date in the national ID is not a valid date.",
+    },
+    "future_date": {
+        "ar": "تاريخ الميلاد في الرقم القومي يقع في المستقبل.",
+        "en": "The birth date in the national ID is in the future.",
+    },
+    "governorate": {
+        "ar": "كود المحافظة ({governorate}) في الرقم القومي غير معروف.",
+        "en": "The governorate code ({governorate}) in the national ID is not known.",
+    },
 }
+
+
+class _Params(dict[str, object]):
+    """Format parameters; a missing one shows as "?" rather than failing while reporting an error."""
+
+    def __missing__(self, key: str) -> str:
+        return "?"
 
 
 class NationalIdError(ValueError):
-    def __init__(self, code: str, /, **params: object) -> None:
-        self.code = code
-        self.params = params
+    """A national ID failed validation. ``code`` says which check failed."""
+
+    def __init__(self, code: NationalIdErrorCode, /, **params: object) -> None:
+        self.code: NationalIdErrorCode = code
+        self.params: dict[str, object] = dict(params)
         super().__init__(self.message("en"))
 
     def message(self, lang: str = "ar") -> str:
-        texts = _MESSAGES[self.code]
-        return (texts.get(lang) or texts["en"]).format(**self.params)
+        """The message for the user in ``lang`` ("ar" or "en"; anything else falls back to Arabic)."""
+        templates = _MESSAGES[self.code]
+        template = templates.get(lang, templates["ar"])
+        return template.format_map(_Params(self.params))
+
+    def __str__(self) -> str:
+        return self.message("en")
 
 
 @dataclass(frozen=True)
@@ -59,37 +150,74 @@ class NationalIdInfo:
     governorate_code: str
     governorate_ar: str
     governorate_en: str
-    sex: Literal["male", "female"]
+    sex: Sex
 
 
 def normalise_digits(s: str) -> str:
-    """Arabic-Indic and Persian digits to ASCII digits."""
-    return s.translate(_DIGITS)
+    """Replace Arabic-Indic and Eastern Arabic (Persian) digits by ASCII digits.
+
+    Other characters are left untouched.
+    """
+    return s.translate(_DIGIT_TABLE)
+
+
+def _clean(raw: str) -> str:
+    return _SEPARATORS.sub("", normalise_digits(raw))
 
 
 def parse_national_id(raw: str, *, today: date | None = None) -> NationalIdInfo:
-    text = normalise_digits(raw or "").replace(" ", "").replace("-", "").strip()
-    if not text:
+    """Validate an Egyptian national ID and decode what it tells.
+
+    Accepts ASCII, Arabic-Indic and Persian digits, with spaces and dashes anywhere.
+    Raises :class:`NationalIdError` on the first check that fails, in this order:
+    empty, non_digit, length, century, date, future_date, governorate.
+    """
+    if today is None:
+        today = date.today()
+    nid = _clean(raw or "")
+    if not nid:
         raise NationalIdError("empty")
-    if not (text.isascii() and text.isdigit()):
+    # str.isdigit() accepts superscripts and other scripts' digits; only ASCII is valid here.
+    if not (nid.isascii() and nid.isdigit()):
         raise NationalIdError("non_digit")
-    if len(text) != 14:
-        raise NationalIdError("length", length=len(text))
-    century = {"2": 1900, "3": 2000}.get(text[0])
-    if century is None:
-        raise NationalIdError("century")
+    if len(nid) != NATIONAL_ID_LENGTH:
+        raise NationalIdError("length", expected=NATIONAL_ID_LENGTH, found=len(nid))
+
+    century_digit = nid[0]
+    base_year = _CENTURIES.get(century_digit)
+    if base_year is None:
+        raise NationalIdError("century", century=century_digit)
+
     try:
-        birth = date(century + int(text[1:3]), int(text[3:5]), int(text[5:7]))
+        birth = date(base_year + int(nid[1:3]), int(nid[3:5]), int(nid[5:7]))
     except ValueError:
         raise NationalIdError("date") from None
-    if birth > (today or date.today()):
+    if birth > today:
         raise NationalIdError("future_date")
-    gov = text[7:9]
-    if gov not in GOVERNORATES:
-        raise NationalIdError("governorate", gov=gov)
-    sex: Literal["male", "female"] = "male" if int(text[12]) % 2 else "female"
-    return NationalIdInfo(text, birth, gov, GOVERNORATES[gov][0], GOVERNORATES[gov][1], sex)
+
+    gov_code = nid[7:9]
+    names = GOVERNORATES.get(gov_code)
+    if names is None:
+        raise NationalIdError("governorate", governorate=gov_code)
+
+    sex: Sex = "male" if int(nid[12]) % 2 == 1 else "female"
+    return NationalIdInfo(
+        national_id=nid,
+        birth_date=birth,
+        governorate_code=gov_code,
+        governorate_ar=names[0],
+        governorate_en=names[1],
+        sex=sex,
+    )
 
 
 def mask_national_id(nid: str) -> str:
-    return nid[:1] + "*" * (len(nid) - 3) + nid[-2:] if len(nid) > 3 else "*" * len(nid)
+    """Mask a national ID for the review window: keep the first digit and the last two.
+
+    ``"29001010112334"`` -> ``"2***********34"``. Input is normalised first; a value too
+    short to keep three digits is masked entirely.
+    """
+    clean = _clean(nid or "")
+    if len(clean) <= 3:
+        return "*" * len(clean)
+    return clean[0] + "*" * (len(clean) - 3) + clean[-2:]

@@ -78,3 +78,83 @@ def test_messages_say_what_is_wrong_in_both_languages() -> None:
 
 def test_mask_keeps_only_first_and_last_digits() -> None:
     assert mask_national_id("29001010112355") == "2***********55"
+
+
+def test_century_rule_for_leap_years() -> None:
+    # 2000 is a leap year (divisible by 400); 1900 is not (divisible by 100).
+    assert parse_national_id("30002290112355", today=TODAY).birth_date == date(2000, 2, 29)
+    with pytest.raises(NationalIdError) as err:
+        parse_national_id("20002290112355", today=TODAY)
+    assert err.value.code == "date"
+
+
+def test_sex_is_the_thirteenth_digit() -> None:
+    assert parse_national_id("29001010112315", today=TODAY).sex == "male"
+    assert parse_national_id("29001010112325", today=TODAY).sex == "female"
+    assert parse_national_id("29001010112305", today=TODAY).sex == "female"  # 0 is even
+
+
+def test_persian_digits_and_other_separators() -> None:
+    nid = "۲۹۰۰۱۰۱۰۱۱۲۳۵۵"
+    assert parse_national_id(nid, today=TODAY).national_id == "29001010112355"
+    assert parse_national_id("2-900101-01-1235-5", today=TODAY).national_id == "29001010112355"
+    assert parse_national_id("\u200f2900 1010 1123 55\u00a0", today=TODAY).national_id == "29001010112355"
+    assert normalise_digits("abc ٣-۳") == "abc 3-3"
+
+
+def test_superscript_and_other_script_digits_are_not_digits() -> None:
+    with pytest.raises(NationalIdError) as err:
+        parse_national_id("2900101011235²", today=TODAY)
+    assert err.value.code == "non_digit"
+
+
+def test_born_today_is_valid_and_tomorrow_is_future() -> None:
+    assert parse_national_id("32611220112355", today=TODAY).birth_date == TODAY
+    with pytest.raises(NationalIdError) as err:
+        parse_national_id("32611230112355", today=TODAY)
+    assert err.value.code == "future_date"
+
+
+def test_today_defaults_to_the_real_date() -> None:
+    assert parse_national_id("29001010112355").birth_date == date(1990, 1, 1)
+    with pytest.raises(NationalIdError):
+        parse_national_id("39912310112355")  # 2099
+
+
+def test_every_governorate_is_named_in_both_languages() -> None:
+    from counter_app.core.national_id import GOVERNORATES
+
+    assert len(GOVERNORATES) == 28
+    for code, (ar, en) in GOVERNORATES.items():
+        info = parse_national_id(f"2900101{code}12355", today=TODAY)
+        assert (info.governorate_ar, info.governorate_en) == (ar, en)
+    assert parse_national_id("29001018812355", today=TODAY).governorate_en == "Born abroad"
+
+
+@pytest.mark.parametrize("code", sorted(_MESSAGES))
+def test_every_error_code_has_a_message_in_both_languages(code: str) -> None:
+    params = {"expected": 14, "found": 9, "century": "5", "governorate": "77"}
+    err = NationalIdError(code, **params)  # type: ignore[arg-type]
+    ar, en = err.message("ar"), err.message("en")
+    assert ar and en and ar != en
+    assert "{" not in ar and "{" not in en
+    assert str(err) == en
+    assert err.message() == ar  # Arabic is the default
+    assert err.message("fr") == ar
+    assert isinstance(err, ValueError)
+
+
+def test_century_message_names_the_digit() -> None:
+    with pytest.raises(NationalIdError) as err:
+        parse_national_id("59001010112355", today=TODAY)
+    assert "5" in err.value.message("ar") and "5" in err.value.message("en")
+
+
+def test_mask_normalises_and_handles_short_input() -> None:
+    assert mask_national_id("٢٩٠٠١٠١٠١١٢٣٥٥") == "2***********55"
+    assert mask_national_id("123") == "***"
+    assert mask_national_id("") == ""
+
+
+def test_message_without_its_parameters_does_not_fail() -> None:
+    assert "?" in NationalIdError("length").message("en")
