@@ -92,8 +92,7 @@ def load_history(db: Database, start: int, stop: int, applications: int, clerk: 
         with db.engine.begin() as conn:
             conn.execute(insert(Application), app_rows)
     if db.dialect == "postgresql":
-        with db.engine.connect() as conn:
-            conn.exec_driver_sql("COMMIT")
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             # Settle the bulk load (hint bits, statistics, dirty pages) before measuring.
             conn.exec_driver_sql("VACUUM ANALYZE")
             conn.exec_driver_sql("CHECKPOINT")
