@@ -1,7 +1,9 @@
 """``counter-app``: the counter application's entry point.
 
-The windows (kiosk, counter, review, supervisor) are built in ``counter_app/ui``. Until they
-land, the entry point prepares the centre database (migrations at start-up) and says so.
+    counter-app [--db URL] [--config FILE] [--kiosk]
+
+Only the argument parsing happens here: the windows (``counter_app/ui``) show the login at once
+and open the database (migrations at start-up) in the background.
 """
 
 from __future__ import annotations
@@ -10,22 +12,20 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from counter_app.core.db import Database, default_database_url
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="counter-app")
+    parser.add_argument("--db", default=None, help="database URL (default: SHUBBAK_DB or the local SQLite file)")
+    parser.add_argument("--config", default=None, help="the counter PC's INI file (printers, language, counter)")
+    parser.add_argument("--kiosk", action="store_true", help="open the ticket kiosk (reception) window")
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="counter-app")
-    parser.add_argument("--db", default=None)
-    parser.add_argument("--config", default=None)
-    args = parser.parse_args(argv)
-    db = Database(args.db or default_database_url())
-    try:
-        from counter_app.ui.app import run  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
-        print(f"centre database ready at {db.url}; the counter windows are not part of this build yet",
-              file=sys.stderr)
-        return 3
-    return int(run(db, args))
+    args = build_parser().parse_args(argv)
+    from counter_app.ui.app import run
+
+    return int(run(None, args))
 
 
 if __name__ == "__main__":  # pragma: no cover

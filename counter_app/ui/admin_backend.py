@@ -1,0 +1,98 @@
+"""The supervisor window's calls into the core (worker threads, no Qt). Every write checks the
+acting user's role in the core's own terms, so a clerk cannot do a supervisor's work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from counter_app.core import catalogue, centre, counter_queries, users
+from counter_app.core.counter_queries import DaySummary
+from counter_app.core.db import Database
+from counter_app.core.models import Role, User
+from counter_app.ui.backend import CounterView, UserView, counter_view, today_local, user_view
+
+SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class Overview:
+    users: tuple[UserView, ...]
+    counters: tuple[CounterView, ...]
+    catalogue_version: int | None
+    day: DaySummary
+
+
+def _acting(s: object, user_id: int) -> User:
+    user = s.get_one(User, user_id)  # type: ignore[attr-defined]
+    users.require_role(user, *SUPERVISOR_ROLES)
+    return user  # type: ignore[no-any-return]
+
+
+def overview(db: Database, user_id: int) -> Overview:
+    with db.read() as s:
+        _acting(s, user_id)
+        day = counter_queries.open_day(s) or today_local()
+        return Overview(
+            tuple(user_view(u) for u in users.users(s)),
+            tuple(counter_view(c) for c in centre.counters(s, active_only=False)),
+            catalogue.active_version(s),
+            counter_queries.day_summary(s, day),
+        )
+
+
+def open_day(db: Database, user_id: int) -> None:
+    with db.begin() as s:
+        counter_queries.start_day(s, by=_acting(s, user_id).id)
+
+
+def close_day(db: Database, user_id: int) -> DaySummary:
+    with db.begin() as s:
+        return counter_queries.close_day(s, by=_acting(s, user_id).id)
+
+
+def add_user(db: Database, user_id: int, username: str, full_name: str, role: Role, password: str) -> UserView:
+    with db.begin() as s:
+        by = _acting(s, user_id)
+        if role == Role.ADMIN and by.role != Role.ADMIN:
+            from counter_app.core.errors import PermissionDenied
+
+            raise PermissionDenied()
+        return user_view(users.create_user(s, username=username, full_name=full_name, role=role,
+                                           password=password, created_by=by.id))
+
+
+def set_user_active(db: Database, user_id: int, target_id: int, active: bool) -> None:
+    with db.begin() as s:
+        by = _acting(s, user_id)
+        users.set_active(s, users.get_user(s, target_id), active, by=by)
+
+
+def add_counter(db: Database, user_id: int, number: int, groups: str) -> CounterView:
+    with db.begin() as s:
+        return counter_view(centre.create_counter(s, number=number, groups=groups, by=_acting(s, user_id).id))
+
+
+def set_counter_groups(db: Database, user_id: int, counter_id: int, groups: str) -> CounterView:
+    with db.begin() as s:
+        return counter_view(centre.set_counter_groups(s, counter_id, groups, by=_acting(s, user_id).id))
+
+
+def setup_centre(db: Database, code: str, name_ar: str, name_en: str, counters: int, groups: str | None,
+                 admin: tuple[str, str, str] | None) -> None:
+    """First start: the centre, the shipped catalogue, its counters and the first admin, at once."""
+    with db.begin() as s:
+        centre.setup_centre(s, code=code, name_ar=name_ar, name_en=name_en)
+        catalogue.ensure_catalogue(s)
+        letters = groups or "".join(g.letter for g in catalogue.groups(s))
+        have = {c.number for c in centre.counters(s, active_only=False)}
+        for n in range(1, counters + 1):
+            if n not in have:
+                centre.create_counter(s, number=n, groups=letters)
+        if admin is not None:
+            username, full_name, password = admin
+            users.create_user(s, username=username, full_name=full_name, role=Role.ADMIN, password=password)
+
+
+def centre_exists(db: Database) -> bool:
+    with db.read() as s:
+        return centre.get_centre(s) is not None

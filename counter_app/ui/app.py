@@ -1,0 +1,270 @@
+"""The composition root of the counter app: builds the shared context, shows the login (or the
+first-start wizard), opens the window the user's role calls for, and shuts down cleanly.
+
+The login window shows first; the database (migrations), catalogue, receipt key and print queue
+are made ready in the background, so the app starts fast even on a slow counter PC.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QApplication, QWidget
+
+from counter_app.ui.config import AppConfig, load_config
+from counter_app.ui.context import AppContext, SyncStatusProvider, outbox_sync_status
+from counter_app.ui.i18n import Language, UiError
+from counter_app.ui.login import LoginWindow
+from counter_app.ui.operations import Operations
+
+if TYPE_CHECKING:
+    from counter_app.core.db import Database
+    from counter_app.ui.backend import CounterView, UserView
+
+log = logging.getLogger("shubbak.ui")
+
+STYLE = """
+QWidget { font-size: 11pt; }
+QPushButton { padding: 6px 12px; }
+QLabel#title { font-size: 17pt; font-weight: bold; }
+QLabel#who { font-weight: bold; }
+QLabel#currentTicket { font-size: 34pt; font-weight: bold; color: #0d47a1; }
+QLabel#kioskResult { font-size: 18pt; }
+QPushButton[kiosk="true"] { font-size: 17pt; font-weight: bold; padding: 12px; }
+QPushButton#priority { font-size: 14pt; }
+QStatusBar { border-top: 1px solid #bbb; }
+"""
+
+
+class Prepared:
+    """What the start-up operation made ready (worker thread)."""
+
+    def __init__(self, db: Database, catalogue: Any, key: Any) -> None:
+        self.db, self.catalogue, self.key = db, catalogue, key
+
+
+def prepare(db: Database | None, url: str | None, config: AppConfig) -> Prepared:
+    """Open (and migrate) the database, load the catalogue and the receipt key (worker thread)."""
+    from counter_app.core.db import Database, default_database_url
+    from counter_app.core.errors import NotFound
+    from counter_app.ui import backend
+    from counter_app.ui.printing import load_or_create_key
+
+    if db is None:
+        db = Database(url or default_database_url())
+    for printer in (config.ticket_printer, config.receipt_printer):
+        if printer.startswith("virtual://"):
+            os.makedirs(printer[len("virtual://"):], exist_ok=True)
+    try:
+        catalogue = backend.load_catalogue(db)
+    except NotFound:
+        catalogue = None  # first start: the wizard sets the centre up
+    return Prepared(db, catalogue, load_or_create_key(config.key_path))
+
+
+class Shell(QObject):
+    """Owns the context and the one top-level window shown at a time."""
+
+    ready = Signal()
+    window_changed = Signal(object)
+
+    def __init__(self, config: AppConfig, db: Database | None = None, url: str | None = None,
+                 sync_status: SyncStatusProvider = outbox_sync_status, kiosk: bool = False) -> None:
+        super().__init__()
+        self.lang = Language(config.lang, self)
+        self.lang.apply_direction()
+        self.ops = Operations(self)
+        self.ctx = AppContext(self.ops, self.lang, config, sync_status)
+        self.kiosk_mode = kiosk
+        self.window: QWidget | None = None
+        self.login: LoginWindow | None = None
+        self.startup_error: BaseException | None = None
+        self._db, self._url = db, url
+
+    # -- start -----------------------------------------------------------------------------
+    def start(self) -> None:
+        self.show_login()
+        db, url, config = self._db, self._url, self.ctx.config
+        self.ops.run(lambda: prepare(db, url, config), self._prepared, self._startup_failed)
+
+    def _prepared(self, prepared: Prepared) -> None:
+        from counter_app.ui.printing import PrintService
+
+        self.ctx.db, self.ctx.catalogue, self.ctx.key = prepared.db, prepared.catalogue, prepared.key
+        self.ctx.printing = PrintService(self.ctx.config.print_jobs_dir, self)
+        self.ctx.printing.start()
+        if prepared.catalogue is None:
+            self.show_first_start()
+        elif self.kiosk_mode:
+            self.show_kiosk()
+        elif self.login is not None:
+            self.login.set_ready(True)
+        self.ready.emit()
+
+    def _startup_failed(self, exc: BaseException) -> None:
+        self.startup_error = exc
+        if self.login is not None:
+            self.login._failed(exc)
+            self.login.login_button.setEnabled(False)
+
+    def reload_catalogue(self, then: Any = None) -> None:
+        from counter_app.ui import backend
+
+        db = self.ctx.db
+
+        def loaded(cat: Any) -> None:
+            self.ctx.catalogue = cat
+            if then is not None:
+                then()
+
+        self.ops.run(lambda: backend.load_catalogue(db), loaded, self._show_error)
+
+    # -- windows ---------------------------------------------------------------------------
+    def _replace(self, window: QWidget) -> None:
+        old, self.window = self.window, window
+        window.setLayoutDirection(self.lang.direction)
+        window.show()
+        if old is not None:
+            old.close()
+            old.deleteLater()
+        if old is self.login:
+            self.login = None
+        self.window_changed.emit(window)
+
+    def show_login(self) -> None:
+        self.ctx.user, self.ctx.counter = None, None
+        login = LoginWindow(self.ctx)
+        login.logged_in.connect(self._logged_in)
+        self._replace(login)
+        self.login = login
+        if self.ctx.ready:
+            login.set_ready(True)
+        else:
+            login.login_button.setEnabled(False)
+
+    def show_first_start(self) -> None:
+        from counter_app.ui.first_start import FirstStartWizard
+
+        wizard = FirstStartWizard(self.ctx)
+        wizard.finished_setup.connect(lambda: self.reload_catalogue(self.show_login))
+        self._replace(wizard)
+
+    def show_kiosk(self) -> None:
+        from counter_app.ui.kiosk import KioskWindow
+
+        self._replace(KioskWindow(self.ctx))
+
+    def _logged_in(self, user: UserView, counter: CounterView | None) -> None:
+        from counter_app.core.models import Role
+
+        self.ctx.user, self.ctx.counter = user, counter
+        log.info("%s logged in as %s", user.username, user.role.value)
+        if user.supervises:
+            self.show_supervisor()
+        elif user.role == Role.CLERK:
+            if counter is None:
+                self._show_error(UiError("login.no_counter"))
+                self.show_login()
+                return
+            self.show_counter()
+        else:  # reviewers work in the review window, which is not part of this app's build
+            if self.login is not None:
+                self.login._failed(UiError("login.no_window_for_role"))
+
+    def show_counter(self) -> None:
+        from counter_app.ui.counter_window import CounterWindow
+
+        window = CounterWindow(self.ctx)
+        window.logout_requested.connect(self.show_login)
+        window.supervisor_requested.connect(self.request_supervisor)
+        self._replace(window)
+
+    def request_supervisor(self) -> None:
+        """Supervisor functions: refused (with a message) unless the user supervises."""
+        user = self.ctx.user
+        if user is None or not user.supervises:
+            from counter_app.core.errors import PermissionDenied
+
+            self._show_error(PermissionDenied())
+            return
+        self.show_supervisor()
+
+    def show_supervisor(self) -> None:
+        from counter_app.ui.supervisor import SupervisorWindow
+
+        user = self.ctx.user
+        if user is None or not user.supervises:
+            self.request_supervisor()
+            return
+        window = SupervisorWindow(self.ctx)
+        window.logout_requested.connect(self.show_login)
+        window.counter_requested.connect(self._supervisor_counter)
+        window.kiosk_requested.connect(self.show_kiosk)
+        window.catalogue_changed.connect(lambda: self.reload_catalogue())
+        self._replace(window)
+
+    def _supervisor_counter(self) -> None:
+        if self.ctx.counter is None and self.ctx.catalogue and self.ctx.catalogue.counters:
+            self.ctx.counter = self.ctx.catalogue.counters[0]
+        self.show_counter()
+
+    def _show_error(self, exc: BaseException) -> None:
+        window = self.window
+        show = getattr(window, "show_error", None)
+        if callable(show):
+            show(exc)
+        elif isinstance(window, LoginWindow):
+            window._failed(exc)
+        else:
+            log.warning("error with no window to show it: %s", exc)
+
+    # -- stop ------------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        if self.window is not None:
+            self.window.close()
+        self.ops.wait()
+        if self.ctx._printing is not None:
+            self.ctx.printing.stop()
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(argv or sys.argv[:1])
+    app.setApplicationName("Shubbak")
+    app.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
+    app.setStyleSheet(STYLE)
+    return app
+
+
+def run(db: Database | None, args: argparse.Namespace) -> int:
+    """The ``counter-app`` entry point: returns the process exit code."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    app = make_application()
+    config = load_config(getattr(args, "config", None))
+    shell = Shell(config, db=db, url=getattr(args, "db", None), kiosk=bool(getattr(args, "kiosk", False)))
+    bench = os.environ.get("SHUBBAK_EXIT_WHEN_SHOWN")
+    if bench:  # the cold-start benchmark: report when the login is shown (and ready), then quit
+        import time
+
+        def shown() -> None:
+            print(f"login_shown_at: {time.time():.6f}", flush=True)
+            if bench != "ready":
+                app.quit()
+
+        def ready() -> None:
+            print(f"login_ready_at: {time.time():.6f}", flush=True)
+            app.quit()
+
+        QTimer.singleShot(0, shown)
+        if bench == "ready":
+            shell.ready.connect(ready)
+    shell.start()
+    code = app.exec()
+    shell.shutdown()
+    return int(code)

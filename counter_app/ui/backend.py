@@ -1,0 +1,322 @@
+"""What the windows ask of the core, as plain functions run on worker threads (no Qt here).
+
+Each function opens one transaction for one user action and returns frozen dataclasses, so a
+window never holds an ORM object (and never triggers SQL by touching one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from counter_app.core import applications, catalogue, centre, queue, users
+from counter_app.core.applications import Applicant
+from counter_app.core.clock import as_utc
+from counter_app.core.db import Database
+from counter_app.core.errors import NotFound
+from counter_app.core.models import ApplicationState, Role, Ticket, User
+
+
+@dataclass(frozen=True)
+class CentreView:
+    code: str
+    name_ar: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class UserView:
+    id: int
+    username: str
+    full_name: str
+    role: Role
+    clerk_number: str
+    active: bool = True
+
+    @property
+    def supervises(self) -> bool:
+        return self.role in (Role.SUPERVISOR, Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class CounterView:
+    id: int
+    number: int
+    name_ar: str
+    name_en: str
+    groups: str
+
+
+@dataclass(frozen=True)
+class GroupView:
+    letter: str
+    name_ar: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class DocView:
+    code: str
+    name_ar: str
+    name_en: str
+    mandatory: bool
+
+
+@dataclass(frozen=True)
+class FeeView:
+    code: str
+    name_ar: str
+    name_en: str
+    amount_piastres: int
+
+
+@dataclass(frozen=True)
+class ServiceView:
+    code: str
+    name_ar: str
+    name_en: str
+    group: str
+    documents: tuple[DocView, ...]
+    fees: tuple[FeeView, ...]
+
+    @property
+    def total_piastres(self) -> int:
+        return sum(f.amount_piastres for f in self.fees)
+
+
+@dataclass(frozen=True)
+class TicketView:
+    id: int
+    number: str
+    group: str
+    priority: bool
+    called_at: datetime | None
+    recall_count: int
+    service_code: str | None
+
+
+@dataclass(frozen=True)
+class QueueState:
+    current: TicketView | None
+    waiting: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    centre: CentreView
+    groups: tuple[GroupView, ...]
+    services: tuple[ServiceView, ...]
+    counters: tuple[CounterView, ...]
+    version: int | None
+
+
+@dataclass(frozen=True)
+class ApplicationView:
+    id: int
+    tracking_code: str
+    service_code: str
+    state: ApplicationState
+    applicant_name: str
+    national_id: str
+    fee_total_piastres: int
+    submitted_at: datetime | None
+    delivered_at: datetime | None
+
+
+def ticket_number(ticket: Ticket) -> str:
+    return f"{ticket.letter}-{ticket.number:03d}"
+
+
+def ticket_view(ticket: Ticket | None) -> TicketView | None:
+    if ticket is None:
+        return None
+    return TicketView(ticket.id, ticket_number(ticket), ticket.group_letter, ticket.priority,
+                      as_utc(ticket.called_at) if ticket.called_at else None, ticket.recall_count,
+                      ticket.service_code)
+
+
+def user_view(user: User) -> UserView:
+    return UserView(user.id, user.username, user.full_name, user.role, user.clerk_number, user.active)
+
+
+def counter_view(c: object) -> CounterView:
+    return CounterView(c.id, c.number, c.name_ar, c.name_en, c.groups)  # type: ignore[attr-defined]
+
+
+def load_centre(db: Database) -> CentreView | None:
+    with db.read() as s:
+        found = centre.get_centre(s)
+        return CentreView(found.code, found.name_ar, found.name_en) if found else None
+
+
+def load_catalogue(db: Database) -> Catalogue:
+    with db.read() as s:
+        found = centre.get_centre(s)
+        if found is None:
+            raise NotFound(what="centre")
+        services = tuple(
+            ServiceView(svc.code, svc.name_ar, svc.name_en, svc.group_letter,
+                        tuple(DocView(d.code, d.name_ar, d.name_en, d.mandatory) for d in svc.documents),
+                        tuple(FeeView(f.code, f.name_ar, f.name_en, f.amount_piastres) for f in svc.fees))
+            for svc in catalogue.services(s)
+        )
+        return Catalogue(
+            CentreView(found.code, found.name_ar, found.name_en),
+            tuple(GroupView(g.letter, g.name_ar, g.name_en) for g in catalogue.groups(s)),
+            services,
+            tuple(counter_view(c) for c in centre.counters(s)),
+            catalogue.active_version(s),
+        )
+
+
+def login(db: Database, username: str, password: str) -> UserView:
+    """Offline login against the local hash; a failure is committed (count and audit) then raised."""
+    error: Exception | None = None
+    with db.begin() as s:
+        try:
+            user = user_view(users.authenticate(s, username, password))
+        except Exception as exc:  # committed below; raised after the block
+            error = exc
+    if error is not None:
+        raise error
+    return user
+
+
+def list_counters(db: Database) -> list[CounterView]:
+    with db.read() as s:
+        return [counter_view(c) for c in centre.counters(s)]
+
+
+def _state(s: Session, counter_id: int) -> QueueState:
+    return QueueState(ticket_view(queue.current_ticket(s, counter_id)), queue.waiting_counts(s))
+
+
+def queue_state(db: Database, counter_id: int) -> QueueState:
+    with db.read() as s:
+        return _state(s, counter_id)
+
+
+def waiting_counts(db: Database) -> dict[str, int]:
+    with db.read() as s:
+        return queue.waiting_counts(s)
+
+
+def call_next(db: Database, counter_id: int, clerk_id: int) -> QueueState:
+    with db.begin() as s:
+        ticket = ticket_view(queue.call_next(s, counter_id, clerk_id))
+        return QueueState(ticket, queue.waiting_counts(s))
+
+
+TicketAction = Callable[[Session, int, int, int], object]
+
+
+def ticket_action(db: Database, action: str, ticket_id: int, counter_id: int, clerk_id: int, *,
+                  reason: str = "", to_group: str | None = None, to_counter_id: int | None = None) -> QueueState:
+    """recall, no_show, finish, skip (with a reason) or transfer the counter's current ticket."""
+    with db.begin() as s:
+        if action == "recall":
+            queue.recall(s, ticket_id, counter_id, clerk_id)
+        elif action == "no_show":
+            queue.no_show(s, ticket_id, counter_id, clerk_id)
+        elif action == "finish":
+            queue.finish(s, ticket_id, counter_id, clerk_id)
+        elif action == "skip":
+            queue.skip(s, ticket_id, counter_id, clerk_id, reason)
+        elif action == "transfer":
+            queue.transfer(s, ticket_id, counter_id, clerk_id, to_group=to_group, to_counter_id=to_counter_id,
+                           reason=reason or None)
+        else:  # pragma: no cover - a programming error
+            raise ValueError(action)
+        return _state(s, counter_id)
+
+
+@dataclass(frozen=True)
+class IssuedView:
+    number: str
+    priority: bool
+    waiting_ahead: int
+    estimated_wait_minutes: int
+    issued_at: datetime
+    uuid: str
+    group: str
+
+
+def issue_ticket(db: Database, group: str, priority: bool) -> IssuedView:
+    with db.begin() as s:
+        issued = queue.issue_ticket(s, group, priority=priority)
+        t = issued.ticket
+        return IssuedView(ticket_number(t), t.priority, issued.waiting_ahead, issued.estimated_wait_minutes,
+                          as_utc(t.issued_at), t.uuid, t.group_letter)
+
+
+@dataclass(frozen=True)
+class IntakeRequest:
+    service_code: str
+    applicant: Applicant
+    received_documents: tuple[str, ...]
+    payment_method: str
+    payment_reference: str
+    counter_id: int | None
+    ticket_id: int | None
+
+
+@dataclass(frozen=True)
+class SubmittedView:
+    application_id: int
+    tracking_code: str
+    total_piastres: int
+    paid_at: datetime
+    centre_code: str
+    documents: tuple[tuple[str, str], ...]  # (ar, en) of the received documents
+    fees: tuple[FeeView, ...]
+
+
+def submit_application(db: Database, clerk_id: int, req: IntakeRequest) -> SubmittedView:
+    """Start, check documents, take the payment and submit: one transaction, one user action."""
+    with db.begin() as s:
+        clerk = s.get_one(User, clerk_id)
+        app = applications.start_application(s, service_code=req.service_code, clerk=clerk,
+                                             applicant=req.applicant, counter_id=req.counter_id,
+                                             ticket_id=req.ticket_id)
+        applications.set_documents(s, app.id, req.received_documents, clerk=clerk)
+        payment = applications.record_payment(s, app.id, req.payment_method, clerk=clerk,
+                                              reference=req.payment_reference)
+        applications.submit(s, app.id, clerk=clerk)
+        return SubmittedView(
+            app.id, app.tracking_code, app.fee_total_piastres, as_utc(payment.paid_at), app.centre_code,
+            tuple((d.name_ar, d.name_en) for d in app.documents if d.received),
+            tuple(FeeView(f.code, f.name_ar, f.name_en, f.amount_piastres) for f in app.fees),
+        )
+
+
+def _app_view(app: object) -> ApplicationView:
+    a = app
+    return ApplicationView(a.id, a.tracking_code, a.service_code, a.state, a.applicant_name,  # type: ignore[attr-defined]
+                           a.national_id, a.fee_total_piastres,  # type: ignore[attr-defined]
+                           as_utc(a.submitted_at) if a.submitted_at else None,  # type: ignore[attr-defined]
+                           as_utc(a.delivered_at) if a.delivered_at else None)  # type: ignore[attr-defined]
+
+
+def find_application(db: Database, tracking_code: str) -> ApplicationView:
+    with db.read() as s:
+        return _app_view(applications.find_by_tracking_code(s, tracking_code))
+
+
+def mark_ready(db: Database, application_id: int, user_id: int) -> ApplicationView:
+    with db.begin() as s:
+        return _app_view(applications.mark_ready(s, application_id, user=s.get_one(User, user_id)))
+
+
+def deliver(db: Database, application_id: int, clerk_id: int, name: str, national_id: str) -> ApplicationView:
+    with db.begin() as s:
+        return _app_view(applications.deliver(s, application_id, clerk=s.get_one(User, clerk_id),
+                                               collected_by_name=name, collected_by_national_id=national_id))
+
+
+def today_local() -> date:
+    from counter_app.core.clock import local_day, utcnow
+
+    return local_day(utcnow())

@@ -1,0 +1,84 @@
+"""The counter PC's own settings: an INI file (``counter-app --config FILE``).
+
+::
+
+    [app]
+    lang = ar
+    data_dir = /var/lib/shubbak
+    counter = 1
+
+    [printers]
+    ticket = virtual:///var/lib/shubbak/virtual-printer
+    receipt = tcp://192.168.1.50:9100
+
+Printer URLs default to a virtual printer (PNG files) in the data directory, as in the demo.
+"""
+
+from __future__ import annotations
+
+import configparser
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("shubbak", appauthor=False))
+
+
+@dataclass
+class AppConfig:
+    path: Path | None = None
+    data_dir: Path = field(default_factory=default_data_dir)
+    lang: str = "ar"
+    counter_number: int | None = None
+    ticket_printer: str = ""
+    receipt_printer: str = ""
+
+    def __post_init__(self) -> None:
+        virtual = f"virtual://{(self.data_dir / 'virtual-printer').as_posix()}"
+        self.ticket_printer = self.ticket_printer or virtual
+        self.receipt_printer = self.receipt_printer or virtual
+
+    @property
+    def print_jobs_dir(self) -> Path:
+        return self.data_dir / "print-jobs"
+
+    @property
+    def key_path(self) -> Path:
+        return self.data_dir / "centre-receipt-key.pem"
+
+    def save(self) -> None:
+        """Write the file back (the supervisor's printer settings); no-op without a file."""
+        if self.path is None:
+            return
+        parser = configparser.ConfigParser()
+        parser["app"] = {"lang": self.lang, "data_dir": str(self.data_dir)}
+        if self.counter_number is not None:
+            parser["app"]["counter"] = str(self.counter_number)
+        parser["printers"] = {"ticket": self.ticket_printer, "receipt": self.receipt_printer}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("w", encoding="utf-8") as fh:
+            parser.write(fh)
+
+
+def load_config(path: str | Path | None) -> AppConfig:
+    if path is None:
+        return AppConfig()
+    file = Path(path)
+    parser = configparser.ConfigParser()
+    if file.exists():
+        parser.read(file, encoding="utf-8")
+    app = parser["app"] if parser.has_section("app") else {}
+    printers = parser["printers"] if parser.has_section("printers") else {}
+    data_dir = Path(app.get("data_dir") or file.resolve().parent / "shubbak-data")
+    counter = app.get("counter")
+    return AppConfig(
+        path=file,
+        data_dir=data_dir,
+        lang=app.get("lang", "ar"),
+        counter_number=int(counter) if counter and counter.isdigit() else None,
+        ticket_printer=printers.get("ticket", ""),
+        receipt_printer=printers.get("receipt", ""),
+    )

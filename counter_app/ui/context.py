@@ -1,0 +1,79 @@
+"""What every window of one running app shares (built by the composition root in ``app.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # kept light: the login window must show before SQLAlchemy and printers load
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from counter_app.core.db import Database
+    from counter_app.ui.backend import Catalogue, CounterView, UserView
+    from counter_app.ui.config import AppConfig
+    from counter_app.ui.i18n import Language
+    from counter_app.ui.operations import Operations
+    from counter_app.ui.printing import PrintService
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the status line shows about the sync with the central server."""
+
+    online: bool
+    events_waiting: int
+    last_sync: datetime | None = None  # aware, UTC
+    error: str = ""  # e.g. "central server unreachable" (already translated or empty)
+
+
+#: Called on a worker thread with the database; returns the current sync status. The sync agent
+#: provides its own; the default reads the outbox count and knows no agent (offline).
+SyncStatusProvider = Callable[["Database"], SyncStatus]
+
+
+def outbox_sync_status(db: Database) -> SyncStatus:
+    from counter_app.core import outbox
+
+    with db.read() as s:
+        waiting = outbox.pending_count(s)
+    return SyncStatus(online=False, events_waiting=waiting, last_sync=None)
+
+
+class AppContext:
+    """The shared state of one running app. ``db`` and ``printing`` exist once start-up is done."""
+
+    def __init__(self, ops: Operations, lang: Language, config: AppConfig,
+                 sync_status: SyncStatusProvider = outbox_sync_status) -> None:
+        self.ops, self.lang, self.config, self.sync_status = ops, lang, config, sync_status
+        self._db: Database | None = None
+        self._printing: PrintService | None = None
+        self.key: Ed25519PrivateKey | None = None
+        self.catalogue: Catalogue | None = None
+        self.user: UserView | None = None
+        self.counter: CounterView | None = None
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            raise RuntimeError("the database is not open yet")
+        return self._db
+
+    @db.setter
+    def db(self, value: Database) -> None:
+        self._db = value
+
+    @property
+    def ready(self) -> bool:
+        return self._db is not None and self._printing is not None
+
+    @property
+    def printing(self) -> PrintService:
+        if self._printing is None:
+            raise RuntimeError("the print service is not started yet")
+        return self._printing
+
+    @printing.setter
+    def printing(self, value: PrintService) -> None:
+        self._printing = value

@@ -1,0 +1,116 @@
+"""The counter window (keyboard first): queue panel on top, intake and delivery tabs, status line.
+
+Shortcuts: F2 call next, F3 recall, F4 finish, F5 no-show, F6 skip, F7 transfer, F8 missing-documents
+slip, Ctrl+Enter submit, Ctrl+1 intake, Ctrl+2 delivery, Ctrl+D deliver, Ctrl+L language,
+F10 supervisor functions (refused to a clerk), Ctrl+Shift+Q log out.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app.ui.backend import TicketView
+from counter_app.ui.context import AppContext
+from counter_app.ui.delivery import DeliveryPanel
+from counter_app.ui.i18n import Binder, Msg, isolate
+from counter_app.ui.intake import IntakePanel
+from counter_app.ui.queue_panel import QueuePanel
+from counter_app.ui.status_bar import StatusLine
+
+
+class CounterWindow(QMainWindow):
+    logout_requested = Signal()
+    supervisor_requested = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.t = Binder(ctx.lang, self)
+        self.setObjectName("counterWindow")
+        self.who = QLabel(self)
+        self.who.setObjectName("who")
+        self.language_button = QPushButton(self)
+        self.language_button.setObjectName("language")
+        self.supervisor_button = QPushButton(self)
+        self.supervisor_button.setObjectName("supervisor")
+        self.logout_button = QPushButton(self)
+        self.logout_button.setObjectName("logout")
+        header = QHBoxLayout()
+        header.addWidget(self.who, 1)
+        header.addWidget(self.supervisor_button)
+        header.addWidget(self.language_button)
+        header.addWidget(self.logout_button)
+
+        self.queue = QueuePanel(ctx, self)
+        self.intake = IntakePanel(ctx, self)
+        self.delivery = DeliveryPanel(ctx, self)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("tabs")
+        self.tabs.addTab(self.intake, "")
+        self.tabs.addTab(self.delivery, "")
+        self.status_line = StatusLine(ctx, self)
+        line = QFrame(self)
+        line.setFrameShape(QFrame.Shape.HLine)
+
+        central = QWidget(self)
+        box = QVBoxLayout(central)
+        box.addLayout(header)
+        box.addWidget(self.queue)
+        box.addWidget(line)
+        box.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+        self.statusBar().addPermanentWidget(self.status_line, 1)
+        self.statusBar().setSizeGripEnabled(False)
+
+        self.t(self.setWindowTitle, "counter.window_title")
+        self.t(self.language_button.setText, "common.with_key", text=Msg("common.language_switch"), key="Ctrl+L")
+        self.t(self.supervisor_button.setText, "common.with_key", text=Msg("counter.supervisor"), key="F10")
+        self.t(self.logout_button.setText, "counter.logout")
+        self.t.also(self.retranslate)
+
+        self.language_button.clicked.connect(ctx.lang.toggle)
+        self.logout_button.clicked.connect(self.logout_requested)
+        self.supervisor_button.clicked.connect(self.supervisor_requested)
+        for key, slot in (("Ctrl+L", ctx.lang.toggle), ("Ctrl+1", lambda: self.show_tab(0)),
+                          ("Ctrl+2", lambda: self.show_tab(1)), ("F10", self.supervisor_requested.emit),
+                          ("Ctrl+Shift+Q", self.logout_requested.emit)):
+            QShortcut(QKeySequence(key), self, slot)
+        self.queue.ticket_changed.connect(self._ticket_changed)
+        self.intake.submitted.connect(lambda _o: self.status_line.update_texts())
+        self.resize(1180, 820)
+        self.retranslate()
+
+    def show_tab(self, index: int) -> None:
+        self.tabs.setCurrentIndex(index)
+        (self.intake.name if index == 0 else self.delivery.code).setFocus()
+
+    @Slot(object)
+    def _ticket_changed(self, ticket: TicketView | None) -> None:
+        self.intake.set_ticket(ticket)
+        if ticket is not None:
+            self.show_tab(0)
+
+    def retranslate(self) -> None:
+        ctx = self.ctx
+        self.tabs.setTabText(0, ctx.lang.tr("common.with_key", text=ctx.lang.tr("counter.intake_tab"), key="Ctrl+1"))
+        self.tabs.setTabText(1, ctx.lang.tr("common.with_key", text=ctx.lang.tr("counter.delivery_tab"), key="Ctrl+2"))
+        user, counter, cat = ctx.user, ctx.counter, ctx.catalogue
+        self.who.setText(ctx.lang.tr(
+            "counter.who", user=isolate(user.full_name) if user else "", clerk=user.clerk_number if user else "",
+            counter=isolate(ctx.lang.pick(counter.name_ar, counter.name_en)) if counter else "—",
+            centre=isolate(ctx.lang.pick(cat.centre.name_ar, cat.centre.name_en)) if cat else ""))
+
+    def show_error(self, exc: BaseException) -> None:
+        self.status_line.show_message("status.error", error=self.ctx.lang.error(exc))
+

@@ -1,0 +1,158 @@
+"""The login window: offline login against local hashes, the counter to work at, the language."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app.ui.i18n import Binder
+
+if TYPE_CHECKING:
+    from counter_app.ui.backend import CounterView, UserView
+    from counter_app.ui.context import AppContext
+
+
+class LoginWindow(QWidget):
+    """Emits ``logged_in(user, counter)`` (counter may be None) after a successful login."""
+
+    logged_in = Signal(object, object)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.t = Binder(ctx.lang, self)
+        self.setObjectName("loginWindow")
+        self.counters: list[CounterView] = []
+        self.title = QLabel(self)
+        self.title.setObjectName("title")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.title.setWordWrap(True)
+        self.username = QLineEdit(self)
+        self.username.setObjectName("username")
+        self.password = QLineEdit(self)
+        self.password.setObjectName("password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.counter = QComboBox(self)
+        self.counter.setObjectName("counter")
+        self.login_button = QPushButton(self)
+        self.login_button.setObjectName("login")
+        self.login_button.setDefault(True)
+        self.language_button = QPushButton(self)
+        self.language_button.setObjectName("language")
+        self.error = QLabel(self)
+        self.error.setObjectName("error")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b00020;")
+        self._error: BaseException | str | None = None
+
+        form = QFormLayout()
+        self.username_label, self.password_label, self.counter_label = QLabel(self), QLabel(self), QLabel(self)
+        form.addRow(self.username_label, self.username)
+        form.addRow(self.password_label, self.password)
+        form.addRow(self.counter_label, self.counter)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(48, 32, 48, 32)
+        box.setSpacing(14)
+        box.addWidget(self.title)
+        box.addLayout(form)
+        box.addWidget(self.login_button)
+        box.addWidget(self.error)
+        box.addStretch(1)
+        box.addWidget(self.language_button, 0, Qt.AlignmentFlag.AlignLeading)
+
+        self.t(self.setWindowTitle, "login.window_title")
+        self.t(self.username_label.setText, "login.username")
+        self.t(self.password_label.setText, "login.password")
+        self.t(self.counter_label.setText, "login.counter")
+        self.t(self.login_button.setText, "login.submit")
+        self.t(self.language_button.setText, "common.language_switch")
+        self.t.also(self._render_dynamic)
+        self.login_button.clicked.connect(self.submit)
+        self.password.returnPressed.connect(self.submit)
+        self.username.returnPressed.connect(self.password.setFocus)
+        self.language_button.clicked.connect(ctx.lang.toggle)
+        QShortcut(QKeySequence("Ctrl+L"), self, ctx.lang.toggle)
+        self.resize(520, 440)
+        self._render_dynamic()
+
+    def set_ready(self, ready: bool) -> None:
+        """Disabled until the database is open (it opens in the background at start)."""
+        self.login_button.setEnabled(ready)
+        if ready:
+            self.load_counters()
+
+    def load_counters(self) -> None:
+        def work() -> list[CounterView]:
+            from counter_app.ui import backend
+
+            return backend.list_counters(db)
+
+        db = self.ctx.db
+        self.ctx.ops.run(work, self._counters_loaded, self._failed, owner=self)
+
+    def _counters_loaded(self, counters: list[CounterView]) -> None:
+        self.counters = counters
+        self._render_dynamic()
+        wanted = self.ctx.config.counter_number
+        for i, c in enumerate(counters):
+            if c.number == wanted:
+                self.counter.setCurrentIndex(i)
+
+    def _render_dynamic(self) -> None:
+        catalogue, lang = self.ctx.catalogue, self.ctx.lang
+        name = lang.pick(catalogue.centre.name_ar, catalogue.centre.name_en) if catalogue else ""
+        self.title.setText(lang.tr("login.title", centre=name) if name else lang.tr("app.name"))
+        current = self.counter.currentIndex()
+        self.counter.clear()
+        for c in self.counters:
+            self.counter.addItem(lang.pick(c.name_ar, c.name_en), c.id)
+        if 0 <= current < self.counter.count():
+            self.counter.setCurrentIndex(current)
+        err = self._error
+        self.error.setText("" if err is None else lang.tr(err) if isinstance(err, str) else lang.error(err))
+
+    def selected_counter(self) -> CounterView | None:
+        index = self.counter.currentIndex()
+        return self.counters[index] if 0 <= index < len(self.counters) else None
+
+    @Slot()
+    def submit(self) -> None:
+        username, password = self.username.text(), self.password.text()
+        if not username.strip() or not password:
+            self._error = "login.fill_in"
+            self._render_dynamic()
+            return
+        self.login_button.setEnabled(False)
+        self._error = None
+        self._render_dynamic()
+        db = self.ctx.db
+
+        def work() -> UserView:
+            from counter_app.ui import backend
+
+            return backend.login(db, username, password)
+
+        self.ctx.ops.run(work, self._logged_in, self._failed, owner=self)
+
+    def _logged_in(self, user: UserView) -> None:
+        self.login_button.setEnabled(True)
+        self.password.clear()
+        self.logged_in.emit(user, self.selected_counter())
+
+    def _failed(self, exc: BaseException) -> None:
+        self.login_button.setEnabled(True)
+        self._error = exc
+        self._render_dynamic()
+        self.password.selectAll()
+        self.password.setFocus()

@@ -1,0 +1,155 @@
+"""The app's print service: the persistent print-job queue bridged to the GUI thread.
+
+Jobs are stored (``PrintQueue.submit``) by the operation that made the document, on a worker
+thread; the queue prints on its own thread and its callbacks are turned into Qt signals here, so
+the windows hear about a finished or failed job on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from PySide6.QtCore import QObject, Signal, Slot
+
+from counter_app.ui.backend import CentreView, IssuedView, ServiceView, SubmittedView
+from printers import (
+    FeeLine,
+    PrintJob,
+    PrintQueue,
+    ReceiptData,
+    SlipData,
+    SQLiteJobStore,
+    TicketData,
+    generate_key,
+    load_private_key,
+    save_private_key,
+    sign_receipt,
+)
+
+log = logging.getLogger("shubbak.ui")
+
+
+def load_or_create_key(path: Path) -> Ed25519PrivateKey:
+    """The centre's receipt-signing key; created on first use (worker thread: file IO)."""
+    if path.exists():
+        return load_private_key(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = generate_key()
+    save_private_key(key, path)
+    log.info("created the centre's receipt key at %s", path)
+    return key
+
+
+@dataclass(frozen=True)
+class JobFailure:
+    job_id: str
+    kind: str
+    message_ar: str
+    message_en: str
+
+    def message(self, lang: str) -> str:
+        return self.message_ar if lang == "ar" and self.message_ar else self.message_en
+
+
+class PrintService(QObject):
+    """Owns the print queue; ``job_done(job_id, kind)`` and ``job_failed(JobFailure)`` on the GUI thread."""
+
+    job_done = Signal(str, str)
+    job_failed = Signal(object)
+    _raw_done = Signal(str, str)
+    _raw_failed = Signal(object)
+
+    def __init__(self, jobs_dir: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        jobs_dir.mkdir(parents=True, exist_ok=True)
+        self.queue = PrintQueue(SQLiteJobStore(jobs_dir), on_success=self._on_success, on_failure=self._on_failure)
+        self.failed: dict[str, JobFailure] = {}
+        self._raw_done.connect(self._done)
+        self._raw_failed.connect(self._fail)
+
+    def start(self) -> None:
+        self.queue.start()
+
+    def stop(self) -> None:
+        self.queue.stop()
+
+    # -- worker thread ----------------------------------------------------------------------
+    def _on_success(self, job: PrintJob) -> None:
+        self._raw_done.emit(job.id, job.kind)
+
+    def _on_failure(self, job: PrintJob, exc: BaseException) -> None:
+        self._raw_failed.emit(JobFailure(job.id, job.kind, job.error_ar, job.error_en or str(exc)))
+
+    def submit(self, document: Any, printer_url: str, lang: str) -> str:
+        """Store a job (call from a worker: it writes the job store)."""
+        return self.queue.submit(document, printer_url, "en" if lang == "en" else "ar")
+
+    def retry_failed(self) -> int:
+        """Queue every failed job again (worker thread)."""
+        return self.queue.retry_failed()
+
+    # -- GUI thread -------------------------------------------------------------------------
+    @Slot(str, str)
+    def _done(self, job_id: str, kind: str) -> None:
+        self.failed.pop(job_id, None)
+        self.job_done.emit(job_id, kind)
+
+    @Slot(object)
+    def _fail(self, failure: JobFailure) -> None:
+        self.failed[failure.job_id] = failure
+        self.job_failed.emit(failure)
+
+
+# -- documents ------------------------------------------------------------------------------
+
+def ticket_document(centre: CentreView, group_ar: str, group_en: str, issued: IssuedView) -> TicketData:
+    return TicketData(
+        centre_name_ar=centre.name_ar, centre_name_en=centre.name_en,
+        service_name_ar=group_ar, service_name_en=group_en, ticket_number=issued.number,
+        priority=issued.priority, waiting_ahead=issued.waiting_ahead,
+        estimated_wait_minutes=issued.estimated_wait_minutes, issued_at=issued.issued_at,
+        reference=issued.uuid,
+    )
+
+
+def receipt_document(key: Ed25519PrivateKey, centre: CentreView, counter_name: str, clerk_number: str,
+                     service: ServiceView, submitted: SubmittedView, method: str, reference: str,
+                     lang: str) -> ReceiptData:
+    payload = sign_receipt(key, submitted.centre_code, submitted.tracking_code, submitted.total_piastres,
+                           submitted.paid_at)
+    return ReceiptData(
+        centre_name_ar=centre.name_ar, centre_name_en=centre.name_en, centre_code=submitted.centre_code,
+        counter_name=counter_name, clerk_number=clerk_number, tracking_code=submitted.tracking_code,
+        service_name_ar=service.name_ar, service_name_en=service.name_en,
+        documents_received=[ar if lang == "ar" else en for ar, en in submitted.documents],
+        fee_lines=[FeeLine(f.name_ar, f.name_en, f.amount_piastres) for f in submitted.fees],
+        total_piastres=submitted.total_piastres, payment_method=method,  # type: ignore[arg-type]
+        payment_reference=reference, paid_at=submitted.paid_at, qr_payload=payload,
+    )
+
+
+def slip_document(centre: CentreView, service: ServiceView, missing: list[str], reference: str,
+                  issued_at: datetime, note: str = "") -> SlipData:
+    return SlipData(
+        centre_name_ar=centre.name_ar, centre_name_en=centre.name_en, service_name_ar=service.name_ar,
+        service_name_en=service.name_en, missing_documents=missing, reference=reference, issued_at=issued_at,
+        note=note,
+    )
+
+
+def tracking_code_from_scan(text: str, public_key: Ed25519PublicKey | None) -> str:
+    """A typed tracking code, or the one inside a scanned receipt QR payload (checked when a key is known)."""
+    text = text.strip()
+    if "|" not in text:
+        return text
+    if public_key is not None:
+        from printers import verify_receipt
+
+        return verify_receipt(text, public_key).tracking_code
+    parts = text.split("|")
+    return parts[2] if len(parts) >= 3 else text

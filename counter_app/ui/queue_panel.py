@@ -1,0 +1,274 @@
+"""The counter's queue panel: waiting per group, the current ticket and its service timer, and
+call next / recall / finish / no-show / skip (with a reason) / transfer, each with a shortcut."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app.core.clock import utcnow
+from counter_app.ui import backend
+from counter_app.ui.backend import QueueState, TicketView
+from counter_app.ui.context import AppContext
+from counter_app.ui.i18n import Binder
+from counter_app.ui.operations import Coalescer
+
+REFRESH_MS = 5_000
+
+#: action -> (message id of the button, shortcut)
+ACTIONS: dict[str, tuple[str, str]] = {
+    "call_next": ("queue.call_next", "F2"),
+    "recall": ("queue.recall", "F3"),
+    "finish": ("queue.finish", "F4"),
+    "no_show": ("queue.no_show", "F5"),
+    "skip": ("queue.skip", "F6"),
+    "transfer": ("queue.transfer", "F7"),
+}
+
+
+class QueuePanel(QWidget):
+    """``ticket_changed(TicketView | None)`` after every change of the current ticket."""
+
+    ticket_changed = Signal(object)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.t = Binder(ctx.lang, self)
+        self.state = QueueState(None, {})
+        self.busy = False
+        self.pressed_at: float | None = None  # perf_counter of the last call-next press (benchmark)
+        self.shown_at: float | None = None
+        self._error: BaseException | str | None = None
+
+        self.ticket_label = QLabel("—", self)
+        self.ticket_label.setObjectName("currentTicket")
+        self.ticket_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.ticket_label.setMinimumWidth(200)
+        self.detail_label = QLabel(self)
+        self.detail_label.setObjectName("ticketDetail")
+        self.timer_label = QLabel(self)
+        self.timer_label.setObjectName("serviceTimer")
+        self.waiting_label = QLabel(self)
+        self.waiting_label.setObjectName("waiting")
+        self.waiting_label.setWordWrap(True)
+        self.message = QLabel(self)
+        self.message.setObjectName("queueMessage")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #b00020;")
+
+        self.buttons: dict[str, QPushButton] = {}
+        grid = QGridLayout()
+        for i, action in enumerate(ACTIONS):
+            button = QPushButton(self)
+            button.setObjectName(action)
+            button.setMinimumHeight(40)
+            self.buttons[action] = button
+            grid.addWidget(button, i // 3, i % 3)
+        self.buttons["call_next"].setStyleSheet("font-weight: bold;")
+        self._retitle_buttons()
+        self.t.also(self._retitle_buttons)
+        self.buttons["call_next"].clicked.connect(self.call_next)
+        for action in ("recall", "finish", "no_show"):
+            self.buttons[action].clicked.connect(lambda _c=False, a=action: self.ticket_action(a))
+        self.buttons["skip"].clicked.connect(self.skip)
+        self.buttons["transfer"].clicked.connect(self.transfer)
+        for action, (_msg, key) in ACTIONS.items():  # immediate (a button shortcut animates 100 ms)
+            QShortcut(QKeySequence(key), self, self.buttons[action].click)
+
+        self.reason = QLineEdit(self)
+        self.reason.setObjectName("reason")
+        self.to_group = QComboBox(self)
+        self.to_group.setObjectName("toGroup")
+        self.to_counter = QComboBox(self)
+        self.to_counter.setObjectName("toCounter")
+        self.reason_label, self.transfer_label = QLabel(self), QLabel(self)
+        self.t(self.reason_label.setText, "queue.reason")
+        self.t(self.transfer_label.setText, "queue.transfer_to")
+        extra = QHBoxLayout()
+        extra.addWidget(self.reason_label)
+        extra.addWidget(self.reason, 2)
+        extra.addWidget(self.transfer_label)
+        extra.addWidget(self.to_group, 1)
+        extra.addWidget(self.to_counter, 1)
+
+        left = QVBoxLayout()
+        left.addWidget(self.ticket_label)
+        left.addWidget(self.detail_label, 0, Qt.AlignmentFlag.AlignHCenter)
+        left.addWidget(self.timer_label, 0, Qt.AlignmentFlag.AlignHCenter)
+        right = QVBoxLayout()
+        right.addWidget(self.waiting_label)
+        right.addLayout(grid)
+        right.addLayout(extra)
+        right.addWidget(self.message)
+        top = QHBoxLayout(self)
+        top.addLayout(left, 1)
+        top.addLayout(right, 3)
+
+        self.t.also(self.update_texts)
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self._render_timer)
+        self._tick.start()
+        self._refresh = Coalescer(self.refresh, 50, self)
+        self._poll = QTimer(self)
+        self._poll.setInterval(REFRESH_MS)
+        self._poll.timeout.connect(self._refresh.request)
+        self._poll.start()
+        self.update_texts()
+        self._refresh.request()
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _retitle_buttons(self) -> None:
+        for action, (msg_id, key) in ACTIONS.items():
+            self.buttons[action].setText(self.ctx.lang.tr("common.with_key", text=self.ctx.lang.tr(msg_id), key=key))
+
+    def _ids(self) -> tuple[int, int]:
+        assert self.ctx.counter is not None and self.ctx.user is not None
+        return self.ctx.counter.id, self.ctx.user.id
+
+    def _run(self, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
+        self.busy = True
+        self._set_enabled()
+        self._error = None
+        self.ctx.ops.run(fn, lambda r: self._finish(on_done, r), self._failed, owner=self)
+
+    def _finish(self, on_done: Callable[[Any], None], result: Any) -> None:
+        self.busy = False
+        on_done(result)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.busy = False
+        self._error = exc
+        self.update_texts()
+        self._refresh.request()
+
+    def _set_enabled(self) -> None:
+        has = self.state.current is not None
+        for action, button in self.buttons.items():
+            button.setEnabled(not self.busy and (has or action == "call_next"))
+
+    def _apply(self, state: QueueState) -> None:
+        before = self.state.current
+        self.state = state
+        self.update_texts()
+        if (before.id if before else None) != (state.current.id if state.current else None):
+            self.ticket_changed.emit(state.current)
+
+    # -- actions ---------------------------------------------------------------------------
+    @Slot()
+    def refresh(self) -> None:
+        if self.busy or self.ctx.counter is None:
+            return
+        db, (counter_id, _) = self.ctx.db, self._ids()
+        self.ctx.ops.run(lambda: backend.queue_state(db, counter_id), self._refreshed, lambda _e: None, owner=self)
+
+    def _refreshed(self, state: QueueState) -> None:
+        if not self.busy:
+            self._apply(state)
+
+    @Slot()
+    def call_next(self) -> None:
+        if self.busy:
+            return
+        self.pressed_at = time.perf_counter()
+        db, (counter_id, clerk_id) = self.ctx.db, self._ids()
+        self._run(lambda: backend.call_next(db, counter_id, clerk_id), self._called)
+
+    def _called(self, state: QueueState) -> None:
+        if state.current is None:
+            self._error = "queue.nobody_waiting"
+        self._apply(state)
+        self.shown_at = time.perf_counter()
+
+    def ticket_action(self, action: str, **kwargs: Any) -> None:
+        ticket = self.state.current
+        if self.busy or ticket is None:
+            return
+        db, (counter_id, clerk_id) = self.ctx.db, self._ids()
+        self._run(lambda: backend.ticket_action(db, action, ticket.id, counter_id, clerk_id, **kwargs), self._done)
+
+    def _done(self, state: QueueState) -> None:
+        self.reason.clear()
+        self._apply(state)
+
+    @Slot()
+    def skip(self) -> None:
+        reason = self.reason.text().strip()
+        if not reason:
+            self._error = "queue.reason_needed"
+            self.update_texts()
+            self.reason.setFocus()
+            return
+        self.ticket_action("skip", reason=reason)
+
+    @Slot()
+    def transfer(self) -> None:
+        data = self.to_counter.currentData()
+        if data:
+            self.ticket_action("transfer", to_counter_id=int(data), reason=self.reason.text())
+        else:
+            self.ticket_action("transfer", to_group=str(self.to_group.currentData()), reason=self.reason.text())
+
+    # -- rendering -------------------------------------------------------------------------
+    def fill_targets(self) -> None:
+        cat, lang = self.ctx.catalogue, self.ctx.lang
+        if cat is None:
+            return
+        g, c = self.to_group.currentIndex(), self.to_counter.currentIndex()
+        self.to_group.clear()
+        for group in cat.groups:
+            self.to_group.addItem(lang.tr("common.group_item", letter=group.letter,
+                                          name=lang.pick(group.name_ar, group.name_en)), group.letter)
+        self.to_counter.clear()
+        self.to_counter.addItem(lang.tr("queue.any_counter"), 0)
+        for counter in cat.counters:
+            if self.ctx.counter is None or counter.id != self.ctx.counter.id:
+                self.to_counter.addItem(lang.pick(counter.name_ar, counter.name_en), counter.id)
+        self.to_group.setCurrentIndex(max(g, 0))
+        self.to_counter.setCurrentIndex(max(c, 0))
+
+    def update_texts(self) -> None:
+        tr, ticket = self.ctx.lang.tr, self.state.current
+        self.ticket_label.setText(ticket.number if ticket else "—")
+        if ticket is None:
+            self.detail_label.setText(tr("queue.no_ticket"))
+        else:
+            key = "queue.detail_priority" if ticket.priority else "queue.detail"
+            self.detail_label.setText(tr(key, group=ticket.group, recalls=ticket.recall_count))
+        cat = self.ctx.catalogue
+        letters = [g.letter for g in cat.groups] if cat else sorted(self.state.waiting)
+        if self.ctx.counter is not None:
+            letters = [x for x in letters if x in self.ctx.counter.groups]
+        items = [tr("queue.waiting_item", letter=x, count=self.state.waiting.get(x, 0)) for x in letters]
+        self.waiting_label.setText(tr("queue.waiting", items="   ".join(items)))
+        err = self._error
+        self.message.setText("" if err is None else tr(err) if isinstance(err, str) else self.ctx.lang.error(err))
+        self.fill_targets()
+        self._set_enabled()
+        self._render_timer()
+
+    def _render_timer(self) -> None:
+        ticket = self.state.current
+        if ticket is None or ticket.called_at is None:
+            self.timer_label.setText("")
+            return
+        seconds = max(0, int((utcnow() - ticket.called_at).total_seconds()))
+        self.timer_label.setText(self.ctx.lang.tr("queue.timer", minutes=seconds // 60, seconds=seconds % 60))
+
+    def current(self) -> TicketView | None:
+        return self.state.current

@@ -1,0 +1,123 @@
+"""The status line every working window shows: printer state and sync state, always visible."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QTimer, Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+
+from counter_app.core.clock import to_local
+from counter_app.ui.context import AppContext, SyncStatus
+from counter_app.ui.i18n import Binder
+from counter_app.ui.printing import JobFailure
+
+log = logging.getLogger("shubbak.ui")
+
+SYNC_REFRESH_MS = 5_000
+
+
+class StatusLine(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.t = Binder(ctx.lang, self)
+        self.setObjectName("statusLine")
+        self.printer_label = QLabel(self)
+        self.printer_label.setObjectName("printerState")
+        self.retry_button = QPushButton(self)
+        self.retry_button.setObjectName("retryPrints")
+        self.retry_button.clicked.connect(self.retry_prints)
+        self.retry_button.hide()
+        self.sync_label = QLabel(self)
+        self.sync_label.setObjectName("syncState")
+        self.message_label = QLabel(self)
+        self.message_label.setObjectName("statusMessage")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.addWidget(self.printer_label)
+        layout.addWidget(self.retry_button)
+        layout.addSpacing(24)
+        layout.addWidget(self.sync_label)
+        layout.addStretch(1)
+        layout.addWidget(self.message_label)
+        self.sync: SyncStatus | None = None
+        self.sync_failed = False
+        self._message: tuple[str, dict[str, object]] | None = None
+        self.t(self.retry_button.setText, "status.retry_prints")
+        self.t.also(self.update_texts)
+        ctx.printing.job_failed.connect(self._print_failed)
+        ctx.printing.job_done.connect(self._print_done)
+        self._timer = QTimer(self)
+        self._timer.setInterval(SYNC_REFRESH_MS)
+        self._timer.timeout.connect(self.refresh_sync)
+        self._timer.start()
+        self._sync_running = False
+        self.update_texts()
+        self.refresh_sync()
+
+    # -- printer ---------------------------------------------------------------------------
+    @Slot(object)
+    def _print_failed(self, failure: JobFailure) -> None:
+        self.update_texts()
+
+    @Slot(str, str)
+    def _print_done(self, _job_id: str, _kind: str) -> None:
+        self.update_texts()
+
+    @Slot()
+    def retry_prints(self) -> None:
+        self.ctx.printing.failed.clear()
+        self.ctx.ops.run(self.ctx.printing.retry_failed, lambda _n: self.update_texts(), self._retry_failed, owner=self)
+        self.update_texts()
+
+    def _retry_failed(self, exc: BaseException) -> None:
+        self.show_message("status.error", error=self.ctx.lang.error(exc))
+
+    # -- sync ------------------------------------------------------------------------------
+    @Slot()
+    def refresh_sync(self) -> None:
+        if self._sync_running:
+            return
+        self._sync_running = True
+        db, provider = self.ctx.db, self.ctx.sync_status
+        self.ctx.ops.run(lambda: provider(db), self._sync_done, self._sync_error, owner=self)
+
+    def _sync_done(self, status: SyncStatus) -> None:
+        self._sync_running = False
+        self.sync, self.sync_failed = status, False
+        self.update_texts()
+
+    def _sync_error(self, exc: BaseException) -> None:
+        self._sync_running = False
+        self.sync_failed = True
+        self.update_texts()
+
+    # -- text ------------------------------------------------------------------------------
+    def show_message(self, message_id: str, /, **params: object) -> None:
+        self._message = (message_id, params)
+        self.update_texts()
+
+    def update_texts(self) -> None:
+        tr = self.ctx.lang.tr
+        failed = list(self.ctx.printing.failed.values())
+        if failed:
+            self.printer_label.setText(tr("status.printer_error", count=len(failed),
+                                          error=failed[-1].message(self.ctx.lang.lang)))
+            self.printer_label.setStyleSheet("color: #b00020; font-weight: bold;")
+            self.retry_button.show()
+        else:
+            self.printer_label.setText(tr("status.printer_ok"))
+            self.printer_label.setStyleSheet("color: #1b5e20;")
+            self.retry_button.hide()
+        status = self.sync
+        if self.sync_failed or status is None:
+            self.sync_label.setText(tr("status.sync_unknown"))
+        else:
+            when = to_local(status.last_sync).strftime("%H:%M") if status.last_sync else tr("status.never")
+            key = "status.sync_online" if status.online else "status.sync_offline"
+            self.sync_label.setText(tr(key, count=status.events_waiting, when=when))
+            self.sync_label.setStyleSheet("" if status.online else "color: #8a5a00;")
+        if self._message is not None:
+            message_id, params = self._message
+            self.message_label.setText(tr(message_id, **params))

@@ -1,0 +1,368 @@
+"""The supervisor window: the business day (open, close, day-close report), users, counters and
+their groups, printers (with a test print) and the catalogue version in use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app.core.clock import utcnow
+from counter_app.core.counter_queries import DaySummary
+from counter_app.core.models import Role
+from counter_app.ui import admin_backend
+from counter_app.ui.admin_backend import Overview
+from counter_app.ui.context import AppContext
+from counter_app.ui.i18n import Binder, isolate
+from counter_app.ui.status_bar import StatusLine
+from printers.i18n import format_money
+
+
+def _table(parent: QWidget, columns: int) -> QTableWidget:
+    table = QTableWidget(0, columns, parent)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.verticalHeader().setVisible(False)
+    return table
+
+
+class SupervisorWindow(QWidget):
+    logout_requested = Signal()
+    counter_requested = Signal()
+    kiosk_requested = Signal()
+    catalogue_changed = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.t = Binder(ctx.lang, self)
+        self.setObjectName("supervisorWindow")
+        self.data: Overview | None = None
+        self.closed: DaySummary | None = None
+        self._message: tuple[str, dict[str, object]] | BaseException | None = None
+
+        self.who = QLabel(self)
+        self.who.setObjectName("who")
+        header = QHBoxLayout()
+        header.addWidget(self.who, 1)
+        self.header_buttons: dict[str, QPushButton] = {}
+        for name, msg, slot in (("counter", "sup.open_counter", self.counter_requested.emit),
+                                ("kiosk", "sup.open_kiosk", self.kiosk_requested.emit),
+                                ("language", "common.language_switch", ctx.lang.toggle),
+                                ("logout", "common.logout", self.logout_requested.emit)):
+            button = QPushButton(self)
+            button.setObjectName(name)
+            button.clicked.connect(slot)
+            self.t(button.setText, msg)
+            self.header_buttons[name] = button
+            header.addWidget(button)
+        QShortcut(QKeySequence("Ctrl+L"), self, ctx.lang.toggle)
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("tabs")
+        self.tabs.addTab(self._day_tab(), "")
+        self.tabs.addTab(self._users_tab(), "")
+        self.tabs.addTab(self._counters_tab(), "")
+        self.tabs.addTab(self._printers_tab(), "")
+        self.message = QLabel(self)
+        self.message.setObjectName("supervisorMessage")
+        self.message.setWordWrap(True)
+        self.status_line = StatusLine(ctx, self)
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.message)
+        layout.addWidget(self.status_line)
+        self.t(self.setWindowTitle, "sup.window_title")
+        self.t.also(self.update_texts)
+        self.resize(1100, 760)
+        self.update_texts()
+        self.refresh()
+
+    # -- tabs ------------------------------------------------------------------------------
+    def _day_tab(self) -> QWidget:
+        tab = QWidget(self)
+        self.day_label = QLabel(tab)
+        self.day_label.setObjectName("daySummary")
+        self.day_label.setWordWrap(True)
+        self.catalogue_label = QLabel(tab)
+        self.catalogue_label.setObjectName("catalogueVersion")
+        self.open_day_button, self.close_day_button, self.report_button = (QPushButton(tab) for _ in range(3))
+        self.open_day_button.setObjectName("openDay")
+        self.close_day_button.setObjectName("closeDay")
+        self.report_button.setObjectName("printDayReport")
+        self.t(self.open_day_button.setText, "sup.open_day")
+        self.t(self.close_day_button.setText, "sup.close_day")
+        self.t(self.report_button.setText, "sup.print_report")
+        self.open_day_button.clicked.connect(lambda: self._write(admin_backend.open_day, "sup.day_opened"))
+        self.close_day_button.clicked.connect(self.close_day)
+        self.report_button.clicked.connect(self.print_report)
+        buttons = QHBoxLayout()
+        for b in (self.open_day_button, self.close_day_button, self.report_button):
+            buttons.addWidget(b)
+        box = QVBoxLayout(tab)
+        box.addWidget(self.catalogue_label)
+        box.addWidget(self.day_label)
+        box.addLayout(buttons)
+        box.addStretch(1)
+        return tab
+
+    def _users_tab(self) -> QWidget:
+        tab = QWidget(self)
+        self.users_table = _table(tab, 4)
+        self.new_username, self.new_full_name, self.new_password = QLineEdit(tab), QLineEdit(tab), QLineEdit(tab)
+        self.new_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.new_role = QComboBox(tab)
+        self.add_user_button = QPushButton(tab)
+        self.add_user_button.setObjectName("addUser")
+        self.add_user_button.clicked.connect(self.add_user)
+        self.t(self.add_user_button.setText, "sup.add_user")
+        form = QFormLayout()
+        for msg, widget in (("sup.username", self.new_username), ("sup.full_name", self.new_full_name),
+                            ("sup.role", self.new_role), ("sup.password", self.new_password)):
+            label = QLabel(tab)
+            self.t(label.setText, msg)
+            form.addRow(label, widget)
+        form.addRow("", self.add_user_button)
+        box = QHBoxLayout(tab)
+        box.addWidget(self.users_table, 3)
+        box.addLayout(form, 2)
+        return tab
+
+    def _counters_tab(self) -> QWidget:
+        tab = QWidget(self)
+        self.counters_table = _table(tab, 3)
+        self.counter_number = QSpinBox(tab)
+        self.counter_number.setRange(1, 999)
+        self.counter_groups = QLineEdit(tab)
+        self.counter_groups.setObjectName("counterGroups")
+        self.add_counter_button, self.set_groups_button = QPushButton(tab), QPushButton(tab)
+        self.t(self.add_counter_button.setText, "sup.add_counter")
+        self.t(self.set_groups_button.setText, "sup.set_groups")
+        self.add_counter_button.clicked.connect(self.add_counter)
+        self.set_groups_button.clicked.connect(self.set_groups)
+        form = QFormLayout()
+        for msg, widget in (("sup.counter_number", self.counter_number), ("sup.groups", self.counter_groups)):
+            label = QLabel(tab)
+            self.t(label.setText, msg)
+            form.addRow(label, widget)
+        form.addRow("", self.add_counter_button)
+        form.addRow("", self.set_groups_button)
+        box = QHBoxLayout(tab)
+        box.addWidget(self.counters_table, 3)
+        box.addLayout(form, 2)
+        return tab
+
+    def _printers_tab(self) -> QWidget:
+        tab = QWidget(self)
+        self.ticket_url, self.receipt_url = QLineEdit(tab), QLineEdit(tab)
+        self.ticket_url.setObjectName("ticketPrinter")
+        self.receipt_url.setObjectName("receiptPrinter")
+        self.ticket_url.setText(self.ctx.config.ticket_printer)
+        self.receipt_url.setText(self.ctx.config.receipt_printer)
+        self.save_printers_button, self.test_ticket_button, self.test_receipt_button = (QPushButton(tab)
+                                                                                        for _ in range(3))
+        self.save_printers_button.setObjectName("savePrinters")
+        self.test_ticket_button.setObjectName("testTicketPrinter")
+        self.test_receipt_button.setObjectName("testReceiptPrinter")
+        self.t(self.save_printers_button.setText, "common.save")
+        self.t(self.test_ticket_button.setText, "sup.test_print")
+        self.t(self.test_receipt_button.setText, "sup.test_print")
+        self.save_printers_button.clicked.connect(self.save_printers)
+        self.test_ticket_button.clicked.connect(lambda: self.test_print(self.ticket_url.text()))
+        self.test_receipt_button.clicked.connect(lambda: self.test_print(self.receipt_url.text()))
+        form = QFormLayout()
+        for msg, field, test in (("sup.ticket_printer", self.ticket_url, self.test_ticket_button),
+                                 ("sup.receipt_printer", self.receipt_url, self.test_receipt_button)):
+            label, row = QLabel(tab), QHBoxLayout()
+            self.t(label.setText, msg)
+            row.addWidget(field, 1)
+            row.addWidget(test)
+            form.addRow(label, row)
+        hint = QLabel(tab)
+        hint.setWordWrap(True)
+        self.t(hint.setText, "sup.printer_hint")
+        box = QVBoxLayout(tab)
+        box.addLayout(form)
+        box.addWidget(hint)
+        box.addWidget(self.save_printers_button)
+        box.addStretch(1)
+        return tab
+
+    # -- actions ---------------------------------------------------------------------------
+    def _uid(self) -> int:
+        assert self.ctx.user is not None
+        return self.ctx.user.id
+
+    def _run(self, fn: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        self.ctx.ops.run(fn, done, self.show_error, owner=self)
+
+    def _write(self, action: Callable[..., Any], message_id: str, *args: Any) -> None:
+        db, uid = self.ctx.db, self._uid()
+        self._run(lambda: action(db, uid, *args), lambda _r: self._after(message_id))
+
+    def _after(self, message_id: str, **params: object) -> None:
+        self._message = (message_id, params)
+        self.refresh()
+
+    @Slot()
+    def refresh(self) -> None:
+        db, uid = self.ctx.db, self._uid()
+        self._run(lambda: admin_backend.overview(db, uid), self._loaded)
+
+    def _loaded(self, data: Overview) -> None:
+        self.data = data
+        self.update_texts()
+
+    def show_error(self, exc: BaseException) -> None:
+        self._message = exc
+        self.update_texts()
+
+    @Slot()
+    def close_day(self) -> None:
+        db, uid = self.ctx.db, self._uid()
+
+        def done(summary: DaySummary) -> None:
+            self.closed = summary
+            self._after("sup.day_closed")
+            self.print_report()
+
+        self._run(lambda: admin_backend.close_day(db, uid), done)
+
+    @Slot()
+    def print_report(self) -> None:
+        from printers import DayCloseData, ServiceRow
+
+        summary = self.closed or (self.data.day if self.data else None)
+        cat, user = self.ctx.catalogue, self.ctx.user
+        if summary is None or cat is None or user is None:
+            return
+        report = DayCloseData(
+            centre_name_ar=cat.centre.name_ar, centre_name_en=cat.centre.name_en, centre_code=cat.centre.code,
+            business_date=summary.day, tickets_issued=summary.tickets_issued,
+            tickets_served=summary.tickets_served, no_shows=summary.no_shows, applications=summary.applications,
+            totals_by_method=dict(summary.totals_by_method),
+            services=[ServiceRow(s.name_ar, s.name_en, s.tickets, s.applications, s.total_piastres)
+                      for s in summary.services],
+            closed_at=utcnow() if self.closed else None, closed_by=user.full_name,
+        )
+        printing, url, lang = self.ctx.printing, self.ctx.config.receipt_printer, self.ctx.lang.lang
+        self._run(lambda: printing.submit(report, url, lang), lambda _j: self._after("sup.report_queued"))
+
+    @Slot()
+    def add_user(self) -> None:
+        role = Role(str(self.new_role.currentData()))
+        args = (self.new_username.text(), self.new_full_name.text(), role, self.new_password.text())
+
+        def done(_user: object) -> None:
+            for field in (self.new_username, self.new_full_name, self.new_password):
+                field.clear()
+            self._after("sup.user_added")
+
+        db, uid = self.ctx.db, self._uid()
+        self._run(lambda: admin_backend.add_user(db, uid, *args), done)
+
+    @Slot()
+    def add_counter(self) -> None:
+        self._write(admin_backend.add_counter, "sup.counter_added", self.counter_number.value(),
+                    self.counter_groups.text())
+        self.catalogue_changed.emit()
+
+    @Slot()
+    def set_groups(self) -> None:
+        row = self.counters_table.currentRow()
+        if self.data is None or not 0 <= row < len(self.data.counters):
+            return
+        self._write(admin_backend.set_counter_groups, "common.saved", self.data.counters[row].id,
+                    self.counter_groups.text())
+        self.catalogue_changed.emit()
+
+    @Slot()
+    def save_printers(self) -> None:
+        config = self.ctx.config
+        config.ticket_printer, config.receipt_printer = self.ticket_url.text().strip(), self.receipt_url.text().strip()
+        self._run(config.save, lambda _r: self._after("common.saved"))
+
+    def test_print(self, url: str) -> None:
+        from printers import parse_printer_url
+        from printers.samples import sample_ticket
+
+        try:
+            parse_printer_url(url)
+        except Exception as exc:
+            self.show_error(exc)
+            return
+        printing, lang = self.ctx.printing, self.ctx.lang.lang
+        self._run(lambda: printing.submit(sample_ticket(priority=False), url, lang),
+                  lambda _j: self._after("sup.test_queued"))
+
+    # -- text ------------------------------------------------------------------------------
+    def update_texts(self) -> None:
+        lang, user, cat = self.ctx.lang, self.ctx.user, self.ctx.catalogue
+        tr = lang.tr
+        self.who.setText(tr("sup.who", user=isolate(user.full_name) if user else "",
+                            role=tr(f"role.{user.role.value}") if user else "",
+                            centre=lang.pick(cat.centre.name_ar, cat.centre.name_en) if cat else ""))
+        for i, key in enumerate(("sup.day_tab", "sup.users_tab", "sup.counters_tab", "sup.printers_tab")):
+            self.tabs.setTabText(i, tr(key))
+        role_index = self.new_role.currentIndex()
+        self.new_role.clear()
+        for role in (Role.CLERK, Role.REVIEWER, Role.SUPERVISOR, Role.ADMIN):
+            self.new_role.addItem(tr(f"role.{role.value}"), role.value)
+        self.new_role.setCurrentIndex(max(role_index, 0))
+        self.users_table.setHorizontalHeaderLabels([tr(k) for k in ("sup.username", "sup.full_name", "sup.role",
+                                                                     "sup.active")])
+        self.counters_table.setHorizontalHeaderLabels([tr(k) for k in ("sup.counter_number", "sup.counter_name",
+                                                                       "sup.groups")])
+        data = self.data
+        if data is not None:
+            self.catalogue_label.setText(tr("sup.catalogue_version", version=data.catalogue_version or "—"))
+            d = data.day
+            totals = [tr("sup.total_line", method=tr(f"payment.{m}"), amount=format_money(v, lang.lang))
+                      for m, v in sorted(d.totals_by_method.items())]
+            self.day_label.setText(tr("sup.day_summary", day=d.day.isoformat(),
+                                      state=tr("sup.day_open" if d.is_open else "sup.day_not_open"),
+                                      issued=d.tickets_issued, served=d.tickets_served, no_shows=d.no_shows,
+                                      waiting=d.waiting, applications=d.applications,
+                                      totals=("، " if lang.lang == "ar" else ", ").join(totals) or "—"))
+            self.open_day_button.setEnabled(not d.is_open)
+            self.close_day_button.setEnabled(d.is_open)
+            self.users_table.setRowCount(len(data.users))
+            for r, u in enumerate(data.users):
+                for c, text in enumerate((u.username, u.full_name, tr(f"role.{u.role.value}"),
+                                          tr("sup.yes" if u.active else "sup.no"))):
+                    self.users_table.setItem(r, c, QTableWidgetItem(text))
+            self.counters_table.setRowCount(len(data.counters))
+            for r, counter in enumerate(data.counters):
+                for c, text in enumerate((str(counter.number), lang.pick(counter.name_ar, counter.name_en),
+                                          counter.groups)):
+                    self.counters_table.setItem(r, c, QTableWidgetItem(text))
+            self.users_table.resizeColumnsToContents()
+            self.counters_table.resizeColumnsToContents()
+        msg = self._message
+        if msg is None:
+            self.message.setText("")
+        elif isinstance(msg, BaseException):
+            self.message.setText(lang.error(msg))
+            self.message.setStyleSheet("color: #b00020; font-weight: bold;")
+        else:
+            self.message.setText(tr(msg[0], **msg[1]))
+            self.message.setStyleSheet("color: #1b5e20; font-weight: bold;")
+

@@ -1,0 +1,88 @@
+"""Fixtures of the window tests: a running app shell on the demo centre, printing to a virtual printer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from counter_app.ui.app import Shell, make_application
+from counter_app.ui.config import AppConfig
+from counter_app.ui.login import LoginWindow
+from tests.helpers.factories import PASSWORD, Centre
+
+WAIT_MS = 20_000
+
+
+@pytest.fixture
+def printer_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "virtual-printer"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def config(tmp_path: Path, printer_dir: Path) -> AppConfig:
+    url = f"virtual://{printer_dir.as_posix()}"
+    return AppConfig(path=tmp_path / "counter.ini", data_dir=tmp_path / "data", lang="ar",
+                     counter_number=1, ticket_printer=url, receipt_printer=url)
+
+
+@pytest.fixture
+def make_shell(qtbot: QtBot, site: Centre) -> Iterator[Callable[..., Shell]]:
+    make_application()
+    shells: list[Shell] = []
+
+    def build(config: AppConfig, **kwargs: Any) -> Shell:
+        shell = Shell(config, db=site.db, **kwargs)
+        shells.append(shell)
+        with qtbot.wait_signal(shell.ready, timeout=WAIT_MS):
+            shell.start()
+        return shell
+
+    yield build
+    for shell in shells:
+        shell.shutdown()
+        if shell.window is not None:
+            shell.window.deleteLater()
+
+
+@pytest.fixture
+def shell(make_shell: Callable[..., Shell], config: AppConfig) -> Shell:
+    return make_shell(config)
+
+
+def log_in(qtbot: QtBot, shell: Shell, username: str, password: str = PASSWORD, counter: int = 1) -> Any:
+    """Log in through the login window's widgets; returns the window that opens."""
+    login = shell.window
+    assert isinstance(login, LoginWindow)
+    qtbot.waitUntil(lambda: login.counter.count() > 0, timeout=WAIT_MS)
+    login.counter.setCurrentIndex(login.counter.findText(f"شباك {counter}") if shell.lang.lang == "ar"
+                                  else login.counter.findText(f"Counter {counter}"))
+    login.username.setText(username)
+    login.password.setText(password)
+    with qtbot.wait_signal(shell.window_changed, timeout=WAIT_MS):
+        qtbot.mouseClick(login.login_button, _left())
+    return shell.window
+
+
+def _left() -> Any:
+    from PySide6.QtCore import Qt
+
+    return Qt.MouseButton.LeftButton
+
+
+def wait_idle(qtbot: QtBot, shell: Shell) -> None:
+    qtbot.waitUntil(lambda: not shell.ops.busy, timeout=WAIT_MS)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The offscreen platform plugin warns whenever a shown window's size hints change; that is
+    the test platform talking, not the app."""
+    here = Path(__file__).parent
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(here):
+            item.add_marker(pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"))

@@ -1,0 +1,183 @@
+"""Whole counter flows driven through the widgets (offscreen)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select
+
+from counter_app.core import applications, queue
+from counter_app.core.models import Application, ApplicationState, OutboxEvent, User
+from counter_app.ui.app import Shell
+from counter_app.ui.config import AppConfig
+from counter_app.ui.counter_window import CounterWindow
+from counter_app.ui.intake import IntakePanel
+from tests.helpers.factories import Centre
+from tests.ui.conftest import WAIT_MS, log_in
+
+SERVICE = "MP-REG-CERT"
+NID = "29001010112334"  # born 1990-01-01 in Cairo, male
+
+
+def issue(site: Centre, service: str = SERVICE) -> str:
+    with site.db.begin() as s:
+        t = queue.issue_ticket(s, "A", service_code=service).ticket
+        return f"{t.letter}-{t.number:03d}"
+
+
+def fill_applicant(intake: IntakePanel, nid: str = NID) -> None:
+    intake.name.setText("محمد أحمد علي حسن")
+    intake.national_id.setText(nid)
+    intake.phone.setText("01001234567")
+
+
+def printed(printer_dir: Path) -> list[Path]:
+    return sorted(printer_dir.glob("*.bin"))
+
+
+def click(qtbot: QtBot, widget: object) -> None:
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)  # type: ignore[arg-type]
+
+
+def call_next(qtbot: QtBot, window: CounterWindow) -> None:
+    click(qtbot, window.queue.buttons["call_next"])
+    qtbot.waitUntil(lambda: window.queue.state.current is not None and not window.queue.busy, timeout=WAIT_MS)
+
+
+def test_intake_missing_document_then_submit_then_delivery(qtbot: QtBot, shell: Shell, site: Centre,
+                                                           printer_dir: Path) -> None:
+    number = issue(site)
+    window = log_in(qtbot, shell, "clerk1")
+    assert isinstance(window, CounterWindow)
+    call_next(qtbot, window)
+    assert window.queue.ticket_label.text() == number
+
+    intake = window.intake
+    assert intake.current_service() is not None and intake.current_service().code == SERVICE  # type: ignore[union-attr]
+    fill_applicant(intake)
+    assert "القاهرة" in intake.nid_info.text()
+    # every document but the first (mandatory) one: the slip prints, nothing is submitted
+    codes = {d.code for d in intake.current_service().documents}  # type: ignore[union-attr]
+    first = intake.current_service().documents[0].code  # type: ignore[union-attr]
+    intake.set_checked(codes - {first})
+    with qtbot.wait_signal(shell.ctx.printing.job_done, timeout=WAIT_MS) as done:
+        click(qtbot, intake.submit_button)
+    assert done.args is not None and done.args[1] == "slip"
+    assert len(printed(printer_dir)) == 1
+    with site.db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Application)) == 0
+    assert intake.name.text() and intake.national_id.text() == NID  # nothing typed is lost
+
+    intake.set_checked(codes)
+    with qtbot.wait_signal(intake.submitted, timeout=WAIT_MS) as sub, \
+            qtbot.wait_signal(shell.ctx.printing.job_done, timeout=WAIT_MS) as receipt_done:
+        click(qtbot, intake.submit_button)
+    assert receipt_done.args is not None and receipt_done.args[1] == "receipt"
+    outcome = sub.args[0]  # type: ignore[index]
+    tracking = outcome.submitted.tracking_code
+    assert tracking in intake.result.text()
+    receipt_bin = printed(printer_dir)[-1]
+    assert len(printed(printer_dir)) == 2 and receipt_bin.stat().st_size > 1000
+    assert receipt_bin.read_bytes().startswith(b"\x1b@")  # ESC/POS initialise
+    assert intake.name.text() == ""  # the form is cleared once stored
+    with site.db.read() as s:
+        app = s.scalar(select(Application).where(Application.tracking_code == tracking))
+        assert app is not None and app.state == ApplicationState.SUBMITTED
+        kinds = set(s.scalars(select(OutboxEvent.kind).where(OutboxEvent.aggregate_id == app.uuid)))
+        assert {"application.create", "application.payment", "application.submit"} <= kinds
+        app_id, reviewer_id = app.id, app.reviewer_id
+    # the back office approves (not part of this window)
+    with site.db.begin() as s:
+        reviewer = s.get_one(User, reviewer_id)
+        applications.start_review(s, app_id, reviewer=reviewer)
+        applications.approve(s, app_id, reviewer=reviewer)
+
+    window.show_tab(1)
+    delivery = window.delivery
+    delivery.code.setText(tracking.replace("-", ""))
+    click(qtbot, delivery.find_button)
+    qtbot.waitUntil(lambda: delivery.app is not None and delivery.ready_button.isEnabled(), timeout=WAIT_MS)
+    click(qtbot, delivery.ready_button)
+    qtbot.waitUntil(lambda: delivery.deliver_button.isEnabled(), timeout=WAIT_MS)
+    delivery.collector.setText("محمد أحمد علي حسن")
+    delivery.collector_nid.setText(NID)
+    with qtbot.wait_signal(delivery.delivered, timeout=WAIT_MS):
+        click(qtbot, delivery.deliver_button)
+    with site.db.read() as s:
+        app = s.get_one(Application, app_id)
+        assert app.state == ApplicationState.DELIVERED and app.collected_by_national_id == NID
+
+
+def test_bad_national_id_shows_message_and_keeps_input(qtbot: QtBot, shell: Shell, site: Centre) -> None:
+    issue(site)
+    window = log_in(qtbot, shell, "clerk1")
+    call_next(qtbot, window)
+    intake = window.intake
+    fill_applicant(intake, "2900101011233")  # 13 digits
+    assert "14" in intake.nid_info.text()
+    intake.set_checked(None)
+    click(qtbot, intake.submit_button)
+    qtbot.waitUntil(lambda: intake.result.text() != "" and not intake.busy, timeout=WAIT_MS)
+    assert "14" in intake.result.text()
+    assert intake.national_id.text() == "2900101011233" and intake.name.text()
+    with site.db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Application)) == 0
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_printer_failure_keeps_application_and_queues_receipt(
+        qtbot: QtBot, make_shell: Callable[..., Shell], config: AppConfig, site: Centre) -> None:
+    config.receipt_printer = f"tcp://127.0.0.1:{_closed_port()}?timeout=1"
+    shell = make_shell(config)
+    issue(site)
+    window = log_in(qtbot, shell, "clerk1")
+    call_next(qtbot, window)
+    intake = window.intake
+    fill_applicant(intake)
+    intake.set_checked(None)
+    with qtbot.wait_signal(shell.ctx.printing.job_failed, timeout=WAIT_MS) as failed, \
+            qtbot.wait_signal(intake.submitted, timeout=WAIT_MS) as sub:
+        click(qtbot, intake.submit_button)
+    outcome = sub.args[0]  # type: ignore[index]
+    failure = failed.args[0]  # type: ignore[index]
+    assert failure.job_id == outcome.job_id
+    with site.db.read() as s:
+        app = s.scalar(select(Application).where(Application.tracking_code == outcome.submitted.tracking_code))
+        assert app is not None and app.state == ApplicationState.SUBMITTED
+    pending = shell.ctx.printing.queue.pending()
+    assert [job.id for job in pending] == [outcome.job_id] and pending[0].status == "error"
+    qtbot.waitUntil(lambda: window.status_line.retry_button.isVisible(), timeout=WAIT_MS)
+    assert "الطابعة" in window.status_line.printer_label.text()
+
+
+def test_queue_actions_by_keyboard(qtbot: QtBot, shell: Shell, site: Centre) -> None:
+    first, second = issue(site), issue(site)
+    window = log_in(qtbot, shell, "clerk1")
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.isActiveWindow(), timeout=WAIT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: window.queue.ticket_label.text() == first and not window.queue.busy, timeout=WAIT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_F3)
+    qtbot.waitUntil(lambda: window.queue.state.current is not None and window.queue.state.current.recall_count == 1,
+                    timeout=WAIT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_F6)  # skip without a reason: refused
+    assert window.queue.message.text() != ""
+    window.queue.reason.setText("citizen left")
+    qtbot.keyClick(window, Qt.Key.Key_F6)
+    qtbot.waitUntil(lambda: window.queue.state.current is None and not window.queue.busy, timeout=WAIT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: window.queue.ticket_label.text() == second and not window.queue.busy, timeout=WAIT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_F4)
+    qtbot.waitUntil(lambda: window.queue.state.current is None and not window.queue.busy, timeout=WAIT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_F2)  # nobody left
+    qtbot.waitUntil(lambda: not window.queue.busy and window.queue.message.text() != "", timeout=WAIT_MS)
+    assert window.queue.ticket_label.text() == "—"
