@@ -4,6 +4,8 @@ A4 PDFs, signed receipt QR payloads and a persistent print-job queue.
 Takes plain data (``printers.data``); never imports ``counter_app``.
 """
 
+from printers import _escpos_cache  # noqa: F401  (before python-escpos is imported)
+
 from printers.data import DayCloseData, FeeLine, ReceiptData, ServiceRow, SlipData, TicketData
 from printers.devices import Printer, PrinterConfig, VirtualPrinter, open_printer, parse_printer_url
 from printers.documents import (

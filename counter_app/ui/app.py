@@ -42,35 +42,42 @@ QStatusBar { border-top: 1px solid #bbb; }
 
 
 class Prepared:
-    """What the start-up operation made ready (worker thread)."""
+    """What the first start-up operation made ready (worker thread): the login can work."""
 
-    def __init__(self, db: Database, catalogue: Any, key: Any) -> None:
-        self.db, self.catalogue, self.key = db, catalogue, key
+    def __init__(self, db: Database, catalogue: Any) -> None:
+        self.db, self.catalogue = db, catalogue
 
 
-def prepare(db: Database | None, url: str | None, config: AppConfig) -> Prepared:
-    """Open (and migrate) the database, load the catalogue and the receipt key (worker thread)."""
+def prepare(db: Database | None, url: str | None) -> Prepared:
+    """Open (and migrate) the database and load the catalogue (worker thread)."""
     from counter_app.core.db import Database, default_database_url
     from counter_app.core.errors import NotFound
     from counter_app.ui import backend
-    from counter_app.ui.printing import load_or_create_key
 
     if db is None:
         db = Database(url or default_database_url())
-    for printer in (config.ticket_printer, config.receipt_printer):
-        if printer.startswith("virtual://"):
-            os.makedirs(printer[len("virtual://"):], exist_ok=True)
     try:
         catalogue = backend.load_catalogue(db)
     except NotFound:
         catalogue = None  # first start: the wizard sets the centre up
-    return Prepared(db, catalogue, load_or_create_key(config.key_path))
+    return Prepared(db, catalogue)
+
+
+def prepare_printing(config: AppConfig) -> Any:
+    """Load the printing stack and the receipt key (worker thread), while the clerk types."""
+    from counter_app.ui.printing import load_or_create_key
+
+    for printer in (config.ticket_printer, config.receipt_printer):
+        if printer.startswith("virtual://"):
+            os.makedirs(printer[len("virtual://"):], exist_ok=True)
+    return load_or_create_key(config.key_path)
 
 
 class Shell(QObject):
     """Owns the context and the one top-level window shown at a time."""
 
-    ready = Signal()
+    ready = Signal()  # database and printing ready
+    db_ready = Signal()  # the login can work
     window_changed = Signal(object)
 
     def __init__(self, config: AppConfig, db: Database | None = None, url: str | None = None,
@@ -85,32 +92,55 @@ class Shell(QObject):
         self.login: LoginWindow | None = None
         self.startup_error: BaseException | None = None
         self._db, self._url = db, url
+        self._started = False
+        self._pending_login: tuple[UserView, CounterView | None] | None = None
 
     # -- start -----------------------------------------------------------------------------
     def start(self) -> None:
+        """Show the login at once; open the database, then the printing stack, in the background."""
         self.show_login()
+        self.open_in_background()
+
+    def open_in_background(self) -> None:
         db, url, config = self._db, self._url, self.ctx.config
-        self.ops.run(lambda: prepare(db, url, config), self._prepared, self._startup_failed)
+        self.ops.run(lambda: prepare(db, url), self._prepared, self._startup_failed)
+        self.ops.run(lambda: prepare_printing(config), self._printing_prepared, self._startup_failed)
 
     def _prepared(self, prepared: Prepared) -> None:
+        self.ctx.db, self.ctx.catalogue = prepared.db, prepared.catalogue
+        if self.login is not None:
+            self.login.set_ready(True)  # the login works from here; printing may still load
+        self.db_ready.emit()
+        self._maybe_ready()
+
+    def _printing_prepared(self, key: Any) -> None:
         from counter_app.ui.printing import PrintService
 
-        self.ctx.db, self.ctx.catalogue, self.ctx.key = prepared.db, prepared.catalogue, prepared.key
+        self.ctx.key = key
         self.ctx.printing = PrintService(self.ctx.config.print_jobs_dir, self)
         self.ctx.printing.start()
-        if prepared.catalogue is None:
+        self._maybe_ready()
+
+    def _maybe_ready(self) -> None:
+        """Once both stages are done: the first-start wizard, the kiosk, or a waiting login."""
+        if not self.ctx.ready or self._started:
+            return
+        self._started = True
+        if self.ctx.catalogue is None:
             self.show_first_start()
         elif self.kiosk_mode:
             self.show_kiosk()
-        elif self.login is not None:
-            self.login.set_ready(True)
+        elif self._pending_login is not None:
+            user, counter = self._pending_login
+            self._pending_login = None
+            self._logged_in(user, counter)
         self.ready.emit()
 
     def _startup_failed(self, exc: BaseException) -> None:
         self.startup_error = exc
         if self.login is not None:
             self.login._failed(exc)
-            self.login.login_button.setEnabled(False)
+            self.login.set_ready(False)
 
     def reload_catalogue(self, then: Any = None) -> None:
         from counter_app.ui import backend
@@ -142,10 +172,7 @@ class Shell(QObject):
         login.logged_in.connect(self._logged_in)
         self._replace(login)
         self.login = login
-        if self.ctx.ready:
-            login.set_ready(True)
-        else:
-            login.login_button.setEnabled(False)
+        login.set_ready(self.ctx.has_db and self.startup_error is None)
 
     def show_first_start(self) -> None:
         from counter_app.ui.first_start import FirstStartWizard
@@ -162,6 +189,9 @@ class Shell(QObject):
     def _logged_in(self, user: UserView, counter: CounterView | None) -> None:
         from counter_app.core.models import Role
 
+        if not self.ctx.ready:  # the password was quicker than the printers: open once they are up
+            self._pending_login = (user, counter)
+            return
         self.ctx.user, self.ctx.counter = user, counter
         log.info("%s logged in as %s", user.username, user.role.value)
         if user.supervises:
@@ -227,7 +257,7 @@ class Shell(QObject):
     def shutdown(self) -> None:
         if self.window is not None:
             self.window.close()
-        self.ops.wait()
+        self.ops.close()
         if self.ctx._printing is not None:
             self.ctx.printing.stop()
 
@@ -257,12 +287,16 @@ def run(db: Database | None, args: argparse.Namespace) -> int:
             if bench != "ready":
                 app.quit()
 
-        def ready() -> None:
+        def usable() -> None:
             print(f"login_ready_at: {time.time():.6f}", flush=True)
+
+        def ready() -> None:
+            print(f"all_ready_at: {time.time():.6f}", flush=True)
             app.quit()
 
         QTimer.singleShot(0, shown)
         if bench == "ready":
+            shell.db_ready.connect(usable)
             shell.ready.connect(ready)
     shell.start()
     code = app.exec()

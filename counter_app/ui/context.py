@@ -65,6 +65,10 @@ class AppContext:
         self._db = value
 
     @property
+    def has_db(self) -> bool:
+        return self._db is not None
+
+    @property
     def ready(self) -> bool:
         return self._db is not None and self._printing is not None
 

@@ -55,6 +55,9 @@ class LoginWindow(QWidget):
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #b00020;")
         self._error: BaseException | str | None = None
+        self._db_ready = False
+        self._counters_known = False
+        self._submit_waiting = False
 
         form = QFormLayout()
         self.username_label, self.password_label, self.counter_label = QLabel(self), QLabel(self), QLabel(self)
@@ -87,10 +90,11 @@ class LoginWindow(QWidget):
         self._render_dynamic()
 
     def set_ready(self, ready: bool) -> None:
-        """Disabled until the database is open (it opens in the background at start)."""
-        self.login_button.setEnabled(ready)
+        """The clerk may type (and press log in) while the database opens in the background;
+        a login pressed before it is open waits and runs as soon as it is."""
+        self._db_ready = ready
         if ready:
-            self.load_counters()
+            self.load_counters()  # then runs a waiting login, now that the counter can be chosen
 
     def load_counters(self) -> None:
         def work() -> list[CounterView]:
@@ -102,12 +106,15 @@ class LoginWindow(QWidget):
         self.ctx.ops.run(work, self._counters_loaded, self._failed, owner=self)
 
     def _counters_loaded(self, counters: list[CounterView]) -> None:
-        self.counters = counters
+        self.counters, self._counters_known = counters, True
         self._render_dynamic()
         wanted = self.ctx.config.counter_number
         for i, c in enumerate(counters):
             if c.number == wanted:
                 self.counter.setCurrentIndex(i)
+        if self._submit_waiting:
+            self._submit_waiting = False
+            self.submit()
 
     def _render_dynamic(self) -> None:
         catalogue, lang = self.ctx.catalogue, self.ctx.lang
@@ -131,6 +138,11 @@ class LoginWindow(QWidget):
         username, password = self.username.text(), self.password.text()
         if not username.strip() or not password:
             self._error = "login.fill_in"
+            self._render_dynamic()
+            return
+        if not self._db_ready or not self._counters_known:
+            self._submit_waiting = True
+            self._error = "login.starting"
             self._render_dynamic()
             return
         self.login_button.setEnabled(False)

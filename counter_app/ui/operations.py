@@ -56,6 +56,7 @@ class Operations(QObject):
         self._ids = itertools.count(1)
         self._waiting: dict[int, tuple[Done | None, Failed | None, QObject | None]] = {}
         self._finished.connect(self._deliver)
+        self._closed = False
 
     @property
     def busy(self) -> bool:
@@ -63,7 +64,11 @@ class Operations(QObject):
 
     def run(self, fn: Callable[[], Any], on_done: Done | None = None, on_error: Failed | None = None,
             owner: QObject | None = None) -> int:
-        """Run ``fn`` on a worker; the callbacks are dropped if ``owner`` was deleted meanwhile."""
+        """Run ``fn`` on a worker; the callbacks are dropped if ``owner`` was deleted meanwhile.
+        After ``close()`` (the app is shutting down) nothing new starts and 0 is returned."""
+        if self._closed or not isValid(self._pool):
+            log.debug("operation not started: the app is shutting down")
+            return 0
         op_id = next(self._ids)
         self._waiting[op_id] = (on_done, on_error, owner)
         self._pool.start(_Job(self, op_id, fn))
@@ -85,6 +90,11 @@ class Operations(QObject):
         finally:
             if not self._waiting:
                 self.idle.emit()
+
+    def close(self, msecs: int = 30_000) -> bool:
+        """Refuse new work and wait for the running operations (shutdown)."""
+        self._closed = True
+        return self.wait(msecs)
 
     def wait(self, msecs: int = 30_000) -> bool:
         """Block until the pool is empty (shutdown and tests only, never in a handler)."""

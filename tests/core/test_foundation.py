@@ -15,7 +15,7 @@ from counter_app.core import catalogue, outbox, users
 from counter_app.core.catalogue_data import load_catalogue
 from counter_app.core.db import Database
 from counter_app.core.errors import AuthenticationFailed, DomainError, ValidationFailed
-from counter_app.core.migrate import current_revision, head_revision
+from counter_app.core.migrate import current_revision, head_revision, quick_head_revision
 from counter_app.core.models import AuditEntry, OutboxEvent, Role, Service, User
 from counter_app.core.tracking import new_tracking_code, normalise_tracking_code
 from tests.helpers.factories import PASSWORD, Centre
@@ -29,6 +29,12 @@ def test_sqlite_pragmas(tmp_path: Path) -> None:
         assert s.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert s.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
     db.dispose()
+
+
+def test_quick_head_check_agrees_with_alembic() -> None:
+    """Start-up skips importing Alembic when the database is at the head the files declare."""
+    assert quick_head_revision() is not None
+    assert quick_head_revision() == head_revision()
 
 
 def test_migrations_applied_at_start_and_by_cli(db: Database, tmp_path: Path) -> None:

@@ -173,3 +173,28 @@ def test_first_start_sets_up_the_centre(qtbot: QtBot, tmp_path: Path, config: Ap
     finally:
         shell.shutdown()
         db.dispose()
+
+
+def test_login_pressed_while_database_opens_waits_then_opens(qtbot: QtBot, config: AppConfig, site: Site) -> None:
+    """The login shows before the database is open; a login pressed that early is kept and runs
+    as soon as the database (and the counters list) is ready: nothing typed is lost."""
+    make_application()
+    shell = Shell(config, db=site.db)
+    try:
+        shell.show_login()
+        login = shell.window
+        assert isinstance(login, LoginWindow)
+        login.username.setText("clerk1")
+        login.password.setText("correct horse 1")
+        click(qtbot, login.login_button)
+        assert login.error.text() == "جارٍ تجهيز قاعدة البيانات…"
+        assert login.username.text() == "clerk1"
+        with qtbot.wait_signal(shell.window_changed, timeout=WAIT_MS):
+            shell.open_in_background()
+        qtbot.waitUntil(lambda: isinstance(shell.window, CounterWindow), timeout=WAIT_MS)
+        assert shell.ctx.user is not None and shell.ctx.user.username == "clerk1"
+        assert shell.ctx.counter is not None and shell.ctx.counter.number == 1
+    finally:
+        shell.shutdown()
+        if shell.window is not None:
+            shell.window.deleteLater()
