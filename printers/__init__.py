@@ -5,7 +5,6 @@ Takes plain data (``printers.data``); never imports ``counter_app``.
 """
 
 from printers import _escpos_cache  # noqa: F401  (before python-escpos is imported)
-
 from printers.data import DayCloseData, FeeLine, ReceiptData, ServiceRow, SlipData, TicketData
 from printers.devices import Printer, PrinterConfig, VirtualPrinter, open_printer, parse_printer_url
 from printers.documents import (
