@@ -30,6 +30,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The user who received an application can never review or decide it.",
     },
     "validation": {"ar": "البيانات غير صحيحة: {detail}", "en": "Invalid data: {detail}"},
+    "cannot_disable_self": {
+        "ar": "لا يمكنك تعطيل حسابك أنت.",
+        "en": "You cannot disable your own account.",
+    },
     "missing_documents": {
         "ar": "لا يمكن تقديم الطلب: مستندات إلزامية ناقصة ({count}).",
         "en": "The application cannot be submitted: {count} mandatory document(s) missing.",

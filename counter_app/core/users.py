@@ -113,7 +113,14 @@ def change_password(session: Session, user: User, new_password: str, *, by: User
 
 
 def set_active(session: Session, user: User, active: bool, *, by: User) -> None:
+    """Enable or disable a login. Nobody disables themselves (the centre could lose its last
+    supervisor that way) and only an administrator changes an administrator."""
     require_role(by, Role.ADMIN, Role.SUPERVISOR)
+    if user.id == by.id and not active:
+        raise ValidationFailed("cannot_disable_self")
+    if user.role == Role.ADMIN and by.role != Role.ADMIN:
+        raise PermissionDenied().audited(user_id=by.id, action="user.deactivate.refused",
+                                         entity_type="user", entity_id=user.id)
     user.active = active
     audit.record(session, user_id=by.id, action="user.activate" if active else "user.deactivate",
                  entity_type="user", entity_id=user.id)

@@ -29,7 +29,7 @@ from counter_app.core.models import Role
 from counter_app.ui import admin_backend
 from counter_app.ui.admin_backend import Overview
 from counter_app.ui.context import AppContext
-from counter_app.ui.i18n import Binder, isolate
+from counter_app.ui.i18n import Binder, UiError, isolate
 from counter_app.ui.status_bar import StatusLine
 from printers.i18n import format_money
 
@@ -141,6 +141,11 @@ class SupervisorWindow(QWidget):
             self.t(label.setText, msg)
             form.addRow(label, widget)
         form.addRow("", self.add_user_button)
+        self.toggle_user_button = QPushButton(tab)
+        self.toggle_user_button.setObjectName("toggleUser")
+        self.toggle_user_button.clicked.connect(self.toggle_user)
+        self.t(self.toggle_user_button.setText, "sup.toggle_user")
+        form.addRow("", self.toggle_user_button)
         box = QHBoxLayout(tab)
         box.addWidget(self.users_table, 3)
         box.addLayout(form, 2)
@@ -278,6 +283,17 @@ class SupervisorWindow(QWidget):
 
         db, uid = self.ctx.db, self._uid()
         self._run(lambda: admin_backend.add_user(db, uid, *args), done)
+
+    @Slot()
+    def toggle_user(self) -> None:
+        """Disable the selected user (they can no longer log in), or enable them again."""
+        row = self.users_table.currentRow()
+        if self.data is None or not 0 <= row < len(self.data.users):
+            self.show_error(UiError("sup.select_user"))
+            return
+        target = self.data.users[row]
+        self._write(admin_backend.set_user_active, "sup.user_enabled" if not target.active else "sup.user_disabled",
+                    target.id, not target.active)
 
     @Slot()
     def add_counter(self) -> None:

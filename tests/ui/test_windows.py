@@ -94,6 +94,29 @@ def test_supervisor_window_day_users_counters_printers(qtbot: QtBot, shell: Shel
     click(qtbot, window.add_user_button)
     qtbot.waitUntil(lambda: any(u.username == "clerk9" for u in window.data.users), timeout=WAIT_MS)  # type: ignore[union-attr]
 
+    def row_of(username: str) -> int:
+        assert window.data is not None
+        return next(i for i, u in enumerate(window.data.users) if u.username == username)
+
+    def active(username: str) -> bool:
+        assert window.data is not None
+        return window.data.users[row_of(username)].active
+
+    window.users_table.selectRow(row_of("clerk2"))
+    click(qtbot, window.toggle_user_button)
+    qtbot.waitUntil(lambda: not active("clerk2"), timeout=WAIT_MS)
+    assert window.message.text() == "عُطّل المستخدم ولم يعد يستطيع الدخول."
+    window.users_table.selectRow(row_of("supervisor"))  # not oneself
+    click(qtbot, window.toggle_user_button)
+    qtbot.waitUntil(lambda: window.message.text() == "لا يمكنك تعطيل حسابك أنت.", timeout=WAIT_MS)
+    window.users_table.selectRow(row_of("admin"))  # a supervisor does not touch the administrator
+    click(qtbot, window.toggle_user_button)
+    qtbot.waitUntil(lambda: window.message.text() == "ليست لديك صلاحية تنفيذ هذا الإجراء.", timeout=WAIT_MS)
+    assert active("supervisor") and active("admin")
+    with site.db.read() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEntry)
+                        .where(AuditEntry.action == "user.deactivate.refused")) == 1
+
     window.counter_number.setValue(7)
     window.counter_groups.setText("AB")
     click(qtbot, window.add_counter_button)
