@@ -112,5 +112,5 @@ class CounterWindow(QMainWindow):
             centre=isolate(ctx.lang.pick(cat.centre.name_ar, cat.centre.name_en)) if cat else ""))
 
     def show_error(self, exc: BaseException) -> None:
-        self.status_line.show_message("status.error", error=self.ctx.lang.error(exc))
+        self.status_line.show_message("status.error", error=exc)
 

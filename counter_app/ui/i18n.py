@@ -77,7 +77,10 @@ class Language(QObject):
         self.set("en" if self.lang == "ar" else "ar")
 
     def tr(self, message_id: str, /, **params: Any) -> str:  # type: ignore[override]
-        return translate(message_id, self.lang, **params)
+        """The message in the current language; an exception passed as a parameter is turned
+        into its own message here, so a stored message follows a later language switch."""
+        return translate(message_id, self.lang,
+                         **{k: self.error(v) if isinstance(v, BaseException) else v for k, v in params.items()})
 
     def pick(self, ar: str, en: str) -> str:
         """The Arabic or English variant of a name stored in both languages (catalogue, centre)."""

@@ -332,7 +332,7 @@ class IntakePanel(QWidget):
         self.clear()
         if outcome.print_error is not None:
             self._show("intake.submitted_print_failed", tracking=outcome.submitted.tracking_code,
-                       error=self.ctx.lang.error(outcome.print_error))
+                       error=outcome.print_error)
         else:
             self._show("intake.submitted", tracking=outcome.submitted.tracking_code)
         self.submitted.emit(outcome)

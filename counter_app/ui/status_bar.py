@@ -72,7 +72,7 @@ class StatusLine(QWidget):
         self.update_texts()
 
     def _retry_failed(self, exc: BaseException) -> None:
-        self.show_message("status.error", error=self.ctx.lang.error(exc))
+        self.show_message("status.error", error=exc)
 
     # -- sync ------------------------------------------------------------------------------
     @Slot()

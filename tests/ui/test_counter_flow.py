@@ -157,6 +157,13 @@ def test_printer_failure_keeps_application_and_queues_receipt(
     assert [job.id for job in pending] == [outcome.job_id] and pending[0].status == "error"
     qtbot.waitUntil(lambda: window.status_line.retry_button.isVisible(), timeout=WAIT_MS)
     assert "الطابعة" in window.status_line.printer_label.text()
+    arabic = intake.result.text()
+    assert outcome.submitted.tracking_code in arabic
+    window.ctx.lang.toggle()  # the messages already shown follow the language switch
+    assert "The printer is offline" in window.status_line.printer_label.text()
+    english = intake.result.text()
+    assert english != arabic and outcome.submitted.tracking_code in english
+    window.ctx.lang.toggle()
 
 
 def test_queue_actions_by_keyboard(qtbot: QtBot, shell: Shell, site: Centre) -> None:

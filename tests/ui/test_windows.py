@@ -62,6 +62,14 @@ def test_language_switch_retranslates_open_window(qtbot: QtBot, shell: Shell, si
     assert window.intake.submit_button.text().startswith("تقديم الطلب")
     assert window.tabs.tabText(1) == "تسليم النتيجة (Ctrl+2)"
     assert QApplication.layoutDirection() == Qt.LayoutDirection.RightToLeft
+    from counter_app.core.errors import EnvironmentFailure
+
+    window.show_error(EnvironmentFailure(detail="database is locked"))
+    arabic = window.status_line.message_label.text()
+    window.ctx.lang.toggle()  # an error already on screen is shown again in the new language
+    english = window.status_line.message_label.text()
+    assert arabic != english and english.isascii() and not arabic.isascii()
+    window.ctx.lang.toggle()
 
 
 def test_clerk_cannot_open_supervisor_functions(qtbot: QtBot, shell: Shell, site: Site) -> None:
