@@ -101,7 +101,7 @@ def _payload(app: Application, **extra: object) -> dict[str, object]:
     return body
 
 
-def _log_change(session: Session, app: Application, action: str, user_id: int | None, at: datetime,
+def log_change(session: Session, app: Application, action: str, user_id: int | None, at: datetime,
                 detail: dict[str, object] | None = None) -> None:
     audit.record(session, user_id=user_id, action=f"application.{action}", entity_type="application",
                  entity_id=app.id, detail={"state": app.state.value, "tracking": app.tracking_code, **(detail or {})},
@@ -165,7 +165,7 @@ def start_application(session: Session, *, service_code: str, clerk: User, appli
     ]
     session.add(app)
     session.flush()
-    _log_change(session, app, "create", clerk.id, moment)
+    log_change(session, app, "create", clerk.id, moment)
     return app
 
 
@@ -191,7 +191,7 @@ def set_documents(session: Session, application_id: int, received: Iterable[str]
         raise ValidationFailed(detail=f"unknown documents {sorted(codes - known)}")
     for doc in app.documents:
         doc.received = doc.code in codes
-    _log_change(session, app, "documents", clerk.id, at or utcnow(), {"received": sorted(codes)})
+    log_change(session, app, "documents", clerk.id, at or utcnow(), {"received": sorted(codes)})
     return app
 
 
@@ -223,7 +223,7 @@ def record_payment(session: Session, application_id: int, method: PaymentMethod 
                       received_by=clerk.id)
     app.payments.append(payment)
     session.flush()
-    _log_change(session, app, "payment", clerk.id, moment,
+    log_change(session, app, "payment", clerk.id, moment,
                 {"method": method.value, "amount": payment.amount_piastres, "reference": reference})
     return payment
 
@@ -283,17 +283,22 @@ def submit(session: Session, application_id: int, *, clerk: User, at: datetime |
     app.due_at = due_time(moment, service.processing_days)
     if app.reviewer_id is None or app.reviewer_id == clerk.id:
         assign_reviewer(session, app)
-    _log_change(session, app, "resubmit" if resubmission else "submit", clerk.id, moment,
+    log_change(session, app, "resubmit" if resubmission else "submit", clerk.id, moment,
                 {"due_at": as_utc(app.due_at).isoformat()})
     return app
 
 
-def _check_reviewer(session: Session, app: Application, reviewer: User, action: str) -> None:
-    _require(reviewer, REVIEWER_ROLES)
+def check_reviewer(app: Application, reviewer: User, action: str) -> None:
+    """Only the reviewer the system assigned may act on a file, and never the one who received
+    it; a refusal is audited as an attempt."""
     if reviewer.id == app.received_by:
         raise SeparationOfDutiesViolation().audited(
             user_id=reviewer.id, action="sod.violation", entity_type="application", entity_id=app.id,
             detail={"attempted": action, "rule": "receiver_cannot_review"})
+    if not reviewer.active or reviewer.role not in REVIEWER_ROLES:
+        raise PermissionDenied().audited(
+            user_id=reviewer.id, action="review.refused", entity_type="application", entity_id=app.id,
+            detail={"attempted": action, "role": reviewer.role.value})
     if app.reviewer_id != reviewer.id:
         raise PermissionDenied().audited(
             user_id=reviewer.id, action="review.not_assigned", entity_type="application", entity_id=app.id,
@@ -303,20 +308,20 @@ def _check_reviewer(session: Session, app: Application, reviewer: User, action: 
 def start_review(session: Session, application_id: int, *, reviewer: User, at: datetime | None = None) -> Application:
     audit.lock_chain(session)
     app = get_application(session, application_id, lock=True)
-    _check_reviewer(session, app, reviewer, "start_review")
+    check_reviewer(app, reviewer, "start_review")
     app.state = _transition(app, "start_review")
-    _log_change(session, app, "start_review", reviewer.id, at or utcnow())
+    log_change(session, app, "start_review", reviewer.id, at or utcnow())
     return app
 
 
 def approve(session: Session, application_id: int, *, reviewer: User, at: datetime | None = None) -> Application:
     audit.lock_chain(session)
     app = get_application(session, application_id, lock=True)
-    _check_reviewer(session, app, reviewer, "approve")
+    check_reviewer(app, reviewer, "approve")
     target = _transition(app, "approve")
     moment = at or utcnow()
     app.state, app.decided_at, app.decision_reason = target, moment, None
-    _log_change(session, app, "approve", reviewer.id, moment)
+    log_change(session, app, "approve", reviewer.id, moment)
     return app
 
 
@@ -324,13 +329,13 @@ def reject(session: Session, application_id: int, *, reviewer: User, reason: str
            at: datetime | None = None) -> Application:
     audit.lock_chain(session)
     app = get_application(session, application_id, lock=True)
-    _check_reviewer(session, app, reviewer, "reject")
+    check_reviewer(app, reviewer, "reject")
     target = _transition(app, "reject")
     if not reason or not reason.strip():
         raise ValidationFailed("reason_required")
     moment = at or utcnow()
     app.state, app.decided_at, app.decision_reason = target, moment, reason.strip()
-    _log_change(session, app, "reject", reviewer.id, moment, {"reason": reason.strip()})
+    log_change(session, app, "reject", reviewer.id, moment, {"reason": reason.strip()})
     return app
 
 
@@ -339,7 +344,7 @@ def return_for_documents(session: Session, application_id: int, *, reviewer: Use
     """Send the file back to the counter: the named documents are needed again."""
     audit.lock_chain(session)
     app = get_application(session, application_id, lock=True)
-    _check_reviewer(session, app, reviewer, "return")
+    check_reviewer(app, reviewer, "return")
     target = _transition(app, "return")
     codes = set(missing)
     known = {d.code for d in app.documents}
@@ -351,7 +356,7 @@ def return_for_documents(session: Session, application_id: int, *, reviewer: Use
             doc.mandatory = True
     moment = at or utcnow()
     app.state, app.decision_reason = target, (note or "").strip() or None
-    _log_change(session, app, "return", reviewer.id, moment, {"missing": sorted(codes)})
+    log_change(session, app, "return", reviewer.id, moment, {"missing": sorted(codes)})
     return app
 
 
@@ -361,7 +366,7 @@ def mark_ready(session: Session, application_id: int, *, user: User, at: datetim
     _require(user, (Role.REVIEWER, Role.CLERK, Role.SUPERVISOR))
     app = get_application(session, application_id, lock=True)
     app.state = _transition(app, "mark_ready")
-    _log_change(session, app, "ready", user.id, at or utcnow())
+    log_change(session, app, "ready", user.id, at or utcnow())
     return app
 
 
@@ -379,7 +384,7 @@ def deliver(session: Session, application_id: int, *, clerk: User, collected_by_
     moment = at or utcnow()
     app.state, app.delivered_at, app.delivered_by = target, moment, clerk.id
     app.collected_by_name, app.collected_by_national_id = name, nid
-    _log_change(session, app, "deliver", clerk.id, moment, {"by_applicant": nid == app.national_id})
+    log_change(session, app, "deliver", clerk.id, moment, {"by_applicant": nid == app.national_id})
     return app
 
 

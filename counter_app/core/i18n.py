@@ -30,6 +30,26 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The user who received an application can never review or decide it.",
     },
     "validation": {"ar": "البيانات غير صحيحة: {detail}", "en": "Invalid data: {detail}"},
+    "sod_own_request": {
+        "ar": "لا يجوز لأحد أن يوافق على طلب قدّمه بنفسه.",
+        "en": "Nobody may approve a request they made themselves.",
+    },
+    "sod_receiver_cannot_approve": {
+        "ar": "لا يجوز لمن استلم الطلب أن يوافق على إلغائه أو رد رسومه.",
+        "en": "The user who received an application may not approve its cancellation or refund.",
+    },
+    "sod_override_and_approve": {
+        "ar": "لا يجوز لمن تجاوز إجراءً على هذا الملف أن يوافق على طلب بشأنه.",
+        "en": "A user who overrode a rule on this file may not approve a request on it.",
+    },
+    "request_pending": {
+        "ar": "يوجد طلب قائم على هذا الملف بانتظار قرار المشرف.",
+        "en": "A request on this file is already waiting for a supervisor's decision.",
+    },
+    "not_a_department_reviewer": {
+        "ar": "المستخدم المختار ليس مراجعًا نشطًا في إدارة هذه الخدمة.",
+        "en": "The chosen user is not an active reviewer of this service's department.",
+    },
     "cannot_disable_self": {
         "ar": "لا يمكنك تعطيل حسابك أنت.",
         "en": "You cannot disable your own account.",

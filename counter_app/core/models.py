@@ -93,6 +93,7 @@ class ApplicationState(enum.StrEnum):
     DELIVERED = "delivered"
     RETURNED = "returned"
     REJECTED = "rejected"
+    CANCELLED = "cancelled"
 
 
 class PaymentMethod(enum.StrEnum):
@@ -371,10 +372,58 @@ class Payment(Base):
     received_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
 
 
+class RequestKind(enum.StrEnum):
+    CANCEL = "cancel"  # cancel the application (and refund its fee when paid)
+    REFUND = "refund"  # refund the fee of a rejected application
+
+
+class RequestState(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+class ApplicationRequest(Base):
+    """A cancellation or fee refund asked by one user and decided by another (four eyes)."""
+
+    __tablename__ = "application_request"
+    __table_args__ = (Index("ix_application_request_state", "state"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[RequestKind] = mapped_column(_enum(RequestKind, "request_kind"))
+    state: Mapped[RequestState] = mapped_column(_enum(RequestState, "request_state"))
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    decision_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ApplicationOverride(Base):
+    """A supervisor's override on a file (a waived document, a reassignment): whoever overrode
+    a file never approves a request on it."""
+
+    __tablename__ = "application_override"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    reason: Mapped[str] = mapped_column(Text)
+
+
 class AuditEntry(Base):
     """Append-only, hash-chained: ``hash = sha256(prev_hash + canonical entry)``."""
 
     __tablename__ = "audit_entry"
+    __table_args__ = (
+        Index("ix_audit_entry_at", "at"),
+        Index("ix_audit_entry_entity", "entity_type", "entity_id"),
+        Index("ix_audit_entry_user", "user_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -202,9 +202,17 @@ class Shell(QObject):
                 self.show_login()
                 return
             self.show_counter()
-        else:  # reviewers work in the review window, which is not part of this app's build
-            if self.login is not None:
-                self.login._failed(UiError("login.no_window_for_role"))
+        elif user.role == Role.REVIEWER:
+            self.show_review()
+        elif self.login is not None:
+            self.login._failed(UiError("login.no_window_for_role"))
+
+    def show_review(self) -> None:
+        from counter_app.ui.review_window import ReviewWindow
+
+        window = ReviewWindow(self.ctx)
+        window.logout_requested.connect(self.show_login)
+        self._replace(window)
 
     def show_counter(self) -> None:
         from counter_app.ui.counter_window import CounterWindow

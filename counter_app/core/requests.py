@@ -1,0 +1,168 @@
+"""Four-eyes requests on a file: cancellation (with a refund when paid), fee refund of a rejected
+file, and the supervisor's document waiver (an override).
+
+Rules, enforced here and audited when broken:
+
+* nobody approves their own request (cancellation or refund);
+* the user who received the file never approves a request on it;
+* a supervisor who overrode something on a file (waived a document, reassigned it) never approves
+  a request on it: nobody both overrides and approves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from counter_app.core import applications, audit
+from counter_app.core.clock import utcnow
+from counter_app.core.errors import (
+    DomainError,
+    IllegalTransition,
+    NotFound,
+    PermissionDenied,
+    SeparationOfDutiesViolation,
+    ValidationFailed,
+)
+from counter_app.core.models import (
+    Application,
+    ApplicationOverride,
+    ApplicationRequest,
+    ApplicationState,
+    Payment,
+    RequestKind,
+    RequestState,
+    Role,
+    User,
+)
+
+S = ApplicationState
+CANCELLABLE = frozenset({S.DRAFT, S.SUBMITTED, S.IN_REVIEW, S.RETURNED})
+REQUESTER_ROLES = (Role.CLERK, Role.SUPERVISOR, Role.ADMIN)
+APPROVER_ROLES = (Role.SUPERVISOR, Role.ADMIN)
+
+
+def _reason(text: str) -> str:
+    value = " ".join((text or "").split())
+    if not value:
+        raise ValidationFailed("reason_required")
+    return value
+
+
+def _require(user: User, roles: tuple[Role, ...], app: Application, action: str) -> None:
+    if not user.active or user.role not in roles:
+        raise PermissionDenied().audited(user_id=user.id, action=f"{action}.refused", entity_type="application",
+                                         entity_id=app.id, detail={"role": user.role.value})
+
+
+def request(session: Session, application_id: int, kind: RequestKind | str, *, by: User, reason: str,
+            at: datetime | None = None) -> ApplicationRequest:
+    """Ask for a cancellation (a file not yet decided) or a refund (a rejected, paid file)."""
+    audit.lock_chain(session)
+    kind = RequestKind(kind)
+    app = applications.get_application(session, application_id, lock=True)
+    _require(by, REQUESTER_ROLES, app, f"request.{kind.value}")
+    text = _reason(reason)
+    if kind == RequestKind.CANCEL and app.state not in CANCELLABLE:
+        raise IllegalTransition(action="cancel", state=app.state.value)
+    if kind == RequestKind.REFUND and (app.state != S.REJECTED or applications.paid_total(app) <= 0):
+        raise IllegalTransition(action="refund", state=app.state.value)
+    pending = session.scalar(select(ApplicationRequest.id).where(
+        ApplicationRequest.application_id == app.id, ApplicationRequest.state == RequestState.PENDING))
+    if pending is not None:
+        raise DomainError("request_pending")
+    moment = at or utcnow()
+    req = ApplicationRequest(application_id=app.id, kind=kind, state=RequestState.PENDING, reason=text,
+                             requested_by=by.id, requested_at=moment)
+    session.add(req)
+    session.flush()
+    applications.log_change(session, app, f"request_{kind.value}", by.id, moment, {"request": req.id, "reason": text})
+    return req
+
+
+def overriders(session: Session, application_id: int) -> set[int]:
+    return set(session.scalars(select(ApplicationOverride.by).where(
+        ApplicationOverride.application_id == application_id)))
+
+
+def decide(session: Session, request_id: int, *, by: User, approve: bool, note: str = "",
+           at: datetime | None = None) -> ApplicationRequest:
+    """A supervisor approves or declines a pending request, under the four-eyes rules."""
+    audit.lock_chain(session)
+    req = session.get(ApplicationRequest, request_id)
+    if req is None:
+        raise NotFound(what=f"request {request_id}")
+    app = applications.get_application(session, req.application_id, lock=True)
+    _require(by, APPROVER_ROLES, app, "request.decide")
+    if req.state != RequestState.PENDING:
+        raise IllegalTransition(action="decide", state=req.state.value)
+    rule = ("own_request" if by.id == req.requested_by
+            else "receiver_cannot_approve" if by.id == app.received_by
+            else "override_and_approve" if by.id in overriders(session, app.id)
+            else None)
+    if rule is not None:
+        raise SeparationOfDutiesViolation(f"sod_{rule}").audited(
+            user_id=by.id, action="sod.violation", entity_type="application", entity_id=app.id,
+            detail={"attempted": f"decide_{req.kind.value}", "rule": rule, "request": req.id})
+    moment = at or utcnow()
+    req.state = RequestState.APPROVED if approve else RequestState.DECLINED
+    req.decided_by, req.decided_at, req.decision_note = by.id, moment, " ".join(note.split()) or None
+    detail: dict[str, object] = {"request": req.id, "kind": req.kind.value, "approved": approve}
+    if approve:
+        refund = applications.paid_total(app)
+        if req.kind == RequestKind.CANCEL:
+            if app.state not in CANCELLABLE:
+                raise IllegalTransition(action="cancel", state=app.state.value)
+            app.state = S.CANCELLED
+            app.decided_at = moment
+        if refund > 0:
+            original = app.payments[0]
+            app.payments.append(Payment(method=original.method, reference=original.reference,
+                                        amount_piastres=-refund, paid_at=moment, received_by=by.id))
+            detail["refund"] = refund
+    session.flush()
+    action = f"{req.kind.value}_{'approved' if approve else 'declined'}"
+    applications.log_change(session, app, action, by.id, moment, detail)
+    return req
+
+
+def waive_document(session: Session, application_id: int, code: str, *, by: User, reason: str,
+                   at: datetime | None = None) -> Application:
+    """A supervisor's override: a mandatory document is no longer required for this file."""
+    audit.lock_chain(session)
+    app = applications.get_application(session, application_id, lock=True)
+    _require(by, APPROVER_ROLES, app, "override.waive")
+    text = _reason(reason)
+    if app.state not in applications.EDITABLE:
+        raise IllegalTransition(action="waive", state=app.state.value)
+    doc = next((d for d in app.documents if d.code == code), None)
+    if doc is None:
+        raise NotFound(what=code)
+    moment = at or utcnow()
+    doc.mandatory = False
+    session.add(ApplicationOverride(application_id=app.id, kind="waive_document", by=by.id, at=moment, reason=text))
+    applications.log_change(session, app, "waive_document", by.id, moment, {"document": code, "reason": text})
+    return app
+
+
+@dataclass(frozen=True)
+class PendingRequest:
+    request_id: int
+    application_id: int
+    tracking_code: str
+    kind: RequestKind
+    reason: str
+    requested_by: int
+    requested_at: datetime
+    amount_piastres: int
+
+
+def pending_requests(session: Session) -> list[PendingRequest]:
+    rows = session.execute(select(ApplicationRequest, Application).join(
+        Application, Application.id == ApplicationRequest.application_id).where(
+        ApplicationRequest.state == RequestState.PENDING).order_by(ApplicationRequest.requested_at))
+    return [PendingRequest(r.id, a.id, a.tracking_code, r.kind, r.reason, r.requested_by, r.requested_at,
+                           applications.paid_total(a)) for r, a in rows]

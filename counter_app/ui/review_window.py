@@ -1,0 +1,329 @@
+"""The back-office review window (reviewer role).
+
+The reviewer sees only the files the system assigned to them, the earliest due first, overdue
+ones in red. Opening a file starts its review; the applicant's name, national ID, phone and
+address arrive masked from the core. Decisions: approve, reject with a listed reason (plus text),
+or return for the documents ticked in the list. Each decision is one transaction in the core.
+
+Shortcuts: F5 refresh, Ctrl+Enter approve, Ctrl+R reject, Ctrl+B return, Ctrl+L language,
+Ctrl+Shift+Q log out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app.core.clock import to_local
+from counter_app.core.review import REJECTION_REASONS, ReviewFile
+from counter_app.ui import review_backend
+from counter_app.ui.context import AppContext
+from counter_app.ui.i18n import Binder, Msg, isolate
+from counter_app.ui.review_backend import ReviewDesk
+from counter_app.ui.status_bar import StatusLine
+from printers.i18n import format_money
+
+REFRESH_MS = 30_000
+OVERDUE = QColor("#b00020")
+NEAR_DUE = QColor("#8a5a00")
+
+
+class ReviewWindow(QMainWindow):
+    logout_requested = Signal()
+    desk_loaded = Signal()
+    decided = Signal(str)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.t = Binder(ctx.lang, self)
+        self.setObjectName("reviewWindow")
+        self.desk: ReviewDesk | None = None
+        self.busy = False
+        self._message: tuple[str, dict[str, object]] | BaseException | None = None
+
+        self.who = QLabel(self)
+        self.who.setObjectName("who")
+        self.language_button, self.logout_button, self.refresh_button = (QPushButton(self) for _ in range(3))
+        header = QHBoxLayout()
+        header.addWidget(self.who, 1)
+        for button in (self.refresh_button, self.language_button, self.logout_button):
+            header.addWidget(button)
+
+        self.queue_table = QTableWidget(0, 4, self)
+        self.queue_table.setObjectName("reviewQueue")
+        self.queue_table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.queue_table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.queue_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.queue_table.verticalHeader().setVisible(False)
+        self.queue_table.horizontalHeader().setStretchLastSection(True)
+        self.queue_table.cellActivated.connect(lambda row, _c: self.open_row(row))
+        self.queue_table.cellClicked.connect(lambda row, _c: self.open_row(row))
+
+        self.file_title = QLabel(self)
+        self.file_title.setObjectName("title")
+        self.file_title.setWordWrap(True)
+        self.applicant = QLabel(self)
+        self.applicant.setObjectName("maskedApplicant")
+        self.applicant.setWordWrap(True)
+        self.documents = QListWidget(self)
+        self.documents.setObjectName("documents")
+        self.fees = QLabel(self)
+        self.fees.setWordWrap(True)
+
+        self.approve_button, self.reject_button, self.return_button = (QPushButton(self) for _ in range(3))
+        self.approve_button.setObjectName("approve")
+        self.reject_button.setObjectName("reject")
+        self.return_button.setObjectName("return")
+        self.reason = QComboBox(self)
+        self.reason.setObjectName("rejectReason")
+        self.reason_text = QLineEdit(self)
+        self.reason_text.setObjectName("reasonText")
+        self.message = QLabel(self)
+        self.message.setObjectName("message")
+        self.message.setWordWrap(True)
+
+        self.applicant_box, self.documents_box, self.decision_box = QGroupBox(self), QGroupBox(self), QGroupBox(self)
+        QVBoxLayout(self.applicant_box).addWidget(self.applicant)
+        docs = QVBoxLayout(self.documents_box)
+        docs.addWidget(self.documents, 1)
+        docs.addWidget(self.fees)
+        decision = QFormLayout(self.decision_box)
+        self.reason_label, self.text_label = QLabel(self), QLabel(self)
+        decision.addRow(self.reason_label, self.reason)
+        decision.addRow(self.text_label, self.reason_text)
+        buttons = QHBoxLayout()
+        for button in (self.approve_button, self.reject_button, self.return_button):
+            buttons.addWidget(button)
+        decision.addRow(buttons)
+
+        detail = QWidget(self)
+        right = QVBoxLayout(detail)
+        right.addWidget(self.file_title)
+        right.addWidget(self.applicant_box)
+        right.addWidget(self.documents_box, 1)
+        right.addWidget(self.decision_box)
+        right.addWidget(self.message)
+        self.queue_box = QGroupBox(self)
+        QVBoxLayout(self.queue_box).addWidget(self.queue_table)
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        split.addWidget(self.queue_box)
+        split.addWidget(detail)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+
+        central = QWidget(self)
+        box = QVBoxLayout(central)
+        box.addLayout(header)
+        box.addWidget(split, 1)
+        self.setCentralWidget(central)
+        self.status_line = StatusLine(ctx, self)
+        self.statusBar().addPermanentWidget(self.status_line, 1)
+        self.statusBar().setSizeGripEnabled(False)
+
+        t = self.t
+        t(self.setWindowTitle, "review.window_title")
+        t(self.refresh_button.setText, "common.with_key", text=Msg("review.refresh"), key="F5")
+        t(self.language_button.setText, "common.with_key", text=Msg("common.language_switch"), key="Ctrl+L")
+        t(self.logout_button.setText, "counter.logout")
+        t(self.approve_button.setText, "common.with_key", text=Msg("review.approve"), key="Ctrl+Enter")
+        t(self.reject_button.setText, "common.with_key", text=Msg("review.reject"), key="Ctrl+R")
+        t(self.return_button.setText, "common.with_key", text=Msg("review.return"), key="Ctrl+B")
+        t(self.reason_label.setText, "review.reason")
+        t(self.text_label.setText, "review.reason_text")
+        t(self.applicant_box.setTitle, "review.applicant_masked")
+        t(self.documents_box.setTitle, "review.documents")
+        t(self.decision_box.setTitle, "review.decision")
+        t(self.queue_box.setTitle, "review.queue")
+        t.also(self.render_desk)
+
+        self.refresh_button.clicked.connect(self.refresh)
+        self.language_button.clicked.connect(ctx.lang.toggle)
+        self.logout_button.clicked.connect(self.logout_requested)
+        self.approve_button.clicked.connect(self.approve)
+        self.reject_button.clicked.connect(self.reject)
+        self.return_button.clicked.connect(self.return_file)
+        for key, slot in (("F5", self.refresh), ("Ctrl+Return", self.approve), ("Ctrl+Enter", self.approve),
+                          ("Ctrl+R", self.reject), ("Ctrl+B", self.return_file), ("Ctrl+L", ctx.lang.toggle),
+                          ("Ctrl+Shift+Q", self.logout_requested.emit)):
+            QShortcut(QKeySequence(key), self, slot)
+        self._timer = QTimer(self)
+        self._timer.setInterval(REFRESH_MS)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start()
+        self.resize(1280, 800)
+        self.render_desk()
+        self.refresh()
+
+    # -- loading --------------------------------------------------------------------------------
+    def _uid(self) -> int:
+        assert self.ctx.user is not None
+        return self.ctx.user.id
+
+    def _run(self, fn: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        self.busy = True
+        self._set_enabled()
+        self.ctx.ops.run(fn, done, self.show_error, owner=self)
+
+    @Slot()
+    def refresh(self, open_id: int | None = None) -> None:
+        if self.busy:
+            return
+        current = open_id if open_id is not None else (self.desk.file.application_id
+                                                       if self.desk and self.desk.file else None)
+        db, uid = self.ctx.db, self._uid()
+        self._run(lambda: review_backend.load_desk(db, uid, current), self._loaded)
+
+    def open_row(self, row: int) -> None:
+        if self.desk is not None and 0 <= row < len(self.desk.queue) and not self.busy:
+            self._message = None
+            self.refresh(self.desk.queue[row].application_id)
+
+    def _loaded(self, desk: ReviewDesk) -> None:
+        self.busy = False
+        if desk.file is not None and desk.file.application_id not in {r.application_id for r in desk.queue}:
+            desk = ReviewDesk(desk.queue, None)  # decided meanwhile: off the desk
+        self.desk = desk
+        self.render_desk()
+        self.desk_loaded.emit()
+
+    def show_error(self, exc: BaseException) -> None:
+        self.busy = False
+        self._message = exc
+        self.render_desk()
+        self.desk_loaded.emit()
+
+    # -- decisions ------------------------------------------------------------------------------
+    def _decide(self, kind: str, fn: Callable[[], None]) -> None:
+        file = self.desk.file if self.desk else None
+        if file is None or self.busy:
+            return
+        tracking = file.tracking_code
+
+        def done(_r: object) -> None:
+            self.busy = False
+            self._message = (f"review.done_{kind}", {"tracking": isolate(tracking)})
+            self.reason_text.clear()
+            self.desk = ReviewDesk(self.desk.queue if self.desk else (), None)
+            self.decided.emit(kind)
+            self.refresh()
+
+        self.busy = True
+        self._set_enabled()
+        self.ctx.ops.run(fn, done, self.show_error, owner=self)
+
+    @Slot()
+    def approve(self) -> None:
+        file, db, uid = self.desk.file if self.desk else None, self.ctx.db, self._uid()
+        if file is not None:
+            self._decide("approve", lambda: review_backend.approve(db, uid, file.application_id))
+
+    @Slot()
+    def reject(self) -> None:
+        file, db, uid = self.desk.file if self.desk else None, self.ctx.db, self._uid()
+        code, text = str(self.reason.currentData() or ""), self.reason_text.text()
+        if file is not None:
+            self._decide("reject", lambda: review_backend.reject(db, uid, file.application_id, code, text))
+
+    @Slot()
+    def return_file(self) -> None:
+        file, db, uid = self.desk.file if self.desk else None, self.ctx.db, self._uid()
+        if file is None:
+            return
+        received = {d.code for d in file.documents if d.received}  # unticking one asks for it again
+        codes = [code for i in range(self.documents.count())
+                 if (code := str(self.documents.item(i).data(Qt.ItemDataRole.UserRole))) in received
+                 and self.documents.item(i).checkState() == Qt.CheckState.Unchecked]
+        note = self.reason_text.text()
+        self._decide("return", lambda: review_backend.return_for_documents(db, uid, file.application_id, codes, note))
+
+    # -- rendering ------------------------------------------------------------------------------
+    def _set_enabled(self) -> None:
+        has_file = bool(self.desk and self.desk.file) and not self.busy
+        for w in (self.approve_button, self.reject_button, self.return_button, self.reason, self.reason_text):
+            w.setEnabled(has_file)
+
+    def render_desk(self) -> None:
+        lang, tr = self.ctx.lang, self.ctx.lang.tr
+        user = self.ctx.user
+        self.who.setText(tr("review.who", user=isolate(user.full_name) if user else ""))
+        current = self.reason.currentData()
+        self.reason.clear()
+        for code, (ar, en) in REJECTION_REASONS.items():
+            self.reason.addItem(lang.pick(ar, en), code)
+        self.reason.setCurrentIndex(max(self.reason.findData(current), 0))
+        self.queue_table.setHorizontalHeaderLabels([tr(k) for k in ("review.col_tracking", "review.col_service",
+                                                                     "review.col_due", "review.col_state")])
+        desk = self.desk
+        rows = desk.queue if desk else ()
+        self.queue_table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            due = to_local(row.due_at).strftime("%Y-%m-%d %H:%M") if row.due_at else "—"
+            flag = tr("review.overdue") if row.overdue else tr("review.near_due") if row.near_due else ""
+            state = tr(f"state.{row.state.value}") + (f" — {flag}" if flag else "")
+            for c, text in enumerate((row.tracking_code, lang.pick(row.service_ar, row.service_en), due, state)):
+                item = QTableWidgetItem(text)
+                if row.overdue or row.near_due:
+                    item.setForeground(QBrush(OVERDUE if row.overdue else NEAR_DUE))
+                self.queue_table.setItem(r, c, item)
+        self.queue_table.resizeColumnsToContents()
+        self._render_file(desk.file if desk else None)
+        if not rows:
+            self.file_title.setText(tr("review.empty"))
+        msg = self._message
+        if msg is None:
+            self.message.setText("")
+        elif isinstance(msg, BaseException):
+            self.message.setText(lang.error(msg))
+            self.message.setStyleSheet("color: #b00020; font-weight: bold;")
+        else:
+            self.message.setText(tr(msg[0], **msg[1]))
+            self.message.setStyleSheet("color: #1b5e20; font-weight: bold;")
+        self._set_enabled()
+
+    def _render_file(self, file: ReviewFile | None) -> None:
+        lang, tr = self.ctx.lang, self.ctx.lang.tr
+        self.documents.clear()
+        if file is None:
+            self.file_title.setText(tr("review.pick_file"))
+            self.applicant.setText("")
+            self.fees.setText("")
+            return
+        due = to_local(file.due_at).strftime("%Y-%m-%d %H:%M") if file.due_at else "—"
+        self.file_title.setText(tr("review.file_title", tracking=isolate(file.tracking_code),
+                                   service=isolate(lang.pick(file.service_ar, file.service_en)), due=isolate(due),
+                                   state=tr(f"state.{file.state.value}")))
+        self.applicant.setText(tr("review.applicant", name=isolate(file.applicant_name),
+                                  nid=isolate(file.national_id), phone=isolate(file.phone or "—"),
+                                  address=isolate(file.address or "—"), governorate=file.governorate_code))
+        for doc in file.documents:
+            label = tr("review.doc_mandatory" if doc.mandatory else "review.doc_optional",
+                       name=lang.pick(doc.name_ar, doc.name_en))
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, doc.code)
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if doc.received else Qt.CheckState.Unchecked)
+            self.documents.addItem(item)
+        method = tr(f"payment.{file.payment_method}") if file.payment_method else tr("review.unpaid")
+        self.fees.setText(tr("review.fees", total=format_money(file.fee_total_piastres, lang.lang),
+                             paid=format_money(file.paid_piastres, lang.lang), method=method))
