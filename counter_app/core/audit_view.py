@@ -64,7 +64,7 @@ def search(session: Session, f: AuditFilter) -> list[AuditRow]:
     """The newest entries first, at most :data:`LIMIT`."""
     return [AuditRow(e.id, as_utc(e.at), username or ("—" if e.user_id is None else f"#{e.user_id}"), e.action,
                      e.entity_type, e.entity_id, e.detail)
-            for e, username in session.execute(_query(session, f)).tuples()]
+            for e, username in session.execute(_query(session, f))]
 
 
 def to_csv(rows: list[AuditRow]) -> str:

@@ -81,6 +81,12 @@ class SupervisorWindow(QWidget):
         self.tabs.addTab(self._users_tab(), "")
         self.tabs.addTab(self._counters_tab(), "")
         self.tabs.addTab(self._printers_tab(), "")
+        from counter_app.ui.supervisor_backoffice import AuditTab, BackOfficeTab
+
+        self.backoffice = BackOfficeTab(ctx, self)
+        self.audit = AuditTab(ctx, self)
+        self.tabs.addTab(self.backoffice, "")
+        self.tabs.addTab(self.audit, "")
         self.message = QLabel(self)
         self.message.setObjectName("supervisorMessage")
         self.message.setWordWrap(True)
@@ -231,6 +237,7 @@ class SupervisorWindow(QWidget):
     def refresh(self) -> None:
         db, uid = self.ctx.db, self._uid()
         self._run(lambda: admin_backend.overview(db, uid), self._loaded)
+        self.backoffice.refresh()
 
     def _loaded(self, data: Overview) -> None:
         self.data = data
@@ -336,7 +343,8 @@ class SupervisorWindow(QWidget):
         self.who.setText(tr("sup.who", user=isolate(user.full_name) if user else "",
                             role=tr(f"role.{user.role.value}") if user else "",
                             centre=lang.pick(cat.centre.name_ar, cat.centre.name_en) if cat else ""))
-        for i, key in enumerate(("sup.day_tab", "sup.users_tab", "sup.counters_tab", "sup.printers_tab")):
+        for i, key in enumerate(("sup.day_tab", "sup.users_tab", "sup.counters_tab", "sup.printers_tab",
+                                 "sup.backoffice_tab", "sup.audit_tab")):
             self.tabs.setTabText(i, tr(key))
         role_index = self.new_role.currentIndex()
         self.new_role.clear()

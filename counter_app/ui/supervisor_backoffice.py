@@ -1,0 +1,392 @@
+"""The supervisor's back-office tabs: files near or past their due time (with reassignment),
+cancellation and refund requests waiting for a second pair of eyes, and the audit viewer
+(filters, chain verification, CSV export)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt, Signal, Slot
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app.core.audit import ChainReport
+from counter_app.core.audit_view import AuditFilter, AuditRow, to_csv
+from counter_app.core.clock import CENTRE_TZ, to_local
+from counter_app.ui import review_backend
+from counter_app.ui.context import AppContext
+from counter_app.ui.i18n import Binder, isolate
+from counter_app.ui.review_backend import BackOffice
+from printers.i18n import format_money
+
+
+def _table(parent: QWidget, columns: int, name: str) -> QTableWidget:
+    table = QTableWidget(0, columns, parent)
+    table.setObjectName(name)
+    table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
+
+
+def selected_row(table: QTableWidget) -> int:
+    """The selected row (a click or ``selectRow``), else the current one, else -1."""
+    rows = table.selectionModel().selectedRows()
+    return rows[0].row() if rows else table.currentRow()
+
+
+class _Tab(QWidget):
+    """A tab that runs core calls on workers and shows one message line."""
+
+    changed = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.t = Binder(ctx.lang, self)
+        self.busy = False
+        self.message = QLabel(self)
+        self.message.setWordWrap(True)
+        self._message: tuple[str, dict[str, object]] | BaseException | None = None
+
+    def _uid(self) -> int:
+        assert self.ctx.user is not None
+        return self.ctx.user.id
+
+    def _run(self, fn: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        self.busy = True
+
+        def ok(result: Any) -> None:
+            self.busy = False
+            done(result)
+            self.changed.emit()
+
+        self.ctx.ops.run(fn, ok, self.show_error, owner=self)
+
+    def show_error(self, exc: BaseException) -> None:
+        self.busy = False
+        self._message = exc
+        self.render_tab()
+        self.changed.emit()
+
+    def say(self, message_id: str, **params: object) -> None:
+        self._message = (message_id, params)
+
+    def render_message(self) -> None:
+        msg, lang = self._message, self.ctx.lang
+        if msg is None:
+            self.message.setText("")
+        elif isinstance(msg, BaseException):
+            self.message.setText(lang.error(msg))
+            self.message.setStyleSheet("color: #b00020; font-weight: bold;")
+        else:
+            self.message.setText(lang.tr(msg[0], **msg[1]))
+            self.message.setStyleSheet("color: #1b5e20; font-weight: bold;")
+
+    def render_tab(self) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class BackOfficeTab(_Tab):
+    """Files near or past their due time, reassignment with a reason, and pending requests."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.data: BackOffice | None = None
+        self.sla_table = _table(self, 5, "slaTable")
+        self.reviewer = QComboBox(self)
+        self.reviewer.setObjectName("reassignTo")
+        self.reassign_reason = QLineEdit(self)
+        self.reassign_reason.setObjectName("reassignReason")
+        self.reassign_button = QPushButton(self)
+        self.reassign_button.setObjectName("reassign")
+        self.requests_table = _table(self, 5, "requestsTable")
+        self.decision_note = QLineEdit(self)
+        self.decision_note.setObjectName("decisionNote")
+        self.approve_button, self.decline_button = QPushButton(self), QPushButton(self)
+        self.approve_button.setObjectName("approveRequest")
+        self.decline_button.setObjectName("declineRequest")
+
+        self.sla_box, self.requests_box = QGroupBox(self), QGroupBox(self)
+        sla = QVBoxLayout(self.sla_box)
+        sla.addWidget(self.sla_table, 1)
+        form = QFormLayout()
+        self.to_label, self.reason_label, self.note_label = QLabel(self), QLabel(self), QLabel(self)
+        form.addRow(self.to_label, self.reviewer)
+        form.addRow(self.reason_label, self.reassign_reason)
+        form.addRow("", self.reassign_button)
+        sla.addLayout(form)
+        req = QVBoxLayout(self.requests_box)
+        req.addWidget(self.requests_table, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.note_label)
+        row.addWidget(self.decision_note, 1)
+        row.addWidget(self.approve_button)
+        row.addWidget(self.decline_button)
+        req.addLayout(row)
+        box = QVBoxLayout(self)
+        box.addWidget(self.sla_box, 3)
+        box.addWidget(self.requests_box, 2)
+        box.addWidget(self.message)
+
+        t = self.t
+        t(self.sla_box.setTitle, "bo.sla_title")
+        t(self.requests_box.setTitle, "bo.requests_title")
+        t(self.to_label.setText, "bo.reassign_to")
+        t(self.reason_label.setText, "bo.reason")
+        t(self.note_label.setText, "bo.note")
+        t(self.reassign_button.setText, "bo.reassign")
+        t(self.approve_button.setText, "bo.approve_request")
+        t(self.decline_button.setText, "bo.decline_request")
+        t.also(self.render_tab)
+        self.reassign_button.clicked.connect(self.reassign)
+        self.approve_button.clicked.connect(lambda: self.decide(True))
+        self.decline_button.clicked.connect(lambda: self.decide(False))
+        self.render_tab()
+
+    @Slot()
+    def refresh(self) -> None:
+        db, uid = self.ctx.db, self._uid()
+        self._run(lambda: review_backend.back_office(db, uid), self._loaded)
+
+    def _loaded(self, data: BackOffice) -> None:
+        self.data = data
+        self.render_tab()
+
+    @Slot()
+    def reassign(self) -> None:
+        row = selected_row(self.sla_table)
+        if self.data is None or not 0 <= row < len(self.data.sla):
+            self.show_error(_select_first())
+            return
+        file, target = self.data.sla[row], self.reviewer.currentData()
+        if target is None:
+            self.show_error(_select_first())
+            return
+        db, uid, reason = self.ctx.db, self._uid(), self.reassign_reason.text()
+
+        def done(_r: object) -> None:
+            self.reassign_reason.clear()
+            self.say("bo.reassigned", tracking=isolate(file.tracking_code))
+            self.refresh()
+
+        self._run(lambda: review_backend.reassign(db, uid, file.application_id, int(target), reason), done)
+
+    def decide(self, approve: bool) -> None:
+        row = selected_row(self.requests_table)
+        if self.data is None or not 0 <= row < len(self.data.requests):
+            self.show_error(_select_first())
+            return
+        req = self.data.requests[row]
+        db, uid, note = self.ctx.db, self._uid(), self.decision_note.text()
+
+        def done(_r: object) -> None:
+            self.decision_note.clear()
+            self.say("bo.request_approved" if approve else "bo.request_declined", tracking=isolate(req.tracking_code))
+            self.refresh()
+
+        self._run(lambda: review_backend.decide_request(db, uid, req.request_id, approve, note), done)
+
+    def render_tab(self) -> None:
+        lang, tr = self.ctx.lang, self.ctx.lang.tr
+        self.sla_table.setHorizontalHeaderLabels([tr(k) for k in ("review.col_tracking", "review.col_service",
+                                                                   "review.col_due", "bo.col_reviewer",
+                                                                   "review.col_state")])
+        self.requests_table.setHorizontalHeaderLabels([tr(k) for k in ("review.col_tracking", "bo.col_kind",
+                                                                        "bo.col_amount", "bo.col_requested_by",
+                                                                        "bo.reason")])
+        data = self.data
+        names = {rid: username for rid, username, _d in (data.reviewers if data else ())}
+        sla = data.sla if data else ()
+        self.sla_table.setRowCount(len(sla))
+        for r, f in enumerate(sla):
+            flag = tr("review.overdue") if f.overdue else tr("review.near_due")
+            cells = (f.tracking_code, f.service_code, to_local(f.due_at).strftime("%Y-%m-%d %H:%M"),
+                     names.get(f.reviewer_id or 0, "—"), f"{tr(f'state.{f.state.value}')} — {flag}")
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setForeground(QBrush(QColor("#b00020" if f.overdue else "#8a5a00")))
+                self.sla_table.setItem(r, c, item)
+        current = self.reviewer.currentData()
+        self.reviewer.clear()
+        for rid, username, department in (data.reviewers if data else ()):
+            self.reviewer.addItem(f"{username} ({department})", rid)
+        self.reviewer.setCurrentIndex(max(self.reviewer.findData(current), 0))
+        reqs = data.requests if data else ()
+        self.requests_table.setRowCount(len(reqs))
+        for r, q in enumerate(reqs):
+            cells = (q.tracking_code, tr(f"bo.kind_{q.kind.value}"), format_money(q.amount_piastres, lang.lang),
+                     f"#{q.requested_by}", q.reason)
+            for c, text in enumerate(cells):
+                self.requests_table.setItem(r, c, QTableWidgetItem(text))
+        self.sla_table.resizeColumnsToContents()
+        self.requests_table.resizeColumnsToContents()
+        self.render_message()
+
+
+class AuditTab(_Tab):
+    """Search the audit log, verify its chain, export what was found as CSV."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.rows: list[AuditRow] = []
+        self.report: ChainReport | None = None
+        self.username, self.tracking, self.action = QLineEdit(self), QLineEdit(self), QLineEdit(self)
+        self.username.setObjectName("auditUser")
+        self.tracking.setObjectName("auditTracking")
+        self.action.setObjectName("auditAction")
+        today = QDate.currentDate()
+        self.since, self.until = QDateEdit(today.addDays(-7), self), QDateEdit(today, self)
+        for edit in (self.since, self.until):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        self.search_button, self.verify_button, self.export_button = QPushButton(self), QPushButton(self), QPushButton(self)
+        self.search_button.setObjectName("auditSearch")
+        self.verify_button.setObjectName("auditVerify")
+        self.export_button.setObjectName("auditExport")
+        self.table = _table(self, 5, "auditTable")
+        self.chain = QLabel(self)
+        self.chain.setObjectName("chainState")
+        self.chain.setWordWrap(True)
+
+        self.labels = [QLabel(self) for _ in range(5)]
+        filters = QFormLayout()
+        for label, widget in zip(self.labels, (self.username, self.tracking, self.action, self.since, self.until),
+                                 strict=True):
+            filters.addRow(label, widget)
+        buttons = QHBoxLayout()
+        for button in (self.search_button, self.verify_button, self.export_button):
+            buttons.addWidget(button)
+        box = QVBoxLayout(self)
+        box.addLayout(filters)
+        box.addLayout(buttons)
+        box.addWidget(self.table, 1)
+        box.addWidget(self.chain)
+        box.addWidget(self.message)
+        t = self.t
+        for label, key in zip(self.labels, ("audit.user", "audit.tracking", "audit.action", "audit.since",
+                                            "audit.until"), strict=True):
+            t(label.setText, key)
+        t(self.search_button.setText, "audit.search")
+        t(self.verify_button.setText, "audit.verify")
+        t(self.export_button.setText, "audit.export")
+        t.also(self.render_tab)
+        self.search_button.clicked.connect(self.search)
+        self.verify_button.clicked.connect(self.verify)
+        self.export_button.clicked.connect(lambda: self.export())
+        self.tracking.returnPressed.connect(self.search)
+        self.username.returnPressed.connect(self.search)
+        self.render_tab()
+
+    def current_filter(self) -> AuditFilter:
+        def day(edit: QDateEdit, plus: int) -> datetime:
+            q = edit.date()
+            d = date(q.year(), q.month(), q.day())
+            return datetime.combine(d + timedelta(days=plus), time(0), tzinfo=CENTRE_TZ)
+
+        return AuditFilter(username=self.username.text() or None, tracking_code=self.tracking.text() or None,
+                           action=self.action.text() or None, since=day(self.since, 0), until=day(self.until, 1))
+
+    @Slot()
+    def search(self) -> None:
+        db, uid, f = self.ctx.db, self._uid(), self.current_filter()
+
+        def done(rows: list[AuditRow]) -> None:
+            self.rows = rows
+            self.say("audit.found", count=len(rows))
+            self.render_tab()
+
+        self._run(lambda: review_backend.search_audit(db, uid, f), done)
+
+    @Slot()
+    def verify(self) -> None:
+        db, uid = self.ctx.db, self._uid()
+
+        def done(report: ChainReport) -> None:
+            self.report = report
+            self.render_tab()
+
+        self._run(lambda: review_backend.verify_audit(db, uid), done)
+
+    def export(self, path: Path | None = None) -> None:
+        """Save the rows found as CSV (asks where unless ``path`` is given)."""
+        if path is None:
+            name, _filter = QFileDialog.getSaveFileName(self, self.ctx.lang.tr("audit.export"), "audit.csv",
+                                                        "CSV (*.csv)")
+            if not name:
+                return
+            path = Path(name)
+        rows, target = list(self.rows), path
+
+        def work() -> Path:
+            target.write_text(to_csv(rows), encoding="utf-8", newline="")
+            return target
+
+        def done(saved: Path) -> None:
+            self.say("audit.exported", count=len(rows), path=isolate(str(saved)))
+            self.render_tab()
+
+        self._run(work, done)
+
+    def render_tab(self) -> None:
+        tr = self.ctx.lang.tr
+        self.table.setHorizontalHeaderLabels([tr(k) for k in ("audit.col_time", "audit.user", "audit.action",
+                                                               "audit.col_entity", "audit.col_detail")])
+        self.table.setRowCount(len(self.rows))
+        for r, row in enumerate(self.rows):
+            cells = (to_local(row.at).strftime("%Y-%m-%d %H:%M:%S"), row.username, row.action,
+                     f"{row.entity_type} {row.entity_id}", row.detail)
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if row.action.startswith(("sod.", "review.refused", "review.not_assigned")) \
+                        or row.action.endswith(".refused"):
+                    item.setForeground(QBrush(QColor("#b00020")))
+                self.table.setItem(r, c, item)
+        self.table.resizeColumnsToContents()
+        report = self.report
+        if report is None:
+            self.chain.setText("")
+        elif report.ok:
+            self.chain.setText(tr("audit.chain_ok", count=report.entries))
+            self.chain.setStyleSheet("color: #1b5e20; font-weight: bold;")
+        else:
+            self.chain.setText(tr("audit.chain_broken", entry=report.broken_id or 0,
+                                  problem=tr(_problem_key(report.problem or ""))))
+            self.chain.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.chain.setAlignment(Qt.AlignmentFlag.AlignLeading)
+        self.render_message()
+
+
+def _problem_key(problem: str) -> str:
+    """The message id of a ``ChainReport`` problem (the core reports it in English words)."""
+    for needle, key in (("is missing", "audit.problem_missing"), ("does not follow", "audit.problem_order"),
+                        ("content was changed", "audit.problem_content"), ("head record", "audit.problem_head"),
+                        ("were removed", "audit.problem_truncated")):
+        if needle in problem:
+            return key
+    return "audit.problem_content"
+
+
+def _select_first() -> BaseException:
+    from counter_app.ui.i18n import UiError
+
+    return UiError("bo.select_row")
