@@ -124,6 +124,9 @@ class ApplicationView:
     fee_total_piastres: int
     submitted_at: datetime | None
     delivered_at: datetime | None
+    documents: tuple[DocView, ...] = ()
+    received: frozenset[str] = frozenset()  # codes of the documents received so far
+    note: str = ""  # the reviewer's note on a returned file, or the reason of a rejection
 
 
 def ticket_number(ticket: Ticket) -> str:
@@ -297,7 +300,11 @@ def _app_view(app: object) -> ApplicationView:
     return ApplicationView(a.id, a.tracking_code, a.service_code, a.state, a.applicant_name,  # type: ignore[attr-defined]
                            a.national_id, a.fee_total_piastres,  # type: ignore[attr-defined]
                            as_utc(a.submitted_at) if a.submitted_at else None,  # type: ignore[attr-defined]
-                           as_utc(a.delivered_at) if a.delivered_at else None)  # type: ignore[attr-defined]
+                           as_utc(a.delivered_at) if a.delivered_at else None,  # type: ignore[attr-defined]
+                           tuple(DocView(d.code, d.name_ar, d.name_en, d.mandatory)  # type: ignore[attr-defined]
+                                 for d in a.documents),  # type: ignore[attr-defined]
+                           frozenset(d.code for d in a.documents if d.received),  # type: ignore[attr-defined]
+                           a.decision_reason or "")  # type: ignore[attr-defined]
 
 
 def find_application(db: Database, tracking_code: str) -> ApplicationView:
@@ -314,6 +321,24 @@ def deliver(db: Database, application_id: int, clerk_id: int, name: str, nationa
     with db.begin() as s:
         return _app_view(applications.deliver(s, application_id, clerk=s.get_one(User, clerk_id),
                                                collected_by_name=name, collected_by_national_id=national_id))
+
+
+def resubmit(db: Database, application_id: int, clerk_id: int, received: list[str]) -> ApplicationView:
+    """A returned file at the citizen's next visit: the documents now in hand, then back to review
+    (one transaction; refused, with nothing changed, while a mandatory document is still missing)."""
+    with db.begin() as s:
+        clerk = s.get_one(User, clerk_id)
+        applications.set_documents(s, application_id, received, clerk=clerk)
+        return _app_view(applications.submit(s, application_id, clerk=clerk))
+
+
+def request_cancellation(db: Database, application_id: int, user_id: int, reason: str) -> ApplicationView:
+    from counter_app.core import requests
+    from counter_app.core.models import RequestKind
+
+    with db.begin() as s:
+        requests.request(s, application_id, RequestKind.CANCEL, by=s.get_one(User, user_id), reason=reason)
+        return _app_view(applications.get_application(s, application_id))
 
 
 def today_local() -> date:

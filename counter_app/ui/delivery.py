@@ -1,9 +1,13 @@
 """Delivery: find an application by tracking code (typed, or its receipt QR scanned), mark an
-approved result ready, hand it over and record who collected it."""
+approved result ready, hand it over and record who collected it.
+
+The same search serves a citizen coming back with a returned file: the documents the reviewer asked
+for are unticked; the clerk prints the missing-documents slip, or ticks what was brought and sends
+the file back to review. A clerk can also ask for a file to be cancelled (a supervisor decides)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -11,6 +15,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -22,7 +28,7 @@ from counter_app.ui import backend
 from counter_app.ui.backend import ApplicationView
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder, Msg, UiError, isolate
-from counter_app.ui.printing import tracking_code_from_scan
+from counter_app.ui.printing import slip_document, tracking_code_from_scan
 
 
 class DeliveryPanel(QWidget):
@@ -47,6 +53,9 @@ class DeliveryPanel(QWidget):
         self.details = QLabel(self)
         self.details.setObjectName("applicationDetails")
         self.details.setWordWrap(True)
+        self.note = QLabel(self)
+        self.note.setObjectName("reviewerNote")
+        self.note.setWordWrap(True)
         self.collector = QLineEdit(self)
         self.collector.setObjectName("collectorName")
         self.collector_nid = QLineEdit(self)
@@ -61,6 +70,30 @@ class DeliveryPanel(QWidget):
         self.message = QLabel(self)
         self.message.setObjectName("deliveryMessage")
         self.message.setWordWrap(True)
+
+        self.returned_box = QGroupBox(self)
+        self.returned_box.setObjectName("returnedBox")
+        self.returned_docs = QListWidget(self.returned_box)
+        self.returned_docs.setObjectName("returnedDocuments")
+        self.returned_slip_button, self.resubmit_button = QPushButton(self), QPushButton(self)
+        self.returned_slip_button.setObjectName("returnedSlip")
+        self.resubmit_button.setObjectName("resubmit")
+        self.returned_slip_button.clicked.connect(self.print_returned_slip)
+        self.resubmit_button.clicked.connect(self.resubmit)
+        returned = QVBoxLayout(self.returned_box)
+        returned.addWidget(self.returned_docs)
+        returned_buttons = QHBoxLayout()
+        returned_buttons.addWidget(self.returned_slip_button)
+        returned_buttons.addWidget(self.resubmit_button)
+        returned.addLayout(returned_buttons)
+        self.cancel_reason = QLineEdit(self)
+        self.cancel_reason.setObjectName("cancelReason")
+        self.cancel_button = QPushButton(self)
+        self.cancel_button.setObjectName("requestCancel")
+        self.cancel_button.clicked.connect(self.request_cancellation)
+        cancel_row = QHBoxLayout()
+        cancel_row.addWidget(self.cancel_reason, 1)
+        cancel_row.addWidget(self.cancel_button)
 
         code_label, name_label, nid_label = QLabel(self), QLabel(self), QLabel(self)
         search = QHBoxLayout()
@@ -77,8 +110,11 @@ class DeliveryPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(search)
         layout.addWidget(self.details)
+        layout.addWidget(self.note)
         layout.addWidget(box)
         layout.addLayout(buttons)
+        layout.addWidget(self.returned_box)
+        layout.addLayout(cancel_row)
         layout.addWidget(self.message)
         layout.addStretch(1)
 
@@ -90,6 +126,11 @@ class DeliveryPanel(QWidget):
         self.t(nid_label.setText, "delivery.collector_nid")
         self.t(self.ready_button.setText, "delivery.mark_ready")
         self.t(self.deliver_button.setText, "common.with_key", text=Msg("delivery.deliver"), key="Ctrl+D")
+        self.t(self.returned_box.setTitle, "delivery.returned_box")
+        self.t(self.returned_slip_button.setText, "delivery.returned_slip")
+        self.t(self.resubmit_button.setText, "delivery.resubmit")
+        self.t(self.cancel_reason.setPlaceholderText, "delivery.cancel_reason")
+        self.t(self.cancel_button.setText, "delivery.request_cancel")
         self.t.also(self.update_texts)
         self.update_texts()
 
@@ -120,6 +161,8 @@ class DeliveryPanel(QWidget):
         self.ctx.ops.run(work, lambda app: self._loaded(app, done_message), self._failed, owner=self)  # type: ignore[arg-type]
 
     def _loaded(self, app: ApplicationView, done_message: str) -> None:
+        if self.app is None or self.app.id != app.id or self.app.state != app.state:
+            self.returned_docs.clear()  # a new file (or a new state): start from what is stored
         self.app, self._error = app, (done_message or None)
         self._done = bool(done_message)
         if app.state == ApplicationState.DELIVERED and done_message:
@@ -147,11 +190,90 @@ class DeliveryPanel(QWidget):
         name, nid = self.collector.text(), self.collector_nid.text()
         self._run(lambda: backend.deliver(db, app_id, user_id, name, nid), "delivery.done")
 
+    # -- a returned file, a cancellation ---------------------------------------------------------
+    def checked_returned(self) -> list[str]:
+        docs = self.returned_docs
+        return [str(docs.item(i).data(Qt.ItemDataRole.UserRole)) for i in range(docs.count())
+                if docs.item(i).checkState() == Qt.CheckState.Checked]
+
+    def still_missing(self) -> list[str]:
+        """The mandatory documents of the returned file not ticked, in the current language."""
+        if self.app is None:
+            return []
+        checked, lang = set(self.checked_returned()), self.ctx.lang
+        return [lang.pick(d.name_ar, d.name_en) for d in self.app.documents if d.mandatory and d.code not in checked]
+
+    @Slot()
+    def print_returned_slip(self) -> None:
+        app, cat = self.app, self.ctx.catalogue
+        service = next((s for s in cat.services if s.code == app.service_code), None) if app and cat else None
+        missing = self.still_missing()
+        if app is None or cat is None or service is None or not missing:
+            return
+        from counter_app.core.clock import utcnow
+
+        slip = slip_document(cat.centre, service, missing, app.tracking_code, utcnow(), note=app.note)
+        printing, url, lang = self.ctx.printing, self.ctx.config.receipt_printer, self.ctx.lang.lang
+        self._set_enabled(False)
+        self.ctx.ops.run(lambda: printing.submit(slip, url, lang), lambda _j: self._said("delivery.slip_printed"),
+                         self._failed, owner=self)
+
+    def _said(self, message_id: str) -> None:
+        self._error, self._done = message_id, True
+        self.update_texts()
+
+    @Slot()
+    def resubmit(self) -> None:
+        if self.app is None or self.ctx.user is None:
+            return
+        if self.still_missing():  # nothing is sent while a mandatory document is missing: the slip
+            self.print_returned_slip()
+            return
+        db, app_id, user_id, received = self.ctx.db, self.app.id, self.ctx.user.id, self.checked_returned()
+        self._run(lambda: backend.resubmit(db, app_id, user_id, received), "delivery.resubmitted")
+
+    @Slot()
+    def request_cancellation(self) -> None:
+        if self.app is None or self.ctx.user is None:
+            return
+        db, app_id, user_id, reason = self.ctx.db, self.app.id, self.ctx.user.id, self.cancel_reason.text()
+
+        def work() -> ApplicationView:
+            view = backend.request_cancellation(db, app_id, user_id, reason)
+            return view
+
+        self.cancel_reason.clear()
+        self._run(work, "delivery.cancel_requested")
+
+    def _fill_returned(self) -> None:
+        app, lang = self.app, self.ctx.lang
+        returned = app is not None and app.state == ApplicationState.RETURNED
+        self.returned_box.setVisible(returned)
+        if not returned or app is None:
+            self.returned_docs.clear()
+            return
+        checked = set(self.checked_returned()) if self.returned_docs.count() else set(app.received)
+        self.returned_docs.clear()
+        for d in app.documents:
+            label = lang.tr("review.doc_mandatory" if d.mandatory else "review.doc_optional",
+                            name=lang.pick(d.name_ar, d.name_en))
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, d.code)
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if d.code in checked else Qt.CheckState.Unchecked)
+            self.returned_docs.addItem(item)
+
     def _set_enabled(self, on: bool) -> None:
         state = self.app.state if self.app else None
         self.find_button.setEnabled(on)
         self.ready_button.setEnabled(on and state == ApplicationState.APPROVED)
         self.deliver_button.setEnabled(on and state == ApplicationState.READY)
+        self.returned_slip_button.setEnabled(on and state == ApplicationState.RETURNED)
+        self.resubmit_button.setEnabled(on and state == ApplicationState.RETURNED)
+        cancellable = state in (ApplicationState.DRAFT, ApplicationState.SUBMITTED, ApplicationState.IN_REVIEW,
+                                ApplicationState.RETURNED)
+        self.cancel_button.setEnabled(on and cancellable)
+        self.cancel_reason.setEnabled(on and cancellable)
 
     def update_texts(self) -> None:
         tr, app = self.ctx.lang.tr, self.app
@@ -164,6 +286,11 @@ class DeliveryPanel(QWidget):
             self.details.setText(tr("delivery.details", tracking=app.tracking_code, service=service,
                                     name=isolate(app.applicant_name), nid=mask_national_id(app.national_id),
                                     state=tr(f"state.{app.state.value}")))
+        noted = app is not None and bool(app.note) and app.state in (ApplicationState.RETURNED,
+                                                                      ApplicationState.REJECTED)
+        self.note.setText(tr("delivery.note", note=isolate(app.note)) if noted and app is not None else "")
+        self.note.setVisible(noted)
+        self._fill_returned()
         err = self._error
         if err is None:
             self.message.setText("")

@@ -118,6 +118,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "state.returned": ("مُعاد لاستكمال مستندات", "returned for documents"),
     "state.rejected": ("مرفوض", "rejected"),
     "state.cancelled": ("ملغى", "cancelled"),
+    # -- delivery: a returned file, a cancellation --
+    "delivery.returned_box": ("ملف مُعاد: أشّر على المستندات التي أحضرها المواطن",
+                              "Returned file: tick the documents the citizen brought"),
+    "delivery.returned_slip": ("طباعة إيصال النواقص", "Print the missing-documents slip"),
+    "delivery.resubmit": ("إعادة تقديم الملف للمراجعة", "Send the file back to review"),
+    "delivery.resubmitted": ("أُعيد تقديم الملف للمراجعة.", "The file is back in review."),
+    "delivery.slip_printed": ("أُرسل إيصال النواقص إلى الطابعة.", "The missing-documents slip was sent to the printer."),
+    "delivery.cancel_reason": ("سبب طلب الإلغاء", "Reason for cancelling"),
+    "delivery.request_cancel": ("طلب إلغاء الملف (يقرره المشرف)", "Ask to cancel the file (a supervisor decides)"),
+    "delivery.cancel_requested": ("أُرسل طلب الإلغاء إلى المشرف.", "The cancellation request was sent to a supervisor."),
+    "delivery.note": ("ملاحظة المراجع: {note}", "Reviewer's note: {note}"),
     # -- the supervisor's back office and audit tabs --
     "sup.backoffice_tab": ("المراجعة والطلبات", "Back office"),
     "sup.audit_tab": ("سجل التدقيق", "Audit log"),

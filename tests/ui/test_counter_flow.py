@@ -188,3 +188,53 @@ def test_queue_actions_by_keyboard(qtbot: QtBot, shell: Shell, site: Centre) -> 
     qtbot.keyClick(window, Qt.Key.Key_F2)  # nobody left
     qtbot.waitUntil(lambda: not window.queue.busy and window.queue.message.text() != "", timeout=WAIT_MS)
     assert window.queue.ticket_label.text() == "—"
+
+
+def test_returned_file_slip_then_resubmit_then_cancellation_request(
+        qtbot: QtBot, shell: Shell, site: Centre, printer_dir: Path) -> None:
+    from counter_app.core.models import ApplicationRequest, RequestState
+    from tests.ui.test_review_window import submit_files
+
+    (app_id,) = submit_files(site, 1)
+    with site.db.begin() as s:
+        app = s.get_one(Application, app_id)
+        reviewer = s.get_one(User, app.reviewer_id)
+        tracking, wanted = app.tracking_code, next(d for d in app.documents if d.mandatory)
+        wanted_code = wanted.code
+        applications.start_review(s, app_id, reviewer=reviewer)
+        applications.return_for_documents(s, app_id, reviewer=reviewer, missing=[wanted_code], note="الصورة غير واضحة")
+    window = log_in(qtbot, shell, "clerk1")
+    window.show_tab(1)
+    delivery = window.delivery
+    delivery.code.setText(tracking)
+    click(qtbot, delivery.find_button)
+    qtbot.waitUntil(lambda: delivery.app is not None and delivery.resubmit_button.isEnabled(), timeout=WAIT_MS)
+    assert delivery.returned_box.isVisible() and "الصورة غير واضحة" in delivery.note.text()
+    unticked = [delivery.returned_docs.item(i).data(Qt.ItemDataRole.UserRole) for i in range(delivery.returned_docs.count())
+                if delivery.returned_docs.item(i).checkState() == Qt.CheckState.Unchecked]
+    assert wanted_code in unticked
+    before = len(printed(printer_dir))
+    with qtbot.wait_signal(shell.ctx.printing.job_done, timeout=WAIT_MS) as job:
+        click(qtbot, delivery.resubmit_button)  # still missing: the slip prints, nothing is sent
+    assert job.args is not None and job.args[1] == "slip" and len(printed(printer_dir)) == before + 1
+    with site.db.read() as s:
+        assert s.get_one(Application, app_id).state == ApplicationState.RETURNED
+
+    for i in range(delivery.returned_docs.count()):  # the citizen brought everything
+        item = delivery.returned_docs.item(i)
+        if item.data(Qt.ItemDataRole.UserRole) == wanted_code:
+            item.setCheckState(Qt.CheckState.Checked)
+    click(qtbot, delivery.resubmit_button)
+    qtbot.waitUntil(lambda: delivery.app is not None and delivery.app.state == ApplicationState.SUBMITTED,
+                    timeout=WAIT_MS)
+    assert not delivery.returned_box.isVisible() and delivery.message.text() == "أُعيد تقديم الملف للمراجعة."
+    with site.db.read() as s:
+        app = s.get_one(Application, app_id)
+        assert app.reviewer_id == reviewer.id and all(d.received for d in app.documents if d.mandatory)
+
+    delivery.cancel_reason.setText("المواطن عدل عن الطلب")
+    click(qtbot, delivery.cancel_button)
+    qtbot.waitUntil(lambda: delivery.message.text() == "أُرسل طلب الإلغاء إلى المشرف.", timeout=WAIT_MS)
+    with site.db.read() as s:
+        req = s.scalar(select(ApplicationRequest).where(ApplicationRequest.application_id == app_id))
+        assert req is not None and req.state == RequestState.PENDING and req.requested_by == site.clerk_ids[0]
