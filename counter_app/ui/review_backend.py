@@ -58,18 +58,23 @@ class BackOffice:
     sla: tuple[SlaRow, ...]
     reviewers: tuple[tuple[int, str, str], ...]  # id, username, department
     requests: tuple[requests.PendingRequest, ...]
+    departments: dict[str, str]  # service code -> department code
+    usernames: dict[int, str]
 
 
 def back_office(db: Database, supervisor_id: int) -> BackOffice:
     from sqlalchemy import select
 
-    from counter_app.core.models import Role
+    from counter_app.core.models import Role, Service
 
     with db.read() as s:
         review.require_supervisor(s.get_one(User, supervisor_id))
         reviewers = tuple((u.id, u.username, u.department_code or "") for u in s.scalars(
             select(User).where(User.role == Role.REVIEWER, User.active.is_(True)).order_by(User.username)))
-        return BackOffice(tuple(review.sla_watch(s)), reviewers, tuple(requests.pending_requests(s)))
+        departments = {code: dept for code, dept in s.execute(select(Service.code, Service.department_code))}
+        usernames = {uid: name for uid, name in s.execute(select(User.id, User.username))}
+        return BackOffice(tuple(review.sla_watch(s)), reviewers, tuple(requests.pending_requests(s)), departments,
+                          usernames)
 
 
 def reassign(db: Database, supervisor_id: int, application_id: int, reviewer_id: int, reason: str) -> None:

@@ -159,6 +159,7 @@ class BackOfficeTab(_Tab):
         t(self.decline_button.setText, "bo.decline_request")
         t.also(self.render_tab)
         self.reassign_button.clicked.connect(self.reassign)
+        self.sla_table.itemSelectionChanged.connect(self._fill_reviewers)
         self.approve_button.clicked.connect(lambda: self.decide(True))
         self.decline_button.clicked.connect(lambda: self.decide(False))
         self.render_tab()
@@ -190,6 +191,20 @@ class BackOfficeTab(_Tab):
             self.refresh()
 
         self._run(lambda: review_backend.reassign(db, uid, file.application_id, int(target), reason), done)
+
+    def _fill_reviewers(self) -> None:
+        """The reviewers a selected file can go to: its department's, but not its current one."""
+        data, row = self.data, selected_row(self.sla_table)
+        current = self.reviewer.currentData()
+        self.reviewer.clear()
+        if data is None or not 0 <= row < len(data.sla):
+            return
+        file = data.sla[row]
+        department = data.departments.get(file.service_code, "")
+        for rid, username, dept in data.reviewers:
+            if dept == department and rid != file.reviewer_id:
+                self.reviewer.addItem(f"{username} ({dept})", rid)
+        self.reviewer.setCurrentIndex(max(self.reviewer.findData(current), 0))
 
     def decide(self, approve: bool) -> None:
         row = selected_row(self.requests_table)
@@ -226,16 +241,12 @@ class BackOfficeTab(_Tab):
                 item = QTableWidgetItem(text)
                 item.setForeground(QBrush(QColor("#b00020" if f.overdue else "#8a5a00")))
                 self.sla_table.setItem(r, c, item)
-        current = self.reviewer.currentData()
-        self.reviewer.clear()
-        for rid, username, department in (data.reviewers if data else ()):
-            self.reviewer.addItem(f"{username} ({department})", rid)
-        self.reviewer.setCurrentIndex(max(self.reviewer.findData(current), 0))
+        self._fill_reviewers()
         reqs = data.requests if data else ()
         self.requests_table.setRowCount(len(reqs))
         for r, q in enumerate(reqs):
             cells = (q.tracking_code, tr(f"bo.kind_{q.kind.value}"), format_money(q.amount_piastres, lang.lang),
-                     f"#{q.requested_by}", q.reason)
+                     data.usernames.get(q.requested_by, f"#{q.requested_by}") if data else "", q.reason)
             for c, text in enumerate(cells):
                 self.requests_table.setItem(r, c, QTableWidgetItem(text))
         self.sla_table.resizeColumnsToContents()
@@ -354,7 +365,7 @@ class AuditTab(_Tab):
         self.table.setRowCount(len(self.rows))
         for r, row in enumerate(self.rows):
             cells = (to_local(row.at).strftime("%Y-%m-%d %H:%M:%S"), row.username, row.action,
-                     f"{row.entity_type} {row.entity_id}", row.detail)
+                     f"{row.entity_type} {row.entity_id}", isolate_ltr(row.detail))
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if row.action.startswith(("sod.", "review.refused", "review.not_assigned")) \
@@ -374,6 +385,11 @@ class AuditTab(_Tab):
             self.chain.setStyleSheet("color: #b00020; font-weight: bold;")
         self.chain.setAlignment(Qt.AlignmentFlag.AlignLeading)
         self.render_message()
+
+
+def isolate_ltr(text: str) -> str:
+    """Machine text (JSON, codes) reads left to right even in an Arabic window."""
+    return f"\u2066{text}\u2069"
 
 
 def _problem_key(problem: str) -> str:
