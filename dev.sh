@@ -39,7 +39,12 @@ case "${1:-}" in
         if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
             export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"
         fi
-        exec .venv/bin/counter-app --db "sqlite:///$(pwd)/demo-data/centre.sqlite3"
+        if [ ! -f demo-data/counter.ini ]; then  # the demo keeps its print jobs and virtual printer beside it
+            printf '[app]\nlang = ar\ndata_dir = %s\n' "$(pwd)/demo-data" > demo-data/counter.ini
+        fi
+        echo "counter-app: log in as clerk1, rev-manpower-1 or supervisor (password shubbak-demo);" \
+             "printed tickets and receipts land in demo-data/virtual-printer"
+        exec .venv/bin/counter-app --db "sqlite:///$(pwd)/demo-data/centre.sqlite3" --config demo-data/counter.ini
         ;;
     test)
         shift
