@@ -72,7 +72,11 @@ def ensure_qt() -> None:
                 )
             if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
                 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-            _own_app = QGuiApplication(sys.argv[:1] or ["shubbak-printers"])
+            # A QApplication (a QGuiApplication that also allows widgets), so a window opened later
+            # in the same process (the counter app, the display, a test) can use it too.
+            from PySide6.QtWidgets import QApplication
+
+            _own_app = QApplication(sys.argv[:1] or ["shubbak-printers"])
             log.debug("created a QGuiApplication for rendering (%s)", QGuiApplication.platformName())
         elif not isinstance(instance, QGuiApplication):
             raise RuntimeError("printers: a QCoreApplication exists; rendering needs a QGuiApplication")
