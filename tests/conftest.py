@@ -37,3 +37,10 @@ def db(db_url: str) -> Iterator[Database]:
 @pytest.fixture
 def site(db: Database) -> Centre:
     return build_centre(db)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The offscreen platform plugin warns whenever a shown window's size hints change; that is
+    the test platform talking, not the application."""
+    for item in items:
+        item.add_marker(pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"))

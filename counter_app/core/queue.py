@@ -97,9 +97,18 @@ class IssuedTicket:
     estimated_wait_minutes: int
 
 
+#: The PostgreSQL channel on which every queue change is announced (delivered at commit), so the
+#: waiting-hall displays refresh without polling the tables.
+QUEUE_CHANNEL = "shubbak_queue"
+_NOTIFY = text(f"SELECT pg_notify('{QUEUE_CHANNEL}', :kind)")
+
+
 def _event(session: Session, ticket: _TicketLike, kind: TicketEventKind, at: datetime, *,
            counter_id: int | None = None, user_id: int | None = None, detail: dict[str, object] | None = None) -> None:
-    session.connection().execute(_INSERT_EVENT, {
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(_NOTIFY, {"kind": kind.value})
+    conn.execute(_INSERT_EVENT, {
         "ticket_id": ticket.id, "kind": kind.value, "at": at, "counter_id": counter_id, "user_id": user_id,
         "detail": json.dumps(detail, ensure_ascii=False) if detail else None})
     payload: dict[str, object] = {

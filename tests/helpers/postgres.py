@@ -73,7 +73,15 @@ class Cluster:
         ]
         if not self.durable:
             options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
-        self._run(self.bin / "pg_ctl", "-D", str(self.data), "-o", " ".join(options), "-l",
+        self._options = " ".join(options)
+        self.resume()
+
+    def pause(self) -> None:
+        """Stop the server but keep its data (a database that "disappears" for a while)."""
+        self._run(self.bin / "pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "stop")
+
+    def resume(self) -> None:
+        self._run(self.bin / "pg_ctl", "-D", str(self.data), "-o", self._options, "-l",
                   str(self.root / "log"), "-w", "-t", "60", "start")
 
     def admin_url(self) -> str:

@@ -77,12 +77,3 @@ def _left() -> Any:
 
 def wait_idle(qtbot: QtBot, shell: Shell) -> None:
     qtbot.waitUntil(lambda: not shell.ops.busy, timeout=WAIT_MS)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The offscreen platform plugin warns whenever a shown window's size hints change; that is
-    the test platform talking, not the app."""
-    here = Path(__file__).parent
-    for item in items:
-        if Path(str(item.fspath)).is_relative_to(here):
-            item.add_marker(pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"))
