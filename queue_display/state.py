@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from counter_app.core.clock import as_utc, local_day, utcnow
 from counter_app.core.models import (
@@ -109,8 +109,9 @@ def load_state(session: Session, groups: frozenset[str] | None = None, now: date
                     for g in group_rows if not groups or g.letter in groups)
     ticker: tuple[TickerService, ...] = ()
     if with_ticker:
-        services = session.scalars(select(Service).where(Service.active.is_(True)).order_by(Service.group_letter,
-                                                                                            Service.code)).all()
+        services = session.scalars(
+            select(Service).where(Service.active.is_(True)).order_by(Service.group_letter, Service.code)
+            .options(selectinload(Service.documents), selectinload(Service.fees))).all()
         ticker = tuple(
             TickerService(s.name_ar, s.name_en, tuple(d.name_ar for d in s.documents if d.mandatory),
                           tuple(d.name_en for d in s.documents if d.mandatory), sum(f.amount_piastres for f in s.fees))

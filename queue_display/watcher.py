@@ -25,7 +25,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Engine, create_engine
@@ -33,7 +33,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from counter_app.core.queue import QUEUE_CHANNEL
-from queue_display.state import DisplayState, load_state
+from queue_display.state import DisplayState, TickerService, load_state
 
 log = logging.getLogger("shubbak.display")
 
@@ -56,9 +56,9 @@ class _Source:
 
     engine: Engine
 
-    def load(self, groups: frozenset[str] | None) -> DisplayState:
+    def load(self, groups: frozenset[str] | None, with_ticker: bool) -> DisplayState:
         with Session(self.engine) as s:
-            return load_state(s, groups)
+            return load_state(s, groups, with_ticker=with_ticker)
 
     def wait_change(self, timeout: float) -> bool:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -151,6 +151,7 @@ class Watcher:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="display-watcher", daemon=True)
         self.reloads = 0
+        self._ticker: tuple[TickerService, ...] | None = None
 
     def start(self) -> None:
         self._thread.start()
@@ -165,7 +166,7 @@ class Watcher:
             source: _Source | None = None
             try:
                 source = open_source(self.url)
-                self._publish(source)
+                self._publish(source, full=True)
                 if attempts:
                     log.info("database reachable again after %d attempt(s)", attempts)
                 attempts = 0
@@ -173,9 +174,11 @@ class Watcher:
                 last_full = time.monotonic()
                 while not self._stop.is_set():
                     changed = source.wait_change(PG_WAIT_S)
-                    if changed or time.monotonic() - last_full > FULL_RELOAD_S:
-                        self._publish(source)
-                        last_full = time.monotonic()
+                    full = time.monotonic() - last_full > FULL_RELOAD_S
+                    if changed or full:
+                        self._publish(source, full)
+                        if full:
+                            last_full = time.monotonic()
             except Exception as exc:  # the database is unreachable: say so and try again
                 attempts += 1
                 log.warning("display cannot read the database (attempt %d): %s", attempts, exc)
@@ -188,7 +191,12 @@ class Watcher:
                     except Exception:  # closing a broken connection may fail too
                         log.debug("closing the display's connection failed", exc_info=True)
 
-    def _publish(self, source: _Source) -> None:
-        state = source.load(self.groups)
+    def _publish(self, source: _Source, full: bool) -> None:
+        """A change reloads the calls and counts; the ticker (the catalogue) only at a full reload."""
+        state = source.load(self.groups, with_ticker=full or self._ticker is None)
+        if full or self._ticker is None:
+            self._ticker = state.ticker
+        else:
+            state = replace(state, ticker=self._ticker)
         self.reloads += 1
         self.on_state(state)
