@@ -110,6 +110,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_centre_enrol(args: argparse.Namespace) -> int:
+    from sync.agent import SyncError
+    from sync.enrol import enrol
+
+    token = args.admin_token or os.environ.get("SHUBBAK_ADMIN_TOKEN", "")
+    if not token:
+        print("an administrator's enrolment token is needed (--admin-token or SHUBBAK_ADMIN_TOKEN)", file=sys.stderr)
+        return 2
+    receipt = Path(args.receipt_key) if args.receipt_key else None
+    db = Database(args.db)
+    try:
+        code = enrol(db, args.server, token, receipt_key=receipt, verify=args.ca_bundle or True)
+    except SyncError as exc:
+        print(f"enrolment failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    print(f"centre {code} enrolled on {args.server}; the sync agent will use it")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shubbak", description="Shubbak centre administration")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -147,6 +168,15 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--department", default=None)
     add.add_argument("--password", default=None, help="(default: SHUBBAK_PASSWORD or a prompt)")
     add.set_defaults(func=cmd_user_add)
+
+    centre_p = sub.add_parser("centre", help="the centre").add_subparsers(dest="action", required=True)
+    enrol_p = centre_p.add_parser("enrol", help="create the centre's key pair and enrol it on the central server")
+    _db_arg(enrol_p)
+    enrol_p.add_argument("--server", required=True, help="central server URL, e.g. https://central.example:8443")
+    enrol_p.add_argument("--admin-token", default=None, help="(default: SHUBBAK_ADMIN_TOKEN)")
+    enrol_p.add_argument("--receipt-key", default=None, help="the counter app's receipt key (PEM), to verify receipts")
+    enrol_p.add_argument("--ca-bundle", default=None, help="CA certificates for the server's TLS certificate")
+    enrol_p.set_defaults(func=cmd_centre_enrol)
 
     demo = sub.add_parser("demo", help="create the demo centre and simulate a morning")
     _db_arg(demo)

@@ -466,3 +466,17 @@ class OutboxEvent(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # The central server refused it for good (e.g. the same UUID with another payload, kept there in
+    # quarantine for a supervisor): never sent again, shown as an alert.
+    rejected_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    reject_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class SyncLease(Base):
+    """Only the holder of an unexpired lease sends a centre's outbox (one agent per centre)."""
+
+    __tablename__ = "sync_lease"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -31,15 +31,38 @@ def emit(session: Session, kind: str, aggregate_id: object, payload: dict[str, A
     return OutboxEvent(**values)
 
 
-def pending(session: Session, limit: int = 500) -> list[OutboxEvent]:
-    """The oldest events not yet acknowledged by the central server, in order."""
+_PENDING = (OutboxEvent.sent_at.is_(None), OutboxEvent.rejected_at.is_(None))
+
+
+def pending(session: Session, limit: int = 500, after_id: int = 0) -> list[OutboxEvent]:
+    """The oldest events not yet acknowledged by the central server, in order (their local
+    sequence, never the wall clock)."""
     return list(session.scalars(
-        select(OutboxEvent).where(OutboxEvent.sent_at.is_(None)).order_by(OutboxEvent.id).limit(limit)
+        select(OutboxEvent).where(*_PENDING, OutboxEvent.id > after_id).order_by(OutboxEvent.id).limit(limit)
     ))
 
 
 def pending_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.sent_at.is_(None))) or 0
+    return session.scalar(select(func.count()).select_from(OutboxEvent).where(*_PENDING)) or 0
+
+
+def oldest_pending_at(session: Session) -> datetime | None:
+    return session.scalar(select(func.min(OutboxEvent.created_at)).where(*_PENDING))
+
+
+def rejected_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(OutboxEvent).where(
+        OutboxEvent.rejected_at.is_not(None))) or 0
+
+
+def mark_rejected(session: Session, reasons: dict[str, str], at: datetime | None = None) -> int:
+    """The central server refused these for good (quarantine): kept, never sent again."""
+    moment, changed = at or utcnow(), 0
+    for event_uuid, reason in reasons.items():
+        result = session.execute(update(OutboxEvent).where(OutboxEvent.uuid == event_uuid, *_PENDING)
+                                 .values(rejected_at=moment, reject_reason=reason[:500]))
+        changed += int(getattr(result, "rowcount", 0) or 0)
+    return changed
 
 
 def mark_sent(session: Session, uuids: list[str], at: datetime | None = None) -> int:

@@ -18,6 +18,13 @@ DEFAULTS: dict[str, str] = {
     # How many recent finished tickets feed the estimate of service time.
     "queue.estimate_window": "20",
     "centre.code": "",
+    # Sync with the central server (written by ``shubbak centre enrol`` and the sync agent).
+    "sync.server": "",
+    "sync.private_key": "",
+    "sync.last_success": "",
+    "sync.last_attempt": "",
+    "sync.last_error": "",
+    "sync.clock_skew_s": "",
 }
 
 

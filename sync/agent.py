@@ -1,0 +1,385 @@
+"""The sync agent: sends a centre's outbox to the central server, nothing lost, nothing twice.
+
+``sync-agent --db URL [--server URL] [--once] [--ca-bundle FILE]`` for a multi-counter centre;
+inside ``counter-app`` it runs on its own thread for a one-PC centre. A lease row in the centre
+database makes sure only one agent sends per centre.
+
+A round reads the pending events in their local order, sends them in batches bounded in count
+and bytes (gzip-compressed, signed), and marks exactly the events the server acknowledged
+(``stored`` or ``duplicate``); ``rejected`` ones are set aside with their reason (an alert), and
+``retry`` ones stay pending. Connection errors, timeouts, 408, 429 and 5xx are retried with full
+jitter backoff, at least as long as a ``Retry-After`` asks; a malformed reply marks nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import random
+import socket
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+
+import requests
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    load_pem_private_key,
+)
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from counter_app.core import outbox, settings
+from counter_app.core.centre import centre_code
+from counter_app.core.clock import as_utc, utcnow
+from counter_app.core.db import Database
+from counter_app.core.models import OutboxEvent
+from sync import protocol
+from sync.state import record_attempt
+
+log = logging.getLogger("shubbak.sync.agent")
+
+RETRY_STATUSES = frozenset({408, 429}) | frozenset(range(500, 600))
+LEASE_TTL = timedelta(seconds=90)
+INTERVAL_S = 60.0
+BACKOFF_BASE_S = 0.5
+BACKOFF_CAP_S = 60.0
+
+
+class SyncError(Exception):
+    """A round that could not finish. ``retryable`` errors are the network's or the server's."""
+
+    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retryable, self.retry_after = retryable, retry_after
+
+
+@dataclass
+class RoundReport:
+    sent: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    retry: int = 0
+    batches: int = 0
+    bytes: int = 0
+    leased_elsewhere: bool = False
+
+
+# -- keys and lease -----------------------------------------------------------------------------
+def load_or_create_key(session: Session) -> Ed25519PrivateKey:
+    pem = settings.get(session, "sync.private_key")
+    if pem:
+        key = load_pem_private_key(pem.encode(), password=None)
+        assert isinstance(key, Ed25519PrivateKey)
+        return key
+    key = Ed25519PrivateKey.generate()
+    settings.put(session, "sync.private_key",
+                 key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode())
+    return key
+
+
+def default_holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _dead_local_holder(holder: str) -> bool:
+    """A lease left by a process of this machine that no longer runs (killed, crashed)."""
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def acquire_lease(session: Session, holder: str, now: datetime | None = None) -> bool:
+    """Take (or renew) the centre's sending lease; False while another agent holds it. A lease
+    expires after ``LEASE_TTL`` without renewal; one left by a dead process of this machine is
+    taken over at once."""
+    moment = as_utc(now or utcnow())
+    current = session.execute(text("SELECT holder FROM sync_lease WHERE name = 'outbox'")).scalar()
+    if current and current != holder and _dead_local_holder(str(current)):
+        log.info("taking over the sync lease of %s (that process is gone)", current)
+        session.execute(text("DELETE FROM sync_lease WHERE name = 'outbox' AND holder = :h"), {"h": current})
+    on_conflict = "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at " \
+                  "WHERE sync_lease.expires_at < :now OR sync_lease.holder = excluded.holder"
+    session.execute(text(f"INSERT INTO sync_lease (name, holder, expires_at) VALUES ('outbox', :holder, :until) "
+                         f"{on_conflict}"), {"holder": holder, "until": moment + LEASE_TTL, "now": moment})
+    current = session.execute(text("SELECT holder FROM sync_lease WHERE name = 'outbox'")).scalar()
+    return bool(current == holder)
+
+
+def release_lease(session: Session, holder: str) -> None:
+    session.execute(text("DELETE FROM sync_lease WHERE name = 'outbox' AND holder = :holder"), {"holder": holder})
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        try:
+            return max((parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds(), 0.0)
+        except (TypeError, ValueError):
+            return None
+
+
+def _skew(response: requests.Response, sent_at: datetime) -> float | None:
+    """Local clock minus the server's (from its Date header), at one-second resolution."""
+    date = response.headers.get("Date")
+    if not date:
+        return None
+    try:
+        server = parsedate_to_datetime(date)
+    except (TypeError, ValueError):
+        return None
+    return (sent_at - server).total_seconds()
+
+
+class Agent:
+    def __init__(self, db: Database, server: str | None = None, *, verify: bool | str = True,
+                 holder: str | None = None, max_events: int = protocol.MAX_BATCH_EVENTS,
+                 max_bytes: int = protocol.MAX_BATCH_BYTES, timeout: tuple[float, float] = (5.0, 30.0),
+                 http: requests.Session | None = None) -> None:
+        self.db = db
+        with db.begin() as s:
+            self.server = (server or settings.get(s, "sync.server")).rstrip("/")
+            self.key = load_or_create_key(s)
+            self.centre = centre_code(s)
+        if not self.server:
+            raise SyncError("no central server configured (shubbak centre enrol)", retryable=False)
+        self.verify, self.timeout = verify, timeout
+        self.max_events, self.max_bytes = max_events, max_bytes
+        self.holder = holder or default_holder()
+        self.http = http or requests.Session()
+        self._kick = threading.Event()
+        self._stop = threading.Event()
+        self.failures = 0
+
+    def close(self) -> None:
+        """Close the kept-alive connections to the server."""
+        self.http.close()
+
+    def __enter__(self) -> Agent:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- HTTP -----------------------------------------------------------------------------------
+    def request(self, method: str, path: str, body: bytes = b"") -> requests.Response:
+        stamp = utcnow().isoformat()
+        headers = {protocol.HEADER_CENTRE: self.centre, protocol.HEADER_TIME: stamp,
+                   protocol.HEADER_SIGNATURE: protocol.sign(self.key, method, path, stamp, body)}
+        if body:
+            headers["Content-Type"] = "application/octet-stream"
+        try:
+            response = self.http.request(method, self.server + path, data=body or None, headers=headers,
+                                         timeout=self.timeout, verify=self.verify)
+        except requests.exceptions.SSLError as exc:
+            raise SyncError(f"TLS verification failed: {exc}", retryable=False) from exc
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise SyncError(f"central server unreachable: {exc}", retryable=True) from exc
+        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
+            raise SyncError(f"the connection broke during the answer: {exc}", retryable=True) from exc
+        except requests.RequestException as exc:  # a bad URL or setting: not the network's fault
+            raise SyncError(f"cannot reach the central server: {exc}", retryable=False) from exc
+        if response.status_code in RETRY_STATUSES:
+            raise SyncError(f"server answered {response.status_code}", retryable=True,
+                            retry_after=_retry_after(response.headers.get("Retry-After")))
+        if response.status_code >= 400:
+            raise SyncError(f"server refused: {response.status_code} {response.text[:200]}", retryable=False)
+        return response
+
+    # -- one round ------------------------------------------------------------------------------
+    def _batch(self, after_id: int) -> list[tuple[int, protocol.WireEvent]]:
+        with self.db.read() as s:
+            rows = outbox.pending(s, limit=self.max_events, after_id=after_id)
+        batch: list[tuple[int, protocol.WireEvent]] = []
+        size = 0
+        for row in rows:
+            event = protocol.WireEvent(row.uuid, row.id, row.kind, row.aggregate_id,
+                                       as_utc(row.created_at).isoformat(), json.loads(row.payload))
+            size += len(row.payload.encode()) + 200
+            if batch and size > self.max_bytes:
+                break
+            batch.append((row.id, event))
+        return batch
+
+    def sync_once(self) -> RoundReport:
+        """Send everything pending now; raises SyncError when the round cannot finish."""
+        report = RoundReport()
+        with self.db.begin() as s:
+            if not acquire_lease(s, self.holder):
+                report.leased_elsewhere = True
+                return report
+        after_id, skew = 0, None
+        try:
+            while not self._stop.is_set():
+                batch = self._batch(after_id)
+                if not batch:
+                    break
+                events = [e for _id, e in batch]
+                body = protocol.encode_batch(self.centre, events)
+                sent_at = utcnow()
+                response = self.request("POST", "/v1/events", body)
+                skew = _skew(response, sent_at)
+                try:
+                    results = protocol.decode_results(response.json(), events)
+                except (ValueError, requests.JSONDecodeError, protocol.ProtocolError) as exc:
+                    raise SyncError(f"malformed reply from the server: {exc}", retryable=True) from exc
+                self._apply(results, report)
+                report.batches += 1
+                report.bytes += len(body)
+                after_id = batch[-1][0]
+                with self.db.begin() as s:
+                    if not acquire_lease(s, self.holder):  # renew; lost it (we stalled): stop here
+                        report.leased_elsewhere = True
+                        break
+        except SyncError as exc:
+            with self.db.begin() as s:
+                record_attempt(s, ok=False, error=str(exc), skew_s=skew)
+            raise
+        with self.db.begin() as s:
+            record_attempt(s, ok=True, skew_s=skew)
+        return report
+
+    def _apply(self, results: list[protocol.EventResult], report: RoundReport) -> None:
+        done = [r.uuid for r in results if r.status in ("stored", "duplicate")]
+        rejected = {r.uuid: r.reason or "rejected" for r in results if r.status == "rejected"}
+        with self.db.begin() as s:
+            outbox.mark_sent(s, done)
+            outbox.mark_rejected(s, rejected)
+        report.sent += sum(r.status == "stored" for r in results)
+        report.duplicates += sum(r.status == "duplicate" for r in results)
+        report.rejected += len(rejected)
+        report.retry += sum(r.status == "retry" for r in results)
+        for event_uuid, reason in rejected.items():
+            log.warning("the server rejected event %s: %s", event_uuid, reason)
+
+    # -- catalogue ------------------------------------------------------------------------------
+    def pull_catalogue(self) -> int | None:
+        """Apply a newer catalogue from the server in one transaction; returns the version applied.
+        Skipped while a local catalogue change waits to be sent (it is never overwritten)."""
+        from counter_app.core import catalogue
+        from counter_app.core.catalogue_data import parse_catalogue
+
+        response = self.request("GET", "/v1/catalogue/latest")
+        try:
+            incoming = parse_catalogue(response.json()["catalogue"])
+        except Exception as exc:
+            raise SyncError(f"malformed catalogue from the server: {exc}", retryable=True) from exc
+        with self.db.begin() as s:
+            current = catalogue.active_version(s)
+            if current is not None and incoming.version <= current:
+                return None
+            waiting = s.scalar(select(OutboxEvent.id).where(OutboxEvent.kind.startswith("catalogue."),
+                                                            OutboxEvent.sent_at.is_(None)).limit(1))
+            if waiting is not None:
+                log.info("catalogue %d not applied: local catalogue changes are not sent yet", incoming.version)
+                return None
+            catalogue.apply_catalogue(s, incoming)
+        log.info("applied catalogue version %d from the central server", incoming.version)
+        return incoming.version
+
+    # -- running --------------------------------------------------------------------------------
+    def kick(self) -> None:
+        """Sync soon (called after each local transaction)."""
+        self._kick.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._kick.set()
+
+    def backoff(self, error: SyncError) -> float:
+        self.failures += 1
+        delay = random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** min(self.failures, 16)))
+        return max(delay, error.retry_after or 0.0)
+
+    def run_forever(self, interval: float = INTERVAL_S) -> None:
+        """At start, after each kick, every ``interval`` and, while offline, on the backoff's
+        schedule (so the first round after the network returns sends everything)."""
+        next_pull = 0.0
+        while not self._stop.is_set():
+            self._kick.clear()
+            wait = interval
+            try:
+                if time.monotonic() >= next_pull:
+                    try:
+                        self.pull_catalogue()
+                    except SyncError as exc:
+                        if exc.retryable:
+                            raise
+                        log.warning("catalogue not pulled: %s", exc)  # never blocks sending
+                    next_pull = time.monotonic() + 15 * interval
+                self.sync_once()
+                self.failures = 0
+            except SyncError as exc:
+                log.warning("sync failed: %s", exc)
+                wait = self.backoff(exc) if exc.retryable else interval
+            except Exception:  # a bug or the local database: keep the thread alive, say it loudly
+                log.exception("sync round failed")
+                wait = min(interval, self.backoff(SyncError("unexpected", retryable=True)))
+            self._kick.wait(wait)
+        with self.db.begin() as s:
+            release_lease(s, self.holder)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="sync-agent", description="send the centre's outbox to the central server")
+    parser.add_argument("--db", required=True, help="centre database URL")
+    parser.add_argument("--server", help="central server URL (default: the one enrolled)")
+    parser.add_argument("--once", action="store_true", help="one round, then exit (0 when all was sent)")
+    parser.add_argument("--ca-bundle", help="CA certificates to verify the server's TLS certificate")
+    parser.add_argument("--interval", type=float, default=INTERVAL_S, help="seconds between rounds (default 60)")
+    parser.add_argument("--batch-events", type=int, default=protocol.MAX_BATCH_EVENTS,
+                        help=f"events per request (at most {protocol.MAX_BATCH_EVENTS})")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    db = Database(args.db)
+    try:
+        return _run(db, args)
+    finally:
+        db.dispose()
+
+
+def _run(db: Database, args: argparse.Namespace) -> int:
+    try:
+        agent = Agent(db, args.server, verify=args.ca_bundle or True,
+                      max_events=max(1, min(args.batch_events, protocol.MAX_BATCH_EVENTS)))
+    except SyncError as exc:
+        print(f"sync-agent: {exc}", file=sys.stderr)
+        return 2
+    if args.once:
+        try:
+            report = agent.sync_once()
+        except SyncError as exc:
+            print(f"sync-agent: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            agent.close()
+        print(f"sent {report.sent}, duplicates {report.duplicates}, rejected {report.rejected}, "
+              f"left for retry {report.retry}, batches {report.batches}")
+        return 0 if not report.leased_elsewhere else 3
+    try:
+        agent.run_forever(args.interval)
+    except KeyboardInterrupt:
+        agent.stop()
+    finally:
+        agent.close()
+    return 0

@@ -1,0 +1,42 @@
+"""``shubbak centre enrol``: create the centre's sync key pair and register it (with the receipt
+key) on the central server, using an administrator's enrolment token."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import requests
+
+from counter_app.core import settings
+from counter_app.core.centre import get_centre
+from counter_app.core.db import Database
+from sync import protocol
+from sync.agent import SyncError, load_or_create_key
+
+
+def enrol(db: Database, server: str, admin_token: str, *, receipt_key: Path | None = None,
+          verify: bool | str = True, timeout: float = 15.0) -> str:
+    """Returns the centre code enrolled; the server URL is remembered for the agent."""
+    from printers.signing import load_private_key
+
+    server = server.rstrip("/")
+    with db.begin() as s:
+        centre = get_centre(s)
+        if centre is None:
+            raise SyncError("the centre is not set up yet", retryable=False)
+        key = load_or_create_key(s)
+        code, name = centre.code, centre.name_en or centre.name_ar
+    body: dict[str, str] = {"code": code, "name": name,
+                            "sync_public_key": protocol.public_pem(key.public_key())}
+    if receipt_key is not None and receipt_key.exists():
+        body["receipt_public_key"] = protocol.public_pem(load_private_key(receipt_key).public_key())
+    try:
+        response = requests.post(f"{server}/v1/centres/enrol", json=body, timeout=timeout, verify=verify,
+                                 headers={"Authorization": f"Bearer {admin_token}"})
+    except requests.RequestException as exc:
+        raise SyncError(f"central server unreachable: {exc}", retryable=True) from exc
+    if response.status_code != 201:
+        raise SyncError(f"enrolment refused: {response.status_code} {response.text[:200]}", retryable=False)
+    with db.begin() as s:
+        settings.put(s, "sync.server", server)
+    return code

@@ -1,0 +1,254 @@
+"""``central-server --db URL [--host 127.0.0.1] [--port 8080] [--admin-token T]``: the central
+server (FastAPI on uvicorn over SQLAlchemy; PostgreSQL in production, SQLite by default).
+
+Endpoints (OpenAPI at ``/openapi.json``, browsable at ``/docs``):
+
+* ``GET /v1/health``
+* ``POST /v1/centres/enrol`` (administrator token): a centre's public keys
+* ``POST /v1/events`` (signed by the centre): a batch push, one answer per event
+* ``GET /v1/catalogue/latest`` and ``GET /v1/catalogue/{version}`` (signed)
+* ``POST /v1/catalogue`` (administrator token): publish a new catalogue version
+* ``GET /v1/status/{tracking_code}``: a citizen's look-up, with no personal data
+* ``POST /v1/receipts/verify``: is this receipt QR payload genuine?
+"""
+
+from __future__ import annotations
+
+import argparse
+import hmac
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from fastapi import Body, FastAPI, Header, HTTPException, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import select, text
+
+from sync import protocol
+from sync.server_db import DEFAULT_URL, ServerDatabase
+from sync.server_ingest import ingest, status_of
+from sync.server_models import EnrolledCentre, PublishedCatalogue
+
+log = logging.getLogger("shubbak.sync.server")
+SKEW_FLAG_S = 300.0
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _parse_time(value: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
+    app = FastAPI(title="Shubbak central server", version=protocol.VERSION)
+    keys: dict[str, tuple[str, Any]] = {}  # centre -> (pem, key): a cache of enrolled keys
+
+    def require_admin(authorization: str | None) -> None:
+        expected = f"Bearer {admin_token}"
+        if not admin_token or not authorization or not hmac.compare_digest(authorization, expected):
+            raise HTTPException(401, "administrator token required")
+
+    def centre_key(code: str) -> Any:
+        with db.sessions() as s:
+            centre = s.get(EnrolledCentre, code)
+            pem = centre.sync_public_key if centre else None
+        if pem is None:
+            return None
+        cached = keys.get(code)
+        if cached is None or cached[0] != pem:
+            keys[code] = (pem, protocol.load_public(pem))
+        return keys[code][1]
+
+    async def authenticate(request: Request) -> tuple[str, bytes, datetime | None]:
+        """The centre that signed this request, the body it signed and the device's clock."""
+        centre = request.headers.get(protocol.HEADER_CENTRE, "")
+        stamp = request.headers.get(protocol.HEADER_TIME, "")
+        signature = request.headers.get(protocol.HEADER_SIGNATURE, "")
+        body = await request.body()
+        key = centre_key(centre) if centre else None
+        if key is None or not signature or not protocol.verify(key, signature, request.method, request.url.path,
+                                                               stamp, body):
+            log.warning("refused an unauthenticated %s %s (centre %r)", request.method, request.url.path, centre)
+            raise HTTPException(401, "request not signed by an enrolled centre")
+        return centre, body, _parse_time(stamp)
+
+    def seen(session: Any, centre: str, device_time: datetime | None, now: datetime) -> None:
+        row = session.get(EnrolledCentre, centre)
+        if row is None:
+            return
+        row.last_seen = now
+        if device_time is not None:
+            row.clock_skew_s = (device_time - now).total_seconds()
+            flagged = abs(row.clock_skew_s) > SKEW_FLAG_S
+            if flagged and not row.clock_flagged:
+                log.warning("centre %s's clock is off by %.0f s", centre, row.clock_skew_s)
+            row.clock_flagged = flagged
+
+    @app.get("/v1/health")
+    def health() -> dict[str, str]:
+        with db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return {"status": "ok", "database": db.dialect}
+
+    @app.post("/v1/centres/enrol", status_code=201)
+    def enrol(payload: dict[str, Any] = Body(...), authorization: str | None = Header(None)) -> dict[str, str]:
+        require_admin(authorization)
+        try:
+            code = str(payload["code"]).strip()
+            protocol.load_public(str(payload["sync_public_key"]))
+            receipt = payload.get("receipt_public_key")
+            if receipt:
+                protocol.load_public(str(receipt))
+        except (KeyError, protocol.ProtocolError, ValueError) as exc:
+            raise HTTPException(422, f"bad enrolment: {exc}") from exc
+        if not code or len(code) > 16:
+            raise HTTPException(422, "bad centre code")
+        with db.sessions.begin() as s:
+            row = s.get(EnrolledCentre, code)
+            if row is None:
+                row = EnrolledCentre(code=code, enrolled_at=_now(), clock_flagged=False)
+                s.add(row)
+            row.name = str(payload.get("name") or code)[:200]
+            row.governorate = (str(payload["governorate"])[:2] if payload.get("governorate") else None)
+            row.sync_public_key = str(payload["sync_public_key"])
+            row.receipt_public_key = str(receipt) if receipt else None
+        keys.pop(code, None)
+        log.info("centre %s enrolled", code)
+        return {"centre": code}
+
+    @app.post("/v1/events")
+    async def push(request: Request) -> JSONResponse:
+        centre, body, device_time = await authenticate(request)
+        try:
+            batch_centre, events = protocol.decode_batch(body)
+        except protocol.ProtocolError as exc:
+            raise HTTPException(400, str(exc)) from exc
+        if batch_centre != centre:
+            log.warning("centre %s sent a batch for centre %s: refused", centre, batch_centre)
+            raise HTTPException(403, "the batch's centre does not match the credential")
+        now = _now()
+        with db.sessions.begin() as s:
+            results = ingest(s, centre, events, now)
+            seen(s, centre, device_time, now)
+        return JSONResponse(protocol.encode_results(results))
+
+    @app.get("/v1/catalogue/latest")
+    async def catalogue_latest(request: Request) -> dict[str, Any]:
+        await authenticate(request)
+        with db.sessions() as s:
+            row = s.scalar(select(PublishedCatalogue).order_by(PublishedCatalogue.version.desc()).limit(1))
+            if row is None:
+                raise HTTPException(404, "no catalogue published")
+            return {"version": row.version, "catalogue": json.loads(row.body)}
+
+    @app.get("/v1/catalogue/{version}")
+    async def catalogue(version: int, request: Request) -> dict[str, Any]:
+        await authenticate(request)
+        with db.sessions() as s:
+            row = s.get(PublishedCatalogue, version)
+            if row is None:
+                raise HTTPException(404, f"no catalogue version {version}")
+            return {"version": row.version, "catalogue": json.loads(row.body)}
+
+    @app.post("/v1/catalogue", status_code=201)
+    def publish(payload: dict[str, Any] = Body(...), authorization: str | None = Header(None)) -> dict[str, int]:
+        require_admin(authorization)
+        from counter_app.core.catalogue_data import CatalogueError, parse_catalogue
+
+        try:
+            version = int(parse_catalogue(payload).version)
+        except (CatalogueError, ValueError, TypeError, KeyError) as exc:
+            raise HTTPException(422, f"bad catalogue: {exc}") from exc
+        with db.sessions.begin() as s:
+            newest = s.scalar(select(PublishedCatalogue.version).order_by(PublishedCatalogue.version.desc()).limit(1))
+            if newest is not None and version <= newest:
+                raise HTTPException(409, f"version {version} is not newer than {newest}")
+            s.add(PublishedCatalogue(version=version, body=json.dumps(payload, ensure_ascii=False),
+                                     published_at=_now()))
+        return {"version": version}
+
+    @app.get("/v1/status/{tracking_code}")
+    def status(tracking_code: str) -> dict[str, str]:
+        from counter_app.core.tracking import normalise_tracking_code
+
+        code = normalise_tracking_code(tracking_code)
+        if code is None:
+            raise HTTPException(422, "not a tracking code")
+        with db.sessions() as s:
+            found = status_of(s, code)
+        if found is None:
+            raise HTTPException(404, "unknown tracking code")
+        return found
+
+    @app.post("/v1/receipts/verify")
+    def verify_receipt(payload: dict[str, Any] = Body(...)) -> dict[str, Any]:
+        from printers.signing import InvalidReceiptPayload
+        from printers.signing import verify_receipt as check
+
+        text_payload = str(payload.get("payload") or "")
+        parts = text_payload.split("|")
+        centre = parts[1] if len(parts) > 2 else ""
+        with db.sessions() as s:
+            row = s.get(EnrolledCentre, centre)
+            pem = row.receipt_public_key if row else None
+        if not pem:
+            return {"valid": False, "reason": "unknown centre"}
+        try:
+            claim = check(text_payload, protocol.load_public(pem))
+        except InvalidReceiptPayload as exc:
+            return {"valid": False, "reason": str(exc)}
+        return {"valid": True, "centre": claim.centre_code, "tracking_code": claim.tracking_code,
+                "total_piastres": claim.total_piastres, "paid_at": claim.paid_at.isoformat()}
+
+    return app
+
+
+def seed_catalogue(db: ServerDatabase) -> None:
+    """Publish the shipped catalogue when the server has none yet."""
+    from importlib.resources import files
+
+    with db.sessions.begin() as s:
+        if s.scalar(select(PublishedCatalogue.version).limit(1)) is None:
+            body = json.loads((files("resources") / "catalogue" / "services.json").read_text(encoding="utf-8"))
+            s.add(PublishedCatalogue(version=int(body["version"]), body=json.dumps(body, ensure_ascii=False),
+                                     published_at=_now()))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import uvicorn
+
+    parser = argparse.ArgumentParser(prog="central-server", description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default=os.environ.get("SHUBBAK_CENTRAL_DB", DEFAULT_URL))
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--admin-token", default=os.environ.get("SHUBBAK_ADMIN_TOKEN", ""))
+    parser.add_argument("--certfile", help="serve HTTPS with this certificate (PEM)")
+    parser.add_argument("--keyfile", help="the certificate's private key (PEM)")
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    db = ServerDatabase(args.db)
+    seed_catalogue(db)
+    if not args.admin_token:
+        log.warning("no --admin-token: enrolment and catalogue publishing are disabled")
+    uvicorn.run(create_app(db, args.admin_token), host=args.host, port=args.port, log_level="warning",
+                ssl_certfile=args.certfile, ssl_keyfile=args.keyfile)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

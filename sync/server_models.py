@@ -1,0 +1,91 @@
+"""The central server's database: enrolled centres, every event once, quarantined conflicts,
+per-centre projections of applications and the published service catalogues."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, DateTime, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+Utc = DateTime(timezone=True)
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
+class ServerBase(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class EnrolledCentre(ServerBase):
+    __tablename__ = "centre"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    governorate: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    sync_public_key: Mapped[str] = mapped_column(Text)
+    receipt_public_key: Mapped[str | None] = mapped_column(Text, nullable=True)
+    enrolled_at: Mapped[datetime] = mapped_column(Utc)
+    last_seen: Mapped[datetime | None] = mapped_column(Utc, nullable=True)
+    clock_skew_s: Mapped[float | None] = mapped_column(nullable=True)
+    clock_flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class StoredEvent(ServerBase):
+    """Each event exactly once: the unique constraint on ``uuid`` decides, never a prior SELECT."""
+
+    __tablename__ = "event"
+    __table_args__ = (Index("ix_event_centre_seq", "centre_code", "seq"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    centre_code: Mapped[str] = mapped_column(String(16))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(64))
+    aggregate_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[str] = mapped_column(Text)
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(Utc)
+
+
+class QuarantinedEvent(ServerBase):
+    """A UUID that came again with another payload: kept aside for a supervisor, never overwriting."""
+
+    __tablename__ = "quarantine"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), index=True)
+    centre_code: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[str] = mapped_column(Text)
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(Utc)
+
+
+class ApplicationProjection(ServerBase):
+    """The latest known state of each application, by the centre's own event sequence."""
+
+    __tablename__ = "application_projection"
+    __table_args__ = (UniqueConstraint("tracking_code"),)
+
+    application_uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    centre_code: Mapped[str] = mapped_column(String(16), index=True)
+    tracking_code: Mapped[str] = mapped_column(String(16))
+    service_code: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(20))
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[str] = mapped_column(String(40))
+
+
+class PublishedCatalogue(ServerBase):
+    __tablename__ = "catalogue"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(Utc)

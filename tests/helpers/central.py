@@ -1,0 +1,71 @@
+"""The real central server (FastAPI on uvicorn) on 127.0.0.1, in a thread of the test process."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import requests
+import uvicorn
+
+from sync.server import create_app, seed_catalogue
+from sync.server_db import ServerDatabase
+
+ADMIN_TOKEN = "test-admin-token"
+
+
+class Central:
+    def __init__(self, db: ServerDatabase, port: int, server: uvicorn.Server, thread: threading.Thread,
+                 scheme: str = "http") -> None:
+        self.db, self.port, self.server, self.thread = db, port, server, thread
+        self.url = f"{scheme}://127.0.0.1:{port}"
+
+    def count(self, model: Any, *where: Any) -> int:
+        from sqlalchemy import func, select
+
+        with self.db.sessions() as s:
+            return int(s.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def running_central(url: str, *, certfile: str | None = None, keyfile: str | None = None) -> Iterator[Central]:
+    db = ServerDatabase(url)
+    seed_catalogue(db)
+    port = free_port()
+    config = uvicorn.Config(create_app(db, ADMIN_TOKEN), host="127.0.0.1", port=port, log_level="warning",
+                            ssl_certfile=certfile, ssl_keyfile=keyfile, timeout_graceful_shutdown=2)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="central-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the central server did not start")
+        time.sleep(0.02)
+    central = Central(db, port, server, thread, "https" if certfile else "http")
+    try:
+        yield central
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        db.dispose()
+
+
+def enrol_site(central: Central, db: Any, server_url: str | None = None, receipt_key: Any = None) -> str:
+    from sync.enrol import enrol
+
+    return enrol(db, server_url or central.url, ADMIN_TOKEN, receipt_key=receipt_key)
+
+
+def get(url: str) -> requests.Response:
+    return requests.get(url, timeout=10)

@@ -1,0 +1,58 @@
+"""Shared helpers for sync tests and the sync benchmark: queue events, compare both sides."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from counter_app.core import outbox
+from counter_app.core.db import Database
+from counter_app.core.models import OutboxEvent
+from sync.server_models import StoredEvent
+from tests.helpers.central import Central
+
+
+def queue_events(db: Database, count: int, *, kind: str = "test.event", centre: str | None = None) -> list[str]:
+    """``count`` outbox events in one transaction (an application-like payload of ~300 bytes)."""
+    uuids = []
+    with db.begin() as s:
+        for i in range(count):
+            payload = {"n": i, "note": "طلب رخصة محل تجاري - Shop licence", "fee_total": 15000 + i,
+                       "at": "2026-11-23T09:00:00+00:00", "documents": ["NID", "LEASE", "TAX-CARD"]}
+            if centre:
+                payload["centre"] = centre
+            uuids.append(outbox.emit(s, kind, i, payload).uuid)
+    return uuids
+
+
+def local_uuids(db: Database, *, sent: bool | None = None) -> set[str]:
+    with db.read() as s:
+        query = select(OutboxEvent.uuid)
+        if sent is True:
+            query = query.where(OutboxEvent.sent_at.is_not(None))
+        elif sent is False:
+            query = query.where(OutboxEvent.sent_at.is_(None))
+        return set(s.scalars(query))
+
+
+def rejected_uuids(db: Database) -> set[str]:
+    with db.read() as s:
+        return set(s.scalars(select(OutboxEvent.uuid).where(OutboxEvent.rejected_at.is_not(None))))
+
+
+def server_uuids(central: Central, centre: str | None = None) -> list[str]:
+    """Every event uuid the server holds (a list: a duplicate would show twice)."""
+    with central.db.sessions() as s:
+        query = select(StoredEvent.uuid)
+        if centre:
+            query = query.where(StoredEvent.centre_code == centre)
+        return list(s.scalars(query))
+
+
+def assert_exactly_once(db: Database, central: Central) -> int:
+    """Every local event is on the server exactly once, and the local outbox agrees (all sent)."""
+    local = local_uuids(db) - rejected_uuids(db)
+    on_server = server_uuids(central)
+    assert len(on_server) == len(set(on_server)), "an event is stored twice"
+    assert set(on_server) == local, (len(set(on_server) - local), len(local - set(on_server)))
+    assert local_uuids(db, sent=False) == set(), "the outbox still has events the server holds"
+    return len(local)
