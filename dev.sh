@@ -50,7 +50,7 @@ case "${1:-}" in
         shift
         export QT_QPA_PLATFORM=offscreen
         .venv/bin/ruff check .
-        .venv/bin/mypy counter_app queue_display sync printers
+        .venv/bin/mypy counter_app queue_display sync printers tests
         exec .venv/bin/python -m pytest -p no:cacheprovider "$@"
         ;;
     *)

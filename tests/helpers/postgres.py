@@ -53,7 +53,7 @@ class Cluster:
         self._as_root = os.geteuid() == 0
         self.user = "postgres" if self._as_root else os.environ.get("USER", "postgres")
 
-    def _run(self, *args: str) -> None:
+    def _run(self, *args: str | Path) -> None:
         cmd = [str(a) for a in args]
         if self._as_root:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]

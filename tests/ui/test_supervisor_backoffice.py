@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTableWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
@@ -19,6 +20,12 @@ from counter_app.ui.supervisor import SupervisorWindow
 from tests.helpers.factories import Centre
 from tests.ui.conftest import WAIT_MS, log_in
 from tests.ui.test_review_window import submit_files
+
+
+def cell(table: QTableWidget, row: int, column: int) -> str:
+    item = table.item(row, column)
+    assert item is not None, (row, column)
+    return item.text()
 
 
 def click(qtbot: QtBot, widget: object) -> None:
@@ -37,7 +44,7 @@ def test_overdue_file_reassigned_and_request_four_eyes(qtbot: QtBot, shell: Shel
     tab = window.backoffice
     window.tabs.setCurrentWidget(tab)
     qtbot.waitUntil(lambda: tab.data is not None and tab.sla_table.rowCount() == 1, timeout=WAIT_MS)
-    assert "متأخر" in tab.sla_table.item(0, 4).text()
+    assert "متأخر" in cell(tab.sla_table, 0, 4)
     tab.sla_table.setCurrentCell(0, 0)  # as a click does
     other = next(r for r in site.reviewer_ids["MANPOWER"] if r != before)
     tab.reviewer.setCurrentIndex(tab.reviewer.findData(other))
@@ -70,7 +77,7 @@ def test_audit_tab_search_export_and_tamper_detection(qtbot: QtBot, shell: Shell
     tab.tracking.setText(tracking)
     click(qtbot, tab.search_button)
     qtbot.waitUntil(lambda: len(tab.rows) == 4 and not tab.busy, timeout=WAIT_MS)
-    assert tab.table.item(0, 2).text() == "application.submit" and tab.table.item(0, 1).text() == "clerk1"
+    assert cell(tab.table, 0, 2) == "application.submit" and cell(tab.table, 0, 1) == "clerk1"
     target = tmp_path / "audit.csv"
     tab.export(target)
     qtbot.waitUntil(lambda: target.exists() and not tab.busy, timeout=WAIT_MS)
