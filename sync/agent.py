@@ -296,6 +296,24 @@ class Agent:
         log.info("applied catalogue version %d from the central server", incoming.version)
         return incoming.version
 
+    # -- being told of new events -------------------------------------------------------------
+    def _listen_postgres(self) -> None:
+        """LISTEN for commits of other processes of the centre (PostgreSQL), and kick."""
+        import psycopg
+        from sqlalchemy import make_url
+
+        conninfo = make_url(self.db.url).set(drivername="postgresql").render_as_string(hide_password=False)
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(conninfo, autocommit=True, connect_timeout=5) as conn:
+                    conn.execute(f"LISTEN {outbox.OUTBOX_CHANNEL}")
+                    while not self._stop.is_set():
+                        for _note in conn.notifies(timeout=1.0, stop_after=1):
+                            self.kick()
+            except psycopg.Error as exc:
+                log.warning("outbox notifications lost (%s); reconnecting", exc)
+                self._stop.wait(5.0)
+
     # -- running --------------------------------------------------------------------------------
     def kick(self) -> None:
         """Sync soon (called after each local transaction)."""
@@ -314,6 +332,9 @@ class Agent:
         """At start, after each kick, every ``interval`` and, while offline, on the backoff's
         schedule (so the first round after the network returns sends everything)."""
         next_pull = 0.0
+        self.db.outbox_listeners.append(self.kick)  # commits of this process
+        if self.db.dialect == "postgresql":
+            threading.Thread(target=self._listen_postgres, name="sync-agent-listen", daemon=True).start()
         while not self._stop.is_set():
             self._kick.clear()
             wait = interval
@@ -335,6 +356,8 @@ class Agent:
                 log.exception("sync round failed")
                 wait = min(interval, self.backoff(SyncError("unexpected", retryable=True)))
             self._kick.wait(wait)
+        if self.kick in self.db.outbox_listeners:
+            self.db.outbox_listeners.remove(self.kick)
         with self.db.begin() as s:
             release_lease(s, self.holder)
 

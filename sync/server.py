@@ -28,6 +28,8 @@ from typing import Any
 from fastapi import Body, FastAPI, Header, HTTPException, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select, text
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware.gzip import GZipMiddleware
 
 from sync import protocol
 from sync.server_db import DEFAULT_URL, ServerDatabase
@@ -55,6 +57,7 @@ def _parse_time(value: str) -> datetime | None:
 
 def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
     app = FastAPI(title="Shubbak central server", version=protocol.VERSION)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)  # per-event answers of a big batch
     keys: dict[str, tuple[str, Any]] = {}  # centre -> (pem, key): a cache of enrolled keys
 
     def require_admin(authorization: str | None) -> None:
@@ -62,13 +65,17 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
         if not admin_token or not authorization or not hmac.compare_digest(authorization, expected):
             raise HTTPException(401, "administrator token required")
 
-    def centre_key(code: str) -> Any:
+    def centre_key(code: str, *, fresh: bool = False) -> Any:
+        """The centre's enrolled public key (cached; read again when ``fresh``)."""
+        cached = keys.get(code)
+        if cached is not None and not fresh:
+            return cached[1]
         with db.sessions() as s:
             centre = s.get(EnrolledCentre, code)
             pem = centre.sync_public_key if centre else None
         if pem is None:
+            keys.pop(code, None)
             return None
-        cached = keys.get(code)
         if cached is None or cached[0] != pem:
             keys[code] = (pem, protocol.load_public(pem))
         return keys[code][1]
@@ -79,9 +86,16 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
         stamp = request.headers.get(protocol.HEADER_TIME, "")
         signature = request.headers.get(protocol.HEADER_SIGNATURE, "")
         body = await request.body()
-        key = centre_key(centre) if centre else None
-        if key is None or not signature or not protocol.verify(key, signature, request.method, request.url.path,
-                                                               stamp, body):
+
+        def valid(key: Any) -> bool:
+            return key is not None and protocol.verify(key, signature, request.method, request.url.path, stamp, body)
+
+        ok = False
+        if centre and signature and len(centre) <= 16:
+            ok = valid(await run_in_threadpool(centre_key, centre))
+            if not ok:  # re-enrolled since it was cached (perhaps by another worker)?
+                ok = valid(await run_in_threadpool(centre_key, centre, fresh=True))
+        if not ok:
             log.warning("refused an unauthenticated %s %s (centre %r)", request.method, request.url.path, centre)
             raise HTTPException(401, "request not signed by an enrolled centre")
         return centre, body, _parse_time(stamp)
@@ -140,11 +154,14 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
         if batch_centre != centre:
             log.warning("centre %s sent a batch for centre %s: refused", centre, batch_centre)
             raise HTTPException(403, "the batch's centre does not match the credential")
-        now = _now()
-        with db.sessions.begin() as s:
-            results = ingest(s, centre, events, now)
-            seen(s, centre, device_time, now)
-        return JSONResponse(protocol.encode_results(results))
+        def store() -> list[protocol.EventResult]:
+            now = _now()
+            with db.sessions.begin() as s:
+                results = ingest(s, centre, events, now)
+                seen(s, centre, device_time, now)
+            return results
+
+        return JSONResponse(protocol.encode_results(await run_in_threadpool(store)))
 
     @app.get("/v1/catalogue/latest")
     async def catalogue_latest(request: Request) -> dict[str, Any]:
@@ -245,9 +262,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     seed_catalogue(db)
     if not args.admin_token:
         log.warning("no --admin-token: enrolment and catalogue publishing are disabled")
-    uvicorn.run(create_app(db, args.admin_token), host=args.host, port=args.port, log_level="warning",
-                ssl_certfile=args.certfile, ssl_keyfile=args.keyfile)
+    options: dict[str, Any] = {"host": args.host, "port": args.port, "log_level": "warning",
+                               "ssl_certfile": args.certfile, "ssl_keyfile": args.keyfile}
+    if args.workers > 1:  # worker processes import the app by name and read these
+        db.dispose()
+        os.environ["SHUBBAK_CENTRAL_DB"], os.environ["SHUBBAK_ADMIN_TOKEN"] = args.db, args.admin_token
+        uvicorn.run("sync.server:app_from_environment", factory=True, workers=args.workers, **options)
+    else:
+        uvicorn.run(create_app(db, args.admin_token), **options)
     return 0
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process (``--workers N``); the parent applied the migrations."""
+    db = ServerDatabase(os.environ.get("SHUBBAK_CENTRAL_DB", DEFAULT_URL), migrate=False)
+    return create_app(db, os.environ.get("SHUBBAK_ADMIN_TOKEN", ""))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -25,7 +25,7 @@ from sync.server_models import ApplicationProjection, QuarantinedEvent, StoredEv
 log = logging.getLogger("shubbak.sync.server")
 
 
-def _insert(session: Session, model: type[Any]) -> Insert:
+def _insert(session: Session, model: Any) -> Insert:
     dialect = session.get_bind().dialect.name
     return (pg_insert if dialect == "postgresql" else sqlite_insert)(model)  # type: ignore[return-value]
 
@@ -51,10 +51,10 @@ def ingest(session: Session, centre: str, events: list[WireEvent], now: datetime
         rows = [{"uuid": e.uuid, "centre_code": centre, "seq": e.seq, "kind": e.kind,
                  "aggregate_id": e.aggregate_id, "created_at": e.created_at, "payload": canonical(e.payload),
                  "payload_hash": hashes[e.uuid], "received_at": now} for e in accepted]
-        stmt = _insert(session, StoredEvent).on_conflict_do_nothing(  # type: ignore[attr-defined]
-            index_elements=["uuid"]).returning(StoredEvent.uuid)
-        for chunk in range(0, len(rows), 200):  # a multi-row INSERT per 200 events
-            inserted.update(session.execute(stmt.values(rows[chunk:chunk + 200])).scalars().all())
+        stmt = _insert(session, StoredEvent.__table__).on_conflict_do_nothing(  # type: ignore[attr-defined]
+            index_elements=["uuid"]).returning(StoredEvent.__table__.c.uuid)
+        # one cached statement, sent as multi-row INSERTs by SQLAlchemy's "insertmanyvalues"
+        inserted.update(session.connection().execute(stmt, rows).scalars().all())
     existing: dict[str, str] = {}
     others = [e.uuid for e in accepted if e.uuid not in inserted]
     if others:
@@ -93,23 +93,25 @@ def project(session: Session, centre: str, events: list[WireEvent]) -> None:
         current = latest.get(p["application"])
         if current is None or e.seq > current.seq:
             latest[p["application"]] = e
-    for app_uuid, e in latest.items():
-        p = e.payload
-        values = {"application_uuid": app_uuid, "centre_code": centre, "tracking_code": str(p.get("tracking_code")),
-                  "service_code": str(p.get("service")), "state": str(p.get("state")), "last_seq": e.seq,
-                  "updated_at": str(p.get("at") or e.created_at)}
-        stmt = _insert(session, ApplicationProjection).values(values)
-        excluded = stmt.excluded  # type: ignore[attr-defined]
-        stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
-            index_elements=["application_uuid"],
-            set_={"state": excluded.state, "last_seq": excluded.last_seq, "updated_at": excluded.updated_at},
-            where=ApplicationProjection.last_seq < excluded.last_seq)
-        session.execute(stmt)
+    if not latest:
+        return
+    rows = [{"application_uuid": app_uuid, "centre_code": centre, "tracking_code": str(e.payload.get("tracking_code")),
+             "service_code": str(e.payload.get("service")), "state": str(e.payload.get("state")), "last_seq": e.seq,
+             "updated_at": str(e.payload.get("at") or e.created_at)} for app_uuid, e in latest.items()]
+    table = ApplicationProjection.__table__
+    stmt = _insert(session, table)
+    excluded = stmt.excluded  # type: ignore[attr-defined]
+    stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
+        index_elements=["application_uuid"],
+        set_={"state": excluded.state, "last_seq": excluded.last_seq, "updated_at": excluded.updated_at},
+        where=table.c.last_seq < excluded.last_seq)
+    session.connection().execute(stmt, rows)
 
 
 def status_of(session: Session, tracking_code: str) -> dict[str, str] | None:
     """What a citizen may know of an application: no name, no national ID, no phone."""
-    row = session.scalar(select(ApplicationProjection).where(ApplicationProjection.tracking_code == tracking_code))
+    row = session.scalar(select(ApplicationProjection).where(ApplicationProjection.tracking_code == tracking_code)
+                         .order_by(ApplicationProjection.updated_at.desc()).limit(1))
     if row is None:
         return None
     return {"tracking_code": row.tracking_code, "state": row.state, "service": row.service_code,

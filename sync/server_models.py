@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, DateTime, Index, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -72,11 +72,12 @@ class ApplicationProjection(ServerBase):
     """The latest known state of each application, by the centre's own event sequence."""
 
     __tablename__ = "application_projection"
-    __table_args__ = (UniqueConstraint("tracking_code"),)
 
     application_uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
     centre_code: Mapped[str] = mapped_column(String(16), index=True)
-    tracking_code: Mapped[str] = mapped_column(String(16))
+    # Tracking codes are random with a check digit; not unique by constraint, so that one
+    # colliding code from another centre can never stop a batch from being stored.
+    tracking_code: Mapped[str] = mapped_column(String(16), index=True)
     service_code: Mapped[str] = mapped_column(String(32))
     state: Mapped[str] = mapped_column(String(20))
     last_seq: Mapped[int] = mapped_column(BigInteger)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,8 @@ log = logging.getLogger("shubbak.db")
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 _READONLY = "shubbak_readonly"
+#: Set in ``session.info`` by ``outbox.emit``; see ``Database.outbox_listeners``.
+OUTBOX_EMITTED = "shubbak.outbox_emitted"
 
 
 def default_database_url() -> str:
@@ -92,8 +94,21 @@ class Database:
         self._read_sessions = sessionmaker(
             self.engine.execution_options(**{_READONLY: True}), expire_on_commit=False
         )
+        #: Called (on the committing thread) after each commit that queued outbox events: the
+        #: sync agent's ``kick``, so a transaction is sent at once, not at the next minute.
+        self.outbox_listeners: list[Callable[[], None]] = []
+        event.listen(self._sessions, "after_commit", self._after_commit)
+        event.listen(self._sessions, "after_rollback", lambda session: session.info.pop(OUTBOX_EMITTED, None))
         if migrate:
             self.upgrade()
+
+    def _after_commit(self, session: Session) -> None:
+        if session.info.pop(OUTBOX_EMITTED, None):
+            for listener in list(self.outbox_listeners):
+                try:
+                    listener()
+                except Exception:  # a listener never undoes a commit
+                    log.exception("outbox listener failed")
 
     @property
     def dialect(self) -> str:

@@ -25,6 +25,7 @@ from counter_app.ui.operations import Operations
 if TYPE_CHECKING:
     from counter_app.core.db import Database
     from counter_app.ui.backend import CounterView, UserView
+    from counter_app.ui.sync_runner import SyncRunner
 
 log = logging.getLogger("shubbak.ui")
 
@@ -94,6 +95,8 @@ class Shell(QObject):
         self._db, self._url = db, url
         self._started = False
         self._pending_login: tuple[UserView, CounterView | None] | None = None
+        self.sync_runner: SyncRunner | None = None
+        self.lang.changed.connect(self._language_changed)
 
     # -- start -----------------------------------------------------------------------------
     def start(self) -> None:
@@ -108,6 +111,11 @@ class Shell(QObject):
 
     def _prepared(self, prepared: Prepared) -> None:
         self.ctx.db, self.ctx.catalogue = prepared.db, prepared.catalogue
+        if self.ctx.config.sync_in_app and self.sync_runner is None:
+            from counter_app.ui.sync_runner import SyncRunner
+
+            self.sync_runner = SyncRunner(prepared.db, ca_bundle=self.ctx.config.sync_ca_bundle)
+            self.sync_runner.start()
         if self.login is not None:
             self.login.set_ready(True)  # the login works from here; printing may still load
         self.db_ready.emit()
@@ -153,6 +161,11 @@ class Shell(QObject):
                 then()
 
         self.ops.run(lambda: backend.load_catalogue(db), loaded, self._show_error)
+
+    def _language_changed(self, _lang: str) -> None:
+        """The open window follows the switch: right to left for Arabic, left to right for English."""
+        if self.window is not None:
+            self.window.setLayoutDirection(self.lang.direction)
 
     # -- windows ---------------------------------------------------------------------------
     def _replace(self, window: QWidget) -> None:
@@ -265,6 +278,8 @@ class Shell(QObject):
     def shutdown(self) -> None:
         if self.window is not None:
             self.window.close()
+        if self.sync_runner is not None:
+            self.sync_runner.stop()
         self.ops.close()
         if self.ctx._printing is not None:
             self.ctx.printing.stop()

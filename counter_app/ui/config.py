@@ -11,6 +11,11 @@
     ticket = virtual:///var/lib/shubbak/virtual-printer
     receipt = tcp://192.168.1.50:9100
 
+    [sync]
+    # the app sends the outbox itself (one-PC centre); "no" where a sync-agent service does it
+    in_app = yes
+    ca_bundle = /etc/shubbak/central-ca.pem
+
 Printer URLs default to a virtual printer (PNG files) in the data directory, as in the demo.
 """
 
@@ -35,6 +40,8 @@ class AppConfig:
     counter_number: int | None = None
     ticket_printer: str = ""
     receipt_printer: str = ""
+    sync_in_app: bool = True
+    sync_ca_bundle: str = ""
 
     def __post_init__(self) -> None:
         virtual = f"virtual://{(self.data_dir / 'virtual-printer').as_posix()}"
@@ -58,6 +65,7 @@ class AppConfig:
         if self.counter_number is not None:
             parser["app"]["counter"] = str(self.counter_number)
         parser["printers"] = {"ticket": self.ticket_printer, "receipt": self.receipt_printer}
+        parser["sync"] = {"in_app": "yes" if self.sync_in_app else "no", "ca_bundle": self.sync_ca_bundle}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("w", encoding="utf-8") as fh:
             parser.write(fh)
@@ -72,6 +80,7 @@ def load_config(path: str | Path | None) -> AppConfig:
         parser.read(file, encoding="utf-8")
     app = parser["app"] if parser.has_section("app") else {}
     printers = parser["printers"] if parser.has_section("printers") else {}
+    sync = parser["sync"] if parser.has_section("sync") else {}
     data_dir = Path(app.get("data_dir") or file.resolve().parent / "shubbak-data")
     counter = app.get("counter")
     return AppConfig(
@@ -81,4 +90,6 @@ def load_config(path: str | Path | None) -> AppConfig:
         counter_number=int(counter) if counter and counter.isdigit() else None,
         ticket_printer=printers.get("ticket", ""),
         receipt_printer=printers.get("receipt", ""),
+        sync_in_app=str(sync.get("in_app", "yes")).strip().lower() not in ("no", "false", "0", "off"),
+        sync_ca_bundle=sync.get("ca_bundle", ""),
     )

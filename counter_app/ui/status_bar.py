@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from PySide6.QtCore import QTimer, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from counter_app.core.clock import to_local
 from counter_app.ui.context import AppContext, SyncStatus
-from counter_app.ui.i18n import Binder
+from counter_app.ui.i18n import Binder, isolate
 from counter_app.ui.printing import JobFailure
 
 log = logging.getLogger("shubbak.ui")
@@ -31,16 +32,26 @@ class StatusLine(QWidget):
         self.retry_button.hide()
         self.sync_label = QLabel(self)
         self.sync_label.setObjectName("syncState")
+        self.sync_alert = QLabel(self)
+        self.sync_alert.setObjectName("syncAlert")
+        self.sync_alert.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.sync_alert.hide()
         self.message_label = QLabel(self)
         self.message_label.setObjectName("statusMessage")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 4, 8, 4)
+        self.sync_alert.setWordWrap(True)
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(8, 4, 8, 4)
+        rows.setSpacing(2)
+        layout = QHBoxLayout()
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.printer_label)
         layout.addWidget(self.retry_button)
         layout.addSpacing(24)
         layout.addWidget(self.sync_label)
         layout.addStretch(1)
         layout.addWidget(self.message_label)
+        rows.addLayout(layout)
+        rows.addWidget(self.sync_alert)  # its own row: an alert is never cut off
         self.sync: SyncStatus | None = None
         self.sync_failed = False
         self._message: tuple[str, dict[str, object]] | None = None
@@ -93,6 +104,48 @@ class StatusLine(QWidget):
         self.sync_failed = True
         self.update_texts()
 
+    def _age(self, age: timedelta | None) -> str:
+        tr = self.ctx.lang.tr
+        if age is None:
+            return tr("status.age_none")
+        minutes = int(age.total_seconds() // 60)
+        if minutes < 60:
+            return tr("status.age_minutes", n=max(minutes, 0))
+        if minutes < 48 * 60:
+            return tr("status.age_hours", n=minutes // 60)
+        return tr("status.age_days", n=minutes // (24 * 60))
+
+    def _sync_texts(self) -> None:
+        tr = self.ctx.lang.tr
+        status = self.sync
+        alerts: list[str] = []
+        if self.sync_failed or status is None:
+            self.sync_label.setText(tr("status.sync_unknown"))
+            self.sync_label.setToolTip("")
+        elif not status.configured:
+            self.sync_label.setText(tr("status.sync_not_enrolled", count=status.events_waiting,
+                                       age=self._age(status.oldest_waiting_age)))
+            self.sync_label.setStyleSheet("color: #8a5a00;")
+            self.sync_label.setToolTip("")
+        else:
+            when = to_local(status.last_sync).strftime("%H:%M") if status.last_sync else tr("status.never")
+            if status.last_sync and (status.oldest_waiting_age or timedelta(0)) >= timedelta(hours=20):
+                when = to_local(status.last_sync).strftime("%Y-%m-%d %H:%M")
+            key = "status.sync_online" if status.online else "status.sync_offline"
+            self.sync_label.setText(tr(key, count=status.events_waiting, when=isolate(when),
+                                       age=self._age(status.oldest_waiting_age)))
+            self.sync_label.setStyleSheet("" if status.online else "color: #8a5a00;")
+            self.sync_label.setToolTip(status.error)
+        if status is not None and not self.sync_failed:
+            if status.stale:
+                alerts.append(tr("status.sync_alert_stale"))
+            if status.rejected:
+                alerts.append(tr("status.sync_alert_rejected", count=status.rejected))
+            if status.clock_flagged and status.clock_skew_s is not None:
+                alerts.append(tr("status.sync_alert_clock", minutes=round(abs(status.clock_skew_s) / 60)))
+        self.sync_alert.setText(tr("status.alert_separator").join(alerts))
+        self.sync_alert.setVisible(bool(alerts))
+
     # -- text ------------------------------------------------------------------------------
     def show_message(self, message_id: str, /, **params: object) -> None:
         self._message = (message_id, params)
@@ -110,14 +163,7 @@ class StatusLine(QWidget):
             self.printer_label.setText(tr("status.printer_ok"))
             self.printer_label.setStyleSheet("color: #1b5e20;")
             self.retry_button.hide()
-        status = self.sync
-        if self.sync_failed or status is None:
-            self.sync_label.setText(tr("status.sync_unknown"))
-        else:
-            when = to_local(status.last_sync).strftime("%H:%M") if status.last_sync else tr("status.never")
-            key = "status.sync_online" if status.online else "status.sync_offline"
-            self.sync_label.setText(tr(key, count=status.events_waiting, when=when))
-            self.sync_label.setStyleSheet("" if status.online else "color: #8a5a00;")
+        self._sync_texts()
         if self._message is not None:
             message_id, params = self._message
             self.message_label.setText(tr(message_id, **params))

@@ -29,6 +29,8 @@ class FaultProxy:
         self.lock = threading.Lock()
         self.connections = 0
         self.applied: list[str] = []
+        self.bytes_up = 0  # client to server, as forwarded on ``pass`` connections
+        self.bytes_down = 0
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._listener.bind(("127.0.0.1", 0))
@@ -142,13 +144,18 @@ class FaultProxy:
         return FaultProxy._read_request(sock)  # same framing: headers, then Content-Length bytes
 
     def _pipe(self, client: socket.socket, server: socket.socket) -> None:
-        def forward(src: socket.socket, dst: socket.socket) -> None:
+        def forward(src: socket.socket, dst: socket.socket, up: bool) -> None:
             try:
                 while True:
                     chunk = src.recv(65536)
                     if not chunk:
                         break
                     dst.sendall(chunk)
+                    with self.lock:
+                        if up:
+                            self.bytes_up += len(chunk)
+                        else:
+                            self.bytes_down += len(chunk)
             except OSError:
                 pass
             finally:
@@ -158,9 +165,9 @@ class FaultProxy:
                     except OSError:
                         pass
 
-        back = threading.Thread(target=forward, args=(server, client), daemon=True)
+        back = threading.Thread(target=forward, args=(server, client, False), daemon=True)
         back.start()
-        forward(client, server)
+        forward(client, server, True)
         back.join(30)
         server.close()
 

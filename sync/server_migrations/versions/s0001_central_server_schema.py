@@ -27,11 +27,12 @@ def upgrade() -> None:
     sa.Column('state', sa.String(length=20), nullable=False),
     sa.Column('last_seq', sa.BigInteger(), nullable=False),
     sa.Column('updated_at', sa.String(length=40), nullable=False),
-    sa.PrimaryKeyConstraint('application_uuid', name=op.f('pk_application_projection')),
-    sa.UniqueConstraint('tracking_code', name=op.f('uq_application_projection_tracking_code'))
+    sa.PrimaryKeyConstraint('application_uuid', name=op.f('pk_application_projection'))
     )
     with op.batch_alter_table('application_projection', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_application_projection_centre_code'), ['centre_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_application_projection_tracking_code'), ['tracking_code'],
+                              unique=False)
 
     op.create_table('catalogue',
     sa.Column('version', sa.Integer(), nullable=False),
@@ -96,6 +97,7 @@ def downgrade() -> None:
     op.drop_table('centre')
     op.drop_table('catalogue')
     with op.batch_alter_table('application_projection', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_application_projection_tracking_code'))
         batch_op.drop_index(batch_op.f('ix_application_projection_centre_code'))
 
     op.drop_table('application_projection')

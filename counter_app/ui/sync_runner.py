@@ -1,0 +1,65 @@
+"""The sync agent inside ``counter-app`` (a one-PC centre): its own thread, never the GUI's.
+
+The thread builds the agent (it reads the centre database) and runs its loop: a round at start,
+after each commit that queued events (the database's outbox listeners kick it), every minute, and
+on the backoff's schedule while the server cannot be reached. Nothing here touches a widget: the
+status line reads what the agent records (``sync.state``) on its own timer.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from counter_app.core.db import Database
+    from sync.agent import Agent
+
+log = logging.getLogger("shubbak.sync.app")
+
+
+class SyncRunner:
+    def __init__(self, db: Database, *, ca_bundle: str = "", interval: float | None = None) -> None:
+        self.db, self.ca_bundle, self.interval = db, ca_bundle, interval
+        self.agent: Agent | None = None
+        self._thread: threading.Thread | None = None
+        self._stopped = threading.Event()
+        self.started = threading.Event()  # set once the agent runs (or has decided not to)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="sync-agent", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        from counter_app.core import settings
+        from sync.agent import INTERVAL_S, Agent, SyncError
+
+        try:
+            with self.db.read() as s:
+                server = settings.get(s, "sync.server")
+            if not server:
+                log.info("not enrolled with a central server: the outbox waits (shubbak centre enrol)")
+                return
+            try:
+                agent = Agent(self.db, verify=self.ca_bundle or True)
+            except SyncError as exc:
+                log.warning("sync agent not started: %s", exc)
+                return
+            self.agent = agent
+            if self._stopped.is_set():
+                return
+        finally:
+            self.started.set()
+        try:
+            agent.run_forever(self.interval or INTERVAL_S)
+        finally:
+            agent.close()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopped.set()
+        self.started.wait(timeout)
+        if self.agent is not None:
+            self.agent.stop()
+        if self._thread is not None:
+            self._thread.join(timeout)
