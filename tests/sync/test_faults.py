@@ -145,3 +145,29 @@ def test_retry_after_as_a_date(enrolled: Centre) -> None:
 
 def test_health_through_the_proxy(proxy: FaultProxy) -> None:
     assert requests.get(proxy.url + "/v1/health", timeout=5).json()["status"] == "ok"
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_sync_agent_on_another_pc_hears_each_commit(enrolled: Centre, central: Central) -> None:
+    """Multi-counter centre on PostgreSQL: the counter PCs' commits reach the agent by NOTIFY."""
+    from counter_app.core.db import Database
+
+    agent_db = Database(enrolled.db.url)  # the agent's own connection pool, as in another process
+    agent = Agent(agent_db, timeout=(1.0, 5.0))
+    thread = threading.Thread(target=agent.run_forever, kwargs={"interval": 60.0}, daemon=True)
+    thread.start()
+    try:
+        time.sleep(1.0)  # the round at start is done; the next minute is far away
+        for _ in range(3):
+            queue_events(enrolled.db, 7)  # a counter PC's transaction
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                with enrolled.db.read() as s:
+                    if outbox.pending_count(s) == 0:
+                        break
+                time.sleep(0.05)
+            assert_exactly_once(enrolled.db, central)
+    finally:
+        agent.stop()
+        thread.join(10)
+        agent_db.dispose()
