@@ -131,6 +131,35 @@ def cmd_centre_enrol(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sync_status(args: argparse.Namespace) -> int:
+    """What the centre's sync looks like; exits 1 when something needs attention."""
+    from sqlalchemy import select
+
+    from counter_app.core.models import OutboxEvent
+    from sync.state import snapshot
+
+    db = _open(args)
+    try:
+        with db.read() as s:
+            snap = snapshot(s)
+            refused = s.execute(select(OutboxEvent.uuid, OutboxEvent.kind, OutboxEvent.reject_reason)
+                                .where(OutboxEvent.rejected_at.is_not(None)).order_by(OutboxEvent.id)).all()
+    finally:
+        db.dispose()
+    age = snap.oldest_age
+    print(f"server: {'enrolled' if snap.configured else 'not enrolled'}")
+    print(f"online: {'yes' if snap.online else 'no'}")
+    print(f"waiting: {snap.waiting}")
+    print(f"oldest_waiting_age_s: {age.total_seconds():.0f}" if age else "oldest_waiting_age_s: -")
+    print(f"last_success: {snap.last_success.isoformat() if snap.last_success else 'never'}")
+    print(f"last_error: {snap.last_error or '-'}")
+    print(f"clock_skew_s: {snap.clock_skew_s if snap.clock_skew_s is not None else '-'}")
+    print(f"refused: {snap.rejected}")
+    for uuid, kind, reason in refused:
+        print(f"  {uuid} {kind}: {reason}")
+    return 1 if snap.alert else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shubbak", description="Shubbak centre administration")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -177,6 +206,12 @@ def build_parser() -> argparse.ArgumentParser:
     enrol_p.add_argument("--receipt-key", default=None, help="the counter app's receipt key (PEM), to verify receipts")
     enrol_p.add_argument("--ca-bundle", default=None, help="CA certificates for the server's TLS certificate")
     enrol_p.set_defaults(func=cmd_centre_enrol)
+
+    sync_p = sub.add_parser("sync", help="sync with the central server").add_subparsers(dest="action",
+                                                                                      required=True)
+    sync_status = sync_p.add_parser("status", help="events waiting, last success, alerts (exit 1 on an alert)")
+    _db_arg(sync_status)
+    sync_status.set_defaults(func=cmd_sync_status)
 
     demo = sub.add_parser("demo", help="create the demo centre and simulate a morning")
     _db_arg(demo)

@@ -8,6 +8,7 @@ Endpoints (OpenAPI at ``/openapi.json``, browsable at ``/docs``):
 * ``POST /v1/events`` (signed by the centre): a batch push, one answer per event
 * ``GET /v1/catalogue/latest`` and ``GET /v1/catalogue/{version}`` (signed)
 * ``POST /v1/catalogue`` (administrator token): publish a new catalogue version
+* ``GET /v1/quarantine`` (administrator token): events refused as conflicting, for a supervisor
 * ``GET /v1/status/{tracking_code}``: a citizen's look-up, with no personal data
 * ``POST /v1/receipts/verify``: is this receipt QR payload genuine?
 """
@@ -34,7 +35,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from sync import protocol
 from sync.server_db import DEFAULT_URL, ServerDatabase
 from sync.server_ingest import ingest, status_of
-from sync.server_models import EnrolledCentre, PublishedCatalogue
+from sync.server_models import EnrolledCentre, PublishedCatalogue, QuarantinedEvent
 
 log = logging.getLogger("shubbak.sync.server")
 SKEW_FLAG_S = 300.0
@@ -197,6 +198,18 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
             s.add(PublishedCatalogue(version=version, body=json.dumps(payload, ensure_ascii=False),
                                      published_at=_now()))
         return {"version": version}
+
+    @app.get("/v1/quarantine")
+    def quarantine(authorization: str | None = Header(None), centre: str | None = None) -> list[dict[str, Any]]:
+        """Events that came again with another payload, for a supervisor (administrator token)."""
+        require_admin(authorization)
+        with db.sessions() as s:
+            query = select(QuarantinedEvent).order_by(QuarantinedEvent.id)
+            if centre:
+                query = query.where(QuarantinedEvent.centre_code == centre)
+            rows = s.scalars(query.limit(1000)).all()
+            return [{"uuid": r.uuid, "centre": r.centre_code, "received_at": r.received_at.isoformat(),
+                     "payload": json.loads(r.payload)} for r in rows]
 
     @app.get("/v1/status/{tracking_code}")
     def status(tracking_code: str) -> dict[str, str]:

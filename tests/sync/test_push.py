@@ -59,6 +59,9 @@ def test_a_simulated_day_arrives_once_with_projections(enrolled: Centre, central
     with enrolled.db.read() as s:
         state = snapshot(s)
     assert state.online and state.waiting == 0 and state.last_success is not None and not state.alert
+    from counter_app import cli
+
+    assert cli.main(["sync", "status", "--db", enrolled.db.url]) == 0
 
 
 def test_batches_are_bounded_in_count_and_bytes_and_compressed(enrolled: Centre, central: Central) -> None:
@@ -179,7 +182,7 @@ def test_a_forged_centre_is_refused(enrolled: Centre, central: Central, agent: A
 
 
 def test_same_uuid_with_another_payload_is_quarantined_never_overwritten(
-        enrolled: Centre, central: Central, agent: Agent) -> None:
+        enrolled: Centre, central: Central, agent: Agent, capsys: pytest.CaptureFixture[str]) -> None:
     (event_uuid,) = queue_events(enrolled.db, 1)
     assert agent.sync_once().sent == 1
     with central.db.sessions() as s:
@@ -200,6 +203,16 @@ def test_same_uuid_with_another_payload_is_quarantined_never_overwritten(
     assert row.rejected_at is not None and "quarantined" in (row.reject_reason or "")
     assert state.rejected == 1 and state.alert and state.waiting == 0
     assert agent.sync_once().rejected == 0  # set aside: never sent again
+    # the supervisor sees it on both sides
+    listed = requests.get(central.url + "/v1/quarantine", timeout=10,
+                          headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).json()
+    assert [q["uuid"] for q in listed] == [event_uuid] and listed[0]["payload"]["payload"]["fee_total"] == 1
+    assert requests.get(central.url + "/v1/quarantine", timeout=10).status_code == 401
+    from counter_app import cli
+
+    assert cli.main(["sync", "status", "--db", enrolled.db.url]) == 1
+    out = capsys.readouterr().out
+    assert "refused: 1" in out and event_uuid in out and "quarantined" in out
 
 
 def test_status_lookup_shows_no_personal_data(enrolled: Centre, central: Central, agent: Agent) -> None:
