@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from counter_app.core import audit, outbox
+from counter_app.core import audit, notifications, outbox
 from counter_app.core.centre import centre_code
 from counter_app.core.clock import as_utc, to_local, utcnow
 from counter_app.core.errors import (
@@ -75,6 +75,8 @@ class Applicant:
     national_id: str
     phone: str | None = None
     address: str | None = None
+    email: str | None = None
+    notify_opt_out: bool = False  # no SMS or email about this application
 
 
 def _require(user: User, roles: Iterable[Role]) -> None:
@@ -144,12 +146,17 @@ def start_application(session: Session, *, service_code: str, clerk: User, appli
     if len(name) < 3:
         raise ValidationFailed(detail="applicant name")
     info = parse_national_id(applicant.national_id)  # raises NationalIdError with its own message
+    try:
+        email = notifications.normalise_email(applicant.email)
+    except notifications.InvalidEmail as exc:
+        raise ValidationFailed(detail="email") from exc
     app = Application(
         uuid=str(uuid.uuid4()), tracking_code=_unique_tracking_code(session), centre_code=centre_code(session),
         service_code=service.code, catalogue_version=service.catalogue_version, ticket_id=ticket_id,
         state=S.DRAFT, received_by=clerk.id, counter_id=counter_id, applicant_name=name,
         national_id=info.national_id, phone=(applicant.phone or "").strip() or None,
-        address=(applicant.address or "").strip() or None, birth_date=info.birth_date, sex=info.sex,
+        address=(applicant.address or "").strip() or None, email=email, notify_opt_out=applicant.notify_opt_out,
+        birth_date=info.birth_date, sex=info.sex,
         governorate_code=info.governorate_code,
         fee_total_piastres=sum(f.amount_piastres for f in service.fees), created_at=moment,
     )
@@ -336,6 +343,7 @@ def reject(session: Session, application_id: int, *, reviewer: User, reason: str
     moment = at or utcnow()
     app.state, app.decided_at, app.decision_reason = target, moment, reason.strip()
     log_change(session, app, "reject", reviewer.id, moment, {"reason": reason.strip()})
+    notifications.queue_for(session, app, moment)
     return app
 
 
@@ -357,6 +365,7 @@ def return_for_documents(session: Session, application_id: int, *, reviewer: Use
     moment = at or utcnow()
     app.state, app.decision_reason = target, (note or "").strip() or None
     log_change(session, app, "return", reviewer.id, moment, {"missing": sorted(codes)})
+    notifications.queue_for(session, app, moment)
     return app
 
 
@@ -366,7 +375,9 @@ def mark_ready(session: Session, application_id: int, *, user: User, at: datetim
     _require(user, (Role.REVIEWER, Role.CLERK, Role.SUPERVISOR))
     app = get_application(session, application_id, lock=True)
     app.state = _transition(app, "mark_ready")
-    log_change(session, app, "ready", user.id, at or utcnow())
+    moment = at or utcnow()
+    log_change(session, app, "ready", user.id, moment)
+    notifications.queue_for(session, app, moment)
     return app
 
 

@@ -7,7 +7,7 @@ and changed only by the Alembic migrations in :mod:`counter_app.core.migrations`
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import cast
 
 from sqlalchemy import (
@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Dialect,
     Enum,
     ForeignKey,
     Index,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     text,
 )
@@ -36,7 +38,22 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-UtcDateTime = DateTime(timezone=True)
+
+
+class _UtcDateTime(TypeDecorator[datetime]):
+    """``DateTime(timezone=True)`` that stores an aware value as UTC on every backend (SQLite
+    would otherwise keep the wall time of a non-UTC value and drop its offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            return value.astimezone(UTC)
+        return value
+
+
+UtcDateTime = _UtcDateTime()
 
 
 class Base(DeclarativeBase):
@@ -323,6 +340,9 @@ class Application(Base):
     delivered_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), nullable=True)
     collected_by_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     collected_by_national_id: Mapped[str | None] = mapped_column(String(14), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    # The citizen asked for no SMS or email about this application.
+    notify_opt_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     documents: Mapped[list[ApplicationDocument]] = relationship(
         order_by="ApplicationDocument.position", cascade="all, delete-orphan"
@@ -480,3 +500,36 @@ class SyncLease(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     holder: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class NotificationState(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+class Notification(Base):
+    """A message to a citizen about an application, in its own outbox: retried for a day."""
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        Index("ix_notification_due", "state", "next_attempt_at"),
+        UniqueConstraint("application_id", "event", "channel"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"))
+    event: Mapped[str] = mapped_column(String(48))  # e.g. "ready:3" (the state and the event's sequence)
+    channel: Mapped[str] = mapped_column(String(8))  # "sms" or "email"
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[NotificationState] = mapped_column(_enum(NotificationState, "notification_state"))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    provider_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)

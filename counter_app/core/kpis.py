@@ -1,0 +1,227 @@
+"""Key figures of a centre for a day or a range of days, computed from the ticket events, the
+applications and the payments (never from stored totals that could drift). No Qt, no printing.
+
+* waiting time of a ticket: from its ``issued`` event to its first ``called`` event;
+* service time of a served ticket: from its last ``called`` event to its ``finished`` event;
+* both summarised (count, mean, median, 90th percentile) overall and per service, counter,
+  clerk and hour of the day (centre time; the hour the ticket was issued for waiting, the hour it
+  was called for service);
+* tickets issued, served, no-shows and skipped; applications by state; files past their due time;
+* money collected by payment method, reconciled against the applications' computed fees.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from counter_app.core.clock import CENTRE_TZ, as_utc, utcnow
+from counter_app.core.models import (
+    Application,
+    ApplicationState,
+    Payment,
+    Ticket,
+    TicketEvent,
+    TicketEventKind,
+    TicketStatus,
+)
+
+OPEN_STATES = (ApplicationState.SUBMITTED, ApplicationState.IN_REVIEW, ApplicationState.RETURNED)
+
+
+@dataclass(frozen=True)
+class Durations:
+    """Seconds: how many, mean, median and 90th percentile (nearest rank)."""
+
+    count: int = 0
+    mean_s: float = 0.0
+    median_s: float = 0.0
+    p90_s: float = 0.0
+
+    @staticmethod
+    def of(values: list[float]) -> Durations:
+        if not values:
+            return Durations()
+        ordered = sorted(values)
+        rank = max(math.ceil(0.9 * len(ordered)), 1)
+        return Durations(len(ordered), statistics.fmean(ordered), statistics.median(ordered), ordered[rank - 1])
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """One measure overall and by service, counter, clerk and hour of the day."""
+
+    overall: Durations
+    by_service: dict[str, Durations]
+    by_counter: dict[int, Durations]
+    by_clerk: dict[int, Durations]
+    by_hour: dict[int, Durations]
+
+
+@dataclass(frozen=True)
+class Money:
+    by_method: dict[str, int]  # piastres
+    total: int
+    payments: int
+    expected: int  # what the paid applications' fees add up to
+    mismatched: list[str] = field(default_factory=list)  # tracking codes paid more or less than their fee
+
+    @property
+    def reconciled(self) -> bool:
+        return self.total == self.expected and not self.mismatched
+
+
+@dataclass(frozen=True)
+class Kpis:
+    first_day: date
+    last_day: date
+    tickets_issued: int
+    tickets_served: int
+    no_shows: int
+    skipped: int
+    waiting_now: int
+    tickets_by_service: dict[str, int]
+    tickets_by_hour: dict[int, int]
+    served_by_clerk: dict[int, int]
+    waiting: Breakdown
+    service: Breakdown
+    applications_by_state: dict[str, int]
+    applications_received: int
+    overdue: int
+    money: Money
+
+
+def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    """UTC-comparable bounds of centre days ``first``..``last`` (inclusive)."""
+    start = datetime.combine(first, time(0), tzinfo=CENTRE_TZ)
+    return start, datetime.combine(last + timedelta(days=1), time(0), tzinfo=CENTRE_TZ)
+
+
+def _hour(moment: datetime) -> int:
+    return as_utc(moment).astimezone(CENTRE_TZ).hour
+
+
+@dataclass
+class _Acc:
+    overall: list[float] = field(default_factory=list)
+    service: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    counter: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))
+    clerk: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))
+    hour: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, seconds: float, service: str | None, counter: int | None, clerk: int | None, hour: int) -> None:
+        self.overall.append(seconds)
+        if service:
+            self.service[service].append(seconds)
+        if counter is not None:
+            self.counter[counter].append(seconds)
+        if clerk is not None:
+            self.clerk[clerk].append(seconds)
+        self.hour[hour].append(seconds)
+
+    def done(self) -> Breakdown:
+        return Breakdown(Durations.of(self.overall),
+                         {k: Durations.of(v) for k, v in sorted(self.service.items())},
+                         {k: Durations.of(v) for k, v in sorted(self.counter.items())},
+                         {k: Durations.of(v) for k, v in sorted(self.clerk.items())},
+                         {k: Durations.of(v) for k, v in sorted(self.hour.items())})
+
+
+def _ticket_times(session: Session, first: date, last: date) -> tuple[_Acc, _Acc, dict[int, int], dict[int, int]]:
+    """Walk the events of the range's tickets once, in order."""
+    rows = session.execute(
+        select(TicketEvent.ticket_id, TicketEvent.kind, TicketEvent.at, TicketEvent.counter_id,
+               TicketEvent.user_id, Ticket.service_code)
+        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+        .where(Ticket.day >= first, Ticket.day <= last)
+        .order_by(TicketEvent.ticket_id, TicketEvent.id)
+    ).all()
+    waiting, service = _Acc(), _Acc()
+    by_hour: dict[int, int] = defaultdict(int)
+    served_by_clerk: dict[int, int] = defaultdict(int)
+    current, issued_at, first_call_seen, last_call = None, None, False, None
+    for ticket_id, kind, at, counter_id, user_id, service_code in rows:
+        if ticket_id != current:
+            current, issued_at, first_call_seen, last_call = ticket_id, None, False, None
+        at = as_utc(at)
+        if kind == TicketEventKind.ISSUED:
+            issued_at = at
+            by_hour[_hour(at)] += 1
+        elif kind == TicketEventKind.CALLED:
+            if not first_call_seen and issued_at is not None:
+                waiting.add((at - issued_at).total_seconds(), service_code, counter_id, user_id, _hour(issued_at))
+            first_call_seen = True
+            last_call = (at, counter_id, user_id)
+        elif kind == TicketEventKind.FINISHED and last_call is not None:
+            called_at, counter, clerk = last_call
+            server = clerk if clerk is not None else user_id
+            service.add((at - called_at).total_seconds(), service_code,
+                        counter if counter is not None else counter_id, server, _hour(called_at))
+            if server is not None:
+                served_by_clerk[server] += 1
+            last_call = None
+        elif kind in (TicketEventKind.TRANSFERRED, TicketEventKind.NO_SHOW, TicketEventKind.SKIPPED):
+            last_call = None  # the time at the counter ended without a service
+    return waiting, service, dict(sorted(by_hour.items())), dict(sorted(served_by_clerk.items()))
+
+
+def _money(session: Session, start: datetime, end: datetime) -> Money:
+    rows = session.execute(
+        select(Payment.application_id, Payment.method, Payment.amount_piastres)
+        .where(Payment.paid_at >= start, Payment.paid_at < end)
+    ).all()
+    by_method: dict[str, int] = defaultdict(int)
+    paid: dict[int, int] = defaultdict(int)
+    for app_id, method, amount in rows:
+        by_method[str(method)] += int(amount)
+        paid[app_id] += int(amount)
+    expected, mismatched = 0, []
+    if paid:
+        fees = session.execute(select(Application.id, Application.tracking_code, Application.fee_total_piastres)
+                               .where(Application.id.in_(list(paid)))).all()
+        for app_id, code, fee in fees:
+            expected += int(fee)
+            if paid[app_id] != int(fee):
+                mismatched.append(code)
+    total = sum(by_method.values())
+    return Money(dict(sorted(by_method.items())), total, len(rows), expected, sorted(mismatched))
+
+
+def compute(session: Session, first: date, last: date | None = None, *, now: datetime | None = None) -> Kpis:
+    """The key figures of centre days ``first``..``last`` (one day when ``last`` is omitted)."""
+    last = last or first
+    start, end = day_bounds(first, last)
+    moment = as_utc(now or utcnow())
+    statuses = dict(session.execute(
+        select(Ticket.status, func.count()).where(Ticket.day >= first, Ticket.day <= last).group_by(Ticket.status)
+    ).all())
+    by_service = {str(code): int(n) for code, n in session.execute(
+        select(Ticket.service_code, func.count()).where(Ticket.day >= first, Ticket.day <= last,
+                                                        Ticket.service_code.is_not(None))
+        .group_by(Ticket.service_code).order_by(Ticket.service_code)).all()}
+    waiting, service, by_hour, served_by_clerk = _ticket_times(session, first, last)
+    in_range = (Application.created_at >= start, Application.created_at < end)
+    by_state = {str(state): int(n) for state, n in session.execute(
+        select(Application.state, func.count()).where(*in_range).group_by(Application.state)).all()}
+    overdue = int(session.scalar(select(func.count()).select_from(Application).where(
+        Application.state.in_(OPEN_STATES), Application.due_at.is_not(None), Application.due_at < moment)) or 0)
+    return Kpis(
+        first_day=first, last_day=last,
+        tickets_issued=sum(int(n) for n in statuses.values()),
+        tickets_served=int(statuses.get(TicketStatus.DONE, 0)),
+        no_shows=int(statuses.get(TicketStatus.NO_SHOW, 0)),
+        skipped=int(statuses.get(TicketStatus.SKIPPED, 0)),
+        waiting_now=int(statuses.get(TicketStatus.WAITING, 0)),
+        tickets_by_service=by_service, tickets_by_hour=by_hour, served_by_clerk=served_by_clerk,
+        waiting=waiting.done(), service=service.done(),
+        applications_by_state=dict(sorted(by_state.items())),
+        applications_received=sum(by_state.values()),
+        overdue=overdue,
+        money=_money(session, start, end),
+    )

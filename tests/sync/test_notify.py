@@ -1,0 +1,264 @@
+"""Notifications to citizens: queued with the state change, sent through a real SMTP server
+(aiosmtpd) and a real HTTP SMS gateway on loopback, with failures, retries for a day and
+delivery reports."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from counter_app.core import applications as apps
+from counter_app.core.clock import utcnow
+from counter_app.core.db import Database
+from counter_app.core.errors import ValidationFailed
+from counter_app.core.models import Application, Notification, NotificationState, User
+from sync.notify import HttpSmsSender, SmtpSender, dispatch, international_phone, poll_deliveries
+from tests.helpers.central import free_port
+from tests.helpers.factories import Centre
+
+NAME, NID = "محمد أحمد علي", "29001010112355"
+
+
+def submitted(site: Centre, *, phone: str | None = "01012345678", mail: str | None = "citizen@example.org",
+              opt_out: bool = False) -> int:
+    db = site.db
+    with db.begin() as s:
+        clerk = s.get_one(User, site.clerk_ids[0])
+        app = apps.start_application(s, service_code="MP-REG-CERT", clerk=clerk, counter_id=site.counter_ids[0],
+                                     applicant=apps.Applicant(NAME, NID, phone, None, mail, opt_out))
+        apps.set_documents(s, app.id, [d.code for d in app.documents], clerk=clerk)
+        apps.record_payment(s, app.id, "cash", clerk=clerk)
+        apps.submit(s, app.id, clerk=clerk)
+        return app.id
+
+
+def approve_and_ready(db: Database, app_id: int) -> None:
+    with db.begin() as s:
+        reviewer = s.get_one(User, s.get_one(Application, app_id).reviewer_id)
+        apps.start_review(s, app_id, reviewer=reviewer)
+        apps.approve(s, app_id, reviewer=reviewer)
+        apps.mark_ready(s, app_id, user=reviewer)
+
+
+def notes(db: Database, app_id: int | None = None) -> list[Notification]:
+    with db.read() as s:
+        query = select(Notification).order_by(Notification.id)
+        if app_id is not None:
+            query = query.where(Notification.application_id == app_id)
+        return list(s.scalars(query))
+
+
+# -- queueing -----------------------------------------------------------------------------------
+def test_ready_returned_and_rejected_queue_sms_and_email_without_personal_data(site: Centre) -> None:
+    ready, returned, rejected = submitted(site), submitted(site, mail=None), submitted(site, phone=None)
+    approve_and_ready(site.db, ready)
+    with site.db.begin() as s:
+        for app_id in (returned, rejected):
+            reviewer = s.get_one(User, s.get_one(Application, app_id).reviewer_id)
+            apps.start_review(s, app_id, reviewer=reviewer)
+        app = s.get_one(Application, returned)
+        apps.return_for_documents(s, returned, reviewer=s.get_one(User, app.reviewer_id),
+                                  missing=[app.documents[0].code])
+        apps.reject(s, rejected, reviewer=s.get_one(User, s.get_one(Application, rejected).reviewer_id),
+                    reason="other: test")
+        codes = {i: s.get_one(Application, i).tracking_code for i in (ready, returned, rejected)}
+        first_doc = s.get_one(Application, returned).documents[0].name_ar
+    got = {(n.application_id, n.channel): n for n in notes(site.db)}
+    assert set(got) == {(ready, "sms"), (ready, "email"), (returned, "sms"), (rejected, "email")}
+    assert "جاهز للاستلام" in got[ready, "sms"].body and codes[ready] in got[ready, "sms"].body
+    assert first_doc in got[returned, "sms"].body and "رُفض" in got[rejected, "email"].body
+    for note in got.values():
+        assert note.state == NotificationState.PENDING
+        assert NAME not in note.body and NID not in note.body and "29001010" not in note.body
+        assert note.recipient in ("01012345678", "citizen@example.org")
+
+
+def test_opt_out_and_a_bad_email(site: Centre) -> None:
+    app_id = submitted(site, opt_out=True)
+    approve_and_ready(site.db, app_id)
+    assert notes(site.db, app_id) == []
+    with pytest.raises(ValidationFailed):
+        submitted(site, mail="not an address")
+
+
+def test_international_phone() -> None:
+    assert international_phone("01012345678") == "+201012345678"
+    assert international_phone("+20 101 234 5678") == "+201012345678"
+    assert international_phone("00201012345678") == "+201012345678"
+
+
+# -- SMTP -----------------------------------------------------------------------------------------
+class Mailbox:
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+        self.refuse: list[str] = []  # replies to give to the next RCPT commands
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if self.refuse:
+            return self.refuse.pop(0)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))  # type: ignore[arg-type]
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Mailbox, int]]:
+    box, port = Mailbox(), free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield box, port
+    controller.stop()
+
+
+def test_email_through_a_real_smtp_server_with_retries(site: Centre, smtp: tuple[Mailbox, int]) -> None:
+    box, port = smtp
+    app_id = submitted(site, phone=None)
+    approve_and_ready(site.db, app_id)
+    sender = SmtpSender("127.0.0.1", port, sender="no-reply@shubbak.example")
+    box.refuse = ["451 4.3.0 try again later"]
+    now = utcnow()
+    report = dispatch(site.db, {"email": sender}, now=now)
+    assert (report.sent, report.retried) == (0, 1) and box.messages == []
+    (note,) = notes(site.db, app_id)
+    assert note.state == NotificationState.PENDING and "451" in (note.last_error or "")
+    assert dispatch(site.db, {"email": sender}, now=now).sent == 0  # not due before its backoff
+    report = dispatch(site.db, {"email": sender}, now=now + timedelta(minutes=2))
+    assert report.sent == 1
+    (message,) = box.messages
+    assert message["To"] == "citizen@example.org" and message["Subject"] == "طلبكم جاهز للاستلام"
+    assert "جاهز للاستلام" in message.get_content()
+    (note,) = notes(site.db, app_id)
+    assert note.state == NotificationState.SENT and note.attempts == 2 and note.provider_id
+
+
+def test_a_refused_address_fails_at_once_and_a_dead_server_is_retried(site: Centre,
+                                                                      smtp: tuple[Mailbox, int]) -> None:
+    box, port = smtp
+    first, second = submitted(site, phone=None), submitted(site, phone=None)
+    approve_and_ready(site.db, first)
+    box.refuse = ["550 5.1.1 no such user"]
+    assert dispatch(site.db, {"email": SmtpSender("127.0.0.1", port, sender="a@b.example")}).failed == 1
+    assert notes(site.db, first)[0].state == NotificationState.FAILED
+    approve_and_ready(site.db, second)
+    dead = SmtpSender("127.0.0.1", free_port(), sender="a@b.example", timeout=2)
+    assert dispatch(site.db, {"email": dead}).retried == 1
+    (note,) = notes(site.db, second)
+    assert note.state == NotificationState.PENDING and "unreachable" in (note.last_error or "")
+
+
+# -- SMS gateway ----------------------------------------------------------------------------------
+class Gateway:
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.answers: list[tuple[int, str]] = []  # (status, body) for the next POSTs
+        self.status: dict[str, str] = {}
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _reply(self, code: int, body: str) -> None:
+                data = body.encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length", 0))
+                payload = json.loads(self.rfile.read(length))
+                if self.headers.get("Authorization") != "Bearer sms-token":
+                    return self._reply(401, '{"error": "token"}')
+                if gateway.answers:
+                    return self._reply(*gateway.answers.pop(0))
+                gateway.received.append(payload)
+                ident = f"g-{len(gateway.received)}"
+                gateway.status[ident] = "pending"
+                return self._reply(200, json.dumps({"id": ident, "status": "accepted"}))
+
+            def do_GET(self) -> None:  # noqa: N802
+                ident = self.path.rsplit("/", 1)[1]
+                return self._reply(200, json.dumps({"id": ident, "status": gateway.status.get(ident, "unknown")}))
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1/messages"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def gateway() -> Iterator[Gateway]:
+    g = Gateway()
+    yield g
+    g.close()
+
+
+def test_sms_through_a_gateway_with_failures_retries_and_delivery(site: Centre, gateway: Gateway) -> None:
+    app_id = submitted(site, mail=None)
+    approve_and_ready(site.db, app_id)
+    sms = HttpSmsSender(gateway.url, "sms-token")
+    gateway.answers = [(503, "{}"), (200, "not json")]
+    now = utcnow()
+    assert dispatch(site.db, {"sms": sms}, now=now).retried == 1
+    assert dispatch(site.db, {"sms": sms}, now=now + timedelta(minutes=2)).retried == 1
+    report = dispatch(site.db, {"sms": sms}, now=now + timedelta(minutes=10))
+    assert report.sent == 1
+    (sent,) = gateway.received
+    assert sent["to"] == "+201012345678" and "جاهز للاستلام" in sent["text"] and NAME not in sent["text"]
+    (note,) = notes(site.db, app_id)
+    assert note.state == NotificationState.SENT and note.provider_id == "g-1" and note.attempts == 3
+    assert poll_deliveries(site.db, sms) == 0  # the gateway does not know yet
+    gateway.status["g-1"] = "delivered"
+    assert poll_deliveries(site.db, sms) == 1
+    (note,) = notes(site.db, app_id)
+    assert note.state == NotificationState.DELIVERED and note.delivered_at is not None
+    sms.close()
+
+
+def test_refused_by_the_gateway_and_retries_stop_after_a_day(site: Centre, gateway: Gateway) -> None:
+    refused, flaky = submitted(site, mail=None), submitted(site, mail=None)
+    approve_and_ready(site.db, refused)
+    gateway.answers = [(400, '{"error": "bad number"}')]
+    sms = HttpSmsSender(gateway.url, "sms-token")
+    assert dispatch(site.db, {"sms": sms}).failed == 1
+    approve_and_ready(site.db, flaky)
+    now = utcnow()
+    moment, attempts = now, 0
+    gateway.answers = [(500, "{}")] * 100
+    while True:
+        report = dispatch(site.db, {"sms": sms}, now=moment)
+        attempts += report.retried + report.failed
+        if report.failed:
+            break
+        moment += timedelta(minutes=61)
+        assert moment < now + timedelta(days=2)
+    (note,) = notes(site.db, flaky)
+    assert note.state == NotificationState.FAILED and note.attempts == attempts
+    assert timedelta(hours=22) < moment - now <= timedelta(days=1)
+    assert gateway.received == []
+    # a wrong token is the deployment's mistake: refused for good, said clearly
+    other = submitted(site, mail=None)
+    approve_and_ready(site.db, other)
+    gateway.answers = []
+    assert dispatch(site.db, {"sms": HttpSmsSender(gateway.url, "wrong")}).failed == 1
+    assert "401" in (notes(site.db, other)[0].last_error or "")
+    sms.close()
