@@ -160,6 +160,29 @@ def cmd_sync_status(args: argparse.Namespace) -> int:
     return 1 if snap.alert else 0
 
 
+def cmd_notify_dispatch(args: argparse.Namespace) -> int:
+    from sync.notify import run, senders_from
+
+    options = {key: str(value) for key, value in vars(args).items()
+               if (key.startswith("smtp_") or key.startswith("sms_")) and value}
+    for key in ("smtp_password", "sms_token"):
+        options.setdefault(key, os.environ.get(f"SHUBBAK_{key.upper()}", ""))
+    senders = senders_from(options)
+    if not senders:
+        print("no sender configured (--smtp-host and/or --sms-url)", file=sys.stderr)
+        return 2
+    db = _open(args)
+    try:
+        report = run(db, senders, once=args.once, interval=args.interval)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        db.dispose()
+    print(f"sent {report.sent}, delivered {report.delivered}, to retry {report.retried}, failed {report.failed}, "
+          f"no sender {report.skipped}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shubbak", description="Shubbak centre administration")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -212,6 +235,21 @@ def build_parser() -> argparse.ArgumentParser:
     sync_status = sync_p.add_parser("status", help="events waiting, last success, alerts (exit 1 on an alert)")
     _db_arg(sync_status)
     sync_status.set_defaults(func=cmd_sync_status)
+
+    notify_p = sub.add_parser("notify", help="SMS and email to citizens").add_subparsers(dest="action",
+                                                                                       required=True)
+    dispatch_p = notify_p.add_parser("dispatch", help="send the queued notifications (every 30 s; --once)")
+    _db_arg(dispatch_p)
+    dispatch_p.add_argument("--once", action="store_true")
+    dispatch_p.add_argument("--interval", type=float, default=30.0)
+    dispatch_p.add_argument("--smtp-host", dest="smtp_host")
+    dispatch_p.add_argument("--smtp-port", dest="smtp_port")
+    dispatch_p.add_argument("--smtp-from", dest="smtp_from")
+    dispatch_p.add_argument("--smtp-starttls", dest="smtp_starttls", action="store_const", const="yes")
+    dispatch_p.add_argument("--smtp-user", dest="smtp_user")
+    dispatch_p.add_argument("--sms-url", dest="sms_url")
+    dispatch_p.add_argument("--sms-sender", dest="sms_sender")
+    dispatch_p.set_defaults(func=cmd_notify_dispatch)
 
     demo = sub.add_parser("demo", help="create the demo centre and simulate a morning")
     _db_arg(demo)

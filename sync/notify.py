@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -206,3 +208,36 @@ def poll_deliveries(db: Database, sms: HttpSmsSender, now: datetime | None = Non
                 row.state, row.last_error = NotificationState.FAILED, "the gateway reports it undelivered"
         changed += 1
     return changed
+
+
+def senders_from(options: dict[str, str]) -> dict[str, Sender]:
+    """Senders from a deployment's settings (the ``[notifications]`` section or the command line):
+    ``smtp_host``, ``smtp_port``, ``smtp_from``, ``smtp_starttls``, ``smtp_user``, ``smtp_password``;
+    ``sms_url``, ``sms_token``, ``sms_sender``. A channel with no settings is not sent (kept pending)."""
+    senders: dict[str, Sender] = {}
+    if options.get("smtp_host"):
+        senders["email"] = SmtpSender(options["smtp_host"], int(options.get("smtp_port") or 25),
+                                      sender=options.get("smtp_from") or "no-reply@shubbak.local",
+                                      starttls=options.get("smtp_starttls", "").lower() in ("1", "yes", "true"),
+                                      username=options.get("smtp_user") or None,
+                                      password=options.get("smtp_password") or None)
+    if options.get("sms_url"):
+        senders["sms"] = HttpSmsSender(options["sms_url"], options.get("sms_token", ""),
+                                       sender_id=options.get("sms_sender") or "Shubbak")
+    return senders
+
+
+def run(db: Database, senders: dict[str, Sender], *, once: bool = False, interval: float = 30.0,
+        stop: Callable[[], bool] = lambda: False) -> DispatchReport:
+    """Send what is due, ask the SMS gateway about deliveries; again every ``interval`` seconds."""
+    total = DispatchReport()
+    while True:
+        report = dispatch(db, senders)
+        for name in ("sent", "delivered", "retried", "failed", "skipped"):
+            setattr(total, name, getattr(total, name) + getattr(report, name))
+        sms = senders.get("sms")
+        if isinstance(sms, HttpSmsSender):
+            total.delivered += poll_deliveries(db, sms)
+        if once or stop():
+            return total
+        time.sleep(interval)

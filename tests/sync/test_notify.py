@@ -262,3 +262,20 @@ def test_refused_by_the_gateway_and_retries_stop_after_a_day(site: Centre, gatew
     assert dispatch(site.db, {"sms": HttpSmsSender(gateway.url, "wrong")}).failed == 1
     assert "401" in (notes(site.db, other)[0].last_error or "")
     sms.close()
+
+
+def test_dispatch_command(site: Centre, smtp: tuple[Mailbox, int], gateway: Gateway,
+                          monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from counter_app import cli
+
+    box, port = smtp
+    app_id = submitted(site)
+    approve_and_ready(site.db, app_id)
+    monkeypatch.setenv("SHUBBAK_SMS_TOKEN", "sms-token")
+    assert cli.main(["notify", "dispatch", "--db", site.db.url, "--once"]) == 2
+    assert cli.main(["notify", "dispatch", "--db", site.db.url, "--once", "--smtp-host", "127.0.0.1",
+                     "--smtp-port", str(port), "--smtp-from", "no-reply@shubbak.example",
+                     "--sms-url", gateway.url]) == 0
+    assert "sent 2" in capsys.readouterr().out
+    assert len(box.messages) == 1 and len(gateway.received) == 1
+    assert {n.state for n in notes(site.db, app_id)} == {NotificationState.SENT}
