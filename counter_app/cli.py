@@ -17,6 +17,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from counter_app.core.db import Database, default_database_url
@@ -183,6 +184,23 @@ def cmd_notify_dispatch(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from counter_app import reports
+    from counter_app.core.clock import local_day, utcnow
+
+    day = date.fromisoformat(args.date) if args.date else local_day(utcnow())
+    first, last = reports.period_bounds(args.period, day)
+    db = _open(args)
+    try:
+        with db.read() as s:
+            data = reports.build(s, first, last, args.period if args.period != "day" else "period")
+    finally:
+        db.dispose()
+    reports.write(data, args.out, args.format, args.lang)
+    print(f"{args.period} report {first}..{last} written to {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shubbak", description="Shubbak centre administration")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -250,6 +268,15 @@ def build_parser() -> argparse.ArgumentParser:
     dispatch_p.add_argument("--sms-url", dest="sms_url")
     dispatch_p.add_argument("--sms-sender", dest="sms_sender")
     dispatch_p.set_defaults(func=cmd_notify_dispatch)
+
+    report_p = sub.add_parser("report", help="the weekly, monthly or a day's report (PDF, CSV or XLSX)")
+    _db_arg(report_p)
+    report_p.add_argument("--period", choices=("day", "week", "month"), default="week")
+    report_p.add_argument("--date", help="a day of the period (default: today)")
+    report_p.add_argument("--format", choices=("pdf", "csv", "xlsx"), default="pdf")
+    report_p.add_argument("--lang", choices=("ar", "en"), default="ar")
+    report_p.add_argument("--out", required=True)
+    report_p.set_defaults(func=cmd_report)
 
     demo = sub.add_parser("demo", help="create the demo centre and simulate a morning")
     _db_arg(demo)

@@ -61,7 +61,8 @@ def _qr(payload: str, size: float = 40 * mm) -> Drawing:
     return drawing
 
 
-def _table(columns: Sequence[str], rows: Sequence[Sequence[object]], lang: Lang, width: float) -> Table:
+def _table(columns: Sequence[str], rows: Sequence[Sequence[object]], lang: Lang, width: float,
+           weights: Sequence[float] | None = None) -> Table:
     def cell(value: object, bold: bool = False) -> str:
         text = value if isinstance(value, str) else isolate(str(value))
         return visual(text, lang == "ar")
@@ -69,7 +70,11 @@ def _table(columns: Sequence[str], rows: Sequence[Sequence[object]], lang: Lang,
     data = [[cell(c) for c in columns]] + [[cell(v) for v in row] for row in rows]
     if lang == "ar":  # first column on the right
         data = [list(reversed(row)) for row in data]
-    table = Table(data, colWidths=[width / max(1, len(columns))] * len(columns), repeatRows=1)
+    shares = list(weights) if weights else [1.0] * len(columns)
+    widths = [width * w / sum(shares) for w in shares]
+    if lang == "ar":
+        widths.reverse()
+    table = Table(data, colWidths=widths, repeatRows=1)
     table.setStyle(
         TableStyle(
             [

@@ -1,0 +1,123 @@
+"""Periodic reports of a centre: the key figures of ``core.kpis`` turned into the weekly or monthly
+A4 PDF (``printers.period_report``), and into CSV and XLSX tables. No Qt.
+
+    shubbak report --db URL --period week|month|day [--date D] [--format pdf|csv|xlsx] --out FILE
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from counter_app.core import kpis
+from counter_app.core.models import Centre, Service, User
+from printers.period_report import ClerkRow, PeriodReportData, ServiceRow
+
+
+def period_bounds(kind: str, day: date) -> tuple[date, date]:
+    """The week (Saturday to Friday, the Egyptian week), the month or the day containing ``day``."""
+    if kind == "week":
+        start = day - timedelta(days=(day.weekday() - 5) % 7)
+        return start, start + timedelta(days=6)
+    if kind == "month":
+        start = day.replace(day=1)
+        following = (start + timedelta(days=32)).replace(day=1)
+        return start, following - timedelta(days=1)
+    return day, day
+
+
+def _min(seconds: float) -> float:
+    return round(seconds / 60.0, 1)
+
+
+def build(session: Session, first: date, last: date, kind: str = "period") -> PeriodReportData:
+    k = kpis.compute(session, first, last)
+    centre = session.scalar(select(Centre).limit(1))
+    names = {s.code: (s.name_ar, s.name_en) for s in session.scalars(select(Service))}
+    users = {u.id: u.full_name for u in session.scalars(select(User))}
+    codes = sorted(set(k.tickets_by_service) | set(k.waiting.by_service) | set(k.service.by_service))
+    services = [ServiceRow(names.get(code, (code, code))[0], names.get(code, (code, code))[1],
+                           k.tickets_by_service.get(code, 0),
+                           _min(k.waiting.by_service.get(code, kpis.Durations()).median_s),
+                           _min(k.waiting.by_service.get(code, kpis.Durations()).p90_s),
+                           _min(k.service.by_service.get(code, kpis.Durations()).median_s)) for code in codes]
+    clerks = [ClerkRow(users.get(clerk, str(clerk)), served,
+                       _min(k.service.by_clerk.get(clerk, kpis.Durations()).median_s))
+              for clerk, served in sorted(k.served_by_clerk.items(), key=lambda item: -item[1])]
+    w, sv = k.waiting.overall, k.service.overall
+    return PeriodReportData(
+        centre_name_ar=centre.name_ar if centre else "", centre_name_en=centre.name_en if centre else "",
+        first=first, last=last, kind=kind, tickets_issued=k.tickets_issued, tickets_served=k.tickets_served,
+        no_shows=k.no_shows, applications=k.applications_received, overdue=k.overdue,
+        wait_min=(_min(w.mean_s), _min(w.median_s), _min(w.p90_s)),
+        service_min=(_min(sv.mean_s), _min(sv.median_s), _min(sv.p90_s)),
+        wait_by_hour=[(hour, _min(d.median_s), d.count) for hour, d in k.waiting.by_hour.items()],
+        services=services, clerks=clerks, money_by_method=k.money.by_method, money_total=k.money.total,
+        money_expected=k.money.expected, mismatched=k.money.mismatched)
+
+
+def tables(data: PeriodReportData) -> dict[str, list[list[Any]]]:
+    """The report's tables, with English headers (the column names a spreadsheet user filters on)."""
+    return {
+        "summary": [["figure", "value"], ["first_day", data.first.isoformat()], ["last_day", data.last.isoformat()],
+                    ["tickets_issued", data.tickets_issued], ["tickets_served", data.tickets_served],
+                    ["no_shows", data.no_shows], ["applications", data.applications], ["overdue", data.overdue],
+                    ["wait_mean_min", data.wait_min[0]], ["wait_median_min", data.wait_min[1]],
+                    ["wait_p90_min", data.wait_min[2]], ["service_mean_min", data.service_min[0]],
+                    ["service_median_min", data.service_min[1]], ["service_p90_min", data.service_min[2]],
+                    ["money_total_egp", data.money_total / 100], ["money_expected_egp", data.money_expected / 100]],
+        "services": [["service_ar", "service_en", "tickets", "wait_median_min", "wait_p90_min",
+                      "service_median_min"]] + [[r.name_ar, r.name_en, r.tickets, r.wait_median_min, r.wait_p90_min,
+                                                 r.service_median_min] for r in data.services],
+        "staff": [["clerk", "served", "service_median_min"]] + [[c.name, c.served, c.service_median_min]
+                                                               for c in data.clerks],
+        "wait_by_hour": [["hour", "wait_median_min", "tickets"]] + [list(row) for row in data.wait_by_hour],
+        "money": [["method", "amount_egp"]] + [[m, v / 100] for m, v in data.money_by_method.items()],
+    }
+
+
+def to_csv(data: PeriodReportData) -> str:
+    """All tables in one UTF-8 CSV (a BOM is added on writing, so spreadsheet programs read Arabic)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for name, rows in tables(data).items():
+        writer.writerow([f"# {name}"])
+        writer.writerows(rows)
+        writer.writerow([])
+    return out.getvalue()
+
+
+def to_xlsx(data: PeriodReportData, target: str | Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)  # type: ignore[arg-type]
+    for name, rows in tables(data).items():
+        sheet = book.create_sheet(name)
+        sheet.sheet_view.rightToLeft = name in ("services", "staff")
+        for row in rows:
+            sheet.append(row)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+    book.save(str(target))
+
+
+def write(data: PeriodReportData, target: str | Path, fmt: str, lang: str = "ar") -> None:
+    from printers.period_report import period_report_pdf
+
+    path = Path(target)
+    if fmt == "pdf":
+        period_report_pdf(data, path, "en" if lang == "en" else "ar")
+    elif fmt == "csv":
+        path.write_text("\ufeff" + to_csv(data), encoding="utf-8")
+    elif fmt == "xlsx":
+        to_xlsx(data, path)
+    else:
+        raise ValueError(f"unknown format {fmt!r}")
