@@ -16,9 +16,9 @@ import math
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from counter_app.core.clock import CENTRE_TZ, as_utc, utcnow
@@ -32,6 +32,9 @@ from counter_app.core.models import (
     TicketStatus,
 )
 
+ISSUED, CALLED, FINISHED = TicketEventKind.ISSUED.value, TicketEventKind.CALLED.value, TicketEventKind.FINISHED.value
+ENDED_WITHOUT_SERVICE = frozenset({TicketEventKind.TRANSFERRED.value, TicketEventKind.NO_SHOW.value,
+                                   TicketEventKind.SKIPPED.value})
 OPEN_STATES = (ApplicationState.SUBMITTED, ApplicationState.IN_REVIEW, ApplicationState.RETURNED)
 
 
@@ -103,8 +106,18 @@ def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
     return start, datetime.combine(last + timedelta(days=1), time(0), tzinfo=CENTRE_TZ)
 
 
-def _hour(moment: datetime) -> int:
-    return as_utc(moment).astimezone(CENTRE_TZ).hour
+class _Hours:
+    """Centre-time hour of UTC moments, one time-zone conversion per distinct UTC hour."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[int, int, int, int], int] = {}
+
+    def __call__(self, moment: datetime) -> int:
+        key = (moment.year, moment.month, moment.day, moment.hour)
+        hour = self._cache.get(key)
+        if hour is None:
+            hour = self._cache[key] = as_utc(moment).astimezone(CENTRE_TZ).hour
+        return hour
 
 
 @dataclass
@@ -135,13 +148,15 @@ class _Acc:
 
 def _ticket_times(session: Session, first: date, last: date) -> tuple[_Acc, _Acc, dict[int, int], dict[int, int]]:
     """Walk the events of the range's tickets once, in order."""
-    rows = session.execute(
-        select(TicketEvent.ticket_id, TicketEvent.kind, TicketEvent.at, TicketEvent.counter_id,
-               TicketEvent.user_id, Ticket.service_code)
-        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-        .where(Ticket.day >= first, Ticket.day <= last)
-        .order_by(TicketEvent.ticket_id, TicketEvent.id)
+    events, tickets = TicketEvent.__table__.c, Ticket.__table__.c
+    rows = session.connection().execute(  # Core rows, the kind as its plain text: thousands of rows a day
+        select(events.ticket_id, type_coerce(events.kind, String), events.at, events.counter_id, events.user_id,
+               tickets.service_code)
+        .join_from(TicketEvent.__table__, Ticket.__table__, tickets.id == events.ticket_id)
+        .where(tickets.day >= first, tickets.day <= last)
+        .order_by(events.ticket_id, events.id)
     ).all()
+    hour_of = _Hours()
     waiting, service = _Acc(), _Acc()
     by_hour: dict[int, int] = defaultdict(int)
     served_by_clerk: dict[int, int] = defaultdict(int)
@@ -149,48 +164,50 @@ def _ticket_times(session: Session, first: date, last: date) -> tuple[_Acc, _Acc
     for ticket_id, kind, at, counter_id, user_id, service_code in rows:
         if ticket_id != current:
             current, issued_at, first_call_seen, last_call = ticket_id, None, False, None
-        at = as_utc(at)
-        if kind == TicketEventKind.ISSUED:
+        if at.tzinfo is None:  # SQLite gives naive UTC back
+            at = at.replace(tzinfo=UTC)
+        if kind == ISSUED:
             issued_at = at
-            by_hour[_hour(at)] += 1
-        elif kind == TicketEventKind.CALLED:
+            by_hour[hour_of(at)] += 1
+        elif kind == CALLED:
             if not first_call_seen and issued_at is not None:
-                waiting.add((at - issued_at).total_seconds(), service_code, counter_id, user_id, _hour(issued_at))
+                waiting.add((at - issued_at).total_seconds(), service_code, counter_id, user_id, hour_of(issued_at))
             first_call_seen = True
             last_call = (at, counter_id, user_id)
-        elif kind == TicketEventKind.FINISHED and last_call is not None:
+        elif kind == FINISHED and last_call is not None:
             called_at, counter, clerk = last_call
             server = clerk if clerk is not None else user_id
             service.add((at - called_at).total_seconds(), service_code,
-                        counter if counter is not None else counter_id, server, _hour(called_at))
+                        counter if counter is not None else counter_id, server, hour_of(called_at))
             if server is not None:
                 served_by_clerk[server] += 1
             last_call = None
-        elif kind in (TicketEventKind.TRANSFERRED, TicketEventKind.NO_SHOW, TicketEventKind.SKIPPED):
+        elif kind in ENDED_WITHOUT_SERVICE:
             last_call = None  # the time at the counter ended without a service
     return waiting, service, dict(sorted(by_hour.items())), dict(sorted(served_by_clerk.items()))
 
 
 def _money(session: Session, start: datetime, end: datetime) -> Money:
-    rows = session.execute(
-        select(Payment.application_id, Payment.method, Payment.amount_piastres)
-        .where(Payment.paid_at >= start, Payment.paid_at < end)
-    ).all()
-    by_method: dict[str, int] = defaultdict(int)
-    paid: dict[int, int] = defaultdict(int)
-    for app_id, method, amount in rows:
-        by_method[str(method)] += int(amount)
-        paid[app_id] += int(amount)
-    expected, mismatched = 0, []
-    if paid:
-        fees = session.execute(select(Application.id, Application.tracking_code, Application.fee_total_piastres)
-                               .where(Application.id.in_(list(paid)))).all()
-        for app_id, code, fee in fees:
-            expected += int(fee)
-            if paid[app_id] != int(fee):
-                mismatched.append(code)
-    total = sum(by_method.values())
-    return Money(dict(sorted(by_method.items())), total, len(rows), expected, sorted(mismatched))
+    """Payments of the period by method, and the fees of the applications they paid (in SQL: a
+    busy month has tens of thousands of payments)."""
+    in_period = (Payment.paid_at >= start, Payment.paid_at < end)
+    by_method: dict[str, int] = {}
+    payments = 0
+    for method, amount, count in session.execute(
+            select(Payment.method, func.sum(Payment.amount_piastres), func.count())
+            .where(*in_period).group_by(Payment.method)).all():
+        by_method[str(method)] = int(amount or 0)
+        payments += int(count)
+    paid_apps = select(Payment.application_id).where(*in_period).distinct().scalar_subquery()
+    expected = int(session.scalar(select(func.coalesce(func.sum(Application.fee_total_piastres), 0))
+                                  .where(Application.id.in_(paid_apps))) or 0)
+    per_app = (select(Application.tracking_code)
+               .join(Payment, Payment.application_id == Application.id)
+               .where(*in_period)
+               .group_by(Application.id, Application.tracking_code, Application.fee_total_piastres)
+               .having(func.sum(Payment.amount_piastres) != Application.fee_total_piastres))
+    mismatched = sorted(session.scalars(per_app))
+    return Money(dict(sorted(by_method.items())), sum(by_method.values()), payments, expected, mismatched)
 
 
 def compute(session: Session, first: date, last: date | None = None, *, now: datetime | None = None) -> Kpis:

@@ -310,7 +310,10 @@ class TicketEvent(Base):
 
 class Application(Base):
     __tablename__ = "application"
-    __table_args__ = (Index("ix_application_state", "state", "reviewer_id"),)
+    __table_args__ = (
+        Index("ix_application_state", "state", "reviewer_id"),
+        Index("ix_application_created_at", "created_at"),  # reports by period
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True)
