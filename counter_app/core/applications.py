@@ -149,7 +149,7 @@ def start_application(session: Session, *, service_code: str, clerk: User, appli
     try:
         email = notifications.normalise_email(applicant.email)
     except notifications.InvalidEmail as exc:
-        raise ValidationFailed(detail="email") from exc
+        raise DomainError("email_invalid", email=str(exc)) from exc
     app = Application(
         uuid=str(uuid.uuid4()), tracking_code=_unique_tracking_code(session), centre_code=centre_code(session),
         service_code=service.code, catalogue_version=service.catalogue_version, ticket_id=ticket_id,

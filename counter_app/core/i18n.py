@@ -30,6 +30,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The user who received an application can never review or decide it.",
     },
     "validation": {"ar": "البيانات غير صحيحة: {detail}", "en": "Invalid data: {detail}"},
+    "email_invalid": {"ar": "البريد الإلكتروني غير صحيح: {email}", "en": "The email address is not valid: {email}"},
     "sod_own_request": {
         "ar": "لا يجوز لأحد أن يوافق على طلب قدّمه بنفسه.",
         "en": "Nobody may approve a request they made themselves.",

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -75,6 +76,11 @@ class IntakePanel(QWidget):
         self.phone.setObjectName("phone")
         self.address = QLineEdit(self)
         self.address.setObjectName("address")
+        self.email = QLineEdit(self)
+        self.email.setObjectName("email")
+        self.email.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
+        self.notify_opt_out = QCheckBox(self)
+        self.notify_opt_out.setObjectName("notifyOptOut")
         self.fee = QLabel(self)
         self.fee.setObjectName("fee")
         self.fee.setWordWrap(True)
@@ -93,8 +99,8 @@ class IntakePanel(QWidget):
         self.result.setWordWrap(True)
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        labels = {key: QLabel(self) for key in ("service", "name", "nid", "phone", "address", "fee", "method",
-                                                "reference")}
+        labels = {key: QLabel(self) for key in ("service", "name", "nid", "phone", "address", "email", "fee",
+                                                "method", "reference")}
         service_box = QGroupBox(self)
         sform = QVBoxLayout(service_box)
         srow = QFormLayout()
@@ -108,6 +114,8 @@ class IntakePanel(QWidget):
         aform.addRow("", self.nid_info)
         aform.addRow(labels["phone"], self.phone)
         aform.addRow(labels["address"], self.address)
+        aform.addRow(labels["email"], self.email)
+        aform.addRow("", self.notify_opt_out)
         pay_box = QGroupBox(self)
         pform = QFormLayout(pay_box)
         pform.addRow(labels["fee"], self.fee)
@@ -130,6 +138,7 @@ class IntakePanel(QWidget):
 
         for key, widget in labels.items():
             self.t(widget.setText, f"intake.{key}")
+        self.t(self.notify_opt_out.setText, "intake.notify_opt_out")
         self.t(service_box.setTitle, "intake.service_box")
         self.t(applicant_box.setTitle, "intake.applicant_box")
         self.t(pay_box.setTitle, "intake.payment_box")
@@ -268,8 +277,9 @@ class IntakePanel(QWidget):
     # -- actions ---------------------------------------------------------------------------
     @Slot()
     def clear(self) -> None:
-        for field in (self.name, self.national_id, self.phone, self.address, self.reference):
+        for field in (self.name, self.national_id, self.phone, self.address, self.email, self.reference):
             field.clear()
+        self.notify_opt_out.setChecked(False)
         self.set_checked(set())
         self.method.setCurrentIndex(0)
 
@@ -305,7 +315,8 @@ class IntakePanel(QWidget):
         reference = self.reference.text().strip()
         req = IntakeRequest(
             service_code=service.code,
-            applicant=Applicant(self.name.text(), self.national_id.text(), self.phone.text(), self.address.text()),
+            applicant=Applicant(self.name.text(), self.national_id.text(), self.phone.text(), self.address.text(),
+                                self.email.text(), self.notify_opt_out.isChecked()),
             received_documents=tuple(sorted(self.checked_codes())), payment_method=method,
             payment_reference=reference, counter_id=ctx.counter.id if ctx.counter else None,
             ticket_id=self.ticket.id if self.ticket else None,

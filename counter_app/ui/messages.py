@@ -71,6 +71,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "Born {birth} — {sex} — {governorate}"),
     "intake.phone": ("الهاتف", "Phone"),
     "intake.address": ("العنوان", "Address"),
+    "intake.email": ("البريد الإلكتروني (اختياري)", "Email (optional)"),
+    "intake.notify_opt_out": ("لا يرغب في رسائل عن الطلب (SMS أو بريد)", "No messages about this application (SMS or email)"),
     "intake.fee": ("الرسوم", "Fee"),
     "intake.fee_line": ("{name}: {amount}", "{name}: {amount}"),
     "intake.fee_total": ("الإجمالي: {amount}", "Total: {amount}"),

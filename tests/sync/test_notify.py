@@ -20,7 +20,7 @@ from sqlalchemy import select
 from counter_app.core import applications as apps
 from counter_app.core.clock import utcnow
 from counter_app.core.db import Database
-from counter_app.core.errors import ValidationFailed
+from counter_app.core.errors import DomainError
 from counter_app.core.models import Application, Notification, NotificationState, User
 from sync.notify import HttpSmsSender, SmtpSender, dispatch, international_phone, poll_deliveries
 from tests.helpers.central import free_port
@@ -87,8 +87,9 @@ def test_opt_out_and_a_bad_email(site: Centre) -> None:
     app_id = submitted(site, opt_out=True)
     approve_and_ready(site.db, app_id)
     assert notes(site.db, app_id) == []
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(DomainError) as error:
         submitted(site, mail="not an address")
+    assert error.value.code == "email_invalid" and "not an address" in error.value.message("en")
 
 
 def test_international_phone() -> None:

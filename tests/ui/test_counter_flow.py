@@ -238,3 +238,31 @@ def test_returned_file_slip_then_resubmit_then_cancellation_request(
     with site.db.read() as s:
         req = s.scalar(select(ApplicationRequest).where(ApplicationRequest.application_id == app_id))
         assert req is not None and req.state == RequestState.PENDING and req.requested_by == site.clerk_ids[0]
+
+
+def test_email_and_opt_out_at_intake(qtbot: QtBot, shell: Shell, site: Centre, tmp_path: Path) -> None:
+    issue(site)
+    issue(site)
+    window = log_in(qtbot, shell, "clerk1")
+    call_next(qtbot, window)
+    intake = window.intake
+    fill_applicant(intake)
+    intake.email.setText("not an address")
+    intake.set_checked(None)
+    click(qtbot, intake.submit_button)
+    qtbot.waitUntil(lambda: intake.result.text() != "" and not intake.busy, timeout=WAIT_MS)
+    assert "البريد الإلكتروني غير صحيح" in intake.result.text()
+    assert intake.email.text() == "not an address" and intake.name.text()  # nothing typed is lost
+    intake.email.setText("Citizen@Example.org")
+    intake.notify_opt_out.setChecked(True)
+    window.grab().save(str(tmp_path / "intake-contact-ar.png"))
+    click(qtbot, intake.submit_button)
+
+    def stored() -> int:
+        with site.db.read() as s:
+            return int(s.scalar(select(func.count()).select_from(Application)) or 0)
+
+    qtbot.waitUntil(lambda: stored() == 1 and not intake.busy, timeout=WAIT_MS)
+    with site.db.read() as s:
+        (app,) = s.scalars(select(Application)).all()
+    assert app.email == "citizen@example.org" and app.notify_opt_out
