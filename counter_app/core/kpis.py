@@ -17,6 +17,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session
@@ -146,29 +147,75 @@ class _Acc:
                          {k: Durations.of(v) for k, v in sorted(self.hour.items())})
 
 
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment  # SQLite gives naive UTC
+
+
 def _ticket_times(session: Session, first: date, last: date) -> tuple[_Acc, _Acc, dict[int, int], dict[int, int]]:
-    """Walk the events of the range's tickets once, in order."""
+    """Waiting and service times from the events of the range's tickets.
+
+    The database folds each ticket's events into one row (a month is ~400,000 events); a ticket
+    called more than once (a transfer) has its events walked in order instead."""
     events, tickets = TicketEvent.__table__.c, Ticket.__table__.c
-    rows = session.connection().execute(  # Core rows, the kind as its plain text: thousands of rows a day
-        select(events.ticket_id, type_coerce(events.kind, String), events.at, events.counter_id, events.user_id,
-               tickets.service_code)
+    kind = type_coerce(events.kind, String)
+
+    def when(name: str, agg: Any = func.min) -> Any:
+        return agg(events.at).filter(kind == name)
+
+    called = kind == CALLED
+    rows = session.connection().execute(
+        select(events.ticket_id, tickets.service_code, when(ISSUED), when(CALLED), when(FINISHED, func.max),
+               func.count().filter(called), func.max(events.counter_id).filter(called),
+               func.max(events.user_id).filter(called))
         .join_from(TicketEvent.__table__, Ticket.__table__, tickets.id == events.ticket_id)
         .where(tickets.day >= first, tickets.day <= last)
-        .order_by(events.ticket_id, events.id)
+        .group_by(events.ticket_id, tickets.service_code)
     ).all()
     hour_of = _Hours()
     waiting, service = _Acc(), _Acc()
     by_hour: dict[int, int] = defaultdict(int)
     served_by_clerk: dict[int, int] = defaultdict(int)
+    several: list[int] = []
+    for ticket_id, service_code, issued_at, called_at, finished_at, calls, counter, clerk in rows:
+        if issued_at is not None:
+            issued_at = _aware(issued_at)
+            by_hour[hour_of(issued_at)] += 1
+        if calls > 1:
+            several.append(ticket_id)
+            continue
+        if calls == 0:
+            continue
+        called_at = _aware(called_at)
+        if issued_at is not None:
+            waiting.add((called_at - issued_at).total_seconds(), service_code, counter, clerk, hour_of(issued_at))
+        if finished_at is not None:
+            service.add((_aware(finished_at) - called_at).total_seconds(), service_code, counter, clerk,
+                        hour_of(called_at))
+            if clerk is not None:
+                served_by_clerk[clerk] += 1
+    for chunk in range(0, len(several), 500):
+        _walk(session, several[chunk:chunk + 500], waiting, service, served_by_clerk, hour_of)
+    return waiting, service, dict(sorted(by_hour.items())), dict(sorted(served_by_clerk.items()))
+
+
+def _walk(session: Session, ticket_ids: list[int], waiting: _Acc, service: _Acc,
+          served_by_clerk: dict[int, int], hour_of: _Hours) -> None:
+    """Tickets called more than once: their events in order (the issue was counted already)."""
+    events, tickets = TicketEvent.__table__.c, Ticket.__table__.c
+    rows = session.connection().execute(
+        select(events.ticket_id, type_coerce(events.kind, String), events.at, events.counter_id, events.user_id,
+               tickets.service_code)
+        .join_from(TicketEvent.__table__, Ticket.__table__, tickets.id == events.ticket_id)
+        .where(events.ticket_id.in_(ticket_ids))
+        .order_by(events.ticket_id, events.id)
+    ).all()
     current, issued_at, first_call_seen, last_call = None, None, False, None
     for ticket_id, kind, at, counter_id, user_id, service_code in rows:
         if ticket_id != current:
             current, issued_at, first_call_seen, last_call = ticket_id, None, False, None
-        if at.tzinfo is None:  # SQLite gives naive UTC back
-            at = at.replace(tzinfo=UTC)
+        at = _aware(at)
         if kind == ISSUED:
             issued_at = at
-            by_hour[hour_of(at)] += 1
         elif kind == CALLED:
             if not first_call_seen and issued_at is not None:
                 waiting.add((at - issued_at).total_seconds(), service_code, counter_id, user_id, hour_of(issued_at))
@@ -184,7 +231,6 @@ def _ticket_times(session: Session, first: date, last: date) -> tuple[_Acc, _Acc
             last_call = None
         elif kind in ENDED_WITHOUT_SERVICE:
             last_call = None  # the time at the counter ended without a service
-    return waiting, service, dict(sorted(by_hour.items())), dict(sorted(served_by_clerk.items()))
 
 
 def _money(session: Session, start: datetime, end: datetime) -> Money:

@@ -115,3 +115,25 @@ def test_a_simulated_day_agrees_with_the_rows(db: Database, site: Centre) -> Non
     assert k.money.total == paid and k.money.reconciled
     assert sum(k.served_by_clerk.values()) == len(served)
     assert summary is not None
+
+
+def test_a_transferred_ticket_waits_until_its_first_call_and_is_served_after_its_last(
+        db: Database, site: Centre) -> None:
+    c1, c2 = site.counter_ids[:2]
+    k1, k2 = site.clerk_ids[:2]
+    with db.begin() as s:
+        moved = queue.issue_ticket(s, "A", at=at(9, 0)).ticket.id
+        plain = queue.issue_ticket(s, "A", at=at(9, 1)).ticket.id
+    with db.begin() as s:
+        assert queue.call_next(s, c1, k1, at=at(9, 4)).id == moved  # type: ignore[union-attr]
+        queue.transfer(s, moved, c1, k1, to_counter_id=c2, at=at(9, 6))
+        assert queue.call_next(s, c2, k2, at=at(9, 20)).id == moved  # type: ignore[union-attr]
+        queue.finish(s, moved, c2, k2, at=at(9, 35))
+        assert queue.call_next(s, c1, k1, at=at(9, 21)).id == plain  # type: ignore[union-attr]
+        queue.finish(s, plain, c1, k1, at=at(9, 26))
+    with db.read() as s:
+        k = kpis.compute(s, DAY, now=at(12, 0))
+    # waiting: 4 min (to the first call, at counter 1) and 20 min; service: 15 min at counter 2, 5 at 1
+    assert k.waiting.by_counter == {c1: Durations(2, 720.0, 720.0, 1200.0)}
+    assert k.service.by_counter == {c1: Durations(1, 300.0, 300.0, 300.0), c2: Durations(1, 900.0, 900.0, 900.0)}
+    assert k.served_by_clerk == {k1: 1, k2: 1} and k.tickets_by_hour == {9: 2}
