@@ -126,6 +126,12 @@ def release_lease(session: Session, holder: str) -> None:
     session.execute(text("DELETE FROM sync_lease WHERE name = 'outbox' AND holder = :holder"), {"holder": holder})
 
 
+def wire_event(row: OutboxEvent) -> protocol.WireEvent:
+    """An outbox row as it travels: its local sequence is its id."""
+    return protocol.WireEvent(row.uuid, row.id, row.kind, row.aggregate_id, as_utc(row.created_at).isoformat(),
+                              json.loads(row.payload))
+
+
 def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
@@ -212,8 +218,7 @@ class Agent:
         batch: list[tuple[int, protocol.WireEvent]] = []
         size = 0
         for row in rows:
-            event = protocol.WireEvent(row.uuid, row.id, row.kind, row.aggregate_id,
-                                       as_utc(row.created_at).isoformat(), json.loads(row.payload))
+            event = wire_event(row)
             size += len(row.payload.encode()) + 200
             if batch and size > self.max_bytes:
                 break

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import requests
 import uvicorn
 
 from sync.server import create_app, seed_catalogue
@@ -65,7 +64,3 @@ def enrol_site(central: Central, db: Any, server_url: str | None = None, receipt
     from sync.enrol import enrol
 
     return enrol(db, server_url or central.url, ADMIN_TOKEN, receipt_key=receipt_key)
-
-
-def get(url: str) -> requests.Response:
-    return requests.get(url, timeout=10)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import select
 
 from counter_app.core import outbox
 from counter_app.core.db import Database
 from counter_app.core.models import OutboxEvent
+from sync.agent import wire_event
+from sync.protocol import WireEvent
 from sync.server_models import StoredEvent
 from tests.helpers.central import Central
 
@@ -22,6 +26,22 @@ def queue_events(db: Database, count: int, *, kind: str = "test.event", centre: 
                 payload["centre"] = centre
             uuids.append(outbox.emit(s, kind, i, payload).uuid)
     return uuids
+
+
+def pending_wire_events(db: Database) -> list[WireEvent]:
+    """The outbox's pending events as the agent would send them."""
+    with db.read() as s:
+        return [wire_event(row) for row in outbox.pending(s)]
+
+
+def wait_drained(db: Database, timeout: float) -> None:
+    """Until the outbox has nothing pending (or the time is up: the caller's asserts tell)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with db.read() as s:
+            if outbox.pending_count(s) == 0:
+                return
+        time.sleep(0.05)
 
 
 def local_uuids(db: Database, *, sent: bool | None = None) -> set[str]:

@@ -17,7 +17,7 @@ from sync.state import snapshot
 from tests.helpers.central import Central
 from tests.helpers.factories import Centre
 from tests.helpers.faultproxy import FaultProxy
-from tests.helpers.syncing import assert_exactly_once, queue_events, server_uuids
+from tests.helpers.syncing import assert_exactly_once, queue_events, server_uuids, wait_drained
 
 
 @pytest.fixture
@@ -107,23 +107,13 @@ def test_the_agent_thread_drains_after_faults_and_on_kick(enrolled: Centre, cent
     thread = threading.Thread(target=agent.run_forever, kwargs={"interval": 30.0}, daemon=True)
     thread.start()
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with enrolled.db.read() as s:
-                if outbox.pending_count(s) == 0:
-                    break
-            time.sleep(0.1)
+        wait_drained(enrolled.db, 60)
         assert_exactly_once(enrolled.db, central)
         assert proxy.applied[:6] == ["drop_request", "status:503", "drop_response", "timeout", "garbage", "truncate"]
         # after a transaction the app kicks the agent: it sends at once, not at the next minute
         queue_events(enrolled.db, 5)
         agent.kick()
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with enrolled.db.read() as s:
-                if outbox.pending_count(s) == 0:
-                    break
-            time.sleep(0.05)
+        wait_drained(enrolled.db, 10)
         assert_exactly_once(enrolled.db, central)
     finally:
         agent.stop()
@@ -160,12 +150,7 @@ def test_a_sync_agent_on_another_pc_hears_each_commit(enrolled: Centre, central:
         time.sleep(1.0)  # the round at start is done; the next minute is far away
         for _ in range(3):
             queue_events(enrolled.db, 7)  # a counter PC's transaction
-            deadline = time.monotonic() + 5
-            while time.monotonic() < deadline:
-                with enrolled.db.read() as s:
-                    if outbox.pending_count(s) == 0:
-                        break
-                time.sleep(0.05)
+            wait_drained(enrolled.db, 5)
             assert_exactly_once(enrolled.db, central)
     finally:
         agent.stop()

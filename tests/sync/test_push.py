@@ -21,7 +21,7 @@ from sync.server_models import ApplicationProjection, EnrolledCentre, Quarantine
 from sync.state import snapshot
 from tests.helpers.central import ADMIN_TOKEN, Central
 from tests.helpers.factories import Centre
-from tests.helpers.syncing import assert_exactly_once, queue_events, server_uuids
+from tests.helpers.syncing import assert_exactly_once, pending_wire_events, queue_events, server_uuids
 
 
 def signed_post(central: Central, centre: str, key: Ed25519PrivateKey, body: bytes,
@@ -77,10 +77,7 @@ def test_batches_are_bounded_in_count_and_bytes_and_compressed(enrolled: Centre,
 
 def test_a_replayed_request_only_meets_duplicates(enrolled: Centre, central: Central, agent: Agent) -> None:
     uuids = queue_events(enrolled.db, 50)
-    with enrolled.db.read() as s:
-        rows = outbox.pending(s)
-    events = [protocol.WireEvent(r.uuid, r.id, r.kind, r.aggregate_id, r.created_at.isoformat(),
-                                 json.loads(r.payload)) for r in rows]
+    events = pending_wire_events(enrolled.db)
     body = protocol.encode_batch(agent.centre, events)
     first = signed_post(central, agent.centre, agent.key, body)
     replay = signed_post(central, agent.centre, agent.key, body)
@@ -97,10 +94,7 @@ def test_two_agents_sending_the_same_batch_at_once(enrolled: Centre, central: Ce
     """Past the lease (two centre PCs misconfigured): the server's unique constraint decides."""
     before = len(server_uuids(central))
     queue_events(enrolled.db, 400)
-    with enrolled.db.read() as s:
-        rows = outbox.pending(s)
-    events = [protocol.WireEvent(r.uuid, r.id, r.kind, r.aggregate_id, r.created_at.isoformat(),
-                                 json.loads(r.payload)) for r in rows]
+    events = pending_wire_events(enrolled.db)
     body = protocol.encode_batch(agent.centre, events)
     barrier = threading.Barrier(4)
     answers: list[list[str]] = []
@@ -140,10 +134,7 @@ def update_lease_expiry(when: object) -> TextClause:
 def test_unauthenticated_and_tampered_writes_are_refused(enrolled: Centre, central: Central, agent: Agent) -> None:
     before = central.count(StoredEvent)
     queue_events(enrolled.db, 3)
-    with enrolled.db.read() as s:
-        rows = outbox.pending(s)
-    events = [protocol.WireEvent(r.uuid, r.id, r.kind, r.aggregate_id, r.created_at.isoformat(),
-                                 json.loads(r.payload)) for r in rows]
+    events = pending_wire_events(enrolled.db)
     body = protocol.encode_batch(agent.centre, events)
     # no signature at all
     assert requests.post(central.url + "/v1/events", data=body, timeout=10).status_code == 401
@@ -167,10 +158,7 @@ def test_a_forged_centre_is_refused(enrolled: Centre, central: Central, agent: A
     other = enrol_key(central, "ALX-07")
     before = central.count(StoredEvent)
     queue_events(enrolled.db, 2, centre=agent.centre)
-    with enrolled.db.read() as s:
-        rows = outbox.pending(s)
-    events = [protocol.WireEvent(r.uuid, r.id, r.kind, r.aggregate_id, r.created_at.isoformat(),
-                                 json.loads(r.payload)) for r in rows]
+    events = pending_wire_events(enrolled.db)
     # ALX-07 signs a batch that claims to come from our centre
     forged = protocol.encode_batch(agent.centre, events)
     assert signed_post(central, "ALX-07", other, forged).status_code == 403
