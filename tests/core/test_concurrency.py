@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing as mp
+import threading
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -27,10 +28,11 @@ def _issue_worker(url: str, count: int, seed: int) -> list[int]:
     return numbers
 
 
-def _call_worker(url: str, counter_id: int, clerk_id: int, start: mp.synchronize.Event) -> list[int]:
+def _call_worker(url: str, counter_id: int, clerk_id: int, start: threading.Barrier) -> list[int]:
     db = Database(url, migrate=False)
     got: list[int] = []
-    start.wait()
+    # Every counter is connected before any calls: a process that starts late must not find the queue empty.
+    start.wait(timeout=300)
     while True:
         with db.begin() as s:
             ticket = queue.call_next(s, counter_id, clerk_id)
@@ -58,12 +60,11 @@ def test_racing_call_next_never_duplicates_or_skips(db: Database) -> None:
                                at=t0 + timedelta(seconds=i))
     ctx = mp.get_context("spawn")
     manager = ctx.Manager()
-    start = manager.Event()
+    start = manager.Barrier(PROCESSES)
     with ctx.Pool(PROCESSES) as pool:
         pending = pool.starmap_async(
             _call_worker, [(db.url, site.counter_ids[k], site.clerk_ids[k], start) for k in range(PROCESSES)]
         )
-        start.set()
         results = pending.get(timeout=900)
     manager.shutdown()
     called = [t for r in results for t in r]
