@@ -1,5 +1,6 @@
 """Periodic reports of a centre: the key figures of ``core.kpis`` turned into the weekly or monthly
-A4 PDF (``printers.period_report``), and into CSV and XLSX tables. No Qt.
+A4 PDF (``printers.period_report``), into CSV and XLSX tables, and the day-close (Z) report's data
+for the thermal printer. No Qt.
 
     shubbak report --db URL --period week|month|day [--date D] [--format pdf|csv|xlsx] --out FILE
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from counter_app.core import kpis
+from counter_app.core.counter_queries import DaySummary
 from counter_app.core.models import Centre, Service, User
+from printers.data import DayCloseData
+from printers.data import ServiceRow as DayServiceRow
 from printers.period_report import ClerkRow, PeriodReportData, ServiceRow
 
 
@@ -59,7 +63,35 @@ def build(session: Session, first: date, last: date, kind: str = "period") -> Pe
         service_min=(_min(sv.mean_s), _min(sv.median_s), _min(sv.p90_s)),
         wait_by_hour=[(hour, _min(d.median_s), d.count) for hour, d in k.waiting.by_hour.items()],
         services=services, clerks=clerks, money_by_method=k.money.by_method, money_total=k.money.total,
-        money_expected=k.money.expected, mismatched=k.money.mismatched)
+        money_expected=k.money.expected, mismatched=k.money.mismatched, waiting_now=k.waiting_now,
+        skipped=k.skipped, tickets_without_service=k.tickets_without_service)
+
+
+def kind_of(first: date, last: date) -> str:
+    """The report's title: a day, a whole week or month, or any other period."""
+    if first == last:
+        return "day"
+    for kind in ("week", "month"):
+        if period_bounds(kind, first) == (first, last):
+            return kind
+    return "period"
+
+
+def day_close_data(summary: DaySummary, centre_name_ar: str, centre_name_en: str, centre_code: str,
+                   closed_at: datetime | None, closed_by: str) -> DayCloseData:
+    """The thermal day-close (Z) report of a day summary, with its key figures and reconciliation."""
+    def minutes(d: kpis.Durations) -> tuple[float, float, float]:
+        return _min(d.mean_s), _min(d.median_s), _min(d.p90_s)
+
+    return DayCloseData(
+        centre_name_ar=centre_name_ar, centre_name_en=centre_name_en, centre_code=centre_code,
+        business_date=summary.day, tickets_issued=summary.tickets_issued, tickets_served=summary.tickets_served,
+        no_shows=summary.no_shows, applications=summary.applications, totals_by_method=dict(summary.totals_by_method),
+        services=[DayServiceRow(s.name_ar, s.name_en, s.tickets, s.applications, s.total_piastres)
+                  for s in summary.services],
+        closed_at=closed_at, closed_by=closed_by, skipped=summary.skipped,
+        wait_minutes=minutes(summary.wait), service_minutes=minutes(summary.service_time),
+        expected_piastres=summary.expected_piastres, mismatched=tuple(summary.mismatched))
 
 
 def tables(data: PeriodReportData) -> dict[str, list[list[Any]]]:

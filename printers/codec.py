@@ -50,6 +50,11 @@ def _decode(hint: Any, value: Any) -> Any:
     if origin is list:
         (item_hint,) = typing.get_args(hint)
         return [_decode(item_hint, item) for item in value]
+    if origin is tuple:
+        args = typing.get_args(hint)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_decode(args[0], item) for item in value)
+        return tuple(_decode(item_hint, item) for item_hint, item in zip(args, value, strict=True))
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return _from_dict(hint, value)
     return value

@@ -111,6 +111,17 @@ class DayCloseData:
     services: list[ServiceRow] = field(default_factory=list)
     closed_at: datetime | None = None  # aware, UTC
     closed_by: str = ""
+    skipped: int = 0
+    wait_minutes: tuple[float, float, float] | None = None  # mean, median, 90th percentile
+    service_minutes: tuple[float, float, float] | None = None
+    expected_piastres: int | None = None  # the paid applications' fees; None: not reconciled
+    mismatched: tuple[str, ...] = ()  # tracking codes paid more or less than their fee
+
+    @property
+    def reconciled(self) -> bool | None:
+        if self.expected_piastres is None:
+            return None
+        return self.grand_total_piastres == self.expected_piastres and not self.mismatched
 
     @property
     def grand_total_piastres(self) -> int:

@@ -178,10 +178,17 @@ def dayclose_layout(data: DayCloseData, width: int = 576, lang: Lang = "ar") -> 
         Pair(tr("dayclose.tickets_issued", lang), count(data.tickets_issued), s.body),
         Pair(tr("dayclose.tickets_served", lang), count(data.tickets_served), s.body),
         Pair(tr("dayclose.no_shows", lang), count(data.no_shows), s.body),
+        Pair(tr("dayclose.skipped", lang), count(data.skipped), s.body),
         Pair(tr("dayclose.applications", lang), count(data.applications), s.body),
         Rule(1, dashed=True),
-        Text(tr("dayclose.by_method", lang), s.body, bold=True),
     )
+    if data.wait_minutes is not None and data.service_minutes is not None:
+        layout.add(Text(tr("dayclose.times", lang), s.body, bold=True))
+        for key, (mean, median, p90) in (("dayclose.wait", data.wait_minutes),
+                                         ("dayclose.service", data.service_minutes)):
+            layout.add(Pair(tr(key, lang), isolate(f"{mean:.1f} · {median:.1f} · {p90:.1f}"), s.body))
+        layout.add(Rule(1, dashed=True))
+    layout.add(Text(tr("dayclose.by_method", lang), s.body, bold=True))
     for method, amount in data.totals_by_method.items():
         layout.add(Pair(tr(f"pay.{method}", lang), format_money(amount, lang), s.body))
     layout.add(
@@ -194,6 +201,13 @@ def dayclose_layout(data: DayCloseData, width: int = 576, lang: Lang = "ar") -> 
         ),
         Rule(2),
     )
+    if data.expected_piastres is not None:
+        layout.add(Pair(tr("dayclose.expected", lang), format_money(data.expected_piastres, lang), s.body))
+        layout.add(Text(tr("dayclose.reconciled" if data.reconciled else "dayclose.not_reconciled", lang),
+                        s.body, bold=True, align="center", inverse=not data.reconciled))
+        for code in data.mismatched:
+            layout.add(Text(tr("dayclose.mismatched", lang, code=code), s.small, align="center"))
+        layout.add(Rule(2))
     if data.services:
         layout.add(Text(tr("dayclose.by_service", lang), s.body, bold=True))
         for row in data.services:

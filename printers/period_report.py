@@ -26,7 +26,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "title.week": ("التقرير الأسبوعي", "Weekly report"),
     "title.month": ("التقرير الشهري", "Monthly report"),
     "title.period": ("تقرير الفترة", "Period report"),
+    "title.day": ("تقرير إغلاق اليوم", "Day-close report"),
     "period": ("من {first} إلى {last}", "From {first} to {last}"),
+    "day": ("يوم العمل {first}", "Business day {first}"),
     "section.summary": ("المؤشرات الرئيسية", "Key figures"),
     "section.wait_by_hour": ("وسيط الانتظار حسب الساعة (دقيقة)", "Median wait by hour (minutes)"),
     "section.services": ("الخدمات", "Services"),
@@ -89,7 +91,7 @@ class PeriodReportData:
     centre_name_en: str
     first: date
     last: date
-    kind: str  # "week", "month" or "period"
+    kind: str  # "day", "week", "month" or "period"
     tickets_issued: int
     tickets_served: int
     no_shows: int
@@ -104,6 +106,9 @@ class PeriodReportData:
     money_total: int = 0
     money_expected: int = 0
     mismatched: list[str] = field(default_factory=list)
+    waiting_now: int = 0
+    skipped: int = 0
+    tickets_without_service: dict[str, int] = field(default_factory=dict)  # by group letter
 
 
 def _minutes(value: float) -> str:
@@ -167,7 +172,8 @@ def period_report_pdf(data: PeriodReportData, target: str | Path | None = None, 
     width = A4[0] - 36 * mm
     name = data.centre_name_ar if lang == "ar" else data.centre_name_en
     title = t(f"title.{data.kind}" if f"title.{data.kind}" in TEXTS else "title.period", lang)
-    period = t("period", lang, first=format_date(data.first), last=format_date(data.last))
+    period = t("day" if data.first == data.last else "period", lang, first=format_date(data.first),
+               last=format_date(data.last))
     story: list[Flowable] = [
         _para(title, lang, 16, bold=True, center=True),
         _para(isolate(f"{isolate(name, FSI)} — {period}", FSI if lang == "ar" else LRI), lang, 11, center=True),

@@ -87,4 +87,8 @@ def sample_dayclose() -> DayCloseData:
         ],
         closed_at=datetime(2025, 3, 4, 15, 2, tzinfo=UTC),
         closed_by="supervisor1",
+        skipped=3,
+        wait_minutes=(11.4, 9.0, 23.5),
+        service_minutes=(6.2, 5.5, 12.0),
+        expected_piastres=1_768_550,
     )

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -46,6 +46,7 @@ from counter_app.core.models import (
     Role,
     Service,
     Setting,
+    Ticket,
     User,
 )
 from counter_app.core.national_id import parse_national_id
@@ -160,6 +161,9 @@ def start_application(session: Session, *, service_code: str, clerk: User, appli
         governorate_code=info.governorate_code,
         fee_total_piastres=sum(f.amount_piastres for f in service.fees), created_at=moment,
     )
+    if ticket_id is not None:  # a kiosk ticket names a group; the file it became names its service
+        session.execute(update(Ticket).where(Ticket.id == ticket_id, Ticket.service_code.is_(None))
+                        .values(service_code=service.code))
     app.documents = [
         ApplicationDocument(code=d.code, name_ar=d.name_ar, name_en=d.name_en, mandatory=d.mandatory,
                             received=False, position=d.position)

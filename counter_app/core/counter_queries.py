@@ -2,7 +2,8 @@
 
 * the business day: opened and closed by the supervisor (a setting, an audit entry and an outbox
   event, in the caller's transaction);
-* the day summary behind the day-close report.
+* the day summary behind the day-close report: its figures are the day's key figures
+  (``core.kpis``), so the Z report, the dashboard and the period reports never disagree.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from counter_app.core import audit, outbox
+from counter_app.core import audit, kpis, outbox
 from counter_app.core.clock import CENTRE_TZ, local_day, utcnow
-from counter_app.core.models import Application, Payment, Service, Setting, Ticket, TicketStatus
+from counter_app.core.models import Application, Service, Setting
 
 DAY_OPEN_KEY = "day.open"
 
@@ -41,6 +42,15 @@ class DaySummary:
     applications: int
     totals_by_method: dict[str, int]
     services: list[ServiceDay] = field(default_factory=list)
+    skipped: int = 0
+    wait: kpis.Durations = field(default_factory=kpis.Durations)
+    service_time: kpis.Durations = field(default_factory=kpis.Durations)
+    expected_piastres: int = 0  # the fees of the applications paid that day
+    mismatched: list[str] = field(default_factory=list)  # tracking codes paid more or less than their fee
+
+    @property
+    def reconciled(self) -> bool:
+        return sum(self.totals_by_method.values()) == self.expected_piastres and not self.mismatched
 
 
 def open_day(session: Session) -> date | None:
@@ -87,20 +97,8 @@ def _bounds(day: date) -> tuple[datetime, datetime]:
 
 def day_summary(session: Session, day: date) -> DaySummary:
     start, end = _bounds(day)
-    by_status = dict(session.execute(
-        select(Ticket.status, func.count()).where(Ticket.day == day).group_by(Ticket.status)
-    ).all())
-    issued = sum(int(n) for n in by_status.values())
-    totals = {str(method): int(total or 0) for method, total in session.execute(
-        select(Payment.method, func.sum(Payment.amount_piastres))
-        .where(Payment.paid_at >= start, Payment.paid_at < end).group_by(Payment.method)
-    ).all()}
-    apps = int(session.scalar(select(func.count()).select_from(Application)
-                              .where(Application.created_at >= start, Application.created_at < end)) or 0)
-    tickets_by_service = dict(session.execute(
-        select(Ticket.service_code, func.count()).where(Ticket.day == day, Ticket.service_code.is_not(None))
-        .group_by(Ticket.service_code)
-    ).all())
+    k = kpis.compute(session, day)
+    tickets_by_service = k.tickets_by_service
     app_rows = session.execute(
         select(Application.service_code, func.count(), func.sum(Application.fee_total_piastres))
         .where(Application.submitted_at >= start, Application.submitted_at < end)
@@ -117,11 +115,16 @@ def day_summary(session: Session, day: date) -> DaySummary:
     return DaySummary(
         day=day,
         is_open=open_day(session) == day,
-        tickets_issued=issued,
-        tickets_served=int(by_status.get(TicketStatus.DONE, 0)),
-        no_shows=int(by_status.get(TicketStatus.NO_SHOW, 0)),
-        waiting=int(by_status.get(TicketStatus.WAITING, 0)),
-        applications=apps,
-        totals_by_method=totals,
+        tickets_issued=k.tickets_issued,
+        tickets_served=k.tickets_served,
+        no_shows=k.no_shows,
+        waiting=k.waiting_now,
+        applications=k.applications_received,
+        totals_by_method=dict(k.money.by_method),
         services=services,
+        skipped=k.skipped,
+        wait=k.waiting.overall,
+        service_time=k.service.overall,
+        expected_piastres=k.money.expected,
+        mismatched=list(k.money.mismatched),
     )

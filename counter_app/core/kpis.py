@@ -91,6 +91,7 @@ class Kpis:
     skipped: int
     waiting_now: int
     tickets_by_service: dict[str, int]
+    tickets_without_service: dict[str, int]  # by group letter: kiosk tickets that became no application
     tickets_by_hour: dict[int, int]
     served_by_clerk: dict[int, int]
     waiting: Breakdown
@@ -268,6 +269,10 @@ def compute(session: Session, first: date, last: date | None = None, *, now: dat
         select(Ticket.service_code, func.count()).where(Ticket.day >= first, Ticket.day <= last,
                                                         Ticket.service_code.is_not(None))
         .group_by(Ticket.service_code).order_by(Ticket.service_code)).all()}
+    without_service = {str(letter): int(n) for letter, n in session.execute(
+        select(Ticket.group_letter, func.count()).where(Ticket.day >= first, Ticket.day <= last,
+                                                        Ticket.service_code.is_(None))
+        .group_by(Ticket.group_letter).order_by(Ticket.group_letter)).all()}
     waiting, service, by_hour, served_by_clerk = _ticket_times(session, first, last)
     in_range = (Application.created_at >= start, Application.created_at < end)
     by_state = {str(state): int(n) for state, n in session.execute(
@@ -281,7 +286,7 @@ def compute(session: Session, first: date, last: date | None = None, *, now: dat
         no_shows=int(statuses.get(TicketStatus.NO_SHOW, 0)),
         skipped=int(statuses.get(TicketStatus.SKIPPED, 0)),
         waiting_now=int(statuses.get(TicketStatus.WAITING, 0)),
-        tickets_by_service=by_service, tickets_by_hour=by_hour, served_by_clerk=served_by_clerk,
+        tickets_by_service=by_service, tickets_without_service=without_service, tickets_by_hour=by_hour, served_by_clerk=served_by_clerk,
         waiting=waiting.done(), service=service.done(),
         applications_by_state=dict(sorted(by_state.items())),
         applications_received=sum(by_state.values()),

@@ -4,12 +4,16 @@ acting user's role in the core's own terms, so a clerk cannot do a supervisor's 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 
+from counter_app import reports
 from counter_app.core import catalogue, centre, counter_queries, users
 from counter_app.core.counter_queries import DaySummary
 from counter_app.core.db import Database
 from counter_app.core.models import Role, User
 from counter_app.ui.backend import CounterView, UserView, counter_view, today_local, user_view
+from printers.period_report import PeriodReportData
 
 SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 
@@ -48,6 +52,34 @@ def open_day(db: Database, user_id: int) -> None:
 def close_day(db: Database, user_id: int) -> DaySummary:
     with db.begin() as s:
         return counter_queries.close_day(s, by=_acting(s, user_id).id)
+
+
+def dashboard(db: Database, user_id: int, first: date, last: date) -> PeriodReportData:
+    """The key figures of days ``first``..``last`` for the supervisor's dashboard."""
+    with db.read() as s:
+        _acting(s, user_id)
+        return reports.build(s, first, last, reports.kind_of(first, last))
+
+
+REPORT_FORMATS = ("pdf", "csv", "xlsx")
+
+
+def export_report(db: Database, user_id: int, first: date, last: date, fmt: str, folder: Path,
+                  lang: str = "ar") -> Path:
+    """Write the report of days ``first``..``last`` (PDF, CSV or XLSX) into ``folder``; its path."""
+    if fmt not in REPORT_FORMATS:
+        raise ValueError(f"unknown report format {fmt!r}")
+    with db.read() as s:
+        _acting(s, user_id)
+        kind = reports.kind_of(first, last)
+        data = reports.build(s, first, last, kind)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{kind}-{first.isoformat()}" if first == last else f"{kind}-{first.isoformat()}-{last.isoformat()}"
+    target = folder / f"{name}{'' if lang == 'ar' or fmt != 'pdf' else '-en'}.{fmt}"
+    partial = target.with_name(target.name + ".part")
+    reports.write(data, partial, fmt, lang)
+    partial.replace(target)  # a reader never sees half a file
+    return target
 
 
 def add_user(db: Database, user_id: int, username: str, full_name: str, role: Role, password: str) -> UserView:

@@ -53,6 +53,11 @@ class AppConfig:
         return self.data_dir / "print-jobs"
 
     @property
+    def reports_dir(self) -> Path:
+        """Where the supervisor's exported reports are saved (PDF, CSV, XLSX)."""
+        return self.data_dir / "reports"
+
+    @property
     def key_path(self) -> Path:
         return self.data_dir / "centre-receipt-key.pem"
 

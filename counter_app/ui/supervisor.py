@@ -1,4 +1,4 @@
-"""The supervisor window: the business day (open, close, day-close report), users, counters and
+"""The supervisor window: the dashboard (``dashboard``), the business day (open, close, day-close report), users, counters and
 their groups, printers (with a test print) and the catalogue version in use."""
 
 from __future__ import annotations
@@ -77,6 +77,10 @@ class SupervisorWindow(QWidget):
 
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("tabs")
+        from counter_app.ui.dashboard import DashboardTab
+
+        self.dashboard = DashboardTab(ctx, self)
+        self.tabs.addTab(self.dashboard, "")
         self.tabs.addTab(self._day_tab(), "")
         self.tabs.addTab(self._users_tab(), "")
         self.tabs.addTab(self._counters_tab(), "")
@@ -238,6 +242,7 @@ class SupervisorWindow(QWidget):
         db, uid = self.ctx.db, self._uid()
         self._run(lambda: admin_backend.overview(db, uid), self._loaded)
         self.backoffice.refresh()
+        self.dashboard.refresh()
 
     def _loaded(self, data: Overview) -> None:
         self.data = data
@@ -260,23 +265,23 @@ class SupervisorWindow(QWidget):
 
     @Slot()
     def print_report(self) -> None:
-        from printers import DayCloseData, ServiceRow
+        """The day-close report on the receipt printer (thermal) and, beside it, as an A4 PDF."""
+        from counter_app.reports import day_close_data
 
         summary = self.closed or (self.data.day if self.data else None)
         cat, user = self.ctx.catalogue, self.ctx.user
         if summary is None or cat is None or user is None:
             return
-        report = DayCloseData(
-            centre_name_ar=cat.centre.name_ar, centre_name_en=cat.centre.name_en, centre_code=cat.centre.code,
-            business_date=summary.day, tickets_issued=summary.tickets_issued,
-            tickets_served=summary.tickets_served, no_shows=summary.no_shows, applications=summary.applications,
-            totals_by_method=dict(summary.totals_by_method),
-            services=[ServiceRow(s.name_ar, s.name_en, s.tickets, s.applications, s.total_piastres)
-                      for s in summary.services],
-            closed_at=utcnow() if self.closed else None, closed_by=user.full_name,
-        )
+        report = day_close_data(summary, cat.centre.name_ar, cat.centre.name_en, cat.centre.code,
+                                utcnow() if self.closed else None, user.full_name)
         printing, url, lang = self.ctx.printing, self.ctx.config.receipt_printer, self.ctx.lang.lang
-        self._run(lambda: printing.submit(report, url, lang), lambda _j: self._after("sup.report_queued"))
+        db, uid, folder, day = self.ctx.db, self._uid(), self.ctx.config.reports_dir, summary.day
+
+        def queued(_job: object) -> None:
+            self._run(lambda: admin_backend.export_report(db, uid, day, day, "pdf", folder, lang),
+                      lambda path: self._after("sup.report_queued_saved", path=isolate(str(path))))
+
+        self._run(lambda: printing.submit(report, url, lang), queued)
 
     @Slot()
     def add_user(self) -> None:
@@ -343,7 +348,7 @@ class SupervisorWindow(QWidget):
         self.who.setText(tr("sup.who", user=isolate(user.full_name) if user else "",
                             role=tr(f"role.{user.role.value}") if user else "",
                             centre=lang.pick(cat.centre.name_ar, cat.centre.name_en) if cat else ""))
-        for i, key in enumerate(("sup.day_tab", "sup.users_tab", "sup.counters_tab", "sup.printers_tab",
+        for i, key in enumerate(("sup.dashboard_tab", "sup.day_tab", "sup.users_tab", "sup.counters_tab", "sup.printers_tab",
                                  "sup.backoffice_tab", "sup.audit_tab")):
             self.tabs.setTabText(i, tr(key))
         role_index = self.new_role.currentIndex()

@@ -1,0 +1,238 @@
+"""The supervisor's dashboard: today at a glance, refreshing live, or any past day or range.
+
+Tiles with the key figures (``core.kpis`` through ``reports.build``), and three charts: the
+median wait by hour, the load by service and the clerks' productivity. The figures are computed
+on a worker; while the range includes today a timer asks for them again, and a refresh that is
+still running is never doubled (the timer coalesces). The range can be saved as PDF, CSV or XLSX.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from PySide6.QtCore import QDate, Qt, QTimer, Slot
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QDateEdit,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app.reports import period_bounds
+from counter_app.ui import admin_backend
+from counter_app.ui.backend import today_local
+from counter_app.ui.charts import Bar, BarChart
+from counter_app.ui.context import AppContext
+from counter_app.ui.i18n import isolate
+from counter_app.ui.supervisor_backoffice import _Tab
+from printers.i18n import format_money
+from printers.period_report import PeriodReportData
+
+LIVE_REFRESH_MS = 15_000
+#: An hour whose median wait is above this is drawn in red on the chart.
+WAIT_TARGET_MIN = 15.0
+TILES = ("dash.issued", "dash.served", "dash.waiting_now", "dash.no_shows", "dash.wait_mean", "dash.wait_p90",
+         "dash.service_median", "dash.applications", "dash.overdue", "dash.money")
+
+
+def _qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def _pydate(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
+
+
+class DashboardTab(_Tab):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.setObjectName("dashboard")
+        self.data: PeriodReportData | None = None
+        self.updated_at: datetime | None = None
+        self._again = False  # a refresh was asked for while one was running
+        today = _qdate(today_local())
+        self.first, self.last = QDateEdit(today, self), QDateEdit(today, self)
+        self.first.setObjectName("dashFrom")
+        self.last.setObjectName("dashTo")
+        for edit in (self.first, self.last):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setLayoutDirection(Qt.LayoutDirection.LeftToRight)  # an ISO date reads left to right
+            edit.dateChanged.connect(lambda _day: self.refresh())
+        self.from_label, self.to_label = QLabel(self), QLabel(self)
+        controls = QHBoxLayout()
+        for widget in (self.from_label, self.first, self.to_label, self.last):
+            controls.addWidget(widget)
+        self.range_buttons: dict[str, QPushButton] = {}
+        for kind in ("today", "week", "month"):
+            button = QPushButton(self)
+            button.setObjectName(f"dash_{kind}")
+            button.clicked.connect(lambda _=False, k=kind: self.show_period(k))
+            self.t(button.setText, f"dash.{kind}")
+            self.range_buttons[kind] = button
+            controls.addWidget(button)
+        controls.addStretch(1)
+        self.export_buttons: dict[str, QPushButton] = {}
+        for fmt in admin_backend.REPORT_FORMATS:
+            button = QPushButton(self)
+            button.setObjectName(f"export_{fmt}")
+            button.clicked.connect(lambda _=False, f=fmt: self.export(f))
+            self.t(button.setText, f"dash.export_{fmt}")
+            self.export_buttons[fmt] = button
+            controls.addWidget(button)
+
+        self.tiles: dict[str, QLabel] = {}
+        grid = QGridLayout()
+        for i, key in enumerate(TILES):
+            tile = QLabel(self)
+            tile.setObjectName(key.replace(".", "_"))
+            tile.setFrameShape(QFrame.Shape.StyledPanel)
+            tile.setMinimumHeight(64)
+            tile.setWordWrap(True)
+            tile.setStyleSheet("QLabel { padding: 6px; background: #f5f7fa; }")
+            self.tiles[key] = tile
+            grid.addWidget(tile, i // 5, i % 5)
+        self.wait_chart, self.load_chart, self.clerk_chart = BarChart(self), BarChart(self), BarChart(self)
+        self.wait_chart.setObjectName("waitByHour")
+        self.load_chart.setObjectName("loadByService")
+        self.clerk_chart.setObjectName("clerkProductivity")
+        charts = QWidget(self)
+        charts_box = QVBoxLayout(charts)
+        charts_box.addWidget(self.wait_chart)
+        side = QHBoxLayout()
+        side.addWidget(self.load_chart)
+        side.addWidget(self.clerk_chart)
+        charts_box.addLayout(side)
+        charts_box.addStretch(1)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(charts)
+        self.updated = QLabel(self)
+        self.updated.setObjectName("dashUpdated")
+        box = QVBoxLayout(self)
+        box.addLayout(controls)
+        box.addLayout(grid)
+        box.addWidget(scroll, 1)
+        box.addWidget(self.updated)
+        box.addWidget(self.message)
+        self.t(self.from_label.setText, "dash.from")
+        self.t(self.to_label.setText, "dash.to")
+        self.t.also(self.render_tab)
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(LIVE_REFRESH_MS)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start()
+        self.render_tab()
+
+    # -- the range -------------------------------------------------------------------------
+    def period(self) -> tuple[date, date]:
+        return _pydate(self.first.date()), _pydate(self.last.date())
+
+    @property
+    def live(self) -> bool:
+        first, last = self.period()
+        return first <= today_local() <= last
+
+    @Slot()
+    def show_period(self, kind: str) -> None:
+        first, last = period_bounds("day" if kind == "today" else kind, today_local())
+        for edit, day in ((self.first, first), (self.last, last)):
+            edit.blockSignals(True)
+            edit.setDate(_qdate(day))
+            edit.blockSignals(False)
+        self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if self.live:
+            self.refresh()
+
+    # -- loading ---------------------------------------------------------------------------
+    @Slot()
+    def refresh(self) -> None:
+        if self.sender() is self._timer and (not self.live or not self.isVisible()):
+            return  # a past period does not change; a hidden dashboard need not redraw
+        first, last = self.period()
+        if first > last:
+            self._message = ("dash.bad_range", {})
+            self.render_tab()
+            return
+        if self.busy:
+            self._again = True
+            return
+        db, uid = self.ctx.db, self._uid()
+        self._run(lambda: admin_backend.dashboard(db, uid, first, last), self._loaded)
+
+    def _loaded(self, data: PeriodReportData) -> None:
+        self.data, self.updated_at = data, datetime.now()
+        if isinstance(self._message, tuple) and self._message[0] == "dash.bad_range":
+            self._message = None
+        self.render_tab()
+        if self._again:
+            self._again = False
+            self.refresh()
+
+    @Slot()
+    def export(self, fmt: str) -> None:
+        first, last = self.period()
+        if first > last:
+            self._message = ("dash.bad_range", {})
+            self.render_tab()
+            return
+        db, uid, folder, lang = self.ctx.db, self._uid(), self.ctx.config.reports_dir, self.ctx.lang.lang
+
+        def saved(path: object) -> None:
+            self.say("dash.saved", path=isolate(str(path)))
+            self.render_tab()
+
+        self._run(lambda: admin_backend.export_report(db, uid, first, last, fmt, folder, lang), saved)
+
+    # -- drawing ---------------------------------------------------------------------------
+    def render_tab(self) -> None:
+        lang = self.ctx.lang
+        tr = lang.tr
+        d = self.data
+        values: dict[str, str] = dict.fromkeys(TILES, "—")
+        if d is not None:
+            values.update({
+                "dash.issued": f"{d.tickets_issued:,}", "dash.served": f"{d.tickets_served:,}",
+                "dash.waiting_now": f"{d.waiting_now:,}", "dash.no_shows": f"{d.no_shows:,}",
+                "dash.wait_mean": f"{d.wait_min[0]:.1f}", "dash.wait_p90": f"{d.wait_min[2]:.1f}",
+                "dash.service_median": f"{d.service_min[1]:.1f}", "dash.applications": f"{d.applications:,}",
+                "dash.overdue": f"{d.overdue:,}", "dash.money": format_money(d.money_total, lang.lang),
+            })
+        for key, tile in self.tiles.items():
+            detail = ""
+            if key == "dash.money" and d is not None:
+                ok = d.money_total == d.money_expected and not d.mismatched
+                detail = tr("dash.reconciled") if ok else tr("dash.not_reconciled", count=len(d.mismatched) or 1)
+                tile.setStyleSheet("QLabel { padding: 6px; background: %s; }" % ("#e8f5e9" if ok else "#ffebee"))
+            tile.setText(f"<div>{tr(key)}</div><div style='font-size:20pt; font-weight:bold'>"
+                         f"{isolate(values[key])}</div><div>{detail}</div>")
+        empty = tr("dash.no_data")
+        if d is None:
+            for chart in (self.wait_chart, self.load_chart, self.clerk_chart):
+                chart.set_bars("", [], empty)
+        else:
+            self.wait_chart.set_bars(tr("dash.chart_wait"), [
+                Bar(tr("dash.hour", hour=isolate(f"{hour:02d}:00")), median, f"{median:.1f}",
+                    alert=median > WAIT_TARGET_MIN)
+                for hour, median, _count in d.wait_by_hour], empty)
+            self.load_chart.set_bars(tr("dash.chart_load"), [
+                Bar(lang.pick(row.name_ar, row.name_en), row.tickets, f"{row.tickets:,}")
+                for row in sorted(d.services, key=lambda r: -r.tickets)]
+                + [Bar(tr("dash.group_without_service", group=isolate(letter)), n, f"{n:,}")
+                   for letter, n in d.tickets_without_service.items()], empty)
+            self.clerk_chart.set_bars(tr("dash.chart_clerks"), [
+                Bar(row.name, row.served, f"{row.served:,}") for row in d.clerks], empty)
+        if self.updated_at is not None:
+            self.updated.setText(tr("dash.live" if self.live else "dash.past",
+                                    time=isolate(self.updated_at.strftime("%H:%M:%S"))))
+        self.render_message()
