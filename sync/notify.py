@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -228,10 +229,13 @@ def senders_from(options: dict[str, str]) -> dict[str, Sender]:
 
 
 def run(db: Database, senders: dict[str, Sender], *, once: bool = False, interval: float = 30.0,
-        stop: Callable[[], bool] = lambda: False) -> DispatchReport:
-    """Send what is due, ask the SMS gateway about deliveries; again every ``interval`` seconds."""
+        stop: Callable[[], bool] = lambda: False, wake: threading.Event | None = None) -> DispatchReport:
+    """Send what is due, ask the SMS gateway about deliveries; again every ``interval`` seconds,
+    or as soon as ``wake`` is set (a commit that queued messages)."""
     total = DispatchReport()
     while True:
+        if wake is not None:
+            wake.clear()
         report = dispatch(db, senders)
         for name in ("sent", "delivered", "retried", "failed", "skipped"):
             setattr(total, name, getattr(total, name) + getattr(report, name))
@@ -240,4 +244,9 @@ def run(db: Database, senders: dict[str, Sender], *, once: bool = False, interva
             total.delivered += poll_deliveries(db, sms)
         if once or stop():
             return total
-        time.sleep(interval)
+        if wake is not None:
+            wake.wait(interval)
+        else:
+            time.sleep(interval)
+        if stop():
+            return total

@@ -10,6 +10,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from counter_app.core.db import Database  # noqa: E402
 from tests.helpers.factories import Centre, build_centre  # noqa: E402
+from tests.helpers.notifying import Mailbox, running_smtp  # noqa: E402
 from tests.helpers.postgres import Cluster, External, throwaway_postgres  # noqa: E402
 
 
@@ -44,3 +45,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     the test platform talking, not the application."""
     for item in items:
         item.add_marker(pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"))
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Mailbox, int]]:
+    """A real SMTP server (aiosmtpd) on loopback: its mailbox and port."""
+    with running_smtp() as server:
+        yield server

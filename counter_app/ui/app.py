@@ -25,7 +25,7 @@ from counter_app.ui.operations import Operations
 if TYPE_CHECKING:
     from counter_app.core.db import Database
     from counter_app.ui.backend import CounterView, UserView
-    from counter_app.ui.sync_runner import SyncRunner
+    from counter_app.ui.sync_runner import NotifyRunner, SyncRunner
 
 log = logging.getLogger("shubbak.ui")
 
@@ -96,6 +96,7 @@ class Shell(QObject):
         self._started = False
         self._pending_login: tuple[UserView, CounterView | None] | None = None
         self.sync_runner: SyncRunner | None = None
+        self.notify_runner: NotifyRunner | None = None
         self.lang.changed.connect(self._language_changed)
 
     # -- start -----------------------------------------------------------------------------
@@ -112,10 +113,16 @@ class Shell(QObject):
     def _prepared(self, prepared: Prepared) -> None:
         self.ctx.db, self.ctx.catalogue = prepared.db, prepared.catalogue
         if self.ctx.config.sync_in_app and self.sync_runner is None:
-            from counter_app.ui.sync_runner import SyncRunner
+            from counter_app.ui.sync_runner import NotifyRunner, SyncRunner
 
             self.sync_runner = SyncRunner(prepared.db, ca_bundle=self.ctx.config.sync_ca_bundle)
             self.sync_runner.start()
+        if self.ctx.config.notifications and self.notify_runner is None:
+            from counter_app.ui.sync_runner import NotifyRunner
+
+            self.notify_runner = NotifyRunner(prepared.db, self.ctx.config.notifications)
+            if self.notify_runner.configured:
+                self.notify_runner.start()
         if self.login is not None:
             self.login.set_ready(True)  # the login works from here; printing may still load
         self.db_ready.emit()
@@ -280,6 +287,8 @@ class Shell(QObject):
             self.window.close()
         if self.sync_runner is not None:
             self.sync_runner.stop()
+        if self.notify_runner is not None:
+            self.notify_runner.stop()
         self.ops.close()
         if self.ctx._printing is not None:
             self.ctx.printing.stop()

@@ -42,6 +42,9 @@ class AppConfig:
     receipt_printer: str = ""
     sync_in_app: bool = True
     sync_ca_bundle: str = ""
+    #: The ``[notifications]`` section: smtp_host, smtp_port, smtp_from, ..., sms_url, sms_token
+    #: (see ``sync.notify.senders_from``); empty: messages wait for ``shubbak notify dispatch``.
+    notifications: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         virtual = f"virtual://{(self.data_dir / 'virtual-printer').as_posix()}"
@@ -71,6 +74,8 @@ class AppConfig:
             parser["app"]["counter"] = str(self.counter_number)
         parser["printers"] = {"ticket": self.ticket_printer, "receipt": self.receipt_printer}
         parser["sync"] = {"in_app": "yes" if self.sync_in_app else "no", "ca_bundle": self.sync_ca_bundle}
+        if self.notifications:
+            parser["notifications"] = dict(self.notifications)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("w", encoding="utf-8") as fh:
             parser.write(fh)
@@ -97,4 +102,5 @@ def load_config(path: str | Path | None) -> AppConfig:
         receipt_printer=printers.get("receipt", ""),
         sync_in_app=str(sync.get("in_app", "yes")).strip().lower() not in ("no", "false", "0", "off"),
         sync_ca_bundle=sync.get("ca_bundle", ""),
+        notifications=dict(parser["notifications"]) if parser.has_section("notifications") else {},
     )

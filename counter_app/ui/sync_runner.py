@@ -1,4 +1,5 @@
-"""The sync agent inside ``counter-app`` (a one-PC centre): its own thread, never the GUI's.
+"""The sync agent and the citizens' notifications inside ``counter-app`` (a one-PC centre), each on
+its own thread, never the GUI's.
 
 The thread builds the agent (it reads the centre database) and runs its loop: a round at start,
 after each commit that queued events (the database's outbox listeners kick it), every minute, and
@@ -63,3 +64,52 @@ class SyncRunner:
             self.agent.stop()
         if self._thread is not None:
             self._thread.join(timeout)
+
+
+class NotifyRunner:
+    """Sends the citizens' SMS and e-mail from the app (the ``[notifications]`` settings of the
+    counter's file): at start, after each commit that queued events (a state change that queues a
+    message also queues its outbox event) and every ``interval`` seconds for retries."""
+
+    def __init__(self, db: Database, options: dict[str, str], *, interval: float = 30.0) -> None:
+        from sync.notify import senders_from
+
+        self.db, self.interval = db, interval
+        self.senders = senders_from(options)
+        self._wake = threading.Event()
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.senders)
+
+    def kick(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        self.db.outbox_listeners.append(self.kick)
+        self._thread = threading.Thread(target=self._run, name="notify", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        from sync.notify import run
+
+        while not self._stopped.is_set():
+            try:
+                run(self.db, self.senders, interval=self.interval, stop=self._stopped.is_set, wake=self._wake)
+            except Exception:  # a database or gateway failure must not end the sending for the day
+                log.exception("notification round failed; trying again")
+                self._stopped.wait(self.interval)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopped.set()
+        self._wake.set()
+        if self.kick in self.db.outbox_listeners:
+            self.db.outbox_listeners.remove(self.kick)
+        if self._thread is not None:
+            self._thread.join(timeout)
+        for sender in self.senders.values():
+            close = getattr(sender, "close", None)
+            if callable(close):
+                close()
