@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 ROW_HEIGHT = 24
@@ -57,6 +57,7 @@ class BarChart(QWidget):
         p.setFont(title_font)
         p.drawText(QRectF(4, 0, width - 8, TITLE_HEIGHT), int(leading | Qt.AlignmentFlag.AlignVCenter), self.title)
         p.setFont(self.font())
+        metrics = QFontMetrics(self.font())
         if not self.bars:
             p.drawText(QRectF(4, TITLE_HEIGHT, width - 8, ROW_HEIGHT), int(leading | Qt.AlignmentFlag.AlignVCenter),
                        self.empty_text)
@@ -75,7 +76,8 @@ class BarChart(QWidget):
             y = TITLE_HEIGHT + i * ROW_HEIGHT
             x, w = span(4, label_w - 4)
             p.setPen(self.palette().text().color())
-            p.drawText(QRectF(x, y, w, ROW_HEIGHT), int(leading | Qt.AlignmentFlag.AlignVCenter), bar.label)
+            label = metrics.elidedText(bar.label, Qt.TextElideMode.ElideRight, int(w))  # "…" at the text's end
+            p.drawText(QRectF(x, y, w, ROW_HEIGHT), int(leading | Qt.AlignmentFlag.AlignVCenter), label)
             length = max(bar_room * bar.value / top, 1.0 if bar.value > 0 else 0.0)
             x, w = span(label_w + 4, length)
             p.fillRect(QRectF(x, y + 4, w, ROW_HEIGHT - 8), ALERT_COLOUR if bar.alert else BAR_COLOUR)

@@ -16,6 +16,7 @@ from counter_app.core.clock import CENTRE_TZ
 from counter_app.core.models import Payment, User
 from counter_app.ui.app import Shell
 from counter_app.ui.backend import today_local
+from counter_app.ui.charts import BAR_COLOUR, TITLE_HEIGHT, Bar, BarChart
 from counter_app.ui.config import AppConfig
 from counter_app.ui.dashboard import DashboardTab
 from counter_app.ui.supervisor import SupervisorWindow
@@ -149,3 +150,24 @@ def test_day_close_report_is_fed_from_the_key_figures(qtbot: QtBot, shell: Shell
     words = " ".join(pdf_text(pdf).split())
     for word in ("تقرير إغلاق اليوم", "يوم العمل", today_local().isoformat(), "المتحصلات"):
         assert word in words, word
+
+
+def _blue_columns(chart: BarChart) -> list[int]:
+    image = chart.grab().toImage()
+    return [x for x in range(image.width())
+            if any(image.pixelColor(x, y) == BAR_COLOUR for y in range(TITLE_HEIGHT, image.height()))]
+
+
+def test_bar_chart_reads_in_the_language_direction(qtbot: QtBot) -> None:
+    chart = BarChart()
+    qtbot.addWidget(chart)
+    chart.resize(500, 120)
+    chart.set_bars("التذاكر حسب الخدمة", [Bar("استخراج شهادة قيد بسجل العاملين بالخارج", 120, "120"),
+                                          Bar("تجديد ترخيص", 60, "60")], "")
+    chart.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
+    rtl = _blue_columns(chart)
+    chart.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
+    ltr = _blue_columns(chart)
+    assert rtl and ltr
+    assert max(rtl) < 500 * 0.65 < min(ltr) + 500 * 0.4  # bars start after the label: on the left in Arabic
+    assert sorted(499 - x for x in rtl) == ltr  # the one layout is the mirror of the other
