@@ -8,7 +8,8 @@ cd "$(dirname "$0")"
 APT_PACKAGES=(python3-venv postgresql libzbar0 poppler-utils fonts-dejavu-core
               libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0
               xvfb libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0 libxcb-render-util0
-              libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxkbcommon-x11-0)
+              libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxkbcommon-x11-0
+              chromium)  # the central report page is tested in headless Chromium (/usr/bin/chromium)
 
 need_apt=()
 for pkg in "${APT_PACKAGES[@]}"; do

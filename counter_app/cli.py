@@ -122,7 +122,8 @@ def cmd_centre_enrol(args: argparse.Namespace) -> int:
     receipt = Path(args.receipt_key) if args.receipt_key else None
     db = Database(args.db)
     try:
-        code = enrol(db, args.server, token, receipt_key=receipt, verify=args.ca_bundle or True)
+        code = enrol(db, args.server, token, receipt_key=receipt, governorate=args.governorate,
+                     verify=args.ca_bundle or True)
     except SyncError as exc:
         print(f"enrolment failed: {exc}", file=sys.stderr)
         return 1
@@ -246,6 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
     enrol_p.add_argument("--admin-token", default=None, help="(default: SHUBBAK_ADMIN_TOKEN)")
     enrol_p.add_argument("--receipt-key", default=None, help="the counter app's receipt key (PEM), to verify receipts")
     enrol_p.add_argument("--ca-bundle", default=None, help="CA certificates for the server's TLS certificate")
+    enrol_p.add_argument("--governorate", default=None, metavar="CODE",
+                         help="the centre's governorate, two digits as in the national ID (21 = Giza)")
     enrol_p.set_defaults(func=cmd_centre_enrol)
 
     sync_p = sub.add_parser("sync", help="sync with the central server").add_subparsers(dest="action",

@@ -1,5 +1,6 @@
 """``shubbak centre enrol``: create the centre's sync key pair and register it (with the receipt
-key) on the central server, using an administrator's enrolment token."""
+key and the centre's governorate, which the central reports group by) on the central server, using
+an administrator's enrolment token."""
 
 from __future__ import annotations
 
@@ -15,10 +16,16 @@ from sync.agent import SyncError, load_or_create_key
 
 
 def enrol(db: Database, server: str, admin_token: str, *, receipt_key: Path | None = None,
-          verify: bool | str = True, timeout: float = 15.0) -> str:
-    """Returns the centre code enrolled; the server URL is remembered for the agent."""
+          governorate: str | None = None, verify: bool | str = True, timeout: float = 15.0) -> str:
+    """Returns the centre code enrolled; the server URL is remembered for the agent.
+
+    ``governorate`` is the two-digit code of the national ID (``21`` Giza); enrolling again
+    without it leaves the centre without one."""
+    from counter_app.core.national_id import GOVERNORATES
     from printers.signing import load_private_key
 
+    if governorate is not None and governorate not in GOVERNORATES:
+        raise SyncError(f"unknown governorate code {governorate!r}", retryable=False)
     server = server.rstrip("/")
     with db.begin() as s:
         centre = get_centre(s)
@@ -30,6 +37,8 @@ def enrol(db: Database, server: str, admin_token: str, *, receipt_key: Path | No
                             "sync_public_key": protocol.public_pem(key.public_key())}
     if receipt_key is not None and receipt_key.exists():
         body["receipt_public_key"] = protocol.public_pem(load_private_key(receipt_key).public_key())
+    if governorate is not None:
+        body["governorate"] = governorate
     try:
         response = requests.post(f"{server}/v1/centres/enrol", json=body, timeout=timeout, verify=verify,
                                  headers={"Authorization": f"Bearer {admin_token}"})

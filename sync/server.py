@@ -11,6 +11,7 @@ Endpoints (OpenAPI at ``/openapi.json``, browsable at ``/docs``):
 * ``GET /v1/quarantine`` (administrator token): events refused as conflicting, for a supervisor
 * ``GET /v1/status/{tracking_code}``: a citizen's look-up, with no personal data
 * ``POST /v1/receipts/verify``: is this receipt QR payload genuine?
+* ``GET /v1/reports/kpis`` and the ``/reports`` web page (administrator): see :mod:`sync.server_reports`
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from sync import protocol
 from sync.server_db import DEFAULT_URL, ServerDatabase
 from sync.server_ingest import ingest, status_of
 from sync.server_models import EnrolledCentre, PublishedCatalogue, QuarantinedEvent
+from sync.server_reports import add_report_routes
 
 log = logging.getLogger("shubbak.sync.server")
 SKEW_FLAG_S = 300.0
@@ -244,6 +246,7 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
         return {"valid": True, "centre": claim.centre_code, "tracking_code": claim.tracking_code,
                 "total_piastres": claim.total_piastres, "paid_at": claim.paid_at.isoformat()}
 
+    add_report_routes(app, db, admin_token)
     return app
 
 

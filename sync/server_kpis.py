@@ -1,0 +1,274 @@
+"""Key figures across centres for the central server, computed from the events the centres sent
+(no HTTP here). The definitions are the centres' own (:mod:`counter_app.core.kpis`):
+
+* a ticket belongs to the centre day (Africa/Cairo) it was issued on, its payload's ``day``;
+* waiting time: from its ``issued`` event to its first ``called`` event; service time: from its
+  last ``called`` event to its ``finished`` event (a transfer, no-show or skip ends a call
+  without service); summarised as count, mean, median and 90th percentile by nearest rank;
+* tickets issued, served (finished), no-shows and skipped;
+* applications received in the period (their ``application.create`` event) by their latest state;
+* money collected in the period (``application.payment`` events) by payment method, in piastres.
+
+A centre's events follow their own sequence (``seq``), never the wall clock. Events are first cut
+by ``created_at`` with a day's margin (UTC against the centre's zone), then by their centre day.
+
+``central_kpis`` returns (JSON-ready; lists sorted by code, ``null`` codes last)::
+
+    {
+      "from": "2026-11-23", "to": "2026-11-24",
+      "overall": FIGURES,
+      "by_governorate": [{"governorate": "21" | null, "name_ar": "الجيزة" | null, "name_en": "Giza" | null,
+                          "centres": ["GIZ-01", ...], **FIGURES}, ...],
+      "by_centre": [{"centre": "GIZ-01", "name": "...", "governorate": "21" | null, **FIGURES}, ...],
+      "by_service": [{"service": "MP-REG-CERT" | null, "name_ar": ... | null, "name_en": ... | null,
+                      **FIGURES}, ...]
+    }
+
+    FIGURES = {
+      "tickets": {"issued": int, "served": int, "no_shows": int, "skipped": int},
+      "waiting_time": {"count": int, "mean_s": float, "median_s": float, "p90_s": float},
+      "service_time": {"count": int, "mean_s": float, "median_s": float, "p90_s": float},
+      "applications": {"received": int, "by_state": {"draft": int, "submitted": int, ...}},
+      "money": {"total": int, "payments": int, "by_method": {"cash": int, "card": int, ...}}
+    }
+
+Every enrolled centre has a row (zeros when it sent nothing for the period) and so has the
+governorate of each; a service has a row when it had a ticket, an application or a payment
+(``service: null`` gathers the tickets issued for a group without a service).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from counter_app.core.clock import local_day
+from counter_app.core.kpis import CALLED, ENDED_WITHOUT_SERVICE, FINISHED, ISSUED, Durations
+from counter_app.core.models import TicketEventKind
+from counter_app.core.national_id import GOVERNORATES
+from sync.server_models import ApplicationProjection, EnrolledCentre, PublishedCatalogue, StoredEvent
+
+MAX_DAYS = 366
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+NO_SHOW, SKIPPED = TicketEventKind.NO_SHOW.value, TicketEventKind.SKIPPED.value
+
+
+class BadRange(ValueError):
+    """A report period that cannot be served; ``key`` names the reason for a translated page."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+def parse_range(first: str | None, last: str | None, today: date) -> tuple[date, date]:
+    """``from``/``to`` as sent (YYYY-MM-DD, inclusive); one missing is the other, both are today."""
+    def day(name: str, value: str) -> date:
+        try:
+            if not _DATE.fullmatch(value):
+                raise ValueError(value)
+            return date.fromisoformat(value)
+        except ValueError:
+            raise BadRange("bad_date", f"'{name}' is not a date of the form YYYY-MM-DD: {value[:40]!r}") from None
+
+    start = day("from", first) if first else None
+    end = day("to", last) if last else None
+    start, end = start or end or today, end or start or today
+    if start > end:
+        raise BadRange("reversed", f"'from' ({start}) is after 'to' ({end})")
+    if (end - start).days + 1 > MAX_DAYS:
+        raise BadRange("too_long", f"the period is longer than {MAX_DAYS} days")
+    return start, end
+
+
+@dataclass
+class _Tally:
+    """Every figure of one row (overall, a governorate, a centre or a service)."""
+
+    issued: int = 0
+    served: int = 0
+    no_shows: int = 0
+    skipped: int = 0
+    waits: list[float] = field(default_factory=list)
+    services: list[float] = field(default_factory=list)
+    states: Counter[str] = field(default_factory=Counter)
+    payments: int = 0
+    methods: Counter[str] = field(default_factory=Counter)
+
+    def figures(self) -> dict[str, Any]:
+        return {
+            "tickets": {"issued": self.issued, "served": self.served, "no_shows": self.no_shows,
+                        "skipped": self.skipped},
+            "waiting_time": asdict(Durations.of(self.waits)),
+            "service_time": asdict(Durations.of(self.services)),
+            "applications": {"received": sum(self.states.values()), "by_state": dict(sorted(self.states.items()))},
+            "money": {"total": sum(self.methods.values()), "payments": self.payments,
+                      "by_method": dict(sorted(self.methods.items()))},
+        }
+
+
+@dataclass
+class _Ticket:
+    """One ticket's events folded, in the centre's order."""
+
+    centre: str
+    day: str = ""
+    service: str | None = None
+    status: str | None = None
+    wait: float | None = None
+    served_in: float | None = None
+
+
+class _Rows:
+    """The tallies a fact adds to: overall, its centre's governorate, its centre, its service."""
+
+    def __init__(self, centres: dict[str, EnrolledCentre]) -> None:
+        self.governorate_of = {code: c.governorate for code, c in centres.items()}
+        self.overall = _Tally()
+        self.governorates: dict[str | None, _Tally] = {g: _Tally() for g in self.governorate_of.values()}
+        self.centres: dict[str, _Tally] = {code: _Tally() for code in centres}
+        self.services: dict[str | None, _Tally] = {}
+
+    def of(self, centre: str, service: str | None) -> Iterator[_Tally]:
+        governorate = self.governorate_of.get(centre)
+        yield self.overall
+        yield self.governorates.setdefault(governorate, _Tally())
+        yield self.centres.setdefault(centre, _Tally())
+        yield self.services.setdefault(service, _Tally())
+
+
+def _moment(value: Any) -> datetime:
+    return datetime.fromisoformat(str(value))
+
+
+def _fold(centre: str, payloads: Iterable[dict[str, Any]]) -> _Ticket:
+    """Like :func:`counter_app.core.kpis._walk`: the first call ends the wait, the last call
+    before ``finished`` starts the service."""
+    ticket = _Ticket(centre)
+    issued_at: datetime | None = None
+    last_call: datetime | None = None
+    for p in payloads:
+        kind, at = str(p.get("event")), _moment(p["at"])
+        ticket.day = ticket.day or str(p.get("day") or "")
+        ticket.service = ticket.service or (str(p["service"]) if p.get("service") else None)
+        if kind == ISSUED:
+            issued_at = at
+        elif kind == CALLED:
+            if ticket.wait is None and issued_at is not None:
+                ticket.wait = (at - issued_at).total_seconds()
+            last_call = at
+        elif kind == FINISHED:
+            ticket.status = FINISHED
+            if last_call is not None:
+                ticket.served_in = (at - last_call).total_seconds()
+            last_call = None
+        elif kind in ENDED_WITHOUT_SERVICE:
+            ticket.status = kind
+            last_call = None
+    return ticket
+
+
+def _between(kind: Any, first: date, last: date) -> Any:
+    """The cheap cut: events created (UTC) from the day before ``first`` to the day after ``last``."""
+    created = StoredEvent.__table__.c.created_at
+    return (kind, created >= (first - timedelta(days=1)).isoformat(), created < (last + timedelta(days=2)).isoformat())
+
+
+def _tickets(session: Session, first: date, last: date) -> Iterator[_Ticket]:
+    e = StoredEvent.__table__.c
+    rows = session.connection().execute(
+        select(e.centre_code, e.aggregate_id, e.payload)
+        .where(*_between(e.kind.like("ticket.%"), first, last))
+        .order_by(e.centre_code, e.aggregate_id, e.seq)
+        .execution_options(yield_per=5000))  # streamed: a month of a country is millions of events
+    low, high = first.isoformat(), last.isoformat()
+    current: tuple[str, str] | None = None
+    payloads: list[dict[str, Any]] = []
+    for centre, aggregate, payload in rows:
+        if (centre, aggregate) != current:
+            if current is not None:
+                yield _fold(current[0], payloads)
+            current, payloads = (centre, aggregate), []
+        body = json.loads(payload)
+        if low <= str(body.get("day")) <= high:
+            payloads.append(body)
+    if current is not None:
+        yield _fold(current[0], payloads)
+
+
+def _in_days(created_at: str, first: date, last: date) -> bool:
+    return first <= local_day(_moment(created_at)) <= last
+
+
+def _service_names(session: Session) -> dict[str, tuple[str, str]]:
+    body = session.scalar(select(PublishedCatalogue.body).order_by(PublishedCatalogue.version.desc()).limit(1))
+    services = json.loads(body).get("services", []) if body else []
+    return {str(s["code"]): (str(s.get("name_ar") or ""), str(s.get("name_en") or "")) for s in services}
+
+
+def _codes_last(key: str | None) -> tuple[bool, str]:
+    return key is None, key or ""
+
+
+def central_kpis(session: Session, first: date, last: date) -> dict[str, Any]:
+    """The figures of centre days ``first``..``last`` (inclusive); the shape is in the module's doc."""
+    centres = {c.code: c for c in session.scalars(select(EnrolledCentre))}
+    rows = _Rows(centres)
+    for ticket in _tickets(session, first, last):
+        if not ticket.day:
+            continue  # none of its events is of the period
+        for tally in rows.of(ticket.centre, ticket.service):
+            tally.issued += 1
+            tally.served += ticket.status == FINISHED
+            tally.no_shows += ticket.status == NO_SHOW
+            tally.skipped += ticket.status == SKIPPED
+            if ticket.wait is not None:
+                tally.waits.append(ticket.wait)
+            if ticket.served_in is not None:
+                tally.services.append(ticket.served_in)
+    e, projection = StoredEvent.__table__.c, ApplicationProjection.__table__.c
+    received = session.connection().execute(
+        select(e.centre_code, e.created_at, projection.service_code, projection.state)
+        .join_from(StoredEvent.__table__, ApplicationProjection.__table__,
+                   projection.application_uuid == e.aggregate_id)
+        .where(*_between(e.kind == "application.create", first, last)))
+    for centre, created_at, service, state in received:
+        if _in_days(created_at, first, last):
+            for tally in rows.of(centre, service):
+                tally.states[str(state)] += 1
+    paid = session.connection().execute(
+        select(e.centre_code, e.created_at, e.payload).where(*_between(e.kind == "application.payment", first, last)))
+    for centre, created_at, payload in paid:
+        if _in_days(created_at, first, last):
+            body = json.loads(payload)
+            service = str(body["service"]) if body.get("service") else None
+            for tally in rows.of(centre, service):
+                tally.payments += 1
+                tally.methods[str(body.get("method"))] += int(body.get("amount") or 0)
+    names = _service_names(session)
+    no_name = ("", "")
+    return {
+        "from": first.isoformat(), "to": last.isoformat(),
+        "overall": rows.overall.figures(),
+        "by_governorate": [
+            {"governorate": g, "name_ar": GOVERNORATES[g][0] if g in GOVERNORATES else None,
+             "name_en": GOVERNORATES[g][1] if g in GOVERNORATES else None,
+             "centres": sorted(c for c, gov in rows.governorate_of.items() if gov == g), **t.figures()}
+            for g, t in sorted(rows.governorates.items(), key=lambda kv: _codes_last(kv[0]))],
+        "by_centre": [
+            {"centre": c, "name": centres[c].name if c in centres else c, "governorate": rows.governorate_of.get(c),
+             **t.figures()}
+            for c, t in sorted(rows.centres.items())],
+        "by_service": [
+            {"service": s, "name_ar": names.get(s or "", no_name)[0] or None,
+             "name_en": names.get(s or "", no_name)[1] or None, **t.figures()}
+            for s, t in sorted(rows.services.items(), key=lambda kv: _codes_last(kv[0]))],
+    }
