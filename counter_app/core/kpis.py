@@ -262,17 +262,22 @@ def compute(session: Session, first: date, last: date | None = None, *, now: dat
     last = last or first
     start, end = day_bounds(first, last)
     moment = as_utc(now or utcnow())
-    statuses = dict(session.execute(
-        select(Ticket.status, func.count()).where(Ticket.day >= first, Ticket.day <= last).group_by(Ticket.status)
-    ).all())
-    by_service = {str(code): int(n) for code, n in session.execute(
-        select(Ticket.service_code, func.count()).where(Ticket.day >= first, Ticket.day <= last,
-                                                        Ticket.service_code.is_not(None))
-        .group_by(Ticket.service_code).order_by(Ticket.service_code)).all()}
-    without_service = {str(letter): int(n) for letter, n in session.execute(
-        select(Ticket.group_letter, func.count()).where(Ticket.day >= first, Ticket.day <= last,
-                                                        Ticket.service_code.is_(None))
-        .group_by(Ticket.group_letter).order_by(Ticket.group_letter)).all()}
+    # One pass over the range's tickets gives the counts by status, by service and, for tickets
+    # that never named a service, by group.
+    statuses: dict[Any, int] = defaultdict(int)
+    by_service_counts: dict[str, int] = defaultdict(int)
+    without_service_counts: dict[str, int] = defaultdict(int)
+    for status, code, letter, n in session.execute(
+            select(Ticket.status, Ticket.service_code, Ticket.group_letter, func.count())
+            .where(Ticket.day >= first, Ticket.day <= last)
+            .group_by(Ticket.status, Ticket.service_code, Ticket.group_letter)).all():
+        statuses[status] += int(n)
+        if code is None:
+            without_service_counts[str(letter)] += int(n)
+        else:
+            by_service_counts[str(code)] += int(n)
+    by_service = dict(sorted(by_service_counts.items()))
+    without_service = dict(sorted(without_service_counts.items()))
     waiting, service, by_hour, served_by_clerk = _ticket_times(session, first, last)
     in_range = (Application.created_at >= start, Application.created_at < end)
     by_state = {str(state): int(n) for state, n in session.execute(
