@@ -110,6 +110,11 @@ class PeriodReportData:
     skipped: int = 0
     tickets_without_service: dict[str, int] = field(default_factory=dict)  # by group letter
 
+    @property
+    def reconciled(self) -> bool:
+        """The money collected equals the paid files' fees, and no file was paid more or less."""
+        return self.money_total == self.money_expected and not self.mismatched
+
 
 def _minutes(value: float) -> str:
     return f"{value:.1f}"
@@ -206,7 +211,7 @@ def period_report_pdf(data: PeriodReportData, target: str | Path | None = None, 
                                       for m, v in data.money_by_method.items()]
     money_rows.append([t("money.total", lang), format_money(data.money_total, lang)])
     story.append(_table([t("col.method", lang), t("col.amount", lang)], money_rows, lang, width))
-    if data.money_total == data.money_expected and not data.mismatched:
+    if data.reconciled:
         story.append(_para(t("money.reconciled", lang), lang, 10))
     else:
         story.append(_para(t("money.mismatch", lang, amount=format_money(data.money_expected - data.money_total,

@@ -48,10 +48,6 @@ class DaySummary:
     expected_piastres: int = 0  # the fees of the applications paid that day
     mismatched: list[str] = field(default_factory=list)  # tracking codes paid more or less than their fee
 
-    @property
-    def reconciled(self) -> bool:
-        return sum(self.totals_by_method.values()) == self.expected_piastres and not self.mismatched
-
 
 def open_day(session: Session) -> date | None:
     """The business day currently open, if any."""

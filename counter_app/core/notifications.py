@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from counter_app.core.bidi import isolate
 from counter_app.core.clock import as_utc, utcnow
 from counter_app.core.models import (
     Application,
@@ -68,11 +69,6 @@ def normalise_email(value: str | None) -> str | None:
     return text.lower()
 
 
-def _isolate(text: str) -> str:
-    """A code or number inside Arabic text keeps its order (first-strong isolate)."""
-    return f"\u2068{text}\u2069"
-
-
 @dataclass(frozen=True)
 class Message:
     subject: str
@@ -82,7 +78,7 @@ class Message:
 def render(app: Application, state: ApplicationState, service_name: str, centre_name: str) -> Message:
     subject, template = TEMPLATES[state]
     documents = "، ".join(d.name_ar for d in app.documents if d.mandatory and not d.received)
-    return Message(subject, template.format(tracking=_isolate(app.tracking_code), service=service_name,
+    return Message(subject, template.format(tracking=isolate(app.tracking_code), service=service_name,
                                             centre=centre_name, documents=documents or "—"))
 
 

@@ -30,7 +30,7 @@ from counter_app.ui.backend import today_local
 from counter_app.ui.charts import Bar, BarChart
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import isolate
-from counter_app.ui.supervisor_backoffice import _Tab
+from counter_app.ui.supervisor_backoffice import WorkerTab
 from printers.i18n import format_money
 from printers.period_report import PeriodReportData
 
@@ -49,7 +49,7 @@ def _pydate(value: QDate) -> date:
     return date(value.year(), value.month(), value.day())
 
 
-class DashboardTab(_Tab):
+class DashboardTab(WorkerTab):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.setObjectName("dashboard")
@@ -135,12 +135,20 @@ class DashboardTab(_Tab):
     def period(self) -> tuple[date, date]:
         return _pydate(self.first.date()), _pydate(self.last.date())
 
+    def checked_period(self) -> tuple[date, date] | None:
+        """The range shown, or None (with a message) when it starts after it ends."""
+        first, last = self.period()
+        if first <= last:
+            return first, last
+        self._message = ("dash.bad_range", {})
+        self.render_tab()
+        return None
+
     @property
     def live(self) -> bool:
         first, last = self.period()
         return first <= today_local() <= last
 
-    @Slot()
     def show_period(self, kind: str) -> None:
         first, last = period_bounds("day" if kind == "today" else kind, today_local())
         for edit, day in ((self.first, first), (self.last, last)):
@@ -159,15 +167,13 @@ class DashboardTab(_Tab):
     def refresh(self) -> None:
         if self.sender() is self._timer and (not self.live or not self.isVisible()):
             return  # a past period does not change; a hidden dashboard need not redraw
-        first, last = self.period()
-        if first > last:
-            self._message = ("dash.bad_range", {})
-            self.render_tab()
+        period = self.checked_period()
+        if period is None:
             return
         if self.busy:
             self._again = True
             return
-        db, uid = self.ctx.db, self._uid()
+        db, uid, (first, last) = self.ctx.db, self._uid(), period
         self._run(lambda: admin_backend.dashboard(db, uid, first, last), self._loaded)
 
     def _loaded(self, data: PeriodReportData) -> None:
@@ -179,13 +185,11 @@ class DashboardTab(_Tab):
             self._again = False
             self.refresh()
 
-    @Slot()
     def export(self, fmt: str) -> None:
-        first, last = self.period()
-        if first > last:
-            self._message = ("dash.bad_range", {})
-            self.render_tab()
+        period = self.checked_period()
+        if period is None:
             return
+        first, last = period
         db, uid, folder, lang = self.ctx.db, self._uid(), self.ctx.config.reports_dir, self.ctx.lang.lang
 
         def saved(path: object) -> None:
@@ -211,7 +215,7 @@ class DashboardTab(_Tab):
         for key, tile in self.tiles.items():
             detail = ""
             if key == "dash.money" and d is not None:
-                ok = d.money_total == d.money_expected and not d.mismatched
+                ok = d.reconciled
                 detail = tr("dash.reconciled") if ok else tr("dash.not_reconciled", count=len(d.mismatched) or 1)
                 tile.setStyleSheet("QLabel { padding: 6px; background: %s; }" % ("#e8f5e9" if ok else "#ffebee"))
             tile.setText(f"<div>{tr(key)}</div><div style='font-size:20pt; font-weight:bold'>"

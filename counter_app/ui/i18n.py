@@ -13,6 +13,7 @@ from typing import Any, Literal
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication
 
+from counter_app.core.bidi import isolate as isolate  # re-exported: the windows' one isolate
 from counter_app.ui.messages import MESSAGES
 
 Lang = Literal["ar", "en"]
@@ -28,12 +29,6 @@ def translate(message_id: str, lang: str, /, **params: Any) -> str:
         return template.format(**params)
     except (KeyError, IndexError):
         return template
-
-
-def isolate(text: str) -> str:
-    """Wrap a name or code in a first-strong isolate, so an Arabic name inside an English sentence
-    (or the reverse) does not reorder the sentence around it."""
-    return f"\u2068{text}\u2069"
 
 
 class UiError(Exception):

@@ -54,7 +54,7 @@ def selected_row(table: QTableWidget) -> int:
     return rows[0].row() if rows else table.currentRow()
 
 
-class _Tab(QWidget):
+class WorkerTab(QWidget):
     """A tab that runs core calls on workers and shows one message line."""
 
     changed = Signal()
@@ -106,7 +106,7 @@ class _Tab(QWidget):
         raise NotImplementedError
 
 
-class BackOfficeTab(_Tab):
+class BackOfficeTab(WorkerTab):
     """Files near or past their due time, reassignment with a reason, and pending requests."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
@@ -254,7 +254,7 @@ class BackOfficeTab(_Tab):
         self.render_message()
 
 
-class AuditTab(_Tab):
+class AuditTab(WorkerTab):
     """Search the audit log, verify its chain, export what was found as CSV."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from counter_app.core.db import Database
     from sync.agent import Agent
+    from sync.notify import Sender
 
 log = logging.getLogger("shubbak.sync.app")
 
@@ -72,17 +73,16 @@ class NotifyRunner:
     message also queues its outbox event) and every ``interval`` seconds for retries."""
 
     def __init__(self, db: Database, options: dict[str, str], *, interval: float = 30.0) -> None:
-        from sync.notify import senders_from
-
-        self.db, self.interval = db, interval
-        self.senders = senders_from(options)
+        self.db, self.options, self.interval = db, options, interval
+        self.senders: dict[str, Sender] = {}  # built on the thread (it imports the HTTP stack)
         self._wake = threading.Event()
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
 
     @property
     def configured(self) -> bool:
-        return bool(self.senders)
+        """A gateway is named (see ``sync.notify.senders_from``)."""
+        return bool(self.options.get("smtp_host") or self.options.get("sms_url"))
 
     def kick(self) -> None:
         self._wake.set()
@@ -93,8 +93,9 @@ class NotifyRunner:
         self._thread.start()
 
     def _run(self) -> None:
-        from sync.notify import run
+        from sync.notify import run, senders_from
 
+        self.senders = senders_from(self.options)
         while not self._stopped.is_set():
             try:
                 run(self.db, self.senders, interval=self.interval, stop=self._stopped.is_set, wake=self._wake)

@@ -35,25 +35,19 @@ from counter_app.core.models import (
     User,
 )
 from counter_app.core.users import create_user
+from tests.helpers.applications import NAME, NID
+from tests.helpers.applications import submitted as submit_application
 from tests.helpers.factories import Centre
 
 S = ApplicationState
-NID = "29001010112355"
-NAME = "محمد أحمد علي"
 PHONE = "01012345678"
 ADDRESS = "١٢ شارع الهرم، الجيزة"
 SERVICE = "MP-REG-CERT"
 
 
 def submitted(db: Database, site: Centre, clerk_id: int | None = None, service: str = SERVICE) -> int:
-    with db.begin() as s:
-        clerk = s.get_one(User, clerk_id or site.clerk_ids[0])
-        app = apps.start_application(s, service_code=service, clerk=clerk, counter_id=site.counter_ids[0],
-                                     applicant=apps.Applicant(NAME, NID, PHONE, ADDRESS))
-        apps.set_documents(s, app.id, [d.code for d in app.documents], clerk=clerk)
-        apps.record_payment(s, app.id, "cash", clerk=clerk)
-        apps.submit(s, app.id, clerk=clerk)
-        return app.id
+    assert db is site.db
+    return submit_application(site, clerk_id=clerk_id, service=service, phone=PHONE, address=ADDRESS, mail=None)
 
 
 def reviewer_of(db: Database, app_id: int) -> int:

@@ -15,22 +15,6 @@ from counter_app.core import applications as apps
 from counter_app.core.db import Database
 from counter_app.core.models import Application, User
 from tests.helpers.central import free_port
-from tests.helpers.factories import Centre
-
-NAME, NID = "محمد أحمد علي", "29001010112355"
-
-
-def submitted(site: Centre, *, phone: str | None = "01012345678", mail: str | None = "citizen@example.org",
-              opt_out: bool = False) -> int:
-    db = site.db
-    with db.begin() as s:
-        clerk = s.get_one(User, site.clerk_ids[0])
-        app = apps.start_application(s, service_code="MP-REG-CERT", clerk=clerk, counter_id=site.counter_ids[0],
-                                     applicant=apps.Applicant(NAME, NID, phone, None, mail, opt_out))
-        apps.set_documents(s, app.id, [d.code for d in app.documents], clerk=clerk)
-        apps.record_payment(s, app.id, "cash", clerk=clerk)
-        apps.submit(s, app.id, clerk=clerk)
-        return app.id
 
 
 def approve_and_ready(db: Database, app_id: int) -> None:

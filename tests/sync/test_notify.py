@@ -20,9 +20,10 @@ from counter_app.core.db import Database
 from counter_app.core.errors import DomainError
 from counter_app.core.models import Application, Notification, NotificationState, User
 from sync.notify import HttpSmsSender, SmtpSender, dispatch, international_phone, poll_deliveries
+from tests.helpers.applications import NAME, NID, submitted
 from tests.helpers.central import free_port
 from tests.helpers.factories import Centre
-from tests.helpers.notifying import NAME, NID, Mailbox, approve_and_ready, submitted
+from tests.helpers.notifying import Mailbox, approve_and_ready
 
 
 def notes(db: Database, app_id: int | None = None) -> list[Notification]:

@@ -14,9 +14,10 @@ from counter_app.core.clock import utcnow
 from counter_app.core.models import Notification, NotificationState
 from counter_app.ui.app import Shell
 from counter_app.ui.config import AppConfig, load_config
+from tests.helpers.applications import submitted
 from tests.helpers.central import free_port
 from tests.helpers.factories import Centre as Site
-from tests.helpers.notifying import Mailbox, approve_and_ready, running_smtp, submitted
+from tests.helpers.notifying import Mailbox, approve_and_ready, running_smtp
 from tests.ui.conftest import WAIT_MS
 
 
