@@ -194,7 +194,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     db = _open(args)
     try:
         with db.read() as s:
-            data = reports.build(s, first, last, args.period if args.period != "day" else "period")
+            data = reports.build(s, first, last, reports.kind_of(first, last))
     finally:
         db.dispose()
     reports.write(data, args.out, args.format, args.lang)
