@@ -1,7 +1,9 @@
 """Domain errors of the core.
 
 Every error carries a stable ``code`` and its parameters; :meth:`DomainError.message` gives the
-text in the user's language through the single message catalogue in :mod:`counter_app.core.i18n`.
+text in the user's language through the gettext catalogue (:mod:`counter_app.common.i18n`, ids
+``error.<code>``); a parameter that names a field, an action or a state is a
+:class:`~counter_app.common.i18n.Msg`, so it reads in the user's language too.
 Environment failures (database unreachable or locked) are :class:`EnvironmentFailure`, so the UI
 can tell "try again" from "this is our bug".
 """
@@ -14,7 +16,7 @@ from typing import Any
 class ShubbakError(Exception):
     """Base of every error the core raises on purpose."""
 
-    code = "error"
+    code = "generic"
 
     def __init__(self, code: str | None = None, /, **params: Any) -> None:
         if code is not None:
@@ -23,9 +25,12 @@ class ShubbakError(Exception):
         super().__init__(self.message("en"))
 
     def message(self, lang: str = "ar") -> str:
-        from counter_app.core.i18n import translate
+        from counter_app.common.i18n import gettext, has_message, lang_of
 
-        return translate(self.code, lang, **self.params)
+        msgid = f"error.{self.code}"
+        if not has_message(msgid, "en"):
+            msgid = "error.generic"
+        return gettext(msgid, lang_of(lang), **self.params)
 
 
 class DomainError(ShubbakError):

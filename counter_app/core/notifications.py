@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from counter_app.core.bidi import isolate
+from counter_app.common.i18n import isolate
 from counter_app.core.clock import as_utc, utcnow
 from counter_app.core.models import (
     Application,

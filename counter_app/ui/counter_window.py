@@ -103,10 +103,10 @@ class CounterWindow(QMainWindow):
 
     def retranslate(self) -> None:
         ctx = self.ctx
-        self.tabs.setTabText(0, ctx.lang.tr("common.with_key", text=ctx.lang.tr("counter.intake_tab"), key="Ctrl+1"))
-        self.tabs.setTabText(1, ctx.lang.tr("common.with_key", text=ctx.lang.tr("counter.delivery_tab"), key="Ctrl+2"))
+        self.tabs.setTabText(0, ctx.lang.text("common.with_key", text=ctx.lang.text("counter.intake_tab"), key="Ctrl+1"))
+        self.tabs.setTabText(1, ctx.lang.text("common.with_key", text=ctx.lang.text("counter.delivery_tab"), key="Ctrl+2"))
         user, counter, cat = ctx.user, ctx.counter, ctx.catalogue
-        self.who.setText(ctx.lang.tr(
+        self.who.setText(ctx.lang.text(
             "counter.who", user=isolate(user.full_name) if user else "", clerk=user.clerk_number if user else "",
             counter=isolate(ctx.lang.pick(counter.name_ar, counter.name_en)) if counter else "—",
             centre=isolate(ctx.lang.pick(cat.centre.name_ar, cat.centre.name_en)) if cat else ""))

@@ -201,7 +201,7 @@ class DashboardTab(WorkerTab):
     # -- drawing ---------------------------------------------------------------------------
     def render_tab(self) -> None:
         lang = self.ctx.lang
-        tr = lang.tr
+        tr = lang.text
         d = self.data
         values: dict[str, str] = dict.fromkeys(TILES, "—")
         if d is not None:

@@ -255,7 +255,7 @@ class DeliveryPanel(QWidget):
         checked = set(self.checked_returned()) if self.returned_docs.count() else set(app.received)
         self.returned_docs.clear()
         for d in app.documents:
-            label = lang.tr("review.doc_mandatory" if d.mandatory else "review.doc_optional",
+            label = lang.text("review.doc_mandatory" if d.mandatory else "review.doc_optional",
                             name=lang.pick(d.name_ar, d.name_en))
             item = QListWidgetItem(label)
             item.setData(Qt.ItemDataRole.UserRole, d.code)
@@ -276,7 +276,7 @@ class DeliveryPanel(QWidget):
         self.cancel_reason.setEnabled(on and cancellable)
 
     def update_texts(self) -> None:
-        tr, app = self.ctx.lang.tr, self.app
+        tr, app = self.ctx.lang.text, self.app
         if app is None:
             self.details.setText(tr("delivery.none"))
         else:

@@ -1,8 +1,11 @@
-"""The windows' message catalogue (Arabic default, English) and the live language switch.
+"""The windows' side of the one language mechanism (:mod:`counter_app.common.i18n`) and the live
+language switch.
 
-One mechanism for every window: texts are looked up by message id and filled with ``str.format``
-placeholders (never concatenated); a :class:`Binder` remembers which setter shows which message,
-so switching the language re-translates every open window at once.
+Texts are looked up by message id in the gettext catalogue and filled with ``{named}`` fields
+(never concatenated), every value isolated by the mechanism; a :class:`Binder` remembers which
+setter shows which message, so switching the language re-translates every open window at once.
+Qt's own strings (context menus, dialogs' buttons) follow through a ``QTranslator`` loading the
+``qtbase_<lang>.qm`` that PySide6 ships.
 """
 
 from __future__ import annotations
@@ -10,25 +13,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QLibraryInfo, QLocale, QObject, Qt, QTranslator, Signal
 from PySide6.QtWidgets import QApplication
 
-from counter_app.core.bidi import isolate as isolate  # re-exported: the windows' one isolate
-from counter_app.ui.messages import MESSAGES
+from counter_app.common.i18n import LANGS as LANGS
+from counter_app.common.i18n import Lang as Lang
+from counter_app.common.i18n import Msg as Msg
+from counter_app.common.i18n import gettext, lang_of, ngettext
+from counter_app.common.i18n import isolate as isolate  # re-exported: the windows' one isolate
 
-Lang = Literal["ar", "en"]
-LANGS: tuple[Lang, ...] = ("ar", "en")
+QT_LOCALES: dict[str, str] = {"ar": "ar_EG", "en": "en_GB"}
 
 
 def translate(message_id: str, lang: str, /, **params: Any) -> str:
-    texts = MESSAGES.get(message_id)
-    if texts is None:
-        return message_id
-    template = texts[0] if lang == "ar" else texts[1]
-    try:
-        return template.format(**params)
-    except (KeyError, IndexError):
-        return template
+    return gettext(message_id, lang_of(lang), **params)
 
 
 class UiError(Exception):
@@ -49,19 +47,39 @@ class Language(QObject):
 
     def __init__(self, lang: str = "ar", parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.lang: Lang = "en" if lang == "en" else "ar"
+        self.lang: Lang = lang_of(lang)
+        self._qt_translator: QTranslator | None = None
 
     @property
     def direction(self) -> Qt.LayoutDirection:
         return Qt.LayoutDirection.RightToLeft if self.lang == "ar" else Qt.LayoutDirection.LeftToRight
 
+    @property
+    def locale(self) -> QLocale:
+        return QLocale(QT_LOCALES[self.lang])
+
     def apply_direction(self) -> None:
+        """Layout direction, default locale and Qt's own translations for the current language."""
         app = QApplication.instance()
         if isinstance(app, QApplication):
             app.setLayoutDirection(self.direction)
+            QLocale.setDefault(self.locale)
+            self._install_qt_translator(app)
+
+    def _install_qt_translator(self, app: QApplication) -> None:
+        if self._qt_translator is not None:
+            app.removeTranslator(self._qt_translator)
+            self._qt_translator = None
+        if self.lang == "en":
+            return
+        translator = QTranslator(self)
+        folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+        if translator.load(f"qtbase_{self.lang}", folder):
+            app.installTranslator(translator)
+            self._qt_translator = translator
 
     def set(self, lang: str) -> None:
-        new: Lang = "en" if lang == "en" else "ar"
+        new: Lang = lang_of(lang)
         if new == self.lang:
             return
         self.lang = new
@@ -71,11 +89,14 @@ class Language(QObject):
     def toggle(self) -> None:
         self.set("en" if self.lang == "ar" else "ar")
 
-    def tr(self, message_id: str, /, **params: Any) -> str:  # type: ignore[override]
-        """The message in the current language; an exception passed as a parameter is turned
-        into its own message here, so a stored message follows a later language switch."""
-        return translate(message_id, self.lang,
-                         **{k: self.error(v) if isinstance(v, BaseException) else v for k, v in params.items()})
+    def text(self, message_id: str, /, **params: Any) -> str:
+        """The message in the current language; an exception or a :class:`Msg` passed as a
+        field is translated here, so a stored message follows a later language switch."""
+        return gettext(message_id, self.lang, **params)
+
+    def ntext(self, message_id: str, n: int, /, **params: Any) -> str:
+        """The plural form of the message for ``n`` (six forms in Arabic)."""
+        return ngettext(message_id, n, self.lang, **params)
 
     def pick(self, ar: str, en: str) -> str:
         """The Arabic or English variant of a name stored in both languages (catalogue, centre)."""
@@ -89,15 +110,11 @@ class Language(QObject):
                 return str(message(self.lang))
             except Exception:  # a broken message must not hide the error itself
                 pass
-        return self.tr("error.unexpected")
-
-
-class Msg(str):
-    """A parameter that is itself a message id, translated at each (re)translation."""
+        return self.text("error.unexpected")
 
 
 def _fill(lang: Language, message_id: str, params: dict[str, Any]) -> str:
-    return lang.tr(message_id, **{k: lang.tr(v) if isinstance(v, Msg) else v for k, v in params.items()})
+    return lang.text(message_id, **params)
 
 
 class Binder:

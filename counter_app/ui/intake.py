@@ -198,7 +198,7 @@ class IntakePanel(QWidget):
         self.service.blockSignals(True)
         self.service.clear()
         for svc in self.services():
-            self.service.addItem(lang.tr("intake.service_item", letter=svc.group,
+            self.service.addItem(lang.text("intake.service_item", letter=svc.group,
                                          name=lang.pick(svc.name_ar, svc.name_en)), svc.code)
         if code is not None:
             self.select_service(str(code))
@@ -207,7 +207,7 @@ class IntakePanel(QWidget):
         method = self.method.currentIndex()
         self.method.clear()
         for m in PAYMENT_METHODS:
-            self.method.addItem(lang.tr(f"payment.{m}"), m)
+            self.method.addItem(lang.text(f"payment.{m}"), m)
         self.method.setCurrentIndex(max(method, 0))
         self._render_national_id()
         self._render_result()
@@ -223,14 +223,14 @@ class IntakePanel(QWidget):
         if service is not None:
             for doc in service.documents:
                 key = "intake.doc_mandatory" if doc.mandatory else "intake.doc_optional"
-                item = QListWidgetItem(lang.tr(key, name=lang.pick(doc.name_ar, doc.name_en)))
+                item = QListWidgetItem(lang.text(key, name=lang.pick(doc.name_ar, doc.name_en)))
                 item.setData(Qt.ItemDataRole.UserRole, doc.code)
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(Qt.CheckState.Checked if doc.code in keep else Qt.CheckState.Unchecked)
                 self.documents.addItem(item)
-            fee_lines = [lang.tr("intake.fee_line", name=lang.pick(f.name_ar, f.name_en),
+            fee_lines = [lang.text("intake.fee_line", name=lang.pick(f.name_ar, f.name_en),
                                  amount=format_money(f.amount_piastres, lang.lang)) for f in service.fees]
-            total = lang.tr("intake.fee_total", amount=format_money(service.total_piastres, lang.lang))
+            total = lang.text("intake.fee_total", amount=format_money(service.total_piastres, lang.lang))
             self.fee.setText("\n".join([*fee_lines, total]))
         else:
             self.fee.setText("")
@@ -239,7 +239,7 @@ class IntakePanel(QWidget):
     def _render_national_id(self) -> None:
         text, lang = self.national_id.text(), self.ctx.lang
         if not text.strip():
-            self.nid_info.setText(lang.tr("intake.nid_hint"))
+            self.nid_info.setText(lang.text("intake.nid_hint"))
             self.nid_info.setStyleSheet("color: #555;")
             return
         try:
@@ -248,8 +248,8 @@ class IntakePanel(QWidget):
             self.nid_info.setText(exc.message(lang.lang))
             self.nid_info.setStyleSheet("color: #b00020;")
             return
-        self.nid_info.setText(lang.tr("intake.nid_info", birth=info.birth_date.isoformat(),
-                                      sex=lang.tr(f"sex.{info.sex}"),
+        self.nid_info.setText(lang.text("intake.nid_info", birth=info.birth_date.isoformat(),
+                                      sex=lang.text(f"sex.{info.sex}"),
                                       governorate=lang.pick(info.governorate_ar, info.governorate_en)))
         self.nid_info.setStyleSheet("color: #1b5e20;")
 
@@ -259,7 +259,7 @@ class IntakePanel(QWidget):
             self.result.setText(lang.error(self._error))
             self.result.setStyleSheet("color: #b00020; font-weight: bold;")
         elif self._result is not None:
-            self.result.setText(lang.tr(self._result[0], **self._result[1]))
+            self.result.setText(lang.text(self._result[0], **self._result[1]))
             self.result.setStyleSheet("color: #1b5e20; font-weight: bold;")
         else:
             self.result.setText("")

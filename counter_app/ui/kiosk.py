@@ -158,19 +158,19 @@ class KioskWindow(QWidget):
 
     def update_texts(self) -> None:
         lang, cat = self.ctx.lang, self.ctx.catalogue
-        self.title.setText(lang.tr("kiosk.title", centre=lang.pick(cat.centre.name_ar, cat.centre.name_en))
-                           if cat else lang.tr("app.name"))
+        self.title.setText(lang.text("kiosk.title", centre=lang.pick(cat.centre.name_ar, cat.centre.name_en))
+                           if cat else lang.text("app.name"))
         for group in self.groups():
-            self.buttons[group.letter].setText(lang.tr(
+            self.buttons[group.letter].setText(lang.text(
                 "kiosk.group_button", letter=group.letter, name=lang.pick(group.name_ar, group.name_en),
                 count=self.waiting.get(group.letter, 0)))
-        self.priority.setText(lang.tr("kiosk.priority_on" if self.priority.isChecked() else "kiosk.priority_off"))
+        self.priority.setText(lang.text("kiosk.priority_on" if self.priority.isChecked() else "kiosk.priority_off"))
         if self._error is not None:
             self.result.setText(lang.error(self._error))
             self.result.setStyleSheet("color: #b00020;")
         elif self._last is not None:
             key = "kiosk.issued_now" if self._last.waiting_ahead == 0 else "kiosk.issued"
-            self.result.setText(lang.tr(key, number=self._last.number, ahead=self._last.waiting_ahead,
+            self.result.setText(lang.text(key, number=self._last.number, ahead=self._last.waiting_ahead,
                                         minutes=self._last.estimated_wait_minutes))
             self.result.setStyleSheet("color: #0d47a1; font-weight: bold;")
         else:

@@ -119,7 +119,7 @@ class LoginWindow(QWidget):
     def _render_dynamic(self) -> None:
         catalogue, lang = self.ctx.catalogue, self.ctx.lang
         name = lang.pick(catalogue.centre.name_ar, catalogue.centre.name_en) if catalogue else ""
-        self.title.setText(lang.tr("login.title", centre=name) if name else lang.tr("app.name"))
+        self.title.setText(lang.text("login.title", centre=name) if name else lang.text("app.name"))
         current = self.counter.currentIndex()
         self.counter.clear()
         for c in self.counters:
@@ -127,7 +127,7 @@ class LoginWindow(QWidget):
         if 0 <= current < self.counter.count():
             self.counter.setCurrentIndex(current)
         err = self._error
-        self.error.setText("" if err is None else lang.tr(err) if isinstance(err, str) else lang.error(err))
+        self.error.setText("" if err is None else lang.text(err) if isinstance(err, str) else lang.error(err))
 
     def selected_counter(self) -> CounterView | None:
         index = self.counter.currentIndex()

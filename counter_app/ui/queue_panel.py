@@ -135,7 +135,7 @@ class QueuePanel(QWidget):
     # -- helpers ---------------------------------------------------------------------------
     def _retitle_buttons(self) -> None:
         for action, (msg_id, key) in ACTIONS.items():
-            self.buttons[action].setText(self.ctx.lang.tr("common.with_key", text=self.ctx.lang.tr(msg_id), key=key))
+            self.buttons[action].setText(self.ctx.lang.text("common.with_key", text=self.ctx.lang.text(msg_id), key=key))
 
     def _ids(self) -> tuple[int, int]:
         assert self.ctx.counter is not None and self.ctx.user is not None
@@ -232,10 +232,10 @@ class QueuePanel(QWidget):
         g, c = self.to_group.currentIndex(), self.to_counter.currentIndex()
         self.to_group.clear()
         for group in cat.groups:
-            self.to_group.addItem(lang.tr("common.group_item", letter=group.letter,
+            self.to_group.addItem(lang.text("common.group_item", letter=group.letter,
                                           name=lang.pick(group.name_ar, group.name_en)), group.letter)
         self.to_counter.clear()
-        self.to_counter.addItem(lang.tr("queue.any_counter"), 0)
+        self.to_counter.addItem(lang.text("queue.any_counter"), 0)
         for counter in cat.counters:
             if self.ctx.counter is None or counter.id != self.ctx.counter.id:
                 self.to_counter.addItem(lang.pick(counter.name_ar, counter.name_en), counter.id)
@@ -243,7 +243,7 @@ class QueuePanel(QWidget):
         self.to_counter.setCurrentIndex(max(c, 0))
 
     def update_texts(self) -> None:
-        tr, ticket = self.ctx.lang.tr, self.state.current
+        tr, ticket = self.ctx.lang.text, self.state.current
         self.ticket_label.setText(ticket.number if ticket else "—")
         if ticket is None:
             self.detail_label.setText(tr("queue.no_ticket"))
@@ -268,7 +268,7 @@ class QueuePanel(QWidget):
             self.timer_label.setText("")
             return
         seconds = max(0, int((utcnow() - ticket.called_at).total_seconds()))
-        self.timer_label.setText(self.ctx.lang.tr("queue.timer", minutes=seconds // 60, seconds=seconds % 60))
+        self.timer_label.setText(self.ctx.lang.text("queue.timer", minutes=seconds // 60, seconds=seconds % 60))
 
     def current(self) -> TicketView | None:
         return self.state.current

@@ -264,7 +264,7 @@ class ReviewWindow(QMainWindow):
             w.setEnabled(has_file)
 
     def render_desk(self) -> None:
-        lang, tr = self.ctx.lang, self.ctx.lang.tr
+        lang, tr = self.ctx.lang, self.ctx.lang.text
         user = self.ctx.user
         self.who.setText(tr("review.who", user=isolate(user.full_name) if user else ""))
         current = self.reason.currentData()
@@ -302,7 +302,7 @@ class ReviewWindow(QMainWindow):
         self._set_enabled()
 
     def _render_file(self, file: ReviewFile | None) -> None:
-        lang, tr = self.ctx.lang, self.ctx.lang.tr
+        lang, tr = self.ctx.lang, self.ctx.lang.text
         self.documents.clear()
         if file is None:
             self.file_title.setText(tr("review.pick_file"))

@@ -105,7 +105,7 @@ class StatusLine(QWidget):
         self.update_texts()
 
     def _age(self, age: timedelta | None) -> str:
-        tr = self.ctx.lang.tr
+        tr = self.ctx.lang.text
         if age is None:
             return tr("status.age_none")
         minutes = int(age.total_seconds() // 60)
@@ -116,7 +116,7 @@ class StatusLine(QWidget):
         return tr("status.age_days", n=minutes // (24 * 60))
 
     def _sync_texts(self) -> None:
-        tr = self.ctx.lang.tr
+        tr = self.ctx.lang.text
         status = self.sync
         alerts: list[str] = []
         if self.sync_failed or status is None:
@@ -152,7 +152,7 @@ class StatusLine(QWidget):
         self.update_texts()
 
     def update_texts(self) -> None:
-        tr = self.ctx.lang.tr
+        tr = self.ctx.lang.text
         failed = list(self.ctx.printing.failed.values())
         if failed:
             self.printer_label.setText(tr("status.printer_error", count=len(failed),

@@ -344,7 +344,7 @@ class SupervisorWindow(QWidget):
     # -- text ------------------------------------------------------------------------------
     def update_texts(self) -> None:
         lang, user, cat = self.ctx.lang, self.ctx.user, self.ctx.catalogue
-        tr = lang.tr
+        tr = lang.text
         self.who.setText(tr("sup.who", user=isolate(user.full_name) if user else "",
                             role=tr(f"role.{user.role.value}") if user else "",
                             centre=lang.pick(cat.centre.name_ar, cat.centre.name_en) if cat else ""))

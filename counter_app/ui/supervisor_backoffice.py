@@ -99,7 +99,7 @@ class WorkerTab(QWidget):
             self.message.setText(lang.error(msg))
             self.message.setStyleSheet("color: #b00020; font-weight: bold;")
         else:
-            self.message.setText(lang.tr(msg[0], **msg[1]))
+            self.message.setText(lang.text(msg[0], **msg[1]))
             self.message.setStyleSheet("color: #1b5e20; font-weight: bold;")
 
     def render_tab(self) -> None:  # pragma: no cover - overridden
@@ -222,7 +222,7 @@ class BackOfficeTab(WorkerTab):
         self._run(lambda: review_backend.decide_request(db, uid, req.request_id, approve, note), done)
 
     def render_tab(self) -> None:
-        lang, tr = self.ctx.lang, self.ctx.lang.tr
+        lang, tr = self.ctx.lang, self.ctx.lang.text
         self.sla_table.setHorizontalHeaderLabels([tr(k) for k in ("review.col_tracking", "review.col_service",
                                                                    "review.col_due", "bo.col_reviewer",
                                                                    "review.col_state")])
@@ -341,7 +341,7 @@ class AuditTab(WorkerTab):
     def export(self, path: Path | None = None) -> None:
         """Save the rows found as CSV (asks where unless ``path`` is given)."""
         if path is None:
-            name, _filter = QFileDialog.getSaveFileName(self, self.ctx.lang.tr("audit.export"), "audit.csv",
+            name, _filter = QFileDialog.getSaveFileName(self, self.ctx.lang.text("audit.export"), "audit.csv",
                                                         "CSV (*.csv)")
             if not name:
                 return
@@ -359,7 +359,7 @@ class AuditTab(WorkerTab):
         self._run(work, done)
 
     def render_tab(self) -> None:
-        tr = self.ctx.lang.tr
+        tr = self.ctx.lang.text
         self.table.setHorizontalHeaderLabels([tr(k) for k in ("audit.col_time", "audit.user", "audit.action",
                                                                "audit.col_entity", "audit.col_detail")])
         self.table.setRowCount(len(self.rows))
