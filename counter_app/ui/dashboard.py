@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.common.formatting import money as format_money
 from counter_app.reports import period_bounds
 from counter_app.ui import admin_backend
 from counter_app.ui.backend import today_local
@@ -31,7 +32,6 @@ from counter_app.ui.charts import Bar, BarChart
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import isolate
 from counter_app.ui.supervisor_backoffice import WorkerTab
-from printers.i18n import format_money
 from printers.period_report import PeriodReportData
 
 LIVE_REFRESH_MS = 15_000

@@ -11,7 +11,7 @@ Qt's own strings (context menus, dialogs' buttons) follow through a ``QTranslato
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QObject, Qt, QTranslator, Signal
 from PySide6.QtWidgets import QApplication

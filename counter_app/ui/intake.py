@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.common.formatting import money as format_money
 from counter_app.core.applications import Applicant
 from counter_app.core.clock import utcnow
 from counter_app.core.national_id import NationalIdError, parse_national_id
@@ -31,7 +32,6 @@ from counter_app.ui.backend import IntakeRequest, ServiceView, SubmittedView, Ti
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder, Msg, UiError
 from counter_app.ui.printing import receipt_document, slip_document
-from printers.i18n import format_money
 
 PAYMENT_METHODS = ("cash", "card", "epayment")
 

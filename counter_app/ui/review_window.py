@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.common.formatting import money as format_money
 from counter_app.core.clock import to_local
 from counter_app.core.review import REJECTION_REASONS, ReviewFile
 from counter_app.ui import review_backend
@@ -41,7 +42,6 @@ from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder, Msg, isolate
 from counter_app.ui.review_backend import ReviewDesk
 from counter_app.ui.status_bar import StatusLine
-from printers.i18n import format_money
 
 REFRESH_MS = 30_000
 OVERDUE = QColor("#b00020")

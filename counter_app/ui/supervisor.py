@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.common.formatting import money as format_money
 from counter_app.core.clock import utcnow
 from counter_app.core.counter_queries import DaySummary
 from counter_app.core.models import Role
@@ -31,7 +32,6 @@ from counter_app.ui.admin_backend import Overview
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder, UiError, isolate
 from counter_app.ui.status_bar import StatusLine
-from printers.i18n import format_money
 
 
 def _table(parent: QWidget, columns: int) -> QTableWidget:

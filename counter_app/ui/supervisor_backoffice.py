@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.common.formatting import money as format_money
 from counter_app.core.audit import ChainReport
 from counter_app.core.audit_view import AuditFilter, AuditRow, to_csv
 from counter_app.core.clock import CENTRE_TZ, to_local
@@ -34,7 +35,6 @@ from counter_app.ui import review_backend
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder, isolate
 from counter_app.ui.review_backend import BackOffice
-from printers.i18n import format_money
 
 
 def _table(parent: QWidget, columns: int, name: str) -> QTableWidget:
