@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.common.i18n import N_
 from counter_app.ui.backend import TicketView
 from counter_app.ui.context import AppContext
 from counter_app.ui.delivery import DeliveryPanel
@@ -112,5 +113,5 @@ class CounterWindow(QMainWindow):
             centre=isolate(ctx.lang.pick(cat.centre.name_ar, cat.centre.name_en)) if cat else ""))
 
     def show_error(self, exc: BaseException) -> None:
-        self.status_line.show_message("status.error", error=exc)
+        self.status_line.show_message(N_("status.error"), error=exc)
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.common.formatting import money as format_money
+from counter_app.common.i18n import N_
 from counter_app.reports import period_bounds
 from counter_app.ui import admin_backend
 from counter_app.ui.backend import today_local
@@ -37,8 +38,8 @@ from printers.period_report import PeriodReportData
 LIVE_REFRESH_MS = 15_000
 #: An hour whose median wait is above this is drawn in red on the chart.
 WAIT_TARGET_MIN = 15.0
-TILES = ("dash.issued", "dash.served", "dash.waiting_now", "dash.no_shows", "dash.wait_mean", "dash.wait_p90",
-         "dash.service_median", "dash.applications", "dash.overdue", "dash.money")
+TILES = (N_("dash.issued"), N_("dash.served"), N_("dash.waiting_now"), N_("dash.no_shows"), N_("dash.wait_mean"), N_("dash.wait_p90"),
+         N_("dash.service_median"), N_("dash.applications"), N_("dash.overdue"), N_("dash.money"))
 
 
 def _qdate(day: date) -> QDate:
@@ -47,6 +48,10 @@ def _qdate(day: date) -> QDate:
 
 def _pydate(value: QDate) -> date:
     return date(value.year(), value.month(), value.day())
+
+
+#: The export buttons' labels, by report format.
+EXPORT_LABELS = {"pdf": N_("dash.export_pdf"), "csv": N_("dash.export_csv"), "xlsx": N_("dash.export_xlsx")}
 
 
 class DashboardTab(WorkerTab):
@@ -70,11 +75,11 @@ class DashboardTab(WorkerTab):
         for widget in (self.from_label, self.first, self.to_label, self.last):
             controls.addWidget(widget)
         self.range_buttons: dict[str, QPushButton] = {}
-        for kind in ("today", "week", "month"):
+        for kind, msgid in (("today", N_("dash.today")), ("week", N_("dash.week")), ("month", N_("dash.month"))):
             button = QPushButton(self)
             button.setObjectName(f"dash_{kind}")
             button.clicked.connect(lambda _=False, k=kind: self.show_period(k))
-            self.t(button.setText, f"dash.{kind}")
+            self.t(button.setText, msgid)
             self.range_buttons[kind] = button
             controls.addWidget(button)
         controls.addStretch(1)
@@ -83,7 +88,7 @@ class DashboardTab(WorkerTab):
             button = QPushButton(self)
             button.setObjectName(f"export_{fmt}")
             button.clicked.connect(lambda _=False, f=fmt: self.export(f))
-            self.t(button.setText, f"dash.export_{fmt}")
+            self.t(button.setText, EXPORT_LABELS[fmt])
             self.export_buttons[fmt] = button
             controls.addWidget(button)
 
@@ -140,7 +145,7 @@ class DashboardTab(WorkerTab):
         first, last = self.period()
         if first <= last:
             return first, last
-        self._message = ("dash.bad_range", {})
+        self._message = (N_("dash.bad_range"), {})
         self.render_tab()
         return None
 
@@ -178,7 +183,7 @@ class DashboardTab(WorkerTab):
 
     def _loaded(self, data: PeriodReportData) -> None:
         self.data, self.updated_at = data, datetime.now()
-        if isinstance(self._message, tuple) and self._message[0] == "dash.bad_range":
+        if isinstance(self._message, tuple) and self._message[0] == N_("dash.bad_range"):
             self._message = None
         self.render_tab()
         if self._again:
@@ -193,7 +198,7 @@ class DashboardTab(WorkerTab):
         db, uid, folder, lang = self.ctx.db, self._uid(), self.ctx.config.reports_dir, self.ctx.lang.lang
 
         def saved(path: object) -> None:
-            self.say("dash.saved", path=isolate(str(path)))
+            self.say(N_("dash.saved"), path=isolate(str(path)))
             self.render_tab()
 
         self._run(lambda: admin_backend.export_report(db, uid, first, last, fmt, folder, lang), saved)
@@ -206,15 +211,15 @@ class DashboardTab(WorkerTab):
         values: dict[str, str] = dict.fromkeys(TILES, "—")
         if d is not None:
             values.update({
-                "dash.issued": f"{d.tickets_issued:,}", "dash.served": f"{d.tickets_served:,}",
-                "dash.waiting_now": f"{d.waiting_now:,}", "dash.no_shows": f"{d.no_shows:,}",
-                "dash.wait_mean": f"{d.wait_min[0]:.1f}", "dash.wait_p90": f"{d.wait_min[2]:.1f}",
-                "dash.service_median": f"{d.service_min[1]:.1f}", "dash.applications": f"{d.applications:,}",
-                "dash.overdue": f"{d.overdue:,}", "dash.money": format_money(d.money_total, lang.lang),
+                N_("dash.issued"): f"{d.tickets_issued:,}", N_("dash.served"): f"{d.tickets_served:,}",
+                N_("dash.waiting_now"): f"{d.waiting_now:,}", N_("dash.no_shows"): f"{d.no_shows:,}",
+                N_("dash.wait_mean"): f"{d.wait_min[0]:.1f}", N_("dash.wait_p90"): f"{d.wait_min[2]:.1f}",
+                N_("dash.service_median"): f"{d.service_min[1]:.1f}", N_("dash.applications"): f"{d.applications:,}",
+                N_("dash.overdue"): f"{d.overdue:,}", N_("dash.money"): format_money(d.money_total, lang.lang),
             })
         for key, tile in self.tiles.items():
             detail = ""
-            if key == "dash.money" and d is not None:
+            if key == N_("dash.money") and d is not None:
                 ok = d.reconciled
                 detail = tr("dash.reconciled") if ok else tr("dash.not_reconciled", count=len(d.mismatched) or 1)
                 tile.setStyleSheet("QLabel { padding: 6px; background: %s; }" % ("#e8f5e9" if ok else "#ffebee"))
@@ -237,6 +242,6 @@ class DashboardTab(WorkerTab):
             self.clerk_chart.set_bars(tr("dash.chart_clerks"), [
                 Bar(row.name, row.served, f"{row.served:,}") for row in d.clerks], empty)
         if self.updated_at is not None:
-            self.updated.setText(tr("dash.live" if self.live else "dash.past",
+            self.updated.setText(tr(N_("dash.live") if self.live else N_("dash.past"),
                                     time=isolate(self.updated_at.strftime("%H:%M:%S"))))
         self.render_message()

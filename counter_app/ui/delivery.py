@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.common.i18n import N_
 from counter_app.core.models import ApplicationState
 from counter_app.core.national_id import mask_national_id
 from counter_app.ui import backend
@@ -180,7 +181,7 @@ class DeliveryPanel(QWidget):
         if self.app is None or self.ctx.user is None:
             return
         db, app_id, user_id = self.ctx.db, self.app.id, self.ctx.user.id
-        self._run(lambda: backend.mark_ready(db, app_id, user_id), "delivery.now_ready")
+        self._run(lambda: backend.mark_ready(db, app_id, user_id), N_("delivery.now_ready"))
 
     @Slot()
     def deliver(self) -> None:
@@ -188,7 +189,7 @@ class DeliveryPanel(QWidget):
             return
         db, app_id, user_id = self.ctx.db, self.app.id, self.ctx.user.id
         name, nid = self.collector.text(), self.collector_nid.text()
-        self._run(lambda: backend.deliver(db, app_id, user_id, name, nid), "delivery.done")
+        self._run(lambda: backend.deliver(db, app_id, user_id, name, nid), N_("delivery.done"))
 
     # -- a returned file, a cancellation ---------------------------------------------------------
     def checked_returned(self) -> list[str]:
@@ -215,7 +216,7 @@ class DeliveryPanel(QWidget):
         slip = slip_document(cat.centre, service, missing, app.tracking_code, utcnow(), note=app.note)
         printing, url, lang = self.ctx.printing, self.ctx.config.receipt_printer, self.ctx.lang.lang
         self._set_enabled(False)
-        self.ctx.ops.run(lambda: printing.submit(slip, url, lang), lambda _j: self._said("delivery.slip_printed"),
+        self.ctx.ops.run(lambda: printing.submit(slip, url, lang), lambda _j: self._said(N_("delivery.slip_printed")),
                          self._failed, owner=self)
 
     def _said(self, message_id: str) -> None:
@@ -230,7 +231,7 @@ class DeliveryPanel(QWidget):
             self.print_returned_slip()
             return
         db, app_id, user_id, received = self.ctx.db, self.app.id, self.ctx.user.id, self.checked_returned()
-        self._run(lambda: backend.resubmit(db, app_id, user_id, received), "delivery.resubmitted")
+        self._run(lambda: backend.resubmit(db, app_id, user_id, received), N_("delivery.resubmitted"))
 
     @Slot()
     def request_cancellation(self) -> None:
@@ -243,7 +244,7 @@ class DeliveryPanel(QWidget):
             return view
 
         self.cancel_reason.clear()
-        self._run(work, "delivery.cancel_requested")
+        self._run(work, N_("delivery.cancel_requested"))
 
     def _fill_returned(self) -> None:
         app, lang = self.app, self.ctx.lang
@@ -255,7 +256,7 @@ class DeliveryPanel(QWidget):
         checked = set(self.checked_returned()) if self.returned_docs.count() else set(app.received)
         self.returned_docs.clear()
         for d in app.documents:
-            label = lang.text("review.doc_mandatory" if d.mandatory else "review.doc_optional",
+            label = lang.text(N_("review.doc_mandatory") if d.mandatory else N_("review.doc_optional"),
                             name=lang.pick(d.name_ar, d.name_en))
             item = QListWidgetItem(label)
             item.setData(Qt.ItemDataRole.UserRole, d.code)

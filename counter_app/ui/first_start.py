@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.common.i18n import N_
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder, UiError
 
@@ -62,11 +63,11 @@ class FirstStartWizard(QWidget):
 
         boxes = []
         for title, rows in (
-            ("first.centre_box", (("first.code", self.code), ("first.name_ar", self.name_ar),
-                                  ("first.name_en", self.name_en), ("first.counters", self.counters))),
-            ("first.printers_box", (("sup.ticket_printer", self.ticket_url), ("sup.receipt_printer", self.receipt_url))),
-            ("first.admin_box", (("sup.username", self.admin_user), ("sup.full_name", self.admin_name),
-                                 ("sup.password", self.admin_password), ("first.password2", self.admin_password2))),
+            (N_("first.centre_box"), ((N_("first.code"), self.code), (N_("first.name_ar"), self.name_ar),
+                                  (N_("first.name_en"), self.name_en), (N_("first.counters"), self.counters))),
+            (N_("first.printers_box"), ((N_("sup.ticket_printer"), self.ticket_url), (N_("sup.receipt_printer"), self.receipt_url))),
+            (N_("first.admin_box"), ((N_("sup.username"), self.admin_user), (N_("sup.full_name"), self.admin_name),
+                                 (N_("sup.password"), self.admin_password), (N_("first.password2"), self.admin_password2))),
         ):
             box = QGroupBox(self)
             self.t(box.setTitle, title)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.common.formatting import money as format_money
+from counter_app.common.i18n import N_
 from counter_app.core.applications import Applicant
 from counter_app.core.clock import utcnow
 from counter_app.core.national_id import NationalIdError, parse_national_id
@@ -41,6 +42,12 @@ class SubmitOutcome:
     submitted: SubmittedView
     job_id: str | None
     print_error: BaseException | None
+
+
+#: The intake form's field labels.
+FIELD_LABELS = {"service": N_("intake.service"), "name": N_("intake.name"), "nid": N_("intake.nid"),
+                "phone": N_("intake.phone"), "address": N_("intake.address"), "email": N_("intake.email"),
+                "fee": N_("intake.fee"), "method": N_("intake.method"), "reference": N_("intake.reference")}
 
 
 class IntakePanel(QWidget):
@@ -99,8 +106,7 @@ class IntakePanel(QWidget):
         self.result.setWordWrap(True)
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        labels = {key: QLabel(self) for key in ("service", "name", "nid", "phone", "address", "email", "fee",
-                                                "method", "reference")}
+        labels = {key: QLabel(self) for key in FIELD_LABELS}
         service_box = QGroupBox(self)
         sform = QVBoxLayout(service_box)
         srow = QFormLayout()
@@ -137,7 +143,7 @@ class IntakePanel(QWidget):
         box.addWidget(self.result)
 
         for key, widget in labels.items():
-            self.t(widget.setText, f"intake.{key}")
+            self.t(widget.setText, FIELD_LABELS[key])
         self.t(self.notify_opt_out.setText, "intake.notify_opt_out")
         self.t(service_box.setTitle, "intake.service_box")
         self.t(applicant_box.setTitle, "intake.applicant_box")
@@ -222,7 +228,7 @@ class IntakePanel(QWidget):
         fee_lines: list[str] = []
         if service is not None:
             for doc in service.documents:
-                key = "intake.doc_mandatory" if doc.mandatory else "intake.doc_optional"
+                key = N_("intake.doc_mandatory") if doc.mandatory else N_("intake.doc_optional")
                 item = QListWidgetItem(lang.text(key, name=lang.pick(doc.name_ar, doc.name_en)))
                 item.setData(Qt.ItemDataRole.UserRole, doc.code)
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
@@ -290,7 +296,7 @@ class IntakePanel(QWidget):
             return
         missing = self.missing()
         if not missing:
-            self._show("intake.nothing_missing")
+            self._show(N_("intake.nothing_missing"))
             return
         reference = self.ticket.number if self.ticket else "—"
         slip = slip_document(cat.centre, service, missing, reference, utcnow())
@@ -300,7 +306,7 @@ class IntakePanel(QWidget):
 
     def _slip_queued(self, job_id: str) -> None:
         self._set_busy(False)
-        self._show("intake.slip_printed", count=len(self.missing()))
+        self._show(N_("intake.slip_printed"), count=len(self.missing()))
         self.slip_printed.emit(job_id)
 
     @Slot()
@@ -342,10 +348,10 @@ class IntakePanel(QWidget):
         self._set_busy(False)
         self.clear()
         if outcome.print_error is not None:
-            self._show("intake.submitted_print_failed", tracking=outcome.submitted.tracking_code,
+            self._show(N_("intake.submitted_print_failed"), tracking=outcome.submitted.tracking_code,
                        error=outcome.print_error)
         else:
-            self._show("intake.submitted", tracking=outcome.submitted.tracking_code)
+            self._show(N_("intake.submitted"), tracking=outcome.submitted.tracking_code)
         self.submitted.emit(outcome)
 
     def _failed(self, exc: BaseException) -> None:

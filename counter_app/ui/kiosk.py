@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.common.i18n import N_
 from counter_app.ui import backend
 from counter_app.ui.backend import GroupView, IssuedView
 from counter_app.ui.context import AppContext
@@ -164,12 +165,12 @@ class KioskWindow(QWidget):
             self.buttons[group.letter].setText(lang.text(
                 "kiosk.group_button", letter=group.letter, name=lang.pick(group.name_ar, group.name_en),
                 count=self.waiting.get(group.letter, 0)))
-        self.priority.setText(lang.text("kiosk.priority_on" if self.priority.isChecked() else "kiosk.priority_off"))
+        self.priority.setText(lang.text(N_("kiosk.priority_on") if self.priority.isChecked() else N_("kiosk.priority_off")))
         if self._error is not None:
             self.result.setText(lang.error(self._error))
             self.result.setStyleSheet("color: #b00020;")
         elif self._last is not None:
-            key = "kiosk.issued_now" if self._last.waiting_ahead == 0 else "kiosk.issued"
+            key = N_("kiosk.issued_now") if self._last.waiting_ahead == 0 else N_("kiosk.issued")
             self.result.setText(lang.text(key, number=self._last.number, ahead=self._last.waiting_ahead,
                                         minutes=self._last.estimated_wait_minutes))
             self.result.setStyleSheet("color: #0d47a1; font-weight: bold;")

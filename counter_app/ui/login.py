@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.common.i18n import N_
 from counter_app.ui.i18n import Binder
 
 if TYPE_CHECKING:
@@ -137,12 +138,12 @@ class LoginWindow(QWidget):
     def submit(self) -> None:
         username, password = self.username.text(), self.password.text()
         if not username.strip() or not password:
-            self._error = "login.fill_in"
+            self._error = N_("login.fill_in")
             self._render_dynamic()
             return
         if not self._db_ready or not self._counters_known:
             self._submit_waiting = True
-            self._error = "login.starting"
+            self._error = N_("login.starting")
             self._render_dynamic()
             return
         self.login_button.setEnabled(False)

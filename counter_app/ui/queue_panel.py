@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.common.i18n import N_
 from counter_app.core.clock import utcnow
 from counter_app.ui import backend
 from counter_app.ui.backend import QueueState, TicketView
@@ -31,12 +32,12 @@ REFRESH_MS = 5_000
 
 #: action -> (message id of the button, shortcut)
 ACTIONS: dict[str, tuple[str, str]] = {
-    "call_next": ("queue.call_next", "F2"),
-    "recall": ("queue.recall", "F3"),
-    "finish": ("queue.finish", "F4"),
-    "no_show": ("queue.no_show", "F5"),
-    "skip": ("queue.skip", "F6"),
-    "transfer": ("queue.transfer", "F7"),
+    "call_next": (N_("queue.call_next"), "F2"),
+    "recall": (N_("queue.recall"), "F3"),
+    "finish": (N_("queue.finish"), "F4"),
+    "no_show": (N_("queue.no_show"), "F5"),
+    "skip": (N_("queue.skip"), "F6"),
+    "transfer": (N_("queue.transfer"), "F7"),
 }
 
 
@@ -191,7 +192,7 @@ class QueuePanel(QWidget):
 
     def _called(self, state: QueueState) -> None:
         if state.current is None:
-            self._error = "queue.nobody_waiting"
+            self._error = N_("queue.nobody_waiting")
         self._apply(state)
         self.shown_at = time.perf_counter()
 
@@ -210,7 +211,7 @@ class QueuePanel(QWidget):
     def skip(self) -> None:
         reason = self.reason.text().strip()
         if not reason:
-            self._error = "queue.reason_needed"
+            self._error = N_("queue.reason_needed")
             self.update_texts()
             self.reason.setFocus()
             return
@@ -248,7 +249,7 @@ class QueuePanel(QWidget):
         if ticket is None:
             self.detail_label.setText(tr("queue.no_ticket"))
         else:
-            key = "queue.detail_priority" if ticket.priority else "queue.detail"
+            key = N_("queue.detail_priority") if ticket.priority else N_("queue.detail")
             self.detail_label.setText(tr(key, group=ticket.group, recalls=ticket.recall_count))
         cat = self.ctx.catalogue
         letters = [g.letter for g in cat.groups] if cat else sorted(self.state.waiting)

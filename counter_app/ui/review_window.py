@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.common.formatting import money as format_money
+from counter_app.common.i18n import N_
 from counter_app.core.clock import to_local
 from counter_app.core.review import REJECTION_REASONS, ReviewFile
 from counter_app.ui import review_backend
@@ -46,6 +47,11 @@ from counter_app.ui.status_bar import StatusLine
 REFRESH_MS = 30_000
 OVERDUE = QColor("#b00020")
 NEAR_DUE = QColor("#8a5a00")
+
+
+#: What the reviewer reads after each decision.
+DONE_MESSAGES = {"approve": N_("review.done_approve"), "reject": N_("review.done_reject"),
+                 "return": N_("review.done_return")}
 
 
 class ReviewWindow(QMainWindow):
@@ -222,7 +228,7 @@ class ReviewWindow(QMainWindow):
 
         def done(_r: object) -> None:
             self.busy = False
-            self._message = (f"review.done_{kind}", {"tracking": isolate(tracking)})
+            self._message = (DONE_MESSAGES[kind], {"tracking": isolate(tracking)})
             self.reason_text.clear()
             self.desk = ReviewDesk(self.desk.queue if self.desk else (), None)
             self.decided.emit(kind)
@@ -272,8 +278,8 @@ class ReviewWindow(QMainWindow):
         for code, (ar, en) in REJECTION_REASONS.items():
             self.reason.addItem(lang.pick(ar, en), code)
         self.reason.setCurrentIndex(max(self.reason.findData(current), 0))
-        self.queue_table.setHorizontalHeaderLabels([tr(k) for k in ("review.col_tracking", "review.col_service",
-                                                                     "review.col_due", "review.col_state")])
+        self.queue_table.setHorizontalHeaderLabels([tr(k) for k in (N_("review.col_tracking"), N_("review.col_service"),
+                                                                     N_("review.col_due"), N_("review.col_state"))])
         desk = self.desk
         rows = desk.queue if desk else ()
         self.queue_table.setRowCount(len(rows))
@@ -317,7 +323,7 @@ class ReviewWindow(QMainWindow):
                                   nid=isolate(file.national_id), phone=isolate(file.phone or "—"),
                                   address=isolate(file.address or "—"), governorate=file.governorate_code))
         for doc in file.documents:
-            label = tr("review.doc_mandatory" if doc.mandatory else "review.doc_optional",
+            label = tr(N_("review.doc_mandatory") if doc.mandatory else N_("review.doc_optional"),
                        name=lang.pick(doc.name_ar, doc.name_en))
             item = QListWidgetItem(label)
             item.setData(Qt.ItemDataRole.UserRole, doc.code)

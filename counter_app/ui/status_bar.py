@@ -8,6 +8,7 @@ from datetime import timedelta
 from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from counter_app.common.i18n import N_
 from counter_app.core.clock import to_local
 from counter_app.ui.context import AppContext, SyncStatus
 from counter_app.ui.i18n import Binder, isolate
@@ -83,7 +84,7 @@ class StatusLine(QWidget):
         self.update_texts()
 
     def _retry_failed(self, exc: BaseException) -> None:
-        self.show_message("status.error", error=exc)
+        self.show_message(N_("status.error"), error=exc)
 
     # -- sync ------------------------------------------------------------------------------
     @Slot()
@@ -131,7 +132,7 @@ class StatusLine(QWidget):
             when = to_local(status.last_sync).strftime("%H:%M") if status.last_sync else tr("status.never")
             if status.last_sync and (status.oldest_waiting_age or timedelta(0)) >= timedelta(hours=20):
                 when = to_local(status.last_sync).strftime("%Y-%m-%d %H:%M")
-            key = "status.sync_online" if status.online else "status.sync_offline"
+            key = N_("status.sync_online") if status.online else N_("status.sync_offline")
             self.sync_label.setText(tr(key, count=status.events_waiting, when=isolate(when),
                                        age=self._age(status.oldest_waiting_age)))
             self.sync_label.setStyleSheet("" if status.online else "color: #8a5a00;")

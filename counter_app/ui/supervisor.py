@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.common.formatting import money as format_money
+from counter_app.common.i18n import N_
 from counter_app.core.clock import utcnow
 from counter_app.core.counter_queries import DaySummary
 from counter_app.core.models import Role
@@ -63,10 +64,10 @@ class SupervisorWindow(QWidget):
         header = QHBoxLayout()
         header.addWidget(self.who, 1)
         self.header_buttons: dict[str, QPushButton] = {}
-        for name, msg, slot in (("counter", "sup.open_counter", self.counter_requested.emit),
-                                ("kiosk", "sup.open_kiosk", self.kiosk_requested.emit),
+        for name, msg, slot in (("counter", N_("sup.open_counter"), self.counter_requested.emit),
+                                ("kiosk", N_("sup.open_kiosk"), self.kiosk_requested.emit),
                                 ("language", "common.language_switch", ctx.lang.toggle),
-                                ("logout", "common.logout", self.logout_requested.emit)):
+                                ("logout", N_("common.logout"), self.logout_requested.emit)):
             button = QPushButton(self)
             button.setObjectName(name)
             button.clicked.connect(slot)
@@ -121,7 +122,7 @@ class SupervisorWindow(QWidget):
         self.t(self.open_day_button.setText, "sup.open_day")
         self.t(self.close_day_button.setText, "sup.close_day")
         self.t(self.report_button.setText, "sup.print_report")
-        self.open_day_button.clicked.connect(lambda: self._write(admin_backend.open_day, "sup.day_opened"))
+        self.open_day_button.clicked.connect(lambda: self._write(admin_backend.open_day, N_("sup.day_opened")))
         self.close_day_button.clicked.connect(self.close_day)
         self.report_button.clicked.connect(self.print_report)
         buttons = QHBoxLayout()
@@ -145,8 +146,8 @@ class SupervisorWindow(QWidget):
         self.add_user_button.clicked.connect(self.add_user)
         self.t(self.add_user_button.setText, "sup.add_user")
         form = QFormLayout()
-        for msg, widget in (("sup.username", self.new_username), ("sup.full_name", self.new_full_name),
-                            ("sup.role", self.new_role), ("sup.password", self.new_password)):
+        for msg, widget in ((N_("sup.username"), self.new_username), (N_("sup.full_name"), self.new_full_name),
+                            (N_("sup.role"), self.new_role), (N_("sup.password"), self.new_password)):
             label = QLabel(tab)
             self.t(label.setText, msg)
             form.addRow(label, widget)
@@ -174,7 +175,7 @@ class SupervisorWindow(QWidget):
         self.add_counter_button.clicked.connect(self.add_counter)
         self.set_groups_button.clicked.connect(self.set_groups)
         form = QFormLayout()
-        for msg, widget in (("sup.counter_number", self.counter_number), ("sup.groups", self.counter_groups)):
+        for msg, widget in ((N_("sup.counter_number"), self.counter_number), (N_("sup.groups"), self.counter_groups)):
             label = QLabel(tab)
             self.t(label.setText, msg)
             form.addRow(label, widget)
@@ -204,8 +205,8 @@ class SupervisorWindow(QWidget):
         self.test_ticket_button.clicked.connect(lambda: self.test_print(self.ticket_url.text()))
         self.test_receipt_button.clicked.connect(lambda: self.test_print(self.receipt_url.text()))
         form = QFormLayout()
-        for msg, field, test in (("sup.ticket_printer", self.ticket_url, self.test_ticket_button),
-                                 ("sup.receipt_printer", self.receipt_url, self.test_receipt_button)):
+        for msg, field, test in ((N_("sup.ticket_printer"), self.ticket_url, self.test_ticket_button),
+                                 (N_("sup.receipt_printer"), self.receipt_url, self.test_receipt_button)):
             label, row = QLabel(tab), QHBoxLayout()
             self.t(label.setText, msg)
             row.addWidget(field, 1)
@@ -258,7 +259,7 @@ class SupervisorWindow(QWidget):
 
         def done(summary: DaySummary) -> None:
             self.closed = summary
-            self._after("sup.day_closed")
+            self._after(N_("sup.day_closed"))
             self.print_report()
 
         self._run(lambda: admin_backend.close_day(db, uid), done)
@@ -279,7 +280,7 @@ class SupervisorWindow(QWidget):
 
         def queued(_job: object) -> None:
             self._run(lambda: admin_backend.export_report(db, uid, day, day, "pdf", folder, lang),
-                      lambda path: self._after("sup.report_queued_saved", path=isolate(str(path))))
+                      lambda path: self._after(N_("sup.report_queued_saved"), path=isolate(str(path))))
 
         self._run(lambda: printing.submit(report, url, lang), queued)
 
@@ -291,7 +292,7 @@ class SupervisorWindow(QWidget):
         def done(_user: object) -> None:
             for field in (self.new_username, self.new_full_name, self.new_password):
                 field.clear()
-            self._after("sup.user_added")
+            self._after(N_("sup.user_added"))
 
         db, uid = self.ctx.db, self._uid()
         self._run(lambda: admin_backend.add_user(db, uid, *args), done)
@@ -304,12 +305,12 @@ class SupervisorWindow(QWidget):
             self.show_error(UiError("sup.select_user"))
             return
         target = self.data.users[row]
-        self._write(admin_backend.set_user_active, "sup.user_enabled" if not target.active else "sup.user_disabled",
+        self._write(admin_backend.set_user_active, N_("sup.user_enabled") if not target.active else N_("sup.user_disabled"),
                     target.id, not target.active)
 
     @Slot()
     def add_counter(self) -> None:
-        self._write(admin_backend.add_counter, "sup.counter_added", self.counter_number.value(),
+        self._write(admin_backend.add_counter, N_("sup.counter_added"), self.counter_number.value(),
                     self.counter_groups.text())
         self.catalogue_changed.emit()
 
@@ -318,7 +319,7 @@ class SupervisorWindow(QWidget):
         row = self.counters_table.currentRow()
         if self.data is None or not 0 <= row < len(self.data.counters):
             return
-        self._write(admin_backend.set_counter_groups, "common.saved", self.data.counters[row].id,
+        self._write(admin_backend.set_counter_groups, N_("common.saved"), self.data.counters[row].id,
                     self.counter_groups.text())
         self.catalogue_changed.emit()
 
@@ -326,7 +327,7 @@ class SupervisorWindow(QWidget):
     def save_printers(self) -> None:
         config = self.ctx.config
         config.ticket_printer, config.receipt_printer = self.ticket_url.text().strip(), self.receipt_url.text().strip()
-        self._run(config.save, lambda _r: self._after("common.saved"))
+        self._run(config.save, lambda _r: self._after(N_("common.saved")))
 
     def test_print(self, url: str) -> None:
         from printers import parse_printer_url
@@ -339,7 +340,7 @@ class SupervisorWindow(QWidget):
             return
         printing, lang = self.ctx.printing, self.ctx.lang.lang
         self._run(lambda: printing.submit(sample_ticket(priority=False), url, lang),
-                  lambda _j: self._after("sup.test_queued"))
+                  lambda _j: self._after(N_("sup.test_queued")))
 
     # -- text ------------------------------------------------------------------------------
     def update_texts(self) -> None:
@@ -348,18 +349,18 @@ class SupervisorWindow(QWidget):
         self.who.setText(tr("sup.who", user=isolate(user.full_name) if user else "",
                             role=tr(f"role.{user.role.value}") if user else "",
                             centre=lang.pick(cat.centre.name_ar, cat.centre.name_en) if cat else ""))
-        for i, key in enumerate(("sup.dashboard_tab", "sup.day_tab", "sup.users_tab", "sup.counters_tab", "sup.printers_tab",
-                                 "sup.backoffice_tab", "sup.audit_tab")):
+        for i, key in enumerate((N_("sup.dashboard_tab"), N_("sup.day_tab"), N_("sup.users_tab"), N_("sup.counters_tab"), N_("sup.printers_tab"),
+                                 N_("sup.backoffice_tab"), N_("sup.audit_tab"))):
             self.tabs.setTabText(i, tr(key))
         role_index = self.new_role.currentIndex()
         self.new_role.clear()
         for role in (Role.CLERK, Role.REVIEWER, Role.SUPERVISOR, Role.ADMIN):
             self.new_role.addItem(tr(f"role.{role.value}"), role.value)
         self.new_role.setCurrentIndex(max(role_index, 0))
-        self.users_table.setHorizontalHeaderLabels([tr(k) for k in ("sup.username", "sup.full_name", "sup.role",
-                                                                     "sup.active")])
-        self.counters_table.setHorizontalHeaderLabels([tr(k) for k in ("sup.counter_number", "sup.counter_name",
-                                                                       "sup.groups")])
+        self.users_table.setHorizontalHeaderLabels([tr(k) for k in (N_("sup.username"), N_("sup.full_name"), N_("sup.role"),
+                                                                     N_("sup.active"))])
+        self.counters_table.setHorizontalHeaderLabels([tr(k) for k in (N_("sup.counter_number"), N_("sup.counter_name"),
+                                                                       N_("sup.groups"))])
         data = self.data
         if data is not None:
             self.catalogue_label.setText(tr("sup.catalogue_version", version=data.catalogue_version or "—"))
@@ -367,7 +368,7 @@ class SupervisorWindow(QWidget):
             totals = [tr("sup.total_line", method=tr(f"payment.{m}"), amount=format_money(v, lang.lang))
                       for m, v in sorted(d.totals_by_method.items())]
             self.day_label.setText(tr("sup.day_summary", day=d.day.isoformat(),
-                                      state=tr("sup.day_open" if d.is_open else "sup.day_not_open"),
+                                      state=tr(N_("sup.day_open") if d.is_open else N_("sup.day_not_open")),
                                       issued=d.tickets_issued, served=d.tickets_served, no_shows=d.no_shows,
                                       waiting=d.waiting, applications=d.applications,
                                       totals=("، " if lang.lang == "ar" else ", ").join(totals) or "—"))
@@ -376,7 +377,7 @@ class SupervisorWindow(QWidget):
             self.users_table.setRowCount(len(data.users))
             for r, u in enumerate(data.users):
                 for c, text in enumerate((u.username, u.full_name, tr(f"role.{u.role.value}"),
-                                          tr("sup.yes" if u.active else "sup.no"))):
+                                          tr(N_("sup.yes") if u.active else N_("sup.no")))):
                     self.users_table.setItem(r, c, QTableWidgetItem(text))
             self.counters_table.setRowCount(len(data.counters))
             for r, counter in enumerate(data.counters):

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.common.formatting import money as format_money
+from counter_app.common.i18n import N_
 from counter_app.core.audit import ChainReport
 from counter_app.core.audit_view import AuditFilter, AuditRow, to_csv
 from counter_app.core.clock import CENTRE_TZ, to_local
@@ -187,7 +188,7 @@ class BackOfficeTab(WorkerTab):
 
         def done(_r: object) -> None:
             self.reassign_reason.clear()
-            self.say("bo.reassigned", tracking=isolate(file.tracking_code))
+            self.say(N_("bo.reassigned"), tracking=isolate(file.tracking_code))
             self.refresh()
 
         self._run(lambda: review_backend.reassign(db, uid, file.application_id, int(target), reason), done)
@@ -216,18 +217,18 @@ class BackOfficeTab(WorkerTab):
 
         def done(_r: object) -> None:
             self.decision_note.clear()
-            self.say("bo.request_approved" if approve else "bo.request_declined", tracking=isolate(req.tracking_code))
+            self.say(N_("bo.request_approved") if approve else N_("bo.request_declined"), tracking=isolate(req.tracking_code))
             self.refresh()
 
         self._run(lambda: review_backend.decide_request(db, uid, req.request_id, approve, note), done)
 
     def render_tab(self) -> None:
         lang, tr = self.ctx.lang, self.ctx.lang.text
-        self.sla_table.setHorizontalHeaderLabels([tr(k) for k in ("review.col_tracking", "review.col_service",
-                                                                   "review.col_due", "bo.col_reviewer",
-                                                                   "review.col_state")])
-        self.requests_table.setHorizontalHeaderLabels([tr(k) for k in ("review.col_tracking", "bo.col_kind",
-                                                                        "bo.col_amount", "bo.col_requested_by",
+        self.sla_table.setHorizontalHeaderLabels([tr(k) for k in (N_("review.col_tracking"), N_("review.col_service"),
+                                                                   N_("review.col_due"), N_("bo.col_reviewer"),
+                                                                   N_("review.col_state"))])
+        self.requests_table.setHorizontalHeaderLabels([tr(k) for k in (N_("review.col_tracking"), N_("bo.col_kind"),
+                                                                        N_("bo.col_amount"), N_("bo.col_requested_by"),
                                                                         "bo.reason")])
         data = self.data
         names = {rid: username for rid, username, _d in (data.reviewers if data else ())}
@@ -294,8 +295,8 @@ class AuditTab(WorkerTab):
         box.addWidget(self.chain)
         box.addWidget(self.message)
         t = self.t
-        for label, key in zip(self.labels, ("audit.user", "audit.tracking", "audit.action", "audit.since",
-                                            "audit.until"), strict=True):
+        for label, key in zip(self.labels, (N_("audit.user"), N_("audit.tracking"), N_("audit.action"), N_("audit.since"),
+                                            N_("audit.until")), strict=True):
             t(label.setText, key)
         t(self.search_button.setText, "audit.search")
         t(self.verify_button.setText, "audit.verify")
@@ -323,7 +324,7 @@ class AuditTab(WorkerTab):
 
         def done(rows: list[AuditRow]) -> None:
             self.rows = rows
-            self.say("audit.found", count=len(rows))
+            self.say(N_("audit.found"), count=len(rows))
             self.render_tab()
 
         self._run(lambda: review_backend.search_audit(db, uid, f), done)
@@ -353,15 +354,15 @@ class AuditTab(WorkerTab):
             return target
 
         def done(saved: Path) -> None:
-            self.say("audit.exported", count=len(rows), path=isolate(str(saved)))
+            self.say(N_("audit.exported"), count=len(rows), path=isolate(str(saved)))
             self.render_tab()
 
         self._run(work, done)
 
     def render_tab(self) -> None:
         tr = self.ctx.lang.text
-        self.table.setHorizontalHeaderLabels([tr(k) for k in ("audit.col_time", "audit.user", "audit.action",
-                                                               "audit.col_entity", "audit.col_detail")])
+        self.table.setHorizontalHeaderLabels([tr(k) for k in (N_("audit.col_time"), N_("audit.user"), N_("audit.action"),
+                                                               N_("audit.col_entity"), N_("audit.col_detail"))])
         self.table.setRowCount(len(self.rows))
         for r, row in enumerate(self.rows):
             cells = (to_local(row.at).strftime("%Y-%m-%d %H:%M:%S"), row.username, row.action,
@@ -394,12 +395,12 @@ def isolate_ltr(text: str) -> str:
 
 def _problem_key(problem: str) -> str:
     """The message id of a ``ChainReport`` problem (the core reports it in English words)."""
-    for needle, key in (("is missing", "audit.problem_missing"), ("does not follow", "audit.problem_order"),
-                        ("content was changed", "audit.problem_content"), ("head record", "audit.problem_head"),
-                        ("were removed", "audit.problem_truncated")):
+    for needle, key in (("is missing", N_("audit.problem_missing")), ("does not follow", N_("audit.problem_order")),
+                        ("content was changed", N_("audit.problem_content")), ("head record", N_("audit.problem_head")),
+                        ("were removed", N_("audit.problem_truncated"))):
         if needle in problem:
             return key
-    return "audit.problem_content"
+    return N_("audit.problem_content")
 
 
 def _select_first() -> BaseException:
