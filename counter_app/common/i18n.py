@@ -217,8 +217,21 @@ def fill(template: str, lang: Lang, digits: Digits, params: Mapping[str, Any]) -
 
 
 def gettext(msgid: str, lang: Lang = DEFAULT_LANG, /, *, digits: Digits = "latn", **params: Any) -> str:
-    """The message ``msgid`` in ``lang`` with its fields filled (each value isolated)."""
+    """The message ``msgid`` in ``lang`` with its fields filled (each value isolated). For a plural
+    entry, the field ``n`` (an int) chooses the form, as :func:`ngettext` does."""
+    n = params.get("n")
+    if isinstance(n, int) and not isinstance(n, bool) and _is_plural(msgid, lang):
+        return fill(catalogue(lang).ngettext(msgid, msgid, n), lang, digits, params)
     return fill(catalogue(lang).gettext(msgid), lang, digits, params)
+
+
+def _is_plural(msgid: str, lang: Lang) -> bool:
+    cat: _gettext.NullTranslations | None = catalogue(lang)
+    while cat is not None:
+        if (msgid, 0) in getattr(cat, "_catalog", {}):
+            return True
+        cat = getattr(cat, "_fallback", None)
+    return False
 
 
 def ngettext(msgid: str, n: int, lang: Lang = DEFAULT_LANG, /, *, digits: Digits = "latn", **params: Any) -> str:

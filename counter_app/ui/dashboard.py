@@ -8,7 +8,7 @@ still running is never doubled (the timer coalesces). The range can be saved as 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from PySide6.QtCore import QDate, Qt, QTimer, Slot
 from PySide6.QtGui import QShowEvent
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.common.formatting import format_time
 from counter_app.common.formatting import money as format_money
 from counter_app.common.i18n import N_
 from counter_app.reports import period_bounds
@@ -182,7 +183,7 @@ class DashboardTab(WorkerTab):
         self._run(lambda: admin_backend.dashboard(db, uid, first, last), self._loaded)
 
     def _loaded(self, data: PeriodReportData) -> None:
-        self.data, self.updated_at = data, datetime.now()
+        self.data, self.updated_at = data, datetime.now(UTC)
         if isinstance(self._message, tuple) and self._message[0] == N_("dash.bad_range"):
             self._message = None
         self.render_tab()
@@ -221,7 +222,7 @@ class DashboardTab(WorkerTab):
             detail = ""
             if key == N_("dash.money") and d is not None:
                 ok = d.reconciled
-                detail = tr("dash.reconciled") if ok else tr("dash.not_reconciled", count=len(d.mismatched) or 1)
+                detail = tr("dash.reconciled") if ok else tr("dash.not_reconciled", n=len(d.mismatched) or 1)
                 tile.setStyleSheet("QLabel { padding: 6px; background: %s; }" % ("#e8f5e9" if ok else "#ffebee"))
             tile.setText(f"<div>{tr(key)}</div><div style='font-size:20pt; font-weight:bold'>"
                          f"{isolate(values[key])}</div><div>{detail}</div>")
@@ -243,5 +244,5 @@ class DashboardTab(WorkerTab):
                 Bar(row.name, row.served, f"{row.served:,}") for row in d.clerks], empty)
         if self.updated_at is not None:
             self.updated.setText(tr(N_("dash.live") if self.live else N_("dash.past"),
-                                    time=isolate(self.updated_at.strftime("%H:%M:%S"))))
+                                    time=format_time(self.updated_at, lang.lang, seconds=True)))
         self.render_message()

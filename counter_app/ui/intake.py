@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.common.formatting import format_date
 from counter_app.common.formatting import money as format_money
 from counter_app.common.i18n import N_
 from counter_app.core.applications import Applicant
@@ -254,7 +255,7 @@ class IntakePanel(QWidget):
             self.nid_info.setText(exc.message(lang.lang))
             self.nid_info.setStyleSheet("color: #b00020;")
             return
-        self.nid_info.setText(lang.text("intake.nid_info", birth=info.birth_date.isoformat(),
+        self.nid_info.setText(lang.text("intake.nid_info", birth=format_date(info.birth_date, lang.lang),
                                       sex=lang.text(f"sex.{info.sex}"),
                                       governorate=lang.pick(info.governorate_ar, info.governorate_en)))
         self.nid_info.setStyleSheet("color: #1b5e20;")
@@ -306,7 +307,7 @@ class IntakePanel(QWidget):
 
     def _slip_queued(self, job_id: str) -> None:
         self._set_busy(False)
-        self._show(N_("intake.slip_printed"), count=len(self.missing()))
+        self._show(N_("intake.slip_printed"), n=len(self.missing()))
         self.slip_printed.emit(job_id)
 
     @Slot()

@@ -14,7 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.common.i18n import N_
+from counter_app.common.formatting import ticket_label
+from counter_app.common.i18n import N_, Msg
 from counter_app.ui import backend
 from counter_app.ui.backend import GroupView, IssuedView
 from counter_app.ui.context import AppContext
@@ -171,8 +172,9 @@ class KioskWindow(QWidget):
             self.result.setStyleSheet("color: #b00020;")
         elif self._last is not None:
             key = N_("kiosk.issued_now") if self._last.waiting_ahead == 0 else N_("kiosk.issued")
-            self.result.setText(lang.text(key, number=self._last.number, ahead=self._last.waiting_ahead,
-                                        minutes=self._last.estimated_wait_minutes))
+            self.result.setText(lang.text(key, number=ticket_label(self._last.number),
+                                          ahead=Msg("kiosk.ahead", n=self._last.waiting_ahead),
+                                          wait=Msg("common.minutes", n=self._last.estimated_wait_minutes)))
             self.result.setStyleSheet("color: #0d47a1; font-weight: bold;")
         else:
             self.result.setText("")

@@ -34,9 +34,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.common.formatting import format_datetime
 from counter_app.common.formatting import money as format_money
 from counter_app.common.i18n import N_
-from counter_app.core.clock import to_local
 from counter_app.core.review import REJECTION_REASONS, ReviewFile
 from counter_app.ui import review_backend
 from counter_app.ui.context import AppContext
@@ -275,8 +275,8 @@ class ReviewWindow(QMainWindow):
         self.who.setText(tr("review.who", user=isolate(user.full_name) if user else ""))
         current = self.reason.currentData()
         self.reason.clear()
-        for code, (ar, en) in REJECTION_REASONS.items():
-            self.reason.addItem(lang.pick(ar, en), code)
+        for code in REJECTION_REASONS:
+            self.reason.addItem(self.ctx.lang.text(f"reject_reason.{code}"), code)
         self.reason.setCurrentIndex(max(self.reason.findData(current), 0))
         self.queue_table.setHorizontalHeaderLabels([tr(k) for k in (N_("review.col_tracking"), N_("review.col_service"),
                                                                      N_("review.col_due"), N_("review.col_state"))])
@@ -284,7 +284,7 @@ class ReviewWindow(QMainWindow):
         rows = desk.queue if desk else ()
         self.queue_table.setRowCount(len(rows))
         for r, row in enumerate(rows):
-            due = to_local(row.due_at).strftime("%Y-%m-%d %H:%M") if row.due_at else "—"
+            due = format_datetime(row.due_at, lang.lang) if row.due_at else "—"
             flag = tr("review.overdue") if row.overdue else tr("review.near_due") if row.near_due else ""
             state = tr(f"state.{row.state.value}") + (f" — {flag}" if flag else "")
             for c, text in enumerate((row.tracking_code, lang.pick(row.service_ar, row.service_en), due, state)):
@@ -315,7 +315,7 @@ class ReviewWindow(QMainWindow):
             self.applicant.setText("")
             self.fees.setText("")
             return
-        due = to_local(file.due_at).strftime("%Y-%m-%d %H:%M") if file.due_at else "—"
+        due = format_datetime(file.due_at, lang.lang) if file.due_at else "—"
         self.file_title.setText(tr("review.file_title", tracking=isolate(file.tracking_code),
                                    service=isolate(lang.pick(file.service_ar, file.service_en)), due=isolate(due),
                                    state=tr(f"state.{file.state.value}")))

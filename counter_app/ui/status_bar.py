@@ -8,10 +8,10 @@ from datetime import timedelta
 from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from counter_app.common.i18n import N_
-from counter_app.core.clock import to_local
+from counter_app.common.formatting import format_datetime, format_time
+from counter_app.common.i18n import N_, Msg
 from counter_app.ui.context import AppContext, SyncStatus
-from counter_app.ui.i18n import Binder, isolate
+from counter_app.ui.i18n import Binder
 from counter_app.ui.printing import JobFailure
 
 log = logging.getLogger("shubbak.ui")
@@ -124,16 +124,17 @@ class StatusLine(QWidget):
             self.sync_label.setText(tr("status.sync_unknown"))
             self.sync_label.setToolTip("")
         elif not status.configured:
-            self.sync_label.setText(tr("status.sync_not_enrolled", count=status.events_waiting,
+            self.sync_label.setText(tr("status.sync_not_enrolled", events=Msg("status.events_waiting", n=status.events_waiting),
                                        age=self._age(status.oldest_waiting_age)))
             self.sync_label.setStyleSheet("color: #8a5a00;")
             self.sync_label.setToolTip("")
         else:
-            when = to_local(status.last_sync).strftime("%H:%M") if status.last_sync else tr("status.never")
+            lang = self.ctx.lang.lang
+            when: str = format_time(status.last_sync, lang) if status.last_sync else tr("status.never")
             if status.last_sync and (status.oldest_waiting_age or timedelta(0)) >= timedelta(hours=20):
-                when = to_local(status.last_sync).strftime("%Y-%m-%d %H:%M")
+                when = format_datetime(status.last_sync, lang)
             key = N_("status.sync_online") if status.online else N_("status.sync_offline")
-            self.sync_label.setText(tr(key, count=status.events_waiting, when=isolate(when),
+            self.sync_label.setText(tr(key, events=Msg("status.events_waiting", n=status.events_waiting), when=when,
                                        age=self._age(status.oldest_waiting_age)))
             self.sync_label.setStyleSheet("" if status.online else "color: #8a5a00;")
             self.sync_label.setToolTip(status.error)
@@ -141,9 +142,9 @@ class StatusLine(QWidget):
             if status.stale:
                 alerts.append(tr("status.sync_alert_stale"))
             if status.rejected:
-                alerts.append(tr("status.sync_alert_rejected", count=status.rejected))
+                alerts.append(tr("status.sync_alert_rejected", n=status.rejected))
             if status.clock_flagged and status.clock_skew_s is not None:
-                alerts.append(tr("status.sync_alert_clock", minutes=round(abs(status.clock_skew_s) / 60)))
+                alerts.append(tr("status.sync_alert_clock", n=round(abs(status.clock_skew_s) / 60)))
         self.sync_alert.setText(tr("status.alert_separator").join(alerts))
         self.sync_alert.setVisible(bool(alerts))
 
@@ -156,7 +157,7 @@ class StatusLine(QWidget):
         tr = self.ctx.lang.text
         failed = list(self.ctx.printing.failed.values())
         if failed:
-            self.printer_label.setText(tr("status.printer_error", count=len(failed),
+            self.printer_label.setText(tr("status.printer_error", n=len(failed),
                                           error=failed[-1].message(self.ctx.lang.lang)))
             self.printer_label.setStyleSheet("color: #b00020; font-weight: bold;")
             self.retry_button.show()

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.common.formatting import format_date
 from counter_app.common.formatting import money as format_money
 from counter_app.common.i18n import N_
 from counter_app.core.clock import utcnow
@@ -367,7 +368,7 @@ class SupervisorWindow(QWidget):
             d = data.day
             totals = [tr("sup.total_line", method=tr(f"payment.{m}"), amount=format_money(v, lang.lang))
                       for m, v in sorted(d.totals_by_method.items())]
-            self.day_label.setText(tr("sup.day_summary", day=d.day.isoformat(),
+            self.day_label.setText(tr("sup.day_summary", day=format_date(d.day, lang.lang),
                                       state=tr(N_("sup.day_open") if d.is_open else N_("sup.day_not_open")),
                                       issued=d.tickets_issued, served=d.tickets_served, no_shows=d.no_shows,
                                       waiting=d.waiting, applications=d.applications,

@@ -27,11 +27,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.common.formatting import code, format_datetime
 from counter_app.common.formatting import money as format_money
 from counter_app.common.i18n import N_
 from counter_app.core.audit import ChainReport
 from counter_app.core.audit_view import AuditFilter, AuditRow, to_csv
-from counter_app.core.clock import CENTRE_TZ, to_local
+from counter_app.core.clock import CENTRE_TZ
 from counter_app.ui import review_backend
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder, isolate
@@ -236,7 +237,7 @@ class BackOfficeTab(WorkerTab):
         self.sla_table.setRowCount(len(sla))
         for r, f in enumerate(sla):
             flag = tr("review.overdue") if f.overdue else tr("review.near_due")
-            cells = (f.tracking_code, f.service_code, to_local(f.due_at).strftime("%Y-%m-%d %H:%M"),
+            cells = (f.tracking_code, f.service_code, format_datetime(f.due_at, lang.lang),
                      names.get(f.reviewer_id or 0, "—"), f"{tr(f'state.{f.state.value}')} — {flag}")
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -324,7 +325,7 @@ class AuditTab(WorkerTab):
 
         def done(rows: list[AuditRow]) -> None:
             self.rows = rows
-            self.say(N_("audit.found"), count=len(rows))
+            self.say(N_("audit.found"), n=len(rows))
             self.render_tab()
 
         self._run(lambda: review_backend.search_audit(db, uid, f), done)
@@ -354,7 +355,7 @@ class AuditTab(WorkerTab):
             return target
 
         def done(saved: Path) -> None:
-            self.say(N_("audit.exported"), count=len(rows), path=isolate(str(saved)))
+            self.say(N_("audit.exported"), n=len(rows), path=isolate(str(saved)))
             self.render_tab()
 
         self._run(work, done)
@@ -365,8 +366,8 @@ class AuditTab(WorkerTab):
                                                                N_("audit.col_entity"), N_("audit.col_detail"))])
         self.table.setRowCount(len(self.rows))
         for r, row in enumerate(self.rows):
-            cells = (to_local(row.at).strftime("%Y-%m-%d %H:%M:%S"), row.username, row.action,
-                     f"{row.entity_type} {row.entity_id}", isolate_ltr(row.detail))
+            cells = (format_datetime(row.at, self.ctx.lang.lang), row.username, row.action,
+                     f"{row.entity_type} {row.entity_id}", code(row.detail))
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if row.action.startswith(("sod.", "review.refused", "review.not_assigned")) \
@@ -378,7 +379,7 @@ class AuditTab(WorkerTab):
         if report is None:
             self.chain.setText("")
         elif report.ok:
-            self.chain.setText(tr("audit.chain_ok", count=report.entries))
+            self.chain.setText(tr("audit.chain_ok", n=report.entries))
             self.chain.setStyleSheet("color: #1b5e20; font-weight: bold;")
         else:
             self.chain.setText(tr("audit.chain_broken", entry=report.broken_id or 0,
@@ -386,11 +387,6 @@ class AuditTab(WorkerTab):
             self.chain.setStyleSheet("color: #b00020; font-weight: bold;")
         self.chain.setAlignment(Qt.AlignmentFlag.AlignLeading)
         self.render_message()
-
-
-def isolate_ltr(text: str) -> str:
-    """Machine text (JSON, codes) reads left to right even in an Arabic window."""
-    return f"\u2066{text}\u2069"
 
 
 def _problem_key(problem: str) -> str:

@@ -43,3 +43,8 @@ def reads_in_order(text: str, code: str, rtl: bool = True) -> bool:
 
 def assert_reads_in_order(text: str, code: str, rtl: bool = True) -> None:
     assert reads_in_order(text, code, rtl), f"{code!r} reads out of order in {strip_isolates(text)!r}"
+
+
+def plain(text: str) -> str:
+    """What a person reads: the text without its (invisible) isolate marks."""
+    return strip_isolates(text)

@@ -16,6 +16,7 @@ from counter_app.ui.app import Shell
 from counter_app.ui.config import AppConfig
 from counter_app.ui.counter_window import CounterWindow
 from counter_app.ui.intake import IntakePanel
+from tests.helpers.bidi import plain
 from tests.helpers.factories import Centre
 from tests.ui.conftest import WAIT_MS, log_in
 
@@ -54,12 +55,12 @@ def test_intake_missing_document_then_submit_then_delivery(qtbot: QtBot, shell: 
     window = log_in(qtbot, shell, "clerk1")
     assert isinstance(window, CounterWindow)
     call_next(qtbot, window)
-    assert window.queue.ticket_label.text() == number
+    assert plain(window.queue.ticket_label.text()) == number
 
     intake = window.intake
     assert intake.current_service() is not None and intake.current_service().code == SERVICE  # type: ignore[union-attr]
     fill_applicant(intake)
-    assert "القاهرة" in intake.nid_info.text()
+    assert "القاهرة" in plain(intake.nid_info.text())
     # every document but the first (mandatory) one: the slip prints, nothing is submitted
     codes = {d.code for d in intake.current_service().documents}  # type: ignore[union-attr]
     first = intake.current_service().documents[0].code  # type: ignore[union-attr]
@@ -70,7 +71,7 @@ def test_intake_missing_document_then_submit_then_delivery(qtbot: QtBot, shell: 
     assert len(printed(printer_dir)) == 1
     with site.db.read() as s:
         assert s.scalar(select(func.count()).select_from(Application)) == 0
-    assert intake.name.text() and intake.national_id.text() == NID  # nothing typed is lost
+    assert plain(intake.name.text()) and plain(intake.national_id.text()) == NID  # nothing typed is lost
 
     intake.set_checked(codes)
     with qtbot.wait_signal(intake.submitted, timeout=WAIT_MS) as sub, \
@@ -79,11 +80,11 @@ def test_intake_missing_document_then_submit_then_delivery(qtbot: QtBot, shell: 
     assert receipt_done.args is not None and receipt_done.args[1] == "receipt"
     outcome = sub.args[0]  # type: ignore[index]
     tracking = outcome.submitted.tracking_code
-    assert tracking in intake.result.text()
+    assert tracking in plain(intake.result.text())
     receipt_bin = printed(printer_dir)[-1]
     assert len(printed(printer_dir)) == 2 and receipt_bin.stat().st_size > 1000
     assert receipt_bin.read_bytes().startswith(b"\x1b@")  # ESC/POS initialise
-    assert intake.name.text() == ""  # the form is cleared once stored
+    assert plain(intake.name.text()) == ""  # the form is cleared once stored
     with site.db.read() as s:
         app = s.scalar(select(Application).where(Application.tracking_code == tracking))
         assert app is not None and app.state == ApplicationState.SUBMITTED
@@ -118,12 +119,12 @@ def test_bad_national_id_shows_message_and_keeps_input(qtbot: QtBot, shell: Shel
     call_next(qtbot, window)
     intake = window.intake
     fill_applicant(intake, "2900101011233")  # 13 digits
-    assert "14" in intake.nid_info.text()
+    assert "14" in plain(intake.nid_info.text())
     intake.set_checked(None)
     click(qtbot, intake.submit_button)
-    qtbot.waitUntil(lambda: intake.result.text() != "" and not intake.busy, timeout=WAIT_MS)
-    assert "14" in intake.result.text()
-    assert intake.national_id.text() == "2900101011233" and intake.name.text()
+    qtbot.waitUntil(lambda: plain(intake.result.text()) != "" and not intake.busy, timeout=WAIT_MS)
+    assert "14" in plain(intake.result.text())
+    assert plain(intake.national_id.text()) == "2900101011233" and plain(intake.name.text())
     with site.db.read() as s:
         assert s.scalar(select(func.count()).select_from(Application)) == 0
 
@@ -156,11 +157,11 @@ def test_printer_failure_keeps_application_and_queues_receipt(
     pending = shell.ctx.printing.queue.pending()
     assert [job.id for job in pending] == [outcome.job_id] and pending[0].status == "error"
     qtbot.waitUntil(lambda: window.status_line.retry_button.isVisible(), timeout=WAIT_MS)
-    assert "الطابعة" in window.status_line.printer_label.text()
+    assert "الطابعة" in plain(window.status_line.printer_label.text())
     arabic = intake.result.text()
     assert outcome.submitted.tracking_code in arabic
     window.ctx.lang.toggle()  # the messages already shown follow the language switch
-    assert "The printer is offline" in window.status_line.printer_label.text()
+    assert "The printer is offline" in plain(window.status_line.printer_label.text())
     english = intake.result.text()
     assert english != arabic and outcome.submitted.tracking_code in english
     window.ctx.lang.toggle()
@@ -172,22 +173,22 @@ def test_queue_actions_by_keyboard(qtbot: QtBot, shell: Shell, site: Centre) -> 
     window.activateWindow()
     qtbot.waitUntil(lambda: window.isActiveWindow(), timeout=WAIT_MS)
     qtbot.keyClick(window, Qt.Key.Key_F2)
-    qtbot.waitUntil(lambda: window.queue.ticket_label.text() == first and not window.queue.busy, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: plain(window.queue.ticket_label.text()) == first and not window.queue.busy, timeout=WAIT_MS)
     qtbot.keyClick(window, Qt.Key.Key_F3)
     qtbot.waitUntil(lambda: window.queue.state.current is not None and window.queue.state.current.recall_count == 1,
                     timeout=WAIT_MS)
     qtbot.keyClick(window, Qt.Key.Key_F6)  # skip without a reason: refused
-    assert window.queue.message.text() != ""
+    assert plain(window.queue.message.text()) != ""
     window.queue.reason.setText("citizen left")
     qtbot.keyClick(window, Qt.Key.Key_F6)
     qtbot.waitUntil(lambda: window.queue.state.current is None and not window.queue.busy, timeout=WAIT_MS)
     qtbot.keyClick(window, Qt.Key.Key_F2)
-    qtbot.waitUntil(lambda: window.queue.ticket_label.text() == second and not window.queue.busy, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: plain(window.queue.ticket_label.text()) == second and not window.queue.busy, timeout=WAIT_MS)
     qtbot.keyClick(window, Qt.Key.Key_F4)
     qtbot.waitUntil(lambda: window.queue.state.current is None and not window.queue.busy, timeout=WAIT_MS)
     qtbot.keyClick(window, Qt.Key.Key_F2)  # nobody left
-    qtbot.waitUntil(lambda: not window.queue.busy and window.queue.message.text() != "", timeout=WAIT_MS)
-    assert window.queue.ticket_label.text() == "—"
+    qtbot.waitUntil(lambda: not window.queue.busy and plain(window.queue.message.text()) != "", timeout=WAIT_MS)
+    assert plain(window.queue.ticket_label.text()) == "—"
 
 
 def test_returned_file_slip_then_resubmit_then_cancellation_request(
@@ -209,7 +210,7 @@ def test_returned_file_slip_then_resubmit_then_cancellation_request(
     delivery.code.setText(tracking)
     click(qtbot, delivery.find_button)
     qtbot.waitUntil(lambda: delivery.app is not None and delivery.resubmit_button.isEnabled(), timeout=WAIT_MS)
-    assert delivery.returned_box.isVisible() and "الصورة غير واضحة" in delivery.note.text()
+    assert delivery.returned_box.isVisible() and "الصورة غير واضحة" in plain(delivery.note.text())
     unticked = [delivery.returned_docs.item(i).data(Qt.ItemDataRole.UserRole) for i in range(delivery.returned_docs.count())
                 if delivery.returned_docs.item(i).checkState() == Qt.CheckState.Unchecked]
     assert wanted_code in unticked
@@ -227,14 +228,14 @@ def test_returned_file_slip_then_resubmit_then_cancellation_request(
     click(qtbot, delivery.resubmit_button)
     qtbot.waitUntil(lambda: delivery.app is not None and delivery.app.state == ApplicationState.SUBMITTED,
                     timeout=WAIT_MS)
-    assert not delivery.returned_box.isVisible() and delivery.message.text() == "أُعيد تقديم الملف للمراجعة."
+    assert not delivery.returned_box.isVisible() and plain(delivery.message.text()) == "أُعيد تقديم الملف للمراجعة."
     with site.db.read() as s:
         app = s.get_one(Application, app_id)
         assert app.reviewer_id == reviewer.id and all(d.received for d in app.documents if d.mandatory)
 
     delivery.cancel_reason.setText("المواطن عدل عن الطلب")
     click(qtbot, delivery.cancel_button)
-    qtbot.waitUntil(lambda: delivery.message.text() == "أُرسل طلب الإلغاء إلى المشرف.", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: plain(delivery.message.text()) == "أُرسل طلب الإلغاء إلى المشرف.", timeout=WAIT_MS)
     with site.db.read() as s:
         req = s.scalar(select(ApplicationRequest).where(ApplicationRequest.application_id == app_id))
         assert req is not None and req.state == RequestState.PENDING and req.requested_by == site.clerk_ids[0]
@@ -250,9 +251,9 @@ def test_email_and_opt_out_at_intake(qtbot: QtBot, shell: Shell, site: Centre, t
     intake.email.setText("not an address")
     intake.set_checked(None)
     click(qtbot, intake.submit_button)
-    qtbot.waitUntil(lambda: intake.result.text() != "" and not intake.busy, timeout=WAIT_MS)
-    assert "البريد الإلكتروني غير صحيح" in intake.result.text()
-    assert intake.email.text() == "not an address" and intake.name.text()  # nothing typed is lost
+    qtbot.waitUntil(lambda: plain(intake.result.text()) != "" and not intake.busy, timeout=WAIT_MS)
+    assert "البريد الإلكتروني غير صحيح" in plain(intake.result.text())
+    assert plain(intake.email.text()) == "not an address" and plain(intake.name.text())  # nothing typed is lost
     intake.email.setText("Citizen@Example.org")
     intake.notify_opt_out.setChecked(True)
     window.grab().save(str(tmp_path / "intake-contact-ar.png"))

@@ -22,6 +22,7 @@ from counter_app.ui.dashboard import DashboardTab
 from counter_app.ui.supervisor import SupervisorWindow
 from printers.data import DayCloseData
 from printers.documents import render_dayclose
+from tests.helpers.bidi import plain
 from tests.helpers.factories import Centre as Site
 from tests.printers.escpos_decode import decode
 from tests.printers.test_pdf import pdf_text
@@ -77,7 +78,7 @@ def test_dashboard_today_live_past_range_and_exports(qtbot: QtBot, shell: Shell,
     assert [(b.label, b.value) for b in tab.load_chart.bars] == [("المجموعة \u2068A\u2069 (بلا طلب)", 2),
                                                                   ("المجموعة \u2068B\u2069 (بلا طلب)", 1)]
     assert sorted(b.value for b in tab.clerk_chart.bars) == [1, 1]
-    assert "يتحدث تلقائيًا" in tab.updated.text()
+    assert "يتحدث تلقائيًا" in plain(tab.updated.text())
     tab.grab().save("/tmp/dashboard_ar.png")
 
     # live: a new citizen takes a ticket; the next timer tick shows it (no redraw per event)
@@ -98,16 +99,16 @@ def test_dashboard_today_live_past_range_and_exports(qtbot: QtBot, shell: Shell,
     tab.first.setDate(yesterday.addDays(-1))
     tab.last.setDate(yesterday)
     qtbot.waitUntil(lambda: tab.data is not None and tab.data.tickets_issued == 0, timeout=WAIT_MS)
-    assert "فترة سابقة" in tab.updated.text() and not tab.live
+    assert "فترة سابقة" in plain(tab.updated.text()) and not tab.live
     tab.first.setDate(yesterday.addDays(1))  # after the end: refused with a message, nothing lost
-    qtbot.waitUntil(lambda: tab.message.text() == "تاريخ البداية بعد تاريخ النهاية.", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: plain(tab.message.text()) == "تاريخ البداية بعد تاريخ النهاية.", timeout=WAIT_MS)
 
     qtbot.mouseClick(tab.range_buttons["month"], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: tab.data is not None and tab.data.tickets_issued == 4, timeout=WAIT_MS)
     assert tab.data is not None and tab.data.kind == "month"
     for fmt in ("pdf", "csv", "xlsx"):
         qtbot.mouseClick(tab.export_buttons[fmt], Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda f=fmt: f".{f}" in tab.message.text(), timeout=WAIT_MS)  # type: ignore[misc]
+        qtbot.waitUntil(lambda f=fmt: f".{f}" in plain(tab.message.text()), timeout=WAIT_MS)  # type: ignore[misc]
     saved = sorted(p.suffix for p in config.reports_dir.iterdir())
     assert saved == [".csv", ".pdf", ".xlsx"]
     pdf = next(config.reports_dir.glob("*.pdf"))
@@ -133,7 +134,7 @@ def test_day_close_report_is_fed_from_the_key_figures(qtbot: QtBot, shell: Shell
     with qtbot.wait_signal(shell.ctx.printing.job_done, timeout=WAIT_MS) as done:
         qtbot.mouseClick(window.close_day_button, Qt.MouseButton.LeftButton)
     assert done.args is not None and done.args[1] == "dayclose"
-    qtbot.waitUntil(lambda: "A4" in window.message.text(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "A4" in plain(window.message.text()), timeout=WAIT_MS)
 
     # the thermal report: the stored job's data, and the printed bytes are its raster
     report = shell.ctx.printing.queue.get(done.args[0]).document()

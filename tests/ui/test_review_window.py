@@ -10,6 +10,7 @@ from counter_app.core import applications as apps
 from counter_app.core.models import Application, ApplicationState, AuditEntry, OutboxEvent, User
 from counter_app.ui.app import Shell
 from counter_app.ui.review_window import ReviewWindow
+from tests.helpers.bidi import plain
 from tests.helpers.factories import Centre
 from tests.ui.conftest import WAIT_MS, log_in
 
@@ -55,7 +56,7 @@ def test_reviewer_decides_three_files(qtbot: QtBot, shell: Shell, site: Centre) 
     shown = " ".join([window.applicant.text(), window.file_title.text()])
     for secret in (NID, PHONE, ADDRESS, *NAME.split()):
         assert secret not in shown
-    assert "•" in window.applicant.text() and NID[-3:] in window.applicant.text()
+    assert "•" in plain(window.applicant.text()) and NID[-3:] in plain(window.applicant.text())
     with site.db.read() as s:
         assert s.get_one(Application, first).state == S.IN_REVIEW  # opening starts the review
     with qtbot.wait_signal(window.decided, timeout=WAIT_MS):
@@ -67,7 +68,7 @@ def test_reviewer_decides_three_files(qtbot: QtBot, shell: Shell, site: Centre) 
     window.reason.setCurrentIndex(window.reason.findData("other"))
     window.reason_text.setText("")
     qtbot.mouseClick(window.reject_button, Qt.MouseButton.LeftButton)  # "other" needs a text: refused
-    qtbot.waitUntil(lambda: window.message.text() == "يجب ذكر السبب.", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: plain(window.message.text()) == "يجب ذكر السبب.", timeout=WAIT_MS)
     window.reason.setCurrentIndex(window.reason.findData("invalid_document"))
     window.reason_text.setText("الشهادة منتهية الصلاحية")
     with qtbot.wait_signal(window.decided, timeout=WAIT_MS):
@@ -81,7 +82,7 @@ def test_reviewer_decides_three_files(qtbot: QtBot, shell: Shell, site: Centre) 
         qtbot.keyClick(window, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window.desk is not None and window.desk.queue == () and not window.busy,
                     timeout=WAIT_MS)
-    assert window.file_title.text() == "لا توجد ملفات مسندة إليك الآن."
+    assert plain(window.file_title.text()) == "لا توجد ملفات مسندة إليك الآن."
 
     with site.db.read() as s:
         states = {i: s.get_one(Application, i) for i in (first, second, third)}

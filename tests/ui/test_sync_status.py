@@ -9,13 +9,15 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from counter_app.common.i18n import strip_isolates
 from counter_app.core import outbox, queue
-from counter_app.core.clock import utcnow
+from counter_app.core.clock import to_local, utcnow
 from counter_app.ui.app import Shell
 from counter_app.ui.config import AppConfig
 from counter_app.ui.context import SyncStatus
 from counter_app.ui.counter_window import CounterWindow
 from sync.server_models import StoredEvent
+from tests.helpers.bidi import assert_reads_in_order, plain
 from tests.helpers.central import enrol_site, running_central
 from tests.helpers.factories import Centre
 from tests.ui.conftest import WAIT_MS, log_in
@@ -44,7 +46,7 @@ def test_in_app_agent_sends_at_start_and_after_each_transaction(
         line.refresh_sync()
         qtbot.waitUntil(lambda: line.sync is not None and line.sync.online and line.sync.events_waiting == 0,
                         timeout=WAIT_MS)
-        assert "متصل" in line.sync_label.text() and "غير متصل" not in line.sync_label.text()
+        assert "متصل" in plain(line.sync_label.text()) and "غير متصل" not in plain(line.sync_label.text())
         assert line.sync_alert.isHidden()
         window.grab().save(str(tmp_path / "counter-sync-ar.png"))
     shell.shutdown()
@@ -59,21 +61,28 @@ def test_status_line_alerts_in_both_languages(qtbot: QtBot, shell: Shell, tmp_pa
     line._sync_done(SyncStatus(online=False, events_waiting=37, last_sync=utcnow() - timedelta(days=2),
                                oldest_waiting_age=timedelta(days=2, hours=3), stale=True, rejected=2,
                                clock_skew_s=-420.0, clock_flagged=True, error="central server unreachable"))
-    text = line.sync_label.text()
-    assert "غير متصل" in text and "37" in text and "2 يوم" in text
+    text = strip_isolates(line.sync_label.text())
+    # Arabic plural forms: 37 is "many" (حدثًا), 2 days is the dual (يومين), 7 minutes "few" (دقائق)
+    assert "غير متصل" in text and "37 حدثًا في الانتظار" in text and "أقدمها منذ يومين" in text
+    last_sync = to_local(utcnow() - timedelta(days=2)).strftime("%Y-%m-%d")
+    assert_reads_in_order(line.sync_label.text(), last_sync)
     assert line.sync_label.toolTip() == "central server unreachable"
-    alert = line.sync_alert.text()
+    alert = strip_isolates(line.sync_alert.text())
     assert not line.sync_alert.isHidden()
-    assert "أكثر من يوم" in alert and "2" in alert and "7 دقيقة" in alert
+    assert "أكثر من يوم" in alert and "رفض الخادم المركزي حدثين" in alert and "بنحو 7 دقائق" in alert
     window.grab().save(str(tmp_path / "counter-sync-alert-ar.png"))
     shell.lang.toggle()
     qtbot.waitUntil(lambda: window.layoutDirection() == Qt.LayoutDirection.LeftToRight, timeout=WAIT_MS)
-    assert "offline" in line.sync_label.text() and "oldest 2 days" in line.sync_label.text()
-    assert "more than a day" in line.sync_alert.text() and "refused 2 event(s)" in line.sync_alert.text()
-    assert "about 7 min off" in line.sync_alert.text()
+    text = strip_isolates(line.sync_label.text())
+    assert "offline" in text and "37 events waiting" in text and "oldest 2 days" in text
+    alert = strip_isolates(line.sync_alert.text())
+    assert "more than a day" in alert and "refused 2 events" in alert and "about 7 minutes off" in alert
     line._sync_done(SyncStatus(online=False, events_waiting=4, configured=False,
                                oldest_waiting_age=timedelta(minutes=12)))
-    assert "not enrolled" in line.sync_label.text() and "oldest 12 min" in line.sync_label.text()
+    text = strip_isolates(line.sync_label.text())
+    assert "not enrolled" in text and "4 events waiting" in text and "oldest 12 minutes" in text
+    line._sync_done(SyncStatus(online=True, events_waiting=1, last_sync=utcnow(), oldest_waiting_age=timedelta(hours=1)))
+    assert "1 event waiting (oldest 1 hour)" in strip_isolates(line.sync_label.text())
     assert line.sync_alert.isHidden()
     qtbot.wait(50)
     window.grab().save(str(tmp_path / "counter-sync-alert-en.png"))

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
+from counter_app.common.i18n import strip_isolates
 from counter_app.core.db import Database
 from counter_app.core.models import AuditEntry, Centre, Role, Ticket, User
 from counter_app.ui.app import Shell, make_application
@@ -20,6 +21,7 @@ from counter_app.ui.first_start import FirstStartWizard
 from counter_app.ui.kiosk import KioskWindow
 from counter_app.ui.login import LoginWindow
 from counter_app.ui.supervisor import SupervisorWindow
+from tests.helpers.bidi import plain
 from tests.helpers.factories import Centre as Site
 from tests.ui.conftest import WAIT_MS, log_in
 
@@ -35,9 +37,9 @@ def test_wrong_password_is_refused_in_arabic_and_audited(qtbot: QtBot, shell: Sh
     login.username.setText("clerk1")
     login.password.setText("wrong password")
     click(qtbot, login.login_button)
-    qtbot.waitUntil(lambda: login.error.text() != "", timeout=WAIT_MS)
-    assert "كلمة المرور غير صحيحة" in login.error.text()
-    assert shell.window is login and login.username.text() == "clerk1"
+    qtbot.waitUntil(lambda: plain(login.error.text()) != "", timeout=WAIT_MS)
+    assert "كلمة المرور غير صحيحة" in plain(login.error.text())
+    assert shell.window is login and plain(login.username.text()) == "clerk1"
     with site.db.read() as s:
         assert s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "login.failed")) == 1
         assert s.get_one(User, site.clerk_ids[0]).failed_logins == 1
@@ -48,18 +50,18 @@ def test_language_switch_retranslates_open_window(qtbot: QtBot, shell: Shell, si
     assert isinstance(login, LoginWindow)
     qtbot.waitUntil(lambda: login.counter.count() == 3, timeout=WAIT_MS)
     assert QApplication.layoutDirection() == Qt.LayoutDirection.RightToLeft
-    assert login.login_button.text() == "دخول" and login.counter.itemText(0) == "شباك 1"
+    assert plain(login.login_button.text()) == "دخول" and login.counter.itemText(0) == "شباك 1"
     click(qtbot, login.language_button)
-    assert login.login_button.text() == "Log in" and login.counter.itemText(0) == "Counter 1"
+    assert plain(login.login_button.text()) == "Log in" and login.counter.itemText(0) == "Counter 1"
     assert QApplication.layoutDirection() == Qt.LayoutDirection.LeftToRight
-    assert login.title.text() == "Giza Citizen Service Centre"
+    assert strip_isolates(login.title.text()) == "Giza Citizen Service Centre"
     window = log_in(qtbot, shell, "clerk1")
     assert isinstance(window, CounterWindow)
-    assert window.queue.buttons["call_next"].text() == "Call next (F2)"
-    assert window.tabs.tabText(0) == "Intake (Ctrl+1)"
+    assert plain(window.queue.buttons["call_next"].text()) == "Call next (F2)"
+    assert plain(window.tabs.tabText(0)) == "Intake (Ctrl+1)"
     window.ctx.lang.toggle()
-    assert window.queue.buttons["call_next"].text() == "النداء التالي (F2)"
-    assert window.intake.submit_button.text().startswith("تقديم الطلب")
+    assert plain(window.queue.buttons["call_next"].text()) == "النداء التالي (F2)"
+    assert plain(window.intake.submit_button.text()).startswith("تقديم الطلب")
     assert window.tabs.tabText(1) == "تسليم النتيجة (Ctrl+2)"
     assert QApplication.layoutDirection() == Qt.LayoutDirection.RightToLeft
     from counter_app.core.errors import EnvironmentFailure
@@ -77,7 +79,7 @@ def test_clerk_cannot_open_supervisor_functions(qtbot: QtBot, shell: Shell, site
     assert isinstance(window, CounterWindow)
     click(qtbot, window.supervisor_button)
     assert shell.window is window
-    assert "ليست لديك صلاحية" in window.status_line.message_label.text()
+    assert "ليست لديك صلاحية" in plain(window.status_line.message_label.text())
     shell.show_supervisor()  # even asked directly, the composition root refuses
     assert shell.window is window
     from counter_app.ui import admin_backend
@@ -92,7 +94,7 @@ def test_supervisor_window_day_users_counters_printers(qtbot: QtBot, shell: Shel
     assert isinstance(window, SupervisorWindow)
     qtbot.waitUntil(lambda: window.data is not None, timeout=WAIT_MS)
     assert window.users_table.rowCount() == len(window.data.users)  # type: ignore[union-attr]
-    assert "1" in window.catalogue_label.text()
+    assert "1" in plain(window.catalogue_label.text())
     click(qtbot, window.open_day_button)
     qtbot.waitUntil(lambda: window.data is not None and window.data.day.is_open, timeout=WAIT_MS)
 
@@ -113,13 +115,13 @@ def test_supervisor_window_day_users_counters_printers(qtbot: QtBot, shell: Shel
     window.users_table.selectRow(row_of("clerk2"))
     click(qtbot, window.toggle_user_button)
     qtbot.waitUntil(lambda: not active("clerk2"), timeout=WAIT_MS)
-    assert window.message.text() == "عُطّل المستخدم ولم يعد يستطيع الدخول."
+    assert plain(window.message.text()) == "عُطّل المستخدم ولم يعد يستطيع الدخول."
     window.users_table.selectRow(row_of("supervisor"))  # not oneself
     click(qtbot, window.toggle_user_button)
-    qtbot.waitUntil(lambda: window.message.text() == "لا يمكنك تعطيل حسابك أنت.", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: plain(window.message.text()) == "لا يمكنك تعطيل حسابك أنت.", timeout=WAIT_MS)
     window.users_table.selectRow(row_of("admin"))  # a supervisor does not touch the administrator
     click(qtbot, window.toggle_user_button)
-    qtbot.waitUntil(lambda: window.message.text() == "ليست لديك صلاحية تنفيذ هذا الإجراء.", timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: plain(window.message.text()) == "ليست لديك صلاحية تنفيذ هذا الإجراء.", timeout=WAIT_MS)
     assert active("supervisor") and active("admin")
     with site.db.read() as s:
         assert s.scalar(select(func.count()).select_from(AuditEntry)
@@ -132,7 +134,7 @@ def test_supervisor_window_day_users_counters_printers(qtbot: QtBot, shell: Shel
     window.counter_groups.setText("Z")  # unknown group: refused with a message
     window.counters_table.selectRow(0)
     click(qtbot, window.set_groups_button)
-    qtbot.waitUntil(lambda: "Z" in window.message.text(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "Z" in plain(window.message.text()), timeout=WAIT_MS)
 
     with qtbot.wait_signal(shell.ctx.printing.job_done, timeout=WAIT_MS):
         click(qtbot, window.test_ticket_button)
@@ -154,21 +156,21 @@ def test_kiosk_issues_priority_ticket_and_prints(qtbot: QtBot, make_shell: Calla
     kiosk = shell.window
     assert isinstance(kiosk, KioskWindow)
     assert set(kiosk.buttons) == {"A", "B", "C", "D"}
-    assert "القوى العاملة" in kiosk.buttons["A"].text()
+    assert "القوى العاملة" in plain(kiosk.buttons["A"].text())
     click(qtbot, kiosk.priority)
     with qtbot.wait_signal(kiosk.issued, timeout=WAIT_MS) as got, \
             qtbot.wait_signal(shell.ctx.printing.job_done, timeout=WAIT_MS):
         click(qtbot, kiosk.buttons["B"])
     issued = got.args[0]  # type: ignore[index]
     assert issued.number == "B-001" and issued.priority
-    assert "B-001" in kiosk.result.text()
+    assert "B-001" in plain(kiosk.result.text())
     assert not kiosk.priority.isChecked()
     assert len(list(printer_dir.glob("*.bin"))) == 1
     with site.db.read() as s:
         assert s.scalar(select(Ticket.priority).where(Ticket.letter == "B")) is True
     kiosk.ctx.lang.toggle()
-    assert "Building and planning" in kiosk.buttons["B"].text()
-    assert "Your number is B-001" in kiosk.result.text()
+    assert "Building and planning" in plain(kiosk.buttons["B"].text())
+    assert "Your number is B-001" in plain(kiosk.result.text())
 
 
 def test_first_start_sets_up_the_centre(qtbot: QtBot, tmp_path: Path, config: AppConfig) -> None:
@@ -187,7 +189,7 @@ def test_first_start_sets_up_the_centre(qtbot: QtBot, tmp_path: Path, config: Ap
         wizard.admin_password.setText("first admin pw")
         wizard.admin_password2.setText("other")
         click(qtbot, wizard.save_button)
-        assert wizard.error.text() != ""
+        assert plain(wizard.error.text()) != ""
         wizard.admin_password2.setText("first admin pw")
         with qtbot.wait_signal(shell.window_changed, timeout=WAIT_MS):
             click(qtbot, wizard.save_button)
@@ -218,8 +220,8 @@ def test_login_pressed_while_database_opens_waits_then_opens(qtbot: QtBot, confi
         login.username.setText("clerk1")
         login.password.setText("correct horse 1")
         click(qtbot, login.login_button)
-        assert login.error.text() == "جارٍ تجهيز قاعدة البيانات…"
-        assert login.username.text() == "clerk1"
+        assert plain(login.error.text()) == "جارٍ تجهيز قاعدة البيانات…"
+        assert plain(login.username.text()) == "clerk1"
         with qtbot.wait_signal(shell.window_changed, timeout=WAIT_MS):
             shell.open_in_background()
         qtbot.waitUntil(lambda: isinstance(shell.window, CounterWindow), timeout=WAIT_MS)
