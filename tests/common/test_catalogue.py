@@ -24,7 +24,15 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from counter_app.common.i18n import EXTRACT_KEYWORDS, LANGS, LOCALE_DIR, MSGID_PATTERN, catalogue, gettext, ngettext
+from counter_app.common.i18n import (
+    EXTRACT_KEYWORDS,
+    LANGS,
+    LOCALE_DIR,
+    MSGID_PATTERN,
+    catalogue,
+    gettext,
+    ngettext,
+)
 from counter_app.core.models import ApplicationState, PaymentMethod, RequestKind, Role
 
 ROOT = Path(__file__).resolve().parents[2]
