@@ -22,13 +22,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.common.formatting import national_id, tracking_code
 from counter_app.common.i18n import N_
 from counter_app.core.models import ApplicationState
 from counter_app.core.national_id import mask_national_id
 from counter_app.ui import backend
 from counter_app.ui.backend import ApplicationView
 from counter_app.ui.context import AppContext
-from counter_app.ui.i18n import Binder, Msg, UiError, isolate
+from counter_app.ui.i18n import Binder, Msg, UiError
 from counter_app.ui.printing import slip_document, tracking_code_from_scan
 
 
@@ -284,12 +285,12 @@ class DeliveryPanel(QWidget):
             svc = next((s for s in (self.ctx.catalogue.services if self.ctx.catalogue else ()) if s.code == app.service_code),
                        None)
             service = self.ctx.lang.pick(svc.name_ar, svc.name_en) if svc else app.service_code
-            self.details.setText(tr("delivery.details", tracking=app.tracking_code, service=service,
-                                    name=isolate(app.applicant_name), nid=mask_national_id(app.national_id),
-                                    state=tr(f"state.{app.state.value}")))
+            self.details.setText(tr("delivery.details", tracking=tracking_code(app.tracking_code), service=service,
+                                    name=app.applicant_name, nid=national_id(mask_national_id(app.national_id)),
+                                    state=Msg(f"state.{app.state.value}")))
         noted = app is not None and bool(app.note) and app.state in (ApplicationState.RETURNED,
                                                                       ApplicationState.REJECTED)
-        self.note.setText(tr("delivery.note", note=isolate(app.note)) if noted and app is not None else "")
+        self.note.setText(tr("delivery.note", note=app.note) if noted and app is not None else "")
         self.note.setVisible(noted)
         self._fill_returned()
         err = self._error

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from counter_app.ui.app import Shell, make_application
@@ -77,3 +79,20 @@ def _left() -> Any:
 
 def wait_idle(qtbot: QtBot, shell: Shell) -> None:
     qtbot.waitUntil(lambda: not shell.ops.busy, timeout=WAIT_MS)
+
+
+@pytest.fixture
+def screenshot(tmp_path: Path) -> Callable[[QWidget, str], Path]:
+    """Save a grab of a window as PNG, in ``$SHUBBAK_SCREENSHOTS`` when set (to look at), else in
+    the test's temporary folder; the picture must not be empty."""
+    folder = Path(os.environ.get("SHUBBAK_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def save(widget: QWidget, name: str) -> Path:
+        path = folder / f"{name}.png"
+        image = widget.grab()
+        assert not image.isNull() and image.width() > 100
+        assert image.save(str(path))
+        return path
+
+    return save

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
@@ -16,7 +17,7 @@ from counter_app.ui.app import Shell
 from counter_app.ui.config import AppConfig
 from counter_app.ui.counter_window import CounterWindow
 from counter_app.ui.intake import IntakePanel
-from tests.helpers.bidi import plain
+from tests.helpers.bidi import assert_reads_in_order, plain
 from tests.helpers.factories import Centre
 from tests.ui.conftest import WAIT_MS, log_in
 
@@ -50,7 +51,8 @@ def call_next(qtbot: QtBot, window: CounterWindow) -> None:
 
 
 def test_intake_missing_document_then_submit_then_delivery(qtbot: QtBot, shell: Shell, site: Centre,
-                                                           printer_dir: Path) -> None:
+                                                           printer_dir: Path,
+                                                           screenshot: Callable[[QWidget, str], Path]) -> None:
     number = issue(site)
     window = log_in(qtbot, shell, "clerk1")
     assert isinstance(window, CounterWindow)
@@ -81,6 +83,8 @@ def test_intake_missing_document_then_submit_then_delivery(qtbot: QtBot, shell: 
     outcome = sub.args[0]  # type: ignore[index]
     tracking = outcome.submitted.tracking_code
     assert tracking in plain(intake.result.text())
+    assert_reads_in_order(intake.result.text(), tracking)  # read aloud as printed on the receipt
+    screenshot(window, "counter-after-submit-ar")
     receipt_bin = printed(printer_dir)[-1]
     assert len(printed(printer_dir)) == 2 and receipt_bin.stat().st_size > 1000
     assert receipt_bin.read_bytes().startswith(b"\x1b@")  # ESC/POS initialise
@@ -102,6 +106,7 @@ def test_intake_missing_document_then_submit_then_delivery(qtbot: QtBot, shell: 
     delivery.code.setText(tracking.replace("-", ""))
     click(qtbot, delivery.find_button)
     qtbot.waitUntil(lambda: delivery.app is not None and delivery.ready_button.isEnabled(), timeout=WAIT_MS)
+    assert_reads_in_order(delivery.details.text(), tracking)  # the delivery line
     click(qtbot, delivery.ready_button)
     qtbot.waitUntil(lambda: delivery.deliver_button.isEnabled(), timeout=WAIT_MS)
     delivery.collector.setText("محمد أحمد علي حسن")

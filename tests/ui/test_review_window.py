@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
@@ -10,7 +14,7 @@ from counter_app.core import applications as apps
 from counter_app.core.models import Application, ApplicationState, AuditEntry, OutboxEvent, User
 from counter_app.ui.app import Shell
 from counter_app.ui.review_window import ReviewWindow
-from tests.helpers.bidi import plain
+from tests.helpers.bidi import assert_reads_in_order, plain
 from tests.helpers.factories import Centre
 from tests.ui.conftest import WAIT_MS, log_in
 
@@ -39,7 +43,8 @@ def open_first(qtbot: QtBot, window: ReviewWindow) -> int:
     return window.desk.file.application_id
 
 
-def test_reviewer_decides_three_files(qtbot: QtBot, shell: Shell, site: Centre) -> None:
+def test_reviewer_decides_three_files(qtbot: QtBot, shell: Shell, site: Centre,
+                                      screenshot: Callable[[QWidget, str], Path]) -> None:
     # round robin gives the department's two reviewers 3 files each out of 6
     ids = submit_files(site, 6)
     reviewer_id = site.reviewer_ids["MANPOWER"][0]
@@ -63,6 +68,11 @@ def test_reviewer_decides_three_files(qtbot: QtBot, shell: Shell, site: Centre) 
         qtbot.mouseClick(window.approve_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.desk is not None and len(window.desk.queue) == 2 and not window.busy,
                     timeout=WAIT_MS)
+    with site.db.read() as s:
+        first_code = s.get_one(Application, first).tracking_code
+    assert first_code in plain(window.message.text())
+    assert_reads_in_order(window.message.text(), first_code)
+    screenshot(window, "review-after-approve-ar")
 
     second = open_first(qtbot, window)
     window.reason.setCurrentIndex(window.reason.findData("other"))

@@ -18,7 +18,7 @@ from counter_app.core.clock import utcnow
 from counter_app.core.models import Application, ApplicationState, RequestKind, User
 from counter_app.ui.app import Shell
 from counter_app.ui.supervisor import SupervisorWindow
-from tests.helpers.bidi import plain
+from tests.helpers.bidi import assert_reads_in_order, plain
 from tests.helpers.factories import Centre
 from tests.ui.conftest import WAIT_MS, log_in
 from tests.ui.test_review_window import submit_files
@@ -58,6 +58,8 @@ def test_overdue_file_reassigned_and_request_four_eyes(qtbot: QtBot, shell: Shel
     qtbot.waitUntil(lambda: plain(tab.message.text()).startswith("أُعيد إسناد الملف"), timeout=WAIT_MS)
     with site.db.read() as s:
         assert s.get_one(Application, late).reviewer_id == other
+        late_code = s.get_one(Application, late).tracking_code
+    assert_reads_in_order(tab.message.text(), late_code)
 
     qtbot.waitUntil(lambda: tab.requests_table.rowCount() == 1 and not tab.busy, timeout=WAIT_MS)
     tab.requests_table.setCurrentCell(0, 0)
