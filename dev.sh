@@ -2,6 +2,7 @@
 # Shubbak developer entry point: installs what is missing, then runs the demo or the tests.
 #   ./dev.sh demo   install, create the demo centre (SQLite, virtual printer) and start it
 #   ./dev.sh test   install, then ruff, mypy and the whole test suite (SQLite and PostgreSQL)
+#   ./dev.sh i18n   extract the message ids from the code, check and compile the catalogues
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -9,6 +10,7 @@ APT_PACKAGES=(python3-venv postgresql libzbar0 poppler-utils fonts-dejavu-core
               libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0
               xvfb libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0 libxcb-render-util0
               libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxkbcommon-x11-0
+              gettext   # msgfmt --check on the catalogues
               chromium)  # the central report page is tested in headless Chromium (/usr/bin/chromium)
 
 need_apt=()
@@ -33,9 +35,24 @@ if [ ! -f "$stamp" ]; then
     touch "$stamp"
 fi
 
+compile_catalogues() {  # .po -> .mo (the app also compiles a stale catalogue in memory at start)
+    .venv/bin/pybabel -q compile -d resources/locale -D shubbak --statistics 2>/dev/null ||
+        .venv/bin/pybabel compile -d resources/locale -D shubbak
+}
+
 case "${1:-}" in
+    i18n)
+        shift
+        .venv/bin/pybabel -q extract -F resources/locale/babel.cfg --no-location --omit-header --sort-output \
+            $(.venv/bin/python -c 'from counter_app.common.i18n import EXTRACT_KEYWORDS as k; print(" ".join(f"-k {n}:{s[0]}" for n, s in k.items()))') \
+            -o resources/locale/shubbak.pot .
+        for po in resources/locale/*/LC_MESSAGES/shubbak.po; do msgfmt --check -o /dev/null "$po"; done
+        compile_catalogues
+        exec .venv/bin/python -m pytest -p no:cacheprovider -q tests/common
+        ;;
     demo)
         shift
+        compile_catalogues
         .venv/bin/shubbak demo --data-dir demo-data "$@"
         if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
             export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"
@@ -50,6 +67,7 @@ case "${1:-}" in
     test)
         shift
         export QT_QPA_PLATFORM=offscreen
+        compile_catalogues
         .venv/bin/ruff check .
         .venv/bin/mypy counter_app queue_display sync printers tests
         exec .venv/bin/python -m pytest -p no:cacheprovider "$@"

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.common.formatting import format_date
+from counter_app.common.formatting import format_date, join
 from counter_app.common.formatting import money as format_money
 from counter_app.common.i18n import N_
 from counter_app.core.clock import utcnow
@@ -372,7 +372,7 @@ class SupervisorWindow(QWidget):
                                       state=tr(N_("sup.day_open") if d.is_open else N_("sup.day_not_open")),
                                       issued=d.tickets_issued, served=d.tickets_served, no_shows=d.no_shows,
                                       waiting=d.waiting, applications=d.applications,
-                                      totals=("، " if lang.lang == "ar" else ", ").join(totals) or "—"))
+                                      totals=join(totals, lang.lang) or "—"))
             self.open_day_button.setEnabled(not d.is_open)
             self.close_day_button.setEnabled(d.is_open)
             self.users_table.setRowCount(len(data.users))

@@ -33,7 +33,9 @@ from counter_app.common.i18n import (
     gettext,
     ngettext,
 )
+from counter_app.core.errors import ACTION_IDS
 from counter_app.core.models import ApplicationState, PaymentMethod, RequestKind, Role
+from counter_app.core.review import REJECTION_REASONS
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("counter_app", "printers", "queue_display", "sync")
@@ -139,7 +141,7 @@ def test_every_message_the_code_uses_is_in_both_catalogues() -> None:
 
 
 #: Families of ids the code builds from an enumeration (each one is checked below).
-DYNAMIC_FAMILIES = ("state.", "payment.", "role.", "bo.kind_", "sex.")
+DYNAMIC_FAMILIES = ("state.", "payment.", "role.", "bo.kind_", "sex.", "reject_reason.", "action.")
 
 
 def id_arguments() -> list[tuple[str, int, ast.expr]]:
@@ -183,6 +185,8 @@ def test_every_catalogue_entry_is_used() -> None:
     ("role.", [r.value for r in Role]),
     ("bo.kind_", [k.value for k in RequestKind]),
     ("sex.", ["male", "female"]),
+    ("reject_reason.", list(REJECTION_REASONS)),
+    ("action.", [msgid.removeprefix("action.") for msgid in ACTION_IDS]),
 ])
 def test_ids_built_from_an_enumeration_exist(prefix: str, values: list[str]) -> None:
     for lang in LANGS:
