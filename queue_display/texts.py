@@ -1,61 +1,70 @@
-"""The display's texts in Arabic and English, and digits in the script of the language."""
+"""What the waiting-hall display says, in its language and digit policy (no Qt here).
+
+The words come from the gettext catalogue (ids ``display.*``), dates and times from Babel through
+:mod:`counter_app.common.formatting`. Digit policy of the display: ticket numbers are **always
+Western** (``C-010``, as printed on the ticket the citizen holds); the running text (clock, date,
+counts, counter numbers, fees) is in Arabic-Indic digits when the display is Arabic, Western in
+English.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
-from printers.i18n import format_money
+from counter_app.common import formatting
+from counter_app.common.i18n import Digits, Isolated, Lang, Translator, lang_of
+from queue_display.state import GroupWaiting, TickerService
 
-MESSAGES: dict[str, tuple[str, str]] = {
-    "now_calling": ("النداء الآن", "Now calling"),
-    "ticket": ("التذكرة", "Ticket"),
-    "counter": ("الشباك {counter}", "Counter {counter}"),
-    "go_to_counter": ("تفضل إلى الشباك {counter}", "Please go to counter {counter}"),
-    "recent": ("النداءات الأخيرة", "Recent calls"),
-    "waiting_line": ("المنتظرون — {groups}", "Waiting — {groups}"),
-    "waiting_group": ("{group}: {count}", "{group}: {count}"),
-    "nobody_called": ("لم يُنادَ أحد بعد", "Nobody called yet"),
-    "reconnecting": ("انقطع الاتصال بقاعدة البيانات — جارٍ إعادة الاتصال…",
-                     "Lost the connection to the database — reconnecting…"),
-    "ticker_item": ("{service}: {documents} — الرسوم {fee}", "{service}: {documents} — fee {fee}"),
-    "ticker_no_documents": ("لا مستندات مطلوبة", "no documents needed"),
-    "window_title": ("شاشة الانتظار — شباك", "Shubbak — waiting hall"),
-}
-
-ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
-WEEKDAYS = (("الاثنين", "Monday"), ("الثلاثاء", "Tuesday"), ("الأربعاء", "Wednesday"), ("الخميس", "Thursday"),
-            ("الجمعة", "Friday"), ("السبت", "Saturday"), ("الأحد", "Sunday"))
-MONTHS_AR = ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر",
-             "ديسمبر")
-MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-             "November", "December")
+GROUP_SEPARATOR = "   •   "
+TICKER_SEPARATOR = "        ◆        "
 
 
-def tr(lang: str, key: str, **params: object) -> str:
-    ar, en = MESSAGES[key]
-    return (ar if lang == "ar" else en).format(**params)
+def digits_for(lang: str) -> Digits:
+    """Arabic-Indic digits in the Arabic display's running text, Western in English."""
+    return "arab" if lang_of(lang) == "ar" else "latn"
 
 
-def digits(lang: str, text: str) -> str:
-    """Western digits become Arabic-Indic ones in Arabic."""
-    return text.translate(ARABIC_DIGITS) if lang == "ar" else text
+def translator(lang: str) -> Translator:
+    """The display's words in ``lang`` with its digit policy."""
+    return Translator(lang_of(lang), digits_for(lang))
 
 
-def ticket_text(lang: str, letter: str, number: int) -> str:
-    """"A-042" (Arabic-Indic digits in Arabic), isolated left to right so the dash stays put."""
-    return f"\u2066{letter}-{digits(lang, f'{number:03d}')}\u2069"
+def ticket_text(letter: str, number: int) -> Isolated:
+    """``A-042`` in Western digits in either language, isolated left to right: it reads like the
+    ticket in the citizen's hand."""
+    return formatting.ticket_number(letter, number)
 
 
-def date_text(lang: str, day: date) -> str:
-    weekday = WEEKDAYS[day.weekday()][0 if lang == "ar" else 1]
-    if lang == "ar":
-        return f"{weekday} {digits(lang, str(day.day))} {MONTHS_AR[day.month - 1]} {digits(lang, str(day.year))}"
-    return f"{weekday} {day.day} {MONTHS_EN[day.month - 1]} {day.year}"
+def counter_text(lang: str, counter: int) -> Isolated:
+    return formatting.counter_number(counter, digits_for(lang))
 
 
-def time_text(lang: str, moment: datetime) -> str:
-    return f"\u2066{digits(lang, moment.strftime('%H:%M'))}\u2069"
+def clock_text(lang: str, day: date, moment: datetime) -> str:
+    """The day (weekday, day, month, year from Babel) and the time of the centre's clock."""
+    shown: Lang = lang_of(lang)
+    digits = digits_for(lang)
+    return f"{formatting.format_date(day, shown, digits, style='long')}   {formatting.format_time(moment, shown, digits)}"
 
 
-def money_text(lang: str, piastres: int) -> str:
-    return digits(lang, format_money(piastres, "ar" if lang == "ar" else "en"))
+def waiting_text(lang: str, groups: Sequence[GroupWaiting]) -> str:
+    """``المنتظرون — الأحوال المدنية: ٣ أشخاص   •   …`` (each count in its plural form)."""
+    if not groups:
+        return ""
+    tr = translator(lang)
+    parts = [tr.n("display.waiting_count", g.waiting, group=g.name_ar if tr.lang == "ar" else g.name_en)
+             for g in groups]
+    return tr("display.waiting_line", groups=GROUP_SEPARATOR.join(parts))
+
+
+def ticker_text(lang: str, services: Sequence[TickerService]) -> str:
+    """Each service with its mandatory documents and its fee."""
+    tr = translator(lang)
+    items = []
+    for s in services:
+        arabic = tr.lang == "ar"
+        documents = formatting.join(list(s.documents_ar if arabic else s.documents_en), tr.lang)
+        items.append(tr("display.ticker_item", service=s.name_ar if arabic else s.name_en,
+                        documents=documents or tr("display.ticker_no_documents"),
+                        fee=formatting.money(s.fee_piastres, tr.lang, tr.digits)))
+    return TICKER_SEPARATOR.join(items)

@@ -15,10 +15,10 @@ from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from counter_app.core.clock import local_day, to_local, utcnow
+from counter_app.core.clock import local_day, utcnow
+from queue_display import texts
 from queue_display.announcer import Announcement, Announcer
 from queue_display.state import Call, DisplayState
-from queue_display.texts import date_text, digits, money_text, ticket_text, time_text, tr
 from queue_display.watcher import WatchStatus
 
 FLASH_S = 6.0
@@ -93,6 +93,7 @@ class DisplayWindow(QWidget):
                  announcer: Announcer | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.lang = "en" if lang == "en" else "ar"
+        self.words = texts.translator(self.lang)
         self.groups = tuple(groups or ())
         self.announcer = announcer
         self.state: DisplayState | None = None
@@ -179,7 +180,8 @@ class DisplayWindow(QWidget):
         self._flash_timer = QTimer(self)
         self._flash_timer.setInterval(FLASH_MS)
         self._flash_timer.timeout.connect(self._flash)
-        self.setWindowTitle(tr(self.lang, "window_title"))
+        tr = self.words
+        self.setWindowTitle(tr("display.window_title"))
         self.resize(1280, 720)
         self._scale()
         self.render_state()
@@ -206,7 +208,8 @@ class DisplayWindow(QWidget):
     def set_status(self, status: WatchStatus) -> None:
         self.status = status
         self.banner.setVisible(not status.connected and status.attempts > 0)
-        self.banner.setText(tr(self.lang, "reconnecting"))
+        tr = self.words
+        self.banner.setText(tr("display.reconnecting"))
 
     def _announce(self, call: Call) -> None:
         item = Announcement(call.letter, call.number, call.counter_number)
@@ -216,10 +219,10 @@ class DisplayWindow(QWidget):
 
     # -- rendering -----------------------------------------------------------------------------
     def render_state(self) -> None:
-        lang, state = self.lang, self.state
+        lang, state, tr = self.lang, self.state, self.words
         self._tick()
-        self.now_title.setText(tr(lang, "now_calling"))
-        self.recent_title.setText(tr(lang, "recent"))
+        self.now_title.setText(tr("display.now_calling"))
+        self.recent_title.setText(tr("display.recent"))
         if state is None:
             self.centre.setText("")
             self.now_ticket.setText("—")
@@ -230,29 +233,21 @@ class DisplayWindow(QWidget):
         current = state.now_calling
         if current is None:
             self.now_ticket.setText("—")
-            self.now_counter.setText(tr(lang, "nobody_called"))
+            self.now_counter.setText(tr("display.nobody_called"))
         else:
-            self.now_ticket.setText(ticket_text(lang, current.letter, current.number))
-            self.now_counter.setText(tr(lang, "go_to_counter", counter=digits(lang, str(current.counter_number))))
+            self.now_ticket.setText(texts.ticket_text(current.letter, current.number))
+            self.now_counter.setText(tr("display.go_to_counter", counter=texts.counter_text(lang, current.counter_number)))
         for i, (ticket, counter) in enumerate(self.recent_rows):
             call = state.calls[i + 1] if i + 1 < len(state.calls) else None
-            ticket.setText(ticket_text(lang, call.letter, call.number) if call else "")
-            counter.setText(tr(lang, "counter", counter=digits(lang, str(call.counter_number))) if call else "")
-        parts = [tr(lang, "waiting_group", group=g.name_ar if lang == "ar" else g.name_en,
-                    count=digits(lang, str(g.waiting))) for g in state.waiting]
-        self.waiting.setText(tr(lang, "waiting_line", groups="   •   ".join(parts)) if parts else "")
-        items = []
-        for s in state.ticker:
-            docs = s.documents_ar if lang == "ar" else s.documents_en
-            items.append(tr(lang, "ticker_item", service=s.name_ar if lang == "ar" else s.name_en,
-                            documents=("، " if lang == "ar" else ", ").join(docs) or tr(lang, "ticker_no_documents"),
-                            fee=money_text(lang, s.fee_piastres)))
-        self.ticker.set_text("        ◆        ".join(items))
+            ticket.setText(texts.ticket_text(call.letter, call.number) if call else "")
+            counter.setText(tr("display.counter", counter=texts.counter_text(lang, call.counter_number)) if call else "")
+        self.waiting.setText(texts.waiting_text(lang, state.waiting))
+        self.ticker.set_text(texts.ticker_text(lang, state.ticker))
 
     def _tick(self) -> None:
-        now = to_local(utcnow())
-        day = self.state.day if self.state else local_day(utcnow())
-        self.clock.setText(f"{date_text(self.lang, day)}   {time_text(self.lang, now)}")
+        now = utcnow()
+        day = self.state.day if self.state else local_day(now)
+        self.clock.setText(texts.clock_text(self.lang, day, now))
 
     def _flash(self) -> None:
         if time.monotonic() >= self._flash_until:

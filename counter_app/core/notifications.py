@@ -2,10 +2,16 @@
 
 When an application becomes ready for collection, is returned for a document or is rejected,
 the same transaction queues an SMS (to the phone given at the counter) and an email (when one is
-known), unless the citizen opted out. The text is Arabic and carries only what the message needs:
-the tracking code, the service, the centre and, for a return, the documents asked for; never the
-name or the national ID. The sender (``sync.notify``) moves each message through pending → sent →
+known), unless the citizen opted out. The text carries only what the message needs: the tracking
+code, the service, the centre and, for a return, the documents asked for; never the name or the
+national ID. The sender (``sync.notify``) moves each message through pending → sent →
 delivered, or to failed after a permanent refusal or a day of retries.
+
+The words are the catalogue's (``notify.<state>.subject`` / ``notify.<state>.body``), rendered in
+one language per message: the application records no language of its citizen, so every message
+is in Arabic (:data:`MESSAGE_LANG`); :func:`render` takes any language. The tracking code is
+isolated and in Western digits (:func:`counter_app.common.formatting.tracking_code`), so it reads in
+the order of the receipt inside an Arabic sentence.
 """
 
 from __future__ import annotations
@@ -18,7 +24,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from counter_app.common.i18n import isolate
+from counter_app.common import formatting
+from counter_app.common.i18n import DEFAULT_LANG, N_, Lang, gettext
 from counter_app.core.clock import as_utc, utcnow
 from counter_app.core.models import (
     Application,
@@ -37,22 +44,14 @@ RETRY_FOR = timedelta(days=1)
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
-TEMPLATES: dict[ApplicationState, tuple[str, str]] = {
-    ApplicationState.READY: (
-        "طلبكم جاهز للاستلام",
-        "شباك: طلبكم رقم {tracking} ({service}) جاهز للاستلام من {centre}. "
-        "يرجى إحضار بطاقة الرقم القومي.",
-    ),
-    ApplicationState.RETURNED: (
-        "مطلوب استكمال مستندات",
-        "شباك: طلبكم رقم {tracking} ({service}) يحتاج إلى: {documents}. "
-        "يرجى الحضور إلى {centre} لاستكماله.",
-    ),
-    ApplicationState.REJECTED: (
-        "نتيجة طلبكم",
-        "شباك: نأسف، رُفض طلبكم رقم {tracking} ({service}). "
-        "لمعرفة السبب والتظلم يرجى مراجعة {centre}.",
-    ),
+#: The language of the messages queued (the application does not record the citizen's).
+MESSAGE_LANG: Lang = DEFAULT_LANG
+
+#: The states that send a message, and its subject's and body's message ids.
+NOTICES: dict[ApplicationState, tuple[str, str]] = {
+    ApplicationState.READY: (N_("notify.ready.subject"), N_("notify.ready.body")),
+    ApplicationState.RETURNED: (N_("notify.returned.subject"), N_("notify.returned.body")),
+    ApplicationState.REJECTED: (N_("notify.rejected.subject"), N_("notify.rejected.body")),
 }
 
 
@@ -75,24 +74,29 @@ class Message:
     body: str
 
 
-def render(app: Application, state: ApplicationState, service_name: str, centre_name: str) -> Message:
-    subject, template = TEMPLATES[state]
-    documents = "، ".join(d.name_ar for d in app.documents if d.mandatory and not d.received)
-    return Message(subject, template.format(tracking=isolate(app.tracking_code), service=service_name,
-                                            centre=centre_name, documents=documents or "—"))
+def render(app: Application, state: ApplicationState, service_name: str, centre_name: str,
+           lang: Lang = MESSAGE_LANG) -> Message:
+    """The message of ``state`` in ``lang``; ``service_name`` and ``centre_name`` in that language."""
+    subject, body = NOTICES[state]
+    missing = [d.name_ar if lang == "ar" else d.name_en for d in app.documents if d.mandatory and not d.received]
+    return Message(gettext(subject, lang),
+                   gettext(body, lang, tracking=formatting.tracking_code(app.tracking_code), service=service_name,
+                           centre=centre_name, documents=formatting.join(missing, lang) or "—"))
 
 
 def queue_for(session: Session, app: Application, at: datetime | None = None) -> list[Notification]:
     """Queue the messages this application's new state calls for, in the caller's transaction."""
-    if app.state not in TEMPLATES or app.notify_opt_out:
+    if app.state not in NOTICES or app.notify_opt_out:
         return []
     moment = as_utc(at or utcnow())
     earlier = set(session.scalars(select(Notification.event).where(Notification.application_id == app.id)))
     event_seq = len(earlier) + 1
     service = session.get(Service, app.service_code)
     centre = session.scalar(select(Centre).limit(1))
-    message = render(app, app.state, service.name_ar if service else app.service_code,
-                     centre.name_ar if centre else app.centre_code)
+    lang = MESSAGE_LANG
+    service_name = (service.name_ar if lang == "ar" else service.name_en) if service else app.service_code
+    centre_name = (centre.name_ar if lang == "ar" else centre.name_en) if centre else app.centre_code
+    message = render(app, app.state, service_name, centre_name, lang)
     recipients = [("sms", app.phone), ("email", app.email)]
     queued = []
     for channel, recipient in recipients:

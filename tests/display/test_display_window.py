@@ -13,17 +13,20 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from counter_app.common.i18n import strip_isolates
 from counter_app.core import queue
 from counter_app.core.db import Database
 from queue_display.announcer import Announcer
 from queue_display.watcher import Watcher
 from queue_display.window import DisplayController, DisplayWindow
 from tests.display.test_state_voice import RecordingPlayer
+from tests.helpers.bidi import assert_reads_in_order
 from tests.helpers.factories import Centre, build_centre
 from tests.helpers.postgres import Cluster
 
 WAIT_MS = 15_000
 ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOT = Path("/tmp/display_ar.png")
 CALL = """
 import sys
 from counter_app.core.db import Database
@@ -87,14 +90,27 @@ def test_call_from_another_process_appears_and_is_announced(qtbot: QtBot, db_url
     first = call_in_other_process(db_url, site.counter_ids[0], site.clerk_ids[0])
     qtbot.waitUntil(lambda: window.state is not None and window.state.now_calling is not None, timeout=WAIT_MS)
     assert first == "A-001"
-    assert window.now_ticket.text() == "\u2066A-٠٠١\u2069" and window.now_counter.text() == "تفضل إلى الشباك ١"
+    # the ticket's own characters (Western digits, as printed), the running text in Arabic-Indic digits
+    assert window.now_ticket.text() == "\u2066A-001\u2069"
+    assert_reads_in_order(window.now_ticket.text(), "A-001", rtl=True)
+    assert strip_isolates(window.now_counter.text()) == "تفضل إلى الشباك ١"
     assert window.flashing
     second = call_in_other_process(db_url, site.counter_ids[1], site.clerk_ids[1])
     qtbot.waitUntil(lambda: len(window.announced) == 2, timeout=WAIT_MS)
     assert [a.ticket for a in window.announced] == [first, second]
-    assert window.recent_rows[0][0].text() == "\u2066A-٠٠١\u2069"
+    assert window.now_ticket.text() == f"\u2066{second}\u2069"
+    assert window.recent_rows[0][0].text() == "\u2066A-001\u2069"
+    assert strip_isolates(window.recent_rows[0][1].text()) == "الشباك ١"
     qtbot.waitUntil(lambda: len(screen.player.played) == 2, timeout=WAIT_MS)
-    assert "المنتظرون" in window.waiting.text() and "١" in window.waiting.text()
+    assert window.state is not None
+    waiting = {g.letter: g for g in window.state.waiting}
+    assert (waiting["A"].waiting, waiting["B"].waiting) == (0, 1)
+    shown = strip_isolates(window.waiting.text())
+    assert shown.startswith("المنتظرون — ") and f"{waiting['A'].name_ar}: لا أحد" in shown
+    assert f"{waiting['B'].name_ar}: شخص واحد" in shown
+    assert not any("0" <= c <= "9" for c in strip_isolates(window.clock.text()))  # Arabic-Indic clock
+    assert "، " in window.ticker.text and " ج.م" in window.ticker.text
+    window.grab().save(str(SCREENSHOT))  # looked at by hand: A-002 large, A-001 in the recent calls
 
 
 def test_english_layout_and_group_filter(qtbot: QtBot, tmp_path: Path, screen_factory: list[Screen]) -> None:
@@ -112,10 +128,12 @@ def test_english_layout_and_group_filter(qtbot: QtBot, tmp_path: Path, screen_fa
     call_in_other_process(url, site.counter_ids[0], site.clerk_ids[0])  # A-001: another display's group
     call_in_other_process(url, site.counter_ids[1], site.clerk_ids[1])  # B-001
     qtbot.waitUntil(lambda: window.state is not None and window.state.now_calling is not None, timeout=WAIT_MS)
-    assert window.now_ticket.text() == "\u2066B-001\u2069" and window.now_counter.text() == "Please go to counter 2"
+    assert window.now_ticket.text() == "\u2066B-001\u2069"
+    assert strip_isolates(window.now_counter.text()) == "Please go to counter 2"
     assert [a.ticket for a in window.announced] == ["B-001"]
-    assert window.waiting.text() == "Waiting — Building and planning: 0"
-    assert window.ticker.text.startswith("Building permit: ") and "— fee \u2066EGP" in window.ticker.text
+    assert strip_isolates(window.waiting.text()) == "Waiting — Building and planning: 0 people"
+    ticker = strip_isolates(window.ticker.text)
+    assert ticker.startswith("Building permit: ") and "— fee EGP " in ticker
     db.dispose()
 
 

@@ -1,4 +1,4 @@
-"""The display's state (no Qt), the clips and the announcement queue."""
+"""The display's state and texts, the clips and the announcement queue."""
 
 from __future__ import annotations
 
@@ -8,13 +8,16 @@ import wave
 from datetime import UTC, timedelta
 from io import BytesIO
 
+from PySide6.QtWidgets import QApplication
+
+from counter_app.common.i18n import strip_isolates
 from counter_app.core import queue
 from counter_app.core.clock import utcnow
 from counter_app.core.db import Database
-from queue_display import voice
+from queue_display import texts, voice
 from queue_display.announcer import Announcement, Announcer
-from queue_display.state import load_state
-from queue_display.texts import date_text, ticket_text, time_text
+from queue_display.state import GroupWaiting, TickerService, load_state
+from tests.helpers.bidi import assert_reads_in_order
 from tests.helpers.factories import Centre
 
 
@@ -115,11 +118,44 @@ def test_announcements_queue_in_order_and_never_overlap() -> None:
         assert start2 >= end1  # the next one starts only after the previous one ended
 
 
-def test_arabic_digits_and_dates() -> None:
+def test_ticket_numbers_are_western_and_read_like_the_ticket(qapp: QApplication) -> None:
+    """The ticket prints ``A-042``: the display shows the same characters in the same order in
+    both languages (the Arabic-Indic zero is a dot, «A-٠٤٢» read as «A--٤٢»)."""
+    for ticket in (texts.ticket_text("A", 42), texts.ticket_text("C", 10)):
+        assert not any("\u0660" <= c <= "\u0669" for c in ticket)
+        assert_reads_in_order(ticket, strip_isolates(ticket), rtl=True)
+    assert texts.ticket_text("A", 42) == "\u2066A-042\u2069"
+
+
+def test_clock_in_arabic_indic_digits_from_babel() -> None:
     from datetime import date, datetime
 
-    assert ticket_text("ar", "A", 42) == "\u2066A-٠٤٢\u2069"
-    assert ticket_text("en", "A", 42) == "\u2066A-042\u2069"
-    assert date_text("ar", date(2026, 11, 23)) == "الاثنين ٢٣ نوفمبر ٢٠٢٦"
-    assert date_text("en", date(2026, 11, 23)) == "Monday 23 November 2026"
-    assert "١٤:٠٥" in time_text("ar", datetime(2026, 11, 23, 14, 5, tzinfo=UTC))
+    moment = datetime(2026, 11, 23, 12, 5, tzinfo=UTC)  # 14:05 in Cairo
+    assert strip_isolates(texts.clock_text("ar", date(2026, 11, 23), moment)) == "الاثنين ٢٣ نوفمبر ٢٠٢٦   ١٤:٠٥"
+    assert strip_isolates(texts.clock_text("en", date(2026, 11, 23), moment)) == "Monday 23 November 2026   14:05"
+    assert texts.counter_text("ar", 12) == "\u2066١٢\u2069" and texts.counter_text("en", 12) == "\u206612\u2069"
+
+
+def test_waiting_counts_take_the_plural_form_of_their_number() -> None:
+    def line(lang: str, n: int) -> str:
+        return strip_isolates(texts.waiting_text(lang, [GroupWaiting("A", "الأحوال المدنية", "Civil registry", n)]))
+
+    for n, phrase in ((0, "لا أحد"), (1, "شخص واحد"), (2, "شخصان"), (3, "٣ أشخاص"), (10, "١٠ أشخاص"),
+                      (11, "١١ شخصًا"), (99, "٩٩ شخصًا"), (100, "١٠٠ شخص"), (103, "١٠٣ أشخاص")):
+        assert line("ar", n) == f"المنتظرون — الأحوال المدنية: {phrase}", n
+    assert line("en", 1) == "Waiting — Civil registry: 1 person"
+    assert line("en", 0) == "Waiting — Civil registry: 0 people"
+    two = [GroupWaiting("A", "أ", "Alpha", 2), GroupWaiting("B", "ب", "Beta", 12)]
+    assert strip_isolates(texts.waiting_text("en", two)) == "Waiting — Alpha: 2 people   •   Beta: 12 people"
+    assert texts.waiting_text("ar", []) == ""
+
+
+def test_ticker_lists_documents_and_the_fee_in_the_display_s_digits() -> None:
+    service = TickerService("شهادة القيد", "Registration certificate", ("بطاقة الرقم القومي", "صورة شخصية"),
+                            ("National ID card", "Photo"), 2500)
+    bare = TickerService("خدمة", "Service", (), (), 123456)
+    ar = strip_isolates(texts.ticker_text("ar", [service, bare]))
+    assert ar == ("شهادة القيد: بطاقة الرقم القومي، صورة شخصية — الرسوم ٢٥.٠٠ ج.م" + texts.TICKER_SEPARATOR
+                  + "خدمة: لا مستندات مطلوبة — الرسوم ١,٢٣٤.٥٦ ج.م")
+    assert strip_isolates(texts.ticker_text("en", [service])) == (
+        "Registration certificate: National ID card, Photo — fee EGP 25.00")

@@ -25,7 +25,7 @@ def boundary_xs(text: str, start: int, length: int, rtl: bool = True) -> list[fl
     line = layout.createLine()
     line.setLineWidth(1_000_000)
     layout.endLayout()
-    return [float(line.cursorToX(start + i)[0]) for i in range(1, length)]
+    return [float(line.cursorToX(start + i)[0]) for i in range(1, length)]  # type: ignore[index]
 
 
 def reads_in_order(text: str, code: str, rtl: bool = True) -> bool:

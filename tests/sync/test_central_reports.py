@@ -15,13 +15,14 @@ import pytest
 import requests
 
 from counter_app import cli
+from counter_app.common.i18n import LANGS, gettext, has_message, strip_isolates
 from counter_app.core import applications as apps
 from counter_app.core import kpis, outbox, queue, settings, users
 from counter_app.core.centre import setup_centre
 from counter_app.core.clock import CENTRE_TZ
 from counter_app.core.db import Database
 from counter_app.core.demo import ensure_demo_centre
-from counter_app.core.models import Application, User
+from counter_app.core.models import Application, ApplicationState, PaymentMethod, User
 from sync.agent import Agent
 from sync.server_report_page import render_report
 from sync.server_reports import COOKIE, session_cookie
@@ -36,6 +37,30 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 SCREENSHOT = Path("/tmp/central_report_ar.png")
+PHONE_SCREENSHOT = Path("/tmp/central_report_ar_phone.png")
+#: The centre x of each character of ``value`` where it occurs in the text of ``selector``'s element
+#: (one list per occurrence), as Chromium laid it out.
+CHARACTER_XS = """([selector, value]) => {
+    const root = document.querySelector(selector);
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    const nodes = [];
+    let text = "";
+    while (walker.nextNode()) { nodes.push([walker.currentNode, text.length]); text += walker.currentNode.data; }
+    const found = [];
+    for (let start = text.indexOf(value); start !== -1; start = text.indexOf(value, start + 1)) {
+        const xs = [];
+        for (let i = start; i < start + value.length; i++) {
+            const [node, base] = nodes.filter(([, b]) => b <= i).pop();
+            const range = document.createRange();
+            range.setStart(node, i - base);
+            range.setEnd(node, i - base + 1);
+            const rect = range.getClientRects()[0];
+            xs.push(rect.left + rect.width / 2);
+        }
+        found.push(xs);
+    }
+    return found;
+}"""
 
 
 def at(hh: int, mm: int, day: date = DAY) -> datetime:
@@ -322,6 +347,37 @@ def header_boxes(page: Any, section: str) -> dict[str, Any]:
     return boxes
 
 
+def character_xs(page: Any, selector: str, value: str) -> list[list[float]]:
+    found: list[list[float]] = page.evaluate(CHARACTER_XS, [selector, value])
+    return found
+
+
+def increasing(xs: list[float]) -> bool:
+    return all(b > a for a, b in zip(xs, xs[1:], strict=False))
+
+
+def assert_in_order(page: Any, selector: str, value: str, occurrences: int = 1) -> None:
+    """Each occurrence of ``value`` in the element is laid out left to right, character by character."""
+    found = character_xs(page, selector, value)
+    assert len(found) == occurrences, (selector, value, found)
+    for xs in found:
+        assert increasing(xs), (selector, value, xs)
+
+
+def test_the_page_speaks_the_glossary() -> None:
+    """One word per thing on every surface: «approved» معتمد, «card» بطاقة بنكية; every state and
+    payment method the centres send has its name in both languages."""
+    assert gettext("central.state.approved", "ar") == "معتمد"
+    assert gettext("central.method.card", "ar") == "بطاقة بنكية"
+    assert gettext("central.state.returned", "ar") == "مُعاد لاستكمال المستندات"
+    for lang in LANGS:
+        assert all(has_message(f"central.state.{s.value}", lang) for s in ApplicationState), lang
+        assert all(has_message(f"central.method.{m.value}", lang) for m in PaymentMethod), lang
+    page = render_report({"from": "2026-11-23", "to": "2026-11-23", "overall": OVERALL, "by_governorate": [],
+                          "by_centre": [], "by_service": []}, "ar")
+    assert "<th scope=\"row\">معتمد</th>" in page and "<th scope=\"row\">بطاقة بنكية</th>" in page
+
+
 def test_the_web_page_in_headless_chromium_is_arabic_right_to_left(world: World) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -350,7 +406,7 @@ def test_the_web_page_in_headless_chromium_is_arabic_right_to_left(world: World)
             for label in ("تقرير الأداء المركزي لمراكز خدمة المواطنين", "الفترة من 2026-11-23 إلى 2026-11-23",
                           "حسب المحافظة", "حسب المركز", "حسب الخدمة", "التذاكر الصادرة", "متوسط الانتظار (دقيقة)",
                           "المحصل (جنيه)", "الجيزة", "القاهرة", "شهادة القيد", "بدون خدمة محددة",
-                          "نقدًا", "بطاقة", "دفع إلكتروني", "مقدم", "معتمد", "مسودة"):
+                          "نقدًا", "بطاقة بنكية", "دفع إلكتروني", "مُقدَّم", "معتمد", "مسودة"):
                 assert label in text, label
             assert not re.search("[\u0660-\u0669\u06f0-\u06f9]", text)  # Western digits only
             assert page.title() == "تقرير الأداء المركزي لمراكز خدمة المواطنين"
@@ -373,8 +429,29 @@ def test_the_web_page_in_headless_chromium_is_arabic_right_to_left(world: World)
                                                                       ["الجيزة 21", "5", "4", "1"]]
             assert rows(page, "by_service")[-1] == ["بدون خدمة محددة", "1", "0", "0", "—", "—", "—", "—", "—", "—",
                                                     "0", "0.00"]
-            assert rows(page, "by_method") == [["بطاقة", "740.00"], ["نقدًا", "25.00"], ["دفع إلكتروني", "3,070.00"]]
+            assert rows(page, "by_method") == [["بطاقة بنكية", "740.00"], ["نقدًا", "25.00"],
+                                               ["دفع إلكتروني", "3,070.00"]]
+            # the dates inside the Arabic sentence, and the figures in the cells, read left to right
+            assert_in_order(page, "p.period", str(DAY), occurrences=2)
+            assert_in_order(page, "#overall tbody", "3,835.00")
+            assert_in_order(page, "#by_governorate tbody tr:first-child th", "01")
+            assert_in_order(page, "#by_centre tbody tr:first-child th", "CAI-01")
             page.screenshot(path=str(SCREENSHOT), full_page=True)
+            page.set_viewport_size({"width": 390, "height": 844})  # a phone
+            assert_in_order(page, "p.period", str(DAY), occurrences=2)
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the tables scroll, not the page
+            page.screenshot(path=str(PHONE_SCREENSHOT), full_page=True)
+            page.set_viewport_size({"width": 1440, "height": 900})
+            # the check sees a date the bidi algorithm reorders: the same sentence without its isolates
+            page.evaluate("""text => document.body.insertAdjacentHTML('beforeend', `<p id="bare">${text}</p>`)""",
+                          f"الفترة من {DAY} إلى {DAY}")
+            bare = character_xs(page, "#bare", str(DAY))
+            assert bare and not any(increasing(xs) for xs in bare), bare
+
+            too_long = page.goto(f"{url}/reports?from=2025-01-01&to=2026-01-02")
+            assert too_long is not None and too_long.status == 422
+            assert "الفترة أطول من 366 يومًا." in strip_isolates(page.inner_text("p.error"))
+            assert_in_order(page, "p.error", "366")
 
             english = page.goto(f"{url}/reports?from={DAY}&to={DAY}&lang=en")
             assert english is not None and english.status == 200

@@ -12,15 +12,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
+from counter_app.common.i18n import strip_isolates
 from counter_app.core import applications as apps
+from counter_app.core import notifications
 from counter_app.core.clock import utcnow
 from counter_app.core.db import Database
 from counter_app.core.errors import DomainError
-from counter_app.core.models import Application, Notification, NotificationState, User
+from counter_app.core.models import Application, ApplicationState, Notification, NotificationState, User
 from sync.notify import HttpSmsSender, SmtpSender, dispatch, international_phone, poll_deliveries
 from tests.helpers.applications import NAME, NID, submitted
+from tests.helpers.bidi import assert_reads_in_order, reads_in_order
 from tests.helpers.central import free_port
 from tests.helpers.factories import Centre
 from tests.helpers.notifying import Mailbox, approve_and_ready
@@ -57,6 +61,48 @@ def test_ready_returned_and_rejected_queue_sms_and_email_without_personal_data(s
         assert note.state == NotificationState.PENDING
         assert NAME not in note.body and NID not in note.body and "29001010" not in note.body
         assert note.recipient in ("01012345678", "citizen@example.org")
+
+
+def test_the_tracking_code_reads_in_order_in_the_arabic_sms(qapp: QApplication, site: Centre) -> None:
+    """Laid out by Qt as a phone lays it out, the code in the Arabic SMS reads like the receipt's;
+    without the isolate the bidi algorithm turns its groups around."""
+    returned = submitted(site, mail=None)
+    with site.db.begin() as s:
+        app = s.get_one(Application, returned)
+        apps.start_review(s, returned, reviewer=s.get_one(User, app.reviewer_id))
+        apps.return_for_documents(s, returned, reviewer=s.get_one(User, app.reviewer_id),
+                                  missing=[d.code for d in app.documents if d.mandatory][:2])
+        code = app.tracking_code
+        missing = [d.name_ar for d in app.documents if d.mandatory][:2]
+    approve_and_ready(site.db, ready := submitted(site, mail=None))
+    with site.db.read() as s:
+        ready_code = s.get_one(Application, ready).tracking_code
+    bodies = {n.application_id: n.body for n in notes(site.db)}
+    for app_id, tracking in ((returned, code), (ready, ready_code)):
+        body = bodies[app_id]
+        assert f"\u2066{tracking}\u2069" in body
+        assert_reads_in_order(body, tracking, rtl=True)
+        assert not reads_in_order(strip_isolates(body), tracking, rtl=True)  # what the old SMS showed
+    assert len(missing) == 2 and "، ".join(missing) in strip_isolates(bodies[returned])
+    assert strip_isolates(bodies[returned]).startswith("شباك: أُعيد طلبكم (")
+
+
+def test_a_message_in_english_on_request(site: Centre) -> None:
+    app_id = submitted(site)
+    with site.db.begin() as s:
+        app = s.get_one(Application, app_id)
+        for d in app.documents:
+            d.received = False
+        ready = notifications.render(app, ApplicationState.READY, "Registration certificate", "Giza Centre", "en")
+        back = notifications.render(app, ApplicationState.RETURNED, "Registration certificate", "Giza Centre", "en")
+        mandatory = [d.name_en for d in app.documents if d.mandatory]
+        code = app.tracking_code
+    assert ready.subject == "Your application is ready for collection"
+    assert strip_isolates(ready.body) == (
+        f"Shubbak: your application (Registration certificate), tracking code {code}, is ready for collection at "
+        "Giza Centre. Please bring your national ID card.")
+    assert f"was returned for documents: {', '.join(mandatory)}. Please" in strip_isolates(back.body)
+    assert not any("\u0600" <= c <= "\u06ff" for c in ready.body + back.body)
 
 
 def test_opt_out_and_a_bad_email(site: Centre) -> None:
