@@ -1,7 +1,8 @@
 """Shubbak printing: layouts, Qt rendering to a 1-bit raster, ESC/POS through python-escpos,
 A4 PDFs, signed receipt QR payloads and a persistent print-job queue.
 
-Takes plain data (``printers.data``); never imports ``counter_app``.
+Takes plain data (``printers.data``); never imports ``counter_app.core``. Its texts come from the
+one gettext catalogue and its values from the formatters of ``counter_app.common`` (a Qt-free leaf).
 """
 
 from printers import _escpos_cache  # noqa: F401  (before python-escpos is imported)

@@ -4,7 +4,8 @@
 (arabic_reshaper) and reorders the line into visual order with ``bidi.algorithm.get_display``,
 which also mirrors brackets. That implementation does not know the Unicode isolates
 (U+2066..U+2069), so each isolated run is reordered on its own and stands in the outer text as one
-neutral placeholder, which is what an isolate means.
+neutral placeholder, which is what an isolate means. The isolate marks are those of the language
+mechanism (:mod:`counter_app.common.i18n`), which puts them around every value of a sentence.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import arabic_reshaper
 from bidi.algorithm import get_display
 
-from printers.i18n import FSI, LRI, PDI, RLI
+from counter_app.common.i18n import FSI, LRI, PDI, RLI
 
 _OPENERS = {LRI: "L", RLI: "R", FSI: None}
 _PLACEHOLDERS = [chr(cp) for cp in range(0x2FF0, 0x2FFC)]  # bidi class ON, never in our text

@@ -9,9 +9,9 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from counter_app.common.i18n import Lang
 from printers.devices import open_printer, parse_printer_url
 from printers.errors import PrintError
-from printers.i18n import Lang
 from printers.jobs import print_document
 from printers.qt import ensure_qt
 from printers.samples import sample_dayclose, sample_receipt, sample_slip, sample_ticket

@@ -6,8 +6,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
+from counter_app.common.i18n import N_, Lang, gettext
+
 PaymentMethod = Literal["cash", "card", "epayment"]
 PAYMENT_METHODS: tuple[PaymentMethod, ...] = ("cash", "card", "epayment")
+PAYMENT_LABELS: dict[str, str] = {
+    "cash": N_("print.pay.cash"),
+    "card": N_("print.pay.card"),
+    "epayment": N_("print.pay.epayment"),
+}
+
+
+def payment_label(method: str, lang: Lang) -> str:
+    """The payment method's name in ``lang`` (an unknown method is shown as stored)."""
+    msgid = PAYMENT_LABELS.get(method)
+    return gettext(msgid, lang) if msgid else method
 
 
 def _require_aware(value: datetime, name: str) -> None:

@@ -12,13 +12,30 @@ from typing import Any, Literal
 
 from PIL import Image
 
-from printers.data import DayCloseData, ReceiptData, SlipData, TicketData
-from printers.i18n import FSI, LRI, Lang, format_date, format_datetime, format_money, isolate, tr
+from counter_app.common.formatting import (
+    code,
+    format_date,
+    format_datetime,
+    money,
+    name,
+    number,
+    ticket_label,
+    tracking_code,
+)
+from counter_app.common.i18n import FSI, LRI, PDI, RLI, Isolated, Lang, Msg, gettext, isolate, ngettext
+from printers.data import DayCloseData, ReceiptData, SlipData, TicketData, payment_label
 from printers.layout import Layout, Pair, QRAside, QRCode, Rule, Spacer, Text
 from printers.render import SUPPORTED_WIDTHS, render_layout
 
 DocumentKind = Literal["ticket", "receipt", "slip", "dayclose"]
 DOCUMENT_KINDS: tuple[DocumentKind, ...] = ("ticket", "receipt", "slip", "dayclose")
+
+def minutes_triplet(values: tuple[float, float, float], lang: Lang, separator: str = " · ") -> Isolated:
+    """Mean, median and 90th percentile in minutes, in the reading order of the label above them:
+    the first value on the right in Arabic, on the left in English."""
+    text = separator.join(number(value, decimals=1) for value in values)
+    # Built by hand: isolate() would take the first value's LRI...PDI for an isolate of the whole.
+    return Isolated(f"{RLI if lang == 'ar' else LRI}{text}{PDI}")
 
 
 @dataclass(frozen=True)
@@ -70,20 +87,22 @@ def ticket_layout(data: TicketData, width: int = 576, lang: Lang = "ar") -> Layo
         Rule(2),
         Text(service, s.large, bold=True, align="center"),
         Text(service_other, s.body, align="center"),
-        Text(isolate(data.ticket_number), s.huge, bold=True, align="center", fit=True),
+        Text(ticket_label(data.ticket_number), s.huge, bold=True, align="center", fit=True),
     )
     if data.priority:
         layout.add(
-            Text(tr("ticket.priority", lang), s.large, bold=True, align="center", inverse=True), Spacer(6)
+            Text(gettext("print.ticket.priority", lang), s.large, bold=True, align="center", inverse=True),
+            Spacer(6),
         )
     layout.add(
-        Text(tr("ticket.waiting_ahead", lang, count=data.waiting_ahead), s.body, align="center"),
-        Text(tr("ticket.estimated_wait", lang, minutes=data.estimated_wait_minutes), s.body, align="center"),
-        Text(tr("common.issued", lang, datetime=format_datetime(data.issued_at)), s.body, align="center"),
+        Text(ngettext("print.ticket.waiting_ahead", data.waiting_ahead, lang), s.body, align="center"),
+        Text(ngettext("print.ticket.estimated_wait", data.estimated_wait_minutes, lang), s.body, align="center"),
+        Text(gettext("print.common.issued", lang, datetime=format_datetime(data.issued_at, lang)), s.body,
+             align="center"),
         Rule(2, dashed=True),
         QRCode(data.reference, max_fraction=0.3),
-        Text(tr("common.reference", lang, ref=isolate(data.reference)), s.small, align="center"),
-        Text(tr("ticket.footer", lang), s.small, align="center"),
+        Text(gettext("print.common.reference", lang, ref=code(data.reference)), s.small, align="center"),
+        Text(gettext("print.ticket.footer", lang), s.small, align="center"),
         Spacer(8),
     )
     return layout
@@ -93,17 +112,16 @@ def receipt_layout(data: ReceiptData, width: int = 576, lang: Lang = "ar") -> La
     layout, s = _start(width, lang)
     _header(layout, s, lang, data.centre_name_ar, data.centre_name_en)
     service, _ = _pick(lang, data.service_name_ar, data.service_name_en)
-    paid_at = format_datetime(data.paid_at)
     identity = (
-        Text(tr("receipt.tracking", lang), s.small),
-        Text(isolate(data.tracking_code), s.large, bold=True, fit=True),
-        Text(tr("common.centre_code", lang, code=isolate(data.centre_code)), s.small),
-        Text(tr("receipt.counter", lang, name=data.counter_name), s.small),
-        Text(tr("receipt.clerk", lang, number=isolate(data.clerk_number)), s.small),
-        Text(tr("common.issued", lang, datetime=paid_at), s.small),
+        Text(gettext("print.receipt.tracking", lang), s.small),
+        Text(tracking_code(data.tracking_code), s.large, bold=True, fit=True),
+        Text(gettext("print.common.centre_code", lang, code=code(data.centre_code)), s.small),
+        Text(gettext("print.receipt.counter", lang, name=name(data.counter_name)), s.small),
+        Text(gettext("print.receipt.clerk", lang, number=code(data.clerk_number)), s.small),
+        Text(gettext("print.common.issued", lang, datetime=format_datetime(data.paid_at, lang)), s.small),
     )
-    verify = Text(tr("receipt.verify", lang), s.small, bold=True)
-    layout.add(Text(tr("receipt.title", lang), s.large, bold=True, align="center", inverse=True))
+    verify = Text(gettext("print.receipt.verify", lang), s.small, bold=True)
+    layout.add(Text(gettext("print.receipt.title", lang), s.large, bold=True, align="center", inverse=True))
     if width >= 576:  # QR beside the identity lines: keeps the raster (and the bytes) short
         layout.add(QRAside(data.qr_payload, (Spacer(4), *identity, verify), max_fraction=0.45))
     else:  # too narrow for two columns: a QR large enough to scan, centred below
@@ -114,26 +132,26 @@ def receipt_layout(data: ReceiptData, width: int = 576, lang: Lang = "ar") -> La
             dataclasses.replace(verify, align="center"),
         )
     layout.add(
-        Text(tr("common.service", lang, name=service), s.body, bold=True),
+        Text(gettext("print.common.service", lang, name=name(service)), s.body, bold=True),
         Rule(1, dashed=True),
-        Text(tr("receipt.documents", lang), s.body, bold=True),
+        Text(gettext("print.receipt.documents", lang), s.body, bold=True),
     )
-    documents = data.documents_received or [tr("receipt.no_documents", lang)]
-    for number, document in enumerate(documents, start=1):
-        layout.add(Text(tr("list.item", lang, n=number, text=document), s.body))
-    layout.add(Rule(1, dashed=True), Text(tr("receipt.fees", lang), s.body, bold=True))
+    documents = data.documents_received or [gettext("print.receipt.no_documents", lang)]
+    for index, document in enumerate(documents, start=1):
+        layout.add(Text(gettext("print.list.item", lang, n=index, text=name(document)), s.body))
+    layout.add(Rule(1, dashed=True), Text(gettext("print.receipt.fees", lang), s.body, bold=True))
     for line in data.fee_lines:
         label = line.label_ar if lang == "ar" else line.label_en
-        layout.add(Pair(label, format_money(line.amount_piastres, lang), s.body))
+        layout.add(Pair(label, money(line.amount_piastres, lang), s.body))
     layout.add(
         Rule(2),
-        Pair(tr("receipt.total", lang), format_money(data.total_piastres, lang), s.large, bold=True),
+        Pair(gettext("print.receipt.total", lang), money(data.total_piastres, lang), s.large, bold=True),
         Rule(2),
-        Text(tr("receipt.payment", lang, method=tr(f"pay.{data.payment_method}", lang)), s.body),
+        Text(gettext("print.receipt.payment", lang, method=payment_label(data.payment_method, lang)), s.body),
     )
     if data.payment_reference:
-        layout.add(Text(tr("receipt.payment_ref", lang, ref=isolate(data.payment_reference)), s.body))
-    layout.add(Text(tr("receipt.keep", lang), s.small, align="center"), Spacer(4))
+        layout.add(Text(gettext("print.receipt.payment_ref", lang, ref=code(data.payment_reference)), s.body))
+    layout.add(Text(gettext("print.receipt.keep", lang), s.small, align="center"), Spacer(4))
     return layout
 
 
@@ -142,20 +160,22 @@ def slip_layout(data: SlipData, width: int = 576, lang: Lang = "ar") -> Layout:
     _header(layout, s, lang, data.centre_name_ar, data.centre_name_en)
     service, _ = _pick(lang, data.service_name_ar, data.service_name_en)
     layout.add(
-        Text(tr("slip.title", lang), s.large, bold=True, align="center", inverse=True),
+        Text(gettext("print.slip.title", lang), s.large, bold=True, align="center", inverse=True),
         Spacer(6),
-        Text(tr("common.reference", lang, ref=isolate(data.reference)), s.body, bold=True),
-        Text(tr("common.issued", lang, datetime=format_datetime(data.issued_at)), s.body),
+        Text(gettext("print.common.reference", lang, ref=code(data.reference)), s.body, bold=True),
+        Text(gettext("print.common.issued", lang, datetime=format_datetime(data.issued_at, lang)), s.body),
         Spacer(6),
-        Text(tr("slip.intro", lang, service=service), s.body),
+        Text(gettext("print.slip.intro", lang, service=name(service)), s.body),
         Spacer(4),
     )
-    for number, document in enumerate(data.missing_documents, start=1):
-        layout.add(Text(tr("list.item", lang, n=number, text=document), s.large, bold=True))
+    for index, document in enumerate(data.missing_documents, start=1):
+        layout.add(Text(gettext("print.list.item", lang, n=index, text=name(document)), s.large, bold=True))
     if data.note:
         layout.add(Spacer(4), Text(data.note, s.body))
     layout.add(
-        Rule(2, dashed=True), Text(tr("slip.footer", lang), s.body, bold=True, align="center"), Spacer(8)
+        Rule(2, dashed=True),
+        Text(gettext("print.slip.footer", lang), s.body, bold=True, align="center"),
+        Spacer(8),
     )
     return layout
 
@@ -163,64 +183,64 @@ def slip_layout(data: SlipData, width: int = 576, lang: Lang = "ar") -> Layout:
 def dayclose_layout(data: DayCloseData, width: int = 576, lang: Lang = "ar") -> Layout:
     layout, s = _start(width, lang)
     _header(layout, s, lang, data.centre_name_ar, data.centre_name_en)
-
-    def count(value: int) -> str:
-        return isolate(f"{value:,}")
-
     layout.add(
-        Text(tr("common.centre_code", lang, code=isolate(data.centre_code)), s.small, align="center"),
+        Text(gettext("print.common.centre_code", lang, code=code(data.centre_code)), s.small, align="center"),
         Spacer(4),
-        Text(tr("dayclose.title", lang), s.large, bold=True, align="center", inverse=True),
-        Text(
-            tr("dayclose.date", lang, date=format_date(data.business_date)), s.body, bold=True, align="center"
-        ),
+        Text(gettext("print.dayclose.title", lang), s.large, bold=True, align="center", inverse=True),
+        Text(gettext("print.dayclose.date", lang, weekday=format_date(data.business_date, lang, style="weekday"),
+                     date=format_date(data.business_date, lang)), s.body, bold=True, align="center"),
         Rule(2),
-        Pair(tr("dayclose.tickets_issued", lang), count(data.tickets_issued), s.body),
-        Pair(tr("dayclose.tickets_served", lang), count(data.tickets_served), s.body),
-        Pair(tr("dayclose.no_shows", lang), count(data.no_shows), s.body),
-        Pair(tr("dayclose.skipped", lang), count(data.skipped), s.body),
-        Pair(tr("dayclose.applications", lang), count(data.applications), s.body),
+        Pair(gettext("print.dayclose.tickets_issued", lang), number(data.tickets_issued), s.body),
+        Pair(gettext("print.dayclose.tickets_served", lang), number(data.tickets_served), s.body),
+        Pair(gettext("print.dayclose.no_shows", lang), number(data.no_shows), s.body),
+        Pair(gettext("print.dayclose.skipped", lang), number(data.skipped), s.body),
+        Pair(gettext("print.dayclose.applications", lang), number(data.applications), s.body),
         Rule(1, dashed=True),
     )
     if data.wait_minutes is not None and data.service_minutes is not None:
-        layout.add(Text(tr("dayclose.times", lang), s.body, bold=True))
-        for key, (mean, median, p90) in (("dayclose.wait", data.wait_minutes),
-                                         ("dayclose.service", data.service_minutes)):
-            layout.add(Pair(tr(key, lang), isolate(f"{mean:.1f} · {median:.1f} · {p90:.1f}"), s.body))
-        layout.add(Rule(1, dashed=True))
-    layout.add(Text(tr("dayclose.by_method", lang), s.body, bold=True))
+        layout.add(
+            Text(gettext("print.dayclose.times", lang), s.body, bold=True),
+            Pair(gettext("print.dayclose.wait", lang), minutes_triplet(data.wait_minutes, lang), s.body),
+            Pair(gettext("print.dayclose.service", lang), minutes_triplet(data.service_minutes, lang), s.body),
+            Rule(1, dashed=True),
+        )
+    layout.add(Text(gettext("print.dayclose.by_method", lang), s.body, bold=True))
     for method, amount in data.totals_by_method.items():
-        layout.add(Pair(tr(f"pay.{method}", lang), format_money(amount, lang), s.body))
+        layout.add(Pair(payment_label(method, lang), money(amount, lang), s.body))
     layout.add(
         Rule(2),
-        Pair(
-            tr("dayclose.grand_total", lang),
-            format_money(data.grand_total_piastres, lang),
-            s.large,
-            bold=True,
-        ),
+        Pair(gettext("print.dayclose.grand_total", lang), money(data.grand_total_piastres, lang), s.large,
+             bold=True),
         Rule(2),
     )
     if data.expected_piastres is not None:
-        layout.add(Pair(tr("dayclose.expected", lang), format_money(data.expected_piastres, lang), s.body))
-        layout.add(Text(tr("dayclose.reconciled" if data.reconciled else "dayclose.not_reconciled", lang),
-                        s.body, bold=True, align="center", inverse=not data.reconciled))
-        for code in data.mismatched:
-            layout.add(Text(tr("dayclose.mismatched", lang, code=code), s.small, align="center"))
+        layout.add(Pair(gettext("print.dayclose.expected", lang), money(data.expected_piastres, lang), s.body))
+        if data.reconciled:
+            layout.add(Text(gettext("print.dayclose.reconciled", lang), s.body, bold=True, align="center"))
+        else:
+            difference = money(data.expected_piastres - data.grand_total_piastres, lang)
+            layout.add(
+                Text(gettext("print.dayclose.not_reconciled", lang), s.body, bold=True, align="center",
+                     inverse=True),
+                Text(ngettext("report.money.mismatch", len(data.mismatched), lang, amount=difference), s.body,
+                     align="center"),
+            )
+        for application in data.mismatched:
+            layout.add(Text(gettext("print.dayclose.mismatched", lang, code=tracking_code(application)), s.small,
+                            align="center"))
         layout.add(Rule(2))
     if data.services:
-        layout.add(Text(tr("dayclose.by_service", lang), s.body, bold=True))
+        layout.add(Text(gettext("print.dayclose.by_service", lang), s.body, bold=True))
         for row in data.services:
-            name, _ = _pick(lang, row.service_name_ar, row.service_name_en)
-            stats = tr("dayclose.service_line", lang, tickets=row.tickets, applications=row.applications)
-            layout.add(
-                Text(name, s.body, bold=True), Pair(stats, format_money(row.total_piastres, lang), s.small)
-            )
+            service, _ = _pick(lang, row.service_name_ar, row.service_name_en)
+            stats = gettext("print.dayclose.service_line", lang,
+                            tickets=Msg("print.count.tickets", n=row.tickets),
+                            applications=Msg("print.count.applications", n=row.applications))
+            layout.add(Text(service, s.body, bold=True), Pair(stats, money(row.total_piastres, lang), s.small))
         layout.add(Rule(1, dashed=True))
     if data.closed_at is not None:
-        closed = tr(
-            "dayclose.closed", lang, datetime=format_datetime(data.closed_at), user=data.closed_by or "-"
-        )
+        closed = gettext("print.dayclose.closed", lang, datetime=format_datetime(data.closed_at, lang),
+                         user=name(data.closed_by or "-"))
         layout.add(Text(closed, s.small, align="center"))
     layout.add(Spacer(8))
     return layout

@@ -19,11 +19,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from counter_app.common.i18n import Lang
 from printers.codec import document_from_json, document_to_json, kind_of
 from printers.devices import Printer, open_printer
 from printers.documents import render_document
 from printers.errors import JobNotFound, PrinterEnvironmentError, PrintError
-from printers.i18n import Lang
 from printers.qt import ensure_qt
 
 log = logging.getLogger("shubbak.printers")

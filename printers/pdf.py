@@ -20,9 +20,18 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from counter_app.common.formatting import (
+    code,
+    format_date,
+    format_datetime,
+    money,
+    name,
+    number,
+    tracking_code,
+)
+from counter_app.common.i18n import Lang, Msg, gettext
 from printers.bidi_text import visual
-from printers.data import DayCloseData, ReceiptData
-from printers.i18n import FSI, LRI, Lang, format_date, format_datetime, format_money, isolate, tr
+from printers.data import DayCloseData, ReceiptData, payment_label
 from printers.qt import FONTS_DIR
 
 FONT, FONT_BOLD = "ShubbakSans", "ShubbakSans-Bold"
@@ -63,8 +72,13 @@ def _qr(payload: str, size: float = 40 * mm) -> Drawing:
 
 def _table(columns: Sequence[str], rows: Sequence[Sequence[object]], lang: Lang, width: float,
            weights: Sequence[float] | None = None) -> Table:
-    def cell(value: object, bold: bool = False) -> str:
-        text = value if isinstance(value, str) else isolate(str(value))
+    def cell(value: object) -> str:
+        if isinstance(value, str):
+            text = value
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            text = number(value)
+        else:
+            text = name(str(value))
         return visual(text, lang == "ar")
 
     data = [[cell(c) for c in columns]] + [[cell(v) for v in row] for row in rows]
@@ -93,14 +107,12 @@ def _table(columns: Sequence[str], rows: Sequence[Sequence[object]], lang: Lang,
 def _build(story: list[Flowable], target: str | Path | None, title: str, lang: Lang) -> bytes:
     _register_fonts()
     buffer = io.BytesIO()
-    page_label = tr("pdf.page", lang, page="{page}")
 
     def footer(canvas: Canvas, doc: SimpleDocTemplate) -> None:
         canvas.saveState()
         canvas.setFont(FONT, 8)
-        canvas.drawCentredString(
-            A4[0] / 2, 10 * mm, visual(page_label.replace("{page}", str(doc.page)), lang == "ar")
-        )
+        page = visual(gettext("print.pdf.page", lang, page=doc.page), lang == "ar")
+        canvas.drawCentredString(A4[0] / 2, 10 * mm, page)
         canvas.restoreState()
 
     doc = SimpleDocTemplate(
@@ -143,73 +155,68 @@ def table_report_pdf(
 
 def receipt_pdf(data: ReceiptData, target: str | Path | None = None, lang: Lang = "ar") -> bytes:
     """The receipt on A4, with the same signed QR payload as the thermal receipt."""
-    name = data.centre_name_ar if lang == "ar" else data.centre_name_en
+    centre = data.centre_name_ar if lang == "ar" else data.centre_name_en
     service = data.service_name_ar if lang == "ar" else data.service_name_en
     width = A4[0] - 36 * mm
     story: list[Flowable] = [
-        _para(name, lang, 16, bold=True, center=True),
-        _para(tr("common.centre_code", lang, code=isolate(data.centre_code)), lang, 10, center=True),
+        _para(centre, lang, 16, bold=True, center=True),
+        _para(gettext("print.common.centre_code", lang, code=code(data.centre_code)), lang, 10, center=True),
         Spacer(1, 4 * mm),
-        _para(tr("receipt.title", lang), lang, 15, bold=True, center=True),
-        _para(
-            f"{tr('receipt.tracking', lang)}: {isolate(data.tracking_code)}", lang, 13, bold=True, center=True
-        ),
+        _para(gettext("print.receipt.title", lang), lang, 15, bold=True, center=True),
+        _para(gettext("print.receipt.tracking_line", lang, code=tracking_code(data.tracking_code)), lang, 13,
+              bold=True, center=True),
         Spacer(1, 4 * mm),
-        _para(tr("common.service", lang, name=service), lang),
-        _para(tr("receipt.counter", lang, name=data.counter_name), lang),
-        _para(tr("receipt.clerk", lang, number=isolate(data.clerk_number)), lang),
-        _para(tr("common.issued", lang, datetime=format_datetime(data.paid_at)), lang),
-        _para(tr("receipt.payment", lang, method=tr(f"pay.{data.payment_method}", lang)), lang),
+        _para(gettext("print.common.service", lang, name=name(service)), lang),
+        _para(gettext("print.receipt.counter", lang, name=name(data.counter_name)), lang),
+        _para(gettext("print.receipt.clerk", lang, number=code(data.clerk_number)), lang),
+        _para(gettext("print.common.issued", lang, datetime=format_datetime(data.paid_at, lang)), lang),
+        _para(gettext("print.receipt.payment", lang, method=payment_label(data.payment_method, lang)), lang),
     ]
     if data.payment_reference:
-        story.append(_para(tr("receipt.payment_ref", lang, ref=isolate(data.payment_reference)), lang))
-    story += [Spacer(1, 4 * mm), _para(tr("receipt.documents", lang), lang, 12, bold=True)]
-    for number, document in enumerate(data.documents_received, start=1):
-        story.append(_para(tr("list.item", lang, n=number, text=document), lang))
+        story.append(_para(gettext("print.receipt.payment_ref", lang, ref=code(data.payment_reference)), lang))
+    story += [Spacer(1, 4 * mm), _para(gettext("print.receipt.documents", lang), lang, 12, bold=True)]
+    for index, document in enumerate(data.documents_received, start=1):
+        story.append(_para(gettext("print.list.item", lang, n=index, text=name(document)), lang))
     fee_rows: list[list[object]] = [
-        [line.label_ar if lang == "ar" else line.label_en, format_money(line.amount_piastres, lang)]
+        [line.label_ar if lang == "ar" else name(line.label_en), money(line.amount_piastres, lang)]
         for line in data.fee_lines
     ]
-    fee_rows.append([tr("receipt.total", lang), format_money(data.total_piastres, lang)])
+    fee_rows.append([gettext("print.receipt.total", lang), money(data.total_piastres, lang)])
     story += [
         Spacer(1, 4 * mm),
-        _table([tr("col.item", lang), tr("col.amount", lang)], fee_rows, lang, width),
+        _table([gettext("print.col.item", lang), gettext("print.col.amount", lang)], fee_rows, lang, width),
         Spacer(1, 6 * mm),
         _qr(data.qr_payload),
-        _para(tr("receipt.verify", lang), lang, 9, center=True),
+        _para(gettext("print.receipt.verify", lang), lang, 9, center=True),
     ]
-    return _build(story, target, tr("receipt.title", lang), lang)
+    return _build(story, target, gettext("print.receipt.title", lang), lang)
 
 
 def dayclose_pdf(data: DayCloseData, target: str | Path | None = None, lang: Lang = "ar") -> bytes:
     """The day-close report on A4: a table per service, totals by payment method."""
-    name = data.centre_name_ar if lang == "ar" else data.centre_name_en
+    centre = data.centre_name_ar if lang == "ar" else data.centre_name_en
     rows: list[list[object]] = [
         [
-            row.service_name_ar if lang == "ar" else isolate(row.service_name_en, FSI),
+            row.service_name_ar if lang == "ar" else name(row.service_name_en),
             row.tickets,
             row.applications,
-            format_money(row.total_piastres, lang),
+            money(row.total_piastres, lang),
         ]
         for row in data.services
     ]
     for method, amount in data.totals_by_method.items():
-        rows.append([tr(f"pay.{method}", lang), "", "", format_money(amount, lang)])
+        rows.append([payment_label(method, lang), "", "", money(amount, lang)])
     rows.append(
         [
-            tr("dayclose.grand_total", lang),
+            gettext("print.dayclose.grand_total", lang),
             data.tickets_issued,
             data.applications,
-            format_money(data.grand_total_piastres, lang),
+            money(data.grand_total_piastres, lang),
         ]
     )
-    subtitle = f"{isolate(name, FSI)} — {tr('dayclose.date', lang, date=format_date(data.business_date))}"
-    columns = [tr(key, lang) for key in ("col.service", "col.tickets", "col.applications", "col.amount")]
-    return table_report_pdf(
-        tr("dayclose.title", lang),
-        columns,
-        rows,
-        target,
-        lang,
-        subtitle=isolate(subtitle, LRI if lang == "en" else FSI),
-    )
+    day = Msg("print.dayclose.date", weekday=format_date(data.business_date, lang, style="weekday"),
+              date=format_date(data.business_date, lang))
+    subtitle = gettext("print.centre_heading", lang, centre=name(centre), detail=day)
+    columns = [gettext("print.col.service", lang), gettext("print.col.tickets", lang),
+               gettext("print.col.applications", lang), gettext("print.col.amount", lang)]
+    return table_report_pdf(gettext("print.dayclose.title", lang), columns, rows, target, lang, subtitle=subtitle)

@@ -18,54 +18,19 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, PageBreak, Spacer
 
+from counter_app.common.formatting import format_date, money, name, number, tracking_code
+from counter_app.common.i18n import N_, Lang, Msg, gettext, ngettext
 from printers.bidi_text import visual
-from printers.i18n import FSI, LRI, Lang, format_date, format_money, isolate
+from printers.data import payment_label
+from printers.documents import minutes_triplet
 from printers.pdf import FONT, _build, _para, _register_fonts, _table
 
-TEXTS: dict[str, tuple[str, str]] = {
-    "title.week": ("التقرير الأسبوعي", "Weekly report"),
-    "title.month": ("التقرير الشهري", "Monthly report"),
-    "title.period": ("تقرير الفترة", "Period report"),
-    "title.day": ("تقرير إغلاق اليوم", "Day-close report"),
-    "period": ("من {first} إلى {last}", "From {first} to {last}"),
-    "day": ("يوم العمل {first}", "Business day {first}"),
-    "section.summary": ("المؤشرات الرئيسية", "Key figures"),
-    "section.wait_by_hour": ("وسيط الانتظار حسب الساعة (دقيقة)", "Median wait by hour (minutes)"),
-    "section.services": ("الخدمات", "Services"),
-    "section.clerks": ("الموظفون", "Staff"),
-    "section.money": ("المتحصلات", "Money collected"),
-    "k.issued": ("التذاكر الصادرة", "Tickets issued"),
-    "k.served": ("التذاكر المخدومة", "Tickets served"),
-    "k.no_shows": ("لم يحضروا", "No-shows"),
-    "k.applications": ("الطلبات المستلمة", "Applications received"),
-    "k.overdue": ("ملفات تجاوزت موعدها", "Files past their due time"),
-    "k.wait": ("الانتظار: المتوسط / الوسيط / المئين ٩٠ (دقيقة)", "Wait: mean / median / 90th pct (min)"),
-    "k.service": ("مدة الخدمة: المتوسط / الوسيط / المئين ٩٠ (دقيقة)", "Service: mean / median / 90th pct (min)"),
-    "col.figure": ("المؤشر", "Figure"),
-    "col.value": ("القيمة", "Value"),
-    "col.service": ("الخدمة", "Service"),
-    "col.tickets": ("التذاكر", "Tickets"),
-    "col.wait_median": ("وسيط الانتظار", "Median wait"),
-    "col.wait_p90": ("انتظار المئين ٩٠", "90th pct wait"),
-    "col.service_median": ("وسيط الخدمة", "Median service"),
-    "col.clerk": ("الموظف", "Clerk"),
-    "col.served": ("المخدومون", "Served"),
-    "col.method": ("طريقة الدفع", "Method"),
-    "col.amount": ("المبلغ", "Amount"),
-    "pay.cash": ("نقدًا", "Cash"),
-    "pay.card": ("بطاقة بنكية", "Card"),
-    "pay.epayment": ("دفع إلكتروني", "E-payment"),
-    "money.total": ("الإجمالي", "Total"),
-    "money.reconciled": ("مطابق لرسوم الطلبات", "Matches the applications' fees"),
-    "money.mismatch": ("غير مطابق: الفرق {amount} في {count} طلب", "Mismatch: {amount} over {count} application(s)"),
-    "chart.tickets_by_service": ("التذاكر حسب الخدمة", "Tickets by service"),
+TITLES: dict[str, str] = {
+    "day": N_("report.title.day"),
+    "week": N_("report.title.week"),
+    "month": N_("report.title.month"),
+    "period": N_("report.title.period"),
 }
-
-
-def t(key: str, lang: Lang, **params: object) -> str:
-    ar, en = TEXTS[key]
-    template = ar if lang == "ar" else en
-    return template.format(**{k: v if isinstance(v, str) else isolate(str(v)) for k, v in params.items()})
 
 
 @dataclass(frozen=True)
@@ -117,7 +82,7 @@ class PeriodReportData:
 
 
 def _minutes(value: float) -> str:
-    return f"{value:.1f}"
+    return number(value, decimals=1)
 
 
 def _hour_chart(data: PeriodReportData, lang: Lang, width: float) -> Drawing:
@@ -166,7 +131,7 @@ def _service_chart(data: PeriodReportData, lang: Lang, width: float) -> Drawing:
     chart.valueAxis.valueMin = 0
     chart.bars[0].fillColor = colors.HexColor("#2e7d32")
     drawing.add(chart)
-    title = String(width / 2, height - 4 * mm, visual(t("chart.tickets_by_service", lang), lang == "ar"),
+    title = String(width / 2, height - 4 * mm, visual(gettext("report.chart.tickets_by_service", lang), lang == "ar"),
                    fontName=FONT, fontSize=9, textAnchor="middle")
     drawing.add(title)
     return drawing
@@ -175,46 +140,54 @@ def _service_chart(data: PeriodReportData, lang: Lang, width: float) -> Drawing:
 def period_report_pdf(data: PeriodReportData, target: str | Path | None = None, lang: Lang = "ar") -> bytes:
     _register_fonts()
     width = A4[0] - 36 * mm
-    name = data.centre_name_ar if lang == "ar" else data.centre_name_en
-    title = t(f"title.{data.kind}" if f"title.{data.kind}" in TEXTS else "title.period", lang)
-    period = t("day" if data.first == data.last else "period", lang, first=format_date(data.first),
-               last=format_date(data.last))
+    centre = data.centre_name_ar if lang == "ar" else data.centre_name_en
+    title = gettext(TITLES.get(data.kind, TITLES["period"]), lang)
+    if data.first == data.last:
+        period = Msg("report.day", weekday=format_date(data.first, lang, style="weekday"),
+                     first=format_date(data.first, lang))
+    else:
+        period = Msg("report.period", first=format_date(data.first, lang), last=format_date(data.last, lang))
     story: list[Flowable] = [
         _para(title, lang, 16, bold=True, center=True),
-        _para(isolate(f"{isolate(name, FSI)} — {period}", FSI if lang == "ar" else LRI), lang, 11, center=True),
+        _para(gettext("print.centre_heading", lang, centre=name(centre), detail=period), lang, 11, center=True),
         Spacer(1, 5 * mm),
-        _para(t("section.summary", lang), lang, 13, bold=True),
+        _para(gettext("report.section.summary", lang), lang, 13, bold=True),
     ]
     figures = [
-        (t("k.issued", lang), data.tickets_issued),
-        (t("k.served", lang), data.tickets_served),
-        (t("k.no_shows", lang), data.no_shows),
-        (t("k.applications", lang), data.applications),
-        (t("k.overdue", lang), data.overdue),
-        (t("k.wait", lang), isolate(" / ".join(_minutes(v) for v in data.wait_min))),
-        (t("k.service", lang), isolate(" / ".join(_minutes(v) for v in data.service_min))),
+        (gettext("report.k.issued", lang), data.tickets_issued),
+        (gettext("report.k.served", lang), data.tickets_served),
+        (gettext("report.k.no_shows", lang), data.no_shows),
+        (gettext("report.k.applications", lang), data.applications),
+        (gettext("report.k.overdue", lang), data.overdue),
+        (gettext("report.k.wait", lang), minutes_triplet(data.wait_min, lang, " / ")),
+        (gettext("report.k.service", lang), minutes_triplet(data.service_min, lang, " / ")),
     ]
-    story += [_table([t("col.figure", lang), t("col.value", lang)], figures, lang, width), Spacer(1, 5 * mm),
-              _para(t("section.wait_by_hour", lang), lang, 13, bold=True), _hour_chart(data, lang, width),
-              Spacer(1, 3 * mm), _service_chart(data, lang, width), PageBreak(),
-              _para(t("section.services", lang), lang, 13, bold=True)]
-    service_rows = [[r.name_ar if lang == "ar" else isolate(r.name_en, FSI), r.tickets, _minutes(r.wait_median_min),
+    story += [_table([gettext("report.col.figure", lang), gettext("report.col.value", lang)], figures, lang, width),
+              Spacer(1, 5 * mm), _para(gettext("report.section.wait_by_hour", lang), lang, 13, bold=True),
+              _hour_chart(data, lang, width), Spacer(1, 3 * mm), _service_chart(data, lang, width), PageBreak(),
+              _para(gettext("report.section.services", lang), lang, 13, bold=True)]
+    service_rows = [[r.name_ar if lang == "ar" else name(r.name_en), r.tickets, _minutes(r.wait_median_min),
                      _minutes(r.wait_p90_min), _minutes(r.service_median_min)] for r in data.services]
-    story.append(_table([t(k, lang) for k in ("col.service", "col.tickets", "col.wait_median", "col.wait_p90",
-                                               "col.service_median")], service_rows, lang, width,
-                         weights=(2.6, 0.9, 1.3, 1.4, 1.3)))
-    story += [Spacer(1, 5 * mm), _para(t("section.clerks", lang), lang, 13, bold=True),
-              _table([t(k, lang) for k in ("col.clerk", "col.served", "col.service_median")],
-                     [[c.name, c.served, _minutes(c.service_median_min)] for c in data.clerks], lang, width),
-              Spacer(1, 5 * mm), _para(t("section.money", lang), lang, 13, bold=True)]
-    money_rows: list[list[object]] = [[t(f"pay.{m}", lang) if f"pay.{m}" in TEXTS else m, format_money(v, lang)]
-                                      for m, v in data.money_by_method.items()]
-    money_rows.append([t("money.total", lang), format_money(data.money_total, lang)])
-    story.append(_table([t("col.method", lang), t("col.amount", lang)], money_rows, lang, width))
+    service_columns = [gettext("report.col.service", lang), gettext("report.col.tickets", lang),
+                       gettext("report.col.wait_median", lang), gettext("report.col.wait_p90", lang),
+                       gettext("report.col.service_median", lang)]
+    story.append(_table(service_columns, service_rows, lang, width, weights=(2.6, 0.9, 1.3, 1.4, 1.3)))
+    clerk_columns = [gettext("report.col.clerk", lang), gettext("report.col.served", lang),
+                     gettext("report.col.service_median", lang)]
+    story += [Spacer(1, 5 * mm), _para(gettext("report.section.clerks", lang), lang, 13, bold=True),
+              _table(clerk_columns, [[name(c.name), c.served, _minutes(c.service_median_min)] for c in data.clerks],
+                     lang, width),
+              Spacer(1, 5 * mm), _para(gettext("report.section.money", lang), lang, 13, bold=True)]
+    money_rows: list[list[object]] = [[payment_label(m, lang), money(v, lang)] for m, v in data.money_by_method.items()]
+    money_rows.append([gettext("report.money.total", lang), money(data.money_total, lang)])
+    story.append(_table([gettext("report.col.method", lang), gettext("report.col.amount", lang)], money_rows, lang,
+                        width))
     if data.reconciled:
-        story.append(_para(t("money.reconciled", lang), lang, 10))
+        story.append(_para(gettext("report.money.reconciled", lang), lang, 10))
     else:
-        story.append(_para(t("money.mismatch", lang, amount=format_money(data.money_expected - data.money_total,
-                                                                           lang), count=len(data.mismatched)),
+        difference = money(data.money_expected - data.money_total, lang)
+        story.append(_para(ngettext("report.money.mismatch", len(data.mismatched), lang, amount=difference),
                            lang, 10, bold=True))
+        story += [_para(gettext("print.dayclose.mismatched", lang, code=tracking_code(application)), lang, 10)
+                  for application in data.mismatched]
     return _build(story, target, title, lang)

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 import pytest
 from PIL import Image, ImageChops
 
+from counter_app.common.i18n import Lang
 from printers.data import TicketData
 from printers.documents import SIZES, render_document, ticket_layout
-from printers.i18n import Lang
 from printers.layout import Layout, Pair, Text
 from printers.render import render_layout
 from tests.printers.conftest import ink_columns
