@@ -52,7 +52,7 @@ LOCALE_DIR = Path(__file__).resolve().parents[2] / "resources" / "locale"
 LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
 ISOLATES = (LRI, RLI, FSI, PDI)
 _ARABIC_INDIC_DIGITS = "".join(chr(0x0660 + i) for i in range(10))
-_ARABIC_INDIC = str.maketrans("0123456789", _ARABIC_INDIC_DIGITS)
+_ARABIC_INDIC = str.maketrans("0123456789.,", _ARABIC_INDIC_DIGITS + chr(0x066B) + chr(0x066C))  # decimal, thousands
 _WESTERN = str.maketrans(_ARABIC_INDIC_DIGITS, "0123456789")
 
 
@@ -71,9 +71,24 @@ def isolate(text: str, kind: str = FSI) -> Isolated:
     free text, LRI for numbers, codes and dates, RLI for an Arabic phrase in any context."""
     if isinstance(text, Isolated):
         return text
-    if text.startswith((LRI, RLI, FSI)) and text.endswith(PDI):
+    if _wholly_isolated(text):
         return Isolated(text)
     return Isolated(f"{kind}{text}{PDI}")
+
+
+def _wholly_isolated(text: str) -> bool:
+    """Whether ``text`` is one isolate from its first character to its last (not ``⁦1⁩-⁦2⁩``)."""
+    if not (text.startswith((LRI, RLI, FSI)) and text.endswith(PDI)):
+        return False
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in (LRI, RLI, FSI):
+            depth += 1
+        elif ch == PDI:
+            depth -= 1
+            if depth == 0:
+                return i == len(text) - 1
+    return False
 
 
 def strip_isolates(text: str) -> str:
@@ -82,7 +97,8 @@ def strip_isolates(text: str) -> str:
 
 
 def apply_digits(text: str, digits: Digits) -> str:
-    """Western digits in ``text`` as the policy wants them."""
+    """Western digits in ``text`` as the policy wants them (with Arabic decimal and thousands
+    separators alongside Arabic-Indic digits)."""
     return text.translate(_ARABIC_INDIC) if digits == "arab" else text
 
 

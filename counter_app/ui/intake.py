@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -70,6 +72,7 @@ class IntakePanel(QWidget):
         self.service.setObjectName("service")
         self.service.currentIndexChanged.connect(self._service_changed)
         self.documents = QListWidget(self)
+        self.documents.setWordWrap(True)  # long document names wrap instead of widening the form
         self.documents.setObjectName("documents")
         self.documents.setMinimumHeight(120)
         self.name = QLineEdit(self)
@@ -79,6 +82,7 @@ class IntakePanel(QWidget):
         self.national_id.setMaxLength(20)
         self.national_id.textChanged.connect(self._render_national_id)
         self.nid_info = QLabel(self)
+        self.nid_info.setWordWrap(True)
         self.nid_info.setObjectName("nationalIdInfo")
         self.phone = QLineEdit(self)
         self.phone.setObjectName("phone")
@@ -125,6 +129,7 @@ class IntakePanel(QWidget):
         aform.addRow("", self.notify_opt_out)
         pay_box = QGroupBox(self)
         pform = QFormLayout(pay_box)
+        pform.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)  # a narrow column: labels above
         pform.addRow(labels["fee"], self.fee)
         pform.addRow(labels["method"], self.method)
         pform.addRow(labels["reference"], self.reference)
@@ -133,13 +138,23 @@ class IntakePanel(QWidget):
         buttons.addWidget(self.slip_button, 1)
         buttons.addWidget(self.clear_button, 1)
         right = QVBoxLayout()
-        right.addWidget(applicant_box)
         right.addWidget(pay_box)
-        columns = QHBoxLayout()
-        columns.addWidget(service_box, 1)
-        columns.addLayout(right, 1)
+        right.addStretch(1)
+        # The form scrolls on a short screen (1366x768); the actions and the message line stay in view.
+        form = QWidget(self)
+        columns = QHBoxLayout(form)
+        columns.setContentsMargins(0, 0, 0, 0)
+        columns.addWidget(service_box, 5)
+        columns.addWidget(applicant_box, 5)
+        columns.addLayout(right, 4)
+        self.form_area = QScrollArea(self)
+        self.form_area.setObjectName("intakeForm")
+        self.form_area.setWidget(form)
+        self.form_area.setWidgetResizable(True)
+        self.form_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.form_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         box = QVBoxLayout(self)
-        box.addLayout(columns)
+        box.addWidget(self.form_area, 1)
         box.addLayout(buttons)
         box.addWidget(self.result)
 

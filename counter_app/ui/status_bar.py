@@ -110,6 +110,8 @@ class StatusLine(QWidget):
         if age is None:
             return tr("status.age_none")
         minutes = int(age.total_seconds() // 60)
+        if minutes < 1:
+            return tr("status.age_moments")
         if minutes < 60:
             return tr("status.age_minutes", n=max(minutes, 0))
         if minutes < 48 * 60:

@@ -110,3 +110,11 @@ def test_times_are_shown_in_cairo() -> None:
     moment = datetime(2026, 7, 1, 21, 30, tzinfo=UTC)  # summer time in Cairo: UTC+3
     assert strip_isolates(formatting.format_datetime(moment, "ar")) == "2026-07-02 00:30"
     assert strip_isolates(formatting.format_time(datetime(2026, 1, 1, 8, 5, tzinfo=UTC), "ar", "arab")) == "١٠:٠٥"
+
+
+def test_a_composite_of_isolates_is_isolated_as_a_whole() -> None:
+    from counter_app.common.i18n import FSI, isolate
+
+    composite = f"{LRI}1{PDI} - {FSI}x{PDI}"
+    assert isolate(composite) == f"{FSI}{composite}{PDI}"
+    assert isolate(f"{LRI}A-001{PDI}") == f"{LRI}A-001{PDI}"

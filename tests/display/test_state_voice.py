@@ -155,7 +155,7 @@ def test_ticker_lists_documents_and_the_fee_in_the_display_s_digits() -> None:
                             ("National ID card", "Photo"), 2500)
     bare = TickerService("خدمة", "Service", (), (), 123456)
     ar = strip_isolates(texts.ticker_text("ar", [service, bare]))
-    assert ar == ("شهادة القيد: بطاقة الرقم القومي، صورة شخصية — الرسوم ٢٥.٠٠ ج.م" + texts.TICKER_SEPARATOR
-                  + "خدمة: لا مستندات مطلوبة — الرسوم ١,٢٣٤.٥٦ ج.م")
+    assert ar == ("شهادة القيد: بطاقة الرقم القومي، صورة شخصية — الرسوم ٢٥٫٠٠ ج.م" + texts.TICKER_SEPARATOR
+                  + "خدمة: لا مستندات مطلوبة — الرسوم ١٬٢٣٤٫٥٦ ج.م")
     assert strip_isolates(texts.ticker_text("en", [service])) == (
         "Registration certificate: National ID card, Photo — fee EGP 25.00")
