@@ -9,6 +9,7 @@ careless caller would: the mechanism alone keeps it in order.
 from __future__ import annotations
 
 import string
+from typing import Any
 from datetime import UTC, date, datetime
 
 import pytest
@@ -43,7 +44,7 @@ def test_every_arabic_message_keeps_a_code_in_order(qapp: object) -> None:
         if not names:
             continue
         for name in names:
-            params: dict[str, object] = {}
+            params: dict[str, Any] = {}
             for other, spec in specs(" ".join(forms)).items():
                 params[other] = 7 if spec else "س"
             params[name] = TRACKING
