@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from counter_app.common.i18n import lang_of, strip_isolates
 from counter_app.core.db import Database, default_database_url
 from counter_app.core.errors import ShubbakError
 
@@ -303,11 +304,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    lang = os.environ.get("SHUBBAK_LANG", "ar" if os.environ.get("LANG", "").startswith("ar") else "en")
+    lang = lang_of(os.environ.get("SHUBBAK_LANG", "ar" if os.environ.get("LANG", "").startswith("ar") else "en"))
     try:
         return int(args.func(args) or 0)
     except ShubbakError as exc:
-        print(exc.message(lang), file=sys.stderr)
+        # A terminal lays text out left to right and shows isolate marks as noise.
+        print(strip_isolates(exc.message(lang)), file=sys.stderr)
         return 2
 
 

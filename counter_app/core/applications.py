@@ -25,12 +25,15 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from counter_app.common import formatting
+from counter_app.common.i18n import Msg
 from counter_app.core import audit, notifications, outbox
 from counter_app.core.centre import centre_code
 from counter_app.core.clock import as_utc, to_local, utcnow
 from counter_app.core.errors import (
     DomainError,
     IllegalTransition,
+    Name,
     NotFound,
     PermissionDenied,
     SeparationOfDutiesViolation,
@@ -88,7 +91,7 @@ def _require(user: User, roles: Iterable[Role]) -> None:
 def _transition(app: Application, action: str) -> ApplicationState:
     sources, target = TRANSITIONS[action]
     if app.state not in sources:
-        raise IllegalTransition(action=action, state=app.state.value)
+        raise IllegalTransition(action=action, state=app.state)
     return target
 
 
@@ -117,7 +120,7 @@ def get_application(session: Session, application_id: int, *, lock: bool = False
     app = session.get(Application, application_id,
                       with_for_update=lock and session.get_bind().dialect.name == "postgresql")
     if app is None:
-        raise NotFound(what=f"application {application_id}")
+        raise NotFound(what=Msg("what.application", id=application_id))
     return app
 
 
@@ -127,7 +130,7 @@ def find_by_tracking_code(session: Session, code: str) -> Application:
         raise ValidationFailed("tracking_code_invalid")
     app = session.scalar(select(Application).where(Application.tracking_code == canonical))
     if app is None:
-        raise NotFound(what=canonical)
+        raise NotFound(what=Msg("what.tracking_code", code=formatting.tracking_code(canonical)))
     return app
 
 
@@ -140,17 +143,17 @@ def start_application(session: Session, *, service_code: str, clerk: User, appli
     moment = at or utcnow()
     service = session.get(Service, service_code)
     if service is None:
-        raise NotFound(what=service_code)
+        raise NotFound(what=Msg("what.service", code=formatting.code(service_code)))
     if not service.active:
-        raise DomainError("service_inactive", service=service.name_ar)
+        raise DomainError("service_inactive", service=Name(service.name_ar, service.name_en))
     name = " ".join(applicant.name.split())
     if len(name) < 3:
-        raise ValidationFailed(detail="applicant name")
+        raise ValidationFailed(detail=Msg("field.applicant_name"))
     info = parse_national_id(applicant.national_id)  # raises NationalIdError with its own message
     try:
         email = notifications.normalise_email(applicant.email)
     except notifications.InvalidEmail as exc:
-        raise DomainError("email_invalid", email=str(exc)) from exc
+        raise DomainError("email_invalid", email=formatting.code(str(exc))) from exc
     app = Application(
         uuid=str(uuid.uuid4()), tracking_code=_unique_tracking_code(session), centre_code=centre_code(session),
         service_code=service.code, catalogue_version=service.catalogue_version, ticket_id=ticket_id,
@@ -195,11 +198,12 @@ def set_documents(session: Session, application_id: int, received: Iterable[str]
     _require(clerk, CLERK_ROLES)
     app = get_application(session, application_id, lock=True)
     if app.state not in EDITABLE:
-        raise IllegalTransition(action="set_documents", state=app.state.value)
+        raise IllegalTransition(action="set_documents", state=app.state)
     codes = set(received)
     known = {d.code for d in app.documents}
     if codes - known:
-        raise ValidationFailed(detail=f"unknown documents {sorted(codes - known)}")
+        unknown = sorted(codes - known)
+        raise ValidationFailed("unknown_documents", n=len(unknown), codes=formatting.code(", ".join(unknown)))
     for doc in app.documents:
         doc.received = doc.code in codes
     log_change(session, app, "documents", clerk.id, at or utcnow(), {"received": sorted(codes)})
@@ -223,9 +227,9 @@ def record_payment(session: Session, application_id: int, method: PaymentMethod 
     method = PaymentMethod(method)
     app = get_application(session, application_id, lock=True)
     if app.state != S.DRAFT:
-        raise IllegalTransition(action="pay", state=app.state.value)
+        raise IllegalTransition(action="pay", state=app.state)
     if app.payments:
-        raise IllegalTransition(action="pay", state="paid")
+        raise IllegalTransition("already_paid")
     reference = (reference or "").strip() or None
     if method != PaymentMethod.CASH and not reference:
         raise ValidationFailed("payment_reference_required")
@@ -283,7 +287,7 @@ def submit(session: Session, application_id: int, *, clerk: User, at: datetime |
     target = _transition(app, "submit")
     missing = missing_documents(app)
     if missing:
-        raise DomainError("missing_documents", count=len(missing))
+        raise DomainError("missing_documents", n=len(missing))
     if paid_total(app) != app.fee_total_piastres:
         raise DomainError("payment_required")
     moment = at or utcnow()
@@ -361,7 +365,7 @@ def return_for_documents(session: Session, application_id: int, *, reviewer: Use
     codes = set(missing)
     known = {d.code for d in app.documents}
     if not codes or codes - known:
-        raise ValidationFailed(detail="documents to return")
+        raise ValidationFailed(detail=Msg("field.documents_to_return"))
     for doc in app.documents:
         if doc.code in codes:
             doc.received = False
@@ -394,7 +398,7 @@ def deliver(session: Session, application_id: int, *, clerk: User, collected_by_
     target = _transition(app, "deliver")
     name = " ".join(collected_by_name.split())
     if len(name) < 3:
-        raise ValidationFailed(detail="collector name")
+        raise ValidationFailed(detail=Msg("field.collector_name"))
     nid = parse_national_id(collected_by_national_id).national_id
     moment = at or utcnow()
     app.state, app.delivered_at, app.delivered_by = target, moment, clerk.id

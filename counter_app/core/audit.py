@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
+from counter_app.common.i18n import N_
 from counter_app.core.clock import as_utc, utcnow
 from counter_app.core.models import AuditEntry, AuditHead, table
 
@@ -103,7 +104,9 @@ class ChainReport:
     ok: bool
     entries: int
     broken_id: int | None = None
-    problem: str | None = None
+    problem: str | None = None  # in English, for the command line and the log
+    #: The problem's message id (``audit.problem_*``) for a window or a report.
+    problem_id: str | None = None
 
     def describe(self) -> str:
         if self.ok:
@@ -125,21 +128,24 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
             break
         for e in rows:
             if e.id != expected_id:
-                return ChainReport(False, count, expected_id, f"entry {expected_id} is missing")
+                return ChainReport(False, count, expected_id, f"entry {expected_id} is missing",
+                                   N_("audit.problem_missing"))
             if e.prev_hash != prev_hash:
-                return ChainReport(False, count, e.id, "does not follow the entry before it")
+                return ChainReport(False, count, e.id, "does not follow the entry before it",
+                                   N_("audit.problem_order"))
             digest = entry_hash(prev_hash, e.id, e.at, e.user_id, e.action, e.entity_type,
                                 e.entity_id, e.detail)
             if digest != e.hash:
-                return ChainReport(False, count, e.id, "its content was changed")
+                return ChainReport(False, count, e.id, "its content was changed", N_("audit.problem_content"))
             prev_hash, expected_id, last_id = e.hash, e.id + 1, e.id
             count += 1
         session.expunge_all()
     head = session.get(AuditHead, 1)
     if head is None:
         if count:
-            return ChainReport(False, count, 1, "the chain head record is missing")
+            return ChainReport(False, count, 1, "the chain head record is missing", N_("audit.problem_head"))
         return ChainReport(True, 0)
     if head.last_id != last_id or head.last_hash != prev_hash or head.count != count:
-        return ChainReport(False, count, last_id + 1, f"entries after {last_id} were removed")
+        return ChainReport(False, count, last_id + 1, f"entries after {last_id} were removed",
+                           N_("audit.problem_truncated"))
     return ChainReport(True, count)

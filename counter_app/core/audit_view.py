@@ -12,6 +12,8 @@ from datetime import datetime
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from counter_app.common import formatting
+from counter_app.common.i18n import Msg
 from counter_app.core.clock import as_utc, to_local
 from counter_app.core.errors import NotFound
 from counter_app.core.models import Application, AuditEntry, User
@@ -49,7 +51,7 @@ def _query(session: Session, f: AuditFilter) -> Select[AuditEntry, str]:
         code = normalise_tracking_code(f.tracking_code)
         app_id = session.scalar(select(Application.id).where(Application.tracking_code == code)) if code else None
         if app_id is None:
-            raise NotFound(what=f.tracking_code.strip())
+            raise NotFound(what=Msg("what.tracking_code", code=formatting.tracking_code(f.tracking_code.strip())))
         q = q.where(AuditEntry.entity_type == "application", AuditEntry.entity_id == str(app_id))
     if f.action and f.action.strip():
         q = q.where(AuditEntry.action.startswith(f.action.strip(), autoescape=True))

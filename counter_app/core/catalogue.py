@@ -8,6 +8,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from counter_app.common import formatting
+from counter_app.common.i18n import Msg
 from counter_app.core import audit, outbox
 from counter_app.core.catalogue_data import Catalogue, load_catalogue
 from counter_app.core.clock import utcnow
@@ -110,7 +112,7 @@ def services(session: Session, *, group: str | None = None, active_only: bool = 
 def get_service(session: Session, code: str) -> Service:
     svc = session.get(Service, code)
     if svc is None:
-        raise NotFound(what=code)
+        raise NotFound(what=Msg("what.service", code=formatting.code(code)))
     return svc
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from counter_app.common import formatting
+from counter_app.common.i18n import Msg
 from counter_app.core import audit, outbox, settings
 from counter_app.core.errors import DomainError, NotFound, ValidationFailed
 from counter_app.core.models import Centre, Counter, ServiceGroup
@@ -17,14 +19,14 @@ def get_centre(session: Session) -> Centre | None:
 def centre_code(session: Session) -> str:
     centre = get_centre(session)
     if centre is None:
-        raise NotFound(what="centre")
+        raise NotFound(what=Msg("what.centre"))
     return centre.code
 
 
 def setup_centre(session: Session, *, code: str, name_ar: str, name_en: str, by: int | None = None) -> Centre:
     code = code.strip().upper()
     if not code or not code.replace("-", "").isalnum() or len(code) > 16:
-        raise ValidationFailed(detail="centre code")
+        raise ValidationFailed(detail=Msg("field.centre_code"))
     centre = get_centre(session)
     if centre is None:
         centre = Centre(code=code, name_ar=name_ar.strip(), name_en=name_en.strip())
@@ -42,19 +44,19 @@ def setup_centre(session: Session, *, code: str, name_ar: str, name_en: str, by:
 def _check_groups(session: Session, groups: str) -> str:
     letters = "".join(sorted(set(groups.replace(",", "").replace(" ", "").upper())))
     if not letters:
-        raise ValidationFailed(detail="groups")
+        raise ValidationFailed(detail=Msg("field.counter_groups"))
     for letter in letters:
         if session.get(ServiceGroup, letter) is None:
-            raise DomainError("counter_group_unknown", letter=letter)
+            raise DomainError("counter_group_unknown", letter=formatting.code(letter))
     return letters
 
 
 def create_counter(session: Session, *, number: int, groups: str, name_ar: str | None = None,
                    name_en: str | None = None, by: int | None = None) -> Counter:
     if number < 1:
-        raise ValidationFailed(detail="counter number")
+        raise ValidationFailed(detail=Msg("field.counter_number"))
     if session.scalar(select(Counter.id).where(Counter.number == number)) is not None:
-        raise ValidationFailed(detail=f"counter {number} exists")
+        raise ValidationFailed("counter_exists", number=formatting.counter_number(number))
     counter = Counter(number=number, name_ar=name_ar or f"شباك {number}", name_en=name_en or f"Counter {number}",
                       groups=_check_groups(session, groups), active=True, ordinary_since_priority=0)
     session.add(counter)
@@ -75,7 +77,7 @@ def set_counter_groups(session: Session, counter_id: int, groups: str, *, by: in
 def get_counter(session: Session, counter_id: int) -> Counter:
     counter = session.get(Counter, counter_id)
     if counter is None:
-        raise NotFound(what=f"counter {counter_id}")
+        raise NotFound(what=Msg("what.counter", id=counter_id))
     return counter
 
 

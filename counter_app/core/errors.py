@@ -1,16 +1,62 @@
 """Domain errors of the core.
 
-Every error carries a stable ``code`` and its parameters; :meth:`DomainError.message` gives the
+Every error carries a stable ``code`` and its parameters; :meth:`ShubbakError.message` gives the
 text in the user's language through the gettext catalogue (:mod:`counter_app.common.i18n`, ids
-``error.<code>``); a parameter that names a field, an action or a state is a
-:class:`~counter_app.common.i18n.Msg`, so it reads in the user's language too.
+``error.<code>``, listed in :data:`ERROR_IDS`). Parameters are never English words: a parameter
+that names a field, an action or a state is a :class:`~counter_app.common.i18n.Msg` (translated
+in the sentence's language), a catalogue name is a :class:`Name` (one per language), and a code
+(tracking code, service code) is formatted by :mod:`counter_app.common.formatting`. A message
+that shows a count is a plural entry and gets the count as ``n``.
 Environment failures (database unreachable or locked) are :class:`EnvironmentFailure`, so the UI
 can tell "try again" from "this is our bug".
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
+
+from counter_app.common.i18n import N_, Msg, gettext, has_message, isolate, lang_of, ngettext
+
+#: The catalogue id of every code an error may carry (``error.<code>``), marked for extraction.
+ERROR_IDS: frozenset[str] = frozenset({
+    N_("error.generic"), N_("error.unexpected"), N_("error.not_found"), N_("error.illegal_transition"),
+    N_("error.ticket_illegal"), N_("error.permission_denied"), N_("error.separation_of_duties"),
+    N_("error.sod_own_request"), N_("error.sod_receiver_cannot_approve"), N_("error.sod_override_and_approve"),
+    N_("error.validation"), N_("error.bad_credentials"), N_("error.account_inactive"), N_("error.account_locked"),
+    N_("error.weak_password"), N_("error.cannot_disable_self"), N_("error.username_taken"),
+    N_("error.database_unavailable"), N_("error.reason_required"), N_("error.tracking_code_invalid"),
+    N_("error.service_inactive"), N_("error.email_invalid"), N_("error.missing_documents"),
+    N_("error.unknown_documents"), N_("error.payment_required"), N_("error.payment_reference_required"),
+    N_("error.already_paid"), N_("error.request_pending"), N_("error.request_decided"),
+    N_("error.not_a_department_reviewer"), N_("error.catalogue_older"),
+    N_("error.counter_group_unknown"), N_("error.counter_exists"), N_("error.recall_limit"),
+    N_("error.recalls_pending"), N_("error.transfer_target"), N_("error.transfer_same_counter"),
+    N_("error.setting_invalid"),
+})
+
+#: Every action an error may name (``action.<name>``): the application's transitions and the
+#: supervisor's actions, then the counter's actions on a ticket.
+ACTION_IDS: frozenset[str] = frozenset({
+    N_("action.submit"), N_("action.start_review"), N_("action.approve"), N_("action.reject"),
+    N_("action.return"), N_("action.mark_ready"), N_("action.deliver"), N_("action.set_documents"),
+    N_("action.pay"), N_("action.reassign"), N_("action.cancel"), N_("action.refund"), N_("action.waive"),
+    N_("action.finish"), N_("action.recall"), N_("action.no_show"), N_("action.skip"), N_("action.transfer"),
+})
+
+
+class Name(NamedTuple):
+    """A name the catalogue of services gives in both languages (a service, a department)."""
+
+    ar: str
+    en: str
+
+    def pick(self, lang: str) -> str:
+        return self.en if lang_of(lang) == "en" else self.ar
+
+
+def action_msg(name: str) -> Msg:
+    """An action's name inside a sentence (``action.<name>``, see :data:`ACTION_IDS`)."""
+    return Msg(f"action.{name}")
 
 
 class ShubbakError(Exception):
@@ -25,12 +71,17 @@ class ShubbakError(Exception):
         super().__init__(self.message("en"))
 
     def message(self, lang: str = "ar") -> str:
-        from counter_app.common.i18n import gettext, has_message, lang_of
-
+        """The error in ``lang`` ("ar" or "en"; anything else reads Arabic), fields isolated."""
+        language = lang_of(lang)
         msgid = f"error.{self.code}"
-        if not has_message(msgid, "en"):
+        if msgid not in ERROR_IDS or not has_message(msgid, "en"):
             msgid = "error.generic"
-        return gettext(msgid, lang_of(lang), **self.params)
+        params: dict[str, Any] = {key: isolate(value.pick(language)) if isinstance(value, Name) else value
+                                  for key, value in self.params.items()}
+        count = params.get("n")
+        if isinstance(count, int):
+            return ngettext(msgid, count, language, **params)
+        return gettext(msgid, language, **params)
 
 
 class DomainError(ShubbakError):
@@ -38,11 +89,36 @@ class DomainError(ShubbakError):
 
 
 class NotFound(DomainError):
+    """``what`` is a :class:`~counter_app.common.i18n.Msg` of the ``what.*`` family."""
+
     code = "not_found"
 
 
 class IllegalTransition(DomainError):
+    """An application (or a request on it) cannot take ``action`` in its ``state``.
+
+    ``state`` is an :class:`ApplicationState` (read as ``state.<value>``) or an already chosen
+    :class:`Msg`; a refusal with a sentence of its own passes its ``code`` (``already_paid``).
+    """
+
     code = "illegal_transition"
+
+    def __init__(self, code: str | None = None, /, *, action: str | None = None, state: str | Msg | None = None,
+                 **params: Any) -> None:
+        if action is not None:
+            params["action"] = action_msg(action)
+        if state is not None:
+            params["state"] = state if isinstance(state, Msg) else Msg(f"state.{state}")
+        super().__init__(code, **params)
+
+
+class IllegalTicketAction(DomainError):
+    """A ticket cannot take ``action`` in its ``status`` (a :class:`TicketStatus`)."""
+
+    code = "ticket_illegal"
+
+    def __init__(self, *, action: str, status: str) -> None:
+        super().__init__(action=action_msg(action), state=Msg(f"state.ticket.{status}"))
 
 
 class PermissionDenied(DomainError):
@@ -65,6 +141,8 @@ class SeparationOfDutiesViolation(PermissionDenied):
 
 
 class ValidationFailed(DomainError):
+    """Invalid input. Without a code of its own, ``detail`` is a ``field.*`` :class:`Msg`."""
+
     code = "validation"
 
 
@@ -73,6 +151,7 @@ class AuthenticationFailed(DomainError):
 
 
 class EnvironmentFailure(ShubbakError):
-    """The environment failed (database locked or unreachable); the action may be retried."""
+    """The environment failed (database locked or unreachable); the action may be retried.
+    ``detail`` (the driver's words) is for the log, not the user."""
 
     code = "database_unavailable"

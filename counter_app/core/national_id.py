@@ -21,7 +21,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
+
+from counter_app.common import formatting
+from counter_app.common.i18n import N_, Msg, gettext, lang_of, ngettext
 
 __all__ = [
     "GOVERNORATES",
@@ -83,46 +86,18 @@ _DIGIT_TABLE: dict[int, str] = {
 # and invisible bidi marks that come along when copying from right-to-left text.
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\u00a0\u202f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]+")
 
-# Messages: str.format templates, one per error code and language. Placeholders:
-# {expected} expected length, {found} length found, {century} the century digit,
-# {governorate} the governorate code.
-_MESSAGES: dict[str, dict[str, str]] = {
-    "empty": {
-        "ar": "من فضلك أدخل الرقم القومي.",
-        "en": "Please enter the national ID number.",
-    },
-    "non_digit": {
-        "ar": "الرقم القومي يجب أن يتكون من أرقام فقط.",
-        "en": "The national ID must contain digits only.",
-    },
-    "length": {
-        "ar": "الرقم القومي يجب أن يتكون من {expected} رقمًا، وقد أدخلت {found}.",
-        "en": "The national ID must be {expected} digits long; you entered {found}.",
-    },
-    "century": {
-        "ar": "الرقم الأول من الرقم القومي يجب أن يكون 2 أو 3، وقد أدخلت {century}.",
-        "en": "The first digit of the national ID must be 2 or 3; you entered {century}.",
-    },
-    "date": {
-        "ar": "تاريخ الميلاد في الرقم القومي غير صحيح.",
-        "en": "The birth date in the national ID is not a valid date.",
-    },
-    "future_date": {
-        "ar": "تاريخ الميلاد في الرقم القومي يقع في المستقبل.",
-        "en": "The birth date in the national ID is in the future.",
-    },
-    "governorate": {
-        "ar": "كود المحافظة ({governorate}) في الرقم القومي غير معروف.",
-        "en": "The governorate code ({governorate}) in the national ID is not known.",
-    },
+#: The catalogue id of each error code's message (``nid.<code>``), marked for extraction.
+#: Fields: ``{n}`` the expected length (plural), ``{found}`` the digits entered, ``{century}``
+#: the century digit, ``{governorate}`` the governorate code.
+MESSAGE_IDS: dict[NationalIdErrorCode, str] = {
+    "empty": N_("nid.empty"),
+    "non_digit": N_("nid.non_digit"),
+    "length": N_("nid.length"),
+    "century": N_("nid.century"),
+    "date": N_("nid.date"),
+    "future_date": N_("nid.future_date"),
+    "governorate": N_("nid.governorate"),
 }
-
-
-class _Params(dict[str, object]):
-    """Format parameters; a missing one shows as "?" rather than failing while reporting an error."""
-
-    def __missing__(self, key: str) -> str:
-        return "?"
 
 
 class NationalIdError(ValueError):
@@ -134,10 +109,22 @@ class NationalIdError(ValueError):
         super().__init__(self.message("en"))
 
     def message(self, lang: str = "ar") -> str:
-        """The message for the user in ``lang`` ("ar" or "en"; anything else falls back to Arabic)."""
-        templates = _MESSAGES[self.code]
-        template = templates.get(lang, templates["ar"])
-        return template.format_map(_Params(self.params))
+        """The message for the user in ``lang`` ("ar" or "en"; anything else falls back to Arabic).
+
+        Digits the user typed and the governorate code are isolated codes; the lengths are
+        counts (plural forms). A missing parameter shows as "?" rather than failing.
+        """
+        language = lang_of(lang)
+        msgid = MESSAGE_IDS[self.code]
+        params = self.params
+        if self.code == "length":
+            expected = params.get("expected", NATIONAL_ID_LENGTH)
+            found = params.get("found")
+            count = expected if isinstance(expected, int) else NATIONAL_ID_LENGTH
+            entered = Msg("nid.digits_entered", n=found) if isinstance(found, int) else "?"
+            return ngettext(msgid, count, language, found=entered)
+        fields: dict[str, Any] = {key: formatting.code(str(params[key])) if key in params else "?" for key in ("century", "governorate")}
+        return gettext(msgid, language, **fields)
 
     def __str__(self) -> str:
         return self.message("en")

@@ -30,11 +30,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from counter_app.common import formatting
+from counter_app.common.i18n import Msg
 from counter_app.core import audit, outbox, settings
 from counter_app.core.centre import centre_code as _centre_code
 from counter_app.core.centre import get_counter
 from counter_app.core.clock import as_utc, local_day, utcnow
-from counter_app.core.errors import DomainError, NotFound, ValidationFailed
+from counter_app.core.errors import DomainError, IllegalTicketAction, Name, NotFound, ValidationFailed
 from counter_app.core.models import (
     Counter,
     DaySequence,
@@ -149,15 +151,15 @@ def issue_ticket(session: Session, group_letter: str, *, service_code: str | Non
     if service_code is not None:
         service = session.get(Service, service_code)
         if service is None:
-            raise NotFound(what=service_code)
+            raise NotFound(what=Msg("what.service", code=formatting.code(service_code)))
         if not service.active:
-            raise DomainError("service_inactive", service=service.name_ar)
+            raise DomainError("service_inactive", service=Name(service.name_ar, service.name_en))
         group_letter = service.group_letter
     group_letter = group_letter.upper()
     if session.get(ServiceGroup, group_letter) is None:
-        raise DomainError("counter_group_unknown", letter=group_letter)
+        raise DomainError("counter_group_unknown", letter=formatting.code(group_letter))
     if priority and priority_reason is not None and priority_reason not in PRIORITY_REASONS:
-        raise ValidationFailed(detail=f"priority_reason={priority_reason!r}")
+        raise ValidationFailed(detail=Msg("field.priority_reason"))
     centre = _centre_code(session)
     day = local_day(moment)
     number = _next_number(session, centre, day, group_letter)
@@ -227,7 +229,7 @@ def call_next(session: Session, counter_id: int, clerk_id: int | None, *, at: da
     counter = conn.execute(_SELECT_COUNTER.with_for_update() if postgres else _SELECT_COUNTER,
                            {"cid": counter_id}).first()
     if counter is None:
-        raise NotFound(what=f"counter {counter_id}")
+        raise NotFound(what=Msg("what.counter", id=counter_id))
     current = conn.execute(_SELECT_CURRENT, {"cid": counter_id}).first()
     if current is not None:
         conn.execute(_FINISH, {"tid": current.id, "finished": moment})
@@ -265,13 +267,13 @@ def call_next(session: Session, counter_id: int, clerk_id: int | None, *, at: da
 def _get_ticket(session: Session, ticket_id: int) -> Ticket:
     ticket = session.get(Ticket, ticket_id, with_for_update=session.get_bind().dialect.name == "postgresql")
     if ticket is None:
-        raise NotFound(what=f"ticket {ticket_id}")
+        raise NotFound(what=Msg("what.ticket", id=ticket_id))
     return ticket
 
 
 def _require_called_at(ticket: Ticket, counter_id: int, action: str) -> None:
     if ticket.status != TicketStatus.CALLED or ticket.counter_id != counter_id:
-        raise DomainError("ticket_illegal", action=action, state=ticket.status.value)
+        raise IllegalTicketAction(action=action, status=ticket.status)
 
 
 def _finish(session: Session, ticket: Ticket, counter_id: int, clerk_id: int | None, moment: datetime) -> None:
@@ -293,8 +295,9 @@ def recall(session: Session, ticket_id: int, counter_id: int, clerk_id: int | No
     audit.lock_chain(session)
     ticket = _get_ticket(session, ticket_id)
     _require_called_at(ticket, counter_id, "recall")
-    if ticket.recall_count >= settings.max_recalls(session):
-        raise DomainError("ticket_illegal", action="recall", state="recall_limit")
+    limit = settings.max_recalls(session)
+    if ticket.recall_count >= limit:
+        raise DomainError("recall_limit", n=limit)
     ticket.recall_count += 1
     _event(session, ticket, TicketEventKind.RECALLED, at or utcnow(), counter_id=counter_id, user_id=clerk_id,
            detail={"recall": ticket.recall_count})
@@ -306,8 +309,9 @@ def no_show(session: Session, ticket_id: int, counter_id: int, clerk_id: int | N
     audit.lock_chain(session)
     ticket = _get_ticket(session, ticket_id)
     _require_called_at(ticket, counter_id, "no_show")
-    if ticket.recall_count < settings.max_recalls(session):
-        raise DomainError("ticket_illegal", action="no_show", state="recalls_pending")
+    limit = settings.max_recalls(session)
+    if ticket.recall_count < limit:
+        raise DomainError("recalls_pending", n=limit - ticket.recall_count)
     moment = at or utcnow()
     ticket.status = TicketStatus.NO_SHOW
     ticket.finished_at = moment
@@ -338,7 +342,7 @@ def transfer(session: Session, ticket_id: int, counter_id: int, clerk_id: int | 
     """Send the called ticket to another group or counter; it keeps its place in the queue."""
     audit.lock_chain(session)
     if (to_group is None) == (to_counter_id is None):
-        raise ValidationFailed(detail="transfer needs exactly one of group or counter")
+        raise ValidationFailed("transfer_target")
     ticket = _get_ticket(session, ticket_id)
     _require_called_at(ticket, counter_id, "transfer")
     moment = at or utcnow()
@@ -346,14 +350,14 @@ def transfer(session: Session, ticket_id: int, counter_id: int, clerk_id: int | 
     if to_group is not None:
         to_group = to_group.upper()
         if session.get(ServiceGroup, to_group) is None:
-            raise DomainError("counter_group_unknown", letter=to_group)
+            raise DomainError("counter_group_unknown", letter=formatting.code(to_group))
         ticket.group_letter = to_group
         ticket.target_counter_id = None
         detail["to_group"] = to_group
     else:
         target = get_counter(session, int(to_counter_id or 0))
         if target.id == counter_id:
-            raise ValidationFailed(detail="transfer to the same counter")
+            raise ValidationFailed("transfer_same_counter")
         ticket.target_counter_id = target.id
         detail["to_counter"] = target.id
     if reason:
@@ -423,5 +427,5 @@ def estimate_wait_minutes(session: Session, group_letter: str, ahead: int) -> in
 def get_ticket(session: Session, ticket_id: int) -> Ticket:
     ticket = session.get(Ticket, ticket_id)
     if ticket is None:
-        raise NotFound(what=f"ticket {ticket_id}")
+        raise NotFound(what=Msg("what.ticket", id=ticket_id))
     return ticket

@@ -17,6 +17,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from counter_app.common import formatting
+from counter_app.common.i18n import Msg
 from counter_app.core import applications, audit
 from counter_app.core.clock import utcnow
 from counter_app.core.errors import (
@@ -67,9 +69,9 @@ def request(session: Session, application_id: int, kind: RequestKind | str, *, b
     _require(by, REQUESTER_ROLES, app, f"request.{kind.value}")
     text = _reason(reason)
     if kind == RequestKind.CANCEL and app.state not in CANCELLABLE:
-        raise IllegalTransition(action="cancel", state=app.state.value)
+        raise IllegalTransition(action="cancel", state=app.state)
     if kind == RequestKind.REFUND and (app.state != S.REJECTED or applications.paid_total(app) <= 0):
-        raise IllegalTransition(action="refund", state=app.state.value)
+        raise IllegalTransition(action="refund", state=app.state)
     pending = session.scalar(select(ApplicationRequest.id).where(
         ApplicationRequest.application_id == app.id, ApplicationRequest.state == RequestState.PENDING))
     if pending is not None:
@@ -94,19 +96,20 @@ def decide(session: Session, request_id: int, *, by: User, approve: bool, note: 
     audit.lock_chain(session)
     req = session.get(ApplicationRequest, request_id)
     if req is None:
-        raise NotFound(what=f"request {request_id}")
+        raise NotFound(what=Msg("what.request", id=request_id))
     app = applications.get_application(session, req.application_id, lock=True)
     _require(by, APPROVER_ROLES, app, "request.decide")
     if req.state != RequestState.PENDING:
-        raise IllegalTransition(action="decide", state=req.state.value)
-    rule = ("own_request" if by.id == req.requested_by
-            else "receiver_cannot_approve" if by.id == app.received_by
-            else "override_and_approve" if by.id in overriders(session, app.id)
-            else None)
-    if rule is not None:
-        raise SeparationOfDutiesViolation(f"sod_{rule}").audited(
+        raise IllegalTransition("request_decided", state=Msg(f"state.request.{req.state.value}"))
+    refusal = (SeparationOfDutiesViolation("sod_own_request") if by.id == req.requested_by
+               else SeparationOfDutiesViolation("sod_receiver_cannot_approve") if by.id == app.received_by
+               else SeparationOfDutiesViolation("sod_override_and_approve") if by.id in overriders(session, app.id)
+               else None)
+    if refusal is not None:
+        raise refusal.audited(
             user_id=by.id, action="sod.violation", entity_type="application", entity_id=app.id,
-            detail={"attempted": f"decide_{req.kind.value}", "rule": rule, "request": req.id})
+            detail={"attempted": f"decide_{req.kind.value}", "rule": refusal.code.removeprefix("sod_"),
+                    "request": req.id})
     moment = at or utcnow()
     req.state = RequestState.APPROVED if approve else RequestState.DECLINED
     req.decided_by, req.decided_at, req.decision_note = by.id, moment, " ".join(note.split()) or None
@@ -115,7 +118,7 @@ def decide(session: Session, request_id: int, *, by: User, approve: bool, note: 
         refund = applications.paid_total(app)
         if req.kind == RequestKind.CANCEL:
             if app.state not in CANCELLABLE:
-                raise IllegalTransition(action="cancel", state=app.state.value)
+                raise IllegalTransition(action="cancel", state=app.state)
             app.state = S.CANCELLED
             app.decided_at = moment
         if refund > 0:
@@ -137,10 +140,10 @@ def waive_document(session: Session, application_id: int, code: str, *, by: User
     _require(by, APPROVER_ROLES, app, "override.waive")
     text = _reason(reason)
     if app.state not in applications.EDITABLE:
-        raise IllegalTransition(action="waive", state=app.state.value)
+        raise IllegalTransition(action="waive", state=app.state)
     doc = next((d for d in app.documents if d.code == code), None)
     if doc is None:
-        raise NotFound(what=code)
+        raise NotFound(what=Msg("what.document", code=formatting.code(code)))
     moment = at or utcnow()
     doc.mandatory = False
     session.add(ApplicationOverride(application_id=app.id, kind="waive_document", by=by.id, at=moment, reason=text))

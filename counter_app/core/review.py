@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from counter_app.common.i18n import N_
 from counter_app.core import applications, audit
 from counter_app.core.clock import as_utc, utcnow
 from counter_app.core.errors import (
@@ -41,15 +42,15 @@ SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 #: A file is "near" its due time this long before it.
 NEAR_DUE = timedelta(hours=24)
 
-#: Reasons a reviewer can pick when rejecting (code -> Arabic, English); "other" needs a text.
-REJECTION_REASONS: dict[str, tuple[str, str]] = {
-    "not_eligible": ("مقدم الطلب غير مستوفٍ لشروط الخدمة", "The applicant does not meet the service's conditions"),
-    "invalid_document": ("مستند غير صحيح أو منتهي الصلاحية", "A document is invalid or expired"),
-    "inconsistent_data": ("بيانات الطلب لا تطابق المستندات", "The application's data do not match the documents"),
-    "regulation": ("مخالفة للاشتراطات أو اللوائح", "Contrary to the applicable regulations"),
-    "duplicate": ("طلب مكرر لطلب قائم", "A duplicate of an existing application"),
-    "other": ("سبب آخر", "Another reason"),
-}
+#: Reasons a reviewer can pick when rejecting; "other" needs a text. The label of each is the
+#: catalogue's ``reject_reason.<code>`` (:data:`REJECTION_REASON_IDS`).
+REJECTION_REASONS: tuple[str, ...] = ("not_eligible", "invalid_document", "inconsistent_data", "regulation",
+                                      "duplicate", "other")
+#: The labels' ids, in the same order, marked for extraction.
+REJECTION_REASON_IDS: tuple[str, ...] = (
+    N_("reject_reason.not_eligible"), N_("reject_reason.invalid_document"), N_("reject_reason.inconsistent_data"),
+    N_("reject_reason.regulation"), N_("reject_reason.duplicate"), N_("reject_reason.other"),
+)
 
 MASK = "•"
 
@@ -223,7 +224,7 @@ def reassign(session: Session, application_id: int, to_reviewer_id: int, *, by: 
     text = _reason(reason)
     app = applications.get_application(session, application_id, lock=True)
     if app.state not in OPEN_STATES:
-        raise IllegalTransition(action="reassign", state=app.state.value)
+        raise IllegalTransition(action="reassign", state=app.state)
     department = session.get_one(Service, app.service_code).department_code
     target = session.get(User, to_reviewer_id)
     if target is None or target not in department_reviewers(session, department):

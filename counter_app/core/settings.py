@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from counter_app.common.i18n import N_, Msg
 from counter_app.core.errors import ValidationFailed
 from counter_app.core.models import Setting, table
 
@@ -27,6 +28,17 @@ DEFAULTS: dict[str, str] = {
     "sync.clock_skew_s": "",
 }
 
+#: The name, in a sentence, of each setting a user may set (catalogue ids).
+SETTING_FIELDS: dict[str, str] = {
+    "queue.fairness": N_("field.queue_fairness"),
+    "queue.max_recalls": N_("field.max_recalls"),
+    "queue.estimate_window": N_("field.estimate_window"),
+}
+
+
+def invalid(key: str, value: str) -> ValidationFailed:
+    return ValidationFailed("setting_invalid", setting=Msg(SETTING_FIELDS[key]), value=value)
+
 
 @dataclass(frozen=True)
 class Fairness:
@@ -44,7 +56,7 @@ class Fairness:
                 n = 0
             if n >= 1:
                 return cls(False, n)
-        raise ValidationFailed(detail=f"queue.fairness={value!r}")
+        raise invalid("queue.fairness", value)
 
     def encode(self) -> str:
         return "strict" if self.strict else f"ratio:{self.ordinary_per_priority}"
@@ -62,7 +74,7 @@ def put(session: Session, key: str, value: str) -> None:
     if key == "queue.fairness":
         Fairness.parse(value)
     elif key in ("queue.max_recalls", "queue.estimate_window") and (not value.isdigit() or int(value) < 1):
-        raise ValidationFailed(detail=f"{key}={value!r}")
+        raise invalid(key, value)
     row = session.get(Setting, key)
     if row is None:
         session.add(Setting(key=key, value=value))

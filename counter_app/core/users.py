@@ -10,6 +10,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from counter_app.common import formatting
+from counter_app.common.i18n import Msg
 from counter_app.core import audit, outbox
 from counter_app.core.clock import as_utc, utcnow
 from counter_app.core.errors import AuthenticationFailed, NotFound, PermissionDenied, ValidationFailed
@@ -36,20 +38,22 @@ def hash_password(password: str) -> str:
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed("weak_password", minimum=MIN_PASSWORD_LENGTH)
+        raise ValidationFailed("weak_password", n=MIN_PASSWORD_LENGTH)
 
 
 def create_user(session: Session, *, username: str, full_name: str, role: Role, password: str,
                 department_code: str | None = None, clerk_number: str | None = None,
                 created_by: int | None = None) -> User:
     username = username.strip().lower()
-    if not username or not full_name.strip():
-        raise ValidationFailed(detail="username/full_name")
+    if not username:
+        raise ValidationFailed(detail=Msg("field.username"))
+    if not full_name.strip():
+        raise ValidationFailed(detail=Msg("field.full_name"))
     _check_password(password)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise ValidationFailed(detail=f"username {username!r} exists")
+        raise ValidationFailed("username_taken", username=formatting.code(username))
     if department_code is not None and session.get(Department, department_code) is None:
-        raise NotFound(what=department_code)
+        raise NotFound(what=Msg("what.department", code=formatting.code(department_code)))
     if clerk_number is None:
         highest = session.scalar(select(func.count()).select_from(User)) or 0
         clerk_number = f"{highest + 101:04d}"
@@ -83,7 +87,7 @@ def authenticate(session: Session, username: str, password: str) -> User:
         raise AuthenticationFailed("account_inactive")
     if user.locked_until is not None and as_utc(user.locked_until) > now:
         minutes = int((as_utc(user.locked_until) - now).total_seconds() // 60) + 1
-        raise AuthenticationFailed("account_locked", minutes=minutes)
+        raise AuthenticationFailed("account_locked", n=minutes)
     try:
         _hasher.verify(user.password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
@@ -129,7 +133,7 @@ def set_active(session: Session, user: User, active: bool, *, by: User) -> None:
 def get_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound(what=f"user {user_id}")
+        raise NotFound(what=Msg("what.user", id=user_id))
     return user
 
 

@@ -5,6 +5,7 @@ import json
 import pytest
 from sqlalchemy import select
 
+from counter_app.common.i18n import strip_isolates
 from counter_app.core import applications as apps
 from counter_app.core import catalogue
 from counter_app.core.db import Database
@@ -80,6 +81,9 @@ def test_missing_mandatory_document_blocks_submit(db: Database, site: Centre) ->
     with db.begin() as s, pytest.raises(DomainError) as err:
         apps.submit(s, app_id, clerk=s.get_one(User, site.clerk_ids[0]))
     assert err.value.code == "missing_documents"
+    assert strip_isolates(err.value.message("ar")) == "لا يمكن تقديم الطلب: ينقصه مستند إلزامي واحد."
+    assert strip_isolates(err.value.message("en")) == (
+        "The application cannot be submitted: 1 mandatory document is missing.")
     with db.read() as s:
         assert s.get_one(Application, app_id).state == S.DRAFT
 
@@ -94,8 +98,9 @@ def test_payment_once_and_reference_rules(db: Database, site: Centre) -> None:
         clerk = s.get_one(User, site.clerk_ids[0])
         pay = apps.record_payment(s, app_id, PaymentMethod.EPAYMENT, clerk=clerk, reference="FWR-778812")
         assert pay.amount_piastres == apps.get_application(s, app_id).fee_total_piastres
-    with db.begin() as s, pytest.raises(IllegalTransition):
+    with db.begin() as s, pytest.raises(IllegalTransition) as err:
         apps.record_payment(s, app_id, "cash", clerk=s.get_one(User, site.clerk_ids[0]))
+    assert strip_isolates(err.value.message("ar")) == "سبق تسجيل الدفع لهذا الطلب."
 
 
 def test_submit_without_payment_refused(db: Database, site: Centre) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
+from counter_app.common.i18n import strip_isolates
 from counter_app.core import catalogue, outbox, users
 from counter_app.core.catalogue_data import load_catalogue
 from counter_app.core.db import Database
@@ -60,6 +61,10 @@ def test_login_offline_with_argon2_and_lockout(db: Database, site: Centre) -> No
     with db.begin() as s, pytest.raises(AuthenticationFailed) as err:
         users.authenticate(s, "clerk1", PASSWORD)  # locked even with the right password
     assert err.value.code == "account_locked"
+    minutes = err.value.params["n"]
+    assert 11 <= minutes <= 15
+    assert strip_isolates(err.value.message("ar")) == (
+        f"الحساب موقوف مؤقتًا بعد محاولات دخول خاطئة متكررة. حاول بعد {minutes} دقيقة.")
     with db.begin() as s:
         u = s.scalars(select(User).where(User.username == "clerk1")).one()
         assert u.locked_until is not None
@@ -75,8 +80,10 @@ def test_unknown_user_and_weak_password(db: Database, site: Centre) -> None:
     with db.begin() as s, pytest.raises(AuthenticationFailed) as err:
         users.authenticate(s, "nobody", "whatever1")
     assert err.value.message("ar") == "اسم المستخدم أو كلمة المرور غير صحيحة."
-    with db.begin() as s, pytest.raises(ValidationFailed):
+    with db.begin() as s, pytest.raises(ValidationFailed) as weak:
         users.create_user(s, username="x", full_name="X", role=Role.CLERK, password="short")
+    assert strip_isolates(weak.value.message("ar")) == "كلمة المرور قصيرة: الحد الأدنى 8 أحرف."
+    assert strip_isolates(weak.value.message("en")) == "The password is too short: at least 8 characters."
 
 
 def test_tracking_codes_are_phone_friendly_and_checked() -> None:
