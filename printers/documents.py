@@ -22,9 +22,9 @@ from counter_app.common.formatting import (
     ticket_label,
     tracking_code,
 )
-from counter_app.common.i18n import FSI, LRI, PDI, RLI, Isolated, Lang, Msg, gettext, isolate, ngettext
+from counter_app.common.i18n import FSI, LRI, N_, PDI, RLI, Isolated, Lang, Msg, gettext, isolate, ngettext
 from printers.data import DayCloseData, ReceiptData, SlipData, TicketData, payment_label
-from printers.layout import Layout, Pair, QRAside, QRCode, Rule, Spacer, Text
+from printers.layout import Layout, Pair, QRAside, QRCode, Rule, Spacer, Table, Text
 from printers.render import SUPPORTED_WIDTHS, render_layout
 
 DocumentKind = Literal["ticket", "receipt", "slip", "dayclose"]
@@ -36,6 +36,20 @@ def minutes_triplet(values: tuple[float, float, float], lang: Lang, separator: s
     text = separator.join(number(value, decimals=1) for value in values)
     # Built by hand: isolate() would take the first value's LRI...PDI for an isolate of the whole.
     return Isolated(f"{RLI if lang == 'ar' else LRI}{text}{PDI}")
+
+
+def minutes_table(wait: tuple[float, float, float], service: tuple[float, float, float], lang: Lang,
+                  size: int) -> Table:
+    """Waiting and service times as a table: a header row naming the mean, the median and the 90th
+    percentile, then one row per measure, each value under its column's name (in Arabic the columns
+    run from the right, so nothing depends on the direction of a run of numbers)."""
+    return Table(
+        header=("", gettext("print.dayclose.col.mean", lang), gettext("print.dayclose.col.median", lang),
+                gettext("print.dayclose.col.p90", lang)),
+        rows=tuple((gettext(label, lang), *(number(value, decimals=1) for value in values))
+                   for label, values in ((N_("print.dayclose.wait"), wait), (N_("print.dayclose.service"), service))),
+        size=size,
+    )
 
 
 @dataclass(frozen=True)
@@ -200,8 +214,7 @@ def dayclose_layout(data: DayCloseData, width: int = 576, lang: Lang = "ar") -> 
     if data.wait_minutes is not None and data.service_minutes is not None:
         layout.add(
             Text(gettext("print.dayclose.times", lang), s.body, bold=True),
-            Pair(gettext("print.dayclose.wait", lang), minutes_triplet(data.wait_minutes, lang), s.body),
-            Pair(gettext("print.dayclose.service", lang), minutes_triplet(data.service_minutes, lang), s.body),
+            minutes_table(data.wait_minutes, data.service_minutes, lang, s.body),
             Rule(1, dashed=True),
         )
     layout.add(Text(gettext("print.dayclose.by_method", lang), s.body, bold=True))

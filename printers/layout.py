@@ -54,7 +54,20 @@ class QRAside:
     max_fraction: float = 0.45
 
 
-Block = Text | Pair | Rule | Spacer | QRCode | QRAside
+@dataclass(frozen=True)
+class Table:
+    """Rows of cells in columns, the first column on the start side (right in Arabic): a header row
+    in bold over a thin rule, then one row per line. The first column holds the row names and is
+    ``first_weight`` times as wide as each of the others; the other cells are centred in their column,
+    so a value always stands under its column's name, whatever the reading direction."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    size: int
+    first_weight: float = 1.1
+
+
+Block = Text | Pair | Rule | Spacer | QRCode | QRAside | Table
 
 
 @dataclass

@@ -12,13 +12,15 @@ from PIL import Image
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen
 
-from printers.layout import Block, Layout, Pair, QRAside, QRCode, Rule, Spacer, Text
+from printers.layout import Block, Layout, Pair, QRAside, QRCode, Rule, Spacer, Table, Text
 from printers.qt import RASTER_FAMILY, ensure_qt
 
 SUPPORTED_WIDTHS = (384, 576)
 THRESHOLD = 150  # grey levels below this print as black: slightly bolder than 50 %
 _BIG = 1_000_000
 _PAD = 6  # vertical padding around an inverse band
+_TABLE_RULE = 6  # the rule under a table's header row, with its space
+_CELL_GAP = 6  # horizontal space between two table cells
 
 _ALIGN = {
     "start": Qt.AlignmentFlag.AlignLeading,
@@ -81,6 +83,8 @@ class _Renderer:
             return block.thickness + 8
         if isinstance(block, Spacer):
             return block.height
+        if isinstance(block, Table):
+            return sum(self._table_rows(block)) + _TABLE_RULE
         if isinstance(block, QRAside):
             column = self._aside_column(block)
             return max(self._qr_size(block) + 8, sum(column.height(line) for line in block.lines))
@@ -105,6 +109,68 @@ class _Renderer:
         label_h = metrics.boundingRect(QRect(0, 0, label_w, _BIG), flags, block.label).height()
         value_h = metrics.boundingRect(QRect(0, 0, value_w, _BIG), flags, block.value).height()
         return font, value_w, max(label_h, value_h)
+
+    def table_columns(self, block: Table) -> list[tuple[int, int]]:
+        """(left, width) of each column in dots, the first column on the start side."""
+        count = max(len(block.header), *(len(row) for row in block.rows)) if block.rows else len(block.header)
+        unit = self.inner / (block.first_weight + count - 1)
+        widths = [int(unit * block.first_weight)] + [int(unit)] * (count - 1)
+        widths[0] += self.inner - sum(widths)
+        columns, edge = [], 0
+        for width in widths:
+            left = self.left + self.inner - edge - width if self.layout.rtl else self.left + edge
+            columns.append((left, width))
+            edge += width
+        return columns
+
+    def _cell_flags(self, index: int) -> int:
+        align = Qt.AlignmentFlag.AlignLeading if index == 0 else Qt.AlignmentFlag.AlignHCenter
+        return int(align | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap)
+
+    def _table_fonts(self, block: Table) -> list[QFont]:
+        """The header row's font, then each row's: a row's font shrinks until each word of each of
+        its cells fits its column (a cell may still wrap between words)."""
+        columns = self.table_columns(block)
+        fonts = []
+        for bold, cells in ((True, block.header), *((False, row) for row in block.rows)):
+            size = block.size
+            while size > 10:
+                metrics = QFontMetrics(_font(size, bold))
+                if all(metrics.horizontalAdvance(word) <= width - _CELL_GAP
+                       for cell, (_left, width) in zip(cells, columns, strict=False) for word in cell.split()):
+                    break
+                size -= 1
+            fonts.append(_font(size, bold))
+        return fonts
+
+    def _table_rows(self, block: Table) -> list[int]:
+        """The height of the header row, then of each row."""
+        columns = self.table_columns(block)
+        heights = []
+        for font, cells in zip(self._table_fonts(block), (block.header, *block.rows), strict=True):
+            metrics = QFontMetrics(font)
+            heights.append(max(
+                metrics.boundingRect(QRect(0, 0, max(1, width - _CELL_GAP), _BIG), self._cell_flags(i),
+                                     cell).height()
+                for i, (cell, (_left, width)) in enumerate(zip(cells, columns, strict=False))
+            ) + 2)
+        return heights
+
+    def _draw_table(self, painter: QPainter, block: Table, top: int) -> None:
+        columns, heights = self.table_columns(block), self._table_rows(block)
+        y = top
+        fonts = self._table_fonts(block)
+        for index, cells in enumerate((block.header, *block.rows)):
+            painter.setFont(fonts[index])
+            for i, (cell, (left, width)) in enumerate(zip(cells, columns, strict=False)):
+                painter.drawText(QRect(left + _CELL_GAP // 2, y, width - _CELL_GAP, heights[index]),
+                                 self._cell_flags(i), cell)
+            y += heights[index]
+            if index == 0:
+                painter.setPen(QPen(QColor(0, 0, 0), 1))
+                painter.drawLine(self.left, y + _TABLE_RULE // 2, self.left + self.inner, y + _TABLE_RULE // 2)
+                painter.setPen(QColor(0, 0, 0))
+                y += _TABLE_RULE
 
     def _qr_geometry(self, block: QRCode | QRAside) -> tuple[tuple[tuple[bool, ...], ...], int]:
         matrix = qr_matrix(block.payload)
@@ -138,6 +204,8 @@ class _Renderer:
                 value_rect = QRect(left + inner - value_w, top, value_w, height)
             painter.drawText(label_rect, start_flags, block.label)
             painter.drawText(value_rect, end_flags, block.value)
+        elif isinstance(block, Table):
+            self._draw_table(painter, block, top)
         elif isinstance(block, Rule):
             pen = QPen(QColor(0, 0, 0), block.thickness)
             if block.dashed:
