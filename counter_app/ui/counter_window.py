@@ -2,7 +2,8 @@
 
 Shortcuts: F2 call next, F3 recall, F4 finish, F5 no-show, F6 skip, F7 transfer, F8 missing-documents
 slip, Ctrl+Enter submit, Ctrl+1 intake, Ctrl+2 delivery, Ctrl+D deliver, Ctrl+L language,
-F10 supervisor functions (refused to a clerk), Ctrl+Shift+Q log out.
+F10 supervisor functions (only for a supervisor or an admin: the button and the key do not exist
+for a clerk), Ctrl+Shift+Q log out.
 """
 
 from __future__ import annotations
@@ -84,9 +85,14 @@ class CounterWindow(QMainWindow):
         self.logout_button.clicked.connect(self.logout_requested)
         self.supervisor_button.clicked.connect(self.supervisor_requested)
         for key, slot in (("Ctrl+L", ctx.lang.toggle), ("Ctrl+1", lambda: self.show_tab(0)),
-                          ("Ctrl+2", lambda: self.show_tab(1)), ("F10", self.supervisor_requested.emit),
-                          ("Ctrl+Shift+Q", self.logout_requested.emit)):
+                          ("Ctrl+2", lambda: self.show_tab(1)), ("Ctrl+Shift+Q", self.logout_requested.emit)):
             QShortcut(QKeySequence(key), self, slot)
+        # Supervisor functions only for the roles that can use them: a clerk sees no button and F10 does nothing.
+        supervises = ctx.user is not None and ctx.user.supervises
+        self.supervisor_button.setVisible(supervises)
+        self.supervisor_shortcut: QShortcut | None = None
+        if supervises:
+            self.supervisor_shortcut = QShortcut(QKeySequence("F10"), self, self.supervisor_requested.emit)
         self.queue.ticket_changed.connect(self._ticket_changed)
         self.intake.submitted.connect(lambda _o: self.status_line.update_texts())
         self.resize(1180, 820)

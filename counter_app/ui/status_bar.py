@@ -40,6 +40,8 @@ class StatusLine(QWidget):
         self.message_label = QLabel(self)
         self.message_label.setObjectName("statusMessage")
         self.sync_alert.setWordWrap(True)
+        for label in (self.printer_label, self.sync_label, self.message_label):
+            label.setWordWrap(True)  # a long English line wraps instead of widening the window
         rows = QVBoxLayout(self)
         rows.setContentsMargins(8, 4, 8, 4)
         rows.setSpacing(2)
