@@ -10,6 +10,7 @@ APT_PACKAGES=(python3-venv postgresql libzbar0 poppler-utils fonts-dejavu-core
               libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0
               xvfb libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0 libxcb-render-util0
               libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxkbcommon-x11-0
+              libusb-1.0-0   # pyusb's backend, for usb:// printers
               gettext   # msgfmt --check on the catalogues
               chromium)  # the central report page is tested in headless Chromium (/usr/bin/chromium)
 

@@ -8,7 +8,13 @@
 
 Common query options: ``width=384|576`` (default 576), ``profile=NAME`` (escpos profile, default
 from the width), ``drawer=1`` (kick the cash drawer on cash receipts), ``cut=0`` (no cutter),
-``status=1`` (ask the printer for its paper status before printing; tcp/usb/serial only).
+``status=0|1`` (ask the printer for its paper status before printing).
+
+Status checking is on by default for ``tcp://`` and ``usb://`` printers, whose connection carries
+the printer's answer back: a printer that accepts the connection and then drops it, or never reads,
+gives no answer and the job fails as "printer offline" instead of being reported printed. ``status=0``
+turns it off (a printer that does not answer DLE EOT); ``serial://`` printers check only with
+``status=1``, since many serial cables carry no data back.
 """
 
 from __future__ import annotations
@@ -40,6 +46,10 @@ from printers.render import SUPPORTED_WIDTHS
 
 log = logging.getLogger("shubbak.printers")
 SCHEMES = ("usb", "tcp", "serial", "file", "virtual")
+STATUS_BY_DEFAULT = ("tcp", "usb")  # connections that carry the printer's answer back
+STATUS_CAPABLE = ("tcp", "usb", "serial")
+PAPER_STATUS_QUERY = b"\x10\x04\x04"  # DLE EOT 4: the paper roll sensor, answered at once
+_NO_PAPER = 0x60  # bits 5 and 6 of the answer: paper end detected
 
 
 @dataclass(frozen=True)
@@ -51,7 +61,7 @@ class PrinterConfig:
     profile: str = "TM-T20II"
     open_drawer_on_cash: bool = False
     cut: bool = True
-    check_status: bool = False
+    check_status: bool = True
     options: dict[str, str] = field(default_factory=dict)
 
 
@@ -85,7 +95,7 @@ def parse_printer_url(url: str) -> PrinterConfig:
         profile=query.get("profile", PROFILE_FOR_WIDTH[width]),
         open_drawer_on_cash=_flag(query.get("drawer"), False),
         cut=_flag(query.get("cut"), True),
-        check_status=_flag(query.get("status"), False),
+        check_status=scheme in STATUS_CAPABLE and _flag(query.get("status"), scheme in STATUS_BY_DEFAULT),
         options=query,
     )
 
@@ -112,6 +122,8 @@ def environment_error(exc: BaseException, config: PrinterConfig) -> PrinterEnvir
             return PrinterOffline(f"{where}: {err}")
         if type(err).__name__ in ("USBTimeoutError", "SerialTimeoutException"):
             return PrinterOffline(f"{where}: {err}")
+        if type(err).__name__ == "NoBackendError":  # pyusb without libusb: no USB printer can be reached
+            return PrinterOffline(f"{where}: no USB backend (install libusb-1.0-0): {err}")
     for err in chain:
         if type(err).__name__ in ("USBError", "SerialException") or isinstance(err, DeviceNotFoundError):
             return PrinterNotFound(f"{where}: {err}")
@@ -157,9 +169,8 @@ class Printer:
         connection = self._connection()
         try:
             connection.open(raise_not_found=True)
-            if self.config.check_status and self.config.scheme in ("tcp", "usb", "serial"):
-                if connection.paper_status() == 0:
-                    raise PaperOut(self.config.url)
+            if self.config.check_status:
+                self._check_status(connection)
             connection._raw(data)
         except PrinterEnvironmentError:
             raise
@@ -174,6 +185,17 @@ class Printer:
             except Exception:  # closing a half-open device must not hide the real error
                 log.debug("closing %s failed", self.config.url, exc_info=True)
         log.info("printed %s on %s (%d bytes)", job_name, self.config.url, len(data))
+
+    def _check_status(self, connection: Escpos) -> None:
+        """Ask the printer for its paper status; no answer (the connection closed, or nothing came
+        back before the timeout) means the printer is not there to print."""
+        connection._raw(PAPER_STATUS_QUERY)
+        answer = bytes(connection._read())
+        if not answer:
+            raise PrinterOffline(f"{self.config.url}: the printer closed the connection without answering "
+                                 "its status query")
+        if answer[0] & _NO_PAPER == _NO_PAPER:
+            raise PaperOut(self.config.url)
 
     def _connection(self) -> Escpos:
         c, opts = self.config, self.config.options

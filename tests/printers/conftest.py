@@ -17,6 +17,7 @@ from PIL import Image  # noqa: E402
 
 from printers import samples  # noqa: E402
 from printers.data import DayCloseData, ReceiptData, SlipData, TicketData  # noqa: E402
+from printers.devices import PAPER_STATUS_QUERY  # noqa: E402
 from printers.qt import ensure_qt  # noqa: E402
 from printers.signing import generate_key  # noqa: E402
 
@@ -73,7 +74,8 @@ def free_port() -> int:
 
 
 class FakeNetworkPrinter:
-    """Accepts ESC/POS connections on 127.0.0.1:port and keeps what each connection sent."""
+    """Accepts ESC/POS connections on 127.0.0.1:port, answers the paper status query as a printer
+    with paper does, and keeps what each connection sent after it."""
 
     def __init__(self, port: int = 0) -> None:
         self.server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -100,6 +102,9 @@ class FakeNetworkPrinter:
                 conn.settimeout(5)
                 while chunk := conn.recv(65536):
                     chunks.append(chunk)
+                    if b"".join(chunks) == PAPER_STATUS_QUERY:  # DLE EOT 4: paper present
+                        conn.sendall(b"\x12")
+                        chunks.clear()
                 self.received.append(b"".join(chunks))
 
     def close(self) -> None:
