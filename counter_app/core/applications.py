@@ -50,6 +50,7 @@ from counter_app.core.models import (
     Service,
     Setting,
     Ticket,
+    TicketStatus,
     User,
 )
 from counter_app.core.national_id import parse_national_id
@@ -136,8 +137,9 @@ def find_by_tracking_code(session: Session, code: str) -> Application:
 
 def start_application(session: Session, *, service_code: str, clerk: User, applicant: Applicant,
                       counter_id: int | None = None, ticket_id: int | None = None,
-                      at: datetime | None = None) -> Application:
-    """Open a DRAFT for ``service_code`` with its documents and fees copied from the catalogue."""
+                      at: datetime | None = None, intake_key: str | None = None) -> Application:
+    """Open a DRAFT for ``service_code`` with its documents and fees copied from the catalogue
+    (the counter's intake goes through :func:`receive_intake`, which binds it to its ticket)."""
     audit.lock_chain(session)
     _require(clerk, CLERK_ROLES)
     moment = at or utcnow()
@@ -157,6 +159,7 @@ def start_application(session: Session, *, service_code: str, clerk: User, appli
     app = Application(
         uuid=str(uuid.uuid4()), tracking_code=_unique_tracking_code(session), centre_code=centre_code(session),
         service_code=service.code, catalogue_version=service.catalogue_version, ticket_id=ticket_id,
+        intake_key=intake_key,
         state=S.DRAFT, received_by=clerk.id, counter_id=counter_id, applicant_name=name,
         national_id=info.national_id, phone=(applicant.phone or "").strip() or None,
         address=(applicant.address or "").strip() or None, email=email, notify_opt_out=applicant.notify_opt_out,
@@ -414,3 +417,55 @@ def reviewer_queue(session: Session, reviewer: User) -> list[Application]:
         .where(Application.reviewer_id == reviewer.id, Application.state.in_([S.SUBMITTED, S.IN_REVIEW]))
         .order_by(Application.due_at, Application.id)
     ))
+
+@dataclass(frozen=True)
+class Intake:
+    """What the counter's intake form holds when the clerk submits it.
+
+    ``key`` is made by the form when it is bound to a called ticket (a UUID): one intake, one
+    application, however many times it is submitted.
+    """
+
+    key: str
+    ticket_id: int | None
+    counter_id: int | None
+    service_code: str
+    applicant: Applicant
+    received: tuple[str, ...]
+    payment_method: str
+    payment_reference: str | None = None
+
+
+def find_by_intake_key(session: Session, key: str) -> Application | None:
+    return session.scalar(select(Application).where(Application.intake_key == key))
+
+
+def receive_intake(session: Session, intake: Intake, *, clerk: User,
+                   at: datetime | None = None) -> tuple[Application, bool]:
+    """The counter's intake as one action: start, documents, payment, submit. Returns the
+    application and whether it was created now.
+
+    An intake belongs to the ticket the counter is serving: without a ticket, or with a ticket
+    that is no longer called at this counter (finished, transferred, a no-show), nothing is
+    stored. There is no walk-in path without a ticket: a walk-in takes a ticket at the kiosk.
+    The same intake submitted again (same key) returns the first application and pays nothing.
+    """
+    audit.lock_chain(session)  # serialises submits of one key (SQLite: BEGIN IMMEDIATE already)
+    if not intake.key or len(intake.key) > 36:  # made by the form, never typed
+        raise ValueError("an intake key is a UUID")
+    first = find_by_intake_key(session, intake.key)
+    if first is not None:
+        log.info("intake %s submitted again: application %s returned", intake.key, first.tracking_code)
+        return first, False
+    if intake.ticket_id is None:
+        raise DomainError("intake_needs_ticket")
+    ticket = session.get(Ticket, intake.ticket_id)
+    if ticket is None or ticket.status != TicketStatus.CALLED or ticket.counter_id != intake.counter_id:
+        raise DomainError("intake_ticket_not_called")
+    app = start_application(session, service_code=intake.service_code, clerk=clerk, applicant=intake.applicant,
+                            counter_id=intake.counter_id, ticket_id=intake.ticket_id, at=at,
+                            intake_key=intake.key)
+    set_documents(session, app.id, intake.received, clerk=clerk, at=at)
+    record_payment(session, app.id, intake.payment_method, clerk=clerk, reference=intake.payment_reference, at=at)
+    submit(session, app.id, clerk=clerk, at=at)
+    return app, True

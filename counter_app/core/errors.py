@@ -31,6 +31,7 @@ ERROR_IDS: frozenset[str] = frozenset({
     N_("error.not_a_department_reviewer"), N_("error.catalogue_older"),
     N_("error.counter_group_unknown"), N_("error.counter_exists"), N_("error.recall_limit"),
     N_("error.recalls_pending"), N_("error.transfer_target"), N_("error.transfer_same_counter"),
+    N_("error.transfer_same_group"), N_("error.intake_needs_ticket"), N_("error.intake_ticket_not_called"),
     N_("error.setting_invalid"),
 })
 

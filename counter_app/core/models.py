@@ -322,6 +322,9 @@ class Application(Base):
     service_code: Mapped[str] = mapped_column(ForeignKey("service.code"))
     catalogue_version: Mapped[int] = mapped_column(Integer)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), nullable=True)
+    # One intake at the counter gives one application: the form's key, unique, so a second submit
+    # of the same intake (a double click, a retry) finds the first application instead of a new one.
+    intake_key: Mapped[str | None] = mapped_column(String(36), unique=True, nullable=True)
     state: Mapped[ApplicationState] = mapped_column(_enum(ApplicationState, "application_state"))
     received_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     counter_id: Mapped[int | None] = mapped_column(ForeignKey("counter.id"), nullable=True)

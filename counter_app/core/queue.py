@@ -351,6 +351,8 @@ def transfer(session: Session, ticket_id: int, counter_id: int, clerk_id: int | 
         to_group = to_group.upper()
         if session.get(ServiceGroup, to_group) is None:
             raise DomainError("counter_group_unknown", letter=formatting.code(to_group))
+        if to_group == ticket.group_letter:  # it would only lose its citizen's turn at this counter
+            raise ValidationFailed("transfer_same_group", letter=formatting.code(to_group))
         ticket.group_letter = to_group
         ticket.target_counter_id = None
         detail["to_group"] = to_group

@@ -10,9 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from counter_app.core import applications, catalogue, centre, queue, users
+from counter_app.core import applications, catalogue, centre, queue, settings, users
 from counter_app.core.applications import Applicant
 from counter_app.core.clock import as_utc
 from counter_app.core.db import Database
@@ -102,6 +103,12 @@ class TicketView:
 class QueueState:
     current: TicketView | None
     waiting: dict[str, int] = field(default_factory=dict)
+    max_recalls: int = 0  # recalls before a no-show is allowed (the centre's setting)
+
+    @property
+    def recalls_left(self) -> int:
+        """Recalls still needed before the current ticket may be marked a no-show."""
+        return max(0, self.max_recalls - self.current.recall_count) if self.current else 0
 
 
 @dataclass(frozen=True)
@@ -194,7 +201,8 @@ def list_counters(db: Database) -> list[CounterView]:
 
 
 def _state(s: Session, counter_id: int) -> QueueState:
-    return QueueState(ticket_view(queue.current_ticket(s, counter_id)), queue.waiting_counts(s))
+    return QueueState(ticket_view(queue.current_ticket(s, counter_id)), queue.waiting_counts(s),
+                      settings.max_recalls(s))
 
 
 def queue_state(db: Database, counter_id: int) -> QueueState:
@@ -210,7 +218,7 @@ def waiting_counts(db: Database) -> dict[str, int]:
 def call_next(db: Database, counter_id: int, clerk_id: int) -> QueueState:
     with db.begin() as s:
         ticket = ticket_view(queue.call_next(s, counter_id, clerk_id))
-        return QueueState(ticket, queue.waiting_counts(s))
+        return QueueState(ticket, queue.waiting_counts(s), settings.max_recalls(s))
 
 
 TicketAction = Callable[[Session, int, int, int], object]
@@ -264,6 +272,7 @@ class IntakeRequest:
     payment_reference: str
     counter_id: int | None
     ticket_id: int | None
+    intake_key: str  # made by the form when it was bound to its ticket: one intake, one application
 
 
 @dataclass(frozen=True)
@@ -275,24 +284,35 @@ class SubmittedView:
     centre_code: str
     documents: tuple[tuple[str, str], ...]  # (ar, en) of the received documents
     fees: tuple[FeeView, ...]
+    created: bool = True  # False: this intake had been submitted already, this is its application
+
+
+def _submitted_view(app: object, created: bool) -> SubmittedView:
+    a = app
+    paid = a.payments[0].paid_at if a.payments else a.submitted_at  # type: ignore[attr-defined]
+    return SubmittedView(
+        a.id, a.tracking_code, a.fee_total_piastres, as_utc(paid), a.centre_code,  # type: ignore[attr-defined]
+        tuple((d.name_ar, d.name_en) for d in a.documents if d.received),  # type: ignore[attr-defined]
+        tuple(FeeView(f.code, f.name_ar, f.name_en, f.amount_piastres) for f in a.fees),  # type: ignore[attr-defined]
+        created,
+    )
 
 
 def submit_application(db: Database, clerk_id: int, req: IntakeRequest) -> SubmittedView:
-    """Start, check documents, take the payment and submit: one transaction, one user action."""
-    with db.begin() as s:
-        clerk = s.get_one(User, clerk_id)
-        app = applications.start_application(s, service_code=req.service_code, clerk=clerk,
-                                             applicant=req.applicant, counter_id=req.counter_id,
-                                             ticket_id=req.ticket_id)
-        applications.set_documents(s, app.id, req.received_documents, clerk=clerk)
-        payment = applications.record_payment(s, app.id, req.payment_method, clerk=clerk,
-                                              reference=req.payment_reference)
-        applications.submit(s, app.id, clerk=clerk)
-        return SubmittedView(
-            app.id, app.tracking_code, app.fee_total_piastres, as_utc(payment.paid_at), app.centre_code,
-            tuple((d.name_ar, d.name_en) for d in app.documents if d.received),
-            tuple(FeeView(f.code, f.name_ar, f.name_en, f.amount_piastres) for f in app.fees),
-        )
+    """Start, check documents, take the payment and submit: one transaction, one user action,
+    bound to the called ticket; the same intake submitted twice gives its first application."""
+    intake = applications.Intake(req.intake_key, req.ticket_id, req.counter_id, req.service_code, req.applicant,
+                                 tuple(req.received_documents), req.payment_method, req.payment_reference)
+    try:
+        with db.begin() as s:
+            app, created = applications.receive_intake(s, intake, clerk=s.get_one(User, clerk_id))
+            return _submitted_view(app, created)
+    except IntegrityError:  # a concurrent submit of the same intake won the unique key
+        with db.read() as s:
+            first = applications.find_by_intake_key(s, req.intake_key)
+            if first is None:
+                raise
+            return _submitted_view(first, False)
 
 
 def _app_view(app: object) -> ApplicationView:
