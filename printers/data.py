@@ -41,7 +41,10 @@ class TicketData:
     waiting_ahead: int
     estimated_wait_minutes: int
     issued_at: datetime  # aware, UTC
-    reference: str  # carried by the QR code
+    #: The ticket's live place on the citizens' portal, printed as a QR code; empty (no QR) when the
+    #: centre knows no portal address. The ticket's internal id is never printed: it means nothing
+    #: to a citizen.
+    qr_url: str = ""
 
     def __post_init__(self) -> None:
         _require_aware(self.issued_at, "issued_at")
@@ -94,6 +97,8 @@ class SlipData:
     reference: str  # tracking code or ticket number
     issued_at: datetime  # aware, UTC
     note: str = ""
+    applicant_name: str = ""  # as typed at the counter; the line is left out when empty
+    return_by: date | None = None  # the last day to come back with the documents (centre's date)
 
     def __post_init__(self) -> None:
         _require_aware(self.issued_at, "issued_at")

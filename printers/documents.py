@@ -114,11 +114,11 @@ def ticket_layout(data: TicketData, width: int = 576, lang: Lang = "ar") -> Layo
         Text(gettext("print.common.issued", lang, datetime=format_datetime(data.issued_at, lang)), s.body,
              align="center"),
         Rule(2, dashed=True),
-        QRCode(data.reference, max_fraction=0.3),
-        Text(gettext("print.common.reference", lang, ref=code(data.reference)), s.small, align="center"),
-        Text(gettext("print.ticket.footer", lang), s.small, align="center"),
-        Spacer(8),
     )
+    if data.qr_url:  # the live place in the queue, on the citizen's phone
+        layout.add(QRCode(data.qr_url, max_fraction=0.3),
+                   Text(gettext("print.ticket.follow", lang), s.small, align="center"))
+    layout.add(Text(gettext("print.ticket.footer", lang), s.small, align="center"), Spacer(8))
     return layout
 
 
@@ -177,15 +177,25 @@ def slip_layout(data: SlipData, width: int = 576, lang: Lang = "ar") -> Layout:
         Text(gettext("print.slip.title", lang), s.large, bold=True, align="center", inverse=True),
         Spacer(6),
         Text(gettext("print.common.reference", lang, ref=code(data.reference)), s.body, bold=True),
+    )
+    if data.applicant_name:
+        layout.add(Text(gettext("print.slip.applicant", lang, name=name(data.applicant_name)), s.body, bold=True))
+    layout.add(
+        Text(gettext("print.common.service", lang, name=name(service)), s.body, bold=True),
         Text(gettext("print.common.issued", lang, datetime=format_datetime(data.issued_at, lang)), s.body),
         Spacer(6),
-        Text(gettext("print.slip.intro", lang, service=name(service)), s.body),
+        Text(gettext("print.slip.intro", lang), s.body),
         Spacer(4),
     )
     for index, document in enumerate(data.missing_documents, start=1):
         layout.add(Text(gettext("print.list.item", lang, n=index, text=name(document)), s.large, bold=True))
     if data.note:
         layout.add(Spacer(4), Text(data.note, s.body))
+    if data.return_by is not None:
+        layout.add(Spacer(6), Text(gettext("print.slip.return_by", lang,
+                                           weekday=format_date(data.return_by, lang, style="weekday"),
+                                           date=format_date(data.return_by, lang)),
+                                   s.large, bold=True, align="center"))
     layout.add(
         Rule(2, dashed=True),
         Text(gettext("print.slip.footer", lang), s.body, bold=True, align="center"),

@@ -25,7 +25,6 @@ def sample_ticket(priority: bool = True) -> TicketData:
         waiting_ahead=7,
         estimated_wait_minutes=25,
         issued_at=SAMPLE_TIME,
-        reference="T-GZ01-20250304-A042",
     )
 
 
@@ -66,6 +65,8 @@ def sample_slip() -> SlipData:
         missing_documents=["شهادة الفحص الطبي (كشف نظر)", "شهادة تحركات المخالفات", "صورتان شخصيتان حديثتان"],
         reference="A-042",
         issued_at=SAMPLE_TIME,
+        applicant_name="محمد أحمد محمود حسن",
+        return_by=date(2025, 4, 3),
     )
 
 

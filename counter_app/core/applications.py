@@ -53,7 +53,7 @@ from counter_app.core.models import (
     TicketStatus,
     User,
 )
-from counter_app.core.national_id import parse_national_id
+from counter_app.core.national_id import NationalIdError, parse_national_id
 from counter_app.core.tracking import new_tracking_code, normalise_tracking_code
 
 log = logging.getLogger("shubbak.applications")
@@ -222,9 +222,26 @@ def paid_total(app: Application) -> int:
     return sum(p.amount_piastres for p in app.payments)
 
 
+def cash_change(fee_piastres: int, received_piastres: int | None) -> int:
+    """The change to give back on ``received_piastres`` handed over in cash for a fee; refused
+    (nothing recorded) when the amount received is missing or less than the fee."""
+    if received_piastres is None:
+        raise ValidationFailed("cash_received_required")
+    if received_piastres < fee_piastres:
+        raise ValidationFailed("cash_received_short",
+                               fee=Msg("money.amount", amount=formatting.amount(fee_piastres)),
+                               received=Msg("money.amount", amount=formatting.amount(received_piastres)))
+    return received_piastres - fee_piastres
+
+
 def record_payment(session: Session, application_id: int, method: PaymentMethod | str, *, clerk: User,
-                   reference: str | None = None, at: datetime | None = None) -> Payment:
-    """Collect the fee the system computed, once; card and e-payment need their reference."""
+                   reference: str | None = None, cash_received: int | None = None,
+                   at: datetime | None = None) -> Payment:
+    """Collect the fee the system computed, once; card and e-payment need their reference.
+
+    Cash records the amount the citizen handed over (``cash_received``, piastres, at least the
+    fee) and the change computed from it; a caller that omits it (the simulator, the command
+    line) records the exact amount."""
     audit.lock_chain(session)
     _require(clerk, CLERK_ROLES)
     method = PaymentMethod(method)
@@ -236,13 +253,19 @@ def record_payment(session: Session, application_id: int, method: PaymentMethod 
     reference = (reference or "").strip() or None
     if method != PaymentMethod.CASH and not reference:
         raise ValidationFailed("payment_reference_required")
+    received = change = None
+    if method == PaymentMethod.CASH:
+        received = app.fee_total_piastres if cash_received is None else cash_received
+        change = cash_change(app.fee_total_piastres, received)
     moment = at or utcnow()
     payment = Payment(method=method, reference=reference, amount_piastres=app.fee_total_piastres, paid_at=moment,
-                      received_by=clerk.id)
+                      received_by=clerk.id, cash_received_piastres=received, change_piastres=change)
     app.payments.append(payment)
     session.flush()
-    log_change(session, app, "payment", clerk.id, moment,
-                {"method": method.value, "amount": payment.amount_piastres, "reference": reference})
+    detail: dict[str, object] = {"method": method.value, "amount": payment.amount_piastres, "reference": reference}
+    if received is not None:
+        detail.update(cash_received=received, change=change)
+    log_change(session, app, "payment", clerk.id, moment, detail)
     return payment
 
 
@@ -392,9 +415,25 @@ def mark_ready(session: Session, application_id: int, *, user: User, at: datetim
     return app
 
 
+#: Who may collect a result for the applicant, and whether a power-of-attorney number is required.
+COLLECTOR_RELATIONS: dict[str, bool] = {"spouse": False, "parent": False, "child": False, "sibling": False,
+                                        "attorney": True}
+
+
+def is_representative(app: Application, collector_national_id: str) -> bool:
+    """Whether ``collector_national_id`` (as typed) is someone other than the applicant."""
+    try:
+        return parse_national_id(collector_national_id).national_id != app.national_id
+    except NationalIdError:
+        return False
+
+
 def deliver(session: Session, application_id: int, *, clerk: User, collected_by_name: str,
-            collected_by_national_id: str, at: datetime | None = None) -> Application:
-    """Hand the result over; records who collected it (the applicant or a proxy)."""
+            collected_by_national_id: str, relation: str | None = None, authority: str | None = None,
+            at: datetime | None = None) -> Application:
+    """Hand the result over; records who collected it. Someone other than the applicant (another
+    national ID) must state their relation (:data:`COLLECTOR_RELATIONS`) and, for an attorney,
+    the power-of-attorney number; both are recorded and audited."""
     audit.lock_chain(session)
     _require(clerk, CLERK_ROLES)
     app = get_application(session, application_id, lock=True)
@@ -403,10 +442,26 @@ def deliver(session: Session, application_id: int, *, clerk: User, collected_by_
     if len(name) < 3:
         raise ValidationFailed(detail=Msg("field.collector_name"))
     nid = parse_national_id(collected_by_national_id).national_id
+    by_applicant = nid == app.national_id
+    relation = (relation or "").strip() or None
+    authority = " ".join((authority or "").split()) or None
+    if by_applicant:
+        relation = authority = None
+    else:
+        if relation not in COLLECTOR_RELATIONS:
+            raise ValidationFailed("collector_relation_required")
+        if COLLECTOR_RELATIONS[relation] and not authority:
+            raise ValidationFailed("power_of_attorney_required")
+        if authority is not None and len(authority) > 64:
+            raise ValidationFailed(detail=Msg("field.power_of_attorney"))
     moment = at or utcnow()
     app.state, app.delivered_at, app.delivered_by = target, moment, clerk.id
     app.collected_by_name, app.collected_by_national_id = name, nid
-    log_change(session, app, "deliver", clerk.id, moment, {"by_applicant": nid == app.national_id})
+    app.collector_relation, app.collector_authority = relation, authority
+    detail: dict[str, object] = {"by_applicant": by_applicant}
+    if not by_applicant:
+        detail.update(relation=relation, authority=authority)
+    log_change(session, app, "deliver", clerk.id, moment, detail)
     return app
 
 
@@ -417,6 +472,7 @@ def reviewer_queue(session: Session, reviewer: User) -> list[Application]:
         .where(Application.reviewer_id == reviewer.id, Application.state.in_([S.SUBMITTED, S.IN_REVIEW]))
         .order_by(Application.due_at, Application.id)
     ))
+
 
 @dataclass(frozen=True)
 class Intake:

@@ -33,6 +33,10 @@ ERROR_IDS: frozenset[str] = frozenset({
     N_("error.recalls_pending"), N_("error.transfer_target"), N_("error.transfer_same_counter"),
     N_("error.transfer_same_group"), N_("error.intake_needs_ticket"), N_("error.intake_ticket_not_called"),
     N_("error.setting_invalid"),
+    # refunds paid at the counter, delivery to a representative, cash received, accounts
+    N_("error.sod_approver_cannot_pay"), N_("error.refund_already_paid"), N_("error.refund_not_applicant"),
+    N_("error.cash_received_required"), N_("error.cash_received_short"), N_("error.collector_relation_required"),
+    N_("error.power_of_attorney_required"), N_("error.department_required"), N_("error.reset_own_password"),
 })
 
 #: Every action an error may name (``action.<name>``): the application's transitions and the

@@ -7,7 +7,9 @@ applications and the payments (never from stored totals that could drift). No Qt
   clerk and hour of the day (centre time; the hour the ticket was issued for waiting, the hour it
   was called for service);
 * tickets issued, served, no-shows and skipped; applications by state; files past their due time;
-* money collected by payment method, reconciled against the applications' computed fees.
+* money collected by payment method, reconciled against the applications' computed fees; refunds
+  paid out at the counter are their own line (never a negative payment), so a correct day with a
+  refund reconciles.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from counter_app.core.models import (
     Application,
     ApplicationState,
     Payment,
+    Refund,
     Ticket,
     TicketEvent,
     TicketEventKind,
@@ -75,10 +78,17 @@ class Money:
     payments: int
     expected: int  # what the paid applications' fees add up to
     mismatched: list[str] = field(default_factory=list)  # tracking codes paid more or less than their fee
+    refunds: int = 0  # piastres paid back at the counter in the period (approved refunds)
+    refund_count: int = 0
 
     @property
     def reconciled(self) -> bool:
         return self.total == self.expected and not self.mismatched
+
+    @property
+    def net(self) -> int:
+        """What the cash drawers and accounts hold for the period: collected less refunds paid."""
+        return self.total - self.refunds
 
 
 @dataclass(frozen=True)
@@ -254,7 +264,11 @@ def _money(session: Session, start: datetime, end: datetime) -> Money:
                .group_by(Application.id, Application.tracking_code, Application.fee_total_piastres)
                .having(func.sum(Payment.amount_piastres) != Application.fee_total_piastres))
     mismatched = sorted(session.scalars(per_app))
-    return Money(dict(sorted(by_method.items())), sum(by_method.values()), payments, expected, mismatched)
+    refunds, refund_count = session.execute(
+        select(func.coalesce(func.sum(Refund.amount_piastres), 0), func.count())
+        .where(Refund.paid_at.is_not(None), Refund.paid_at >= start, Refund.paid_at < end)).one()
+    return Money(dict(sorted(by_method.items())), sum(by_method.values()), payments, expected, mismatched,
+                 int(refunds or 0), int(refund_count or 0))
 
 
 def compute(session: Session, first: date, last: date | None = None, *, now: datetime | None = None) -> Kpis:

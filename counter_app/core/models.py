@@ -226,6 +226,8 @@ class Counter(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[int] = mapped_column(Integer, unique=True)
+    # Set when a supervisor or administrator resets the password; cleared when the user sets their own.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     name_ar: Mapped[str] = mapped_column(String(100))
     name_en: Mapped[str] = mapped_column(String(100))
     groups: Mapped[str] = mapped_column(String(64))  # the group letters it serves, e.g. "AB"
@@ -369,6 +371,9 @@ class ApplicationDocument(Base):
     name_ar: Mapped[str] = mapped_column(String(300))
     name_en: Mapped[str] = mapped_column(String(300))
     mandatory: Mapped[bool] = mapped_column(Boolean)
+    # A collector other than the applicant: their relation and the power-of-attorney number (if any).
+    collector_relation: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    collector_authority: Mapped[str | None] = mapped_column(String(64), nullable=True)
     received: Mapped[bool] = mapped_column(Boolean, default=False)
     position: Mapped[int] = mapped_column(Integer)
 
@@ -419,6 +424,32 @@ class ApplicationRequest(Base):
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
     kind: Mapped[RequestKind] = mapped_column(_enum(RequestKind, "request_kind"))
     state: Mapped[RequestState] = mapped_column(_enum(RequestState, "request_state"))
+    # Cash only: what the citizen handed over and the change given back (piastres).
+    cash_received_piastres: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    change_piastres: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class Refund(Base):
+    """A fee refund approved by a supervisor (four eyes) and paid out at a counter, later, when
+    the citizen comes: ``paid_at`` is empty until then. Refunds are their own line in the money
+    reconciliation, never a negative payment."""
+
+    __tablename__ = "refund"
+    __table_args__ = (Index("ix_refund_paid_at", "paid_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("application_request.id"), nullable=True, unique=True)
+    method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod, "payment_method"))
+    amount_piastres: Mapped[int] = mapped_column(BigInteger)
+    approved_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    approved_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    paid_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), nullable=True)
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counter.id"), nullable=True)
+    paid_to_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    paid_to_national_id: Mapped[str | None] = mapped_column(String(14), nullable=True)
     reason: Mapped[str] = mapped_column(Text)
     requested_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime)

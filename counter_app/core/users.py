@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -52,6 +52,9 @@ def create_user(session: Session, *, username: str, full_name: str, role: Role, 
     _check_password(password)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise ValidationFailed("username_taken", username=formatting.code(username))
+    department_code = (department_code or "").strip() or None
+    if role == Role.REVIEWER and department_code is None:
+        raise ValidationFailed("department_required")  # a reviewer without one never receives a file
     if department_code is not None and session.get(Department, department_code) is None:
         raise NotFound(what=Msg("what.department", code=formatting.code(department_code)))
     if clerk_number is None:
@@ -113,7 +116,45 @@ def change_password(session: Session, user: User, new_password: str, *, by: User
         require_role(by, Role.ADMIN, Role.SUPERVISOR)
     _check_password(new_password)
     user.password_hash = hash_password(new_password)
+    user.must_change_password = False
     audit.record(session, user_id=by.id, action="user.password", entity_type="user", entity_id=user.id)
+
+
+def _may_manage(session: Session, user: User, by: User, action: str) -> None:
+    """A supervisor or administrator acts on another account; only an administrator on an
+    administrator's. A refusal is audited."""
+    if by.role not in (Role.ADMIN, Role.SUPERVISOR) or not by.active or (
+            user.role == Role.ADMIN and by.role != Role.ADMIN):
+        raise PermissionDenied().audited(user_id=by.id, action=f"{action}.refused", entity_type="user",
+                                         entity_id=user.id)
+
+
+def is_locked(user: User, now: datetime | None = None) -> bool:
+    return user.locked_until is not None and as_utc(user.locked_until) > as_utc(now or utcnow())
+
+
+def unlock(session: Session, user: User, *, by: User) -> None:
+    """End a lock-out after too many wrong passwords (and forget the failures), audited."""
+    _may_manage(session, user, by, "user.unlock")
+    was = user.locked_until
+    user.locked_until = None
+    user.failed_logins = 0
+    audit.record(session, user_id=by.id, action="user.unlock", entity_type="user", entity_id=user.id,
+                 detail={"was_locked_until": as_utc(was).isoformat() if was is not None else None})
+
+
+def reset_password(session: Session, user: User, new_password: str, *, by: User) -> None:
+    """A supervisor or administrator sets a temporary password for someone else: the account is
+    unlocked too, and marked to change it (``must_change_password``). Audited, never the password."""
+    _may_manage(session, user, by, "user.reset_password")
+    if user.id == by.id:
+        raise ValidationFailed("reset_own_password")
+    _check_password(new_password)
+    user.password_hash = hash_password(new_password)
+    user.must_change_password = True
+    user.locked_until = None
+    user.failed_logins = 0
+    audit.record(session, user_id=by.id, action="user.reset_password", entity_type="user", entity_id=user.id)
 
 
 def set_active(session: Session, user: User, active: bool, *, by: User) -> None:

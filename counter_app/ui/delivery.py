@@ -214,7 +214,8 @@ class DeliveryPanel(QWidget):
             return
         from counter_app.core.clock import utcnow
 
-        slip = slip_document(cat.centre, service, missing, app.tracking_code, utcnow(), note=app.note)
+        slip = slip_document(cat.centre, service, missing, app.tracking_code, utcnow(), note=app.note,
+                             applicant=app.applicant_name)
         printing, url, lang = self.ctx.printing, self.ctx.config.receipt_printer, self.ctx.lang.lang
         self._set_enabled(False)
         self.ctx.ops.run(lambda: printing.submit(slip, url, lang), lambda _j: self._said(N_("delivery.slip_printed")),

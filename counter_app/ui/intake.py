@@ -315,7 +315,7 @@ class IntakePanel(QWidget):
             self._show(N_("intake.nothing_missing"))
             return
         reference = self.ticket.number if self.ticket else "—"
-        slip = slip_document(cat.centre, service, missing, reference, utcnow())
+        slip = slip_document(cat.centre, service, missing, reference, utcnow(), applicant=self.name.text())
         printing, url, lang = self.ctx.printing, self.ctx.config.receipt_printer, self.ctx.lang.lang
         self._set_busy(True)
         self.ctx.ops.run(lambda: printing.submit(slip, url, lang), self._slip_queued, self._failed, owner=self)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from PySide6.QtCore import QObject, Signal, Slot
 
+from counter_app.core.clock import to_local
 from counter_app.ui.backend import CentreView, IssuedView, ServiceView, SubmittedView
 from printers import (
     FeeLine,
@@ -107,13 +108,16 @@ class PrintService(QObject):
 
 # -- documents ------------------------------------------------------------------------------
 
-def ticket_document(centre: CentreView, group_ar: str, group_en: str, issued: IssuedView) -> TicketData:
+def ticket_document(centre: CentreView, group_ar: str, group_en: str, issued: IssuedView,
+                    portal_url: str = "") -> TicketData:
+    """What the citizen needs: the centre, the service group, the number, who is ahead, the estimated
+    wait and the time; a QR code to follow the queue only when the portal's address is known."""
     return TicketData(
         centre_name_ar=centre.name_ar, centre_name_en=centre.name_en,
         service_name_ar=group_ar, service_name_en=group_en, ticket_number=issued.number,
         priority=issued.priority, waiting_ahead=issued.waiting_ahead,
         estimated_wait_minutes=issued.estimated_wait_minutes, issued_at=issued.issued_at,
-        reference=issued.uuid,
+        qr_url=f"{portal_url.rstrip('/')}/ticket/{issued.uuid}" if portal_url else "",
     )
 
 
@@ -133,12 +137,23 @@ def receipt_document(key: Ed25519PrivateKey, centre: CentreView, counter_name: s
     )
 
 
+#: The missing-documents slip asks the citizen to come back within this many days of the slip's
+#: date (the centre's calendar): one month, a fixed rule, since the catalogue holds no per-service
+#: deadline for completing a file.
+SLIP_RETURN_DAYS = 30
+
+
+def slip_return_by(issued_at: datetime) -> date:
+    """The last day to come back with the missing documents."""
+    return to_local(issued_at).date() + timedelta(days=SLIP_RETURN_DAYS)
+
+
 def slip_document(centre: CentreView, service: ServiceView, missing: list[str], reference: str,
-                  issued_at: datetime, note: str = "") -> SlipData:
+                  issued_at: datetime, note: str = "", applicant: str = "") -> SlipData:
     return SlipData(
         centre_name_ar=centre.name_ar, centre_name_en=centre.name_en, service_name_ar=service.name_ar,
         service_name_en=service.name_en, missing_documents=missing, reference=reference, issued_at=issued_at,
-        note=note,
+        note=note, applicant_name=applicant.strip(), return_by=slip_return_by(issued_at),
     )
 
 

@@ -189,8 +189,10 @@ def test_nobody_approves_their_own_cancellation(db: Database, site: Centre) -> N
         requests.decide(s, req_id, by=s.get_one(User, site.admin_id), approve=True, note="موافقة")
     with db.read() as s:
         app = s.get_one(Application, app_id)
-        assert app.state == S.CANCELLED and apps.paid_total(app) == 0
-        assert [p.amount_piastres for p in app.payments] == [app.fee_total_piastres, -app.fee_total_piastres]
+        assert app.state == S.CANCELLED  # the refund is due, paid out later at the counter (issue 15)
+        assert [p.amount_piastres for p in app.payments] == [app.fee_total_piastres]
+        due = requests.refund_view(s, app_id)
+        assert due is not None and due.amount_piastres == app.fee_total_piastres and due.paid_at is None
     assert audited(db, "application.cancel_approved") == 1 and audited(db, "sod.violation") == 1
 
 
@@ -239,7 +241,8 @@ def test_refund_of_a_rejected_file(db: Database, site: Centre) -> None:
         req = requests.decide(s, req_id, by=s.get_one(User, site.supervisor_id), approve=True)
         assert req.state == RequestState.APPROVED
         app = s.get_one(Application, app_id)
-        assert app.state == S.REJECTED and apps.paid_total(app) == 0
+        due = requests.refund_view(s, app_id)
+        assert app.state == S.REJECTED and due is not None and due.amount_piastres == apps.paid_total(app)
 
 
 # -- SLA and the audit viewer ---------------------------------------------------------------------

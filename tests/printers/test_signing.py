@@ -50,9 +50,11 @@ def test_receipt_qr_from_the_escpos_bytes_verifies(
 
 
 @pytest.mark.parametrize("width", [384, 576])
-def test_ticket_qr_carries_the_reference(ticket: TicketData, width: int) -> None:
-    raster = render_document("ticket", ticket, width, "ar")
-    assert _qr_texts(raster) == [ticket.reference]
+def test_ticket_qr_links_to_the_live_place_only_when_the_portal_is_known(ticket: TicketData, width: int) -> None:
+    assert _qr_texts(render_document("ticket", ticket, width, "ar")) == []
+    url = "https://portal.example/ticket/0f3a"
+    with_portal = TicketData(**{**ticket.__dict__, "qr_url": url})
+    assert _qr_texts(render_document("ticket", with_portal, width, "ar")) == [url]
 
 
 def test_payload_is_compact_and_readable(centre_key: Ed25519PrivateKey) -> None:
