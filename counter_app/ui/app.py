@@ -202,9 +202,13 @@ class Shell(QObject):
         self._replace(wizard)
 
     def show_kiosk(self) -> None:
+        """The kiosk, full screen; a supervisor who leaves it (Ctrl+Shift+K and their password) gets
+        the supervisor window as themselves."""
         from counter_app.ui.kiosk import KioskWindow
 
-        self._replace(KioskWindow(self.ctx))
+        kiosk = KioskWindow(self.ctx)
+        kiosk.exit_requested.connect(lambda user: self._logged_in(user, self.ctx.counter))
+        self._replace(kiosk)
 
     def _logged_in(self, user: UserView, counter: CounterView | None) -> None:
         from counter_app.core.models import Role

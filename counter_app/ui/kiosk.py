@@ -1,14 +1,25 @@
 """The ticket kiosk / reception window: one large touch button per service group (Arabic names),
-a priority option, the number of people waiting per group; a press issues and prints a ticket."""
+a priority option, the number of people waiting per group; a press issues and prints a ticket.
+
+Kiosk mode: the window is full screen with no title bar, and neither Alt+F4 nor the window manager
+closes it. A supervisor leaves it with Ctrl+Shift+K and the username and password of a supervisor or
+administrator account (checked by the core, like a login: failures are counted and audited). After
+:data:`IDLE_MS` without a touch or a key, a citizen who switched to English leaves the kiosk in
+Arabic again for the next one.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
+    QFormLayout,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -17,24 +28,34 @@ from PySide6.QtWidgets import (
 from counter_app.common.formatting import ticket_label
 from counter_app.common.i18n import N_, Msg
 from counter_app.ui import backend
-from counter_app.ui.backend import GroupView, IssuedView
+from counter_app.ui.backend import GroupView, IssuedView, UserView
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder
 from counter_app.ui.printing import ticket_document
 
 REFRESH_MS = 5_000
 MESSAGE_MS = 15_000
+#: Idle time after which the kiosk returns to Arabic (and forgets a half-made choice).
+IDLE_MS = 30_000
+#: The supervisor's key to leave kiosk mode.
+EXIT_KEY = "Ctrl+Shift+K"
+_ACTIVITY = (QEvent.Type.MouseButtonPress, QEvent.Type.KeyPress, QEvent.Type.TouchBegin, QEvent.Type.Wheel)
 
 
 class KioskWindow(QWidget):
-    """``issued(IssuedView)`` after a ticket is taken (its print job is queued)."""
+    """``issued(IssuedView)`` after a ticket is taken (its print job is queued);
+    ``exit_requested(UserView)`` once a supervisor or administrator has proved who they are."""
 
     issued = Signal(object)
-    exit_requested = Signal()
+    exit_requested = Signal(object)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.locked = True  # closing is refused until a supervisor unlocks the kiosk
+        self.setWindowFlags(Qt.WindowType.Window | Qt.WindowType.FramelessWindowHint
+                            | Qt.WindowType.WindowStaysOnTopHint)
+        self.setWindowState(Qt.WindowState.WindowFullScreen)
         self.t = Binder(ctx.lang, self)
         self.setObjectName("kioskWindow")
         self.waiting: dict[str, int] = {}
@@ -87,12 +108,24 @@ class KioskWindow(QWidget):
         layout.addLayout(grid, 1)
         layout.addLayout(bottom)
         layout.addWidget(self.result)
+        layout.addWidget(self._exit_panel())
 
         self.t(self.setWindowTitle, "kiosk.window_title")
         self.t(self.prompt.setText, "kiosk.prompt")
         self.t(self.language_button.setText, "common.language_switch")
         self.t.also(self.update_texts)
-        QShortcut(QKeySequence("Ctrl+Shift+Q"), self, self.exit_requested.emit)
+        QShortcut(QKeySequence(EXIT_KEY), self, self.ask_exit)
+        self.idle_timer = QTimer(self)  # the test drives it with a short interval
+        self.idle_timer.setSingleShot(True)
+        self.idle_timer.setInterval(IDLE_MS)
+        self.idle_timer.timeout.connect(self.idle)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)  # any touch or key inside the kiosk restarts the idle time
+            app.aboutToQuit.connect(self.unlock)
+        ctx.lang.changed.connect(lambda _lang: self.touched())
+        self.priority.toggled.connect(lambda _on: self.touched())
+        self.touched()  # a kiosk started in English goes back to Arabic too
         self._poll = QTimer(self)
         self._poll.setInterval(REFRESH_MS)
         self._poll.timeout.connect(self.refresh)
@@ -105,6 +138,139 @@ class KioskWindow(QWidget):
         self.update_texts()
         self.refresh()
 
+    def _exit_panel(self) -> QFrame:
+        panel = self.exit_panel = QFrame(self)
+        panel.setObjectName("kioskExit")
+        panel.setFrameShape(QFrame.Shape.StyledPanel)
+        self.exit_title, self.exit_hint, self.exit_error = QLabel(panel), QLabel(panel), QLabel(panel)
+        self.exit_title.setObjectName("kioskExitTitle")
+        self.exit_title.setStyleSheet("font-weight: bold;")
+        self.exit_error.setObjectName("kioskExitError")
+        self.exit_error.setStyleSheet("color: #b00020; font-weight: bold;")
+        for label in (self.exit_hint, self.exit_error):
+            label.setWordWrap(True)
+        self.exit_username, self.exit_password = QLineEdit(panel), QLineEdit(panel)
+        self.exit_username.setObjectName("kioskExitUsername")
+        self.exit_password.setObjectName("kioskExitPassword")
+        self.exit_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.exit_confirm, self.exit_cancel = QPushButton(panel), QPushButton(panel)
+        self.exit_confirm.setObjectName("kioskExitConfirm")
+        self.exit_cancel.setObjectName("kioskExitCancel")
+        self.exit_confirm.clicked.connect(self.confirm_exit)
+        self.exit_cancel.clicked.connect(self.cancel_exit)
+        self.exit_username.returnPressed.connect(self.exit_password.setFocus)
+        self.exit_password.returnPressed.connect(self.confirm_exit)
+        QShortcut(QKeySequence("Esc"), panel, self.cancel_exit, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.username_label, self.password_label = QLabel(panel), QLabel(panel)
+        form = QFormLayout()
+        form.addRow(self.username_label, self.exit_username)
+        form.addRow(self.password_label, self.exit_password)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.exit_confirm)
+        buttons.addWidget(self.exit_cancel)
+        box = QVBoxLayout(panel)
+        box.addWidget(self.exit_title)
+        box.addWidget(self.exit_hint)
+        box.addLayout(form)
+        box.addLayout(buttons)
+        box.addWidget(self.exit_error)
+        self.t(self.exit_title.setText, "kiosk.exit_title")
+        self.t(self.exit_hint.setText, "kiosk.exit_hint")
+        self.t(self.username_label.setText, "login.username")
+        self.t(self.password_label.setText, "login.password")
+        self.t(self.exit_confirm.setText, "kiosk.exit_confirm")
+        self.t(self.exit_cancel.setText, "kiosk.exit_cancel")
+        self._exit_error: BaseException | None = None
+        self._exit_busy = False
+        panel.hide()
+        return panel
+
+    # -- kiosk mode ------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        """Alt+F4, the window manager or a stray close() leave the kiosk open until it is unlocked."""
+        if self.locked:
+            event.ignore()
+            return
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+        super().closeEvent(event)
+
+    @Slot()
+    def unlock(self) -> None:
+        self.locked = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() in _ACTIVITY and isinstance(watched, QWidget) and watched.window() is self:
+            self.touched()
+        return False
+
+    def touched(self) -> None:
+        """A citizen is using the kiosk: the idle time starts again (only away from Arabic or mid-choice)."""
+        if self.ctx.lang.lang != "ar" or self.priority.isChecked() or self.exit_panel.isVisible():
+            self.idle_timer.start()
+        else:
+            self.idle_timer.stop()
+
+    @Slot()
+    def idle(self) -> None:
+        """Nobody touched the kiosk for a while: back to Arabic, no priority, no exit form."""
+        self.cancel_exit()
+        self.priority.setChecked(False)
+        if self.ctx.lang.lang != "ar":
+            self.ctx.lang.set("ar")
+        self.idle_timer.stop()
+
+    @Slot()
+    def ask_exit(self) -> None:
+        self._exit_error = None
+        self.exit_error.setText("")
+        self.result.hide()  # the form takes the ticket message's place: the kiosk still fits 1366x768
+        self.exit_panel.show()
+        self.exit_username.setFocus()
+        self.touched()
+
+    @Slot()
+    def cancel_exit(self) -> None:
+        for field in (self.exit_username, self.exit_password):
+            field.clear()
+        self._exit_error = None
+        self.exit_error.setText("")
+        self.exit_panel.hide()
+        self.result.show()
+
+    @Slot()
+    def confirm_exit(self) -> None:
+        if self._exit_busy or not self.exit_panel.isVisible():
+            return
+        db, username, password = self.ctx.db, self.exit_username.text(), self.exit_password.text()
+        self._exit_busy = True
+        self.exit_confirm.setEnabled(False)
+        self.exit_error.setText(self.ctx.lang.text("kiosk.exit_checking"))
+        self.ctx.ops.run(lambda: backend.login(db, username, password), self._exit_checked, self._exit_failed,
+                         owner=self)
+
+    def _exit_checked(self, user: UserView) -> None:
+        self._exit_busy = False
+        self.exit_confirm.setEnabled(True)
+        if not user.supervises:
+            from counter_app.ui.i18n import UiError
+
+            self._exit_failed(UiError("kiosk.exit_refused"))
+            return
+        self.cancel_exit()
+        self.unlock()
+        self.exit_requested.emit(user)
+
+    def _exit_failed(self, exc: BaseException) -> None:
+        self._exit_busy = False
+        self.exit_confirm.setEnabled(True)
+        self._exit_error = exc
+        self.exit_password.clear()
+        self.exit_password.setFocus()
+        self.exit_error.setText(self.ctx.lang.error(exc))
+
+    # -- tickets ---------------------------------------------------------------------------
     def groups(self) -> tuple[GroupView, ...]:
         return self.ctx.catalogue.groups if self.ctx.catalogue else ()
 
@@ -178,3 +344,5 @@ class KioskWindow(QWidget):
             self.result.setStyleSheet("color: #0d47a1; font-weight: bold;")
         else:
             self.result.setText("")
+        if self._exit_error is not None:
+            self.exit_error.setText(lang.error(self._exit_error))

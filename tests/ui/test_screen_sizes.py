@@ -19,6 +19,8 @@ from sqlalchemy import select
 from counter_app.core import queue, users
 from counter_app.core.models import Role, Service
 from counter_app.ui.app import Shell
+from counter_app.ui.config import AppConfig
+from counter_app.ui.kiosk import KioskWindow
 from counter_app.ui.supervisor import SupervisorWindow
 from tests.helpers.applications import submitted
 from tests.helpers.factories import Centre
@@ -156,3 +158,27 @@ def test_supervisor_window_with_a_day_of_data_fits_after_switching_languages(
                     f"after switching to {shell.lang.lang} the supervisor window is {window.width()} px wide"
             assert window.minimumSizeHint().width() <= width, \
                 f"the supervisor window needs {window.minimumSizeHint().width()} px in {shell.lang.lang}"
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_kiosk_fits_the_screens(qtbot: QtBot, make_shell: Callable[..., Shell], config: AppConfig, site: Centre,
+                                lang: str, screenshot: Callable[[QWidget, str], Path]) -> None:
+    """The kiosk is full screen with no title bar: it gets the whole screen (the offscreen test
+    platform's own screen is smaller, so the window is given each screen's size), with the
+    supervisor's exit form open too."""
+    config.lang = lang
+    shell = make_shell(config, kiosk=True)
+    kiosk = shell.window
+    assert isinstance(kiosk, KioskWindow) and kiosk.isFullScreen()
+    kiosk.showNormal()  # leaving full screen restores the normal geometry: let it, then size the window
+    qtbot.waitUntil(lambda: not kiosk.isFullScreen(), timeout=WAIT_MS)
+    QApplication.processEvents()
+    for width, height in SCREENS:
+        for exit_form in (False, True):
+            if exit_form:
+                kiosk.ask_exit()
+            else:
+                kiosk.cancel_exit()
+            check_fits(qtbot, kiosk, width, height + CHROME)
+            if (width, height) == SCREENS[0]:
+                screenshot(kiosk, f"kioskWindow-{width}x{height}-{lang}{'-exit' if exit_form else ''}")
