@@ -219,6 +219,8 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Set when a supervisor or administrator resets the password; cleared when the user sets their own.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class Counter(Base):
@@ -226,8 +228,6 @@ class Counter(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[int] = mapped_column(Integer, unique=True)
-    # Set when a supervisor or administrator resets the password; cleared when the user sets their own.
-    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     name_ar: Mapped[str] = mapped_column(String(100))
     name_en: Mapped[str] = mapped_column(String(100))
     groups: Mapped[str] = mapped_column(String(64))  # the group letters it serves, e.g. "AB"
@@ -348,6 +348,9 @@ class Application(Base):
     delivered_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), nullable=True)
     collected_by_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     collected_by_national_id: Mapped[str | None] = mapped_column(String(14), nullable=True)
+    # A collector other than the applicant: their relation and the power-of-attorney number (if any).
+    collector_relation: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    collector_authority: Mapped[str | None] = mapped_column(String(64), nullable=True)
     email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     # The citizen asked for no SMS or email about this application.
     notify_opt_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
@@ -371,9 +374,6 @@ class ApplicationDocument(Base):
     name_ar: Mapped[str] = mapped_column(String(300))
     name_en: Mapped[str] = mapped_column(String(300))
     mandatory: Mapped[bool] = mapped_column(Boolean)
-    # A collector other than the applicant: their relation and the power-of-attorney number (if any).
-    collector_relation: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    collector_authority: Mapped[str | None] = mapped_column(String(64), nullable=True)
     received: Mapped[bool] = mapped_column(Boolean, default=False)
     position: Mapped[int] = mapped_column(Integer)
 
@@ -401,29 +401,6 @@ class Payment(Base):
     amount_piastres: Mapped[int] = mapped_column(BigInteger)
     paid_at: Mapped[datetime] = mapped_column(UtcDateTime)
     received_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
-
-
-class RequestKind(enum.StrEnum):
-    CANCEL = "cancel"  # cancel the application (and refund its fee when paid)
-    REFUND = "refund"  # refund the fee of a rejected application
-
-
-class RequestState(enum.StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    DECLINED = "declined"
-
-
-class ApplicationRequest(Base):
-    """A cancellation or fee refund asked by one user and decided by another (four eyes)."""
-
-    __tablename__ = "application_request"
-    __table_args__ = (Index("ix_application_request_state", "state"),)
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[RequestKind] = mapped_column(_enum(RequestKind, "request_kind"))
-    state: Mapped[RequestState] = mapped_column(_enum(RequestState, "request_state"))
     # Cash only: what the citizen handed over and the change given back (piastres).
     cash_received_piastres: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     change_piastres: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
@@ -450,6 +427,29 @@ class Refund(Base):
     counter_id: Mapped[int | None] = mapped_column(ForeignKey("counter.id"), nullable=True)
     paid_to_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     paid_to_national_id: Mapped[str | None] = mapped_column(String(14), nullable=True)
+
+
+class RequestKind(enum.StrEnum):
+    CANCEL = "cancel"  # cancel the application (and refund its fee when paid)
+    REFUND = "refund"  # refund the fee of a rejected application
+
+
+class RequestState(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+class ApplicationRequest(Base):
+    """A cancellation or fee refund asked by one user and decided by another (four eyes)."""
+
+    __tablename__ = "application_request"
+    __table_args__ = (Index("ix_application_request_state", "state"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[RequestKind] = mapped_column(_enum(RequestKind, "request_kind"))
+    state: Mapped[RequestState] = mapped_column(_enum(RequestState, "request_state"))
     reason: Mapped[str] = mapped_column(Text)
     requested_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -45,6 +46,9 @@ from counter_app.ui.review_backend import ReviewDesk
 from counter_app.ui.status_bar import StatusLine
 
 REFRESH_MS = 30_000
+#: The review list's column that takes the room left (and is elided): the service's name.
+SERVICE_COLUMN = 1
+SERVICE_MIN_WIDTH = 110
 OVERDUE = QColor("#b00020")
 NEAR_DUE = QColor("#8a5a00")
 
@@ -82,7 +86,16 @@ class ReviewWindow(QMainWindow):
         self.queue_table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.queue_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.queue_table.verticalHeader().setVisible(False)
-        self.queue_table.horizontalHeader().setStretchLastSection(True)
+        # The tracking code, due time and state are never cut (sized to their content); the service's
+        # name takes what is left and is elided, with the full name in its tooltip.
+        columns = self.queue_table.horizontalHeader()
+        columns.setStretchLastSection(False)
+        columns.setMinimumSectionSize(40)
+        for column in range(4):
+            columns.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch if column == SERVICE_COLUMN
+                                        else QHeaderView.ResizeMode.ResizeToContents)
+        self.queue_table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.queue_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.queue_table.cellActivated.connect(lambda row, _c: self.open_row(row))
         self.queue_table.cellClicked.connect(lambda row, _c: self.open_row(row))
 
@@ -269,6 +282,15 @@ class ReviewWindow(QMainWindow):
         for w in (self.approve_button, self.reject_button, self.return_button, self.reason, self.reason_text):
             w.setEnabled(has_file)
 
+    def _fit_queue_columns(self) -> None:
+        """The list is at least as wide as its tracking codes, due times and states (never cut) plus
+        some of the service's name; the splitter gives the file's details the rest."""
+        table, columns = self.queue_table, self.queue_table.horizontalHeader()
+        content = sum(max(table.sizeHintForColumn(c), columns.sectionSizeHint(c))
+                      for c in range(table.columnCount()) if c != SERVICE_COLUMN)
+        table.setMinimumWidth(content + SERVICE_MIN_WIDTH + 2 * table.frameWidth()
+                              + table.verticalScrollBar().sizeHint().width())
+
     def render_desk(self) -> None:
         lang, tr = self.ctx.lang, self.ctx.lang.text
         user = self.ctx.user
@@ -289,10 +311,12 @@ class ReviewWindow(QMainWindow):
             state = tr(f"state.{row.state.value}") + (f" — {flag}" if flag else "")
             for c, text in enumerate((row.tracking_code, lang.pick(row.service_ar, row.service_en), due, state)):
                 item = QTableWidgetItem(text)
+                if c == SERVICE_COLUMN:
+                    item.setToolTip(text)
                 if row.overdue or row.near_due:
                     item.setForeground(QBrush(OVERDUE if row.overdue else NEAR_DUE))
                 self.queue_table.setItem(r, c, item)
-        self.queue_table.resizeColumnsToContents()
+        self._fit_queue_columns()
         self._render_file(desk.file if desk else None)
         if not rows:
             self.file_title.setText(tr("review.empty"))
