@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from counter_app.common import formatting
 from counter_app.common.i18n import Msg
+from counter_app.core import applicant as applicant_rules
 from counter_app.core import audit, notifications, outbox
 from counter_app.core.centre import centre_code
 from counter_app.core.clock import as_utc, to_local, utcnow
@@ -148,10 +149,9 @@ def start_application(session: Session, *, service_code: str, clerk: User, appli
         raise NotFound(what=Msg("what.service", code=formatting.code(service_code)))
     if not service.active:
         raise DomainError("service_inactive", service=Name(service.name_ar, service.name_en))
-    name = " ".join(applicant.name.split())
-    if len(name) < 3:
-        raise ValidationFailed(detail=Msg("field.applicant_name"))
+    name = applicant_rules.full_name(applicant.name)  # the rules: counter_app.core.applicant
     info = parse_national_id(applicant.national_id)  # raises NationalIdError with its own message
+    phone = applicant_rules.phone_e164(applicant.phone)
     try:
         email = notifications.normalise_email(applicant.email)
     except notifications.InvalidEmail as exc:
@@ -161,7 +161,7 @@ def start_application(session: Session, *, service_code: str, clerk: User, appli
         service_code=service.code, catalogue_version=service.catalogue_version, ticket_id=ticket_id,
         intake_key=intake_key,
         state=S.DRAFT, received_by=clerk.id, counter_id=counter_id, applicant_name=name,
-        national_id=info.national_id, phone=(applicant.phone or "").strip() or None,
+        national_id=info.national_id, phone=phone,
         address=(applicant.address or "").strip() or None, email=email, notify_opt_out=applicant.notify_opt_out,
         birth_date=info.birth_date, sex=info.sex,
         governorate_code=info.governorate_code,

@@ -32,7 +32,8 @@ ERROR_IDS: frozenset[str] = frozenset({
     N_("error.counter_group_unknown"), N_("error.counter_exists"), N_("error.recall_limit"),
     N_("error.recalls_pending"), N_("error.transfer_target"), N_("error.transfer_same_counter"),
     N_("error.transfer_same_group"), N_("error.intake_needs_ticket"), N_("error.intake_ticket_not_called"),
-    N_("error.setting_invalid"),
+    N_("error.setting_invalid"), N_("error.applicant_name"), N_("error.applicant_phone"),
+    N_("error.database_corrupt"),
     # refunds paid at the counter, delivery to a representative, cash received, accounts
     N_("error.sod_approver_cannot_pay"), N_("error.refund_already_paid"), N_("error.refund_not_applicant"),
     N_("error.cash_received_required"), N_("error.cash_received_short"), N_("error.collector_relation_required"),
@@ -151,6 +152,15 @@ class ValidationFailed(DomainError):
     code = "validation"
 
 
+class ApplicantFieldError(ValidationFailed):
+    """One of the applicant's details is refused (rules in :mod:`counter_app.core.applicant`);
+    ``field`` names the input to point at (``"name"``, ``"phone"``)."""
+
+    def __init__(self, code: str, /, *, field: str, **params: Any) -> None:
+        self.field = field
+        super().__init__(code, **params)
+
+
 class AuthenticationFailed(DomainError):
     code = "bad_credentials"
 
@@ -160,3 +170,11 @@ class EnvironmentFailure(ShubbakError):
     ``detail`` (the driver's words) is for the log, not the user."""
 
     code = "database_unavailable"
+
+
+class DatabaseCorrupt(ShubbakError):
+    """The centre's database file is damaged (not a database, truncated, pages that fail SQLite's
+    check). ``path`` is the file (a code); ``detail`` (SQLite's words) is for the log. Nothing
+    retries: the file is left untouched and the message says to restore the last backup."""
+
+    code = "database_corrupt"

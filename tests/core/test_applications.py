@@ -42,7 +42,7 @@ def draft(db: Database, site: Centre, service: str = "MP-REG-CERT") -> int:
     with db.begin() as s:
         clerk = s.get_one(User, site.clerk_ids[0])
         app = apps.start_application(s, service_code=service, clerk=clerk, counter_id=site.counter_ids[0],
-                                     applicant=apps.Applicant("محمد أحمد علي", NID, "01012345678"))
+                                     applicant=apps.Applicant("محمد أحمد علي حسن", NID, "01012345678"))
         return app.id
 
 
@@ -141,7 +141,7 @@ def test_full_lifecycle_with_return_and_delivery(db: Database, site: Centre) -> 
         apps.mark_ready(s, app_id, user=reviewer)
     with db.begin() as s:
         found = apps.find_by_tracking_code(s, s.get_one(Application, app_id).tracking_code.replace("-", " "))
-        apps.deliver(s, found.id, clerk=s.get_one(User, site.clerk_ids[2]), collected_by_name="محمد أحمد علي",
+        apps.deliver(s, found.id, clerk=s.get_one(User, site.clerk_ids[2]), collected_by_name="محمد أحمد علي حسن",
                      collected_by_national_id=NID)
     with db.read() as s:
         app = s.get_one(Application, app_id)
@@ -244,7 +244,7 @@ def test_bad_national_id_changes_nothing(db: Database, site: Centre) -> None:
         clerk = s.get_one(User, site.clerk_ids[0])
         with pytest.raises(NationalIdError):
             apps.start_application(s, service_code="MP-REG-CERT", clerk=clerk,
-                                   applicant=apps.Applicant("محمد أحمد علي", "29013321234567"))
+                                   applicant=apps.Applicant("محمد أحمد علي حسن", "29013321234567"))
     with db.read() as s:
         assert s.scalar(select(Application.id)) is None
 
@@ -254,7 +254,7 @@ def test_only_clerks_take_applications(db: Database, site: Centre) -> None:
         reviewer = s.get_one(User, site.reviewer_ids["MANPOWER"][0])
         with pytest.raises(PermissionDenied):
             apps.start_application(s, service_code="MP-REG-CERT", clerk=reviewer,
-                                   applicant=apps.Applicant("محمد أحمد علي", NID))
+                                   applicant=apps.Applicant("محمد أحمد علي حسن", NID))
 
 
 def test_due_time_skips_weekend() -> None:

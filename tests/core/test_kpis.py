@@ -73,7 +73,7 @@ def test_money_by_method_reconciled_and_a_tampered_payment_found(db: Database, s
         clerk = s.get_one(User, site.clerk_ids[0])
         for method, ref in (("cash", None), ("card", "POS-1"), ("cash", None)):
             app = apps.start_application(s, service_code="MP-REG-CERT", clerk=clerk, counter_id=site.counter_ids[0],
-                                         applicant=apps.Applicant("محمد أحمد علي", "29001010112355", None, None))
+                                         applicant=apps.Applicant("محمد أحمد علي حسن", "29001010112355", None, None))
             apps.set_documents(s, app.id, [d.code for d in app.documents], clerk=clerk)
             apps.record_payment(s, app.id, method, clerk=clerk, reference=ref)
             ids.append((app.id, app.fee_total_piastres))

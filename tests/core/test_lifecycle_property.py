@@ -55,10 +55,10 @@ def _apply(s, app: Application, action: str, site: Centre) -> None:  # type: ign
     elif action == "ready":
         apps.mark_ready(s, app.id, user=reviewer)
     elif action == "deliver":
-        apps.deliver(s, app.id, clerk=other_clerk, collected_by_name="محمد أحمد علي",
+        apps.deliver(s, app.id, clerk=other_clerk, collected_by_name="محمد أحمد علي حسن",
                      collected_by_national_id="29001010112355")
     elif action == "deliver_bad_id":
-        apps.deliver(s, app.id, clerk=other_clerk, collected_by_name="محمد أحمد علي",
+        apps.deliver(s, app.id, clerk=other_clerk, collected_by_name="محمد أحمد علي حسن",
                      collected_by_national_id="123")
 
 
@@ -68,7 +68,7 @@ def _apply(s, app: Application, action: str, site: Centre) -> None:  # type: ign
 def test_any_action_sequence_keeps_invariants(db: Database, site: Centre, actions: list[str]) -> None:
     with db.begin() as s:
         app = apps.start_application(s, service_code="MP-REG-CERT", clerk=s.get_one(User, site.clerk_ids[0]),
-                                     applicant=apps.Applicant("محمد أحمد علي", "29001010112355"))
+                                     applicant=apps.Applicant("محمد أحمد علي حسن", "29001010112355"))
         app_id = app.id
     for action in actions:
         with db.read() as s:

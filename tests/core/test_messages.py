@@ -27,6 +27,8 @@ from counter_app.core.errors import (
     ACTION_IDS,
     ERROR_IDS,
     AuthenticationFailed,
+    ApplicantFieldError,
+    DatabaseCorrupt,
     DomainError,
     EnvironmentFailure,
     IllegalTicketAction,
@@ -223,6 +225,11 @@ def typical_errors() -> list[tuple[ShubbakError, tuple[str, ...]]]:
         (ValidationFailed("cannot_disable_self"), ()),
         (ValidationFailed("username_taken", username=code("clerk7")), ("clerk7",)),
         (EnvironmentFailure(detail="database is locked"), ()),
+        (DatabaseCorrupt(path=code("/srv/shubbak/centre.sqlite3"), detail="file is not a database"),
+         ("/srv/shubbak/centre.sqlite3",)),
+        (ApplicantFieldError("applicant_name", field="name"), ()),
+        (ApplicantFieldError("applicant_phone", field="phone", mobile=code("01012345678"),
+                             landline=code("0223456789")), ("01012345678", "0223456789")),
         (ValidationFailed("reason_required"), ()),
         (ValidationFailed("tracking_code_invalid"), ()),
         (DomainError("service_inactive", service=Name("شهادة قيد", "Registration certificate")), ()),
@@ -299,9 +306,9 @@ def test_illegal_transition_names_the_action_and_the_state_in_the_language() -> 
     assert strip_isolates(err.message("en")) == "Cannot cancel an application that is approved."
     ticket = IllegalTicketAction(action="no_show", status=TicketStatus.WAITING)
     assert strip_isolates(ticket.message("ar")) == "لا يمكن تنفيذ «لم يحضر» على تذكرة حالتها «في الانتظار»."
-    invalid = ValidationFailed(detail=Msg("field.applicant_name"))
-    assert strip_isolates(invalid.message("ar")) == "البيانات غير صحيحة: اسم مقدم الطلب"
-    assert strip_isolates(invalid.message("en")) == "Invalid data: applicant's name"
+    invalid = ValidationFailed(detail=Msg("field.collector_name"))
+    assert strip_isolates(invalid.message("ar")) == "البيانات غير صحيحة: اسم المستلم"
+    assert strip_isolates(invalid.message("en")) == "Invalid data: collector's name"
 
 
 # --- plural forms -----------------------------------------------------------------------------

@@ -108,7 +108,7 @@ def test_review_file_carries_no_personal_field(db: Database, site: Centre) -> No
     for secret in (NID, PHONE, ADDRESS, *NAME.split(), NID[:11], PHONE[:9]):
         assert secret not in text, secret
     assert file.national_id.endswith(NID[-3:]) and file.national_id.count(review.MASK) == 11
-    assert file.phone.endswith(PHONE[-2:]) and file.applicant_name == "•••• •••• ••••"
+    assert file.phone.endswith(PHONE[-2:]) and file.applicant_name == "•••• •••• •••• ••••"
     assert all(d.received for d in file.documents) and file.paid_piastres == file.fee_total_piastres
     assert [r.application_id for r in rows] == [app_id]
 

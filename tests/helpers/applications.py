@@ -7,7 +7,7 @@ from counter_app.core import applications as apps
 from counter_app.core.models import User
 from tests.helpers.factories import Centre
 
-NAME, NID = "محمد أحمد علي", "29001010112355"
+NAME, NID = "محمد أحمد علي حسن", "29001010112355"
 SERVICE = "MP-REG-CERT"
 
 

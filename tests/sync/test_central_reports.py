@@ -84,7 +84,7 @@ def build(db: Database, code: str, name_ar: str, name_en: str) -> Centre:
 def take(s: Any, service: str, clerk: User, counter: int, moment: datetime) -> Application:
     """An application with every document received."""
     app = apps.start_application(s, service_code=service, clerk=clerk, counter_id=counter, at=moment,
-                                 applicant=apps.Applicant("محمد أحمد علي", "29001010112355"))
+                                 applicant=apps.Applicant("محمد أحمد علي حسن", "29001010112355"))
     apps.set_documents(s, app.id, [d.code for d in app.documents], clerk=clerk, at=moment)
     return app
 

@@ -49,7 +49,7 @@ def a_small_morning(site: Site) -> tuple[str, int]:
         queue.finish(s, t2, c2, k2, at=at(16))
         clerk = s.get_one(User, k1)
         app = apps.start_application(s, service_code="MP-REG-CERT", clerk=clerk, counter_id=c1,
-                                     applicant=apps.Applicant("محمد أحمد علي", "29001010112355", None, None))
+                                     applicant=apps.Applicant("محمد أحمد علي حسن", "29001010112355", None, None))
         apps.set_documents(s, app.id, [d.code for d in app.documents], clerk=clerk)
         apps.record_payment(s, app.id, "cash", clerk=clerk)
         return app.tracking_code, app.fee_total_piastres

@@ -19,7 +19,7 @@ from tests.helpers.factories import Centre
 from tests.ui.conftest import WAIT_MS, log_in
 
 S = ApplicationState
-NAME, NID, PHONE, ADDRESS = "سعاد محمود حسن", "29001010112355", "01098765432", "٥ شارع التحرير، الدقي"
+NAME, NID, PHONE, ADDRESS = "سعاد محمود حسن علي", "29001010112355", "01098765432", "٥ شارع التحرير، الدقي"
 
 
 def submit_files(site: Centre, count: int) -> list[int]:
