@@ -27,7 +27,6 @@ from counter_app.common import formatting
 from counter_app.common.i18n import Msg
 from counter_app.core import applications, audit
 from counter_app.core.clock import utcnow
-from counter_app.core.national_id import parse_national_id
 from counter_app.core.errors import (
     DomainError,
     IllegalTransition,
@@ -47,6 +46,7 @@ from counter_app.core.models import (
     Role,
     User,
 )
+from counter_app.core.national_id import parse_national_id
 
 S = ApplicationState
 CANCELLABLE = frozenset({S.DRAFT, S.SUBMITTED, S.IN_REVIEW, S.RETURNED})

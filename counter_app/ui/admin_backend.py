@@ -3,8 +3,12 @@ acting user's role in the core's own terms, so a clerk cannot do a supervisor's 
 
 from __future__ import annotations
 
+import os
+import re
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from counter_app import reports
@@ -62,18 +66,47 @@ def dashboard(db: Database, user_id: int, first: date, last: date) -> PeriodRepo
 
 
 REPORT_FORMATS = ("pdf", "csv", "xlsx")
+#: The day-close (Z) report's PDF: ``day-close-<date>.pdf`` (``-en`` in English; ``-2``, ``-3`` for
+#: the closes of a reopened day). A record: written once, never overwritten. Every other export is
+#: named with the time it was made (``<kind>-<dates>[-en]-export-<yyyymmdd-hhmmss>``), so no export
+#: ever replaces another or the Z report.
+DAY_CLOSE_PREFIX = "day-close-"
+
+
+def _publish(write: Callable[[Path], None], folder: Path, stem: str, ext: str) -> Path:
+    """Write a new file ``<stem>.<ext>`` (``<stem>-2.<ext>``… when taken) in ``folder``, never
+    replacing an existing one: written beside it first, then linked in place, which fails if
+    the name was taken meanwhile. A reader never sees half a file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / f".{stem}.{uuid.uuid4().hex}.part"
+    try:
+        write(partial)
+        for n in range(1, 1000):
+            target = folder / (f"{stem}.{ext}" if n == 1 else f"{stem}-{n}.{ext}")
+            try:
+                os.link(partial, target)
+            except FileExistsError:
+                continue
+            return target
+        raise FileExistsError(folder / f"{stem}.{ext}")
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _export_stamp(now: datetime | None = None) -> str:
+    return to_local(now or utcnow()).strftime("%Y%m%d-%H%M%S")
 
 
 def export_report(db: Database, user_id: int, first: date, last: date, fmt: str, folder: Path,
-                  lang: str = "ar") -> Path:
-    """Write the report of days ``first``..``last`` (PDF, CSV or XLSX) into ``folder``; its path."""
+                  lang: str = "ar", *, now: datetime | None = None) -> Path:
+    """Write the report of days ``first``..``last`` (PDF, CSV or XLSX) into ``folder`` as a new
+    file named with the time of export; its path. Never the day-close report's name."""
     if fmt not in REPORT_FORMATS:
         raise ValueError(f"unknown report format {fmt!r}")
     with db.read() as s:
         _acting(s, user_id)
         kind = reports.kind_of(first, last)
         data = reports.build(s, first, last, kind)
-    folder.mkdir(parents=True, exist_ok=True)
     name = f"{kind}-{first.isoformat()}" if first == last else f"{kind}-{first.isoformat()}-{last.isoformat()}"
     target = folder / f"{name}{'' if lang == 'ar' or fmt != 'pdf' else '-en'}.{fmt}"
     partial = target.with_name(target.name + ".part")

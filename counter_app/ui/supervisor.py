@@ -279,9 +279,17 @@ class SupervisorWindow(QWidget):
         printing, url, lang = self.ctx.printing, self.ctx.config.receipt_printer, self.ctx.lang.lang
         db, uid, folder, day = self.ctx.db, self._uid(), self.ctx.config.reports_dir, summary.day
 
+        # After a close the A4 PDF is the day-close record (written once, a reprint never rewrites
+        # it); before a close it is an interim export named with its time.
+        closing = self.closed is not None and self.closed is not getattr(self, "_z_saved_for", None)
+        if self.closed is not None:
+            self._z_saved_for = self.closed
+            save = lambda: admin_backend.save_day_close_report(db, uid, day, folder, lang, closing=closing)  # noqa: E731
+        else:
+            save = lambda: admin_backend.export_report(db, uid, day, day, "pdf", folder, lang)  # noqa: E731
+
         def queued(_job: object) -> None:
-            self._run(lambda: admin_backend.export_report(db, uid, day, day, "pdf", folder, lang),
-                      lambda path: self._after(N_("sup.report_queued_saved"), path=isolate(str(path))))
+            self._run(save, lambda path: self._after(N_("sup.report_queued_saved"), path=isolate(str(path))))
 
         self._run(lambda: printing.submit(report, url, lang), queued)
 
