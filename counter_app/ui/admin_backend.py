@@ -13,6 +13,7 @@ from pathlib import Path
 
 from counter_app import reports
 from counter_app.core import catalogue, centre, counter_queries, users
+from counter_app.core.clock import to_local, utcnow
 from counter_app.core.counter_queries import DaySummary
 from counter_app.core.db import Database
 from counter_app.core.models import Role, User
@@ -108,11 +109,34 @@ def export_report(db: Database, user_id: int, first: date, last: date, fmt: str,
         kind = reports.kind_of(first, last)
         data = reports.build(s, first, last, kind)
     name = f"{kind}-{first.isoformat()}" if first == last else f"{kind}-{first.isoformat()}-{last.isoformat()}"
-    target = folder / f"{name}{'' if lang == 'ar' or fmt != 'pdf' else '-en'}.{fmt}"
-    partial = target.with_name(target.name + ".part")
-    reports.write(data, partial, fmt, lang)
-    partial.replace(target)  # a reader never sees half a file
-    return target
+    stem = f"{name}{'' if lang == 'ar' or fmt != 'pdf' else '-en'}-export-{_export_stamp(now)}"
+    return _publish(lambda path: reports.write(data, path, fmt, lang), folder, stem, fmt)
+
+
+def day_close_reports(folder: Path, day: date, lang: str = "ar") -> list[Path]:
+    """The day-close (Z) PDFs of ``day`` already saved, oldest close first."""
+    stem = f"{DAY_CLOSE_PREFIX}{day.isoformat()}{'-en' if lang == 'en' else ''}"
+    pattern = re.compile(re.escape(stem) + r"(?:-(\d+))?\.pdf")
+    found = [(int(m.group(1) or 1), p) for p in folder.glob(f"{stem}*.pdf") if (m := pattern.fullmatch(p.name))]
+    return [p for _n, p in sorted(found)]
+
+
+def save_day_close_report(db: Database, user_id: int, day: date, folder: Path, lang: str = "ar", *,
+                          closing: bool) -> Path:
+    """The day-close (Z) report's A4 PDF: ``closing`` (the day was just closed) writes a new record,
+    never over an earlier close's; otherwise (a reprint) the latest record is returned as it is,
+    and written only when there is none yet."""
+    if not closing:
+        existing = day_close_reports(folder, day, lang)
+        if existing:
+            with db.read() as s:
+                _acting(s, user_id)
+            return existing[-1]
+    with db.read() as s:
+        _acting(s, user_id)
+        data = reports.build(s, day, day, "day")
+    stem = f"{DAY_CLOSE_PREFIX}{day.isoformat()}{'-en' if lang == 'en' else ''}"
+    return _publish(lambda path: reports.write(data, path, "pdf", lang), folder, stem, "pdf")
 
 
 def add_user(db: Database, user_id: int, username: str, full_name: str, role: Role, password: str) -> UserView:
