@@ -9,13 +9,24 @@ import typing
 from datetime import date, datetime
 from typing import Any
 
-from printers.data import DayCloseData, FeeLine, ReceiptData, ServiceRow, SlipData, TicketData
+from printers.data import (
+    DayCloseData,
+    FeeLine,
+    HandoverSlipData,
+    ReceiptData,
+    RefundSlipData,
+    ServiceRow,
+    SlipData,
+    TicketData,
+)
 
 DOCUMENT_TYPES: dict[str, type] = {
     "ticket": TicketData,
     "receipt": ReceiptData,
     "slip": SlipData,
     "dayclose": DayCloseData,
+    "refund": RefundSlipData,
+    "handover": HandoverSlipData,
 }
 _NESTED: dict[str, type] = {"FeeLine": FeeLine, "ServiceRow": ServiceRow}
 

@@ -144,3 +144,68 @@ class DayCloseData:
     @property
     def grand_total_piastres(self) -> int:
         return sum(self.totals_by_method.values())
+
+
+@dataclass(frozen=True)
+class RefundSlipData:
+    """A fee refund paid out at the counter: signed like a receipt (its QR payload carries the
+    negative amount), with lines for the citizen's and the clerk's signatures."""
+
+    centre_name_ar: str
+    centre_name_en: str
+    centre_code: str
+    counter_name: str
+    clerk_number: str
+    tracking_code: str
+    service_name_ar: str
+    service_name_en: str
+    applicant_name: str
+    national_id_masked: str
+    amount_piastres: int
+    payment_method: PaymentMethod
+    paid_at: datetime  # aware, UTC
+    qr_payload: str  # signed verification payload (see printers.signing), total = -amount
+
+    def __post_init__(self) -> None:
+        _require_aware(self.paid_at, "paid_at")
+        if self.amount_piastres <= 0:
+            raise ValueError("a refund pays out a positive amount")
+
+
+@dataclass(frozen=True)
+class HandoverSlipData:
+    """A result handed over to someone other than the applicant: who collected it, their relation
+    and power of attorney; signed by the collector, kept with the file."""
+
+    centre_name_ar: str
+    centre_name_en: str
+    centre_code: str
+    counter_name: str
+    clerk_number: str
+    tracking_code: str
+    service_name_ar: str
+    service_name_en: str
+    applicant_name: str
+    collector_name: str
+    collector_national_id: str
+    relation: str  # a key of core.applications.COLLECTOR_RELATIONS
+    authority: str  # the power-of-attorney number, or ""
+    delivered_at: datetime  # aware, UTC
+
+    def __post_init__(self) -> None:
+        _require_aware(self.delivered_at, "delivered_at")
+
+
+#: The relations of a collector to the applicant, as the slips and windows name them.
+RELATION_LABELS: dict[str, str] = {
+    "spouse": N_("relation.spouse"),
+    "parent": N_("relation.parent"),
+    "child": N_("relation.child"),
+    "sibling": N_("relation.sibling"),
+    "attorney": N_("relation.attorney"),
+}
+
+
+def relation_label(relation: str, lang: Lang) -> str:
+    msgid = RELATION_LABELS.get(relation)
+    return gettext(msgid, lang) if msgid else relation

@@ -18,17 +18,27 @@ from counter_app.common.formatting import (
     format_datetime,
     money,
     name,
+    national_id,
     number,
     ticket_label,
     tracking_code,
 )
 from counter_app.common.i18n import FSI, LRI, N_, PDI, RLI, Isolated, Lang, Msg, gettext, isolate, ngettext
-from printers.data import DayCloseData, ReceiptData, SlipData, TicketData, payment_label
+from printers.data import (
+    DayCloseData,
+    HandoverSlipData,
+    ReceiptData,
+    RefundSlipData,
+    SlipData,
+    TicketData,
+    payment_label,
+    relation_label,
+)
 from printers.layout import Layout, Pair, QRAside, QRCode, Rule, Spacer, Table, Text
 from printers.render import SUPPORTED_WIDTHS, render_layout
 
-DocumentKind = Literal["ticket", "receipt", "slip", "dayclose"]
-DOCUMENT_KINDS: tuple[DocumentKind, ...] = ("ticket", "receipt", "slip", "dayclose")
+DocumentKind = Literal["ticket", "receipt", "slip", "dayclose", "refund", "handover"]
+DOCUMENT_KINDS: tuple[DocumentKind, ...] = ("ticket", "receipt", "slip", "dayclose", "refund", "handover")
 
 def minutes_triplet(values: tuple[float, float, float], lang: Lang, separator: str = " · ") -> Isolated:
     """Mean, median and 90th percentile in minutes, in the reading order of the label above them:
@@ -269,6 +279,85 @@ def dayclose_layout(data: DayCloseData, width: int = 576, lang: Lang = "ar") -> 
     return layout
 
 
+def _signatures(layout: Layout, s: Sizes, lang: Lang, *labels: str) -> None:
+    """Signature lines, each with its label above a line to sign on."""
+    for label in labels:
+        layout.add(Spacer(10), Text(gettext(label, lang), s.body), Spacer(18), Rule(1))
+
+
+def refund_layout(data: RefundSlipData, width: int = 576, lang: Lang = "ar") -> Layout:
+    """The refund slip: what was paid back, to whom, for which file; its QR signed like a receipt's;
+    the citizen signs for the money, the clerk beside."""
+    layout, s = _start(width, lang)
+    _header(layout, s, lang, data.centre_name_ar, data.centre_name_en)
+    service, _ = _pick(lang, data.service_name_ar, data.service_name_en)
+    identity = (
+        Text(gettext("print.receipt.tracking", lang), s.small),
+        Text(tracking_code(data.tracking_code), s.large, bold=True, fit=True),
+        Text(gettext("print.common.centre_code", lang, code=code(data.centre_code)), s.small),
+        Text(gettext("print.receipt.counter", lang, name=name(data.counter_name)), s.small),
+        Text(gettext("print.receipt.clerk", lang, number=code(data.clerk_number)), s.small),
+        Text(gettext("print.common.issued", lang, datetime=format_datetime(data.paid_at, lang)), s.small),
+    )
+    layout.add(Text(gettext("print.refund.title", lang), s.large, bold=True, align="center", inverse=True))
+    if width >= 576:
+        layout.add(QRAside(data.qr_payload, (Spacer(4), *identity), max_fraction=0.45))
+    else:
+        layout.add(Spacer(4), *identity, QRCode(data.qr_payload, max_fraction=0.7))
+    layout.add(
+        Text(gettext("print.common.service", lang, name=name(service)), s.body, bold=True),
+        Text(gettext("print.refund.to", lang, name=name(data.applicant_name)), s.body),
+        Text(gettext("print.refund.nid", lang, nid=national_id(data.national_id_masked)), s.body),
+        Rule(2),
+        Pair(gettext("print.refund.amount", lang), money(data.amount_piastres, lang), s.large, bold=True),
+        Rule(2),
+        Text(gettext("print.refund.method", lang, method=payment_label(data.payment_method, lang)), s.body),
+    )
+    _signatures(layout, s, lang, N_("print.sign.citizen"), N_("print.sign.clerk"))
+    layout.add(Text(gettext("print.refund.keep", lang), s.small, align="center"), Spacer(4))
+    return layout
+
+
+def handover_layout(data: HandoverSlipData, width: int = 576, lang: Lang = "ar") -> Layout:
+    """The handover slip: a result collected by someone other than the applicant (relation, power
+    of attorney), signed by the collector; kept with the file."""
+    layout, s = _start(width, lang)
+    _header(layout, s, lang, data.centre_name_ar, data.centre_name_en)
+    service, _ = _pick(lang, data.service_name_ar, data.service_name_en)
+    layout.add(
+        Text(gettext("print.handover.title", lang), s.large, bold=True, align="center", inverse=True),
+        Spacer(4),
+        Text(gettext("print.receipt.tracking", lang), s.small, align="center"),
+        Text(tracking_code(data.tracking_code), s.large, bold=True, align="center", fit=True),
+        Text(gettext("print.common.service", lang, name=name(service)), s.body, bold=True),
+        Text(gettext("print.handover.applicant", lang, name=name(data.applicant_name)), s.body),
+        Rule(1, dashed=True),
+        Text(gettext("print.handover.collector", lang, name=name(data.collector_name)), s.body, bold=True),
+        Text(gettext("print.refund.nid", lang, nid=national_id(data.collector_national_id)), s.body),
+        Text(gettext("print.handover.relation", lang, relation=relation_label(data.relation, lang)), s.body),
+    )
+    if data.authority:
+        layout.add(Text(gettext("print.handover.authority", lang, number=code(data.authority)), s.body))
+    layout.add(
+        Rule(1, dashed=True),
+        Text(gettext("print.common.centre_code", lang, code=code(data.centre_code)), s.small),
+        Text(gettext("print.receipt.counter", lang, name=name(data.counter_name)), s.small),
+        Text(gettext("print.receipt.clerk", lang, number=code(data.clerk_number)), s.small),
+        Text(gettext("print.common.issued", lang, datetime=format_datetime(data.delivered_at, lang)), s.small),
+    )
+    _signatures(layout, s, lang, N_("print.sign.collector"), N_("print.sign.clerk"))
+    layout.add(Text(gettext("print.handover.note", lang), s.small, align="center"), Spacer(4))
+    return layout
+
+
+def render_refund(data: RefundSlipData, width: int = 576, lang: Lang = "ar") -> Image.Image:
+    return render_layout(refund_layout(data, width, lang))
+
+
+def render_handover(data: HandoverSlipData, width: int = 576, lang: Lang = "ar") -> Image.Image:
+    return render_layout(handover_layout(data, width, lang))
+
+
 def render_ticket(data: TicketData, width: int = 576, lang: Lang = "ar") -> Image.Image:
     return render_layout(ticket_layout(data, width, lang))
 
@@ -287,7 +376,8 @@ def render_dayclose(data: DayCloseData, width: int = 576, lang: Lang = "ar") -> 
 
 def render_document(kind: DocumentKind, data: Any, width: int = 576, lang: Lang = "ar") -> Image.Image:
     """Render any document kind; ``data`` must be the matching dataclass."""
-    expected = {"ticket": TicketData, "receipt": ReceiptData, "slip": SlipData, "dayclose": DayCloseData}
+    expected = {"ticket": TicketData, "receipt": ReceiptData, "slip": SlipData, "dayclose": DayCloseData,
+                "refund": RefundSlipData, "handover": HandoverSlipData}
     if kind not in expected:
         raise ValueError(f"unknown document kind {kind!r}")
     if not isinstance(data, expected[kind]):
@@ -297,5 +387,7 @@ def render_document(kind: DocumentKind, data: Any, width: int = 576, lang: Lang 
         "receipt": render_receipt,
         "slip": render_slip,
         "dayclose": render_dayclose,
+        "refund": render_refund,
+        "handover": render_handover,
     }
     return renderers[kind](data, width, lang)  # type: ignore[operator]

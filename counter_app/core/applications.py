@@ -490,6 +490,7 @@ class Intake:
     received: tuple[str, ...]
     payment_method: str
     payment_reference: str | None = None
+    cash_received: int | None = None  # piastres the citizen handed over, for cash
 
 
 def find_by_intake_key(session: Session, key: str) -> Application | None:
@@ -522,6 +523,7 @@ def receive_intake(session: Session, intake: Intake, *, clerk: User,
                             counter_id=intake.counter_id, ticket_id=intake.ticket_id, at=at,
                             intake_key=intake.key)
     set_documents(session, app.id, intake.received, clerk=clerk, at=at)
-    record_payment(session, app.id, intake.payment_method, clerk=clerk, reference=intake.payment_reference, at=at)
+    record_payment(session, app.id, intake.payment_method, clerk=clerk, reference=intake.payment_reference,
+                   cash_received=intake.cash_received, at=at)
     submit(session, app.id, clerk=clerk, at=at)
     return app, True

@@ -273,6 +273,7 @@ class IntakeRequest:
     counter_id: int | None
     ticket_id: int | None
     intake_key: str  # made by the form when it was bound to its ticket: one intake, one application
+    cash_received: int | None = None  # piastres handed over, for cash (the change is computed)
 
 
 @dataclass(frozen=True)
@@ -302,7 +303,8 @@ def submit_application(db: Database, clerk_id: int, req: IntakeRequest) -> Submi
     """Start, check documents, take the payment and submit: one transaction, one user action,
     bound to the called ticket; the same intake submitted twice gives its first application."""
     intake = applications.Intake(req.intake_key, req.ticket_id, req.counter_id, req.service_code, req.applicant,
-                                 tuple(req.received_documents), req.payment_method, req.payment_reference)
+                                 tuple(req.received_documents), req.payment_method, req.payment_reference,
+                                 req.cash_received)
     try:
         with db.begin() as s:
             app, created = applications.receive_intake(s, intake, clerk=s.get_one(User, clerk_id))
