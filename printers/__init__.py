@@ -6,7 +6,7 @@ one gettext catalogue and its values from the formatters of ``counter_app.common
 """
 
 from printers import _escpos_cache  # noqa: F401  (before python-escpos is imported)
-from printers.data import DayCloseData, FeeLine, ReceiptData, ServiceRow, SlipData, TicketData
+from printers.data import DayCloseData, FeeLine, ReceiptData, ServiceRow, SlipData, TestPageData, TicketData
 from printers.devices import Printer, PrinterConfig, VirtualPrinter, open_printer, parse_printer_url
 from printers.documents import (
     render_dayclose,
@@ -47,6 +47,7 @@ __all__ = [
     "ServiceRow",
     "SlipData",
     "TicketData",
+    "TestPageData",
     "Printer",
     "PrinterConfig",
     "VirtualPrinter",

@@ -17,6 +17,7 @@ from printers.data import (
     RefundSlipData,
     ServiceRow,
     SlipData,
+    TestPageData,
     TicketData,
 )
 
@@ -25,6 +26,7 @@ DOCUMENT_TYPES: dict[str, type] = {
     "receipt": ReceiptData,
     "slip": SlipData,
     "dayclose": DayCloseData,
+    "test": TestPageData,
     "refund": RefundSlipData,
     "handover": HandoverSlipData,
 }

@@ -51,6 +51,27 @@ class TicketData:
 
 
 @dataclass(frozen=True)
+class TestPageData:
+    """A test page: says in large letters that it is a test, not a ticket or a receipt, and names the
+    centre, the printer it was sent to and when."""
+
+    centre_name_ar: str
+    centre_name_en: str
+    centre_code: str
+    printer_role: str  # "ticket" or "receipt": which of the centre's printers it tests
+    printer_url: str
+    printed_at: datetime  # aware, UTC
+
+    def __post_init__(self) -> None:
+        _require_aware(self.printed_at, "printed_at")
+        if self.printer_role not in PRINTER_ROLES:
+            raise ValueError(f"unknown printer role {self.printer_role!r}")
+
+
+PRINTER_ROLES = ("ticket", "receipt")
+
+
+@dataclass(frozen=True)
 class FeeLine:
     label_ar: str
     label_en: str

@@ -30,6 +30,7 @@ from printers.data import (
     ReceiptData,
     RefundSlipData,
     SlipData,
+    TestPageData,
     TicketData,
     payment_label,
     relation_label,
@@ -37,8 +38,8 @@ from printers.data import (
 from printers.layout import Layout, Pair, QRAside, QRCode, Rule, Spacer, Table, Text
 from printers.render import SUPPORTED_WIDTHS, render_layout
 
-DocumentKind = Literal["ticket", "receipt", "slip", "dayclose", "refund", "handover"]
-DOCUMENT_KINDS: tuple[DocumentKind, ...] = ("ticket", "receipt", "slip", "dayclose", "refund", "handover")
+DocumentKind = Literal["ticket", "receipt", "slip", "dayclose", "test", "refund", "handover"]
+DOCUMENT_KINDS: tuple[DocumentKind, ...] = ("ticket", "receipt", "slip", "dayclose", "test", "refund", "handover")
 
 def minutes_triplet(values: tuple[float, float, float], lang: Lang, separator: str = " · ") -> Isolated:
     """Mean, median and 90th percentile in minutes, in the reading order of the label above them:
@@ -279,6 +280,34 @@ def dayclose_layout(data: DayCloseData, width: int = 576, lang: Lang = "ar") -> 
     return layout
 
 
+def test_page_layout(data: TestPageData, width: int = 576, lang: Lang = "ar") -> Layout:
+    """«تجربة / TEST» in large letters, in both languages whatever the page's language, so nobody
+    takes it for a ticket; then the centre, which printer, its address, the date and a frame that
+    shows the printable width."""
+    layout, s = _start(width, lang)
+    mark = gettext("print.test.banner", lang)
+    layout.add(
+        Text(mark, s.huge // 2, bold=True, align="center", inverse=True, fit=True),
+        Spacer(6),
+    )
+    _header(layout, s, lang, data.centre_name_ar, data.centre_name_en)
+    role = gettext("print.test.ticket_printer" if data.printer_role == "ticket" else "print.test.receipt_printer",
+                   lang)
+    layout.add(
+        Text(gettext("print.common.centre_code", lang, code=code(data.centre_code)), s.small, align="center"),
+        Rule(2),
+        Text(role, s.large, bold=True, align="center"),
+        Text(code(data.printer_url), s.small, align="center"),
+        Text(gettext("print.common.issued", lang, datetime=format_datetime(data.printed_at, lang)), s.body,
+             align="center"),
+        Rule(2),
+        Text(gettext("print.test.not_valid", lang), s.body, bold=True, align="center"),
+        Text(mark, s.large, bold=True, align="center"),
+        Spacer(8),
+    )
+    return layout
+
+
 def _signatures(layout: Layout, s: Sizes, lang: Lang, *labels: str) -> None:
     """Signature lines, each with its label above a line to sign on."""
     for label in labels:
@@ -358,6 +387,10 @@ def render_handover(data: HandoverSlipData, width: int = 576, lang: Lang = "ar")
     return render_layout(handover_layout(data, width, lang))
 
 
+def render_test_page(data: TestPageData, width: int = 576, lang: Lang = "ar") -> Image.Image:
+    return render_layout(test_page_layout(data, width, lang))
+
+
 def render_ticket(data: TicketData, width: int = 576, lang: Lang = "ar") -> Image.Image:
     return render_layout(ticket_layout(data, width, lang))
 
@@ -377,7 +410,7 @@ def render_dayclose(data: DayCloseData, width: int = 576, lang: Lang = "ar") -> 
 def render_document(kind: DocumentKind, data: Any, width: int = 576, lang: Lang = "ar") -> Image.Image:
     """Render any document kind; ``data`` must be the matching dataclass."""
     expected = {"ticket": TicketData, "receipt": ReceiptData, "slip": SlipData, "dayclose": DayCloseData,
-                "refund": RefundSlipData, "handover": HandoverSlipData}
+                "test": TestPageData, "refund": RefundSlipData, "handover": HandoverSlipData}
     if kind not in expected:
         raise ValueError(f"unknown document kind {kind!r}")
     if not isinstance(data, expected[kind]):
@@ -387,6 +420,7 @@ def render_document(kind: DocumentKind, data: Any, width: int = 576, lang: Lang 
         "receipt": render_receipt,
         "slip": render_slip,
         "dayclose": render_dayclose,
+        "test": render_test_page,
         "refund": render_refund,
         "handover": render_handover,
     }

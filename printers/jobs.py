@@ -28,7 +28,7 @@ from printers.qt import ensure_qt
 
 log = logging.getLogger("shubbak.printers")
 
-JobStatus = Literal["queued", "printing", "done", "error"]
+JobStatus = Literal["queued", "printing", "done", "error", "discarded"]
 ErrorKind = Literal["", "environment", "config", "bug"]
 
 
@@ -155,8 +155,12 @@ class PrintQueue:
         on_success: SuccessCallback | None = None,
         on_failure: FailureCallback | None = None,
         auto_retry_seconds: float | None = None,
+        current_url: Callable[[PrintJob], str] | None = None,
     ) -> None:
+        """``current_url(job)``: the address of the job's printer as configured now; a retried job goes
+        there, not to the address it had when it failed (the address may have been corrected since)."""
         self.store = store
+        self.current_url = current_url
         self.printer_factory = printer_factory
         self.on_success = on_success
         self.on_failure = on_failure
@@ -204,14 +208,35 @@ class PrintQueue:
         return job.id
 
     def retry(self, job_id: str, printer_url: str | None = None) -> None:
-        """Queue a failed job again (optionally on another printer)."""
+        """Queue a failed job again: on ``printer_url`` if given, else on its printer's current address."""
         job = self._get(job_id)
         if job.status == "error":
             job.status = "queued"
-            if printer_url:
-                job.printer_url = printer_url
+            job.printer_url = printer_url or self._current_url(job)
             self.store.save(job)
             self._wake()
+
+    def discard(self, job_id: str) -> PrintJob:
+        """Give up a failed job: it is kept in the store as ``discarded`` and never printed."""
+        job = self._get(job_id)
+        if job.status != "error":
+            raise JobNotFound(job_id)  # only a failed job can be discarded (a done one is history)
+        job.status = "discarded"
+        self.store.save(job)
+        log.info("print job %s (%s for %s) discarded", job.id, job.kind, job.printer_url)
+        return job
+
+    def failed(self) -> list[PrintJob]:
+        """Failed jobs waiting for a retry or a discard, oldest first."""
+        return self.store.list_jobs(["error"])
+
+    def _current_url(self, job: PrintJob) -> str:
+        if self.current_url is not None:
+            try:
+                return self.current_url(job) or job.printer_url
+            except Exception:
+                log.exception("no current address for print job %s", job.id)
+        return job.printer_url
 
     def retry_failed(self) -> int:
         failed = self.store.list_jobs(["error"])
@@ -278,6 +303,7 @@ class PrintQueue:
         for job in self.store.list_jobs(["error"]):
             if job.error_kind == "environment":
                 job.status = "queued"
+                job.printer_url = self._current_url(job)
                 self.store.save(job)
 
     def _run(self) -> None:

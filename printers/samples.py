@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from printers.data import DayCloseData, FeeLine, ReceiptData, ServiceRow, SlipData, TicketData
+from printers.data import DayCloseData, FeeLine, ReceiptData, ServiceRow, SlipData, TestPageData, TicketData
 from printers.signing import generate_key, sign_receipt
 
 SAMPLE_TIME = datetime(2025, 3, 4, 8, 15, 30, tzinfo=UTC)  # 10:15 in Cairo
@@ -67,6 +67,17 @@ def sample_slip() -> SlipData:
         issued_at=SAMPLE_TIME,
         applicant_name="محمد أحمد محمود حسن",
         return_by=date(2025, 4, 3),
+    )
+
+
+def sample_test_page(printed_at: datetime | None = None) -> TestPageData:
+    return TestPageData(
+        centre_name_ar=CENTRE_AR,
+        centre_name_en=CENTRE_EN,
+        centre_code="GZ01",
+        printer_role="receipt",
+        printer_url="tcp://192.168.1.50:9100",
+        printed_at=printed_at or SAMPLE_TIME,
     )
 
 

@@ -12,12 +12,13 @@ from datetime import date, datetime
 from pathlib import Path
 
 from counter_app import reports
-from counter_app.core import catalogue, centre, counter_queries, users
+from counter_app.core import audit, catalogue, centre, counter_queries, users
 from counter_app.core.clock import to_local, utcnow
 from counter_app.core.counter_queries import DaySummary
 from counter_app.core.db import Database
 from counter_app.core.models import Role, User
 from counter_app.ui.backend import CounterView, UserView, counter_view, today_local, user_view
+from printers.jobs import PrintQueue
 from printers.period_report import PeriodReportData
 
 SUPERVISOR_ROLES = (Role.SUPERVISOR, Role.ADMIN)
@@ -137,6 +138,18 @@ def save_day_close_report(db: Database, user_id: int, day: date, folder: Path, l
         data = reports.build(s, day, day, "day")
     stem = f"{DAY_CLOSE_PREFIX}{day.isoformat()}{'-en' if lang == 'en' else ''}"
     return _publish(lambda path: reports.write(data, path, "pdf", lang), folder, stem, "pdf")
+
+
+def discard_print_job(db: Database, user_id: int, queue: PrintQueue, job_id: str) -> str:
+    """A supervisor gives up a failed print job (it will never print); audited. Returns its kind."""
+    with db.begin() as s:
+        by = _acting(s, user_id)
+        job = queue.get(job_id)
+        audit.record(s, user_id=by.id, action="print_job.discard", entity_type="print_job", entity_id=job.id,
+                     detail={"kind": job.kind, "printer": job.printer_url, "error": job.error_en,
+                             "created_at": job.created_at})
+        queue.discard(job_id)  # last: a refused discard rolls the audit entry back
+    return job.kind
 
 
 def add_user(db: Database, user_id: int, username: str, full_name: str, role: Role, password: str) -> UserView:

@@ -132,7 +132,7 @@ class Shell(QObject):
         from counter_app.ui.printing import PrintService
 
         self.ctx.key = key
-        self.ctx.printing = PrintService(self.ctx.config.print_jobs_dir, self)
+        self.ctx.printing = PrintService(self.ctx.config.print_jobs_dir, self, urls=self.ctx.config)
         self.ctx.printing.start()
         self._maybe_ready()
 

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from PySide6.QtCore import QObject, Signal, Slot
@@ -25,6 +25,7 @@ from printers import (
     ReceiptData,
     SlipData,
     SQLiteJobStore,
+    TestPageData,
     TicketData,
     generate_key,
     load_private_key,
@@ -57,18 +58,54 @@ class JobFailure:
         return self.message_ar if lang == "ar" and self.message_ar else self.message_en
 
 
+class PrintFailed(Exception):
+    """A failed print job as an error a window shows (in its language)."""
+
+    def __init__(self, failure: JobFailure) -> None:
+        self.failure = failure
+        super().__init__(failure.message_en)
+
+    def message(self, lang: str = "ar") -> str:
+        return self.failure.message(lang)
+
+
+class PrinterUrls(Protocol):
+    """Where the centre's two printers are now (the app's configuration, edited in the Printers tab)."""
+
+    ticket_printer: str
+    receipt_printer: str
+
+
+def printer_role(job: PrintJob) -> str:
+    """Which of the centre's printers a job is for: tickets on the ticket printer, a test page on the
+    printer it tests, everything else (receipts, slips, the Z report) on the receipt printer."""
+    if job.kind == "ticket":
+        return "ticket"
+    if job.kind == "test":
+        try:
+            return str(job.document().printer_role)
+        except Exception:
+            return "receipt"
+    return "receipt"
+
+
 class PrintService(QObject):
-    """Owns the print queue; ``job_done(job_id, kind)`` and ``job_failed(JobFailure)`` on the GUI thread."""
+    """Owns the print queue; ``job_done(job_id, kind)`` and ``job_failed(JobFailure)`` on the GUI thread.
+
+    A retried job goes to its printer's address as configured now (``urls``), not to the address it
+    was first sent to; a failed job can be discarded."""
 
     job_done = Signal(str, str)
     job_failed = Signal(object)
     _raw_done = Signal(str, str)
     _raw_failed = Signal(object)
 
-    def __init__(self, jobs_dir: Path, parent: QObject | None = None) -> None:
+    def __init__(self, jobs_dir: Path, parent: QObject | None = None, urls: PrinterUrls | None = None) -> None:
         super().__init__(parent)
         jobs_dir.mkdir(parents=True, exist_ok=True)
-        self.queue = PrintQueue(SQLiteJobStore(jobs_dir), on_success=self._on_success, on_failure=self._on_failure)
+        self.urls = urls
+        self.queue = PrintQueue(SQLiteJobStore(jobs_dir), on_success=self._on_success, on_failure=self._on_failure,
+                                current_url=self.current_url)
         self.failed: dict[str, JobFailure] = {}
         self._raw_done.connect(self._done)
         self._raw_failed.connect(self._fail)
@@ -91,8 +128,19 @@ class PrintService(QObject):
         return self.queue.submit(document, printer_url, "en" if lang == "en" else "ar")
 
     def retry_failed(self) -> int:
-        """Queue every failed job again (worker thread)."""
+        """Queue every failed job again, each on its printer's current address (worker thread)."""
         return self.queue.retry_failed()
+
+    def current_url(self, job: PrintJob) -> str:
+        """The address of ``job``'s printer as configured now (its own address without a configuration)."""
+        if self.urls is None:
+            return job.printer_url
+        current = self.urls.ticket_printer if printer_role(job) == "ticket" else self.urls.receipt_printer
+        return current.strip() or job.printer_url
+
+    def failed_jobs(self) -> list[PrintJob]:
+        """Failed jobs, oldest first (worker thread: reads the job store)."""
+        return self.queue.failed()
 
     # -- GUI thread -------------------------------------------------------------------------
     @Slot(str, str)
@@ -104,6 +152,10 @@ class PrintService(QObject):
     def _fail(self, failure: JobFailure) -> None:
         self.failed[failure.job_id] = failure
         self.job_failed.emit(failure)
+
+    def forget(self, job_id: str) -> None:
+        """A failed job was discarded (GUI thread)."""
+        self.failed.pop(job_id, None)
 
 
 # -- documents ------------------------------------------------------------------------------
@@ -119,6 +171,12 @@ def ticket_document(centre: CentreView, group_ar: str, group_en: str, issued: Is
         estimated_wait_minutes=issued.estimated_wait_minutes, issued_at=issued.issued_at,
         qr_url=f"{portal_url.rstrip('/')}/ticket/{issued.uuid}" if portal_url else "",
     )
+
+
+def test_page_document(centre: CentreView, role: str, printer_url: str, now: datetime) -> TestPageData:
+    """A test page of this centre, dated now, marked «تجربة / TEST»."""
+    return TestPageData(centre_name_ar=centre.name_ar, centre_name_en=centre.name_en, centre_code=centre.code,
+                        printer_role=role, printer_url=printer_url, printed_at=now)
 
 
 def receipt_document(key: Ed25519PrivateKey, centre: CentreView, counter_name: str, clerk_number: str,

@@ -4,6 +4,7 @@ their groups, printers (with a test print) and the catalogue version in use."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import Signal, Slot
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.common.formatting import format_date, join
+from counter_app.common.formatting import format_date, format_datetime, join
 from counter_app.common.formatting import money as format_money
 from counter_app.common.i18n import N_
 from counter_app.core.clock import utcnow
@@ -33,7 +34,14 @@ from counter_app.ui import admin_backend
 from counter_app.ui.admin_backend import Overview
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder, UiError, isolate
+from counter_app.ui.printing import JobFailure, PrintFailed, test_page_document
 from counter_app.ui.status_bar import StatusLine
+from printers.jobs import PrintJob
+
+#: The print jobs' kinds as the Printers tab names them.
+JOB_KINDS = {"ticket": N_("sup.job_kind.ticket"), "receipt": N_("sup.job_kind.receipt"),
+             "slip": N_("sup.job_kind.slip"), "dayclose": N_("sup.job_kind.dayclose"),
+             "test": N_("sup.job_kind.test")}
 
 
 def _table(parent: QWidget, columns: int) -> QTableWidget:
@@ -203,8 +211,8 @@ class SupervisorWindow(QWidget):
         self.t(self.test_ticket_button.setText, "sup.test_print")
         self.t(self.test_receipt_button.setText, "sup.test_print")
         self.save_printers_button.clicked.connect(self.save_printers)
-        self.test_ticket_button.clicked.connect(lambda: self.test_print(self.ticket_url.text()))
-        self.test_receipt_button.clicked.connect(lambda: self.test_print(self.receipt_url.text()))
+        self.test_ticket_button.clicked.connect(lambda: self.test_print(self.ticket_url.text(), "ticket"))
+        self.test_receipt_button.clicked.connect(lambda: self.test_print(self.receipt_url.text(), "receipt"))
         form = QFormLayout()
         for msg, field, test in ((N_("sup.ticket_printer"), self.ticket_url, self.test_ticket_button),
                                  (N_("sup.receipt_printer"), self.receipt_url, self.test_receipt_button)):
@@ -216,11 +224,32 @@ class SupervisorWindow(QWidget):
         hint = QLabel(tab)
         hint.setWordWrap(True)
         self.t(hint.setText, "sup.printer_hint")
+        # failed print jobs: retried on the printer's address as configured now, or discarded (audited)
+        self.failed_jobs_label = QLabel(tab)
+        self.t(self.failed_jobs_label.setText, "sup.failed_jobs")
+        self.failed_jobs = _table(tab, 4)
+        self.failed_jobs.setObjectName("failedPrintJobs")
+        self.retry_job_button, self.discard_job_button = QPushButton(tab), QPushButton(tab)
+        self.retry_job_button.setObjectName("retryPrintJob")
+        self.discard_job_button.setObjectName("discardPrintJob")
+        self.t(self.retry_job_button.setText, "sup.retry_job")
+        self.t(self.discard_job_button.setText, "sup.discard_job")
+        self.retry_job_button.clicked.connect(self.retry_print_job)
+        self.discard_job_button.clicked.connect(self.discard_print_job)
+        self.failed_print_jobs: list[PrintJob] = []
+        job_buttons = QHBoxLayout()
+        job_buttons.addWidget(self.retry_job_button)
+        job_buttons.addWidget(self.discard_job_button)
+        job_buttons.addStretch(1)
+        self.ctx.printing.job_done.connect(self._print_job_done)
+        self.ctx.printing.job_failed.connect(self._print_job_failed)
         box = QVBoxLayout(tab)
         box.addLayout(form)
         box.addWidget(hint)
         box.addWidget(self.save_printers_button)
-        box.addStretch(1)
+        box.addWidget(self.failed_jobs_label)
+        box.addWidget(self.failed_jobs, 1)
+        box.addLayout(job_buttons)
         return tab
 
     # -- actions ---------------------------------------------------------------------------
@@ -245,6 +274,7 @@ class SupervisorWindow(QWidget):
         self._run(lambda: admin_backend.overview(db, uid), self._loaded)
         self.backoffice.refresh()
         self.dashboard.refresh()
+        self.refresh_print_jobs()
 
     def _loaded(self, data: Overview) -> None:
         self.data = data
@@ -338,18 +368,97 @@ class SupervisorWindow(QWidget):
         config.ticket_printer, config.receipt_printer = self.ticket_url.text().strip(), self.receipt_url.text().strip()
         self._run(config.save, lambda _r: self._after(N_("common.saved")))
 
-    def test_print(self, url: str) -> None:
+    def test_print(self, url: str, role: str = "receipt") -> None:
+        """A «تجربة / TEST» page of this centre, dated now; says "sent" only once the printer took it."""
         from printers import parse_printer_url
-        from printers.samples import sample_ticket
 
+        cat = self.ctx.catalogue
         try:
-            parse_printer_url(url)
+            parse_printer_url(url.strip())
         except Exception as exc:
             self.show_error(exc)
             return
+        if cat is None:
+            return
+        page = test_page_document(cat.centre, role, url.strip(), utcnow())
         printing, lang = self.ctx.printing, self.ctx.lang.lang
-        self._run(lambda: printing.submit(sample_ticket(priority=False), url, lang),
-                  lambda _j: self._after(N_("sup.test_queued")))
+        self._say(N_("sup.test_sending"))
+        self._run(lambda: printing.submit(page, url.strip(), lang), lambda _j: None)
+
+    def _say(self, message_id: str, **params: object) -> None:
+        self._message = (message_id, params)
+        self.update_texts()
+
+    @Slot(str, str)
+    def _print_job_done(self, _job_id: str, kind: str) -> None:
+        if kind == "test":
+            self._say(N_("sup.test_printed"))
+        self.refresh_print_jobs()
+
+    @Slot(object)
+    def _print_job_failed(self, failure: JobFailure) -> None:
+        if failure.kind == "test":
+            self.show_error(UiError("sup.test_failed", error=PrintFailed(failure)))
+        self.refresh_print_jobs()
+
+    def refresh_print_jobs(self) -> None:
+        self._run(self.ctx.printing.failed_jobs, self._print_jobs_loaded)
+
+    def _print_jobs_loaded(self, jobs: list[PrintJob]) -> None:
+        self.failed_print_jobs = jobs
+        self._fill_print_jobs()
+
+    def _fill_print_jobs(self) -> None:
+        lang = self.ctx.lang
+        self.failed_jobs.setHorizontalHeaderLabels([lang.text(k) for k in (
+            N_("sup.job_col_kind"), N_("sup.job_col_printer"), N_("sup.job_col_error"), N_("sup.job_col_time"))])
+        self.failed_jobs.setRowCount(len(self.failed_print_jobs))
+        for r, job in enumerate(self.failed_print_jobs):
+            kind = lang.text(JOB_KINDS[job.kind]) if job.kind in JOB_KINDS else job.kind
+            error = job.error_ar if lang.lang == "ar" and job.error_ar else job.error_en
+            when = format_datetime(datetime.fromisoformat(job.updated_at), lang.lang)
+            for c, text in enumerate((kind, job.printer_url, error, str(when))):
+                self.failed_jobs.setItem(r, c, QTableWidgetItem(text))
+        self.failed_jobs.resizeColumnsToContents()
+        for button in (self.retry_job_button, self.discard_job_button):
+            button.setEnabled(bool(self.failed_print_jobs))
+
+    def _selected_print_job(self) -> PrintJob | None:
+        row = self.failed_jobs.currentRow()
+        if not 0 <= row < len(self.failed_print_jobs):
+            self.show_error(UiError("sup.select_job"))
+            return None
+        return self.failed_print_jobs[row]
+
+    @Slot()
+    def retry_print_job(self) -> None:
+        """Print the selected failed job again, on its printer's address as configured now."""
+        job, printing = self._selected_print_job(), self.ctx.printing
+        if job is None:
+            return
+        printing.forget(job.id)
+        self.retry_job_button.setEnabled(False)
+
+        def done(_result: object) -> None:
+            self._say(N_("sup.job_retried"))
+            self.refresh_print_jobs()
+
+        self._run(lambda: printing.queue.retry(job.id), done)
+
+    @Slot()
+    def discard_print_job(self) -> None:
+        """Give up the selected failed job (a supervisor's decision, in the audit log)."""
+        job, printing, db, uid = self._selected_print_job(), self.ctx.printing, self.ctx.db, self._uid()
+        if job is None:
+            return
+        self.discard_job_button.setEnabled(False)
+
+        def done(_kind: str) -> None:
+            printing.forget(job.id)
+            self._say(N_("sup.job_discarded"))
+            self.refresh_print_jobs()
+
+        self._run(lambda: admin_backend.discard_print_job(db, uid, printing.queue, job.id), done)
 
     # -- text ------------------------------------------------------------------------------
     def update_texts(self) -> None:
@@ -395,6 +504,7 @@ class SupervisorWindow(QWidget):
                     self.counters_table.setItem(r, c, QTableWidgetItem(text))
             self.users_table.resizeColumnsToContents()
             self.counters_table.resizeColumnsToContents()
+        self._fill_print_jobs()
         msg = self._message
         if msg is None:
             self.message.setText("")
