@@ -1,16 +1,18 @@
 """The supervisor's back-office tabs: files near or past their due time (with reassignment),
 cancellation and refund requests waiting for a second pair of eyes, and the audit viewer
-(filters, chain verification, CSV export)."""
+(filters, chain verification, CSV export): each entry a sentence in the supervisor's language,
+today's entries shown as the tab opens, the raw record in a details pane one click away."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal, Slot
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -20,18 +22,20 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
+    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from counter_app.common.formatting import code, format_datetime
+from counter_app.common.formatting import format_datetime
 from counter_app.common.formatting import money as format_money
 from counter_app.common.i18n import N_
 from counter_app.core.audit import ChainReport
-from counter_app.core.audit_view import AuditFilter, AuditRow, to_csv
+from counter_app.core.audit_view import AuditFilter, AuditRow, describe, detail_of, to_csv
 from counter_app.core.clock import CENTRE_TZ
 from counter_app.ui import review_backend
 from counter_app.ui.context import AppContext
@@ -268,7 +272,9 @@ class AuditTab(WorkerTab):
         self.tracking.setObjectName("auditTracking")
         self.action.setObjectName("auditAction")
         today = QDate.currentDate()
-        self.since, self.until = QDateEdit(today.addDays(-7), self), QDateEdit(today, self)
+        self.since, self.until = QDateEdit(today, self), QDateEdit(today, self)  # today's entries at first
+        self.searched = False
+        self._search_no = 0
         for edit in (self.since, self.until):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
@@ -276,7 +282,15 @@ class AuditTab(WorkerTab):
         self.search_button.setObjectName("auditSearch")
         self.verify_button.setObjectName("auditVerify")
         self.export_button.setObjectName("auditExport")
-        self.table = _table(self, 5, "auditTable")
+        self.table = _table(self, 3, "auditTable")
+        self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.details = QPlainTextEdit(self)
+        self.details.setObjectName("auditDetails")
+        self.details.setReadOnly(True)
+        self.details.setLayoutDirection(Qt.LayoutDirection.LeftToRight)  # JSON reads left to right
+        self.details_label = QLabel(self)
+        self.table.itemSelectionChanged.connect(self.show_details)
         self.chain = QLabel(self)
         self.chain.setObjectName("chainState")
         self.chain.setWordWrap(True)
@@ -292,7 +306,17 @@ class AuditTab(WorkerTab):
         box = QVBoxLayout(self)
         box.addLayout(filters)
         box.addLayout(buttons)
-        box.addWidget(self.table, 1)
+        split = QSplitter(Qt.Orientation.Vertical, self)
+        split.addWidget(self.table)
+        pane = QWidget(self)
+        pane_box = QVBoxLayout(pane)
+        pane_box.setContentsMargins(0, 0, 0, 0)
+        pane_box.addWidget(self.details_label)
+        pane_box.addWidget(self.details, 1)
+        split.addWidget(pane)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        box.addWidget(split, 1)
         box.addWidget(self.chain)
         box.addWidget(self.message)
         t = self.t
@@ -302,6 +326,7 @@ class AuditTab(WorkerTab):
         t(self.search_button.setText, "audit.search")
         t(self.verify_button.setText, "audit.verify")
         t(self.export_button.setText, "audit.export")
+        t(self.details_label.setText, "audit.details")
         t.also(self.render_tab)
         self.search_button.clicked.connect(self.search)
         self.verify_button.clicked.connect(self.verify)
@@ -309,6 +334,12 @@ class AuditTab(WorkerTab):
         self.tracking.returnPressed.connect(self.search)
         self.username.returnPressed.connect(self.search)
         self.render_tab()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        """Opening the tab shows today's entries at once (no need to press Search)."""
+        super().showEvent(event)
+        if not self.searched and self.ctx.user is not None:
+            self.search()
 
     def current_filter(self) -> AuditFilter:
         def day(edit: QDateEdit, plus: int) -> datetime:
@@ -321,9 +352,13 @@ class AuditTab(WorkerTab):
 
     @Slot()
     def search(self) -> None:
-        db, uid, f = self.ctx.db, self._uid(), self.current_filter()
+        self.searched = True
+        self._search_no += 1
+        db, uid, f, number = self.ctx.db, self._uid(), self.current_filter(), self._search_no
 
         def done(rows: list[AuditRow]) -> None:
+            if number != self._search_no:
+                return  # an older search (the one run on opening) answered after a newer one
             self.rows = rows
             self.say(N_("audit.found"), n=len(rows))
             self.render_tab()
@@ -362,19 +397,26 @@ class AuditTab(WorkerTab):
 
     def render_tab(self) -> None:
         tr = self.ctx.lang.text
-        self.table.setHorizontalHeaderLabels([tr(k) for k in (N_("audit.col_time"), N_("audit.user"), N_("audit.action"),
-                                                               N_("audit.col_entity"), N_("audit.col_detail"))])
+        lang = self.ctx.lang.lang
+        self.table.setHorizontalHeaderLabels([tr(k) for k in (N_("audit.col_time"), N_("audit.user"),
+                                                               N_("audit.col_entry"))])
+        selected = selected_row(self.table)
         self.table.setRowCount(len(self.rows))
         for r, row in enumerate(self.rows):
-            cells = (format_datetime(row.at, self.ctx.lang.lang), row.username, row.action,
-                     f"{row.entity_type} {row.entity_id}", code(row.detail))
+            cells = (format_datetime(row.at, lang), row.full_name or row.username, describe(row, lang))
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                if row.action.startswith(("sod.", "review.refused", "review.not_assigned")) \
+                item.setToolTip(row.action)
+                if row.action.startswith(("sod.", "review.refused", "review.not_assigned", "login.failed")) \
                         or row.action.endswith(".refused"):
                     item.setForeground(QBrush(QColor("#b00020")))
                 self.table.setItem(r, c, item)
-        self.table.resizeColumnsToContents()
+        self.table.resizeColumnToContents(0)
+        self.table.resizeColumnToContents(1)
+        self.table.resizeRowsToContents()
+        if 0 <= selected < len(self.rows):
+            self.table.selectRow(selected)
+        self.show_details()
         report = self.report
         if report is None:
             self.chain.setText("")
@@ -387,6 +429,21 @@ class AuditTab(WorkerTab):
             self.chain.setStyleSheet("color: #b00020; font-weight: bold;")
         self.chain.setAlignment(Qt.AlignmentFlag.AlignLeading)
         self.render_message()
+
+
+    @Slot()
+    def show_details(self) -> None:
+        """The selected entry as recorded: its action code, what it is about and its detail (JSON)."""
+        row = selected_row(self.table)
+        if not 0 <= row < len(self.rows):
+            self.details.setPlainText("")
+            return
+        entry = self.rows[row]
+        detail = detail_of(entry) or entry.detail
+        text = json.dumps({"id": entry.id, "at_utc": entry.at.isoformat(), "user": entry.username,
+                           "action": entry.action, "entity": [entry.entity_type, entry.entity_id],
+                           "detail": detail}, ensure_ascii=False, indent=2, sort_keys=True)
+        self.details.setPlainText(text)
 
 
 def _problem_key(problem: str) -> str:

@@ -81,7 +81,8 @@ def test_audit_tab_search_export_and_tamper_detection(qtbot: QtBot, shell: Shell
     tab.tracking.setText(tracking)
     click(qtbot, tab.search_button)
     qtbot.waitUntil(lambda: len(tab.rows) == 4 and not tab.busy, timeout=WAIT_MS)
-    assert cell(tab.table, 0, 2) == "application.submit" and cell(tab.table, 0, 1) == "clerk1"
+    assert tab.rows[0].action == "application.submit" and tab.rows[0].username == "clerk1"
+    assert plain(cell(tab.table, 0, 2)).startswith("قدّم موظف الشباك 1 الطلب") and plain(cell(tab.table, 0, 1)) == "موظف الشباك 1"
     target = tmp_path / "audit.csv"
     tab.export(target)
     qtbot.waitUntil(lambda: target.exists() and not tab.busy, timeout=WAIT_MS)
