@@ -1,7 +1,10 @@
 """What the waiting-hall display shows, read from the centre database (no Qt here).
 
 One :func:`load_state` call reads everything the screen needs in one short read-only transaction:
-the calls of the day (newest first, recalls included), people waiting per group, the centre's
+the calls of the day (newest first, recalls included: each is announced; the screen's list of
+recent calls shows each ticket once, at its latest call), people waiting per group (the core's one
+definition of waiting, :func:`counter_app.core.queue.waiting_counts`, the same the counters and the
+kiosk show), the centre's
 name and the ticker of services with their documents and fees. The display process calls it once
 per burst of changes, never in a loop.
 """
@@ -11,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from counter_app.core.clock import as_utc, local_day, utcnow
@@ -23,10 +26,12 @@ from counter_app.core.models import (
     Ticket,
     TicketEvent,
     TicketEventKind,
-    TicketStatus,
 )
+from counter_app.core.queue import waiting_counts
 
 RECENT = 8
+#: Call events read per refresh: enough for RECENT distinct tickets even with recalls among them.
+CALL_EVENTS = RECENT * 4
 CALL_KINDS = (TicketEventKind.CALLED, TicketEventKind.RECALLED)
 
 
@@ -41,6 +46,7 @@ class Call:
     counter_number: int
     at: datetime
     recall: bool
+    ticket_id: int = 0
 
     @property
     def ticket(self) -> str:
@@ -78,6 +84,18 @@ class DisplayState:
         return self.calls[0] if self.calls else None
 
     @property
+    def recent(self) -> tuple[Call, ...]:
+        """The tickets called before the one called now, each once at its latest call, newest first
+        (a recalled ticket is not listed twice, nor beside itself when it is the one called now)."""
+        seen = {self.calls[0].ticket_id} if self.calls else set()
+        shown = []
+        for call in self.calls[1:]:
+            if call.ticket_id not in seen:
+                seen.add(call.ticket_id)
+                shown.append(call)
+        return tuple(shown[:RECENT])
+
+    @property
     def last_event_id(self) -> int:
         return self.calls[0].event_id if self.calls else 0
 
@@ -90,20 +108,18 @@ def load_state(session: Session, groups: frozenset[str] | None = None, now: date
     centre = session.scalar(select(Centre).limit(1))
     calls_q = (
         select(TicketEvent.id, TicketEvent.kind, TicketEvent.at, Ticket.letter, Ticket.number, Ticket.group_letter,
-               Counter.number)
+               Counter.number, Ticket.id)
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
         .join(Counter, Counter.id == TicketEvent.counter_id)
         .where(TicketEvent.kind.in_(CALL_KINDS), Ticket.day == today)
         .order_by(TicketEvent.id.desc())
-        .limit(RECENT)
+        .limit(CALL_EVENTS)
     )
     if groups:
         calls_q = calls_q.where(Ticket.group_letter.in_(groups))
-    calls = tuple(Call(eid, letter, number, group, counter, as_utc(at), kind == TicketEventKind.RECALLED)
-                  for eid, kind, at, letter, number, group, counter in session.execute(calls_q))
-    counts = {letter: int(n) for letter, n in session.execute(
-        select(Ticket.group_letter, func.count()).where(Ticket.status == TicketStatus.WAITING, Ticket.day == today)
-        .group_by(Ticket.group_letter))}
+    calls = tuple(Call(eid, letter, number, group, counter, as_utc(at), kind == TicketEventKind.RECALLED, tid)
+                  for eid, kind, at, letter, number, group, counter, tid in session.execute(calls_q))
+    counts = waiting_counts(session, today)
     group_rows = session.scalars(select(ServiceGroup).order_by(ServiceGroup.letter)).all()
     waiting = tuple(GroupWaiting(g.letter, g.name_ar, g.name_en, int(counts.get(g.letter, 0)))
                     for g in group_rows if not groups or g.letter in groups)

@@ -17,6 +17,14 @@ from counter_app.common.i18n import Digits, Isolated, Lang, Translator, lang_of
 from queue_display.state import GroupWaiting, TickerService
 
 GROUP_SEPARATOR = "   •   "
+#: Joins the words of one group's item: a long line wraps between items, never inside a
+#: department's name («المرافق» / «والضرائب العقارية: ١» on two lines).
+NO_BREAK_SPACE = "\u00a0"
+
+
+def unbreakable(text: str) -> str:
+    """``text`` with its spaces made non-breaking, so a line never wraps inside it."""
+    return text.replace(" ", NO_BREAK_SPACE)
 TICKER_SEPARATOR = "        ◆        "
 
 
@@ -48,11 +56,12 @@ def clock_text(lang: str, day: date, moment: datetime) -> str:
 
 
 def waiting_text(lang: str, groups: Sequence[GroupWaiting]) -> str:
-    """``المنتظرون — الأحوال المدنية: ٣ أشخاص   •   …`` (each count in its plural form)."""
+    """``المنتظرون — الأحوال المدنية: ٣ أشخاص   •   …`` (each count in its plural form); each
+    group's item is kept whole on one line, the line wraps only between items."""
     if not groups:
         return ""
     tr = translator(lang)
-    parts = [tr.n("display.waiting_count", g.waiting, group=g.name_ar if tr.lang == "ar" else g.name_en)
+    parts = [unbreakable(tr.n("display.waiting_count", g.waiting, group=g.name_ar if tr.lang == "ar" else g.name_en))
              for g in groups]
     return tr("display.waiting_line", groups=GROUP_SEPARATOR.join(parts))
 

@@ -237,8 +237,9 @@ class DisplayWindow(QWidget):
         else:
             self.now_ticket.setText(texts.ticket_text(current.letter, current.number))
             self.now_counter.setText(tr("display.go_to_counter", counter=texts.counter_text(lang, current.counter_number)))
+        recent = state.recent
         for i, (ticket, counter) in enumerate(self.recent_rows):
-            call = state.calls[i + 1] if i + 1 < len(state.calls) else None
+            call = recent[i] if i < len(recent) else None
             ticket.setText(texts.ticket_text(call.letter, call.number) if call else "")
             counter.setText(tr("display.counter", counter=texts.counter_text(lang, call.counter_number)) if call else "")
         self.waiting.setText(texts.waiting_text(lang, state.waiting))

@@ -1,7 +1,9 @@
 """Queries and small actions of the counter app's supervisor window (pure SQLAlchemy, no Qt).
 
-* the business day: opened and closed by the supervisor (a setting, an audit entry and an outbox
-  event, in the caller's transaction);
+* the business day (:mod:`counter_app.core.centre_day`): it opens by itself with its first ticket
+  or call, or by the supervisor; closing it expires every ticket still waiting or called; a closed
+  day is reopened only by a supervisor with a reason (each an audit entry and an outbox event, in
+  the caller's transaction);
 * the day summary behind the day-close report: its figures are the day's key figures
   (``core.kpis``), so the Z report, the dashboard and the period reports never disagree.
 """
@@ -14,11 +16,9 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from counter_app.core import audit, kpis, outbox
+from counter_app.core import centre_day, kpis, queue
 from counter_app.core.clock import CENTRE_TZ, local_day, utcnow
-from counter_app.core.models import Application, Service, Setting
-
-DAY_OPEN_KEY = "day.open"
+from counter_app.core.models import Application, DayState, Service, Ticket, TicketStatus
 
 
 @dataclass(frozen=True)
@@ -47,43 +47,49 @@ class DaySummary:
     service_time: kpis.Durations = field(default_factory=kpis.Durations)
     expected_piastres: int = 0  # the fees of the applications paid that day
     mismatched: list[str] = field(default_factory=list)  # tracking codes paid more or less than their fee
+    state: DayState | None = None  # None: the day has not started (no ticket, not opened)
+    in_service: int = 0  # tickets called at a counter now
+    expired: int = 0  # tickets ended by the close of the day
+    reopened: int = 0
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state == DayState.CLOSED
 
 
-def open_day(session: Session) -> date | None:
-    """The business day currently open, if any."""
-    row = session.get(Setting, DAY_OPEN_KEY)
-    return date.fromisoformat(row.value) if row and row.value else None
+def open_day(session: Session, at: datetime | None = None) -> date | None:
+    """The business day currently open (the latest up to today), if any."""
+    found = centre_day.latest(session, local_day(at or utcnow()))
+    return found.day if found.is_open else None
 
 
-def _set_open(session: Session, value: str) -> None:
-    row = session.get(Setting, DAY_OPEN_KEY)
-    if row is None:
-        session.add(Setting(key=DAY_OPEN_KEY, value=value))
-    else:
-        row.value = value
-    session.flush()
+def current_day(session: Session, at: datetime | None = None) -> date:
+    """The day the supervisor works on: the one still open, else today (open, closed or not started)."""
+    return centre_day.latest(session, local_day(at or utcnow())).day
 
 
 def start_day(session: Session, *, by: int, at: datetime | None = None) -> date:
-    moment = at or utcnow()
-    day = local_day(moment)
-    _set_open(session, day.isoformat())
-    audit.record(session, user_id=by, action="day.open", entity_type="day", entity_id=day.isoformat(), at=moment)
-    outbox.emit(session, "day.opened", day.isoformat(), {"day": day.isoformat(), "by": by}, at=moment)
-    return day
+    """The supervisor opens today before its first ticket (it would open by itself then)."""
+    return centre_day.open_day(session, by=by, at=queue.locked_now(session, at))
 
 
 def close_day(session: Session, *, by: int, at: datetime | None = None) -> DaySummary:
-    moment = at or utcnow()
-    day = open_day(session) or local_day(moment)
+    """Close the open day: every ticket still waiting or called expires (audited, synced)."""
+    moment = queue.locked_now(session, at)
+    day, _expired = centre_day.close_day(session, by=by, at=moment, detail=lambda d: _close_detail(session, d))
+    return day_summary(session, day)
+
+
+def _close_detail(session: Session, day: date) -> dict[str, object]:
     summary = day_summary(session, day)
-    _set_open(session, "")
-    detail = {"day": day.isoformat(), "tickets": summary.tickets_issued, "served": summary.tickets_served,
-              "applications": summary.applications, "totals": summary.totals_by_method}
-    audit.record(session, user_id=by, action="day.close", entity_type="day", entity_id=day.isoformat(),
-                 detail=detail, at=moment)
-    outbox.emit(session, "day.closed", day.isoformat(), {**detail, "by": by}, at=moment)
-    return DaySummary(**{**summary.__dict__, "is_open": False})
+    return {"tickets": summary.tickets_issued, "served": summary.tickets_served,
+            "applications": summary.applications, "totals": summary.totals_by_method}
+
+
+def reopen_day(session: Session, *, by: int, reason: str, at: datetime | None = None) -> DaySummary:
+    """A supervisor reopens today's closed day with a reason."""
+    day = centre_day.reopen_day(session, by=by, reason=reason, at=queue.locked_now(session, at))
+    return day_summary(session, day)
 
 
 def _bounds(day: date) -> tuple[datetime, datetime]:
@@ -108,9 +114,12 @@ def day_summary(session: Session, day: date) -> DaySummary:
             n_apps, total = apps_by_service.get(svc.code, (0, 0))
             services.append(ServiceDay(svc.code, svc.name_ar, svc.name_en, int(tickets_by_service.get(svc.code, 0)),
                                        n_apps, total))
+    status = centre_day.status(session, day)
+    expired = int(session.scalar(select(func.count()).select_from(Ticket)
+                                 .where(Ticket.day == day, Ticket.status == TicketStatus.EXPIRED)) or 0)
     return DaySummary(
         day=day,
-        is_open=open_day(session) == day,
+        is_open=status.is_open,
         tickets_issued=k.tickets_issued,
         tickets_served=k.tickets_served,
         no_shows=k.no_shows,
@@ -123,4 +132,8 @@ def day_summary(session: Session, day: date) -> DaySummary:
         service_time=k.service.overall,
         expected_piastres=k.money.expected,
         mismatched=list(k.money.mismatched),
+        state=status.state,
+        in_service=centre_day.in_service(session, day),
+        expired=expired,
+        reopened=status.reopened,
     )

@@ -121,7 +121,11 @@ class Database:
 
     @contextmanager
     def begin(self) -> Iterator[Session]:
-        """A write transaction: commits when the block ends, rolls back on any error."""
+        """A write transaction: commits when the block ends, rolls back on any error.
+
+        The transaction starts at once (on SQLite ``BEGIN IMMEDIATE`` waits here for the write
+        lock), so a time read inside the block is never older than a commit that came first.
+        """
         try:
             with self._sessions.begin() as session:
                 yield session
@@ -166,3 +170,4 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+                session.connection()

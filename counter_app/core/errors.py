@@ -34,6 +34,8 @@ ERROR_IDS: frozenset[str] = frozenset({
     N_("error.transfer_same_group"), N_("error.intake_needs_ticket"), N_("error.intake_ticket_not_called"),
     N_("error.setting_invalid"), N_("error.applicant_name"), N_("error.applicant_phone"),
     N_("error.database_corrupt"),
+    # the centre day (issue 15, item 6)
+    N_("error.day_closed"), N_("error.day_reopen_needed"), N_("error.day_not_closed"),
     # refunds paid at the counter, delivery to a representative, cash received, accounts
     N_("error.sod_approver_cannot_pay"), N_("error.refund_already_paid"), N_("error.refund_not_applicant"),
     N_("error.cash_received_required"), N_("error.cash_received_short"), N_("error.collector_relation_required"),

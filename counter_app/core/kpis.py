@@ -37,7 +37,7 @@ from counter_app.core.models import (
 )
 
 ISSUED, CALLED, FINISHED = TicketEventKind.ISSUED.value, TicketEventKind.CALLED.value, TicketEventKind.FINISHED.value
-ENDED_WITHOUT_SERVICE = frozenset({TicketEventKind.TRANSFERRED.value, TicketEventKind.NO_SHOW.value,
+ENDED_WITHOUT_SERVICE = frozenset({TicketEventKind.EXPIRED.value, TicketEventKind.TRANSFERRED.value, TicketEventKind.NO_SHOW.value,
                                    TicketEventKind.SKIPPED.value})
 OPEN_STATES = (ApplicationState.SUBMITTED, ApplicationState.IN_REVIEW, ApplicationState.RETURNED)
 

@@ -89,6 +89,7 @@ class TicketStatus(enum.StrEnum):
     DONE = "done"
     NO_SHOW = "no_show"
     SKIPPED = "skipped"
+    EXPIRED = "expired"  # still waiting or called when its centre day closed (a ticket lives one day)
 
 
 class TicketEventKind(enum.StrEnum):
@@ -99,6 +100,12 @@ class TicketEventKind(enum.StrEnum):
     TRANSFERRED = "transferred"
     FINISHED = "finished"
     SKIPPED = "skipped"
+    EXPIRED = "expired"
+
+
+class DayState(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
 
 
 class ApplicationState(enum.StrEnum):
@@ -245,6 +252,22 @@ class DaySequence(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     letter: Mapped[str] = mapped_column(String(1), primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer)
+
+
+class CentreDay(Base):
+    """A centre's business day: opened (by its first ticket or call, or by a supervisor), closed
+    by a supervisor (every ticket still waiting or called then expires), reopened only by a
+    supervisor with a reason. No row: the day has not started."""
+
+    __tablename__ = "centre_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    state: Mapped[DayState] = mapped_column(_enum(DayState, "day_state"))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    opened_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), nullable=True)  # None: automatic
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), nullable=True)
+    reopened: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Ticket(Base):

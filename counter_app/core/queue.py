@@ -11,7 +11,12 @@ Rules (DESIGN.md, "The queue"):
   ``BEGIN IMMEDIATE``; on PostgreSQL every queue write first takes the centre's transaction lock
   (the same advisory lock that orders the audit chain), and the ticket row is taken with
   ``FOR UPDATE SKIP LOCKED``; the update re-checks ``status = 'waiting'``. Two counters never
-  get the same ticket and no waiting ticket is passed over.
+  get the same ticket and no waiting ticket is passed over;
+* **every state change reads its clock after it holds the write lock** (:func:`locked_now`), so the
+  stored times follow the order of commits: no call is stored before its ticket was queued;
+* **a ticket lives one centre day** (:mod:`counter_app.core.centre_day`): only today's tickets are
+  waiting (:func:`waiting_clause`, the one definition the counter, the kiosk and the display use);
+  closing the day, or failing that the first ticket or call of the next, expires the rest.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from sqlalchemy import Select, and_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -32,7 +37,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from counter_app.common import formatting
 from counter_app.common.i18n import Msg
-from counter_app.core import audit, outbox, settings
+from counter_app.core import audit, centre_day, outbox, settings
 from counter_app.core.centre import centre_code as _centre_code
 from counter_app.core.centre import get_counter
 from counter_app.core.clock import as_utc, local_day, utcnow
@@ -105,6 +110,24 @@ QUEUE_CHANNEL = "shubbak_queue"
 _NOTIFY = text(f"SELECT pg_notify('{QUEUE_CHANNEL}', :kind)")
 
 
+def locked_now(session: Session, at: datetime | None = None) -> datetime:
+    """Take the write lock of this transaction, then read the clock (or use ``at``).
+
+    On SQLite the transaction's first statement is ``BEGIN IMMEDIATE`` (see ``core.db``), so
+    asking for the connection waits for the database's write lock; on PostgreSQL the centre's
+    advisory lock is taken. A time read before the lock could be older than a commit that got the
+    lock first: a call stored before its ticket was issued.
+    """
+    audit.lock_chain(session)
+    session.connection()
+    return at or utcnow()
+
+
+def waiting_clause(day: date) -> ColumnElement[bool]:
+    """**The** definition of a waiting ticket: status waiting, of the centre day ``day``."""
+    return and_(IS_WAITING, Ticket.day == day)
+
+
 def _event(session: Session, ticket: _TicketLike, kind: TicketEventKind, at: datetime, *,
            counter_id: int | None = None, user_id: int | None = None, detail: dict[str, object] | None = None) -> None:
     conn = session.connection()
@@ -146,8 +169,7 @@ def issue_ticket(session: Session, group_letter: str, *, service_code: str | Non
                  priority: bool = False, priority_reason: str | None = None,
                  at: datetime | None = None) -> IssuedTicket:
     """Give a citizen the next number of ``group_letter`` (or of the service's group)."""
-    audit.lock_chain(session)
-    moment = at or utcnow()
+    moment = locked_now(session, at)
     if service_code is not None:
         service = session.get(Service, service_code)
         if service is None:
@@ -160,8 +182,8 @@ def issue_ticket(session: Session, group_letter: str, *, service_code: str | Non
         raise DomainError("counter_group_unknown", letter=formatting.code(group_letter))
     if priority and priority_reason is not None and priority_reason not in PRIORITY_REASONS:
         raise ValidationFailed(detail=Msg("field.priority_reason"))
+    day = centre_day.require_open(session, moment)
     centre = _centre_code(session)
-    day = local_day(moment)
     number = _next_number(session, centre, day, group_letter)
     ticket_id = session.execute(
         insert(Ticket).values(
@@ -178,10 +200,10 @@ def issue_ticket(session: Session, group_letter: str, *, service_code: str | Non
     return IssuedTicket(ticket, ahead, estimate_wait_minutes(session, group_letter, ahead))
 
 
-def _candidates(counter: _CounterLike, priority: bool | None, as_of: datetime | None) -> Select[Ticket]:
+def _candidates(counter: _CounterLike, day: date, priority: bool | None, as_of: datetime | None) -> Select[Ticket]:
     groups = list(counter.groups)
     stmt = select(Ticket).where(
-        IS_WAITING,
+        IS_WAITING, Ticket.day == day,
         or_(
             and_(Ticket.group_letter.in_(groups), Ticket.target_counter_id.is_(None)),
             Ticket.target_counter_id == counter.id,
@@ -198,8 +220,9 @@ def _candidates(counter: _CounterLike, priority: bool | None, as_of: datetime | 
     return stmt.order_by(*order, Ticket.queued_at, Ticket.id).limit(1)
 
 
-def _pick(session: Session, counter: _CounterLike, priority: bool | None, as_of: datetime | None) -> Ticket | None:
-    stmt = _candidates(counter, priority, as_of)
+def _pick(session: Session, counter: _CounterLike, day: date, priority: bool | None,
+          as_of: datetime | None) -> Ticket | None:
+    stmt = _candidates(counter, day, priority, as_of)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     return session.scalars(stmt).first()
@@ -222,14 +245,14 @@ def call_next(session: Session, counter_id: int, clerk_id: int | None, *, at: da
 
     With ``at`` given (replays and the simulator), only tickets issued by then are considered.
     """
-    audit.lock_chain(session)
-    moment = at or utcnow()
+    moment = locked_now(session, at)
     conn = session.connection()
     postgres = conn.dialect.name == "postgresql"
     counter = conn.execute(_SELECT_COUNTER.with_for_update() if postgres else _SELECT_COUNTER,
                            {"cid": counter_id}).first()
     if counter is None:
         raise NotFound(what=Msg("what.counter", id=counter_id))
+    day = centre_day.require_open(session, moment)
     current = conn.execute(_SELECT_CURRENT, {"cid": counter_id}).first()
     if current is not None:
         conn.execute(_FINISH, {"tid": current.id, "finished": moment})
@@ -237,10 +260,11 @@ def call_next(session: Session, counter_id: int, clerk_id: int | None, *, at: da
     fairness = settings.fairness(session)
     for _attempt in range(50):
         if fairness.strict:
-            ticket = _pick(session, counter, None, at)
+            ticket = _pick(session, counter, day, None, at)
         else:
             want_priority = counter.ordinary_since_priority >= fairness.ordinary_per_priority
-            ticket = _pick(session, counter, want_priority, at) or _pick(session, counter, not want_priority, at)
+            ticket = (_pick(session, counter, day, want_priority, at)
+                      or _pick(session, counter, day, not want_priority, at))
         if ticket is None:
             return None
         taken = session.execute(
@@ -283,36 +307,35 @@ def _finish(session: Session, ticket: Ticket, counter_id: int, clerk_id: int | N
 
 
 def finish(session: Session, ticket_id: int, counter_id: int, clerk_id: int | None, *, at: datetime | None = None) -> Ticket:
-    audit.lock_chain(session)
+    moment = locked_now(session, at)
     ticket = _get_ticket(session, ticket_id)
     _require_called_at(ticket, counter_id, "finish")
-    _finish(session, ticket, counter_id, clerk_id, at or utcnow())
+    _finish(session, ticket, counter_id, clerk_id, moment)
     return ticket
 
 
 def recall(session: Session, ticket_id: int, counter_id: int, clerk_id: int | None, *, at: datetime | None = None) -> Ticket:
     """Call the same ticket again; allowed up to the configured number of recalls."""
-    audit.lock_chain(session)
+    moment = locked_now(session, at)
     ticket = _get_ticket(session, ticket_id)
     _require_called_at(ticket, counter_id, "recall")
     limit = settings.max_recalls(session)
     if ticket.recall_count >= limit:
         raise DomainError("recall_limit", n=limit)
     ticket.recall_count += 1
-    _event(session, ticket, TicketEventKind.RECALLED, at or utcnow(), counter_id=counter_id, user_id=clerk_id,
+    _event(session, ticket, TicketEventKind.RECALLED, moment, counter_id=counter_id, user_id=clerk_id,
            detail={"recall": ticket.recall_count})
     return ticket
 
 
 def no_show(session: Session, ticket_id: int, counter_id: int, clerk_id: int | None, *, at: datetime | None = None) -> Ticket:
     """Close a ticket whose citizen did not come after the configured number of recalls."""
-    audit.lock_chain(session)
+    moment = locked_now(session, at)
     ticket = _get_ticket(session, ticket_id)
     _require_called_at(ticket, counter_id, "no_show")
     limit = settings.max_recalls(session)
     if ticket.recall_count < limit:
         raise DomainError("recalls_pending", n=limit - ticket.recall_count)
-    moment = at or utcnow()
     ticket.status = TicketStatus.NO_SHOW
     ticket.finished_at = moment
     _event(session, ticket, TicketEventKind.NO_SHOW, moment, counter_id=counter_id, user_id=clerk_id,
@@ -323,12 +346,11 @@ def no_show(session: Session, ticket_id: int, counter_id: int, clerk_id: int | N
 def skip(session: Session, ticket_id: int, counter_id: int, clerk_id: int | None, reason: str, *,
          at: datetime | None = None) -> Ticket:
     """Set the called ticket aside without serving it; a reason is required and audited."""
-    audit.lock_chain(session)
+    moment = locked_now(session, at)
     if not reason or not reason.strip():
         raise ValidationFailed("reason_required")
     ticket = _get_ticket(session, ticket_id)
     _require_called_at(ticket, counter_id, "skip")
-    moment = at or utcnow()
     ticket.status = TicketStatus.SKIPPED
     ticket.finished_at = moment
     _event(session, ticket, TicketEventKind.SKIPPED, moment, counter_id=counter_id, user_id=clerk_id,
@@ -340,12 +362,11 @@ def transfer(session: Session, ticket_id: int, counter_id: int, clerk_id: int | 
              to_group: str | None = None, to_counter_id: int | None = None, reason: str | None = None,
              at: datetime | None = None) -> Ticket:
     """Send the called ticket to another group or counter; it keeps its place in the queue."""
-    audit.lock_chain(session)
+    moment = locked_now(session, at)
     if (to_group is None) == (to_counter_id is None):
         raise ValidationFailed("transfer_target")
     ticket = _get_ticket(session, ticket_id)
     _require_called_at(ticket, counter_id, "transfer")
-    moment = at or utcnow()
     detail: dict[str, object] = {"from_counter": counter_id, "from_group": ticket.group_letter}
     if to_group is not None:
         to_group = to_group.upper()
@@ -378,7 +399,7 @@ def waiting_ahead(session: Session, ticket: Ticket) -> int:
     """How many waiting tickets of the same group will be called before this one (strict order)."""
     if ticket.status != TicketStatus.WAITING:
         return 0
-    same = and_(IS_WAITING, Ticket.group_letter == ticket.group_letter,
+    same = and_(waiting_clause(ticket.day), Ticket.group_letter == ticket.group_letter,
                 Ticket.target_counter_id.is_(None))
     earlier = or_(Ticket.queued_at < ticket.queued_at, and_(Ticket.queued_at == ticket.queued_at, Ticket.id < ticket.id))
     if ticket.priority:
@@ -388,13 +409,34 @@ def waiting_ahead(session: Session, ticket: Ticket) -> int:
     return int(session.scalar(select(func.count()).select_from(Ticket).where(cond)) or 0)
 
 
-def waiting_counts(session: Session, day: datetime | None = None) -> dict[str, int]:
-    """Waiting tickets per group letter now."""
+def waiting_counts(session: Session, day: date | None = None) -> dict[str, int]:
+    """Waiting tickets per group letter on the centre day ``day`` (today when omitted): what the
+    counters, the kiosk and the waiting-hall display all show."""
     rows = session.execute(
-        select(Ticket.group_letter, func.count()).where(IS_WAITING)
+        select(Ticket.group_letter, func.count()).where(waiting_clause(day or local_day(utcnow())))
         .group_by(Ticket.group_letter)
     ).all()
     return {letter: int(n) for letter, n in rows}
+
+
+_OPEN_STATUSES = (TicketStatus.WAITING, TicketStatus.CALLED)
+
+
+def expire_tickets(session: Session, *, up_to: date, at: datetime, by: int | None = None) -> int:
+    """End every ticket of day ``up_to`` or before still waiting or called: status ``expired``,
+    an ``expired`` event each (audited, in the outbox). Returns how many expired."""
+    tickets = session.scalars(
+        select(Ticket).where(Ticket.status.in_(_OPEN_STATUSES), Ticket.day <= up_to).order_by(Ticket.id)).all()
+    for ticket in tickets:
+        was, counter_id = ticket.status, ticket.counter_id
+        ticket.status = TicketStatus.EXPIRED
+        ticket.finished_at = at
+        ticket.target_counter_id = None
+        _event(session, ticket, TicketEventKind.EXPIRED, at, counter_id=counter_id, user_id=by,
+               detail={"was": was.value})
+    if tickets:
+        session.flush()
+    return len(tickets)
 
 
 def recent_service_seconds(session: Session, group_letter: str) -> float:

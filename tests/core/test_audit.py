@@ -40,6 +40,8 @@ def test_intact_chain_verifies(db: Database, site: Centre) -> None:
 
 
 def test_state_change_writes_change_audit_and_outbox_together(db: Database, site: Centre) -> None:
+    with db.begin() as s:  # the day's first ticket also opens the day (its own entry and event)
+        queue.issue_ticket(s, "A")
     with db.read() as s:
         before = (s.scalar(select(AuditHead.count)), len(s.scalars(select(OutboxEvent)).all()))
     with db.begin() as s:

@@ -1,17 +1,19 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
 from counter_app.common.i18n import strip_isolates
 from counter_app.core import queue, settings
+from counter_app.core.clock import CENTRE_TZ, local_day, utcnow
 from counter_app.core.db import Database
 from counter_app.core.errors import DomainError, ValidationFailed
 from counter_app.core.models import Ticket, TicketEvent, TicketEventKind, TicketStatus
 from tests.helpers.factories import Centre
 
-T0 = datetime(2026, 11, 22, 7, 0, tzinfo=UTC)  # 09:00 in Cairo
+# 09:00 in Cairo today: a ticket lives one centre day, so the calls made now must see it
+T0 = datetime.combine(local_day(utcnow()), time(9), CENTRE_TZ).astimezone(UTC)
 
 
 def issue(db: Database, group: str = "A", priority: bool = False, at: datetime = T0) -> Ticket:
