@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.common.formatting import format_time
+from counter_app.common.formatting import code, format_time
 from counter_app.common.formatting import money as format_money
 from counter_app.common.i18n import N_
 from counter_app.reports import period_bounds
@@ -232,7 +232,7 @@ class DashboardTab(WorkerTab):
                 chart.set_bars("", [], empty)
         else:
             self.wait_chart.set_bars(tr("dash.chart_wait"), [
-                Bar(tr("dash.hour", hour=isolate(f"{hour:02d}:00")), median, f"{median:.1f}",
+                Bar(tr("dash.hour", hour=code(f"{hour:02d}:00")), median, f"{median:.1f}",
                     alert=median > WAIT_TARGET_MIN)
                 for hour, median, _count in d.wait_by_hour], empty)
             self.load_chart.set_bars(tr("dash.chart_load"), [
