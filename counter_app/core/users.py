@@ -183,6 +183,11 @@ def require_role(user: User, *roles: Role) -> None:
         raise PermissionDenied()
 
 
+def departments(session: Session) -> list[Department]:
+    """The centre's departments (a reviewer belongs to one), by code."""
+    return list(session.scalars(select(Department).order_by(Department.code)))
+
+
 def users(session: Session, role: Role | None = None) -> list[User]:
     stmt = select(User).order_by(User.id)
     if role is not None:

@@ -30,6 +30,7 @@ class Overview:
     counters: tuple[CounterView, ...]
     catalogue_version: int | None
     day: DaySummary
+    departments: tuple[tuple[str, str, str], ...] = ()  # (code, Arabic name, English name)
 
 
 def _acting(s: object, user_id: int) -> User:
@@ -47,6 +48,7 @@ def overview(db: Database, user_id: int) -> Overview:
             tuple(counter_view(c) for c in centre.counters(s, active_only=False)),
             catalogue.active_version(s),
             counter_queries.day_summary(s, day),
+            tuple((d.code, d.name_ar, d.name_en) for d in users.departments(s)),
         )
 
 
@@ -152,7 +154,8 @@ def discard_print_job(db: Database, user_id: int, queue: PrintQueue, job_id: str
     return job.kind
 
 
-def add_user(db: Database, user_id: int, username: str, full_name: str, role: Role, password: str) -> UserView:
+def add_user(db: Database, user_id: int, username: str, full_name: str, role: Role, password: str,
+             department_code: str | None = None) -> UserView:
     with db.begin() as s:
         by = _acting(s, user_id)
         if role == Role.ADMIN and by.role != Role.ADMIN:
@@ -160,7 +163,18 @@ def add_user(db: Database, user_id: int, username: str, full_name: str, role: Ro
 
             raise PermissionDenied()
         return user_view(users.create_user(s, username=username, full_name=full_name, role=role,
-                                           password=password, created_by=by.id))
+                                           password=password, department_code=department_code,
+                                           created_by=by.id))
+
+
+def unlock_user(db: Database, user_id: int, target_id: int) -> None:
+    with db.begin() as s:
+        users.unlock(s, users.get_user(s, target_id), by=_acting(s, user_id))
+
+
+def reset_password(db: Database, user_id: int, target_id: int, password: str) -> None:
+    with db.begin() as s:
+        users.reset_password(s, users.get_user(s, target_id), password, by=_acting(s, user_id))
 
 
 def set_user_active(db: Database, user_id: int, target_id: int, active: bool) -> None:

@@ -36,6 +36,8 @@ class UserView:
     role: Role
     clerk_number: str
     active: bool = True
+    department_code: str | None = None
+    locked: bool = False  # locked out after too many wrong passwords, until it expires or is unlocked
 
     @property
     def supervises(self) -> bool:
@@ -149,7 +151,10 @@ def ticket_view(ticket: Ticket | None) -> TicketView | None:
 
 
 def user_view(user: User) -> UserView:
-    return UserView(user.id, user.username, user.full_name, user.role, user.clerk_number, user.active)
+    from counter_app.core.users import is_locked
+
+    return UserView(user.id, user.username, user.full_name, user.role, user.clerk_number, user.active,
+                    user.department_code, is_locked(user))
 
 
 def counter_view(c: object) -> CounterView:

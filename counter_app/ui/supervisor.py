@@ -146,17 +146,23 @@ class SupervisorWindow(QWidget):
 
     def _users_tab(self) -> QWidget:
         tab = QWidget(self)
-        self.users_table = _table(tab, 4)
+        self.users_table = _table(tab, 5)
+        self.users_table.setObjectName("usersTable")
         self.new_username, self.new_full_name, self.new_password = QLineEdit(tab), QLineEdit(tab), QLineEdit(tab)
         self.new_password.setEchoMode(QLineEdit.EchoMode.Password)
         self.new_role = QComboBox(tab)
+        self.new_role.setObjectName("newRole")
+        self.new_department = QComboBox(tab)  # required for a reviewer: files go to their department
+        self.new_department.setObjectName("newDepartment")
+        self.new_role.currentIndexChanged.connect(self._role_changed)
         self.add_user_button = QPushButton(tab)
         self.add_user_button.setObjectName("addUser")
         self.add_user_button.clicked.connect(self.add_user)
         self.t(self.add_user_button.setText, "sup.add_user")
         form = QFormLayout()
         for msg, widget in ((N_("sup.username"), self.new_username), (N_("sup.full_name"), self.new_full_name),
-                            (N_("sup.role"), self.new_role), (N_("sup.password"), self.new_password)):
+                            (N_("sup.role"), self.new_role), (N_("sup.department"), self.new_department),
+                            (N_("sup.password"), self.new_password)):
             label = QLabel(tab)
             self.t(label.setText, msg)
             form.addRow(label, widget)
@@ -166,6 +172,20 @@ class SupervisorWindow(QWidget):
         self.toggle_user_button.clicked.connect(self.toggle_user)
         self.t(self.toggle_user_button.setText, "sup.toggle_user")
         form.addRow("", self.toggle_user_button)
+        # a locked-out account: unlock it, or give it a temporary password (changed at next login)
+        self.unlock_user_button, self.reset_password_button = QPushButton(tab), QPushButton(tab)
+        self.unlock_user_button.setObjectName("unlockUser")
+        self.reset_password_button.setObjectName("resetPassword")
+        self.unlock_user_button.clicked.connect(self.unlock_user)
+        self.reset_password_button.clicked.connect(self.reset_password)
+        self.t(self.unlock_user_button.setText, "sup.unlock_user")
+        self.t(self.reset_password_button.setText, "sup.reset_password")
+        self.temporary_password = QLineEdit(tab)
+        self.temporary_password.setObjectName("temporaryPassword")
+        self.temporary_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.t(self.temporary_password.setPlaceholderText, "sup.temporary_password")
+        form.addRow("", self.unlock_user_button)
+        form.addRow(self.temporary_password, self.reset_password_button)
         box = QHBoxLayout(tab)
         box.addWidget(self.users_table, 3)
         box.addLayout(form, 2)
@@ -323,10 +343,45 @@ class SupervisorWindow(QWidget):
 
         self._run(lambda: printing.submit(report, url, lang), queued)
 
+    @Slot(int)
+    def _role_changed(self, _index: int) -> None:
+        reviewer = self.new_role.currentData() == Role.REVIEWER.value
+        self.new_department.setEnabled(reviewer)
+        if not reviewer:
+            self.new_department.setCurrentIndex(0)
+
+    def _selected_user(self) -> Any:
+        row = self.users_table.currentRow()
+        if self.data is None or not 0 <= row < len(self.data.users):
+            self.show_error(UiError("sup.select_user"))
+            return None
+        return self.data.users[row]
+
+    @Slot()
+    def unlock_user(self) -> None:
+        target = self._selected_user()
+        if target is not None:
+            self._write(admin_backend.unlock_user, N_("sup.user_unlocked"), target.id)
+
+    @Slot()
+    def reset_password(self) -> None:
+        target, password = self._selected_user(), self.temporary_password.text()
+        if target is None:
+            return
+        db, uid = self.ctx.db, self._uid()
+
+        def done(_r: object) -> None:
+            self.temporary_password.clear()
+            self._after(N_("sup.password_reset"), user=isolate(target.username))
+
+        self._run(lambda: admin_backend.reset_password(db, uid, target.id, password), done)
+
     @Slot()
     def add_user(self) -> None:
         role = Role(str(self.new_role.currentData()))
-        args = (self.new_username.text(), self.new_full_name.text(), role, self.new_password.text())
+        department = str(self.new_department.currentData() or "") if role == Role.REVIEWER else ""
+        args = (self.new_username.text(), self.new_full_name.text(), role, self.new_password.text(),
+                department or None)
 
         def done(_user: object) -> None:
             for field in (self.new_username, self.new_full_name, self.new_password):
@@ -475,8 +530,15 @@ class SupervisorWindow(QWidget):
         for role in (Role.CLERK, Role.REVIEWER, Role.SUPERVISOR, Role.ADMIN):
             self.new_role.addItem(tr(f"role.{role.value}"), role.value)
         self.new_role.setCurrentIndex(max(role_index, 0))
+        department = self.new_department.currentData()
+        self.new_department.clear()
+        self.new_department.addItem(tr("sup.department_none"), "")
+        for code, name_ar, name_en in (self.data.departments if self.data else ()):
+            self.new_department.addItem(lang.pick(name_ar, name_en), code)
+        self.new_department.setCurrentIndex(max(self.new_department.findData(department or ""), 0))
+        self._role_changed(self.new_role.currentIndex())
         self.users_table.setHorizontalHeaderLabels([tr(k) for k in (N_("sup.username"), N_("sup.full_name"), N_("sup.role"),
-                                                                     N_("sup.active"))])
+                                                                     N_("sup.department"), N_("sup.active"))])
         self.counters_table.setHorizontalHeaderLabels([tr(k) for k in (N_("sup.counter_number"), N_("sup.counter_name"),
                                                                        N_("sup.groups"))])
         data = self.data
@@ -493,9 +555,12 @@ class SupervisorWindow(QWidget):
             self.open_day_button.setEnabled(not d.is_open)
             self.close_day_button.setEnabled(d.is_open)
             self.users_table.setRowCount(len(data.users))
+            departments = {code: lang.pick(ar, en) for code, ar, en in data.departments}
             for r, u in enumerate(data.users):
+                state = (N_("sup.user_locked") if u.locked else N_("sup.yes") if u.active else N_("sup.no"))
                 for c, text in enumerate((u.username, u.full_name, tr(f"role.{u.role.value}"),
-                                          tr(N_("sup.yes") if u.active else N_("sup.no")))):
+                                          departments.get(u.department_code or "", u.department_code or "—"),
+                                          tr(state))):
                     self.users_table.setItem(r, c, QTableWidgetItem(text))
             self.counters_table.setRowCount(len(data.counters))
             for r, counter in enumerate(data.counters):
