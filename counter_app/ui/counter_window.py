@@ -9,7 +9,7 @@ for a clerk), Ctrl+Shift+Q log out.
 from __future__ import annotations
 
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -82,10 +82,10 @@ class CounterWindow(QMainWindow):
         self.t.also(self.retranslate)
 
         self.language_button.clicked.connect(ctx.lang.toggle)
-        self.logout_button.clicked.connect(self.logout_requested)
+        self.logout_button.clicked.connect(self.request_logout)
         self.supervisor_button.clicked.connect(self.supervisor_requested)
         for key, slot in (("Ctrl+L", ctx.lang.toggle), ("Ctrl+1", lambda: self.show_tab(0)),
-                          ("Ctrl+2", lambda: self.show_tab(1)), ("Ctrl+Shift+Q", self.logout_requested.emit)):
+                          ("Ctrl+2", lambda: self.show_tab(1)), ("Ctrl+Shift+Q", self.request_logout)):
             QShortcut(QKeySequence(key), self, slot)
         # Supervisor functions only for the roles that can use them: a clerk sees no button and F10 does nothing.
         supervises = ctx.user is not None and ctx.user.supervises
@@ -94,6 +94,8 @@ class CounterWindow(QMainWindow):
         if supervises:
             self.supervisor_shortcut = QShortcut(QKeySequence("F10"), self, self.supervisor_requested.emit)
         self.queue.ticket_changed.connect(self._ticket_changed)
+        # Calling, finishing, no-show, skip or transfer end the ticket's intake: ask first when typed.
+        self.queue.confirm = lambda go: self.intake.confirm_discard(N_("intake.discard_continue"), go)
         self.intake.submitted.connect(lambda _o: self.status_line.update_texts())
         self.resize(1180, 820)
         self.retranslate()
@@ -101,6 +103,29 @@ class CounterWindow(QMainWindow):
     def show_tab(self, index: int) -> None:
         self.tabs.setCurrentIndex(index)
         (self.intake.name if index == 0 else self.delivery.code).setFocus()
+
+    @Slot()
+    def request_logout(self) -> None:
+        """Log out (Ctrl+Shift+Q), asking first when the intake holds typed data."""
+        def discard_and_leave() -> None:
+            self.intake.set_ticket(None)  # asked: the form is discarded, closing will not ask again
+            self.logout_requested.emit()
+
+        self.intake.confirm_discard(N_("intake.discard_logout"), discard_and_leave)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        """Closing the window (title bar, Alt+F4) with a half-typed intake asks first; "no" keeps
+        it open with everything typed. Logging out has asked already and emptied the form."""
+        if self.intake.is_dirty():
+            event.ignore()
+
+            def discard_and_close() -> None:
+                self.intake.set_ticket(None)
+                self.close()
+
+            self.intake.confirm_discard(N_("intake.discard_close"), discard_and_close)
+            return
+        super().closeEvent(event)
 
     @Slot(object)
     def _ticket_changed(self, ticket: TicketView | None) -> None:

@@ -156,13 +156,29 @@ class DeliveryPanel(QWidget):
                 raise UiError("delivery.bad_receipt") from None
             return backend.find_application(db, code)
 
-        self._run(work, "")
+        self._run(work, "", self._not_found)
 
-    def _run(self, work: object, done_message: str) -> None:
+    def _run(self, work: object, done_message: str, failed: object = None) -> None:
         self._set_enabled(False)
-        self.ctx.ops.run(work, lambda app: self._loaded(app, done_message), self._failed, owner=self)  # type: ignore[arg-type]
+        self.ctx.ops.run(work, lambda app: self._loaded(app, done_message), failed or self._failed,  # type: ignore[arg-type]
+                         owner=self)
+
+    def _not_found(self, exc: BaseException) -> None:
+        """A search that found nothing (unknown code, a forged or foreign receipt QR): the file
+        shown before is no longer what the clerk is looking at, so it goes with its details."""
+        self._forget()
+        self._failed(exc)
+
+    def _forget(self) -> None:
+        self.app = None
+        self.returned_docs.clear()
+        self.collector.clear()
+        self.collector_nid.clear()
+        self.cancel_reason.clear()
 
     def _loaded(self, app: ApplicationView, done_message: str) -> None:
+        if self.app is not None and self.app.id != app.id:
+            self._forget()  # another file: nothing typed for the previous one carries over
         if self.app is None or self.app.id != app.id or self.app.state != app.state:
             self.returned_docs.clear()  # a new file (or a new state): start from what is stored
         self.app, self._error = app, (done_message or None)

@@ -4,6 +4,8 @@ prints the missing-documents slip instead and submits nothing."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -19,13 +21,14 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
-from counter_app.common.formatting import format_date
+from counter_app.common.formatting import format_date, tracking_code
 from counter_app.common.formatting import money as format_money
 from counter_app.common.i18n import N_
 from counter_app.core.applications import Applicant
@@ -53,8 +56,18 @@ FIELD_LABELS = {"service": N_("intake.service"), "name": N_("intake.name"), "nid
                 "fee": N_("intake.fee"), "method": N_("intake.method"), "reference": N_("intake.reference")}
 
 
+#: The questions asked before typed data is discarded (a ticket action, closing, logging out).
+DISCARD_QUESTIONS = (N_("intake.discard_continue"), N_("intake.discard_close"), N_("intake.discard_logout"))
+
+
 class IntakePanel(QWidget):
-    """``submitted(SubmitOutcome)`` after an application is stored; ``slip_printed(job_id)``."""
+    """``submitted(SubmitOutcome)`` after an application is stored; ``slip_printed(job_id)``.
+
+    An intake belongs to exactly one called ticket: :meth:`set_ticket` binds the form to it (a
+    fresh intake key, the service of the ticket's group preselected) and clears whatever the
+    previous citizen left; without a ticket nothing is submitted or printed. The key goes with
+    the submit, so the core stores one application per intake however often it is submitted.
+    """
 
     submitted = Signal(object)
     slip_printed = Signal(str)
@@ -64,6 +77,9 @@ class IntakePanel(QWidget):
         self.ctx = ctx
         self.t = Binder(ctx.lang, self)
         self.ticket: TicketView | None = None
+        self.intake_key: str | None = None  # made when the form is bound to a ticket; used up by a submit
+        self.submitted_tracking: str | None = None  # this intake's application, once submitted
+        self.question: QMessageBox | None = None  # the open "discard the typed data?" question
         self.busy = False
         self._result: tuple[str, dict[str, object]] | None = None
         self._error: BaseException | None = None
@@ -128,6 +144,11 @@ class IntakePanel(QWidget):
         aform.addRow(labels["email"], self.email)
         aform.addRow("", self.notify_opt_out)
         pay_box = QGroupBox(self)
+        pay_box.setObjectName("paymentBox")
+        for group in (service_box, applicant_box, pay_box):  # the title clear of the frame, not on it
+            group.setStyleSheet("QGroupBox { margin-top: 1.4em; padding-top: 0.4em; }"
+                                " QGroupBox::title { subcontrol-origin: margin; subcontrol-position: top center;"
+                                " padding: 0 0.5em; }")
         pform = QFormLayout(pay_box)
         pform.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)  # a narrow column: labels above
         pform.addRow(labels["fee"], self.fee)
@@ -174,6 +195,11 @@ class IntakePanel(QWidget):
         for key, button in (("Ctrl+Return", self.submit_button), ("Ctrl+Enter", self.submit_button),
                             ("F8", self.slip_button), ("Ctrl+Shift+N", self.clear_button)):
             QShortcut(QKeySequence(key), self, button.click)
+        # A message describes the form as it was: any edit clears an error about it.
+        for edit in (self.name, self.national_id, self.phone, self.address, self.email, self.reference):
+            edit.textEdited.connect(self._edited)
+        self.documents.itemChanged.connect(self._edited)
+        self.service.activated.connect(self._edited)
         self.retranslate()
 
     # -- data ------------------------------------------------------------------------------
@@ -208,24 +234,106 @@ class IntakePanel(QWidget):
         if index >= 0:
             self.service.setCurrentIndex(index)
 
+    def ordered_services(self) -> list[ServiceView]:
+        """The ticket's group's services first, then the others (catalogue order within each)."""
+        group = self.ticket.group if self.ticket else None
+        services = list(self.services())
+        return [s for s in services if s.group == group] + [s for s in services if s.group != group]
+
+    def ticket_service(self) -> str | None:
+        """The service to preselect for the ticket: the one it names, or its group's only one."""
+        if self.ticket is None:
+            return None
+        if self.ticket.service_code:
+            return self.ticket.service_code
+        mine = [s.code for s in self.services() if s.group == self.ticket.group]
+        return mine[0] if len(mine) == 1 else None
+
     def set_ticket(self, ticket: TicketView | None) -> None:
+        """Bind the form to ``ticket`` (None: no ticket). Another ticket starts a new intake:
+        the previous citizen's data is cleared (the caller has asked first) and the service of
+        the new ticket's group is preselected."""
+        if ticket is not None and self.ticket is not None and ticket.id == self.ticket.id:
+            self.ticket = ticket  # the same ticket (recalled): the intake goes on
+            return
         self.ticket = ticket
-        if ticket is not None and ticket.service_code:
-            self.select_service(ticket.service_code)
+        self._close_question()
+        self._clear_fields()
+        self.intake_key = str(uuid.uuid4()) if ticket is not None else None
+        self.submitted_tracking = None
+        self._show()
+        self._fill_services(self.ticket_service())
+
+    def is_dirty(self) -> bool:
+        """Whether the clerk has typed or ticked something not yet submitted."""
+        typed = any(f.text().strip() for f in (self.name, self.national_id, self.phone, self.address,
+                                               self.email, self.reference))
+        return typed or bool(self.checked_codes()) or self.notify_opt_out.isChecked()
+
+    def confirm_discard(self, question_id: str, then: Callable[[], None]) -> None:
+        """Run ``then`` at once when nothing is typed; otherwise ask first (in the user's
+        language, "no" by default): yes runs ``then``, no keeps everything and does nothing."""
+        if not self.is_dirty():
+            then()
+            return
+        if self.question is not None:  # already asking: a second key press changes nothing
+            return
+        lang = self.ctx.lang
+        box = QMessageBox(QMessageBox.Icon.Question, lang.text("intake.discard_title"), lang.text(question_id),
+                          QMessageBox.StandardButton.NoButton, self)
+        box.setObjectName("discardQuestion")
+        yes = box.addButton(lang.text("intake.discard_yes"), QMessageBox.ButtonRole.DestructiveRole)
+        no = box.addButton(lang.text("intake.discard_no"), QMessageBox.ButtonRole.RejectRole)
+        yes.setObjectName("discardYes")
+        no.setObjectName("discardNo")
+        box.setDefaultButton(no)
+        box.setEscapeButton(no)
+        box.setLayoutDirection(lang.direction)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+
+        def answered(_result: int) -> None:
+            self.question = None
+            box.deleteLater()
+            if box.clickedButton() is yes:
+                then()
+
+        box.finished.connect(answered)
+        self.question = box
+        box.open()
+        no.setFocus()
+
+    def _close_question(self) -> None:
+        if self.question is not None:
+            box, self.question = self.question, None
+            box.finished.disconnect()
+            box.close()
+            box.deleteLater()
 
     # -- rendering -------------------------------------------------------------------------
+    def _fill_services(self, code: str | None, keep: set[str] | None = None) -> None:
+        """The service list (the ticket's group first, a line, the others) with ``code`` selected
+        (none: the clerk chooses), and its documents ticked as ``keep``."""
+        lang = self.ctx.lang
+        self.service.blockSignals(True)
+        self.service.clear()
+        self.service.setPlaceholderText(lang.text("intake.service_placeholder"))
+        group = self.ticket.group if self.ticket else None
+        for svc in self.ordered_services():
+            if group is not None and svc.group != group and self.service.count() and \
+                    self.service.itemData(self.service.count() - 1) is not None:
+                self.service.insertSeparator(self.service.count())
+            self.service.addItem(lang.text("intake.service_item", letter=svc.group,
+                                         name=lang.pick(svc.name_ar, svc.name_en)), svc.code)
+        self.service.setCurrentIndex(-1)
+        if code is not None:
+            self.select_service(code)
+        self.service.blockSignals(False)
+        self._fill_documents(keep or set())
+
     def retranslate(self) -> None:
         lang = self.ctx.lang
         code, checked = self.service.currentData(), self.checked_codes()
-        self.service.blockSignals(True)
-        self.service.clear()
-        for svc in self.services():
-            self.service.addItem(lang.text("intake.service_item", letter=svc.group,
-                                         name=lang.pick(svc.name_ar, svc.name_en)), svc.code)
-        if code is not None:
-            self.select_service(str(code))
-        self.service.blockSignals(False)
-        self._fill_documents(checked)  # a language switch keeps the ticks
+        self._fill_services(str(code) if code is not None else None, checked)  # a language switch keeps the ticks
         method = self.method.currentIndex()
         self.method.clear()
         for m in PAYMENT_METHODS:
@@ -296,9 +404,13 @@ class IntakePanel(QWidget):
         for b in (self.submit_button, self.slip_button, self.clear_button):
             b.setEnabled(not busy)
 
-    # -- actions ---------------------------------------------------------------------------
     @Slot()
-    def clear(self) -> None:
+    def _edited(self) -> None:
+        if self._error is not None:
+            self._show()
+
+    # -- actions ---------------------------------------------------------------------------
+    def _clear_fields(self) -> None:
         for field in (self.name, self.national_id, self.phone, self.address, self.email, self.reference):
             field.clear()
         self.notify_opt_out.setChecked(False)
@@ -306,9 +418,44 @@ class IntakePanel(QWidget):
         self.method.setCurrentIndex(0)
 
     @Slot()
+    def clear(self) -> None:
+        """A new intake for the same ticket (another service for the same citizen): an empty form
+        and a new key."""
+        self._clear_fields()
+        self._show()
+        if self.ticket is not None and self.submitted_tracking is not None:
+            self.intake_key, self.submitted_tracking = str(uuid.uuid4()), None
+
+    def _refusal(self, *, submitting: bool) -> str | None:
+        """Why nothing may be submitted or printed now (a message id), or None."""
+        if self.ticket is None or self.intake_key is None and self.submitted_tracking is None:
+            return N_("intake.no_ticket")
+        if self.submitted_tracking is not None and not self.is_dirty():
+            return N_("intake.already_submitted")
+        if submitting and not self.is_dirty():
+            return N_("intake.empty_form")
+        if self.current_service() is None:
+            return N_("intake.choose_service")
+        return None
+
+    def _refuse(self, message_id: str) -> None:
+        if message_id == "intake.already_submitted":
+            self._show(message_id, tracking=tracking_code(self.submitted_tracking or ""))
+        else:
+            self._show(message_id)
+        if message_id == "intake.choose_service":
+            self.service.setFocus()
+
+    @Slot()
     def print_slip(self) -> None:
+        if self.busy:
+            return
+        refusal = self._refusal(submitting=False)
+        if refusal is not None:
+            self._refuse(refusal)
+            return
         service, cat = self.current_service(), self.ctx.catalogue
-        if self.busy or service is None or cat is None:
+        if service is None or cat is None:
             return
         missing = self.missing()
         if not missing:
@@ -327,8 +474,14 @@ class IntakePanel(QWidget):
 
     @Slot()
     def submit(self) -> None:
-        service, cat, ctx = self.current_service(), self.ctx.catalogue, self.ctx
-        if self.busy or service is None or cat is None or ctx.user is None:
+        if self.busy:  # a second click or Ctrl+Enter while the first submit runs
+            return
+        refusal = self._refusal(submitting=True)
+        if refusal is not None:
+            self._refuse(refusal)
+            return
+        service, cat, ctx, key = self.current_service(), self.ctx.catalogue, self.ctx, self.intake_key
+        if service is None or cat is None or ctx.user is None or key is None or self.ticket is None:
             return
         if self.missing():
             self.print_slip()  # nothing is submitted while a mandatory document is missing
@@ -341,17 +494,19 @@ class IntakePanel(QWidget):
                                 self.email.text(), self.notify_opt_out.isChecked()),
             received_documents=tuple(sorted(self.checked_codes())), payment_method=method,
             payment_reference=reference, counter_id=ctx.counter.id if ctx.counter else None,
-            ticket_id=self.ticket.id if self.ticket else None,
+            ticket_id=self.ticket.id, intake_key=key,
         )
         counter_name = ctx.lang.pick(ctx.counter.name_ar, ctx.counter.name_en) if ctx.counter else ""
-        user, key, lang, url = ctx.user, ctx.key, ctx.lang.lang, ctx.config.receipt_printer
+        user, signing, lang, url = ctx.user, ctx.key, ctx.lang.lang, ctx.config.receipt_printer
 
         def work() -> SubmitOutcome:
             done = backend.submit_application(ctx.db, user.id, req)
+            if not done.created:  # this intake was stored before: its receipt was printed then
+                return SubmitOutcome(done, None, None)
             try:  # the application is committed: a print problem must not lose it
-                if key is None:
+                if signing is None:
                     raise UiError("intake.no_key")
-                receipt = receipt_document(key, cat.centre, counter_name, user.clerk_number, service, done,
+                receipt = receipt_document(signing, cat.centre, counter_name, user.clerk_number, service, done,
                                            method, reference, lang)
                 return SubmitOutcome(done, ctx.printing.submit(receipt, url, lang), None)
             except Exception as exc:
@@ -362,7 +517,11 @@ class IntakePanel(QWidget):
 
     def _submitted(self, outcome: SubmitOutcome) -> None:
         self._set_busy(False)
-        self.clear()
+        self._clear_fields()
+        self.submitted_tracking, self.intake_key = outcome.submitted.tracking_code, None
+        if not outcome.submitted.created:
+            self._show(N_("intake.already_submitted"), tracking=tracking_code(outcome.submitted.tracking_code))
+            return
         if outcome.print_error is not None:
             self._show(N_("intake.submitted_print_failed"), tracking=outcome.submitted.tracking_code,
                        error=outcome.print_error)

@@ -20,8 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.common import formatting
 from counter_app.common.i18n import N_
 from counter_app.core.clock import utcnow
+from counter_app.core.errors import ValidationFailed
 from counter_app.ui import backend
 from counter_app.ui.backend import QueueState, TicketView
 from counter_app.ui.context import AppContext
@@ -55,6 +57,10 @@ class QueuePanel(QWidget):
         self.pressed_at: float | None = None  # perf_counter of the last call-next press (benchmark)
         self.shown_at: float | None = None
         self._error: BaseException | str | None = None
+        self._error_state: tuple[object, ...] | None = None  # the state the message describes
+        # Asked before an action that ends the intake of the current ticket (the counter window
+        # asks the intake form); runs the action at once when nothing would be lost.
+        self.confirm: Callable[[Callable[[], None]], None] = lambda go: go()
 
         self.ticket_label = QLabel("—", self)
         self.ticket_label.setObjectName("currentTicket")
@@ -83,13 +89,13 @@ class QueuePanel(QWidget):
         self.buttons["call_next"].setStyleSheet("font-weight: bold;")
         self._retitle_buttons()
         self.t.also(self._retitle_buttons)
-        self.buttons["call_next"].clicked.connect(self.call_next)
+        self.buttons["call_next"].clicked.connect(self.request_call_next)
         for action in ("recall", "finish", "no_show"):
             self.buttons[action].clicked.connect(lambda _c=False, a=action: self.ticket_action(a))
         self.buttons["skip"].clicked.connect(self.skip)
         self.buttons["transfer"].clicked.connect(self.transfer)
         for action, (_msg, key) in ACTIONS.items():  # immediate (a button shortcut animates 100 ms)
-            QShortcut(QKeySequence(key), self, self.buttons[action].click)
+            QShortcut(QKeySequence(key), self, lambda a=action: self._key(a))
 
         self.reason = QLineEdit(self)
         self.reason.setObjectName("reason")
@@ -142,6 +148,32 @@ class QueuePanel(QWidget):
         assert self.ctx.counter is not None and self.ctx.user is not None
         return self.ctx.counter.id, self.ctx.user.id
 
+    def _key(self, action: str) -> None:
+        """A function key: the button's action, or why it is not available (F5 before the recalls)."""
+        button = self.buttons[action]
+        if button.isEnabled():
+            button.click()
+        elif action == "no_show" and not self.busy and self.state.recalls_left > 0:
+            self._say(button.toolTip())
+
+    def _say(self, message: BaseException | str) -> None:
+        self._error = message
+        self._error_state = self._state_key(message)
+        self.update_texts()
+
+    def _state_key(self, message: BaseException | str | None) -> tuple[object, ...]:
+        """What a message is about: the current ticket (and its recalls); «nobody waiting» also
+        the number waiting for this counter. The message goes when that changes."""
+        ticket = self.state.current
+        key: tuple[object, ...] = (ticket.id, ticket.recall_count) if ticket else (None,)
+        if message == "queue.nobody_waiting":
+            key += (self.waiting_here(),)
+        return key
+
+    def waiting_here(self) -> int:
+        groups = self.ctx.counter.groups if self.ctx.counter else "".join(self.state.waiting)
+        return sum(n for letter, n in self.state.waiting.items() if letter in groups)
+
     def _run(self, fn: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
         self.busy = True
         self._set_enabled()
@@ -154,14 +186,21 @@ class QueuePanel(QWidget):
 
     def _failed(self, exc: BaseException) -> None:
         self.busy = False
-        self._error = exc
-        self.update_texts()
+        self._say(exc)
         self._refresh.request()
 
     def _set_enabled(self) -> None:
         has = self.state.current is not None
         for action, button in self.buttons.items():
             button.setEnabled(not self.busy and (has or action == "call_next"))
+        # No-show only after the configured recalls: until then F5 is disabled and says how many remain.
+        left = self.state.recalls_left
+        no_show = self.buttons["no_show"]
+        if has and left > 0:
+            no_show.setEnabled(False)
+            no_show.setToolTip(self.ctx.lang.ntext("error.recalls_pending", left))
+        else:
+            no_show.setToolTip("")
 
     def _apply(self, state: QueueState) -> None:
         before = self.state.current
@@ -191,12 +230,27 @@ class QueuePanel(QWidget):
         self._run(lambda: backend.call_next(db, counter_id, clerk_id), self._called)
 
     def _called(self, state: QueueState) -> None:
-        if state.current is None:
-            self._error = N_("queue.nobody_waiting")
         self._apply(state)
+        if state.current is None:
+            self._say(N_("queue.nobody_waiting"))
         self.shown_at = time.perf_counter()
 
+    @Slot()
+    def request_call_next(self) -> None:
+        """F2: asks first when the current intake holds typed data (it would be discarded)."""
+        if not self.busy:
+            self.confirm(self.call_next)
+
     def ticket_action(self, action: str, **kwargs: Any) -> None:
+        ticket = self.state.current
+        if self.busy or ticket is None:
+            return
+        if action == "recall":  # the same citizen: the intake goes on
+            self._ticket_action(action, **kwargs)
+        else:  # the ticket's intake ends: ask first when something is typed
+            self.confirm(lambda: self._ticket_action(action, **kwargs))
+
+    def _ticket_action(self, action: str, **kwargs: Any) -> None:
         ticket = self.state.current
         if self.busy or ticket is None:
             return
@@ -211,19 +265,28 @@ class QueuePanel(QWidget):
     def skip(self) -> None:
         reason = self.reason.text().strip()
         if not reason:
-            self._error = N_("queue.reason_needed")
-            self.update_texts()
+            self._say(N_("queue.reason_needed"))
             self.reason.setFocus()
             return
         self.ticket_action("skip", reason=reason)
 
     @Slot()
     def transfer(self) -> None:
-        data = self.to_counter.currentData()
+        """F7: to the counter chosen, else to the group chosen (never the ticket's own group:
+        the core refuses it too); nothing chosen says so. Checked before asking about the form."""
+        ticket, data, group = self.state.current, self.to_counter.currentData(), self.to_group.currentData()
+        if ticket is None or self.busy:
+            return
         if data:
             self.ticket_action("transfer", to_counter_id=int(data), reason=self.reason.text())
+        elif not group:
+            self._say(N_("error.transfer_target"))
+            self.to_group.setFocus()
+        elif str(group) == ticket.group:
+            self._say(ValidationFailed("transfer_same_group", letter=formatting.code(ticket.group)))
+            self.to_group.setFocus()
         else:
-            self.ticket_action("transfer", to_group=str(self.to_group.currentData()), reason=self.reason.text())
+            self.ticket_action("transfer", to_group=str(group), reason=self.reason.text())
 
     # -- rendering -------------------------------------------------------------------------
     def fill_targets(self) -> None:
@@ -232,6 +295,7 @@ class QueuePanel(QWidget):
             return
         g, c = self.to_group.currentIndex(), self.to_counter.currentIndex()
         self.to_group.clear()
+        self.to_group.setPlaceholderText(lang.text("queue.choose_group"))  # nothing chosen until the clerk chooses
         for group in cat.groups:
             self.to_group.addItem(lang.text("common.group_item", letter=group.letter,
                                           name=lang.pick(group.name_ar, group.name_en)), group.letter)
@@ -240,7 +304,7 @@ class QueuePanel(QWidget):
         for counter in cat.counters:
             if self.ctx.counter is None or counter.id != self.ctx.counter.id:
                 self.to_counter.addItem(lang.pick(counter.name_ar, counter.name_en), counter.id)
-        self.to_group.setCurrentIndex(max(g, 0))
+        self.to_group.setCurrentIndex(g)
         self.to_counter.setCurrentIndex(max(c, 0))
 
     def update_texts(self) -> None:
@@ -257,6 +321,8 @@ class QueuePanel(QWidget):
             letters = [x for x in letters if x in self.ctx.counter.groups]
         items = [tr("queue.waiting_item", letter=x, count=self.state.waiting.get(x, 0)) for x in letters]
         self.waiting_label.setText(tr("queue.waiting", items="   ".join(items)))
+        if self._error is not None and self._error_state != self._state_key(self._error):
+            self._error = None  # the situation it described has changed
         err = self._error
         self.message.setText("" if err is None else tr(err) if isinstance(err, str) else self.ctx.lang.error(err))
         self.fill_targets()
