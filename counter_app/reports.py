@@ -64,7 +64,8 @@ def build(session: Session, first: date, last: date, kind: str = "period") -> Pe
         wait_by_hour=[(hour, _min(d.median_s), d.count) for hour, d in k.waiting.by_hour.items()],
         services=services, clerks=clerks, money_by_method=k.money.by_method, money_total=k.money.total,
         money_expected=k.money.expected, mismatched=k.money.mismatched, waiting_now=k.waiting_now,
-        skipped=k.skipped, tickets_without_service=k.tickets_without_service)
+        skipped=k.skipped, tickets_without_service=k.tickets_without_service, money_refunds=k.money.refunds,
+        refund_count=k.money.refund_count)
 
 
 def kind_of(first: date, last: date) -> str:
@@ -91,7 +92,8 @@ def day_close_data(summary: DaySummary, centre_name_ar: str, centre_name_en: str
                   for s in summary.services],
         closed_at=closed_at, closed_by=closed_by, skipped=summary.skipped,
         wait_minutes=minutes(summary.wait), service_minutes=minutes(summary.service_time),
-        expected_piastres=summary.expected_piastres, mismatched=tuple(summary.mismatched))
+        expected_piastres=summary.expected_piastres, mismatched=tuple(summary.mismatched),
+        refunds_piastres=summary.refunds_piastres)
 
 
 def tables(data: PeriodReportData) -> dict[str, list[list[Any]]]:
@@ -103,7 +105,9 @@ def tables(data: PeriodReportData) -> dict[str, list[list[Any]]]:
                     ["wait_mean_min", data.wait_min[0]], ["wait_median_min", data.wait_min[1]],
                     ["wait_p90_min", data.wait_min[2]], ["service_mean_min", data.service_min[0]],
                     ["service_median_min", data.service_min[1]], ["service_p90_min", data.service_min[2]],
-                    ["money_total_egp", data.money_total / 100], ["money_expected_egp", data.money_expected / 100]],
+                    ["money_total_egp", data.money_total / 100], ["money_expected_egp", data.money_expected / 100],
+                    ["refunds_paid_egp", data.money_refunds / 100],
+                    ["net_egp", (data.money_total - data.money_refunds) / 100]],
         "services": [["service_ar", "service_en", "tickets", "wait_median_min", "wait_p90_min",
                       "service_median_min"]] + [[r.name_ar, r.name_en, r.tickets, r.wait_median_min, r.wait_p90_min,
                                                  r.service_median_min] for r in data.services],

@@ -155,6 +155,7 @@ class DayCloseData:
     service_minutes: tuple[float, float, float] | None = None
     expected_piastres: int | None = None  # the paid applications' fees; None: not reconciled
     mismatched: tuple[str, ...] = ()  # tracking codes paid more or less than their fee
+    refunds_piastres: int = 0  # refunds paid out that day: their own line, after the reconciled total
 
     @property
     def reconciled(self) -> bool | None:

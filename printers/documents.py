@@ -247,6 +247,13 @@ def dayclose_layout(data: DayCloseData, width: int = 576, lang: Lang = "ar") -> 
              bold=True),
         Rule(2),
     )
+    if data.refunds_piastres:
+        layout.add(
+            Pair(gettext("print.dayclose.refunds", lang), money(-data.refunds_piastres, lang), s.body),
+            Pair(gettext("print.dayclose.net", lang), money(data.grand_total_piastres - data.refunds_piastres, lang),
+                 s.body, bold=True),
+            Rule(1, dashed=True),
+        )
     if data.expected_piastres is not None:
         layout.add(Pair(gettext("print.dayclose.expected", lang), money(data.expected_piastres, lang), s.body))
         if data.reconciled:

@@ -74,6 +74,8 @@ class PeriodReportData:
     waiting_now: int = 0
     skipped: int = 0
     tickets_without_service: dict[str, int] = field(default_factory=dict)  # by group letter
+    money_refunds: int = 0  # refunds paid out in the period: their own line, not part of the reconciliation
+    refund_count: int = 0
 
     @property
     def reconciled(self) -> bool:
@@ -180,6 +182,10 @@ def period_report_pdf(data: PeriodReportData, target: str | Path | None = None, 
               Spacer(1, 5 * mm), _para(gettext("report.section.money", lang), lang, 13, bold=True)]
     money_rows: list[list[object]] = [[payment_label(m, lang), money(v, lang)] for m, v in data.money_by_method.items()]
     money_rows.append([gettext("report.money.total", lang), money(data.money_total, lang)])
+    if data.money_refunds:
+        money_rows.append([ngettext("report.money.refunds", data.refund_count, lang),
+                           money(-data.money_refunds, lang)])
+        money_rows.append([gettext("report.money.net", lang), money(data.money_total - data.money_refunds, lang)])
     story.append(_table([gettext("report.col.method", lang), gettext("report.col.amount", lang)], money_rows, lang,
                         width))
     if data.reconciled:

@@ -47,6 +47,7 @@ class DaySummary:
     service_time: kpis.Durations = field(default_factory=kpis.Durations)
     expected_piastres: int = 0  # the fees of the applications paid that day
     mismatched: list[str] = field(default_factory=list)  # tracking codes paid more or less than their fee
+    refunds_piastres: int = 0  # refunds paid out at the counters that day: their own line
     state: DayState | None = None  # None: the day has not started (no ticket, not opened)
     in_service: int = 0  # tickets called at a counter now
     expired: int = 0  # tickets ended by the close of the day
@@ -132,6 +133,7 @@ def day_summary(session: Session, day: date) -> DaySummary:
         service_time=k.service.overall,
         expected_piastres=k.money.expected,
         mismatched=list(k.money.mismatched),
+        refunds_piastres=k.money.refunds,
         state=status.state,
         in_service=centre_day.in_service(session, day),
         expired=expired,

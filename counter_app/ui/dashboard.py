@@ -223,6 +223,10 @@ class DashboardTab(WorkerTab):
             if key == N_("dash.money") and d is not None:
                 ok = d.reconciled
                 detail = tr("dash.reconciled") if ok else tr("dash.not_reconciled", n=len(d.mismatched) or 1)
+                if d.money_refunds:  # refunds paid out are their own line, outside the reconciliation
+                    detail += "<br>" + tr("dash.refunds", n=d.refund_count,
+                                          amount=format_money(d.money_refunds, lang.lang),
+                                          net=format_money(d.money_total - d.money_refunds, lang.lang))
                 tile.setStyleSheet("QLabel { padding: 6px; background: %s; }" % ("#e8f5e9" if ok else "#ffebee"))
             tile.setText(f"<div>{tr(key)}</div><div style='font-size:20pt; font-weight:bold'>"
                          f"{isolate(values[key])}</div><div>{detail}</div>")
