@@ -17,7 +17,7 @@ from counter_app.core.clock import to_local, utcnow
 from counter_app.core.counter_queries import DaySummary
 from counter_app.core.db import Database
 from counter_app.core.models import Role, User
-from counter_app.ui.backend import CounterView, UserView, counter_view, today_local, user_view
+from counter_app.ui.backend import CounterView, UserView, counter_view, user_view
 from printers.jobs import PrintQueue
 from printers.period_report import PeriodReportData
 
@@ -42,7 +42,7 @@ def _acting(s: object, user_id: int) -> User:
 def overview(db: Database, user_id: int) -> Overview:
     with db.read() as s:
         _acting(s, user_id)
-        day = counter_queries.open_day(s) or today_local()
+        day = counter_queries.current_day(s)
         return Overview(
             tuple(user_view(u) for u in users.users(s)),
             tuple(counter_view(c) for c in centre.counters(s, active_only=False)),
@@ -60,6 +60,19 @@ def open_day(db: Database, user_id: int) -> None:
 def close_day(db: Database, user_id: int) -> DaySummary:
     with db.begin() as s:
         return counter_queries.close_day(s, by=_acting(s, user_id).id)
+
+
+def day_now(db: Database, user_id: int) -> DaySummary:
+    """The open day's figures read now (waiting, in service), for the question before closing."""
+    with db.read() as s:
+        _acting(s, user_id)
+        return counter_queries.day_summary(s, counter_queries.current_day(s))
+
+
+def reopen_day(db: Database, user_id: int, reason: str) -> DaySummary:
+    """Reopen today's closed day: a supervisor only, with a reason (audited, synced)."""
+    with db.begin() as s:
+        return counter_queries.reopen_day(s, by=_acting(s, user_id).id, reason=reason)
 
 
 def dashboard(db: Database, user_id: int, first: date, last: date) -> PeriodReportData:

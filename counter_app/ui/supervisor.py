@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from counter_app.common.formatting import format_date, format_datetime, join
 from counter_app.common.formatting import money as format_money
-from counter_app.common.i18n import N_
+from counter_app.common.i18n import N_, Msg
 from counter_app.core.clock import utcnow
 from counter_app.core.counter_queries import DaySummary
 from counter_app.core.models import Role
@@ -137,10 +137,50 @@ class SupervisorWindow(QWidget):
         buttons = QHBoxLayout()
         for b in (self.open_day_button, self.close_day_button, self.report_button):
             buttons.addWidget(b)
+        # Closing asks first, with the numbers it will end (waiting, in service): inline, keyboard-driven.
+        self.close_confirm_box = QWidget(tab)
+        self.close_confirm_box.setObjectName("closeConfirmBox")
+        self.close_confirm = QLabel(self.close_confirm_box)
+        self.close_confirm.setObjectName("closeConfirm")
+        self.close_confirm.setWordWrap(True)
+        self.close_confirm.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.confirm_close_button, self.cancel_close_button = QPushButton(tab), QPushButton(tab)
+        self.confirm_close_button.setObjectName("confirmCloseDay")
+        self.cancel_close_button.setObjectName("cancelCloseDay")
+        self.t(self.confirm_close_button.setText, "sup.confirm_close")
+        self.t(self.cancel_close_button.setText, "sup.cancel_close")
+        self.confirm_close_button.clicked.connect(self.confirm_close_day)
+        self.cancel_close_button.clicked.connect(self.cancel_close_day)
+        confirm = QHBoxLayout(self.close_confirm_box)
+        confirm.setContentsMargins(0, 0, 0, 0)
+        confirm.addWidget(self.close_confirm, 1)
+        confirm.addWidget(self.confirm_close_button)
+        confirm.addWidget(self.cancel_close_button)
+        self.confirm_close_button.setAutoDefault(True)
+        self.cancel_close_button.setAutoDefault(True)
+        QShortcut(QKeySequence("Esc"), self.close_confirm_box, self.cancel_close_day,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.close_confirm_box.hide()
+        self._closing = False
+        self._close_asked: DaySummary | None = None
+        # A closed day is reopened by a supervisor with a reason (audited).
+        self.reopen_reason = QLineEdit(tab)
+        self.reopen_reason.setObjectName("reopenReason")
+        self.reopen_button = QPushButton(tab)
+        self.reopen_button.setObjectName("reopenDay")
+        self.t(self.reopen_button.setText, "sup.reopen_day")
+        self.t(self.reopen_reason.setPlaceholderText, "sup.reopen_reason")
+        self.reopen_button.clicked.connect(self.reopen_day)
+        self.reopen_reason.returnPressed.connect(self.reopen_day)
+        reopen = QHBoxLayout()
+        reopen.addWidget(self.reopen_reason, 1)
+        reopen.addWidget(self.reopen_button)
         box = QVBoxLayout(tab)
         box.addWidget(self.catalogue_label)
         box.addWidget(self.day_label)
         box.addLayout(buttons)
+        box.addWidget(self.close_confirm_box)
+        box.addLayout(reopen)
         box.addStretch(1)
         return tab
 
@@ -306,14 +346,69 @@ class SupervisorWindow(QWidget):
 
     @Slot()
     def close_day(self) -> None:
+        """Ask first: the day's numbers now (read afresh), then Confirm (Enter) or Cancel (Esc)."""
+        if self._closing:
+            return
+        db, uid = self.ctx.db, self._uid()
+        self._run(lambda: admin_backend.day_now(db, uid), self._ask_close)
+
+    def _ask_close(self, summary: DaySummary) -> None:
+        self._close_asked = summary
+        self._render_close_confirm()
+        self.close_confirm_box.show()
+        self.confirm_close_button.setDefault(True)
+        self.confirm_close_button.setFocus()
+
+    def _render_close_confirm(self) -> None:
+        summary = self._close_asked
+        if summary is None:
+            return
+        tr = self.ctx.lang.text
+        self.close_confirm.setText(tr("sup.close_confirm", day=summary.day,
+                                      waiting=Msg("sup.close_waiting", n=summary.waiting),
+                                      in_service=Msg("sup.close_in_service", n=summary.in_service)))
+
+    @Slot()
+    def cancel_close_day(self) -> None:
+        self._close_asked = None
+        self.close_confirm_box.hide()
+        self.close_day_button.setFocus()
+
+    @Slot()
+    def confirm_close_day(self) -> None:
+        if self._closing or self.close_confirm_box.isHidden():
+            return  # a double press closes once
+        self._closing = True
+        self.confirm_close_button.setEnabled(False)
         db, uid = self.ctx.db, self._uid()
 
         def done(summary: DaySummary) -> None:
+            self._closing = False
+            self.confirm_close_button.setEnabled(True)
+            self.cancel_close_day()
             self.closed = summary
             self._after(N_("sup.day_closed"))
             self.print_report()
 
-        self._run(lambda: admin_backend.close_day(db, uid), done)
+        def failed(exc: BaseException) -> None:
+            self._closing = False
+            self.confirm_close_button.setEnabled(True)
+            self.cancel_close_day()
+            self.show_error(exc)
+
+        self.ctx.ops.run(lambda: admin_backend.close_day(db, uid), done, failed, owner=self)
+
+    @Slot()
+    def reopen_day(self) -> None:
+        reason = self.reopen_reason.text()
+        db, uid = self.ctx.db, self._uid()
+
+        def done(_summary: DaySummary) -> None:
+            self.reopen_reason.clear()
+            self.closed = None
+            self._after(N_("sup.day_reopened"))
+
+        self._run(lambda: admin_backend.reopen_day(db, uid, reason), done)
 
     @Slot()
     def print_report(self) -> None:
@@ -547,13 +642,17 @@ class SupervisorWindow(QWidget):
             d = data.day
             totals = [tr("sup.total_line", method=tr(f"payment.{m}"), amount=format_money(v, lang.lang))
                       for m, v in sorted(d.totals_by_method.items())]
-            self.day_label.setText(tr("sup.day_summary", day=format_date(d.day, lang.lang),
-                                      state=tr(N_("sup.day_open") if d.is_open else N_("sup.day_not_open")),
+            state = (N_("sup.day_open") if d.is_open else N_("sup.day_closed_state") if d.is_closed
+                     else N_("sup.day_not_started"))
+            self.day_label.setText(tr("sup.day_summary", day=format_date(d.day, lang.lang), state=tr(state),
                                       issued=d.tickets_issued, served=d.tickets_served, no_shows=d.no_shows,
-                                      waiting=d.waiting, applications=d.applications,
-                                      totals=join(totals, lang.lang) or "—"))
-            self.open_day_button.setEnabled(not d.is_open)
-            self.close_day_button.setEnabled(d.is_open)
+                                      waiting=d.waiting, in_service=d.in_service, expired=d.expired,
+                                      applications=d.applications, totals=join(totals, lang.lang) or "—"))
+            self.open_day_button.setEnabled(d.state is None)  # a day opens by itself with its first ticket
+            self.close_day_button.setEnabled(not d.is_closed)  # a day without a ticket can be closed too
+            self.reopen_button.setEnabled(d.is_closed)
+            self.reopen_reason.setEnabled(d.is_closed)
+            self._render_close_confirm()
             self.users_table.setRowCount(len(data.users))
             departments = {code: lang.pick(ar, en) for code, ar, en in data.departments}
             for r, u in enumerate(data.users):

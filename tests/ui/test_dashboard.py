@@ -131,8 +131,10 @@ def test_day_close_report_is_fed_from_the_key_figures(qtbot: QtBot, shell: Shell
     qtbot.waitUntil(lambda: window.data is not None, timeout=WAIT_MS)
     qtbot.mouseClick(window.open_day_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.data is not None and window.data.day.is_open, timeout=WAIT_MS)
+    qtbot.mouseClick(window.close_day_button, Qt.MouseButton.LeftButton)  # closing asks first (issue 15)
+    qtbot.waitUntil(lambda: not window.close_confirm_box.isHidden(), timeout=WAIT_MS)
     with qtbot.wait_signal(shell.ctx.printing.job_done, timeout=WAIT_MS) as done:
-        qtbot.mouseClick(window.close_day_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(window.confirm_close_button, Qt.MouseButton.LeftButton)
     assert done.args is not None and done.args[1] == "dayclose"
     qtbot.waitUntil(lambda: "A4" in plain(window.message.text()), timeout=WAIT_MS)
 

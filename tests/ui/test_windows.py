@@ -152,8 +152,10 @@ def test_supervisor_window_day_users_counters_printers(qtbot: QtBot, shell: Shel
     qtbot.waitUntil(lambda: config.path is not None and config.path.exists(), timeout=WAIT_MS)
     assert "width=384" in config.path.read_text(encoding="utf-8")  # type: ignore[union-attr]
 
+    click(qtbot, window.close_day_button)  # closing asks first (issue 15)
+    qtbot.waitUntil(lambda: not window.close_confirm_box.isHidden(), timeout=WAIT_MS)
     with qtbot.wait_signal(shell.ctx.printing.job_done, timeout=WAIT_MS) as done:
-        click(qtbot, window.close_day_button)
+        click(qtbot, window.confirm_close_button)
     assert done.args is not None and done.args[1] == "dayclose"
     qtbot.waitUntil(lambda: window.data is not None and not window.data.day.is_open, timeout=WAIT_MS)
     assert len(list(printer_dir.glob("*.bin"))) == 2
