@@ -10,6 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -22,15 +23,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.common.formatting import national_id, tracking_code
+from counter_app.common.formatting import format_datetime, national_id, tracking_code
+from counter_app.common.formatting import money as format_money
 from counter_app.common.i18n import N_
 from counter_app.core.models import ApplicationState
 from counter_app.core.national_id import mask_national_id
-from counter_app.ui import backend
+from counter_app.ui import backend, cashdesk
 from counter_app.ui.backend import ApplicationView
+from counter_app.ui.cashdesk import RefundView
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder, Msg, UiError
 from counter_app.ui.printing import slip_document, tracking_code_from_scan
+from printers.data import RELATION_LABELS
 
 
 class DeliveryPanel(QWidget):
@@ -62,6 +66,24 @@ class DeliveryPanel(QWidget):
         self.collector.setObjectName("collectorName")
         self.collector_nid = QLineEdit(self)
         self.collector_nid.setObjectName("collectorNationalId")
+        # someone other than the applicant collects: their relation and power of attorney
+        self.relation = QComboBox(self)
+        self.relation.setObjectName("collectorRelation")
+        self.authority = QLineEdit(self)
+        self.authority.setObjectName("powerOfAttorney")
+        self.authority.setMaxLength(64)
+        self.relation_label, self.authority_label = QLabel(self), QLabel(self)
+        self.collector_nid.textChanged.connect(self._collector_changed)
+        # a refund approved on the file, paid out here (asks to confirm; Escape takes it back)
+        self.refund: RefundView | None = None
+        self._refund_confirm = False
+        self.refund_label = QLabel(self)
+        self.refund_label.setObjectName("refundDue")
+        self.refund_label.setWordWrap(True)
+        self.refund_button = QPushButton(self)
+        self.refund_button.setObjectName("payRefund")
+        self.refund_button.clicked.connect(self.pay_refund)
+        QShortcut(QKeySequence("Escape"), self, self._cancel_refund)
         self.ready_button = QPushButton(self)
         self.ready_button.setObjectName("markReady")
         self.deliver_button = QPushButton(self)
@@ -106,6 +128,9 @@ class DeliveryPanel(QWidget):
         form = QFormLayout(box)
         form.addRow(name_label, self.collector)
         form.addRow(nid_label, self.collector_nid)
+        form.addRow(self.relation_label, self.relation)
+        form.addRow(self.authority_label, self.authority)
+        self._collector_form = form
         buttons = QHBoxLayout()
         buttons.addWidget(self.ready_button)
         buttons.addWidget(self.deliver_button)
@@ -115,6 +140,10 @@ class DeliveryPanel(QWidget):
         layout.addWidget(self.note)
         layout.addWidget(box)
         layout.addLayout(buttons)
+        refund_row = QHBoxLayout()
+        refund_row.addWidget(self.refund_label, 1)
+        refund_row.addWidget(self.refund_button)
+        layout.addLayout(refund_row)
         layout.addWidget(self.returned_box)
         layout.addLayout(cancel_row)
         layout.addWidget(self.message)
@@ -126,6 +155,8 @@ class DeliveryPanel(QWidget):
         self.t(box.setTitle, "delivery.collector_box")
         self.t(name_label.setText, "delivery.collector")
         self.t(nid_label.setText, "delivery.collector_nid")
+        self.t(self.relation_label.setText, "delivery.relation")
+        self.t(self.authority_label.setText, "delivery.authority")
         self.t(self.ready_button.setText, "delivery.mark_ready")
         self.t(self.deliver_button.setText, "common.with_key", text=Msg("delivery.deliver"), key="Ctrl+D")
         self.t(self.returned_box.setTitle, "delivery.returned_box")
@@ -171,6 +202,8 @@ class DeliveryPanel(QWidget):
 
     def _forget(self) -> None:
         self.app = None
+        self.refund, self._refund_confirm = None, False
+        self.authority.clear()
         self.returned_docs.clear()
         self.collector.clear()
         self.collector_nid.clear()
@@ -186,8 +219,77 @@ class DeliveryPanel(QWidget):
         if app.state == ApplicationState.DELIVERED and done_message:
             self.collector.clear()
             self.collector_nid.clear()
+            self.authority.clear()
             self.delivered.emit(app)
         self.update_texts()
+        db, app_id = self.ctx.db, app.id
+        self.ctx.ops.run(lambda: cashdesk.refund_of(db, app_id), self._refund_loaded, self._failed, owner=self)
+
+    def _refund_loaded(self, refund: RefundView | None) -> None:
+        if self.app is not None and (refund is None or refund.application_id == self.app.id):
+            self.refund = refund
+            self.update_texts()
+
+    def _is_representative(self) -> bool:
+        """The national ID typed is valid and not the applicant's."""
+        if self.app is None:
+            return False
+        from counter_app.core.national_id import NationalIdError, parse_national_id
+
+        try:
+            return parse_national_id(self.collector_nid.text()).national_id != self.app.national_id
+        except NationalIdError:
+            return False
+
+    @Slot()
+    def _collector_changed(self) -> None:
+        show = self._is_representative()
+        for widget in (self.relation, self.authority):
+            self._collector_form.setRowVisible(widget, show)
+
+    def _service(self) -> object:
+        app, cat = self.app, self.ctx.catalogue
+        return next((s for s in cat.services if s.code == app.service_code), None) if app and cat else None
+
+    @Slot()
+    def pay_refund(self) -> None:
+        """First press: say what will be paid to whom; second press: pay it and print the slip."""
+        refund, ctx = self.refund, self.ctx
+        if refund is None or refund.paid_at is not None or ctx.user is None or self.app is None:
+            return
+        if not self._refund_confirm:
+            self._refund_confirm = True
+            self.update_texts()
+            return
+        self._refund_confirm = False
+        db, user, cat, key = ctx.db, ctx.user, ctx.catalogue, ctx.key
+        counter_id = ctx.counter.id if ctx.counter else None
+        counter_name = ctx.lang.pick(ctx.counter.name_ar, ctx.counter.name_en) if ctx.counter else ""
+        name, nid, service = self.collector.text(), self.collector_nid.text(), self._service()
+        url, lang = ctx.config.receipt_printer, ctx.lang.lang
+
+        def work() -> RefundView:
+            paid = cashdesk.pay_refund(db, refund.refund_id, user.id, counter_id, name, nid)
+            if key is not None and cat is not None:
+                slip = cashdesk.refund_document(key, cat.centre, counter_name, user.clerk_number,
+                                                service, paid)  # type: ignore[arg-type]
+                ctx.printing.submit(slip, url, lang)
+            return paid
+
+        def done(paid: RefundView) -> None:
+            self.refund = paid
+            self.collector.clear()
+            self.collector_nid.clear()
+            self._said(N_("delivery.refund_paid"))
+
+        self._set_enabled(False)
+        self.ctx.ops.run(work, done, self._failed, owner=self)
+
+    @Slot()
+    def _cancel_refund(self) -> None:
+        if self._refund_confirm:
+            self._refund_confirm = False
+            self.update_texts()
 
     def _failed(self, exc: BaseException) -> None:
         self._error, self._done = exc, False
@@ -204,9 +306,25 @@ class DeliveryPanel(QWidget):
     def deliver(self) -> None:
         if self.app is None or self.ctx.user is None:
             return
-        db, app_id, user_id = self.ctx.db, self.app.id, self.ctx.user.id
+        ctx = self.ctx
+        db, app_id, user = ctx.db, self.app.id, ctx.user
+        assert user is not None
         name, nid = self.collector.text(), self.collector_nid.text()
-        self._run(lambda: backend.deliver(db, app_id, user_id, name, nid), N_("delivery.done"))
+        representative = self._is_representative()
+        relation = str(self.relation.currentData() or "") or None if representative else None
+        authority = self.authority.text() if representative else None
+        cat, service = ctx.catalogue, self._service()
+        counter_name = ctx.lang.pick(ctx.counter.name_ar, ctx.counter.name_en) if ctx.counter else ""
+        url, lang = ctx.config.receipt_printer, ctx.lang.lang
+
+        def work() -> ApplicationView:
+            done = cashdesk.deliver(db, app_id, user.id, name, nid, relation, authority)
+            if done.relation and cat is not None:  # handed to a representative: the handover slip
+                ctx.printing.submit(cashdesk.handover_document(cat.centre, counter_name, user.clerk_number,
+                                                               service, done), url, lang)  # type: ignore[arg-type]
+            return done.app
+
+        self._run(work, N_("delivery.done_handover") if representative else N_("delivery.done"))
 
     # -- a returned file, a cancellation ---------------------------------------------------------
     def checked_returned(self) -> list[str]:
@@ -293,6 +411,8 @@ class DeliveryPanel(QWidget):
                                 ApplicationState.RETURNED)
         self.cancel_button.setEnabled(on and cancellable)
         self.cancel_reason.setEnabled(on and cancellable)
+        due = self.refund is not None and self.refund.paid_at is None
+        self.refund_button.setEnabled(on and due)
 
     def update_texts(self) -> None:
         tr, app = self.ctx.lang.text, self.app
@@ -310,6 +430,28 @@ class DeliveryPanel(QWidget):
         self.note.setText(tr("delivery.note", note=app.note) if noted and app is not None else "")
         self.note.setVisible(noted)
         self._fill_returned()
+        lang = self.ctx.lang
+        relation = self.relation.currentData()
+        self.relation.clear()
+        self.relation.addItem(tr("delivery.relation_choose"), "")
+        for code, msgid in RELATION_LABELS.items():
+            self.relation.addItem(tr(msgid), code)
+        self.relation.setCurrentIndex(max(self.relation.findData(relation or ""), 0))
+        self._collector_changed()
+        refund = self.refund
+        self.refund_label.setVisible(refund is not None)
+        self.refund_button.setVisible(refund is not None and refund.paid_at is None)
+        if refund is not None:
+            amount = format_money(refund.amount_piastres, lang.lang)
+            if refund.paid_at is not None:
+                self.refund_label.setText(tr("delivery.refund_was_paid", amount=amount,
+                                             when=format_datetime(refund.paid_at, lang.lang)))
+            elif self._refund_confirm:
+                self.refund_label.setText(tr("delivery.refund_confirm", amount=amount, name=refund.applicant_name))
+            else:
+                self.refund_label.setText(tr("delivery.refund_due", amount=amount))
+            self.refund_button.setText(tr(N_("delivery.refund_confirm_button") if self._refund_confirm
+                                          else N_("delivery.refund_pay")))
         err = self._error
         if err is None:
             self.message.setText("")
