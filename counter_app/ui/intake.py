@@ -4,6 +4,7 @@ prints the missing-documents slip instead and submits nothing."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from counter_app.common.formatting import money as format_money
 from counter_app.common.i18n import N_
 from counter_app.core.applications import Applicant
 from counter_app.core.clock import utcnow
+from counter_app.core.errors import ValidationFailed
 from counter_app.core.national_id import NationalIdError, parse_national_id
 from counter_app.ui import backend
 from counter_app.ui.backend import IntakeRequest, ServiceView, SubmittedView, TicketView
@@ -41,6 +43,9 @@ from counter_app.ui.i18n import Binder, Msg, UiError
 from counter_app.ui.printing import receipt_document, slip_document
 
 PAYMENT_METHODS = ("cash", "card", "epayment")
+#: An amount in pounds as a clerk types it (Arabic-Indic digits and separators read as Western ones).
+_DIGITS = str.maketrans({0x0660 + d: str(d) for d in range(10)} | {0x066B: ".", 0x066C: ","})
+_AMOUNT = re.compile(r"\d{1,9}(\.\d{0,2})?|\.\d{1,2}")
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,18 @@ class IntakePanel(QWidget):
         self.method.setObjectName("paymentMethod")
         self.reference = QLineEdit(self)
         self.reference.setObjectName("paymentReference")
+        # cash: what the citizen hands over (pounds), and the change computed from it
+        self.cash_received = QLineEdit(self)
+        self.cash_received.setObjectName("cashReceived")
+        self.cash_received.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
+        self.cash_received.setMaxLength(12)
+        self.change = QLabel(self)
+        self.change.setObjectName("cashChange")
+        self.change.setWordWrap(True)
+        self.cash_label, self.change_label = QLabel(self), QLabel(self)
+        self.cash_received.textChanged.connect(self._render_change)
+        self.method.currentIndexChanged.connect(self._method_changed)
+        self.service.currentIndexChanged.connect(self._render_change)
         self.submit_button = QPushButton(self)
         self.submit_button.setObjectName("submit")
         self.slip_button = QPushButton(self)
@@ -154,6 +171,9 @@ class IntakePanel(QWidget):
         pform.addRow(labels["fee"], self.fee)
         pform.addRow(labels["method"], self.method)
         pform.addRow(labels["reference"], self.reference)
+        pform.addRow(self.cash_label, self.cash_received)
+        pform.addRow(self.change_label, self.change)
+        self._pay_form = pform
         buttons = QHBoxLayout()
         buttons.addWidget(self.submit_button, 2)
         buttons.addWidget(self.slip_button, 1)
@@ -196,8 +216,12 @@ class IntakePanel(QWidget):
                             ("F8", self.slip_button), ("Ctrl+Shift+N", self.clear_button)):
             QShortcut(QKeySequence(key), self, button.click)
         # A message describes the form as it was: any edit clears an error about it.
-        for edit in (self.name, self.national_id, self.phone, self.address, self.email, self.reference):
+        for edit in (self.name, self.national_id, self.phone, self.address, self.email, self.reference,
+                     self.cash_received):
             edit.textEdited.connect(self._edited)
+        self.t(self.cash_label.setText, "intake.cash_received")
+        self.t(self.change_label.setText, "intake.change")
+        self.t(self.cash_received.setPlaceholderText, "intake.cash_received_hint")
         self.documents.itemChanged.connect(self._edited)
         self.service.activated.connect(self._edited)
         self.retranslate()
@@ -267,7 +291,7 @@ class IntakePanel(QWidget):
     def is_dirty(self) -> bool:
         """Whether the clerk has typed or ticked something not yet submitted."""
         typed = any(f.text().strip() for f in (self.name, self.national_id, self.phone, self.address,
-                                               self.email, self.reference))
+                                               self.email, self.reference, self.cash_received))
         return typed or bool(self.checked_codes()) or self.notify_opt_out.isChecked()
 
     def confirm_discard(self, question_id: str, then: Callable[[], None]) -> None:
@@ -339,6 +363,7 @@ class IntakePanel(QWidget):
         for m in PAYMENT_METHODS:
             self.method.addItem(lang.text(f"payment.{m}"), m)
         self.method.setCurrentIndex(max(method, 0))
+        self._method_changed()
         self._render_national_id()
         self._render_result()
 
@@ -410,8 +435,47 @@ class IntakePanel(QWidget):
             self._show()
 
     # -- actions ---------------------------------------------------------------------------
+    def cash_piastres(self) -> int | None:
+        """The amount received in cash, typed in pounds (``200``, ``200.5``, Arabic-Indic digits too),
+        in piastres; None when empty or not an amount."""
+        text = self.cash_received.text().strip().translate(_DIGITS).replace(",", "")
+        if not _AMOUNT.fullmatch(text):
+            return None
+        pounds, _, rest = text.partition(".")
+        return int(pounds or "0") * 100 + int((rest + "00")[:2])
+
+    @Slot()
+    def _method_changed(self) -> None:
+        cash = (self.method.currentData() or "cash") == "cash"
+        for widget in (self.cash_received, self.change):
+            self._pay_form.setRowVisible(widget, cash)
+        self._render_change()
+
+    @Slot()
+    def _render_change(self) -> None:
+        """The change to give back, as typed; a short amount says so at once."""
+        lang, service, received = self.ctx.lang, self.current_service(), self.cash_piastres()
+        if service is None:
+            self.change.setText("")
+            return
+        if not self.cash_received.text().strip():
+            self.change.setText(lang.text("intake.change_exact"))
+            self.change.setStyleSheet("color: #555;")
+            return
+        if received is None:
+            self.change.setText(lang.text("intake.cash_not_amount"))
+            self.change.setStyleSheet("color: #b00020;")
+            return
+        if received < service.total_piastres:
+            self.change.setText(lang.text("intake.cash_short", fee=format_money(service.total_piastres, lang.lang)))
+            self.change.setStyleSheet("color: #b00020;")
+            return
+        self.change.setText(format_money(received - service.total_piastres, lang.lang))
+        self.change.setStyleSheet("font-weight: bold;")
+
     def _clear_fields(self) -> None:
-        for field in (self.name, self.national_id, self.phone, self.address, self.email, self.reference):
+        for field in (self.name, self.national_id, self.phone, self.address, self.email, self.reference,
+                      self.cash_received):
             field.clear()
         self.notify_opt_out.setChecked(False)
         self.set_checked(set())
@@ -488,13 +552,20 @@ class IntakePanel(QWidget):
             return
         method = str(self.method.currentData() or "cash")
         reference = self.reference.text().strip()
+        cash = None
+        if method == "cash":  # what the citizen handed over (empty: the exact fee) and so the change
+            cash = self.cash_piastres() if self.cash_received.text().strip() else service.total_piastres
+            if cash is None:
+                self._show(failure=ValidationFailed(detail=Msg("field.cash_received")))
+                self.cash_received.setFocus()
+                return
         req = IntakeRequest(
             service_code=service.code,
             applicant=Applicant(self.name.text(), self.national_id.text(), self.phone.text(), self.address.text(),
                                 self.email.text(), self.notify_opt_out.isChecked()),
             received_documents=tuple(sorted(self.checked_codes())), payment_method=method,
             payment_reference=reference, counter_id=ctx.counter.id if ctx.counter else None,
-            ticket_id=self.ticket.id, intake_key=key,
+            ticket_id=self.ticket.id, intake_key=key, cash_received=cash,
         )
         counter_name = ctx.lang.pick(ctx.counter.name_ar, ctx.counter.name_en) if ctx.counter else ""
         user, signing, lang, url = ctx.user, ctx.key, ctx.lang.lang, ctx.config.receipt_printer
