@@ -274,9 +274,11 @@ class Ticket(Base):
     __tablename__ = "ticket"
     __table_args__ = (
         UniqueConstraint("centre_code", "day", "letter", "number"),
-        # Only waiting tickets are in this index, so call-next costs the same with any history.
+        # Only waiting tickets are in this index, so call-next costs the same with any history;
+        # the day comes first: only today's tickets wait (a ticket lives one centre day).
         Index(
             "ix_ticket_waiting",
+            "day",
             "group_letter",
             "priority",
             "queued_at",

@@ -35,6 +35,12 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['opened_by'], ['app_user.id'], name=op.f('fk_centre_day_opened_by_app_user')),
     sa.PrimaryKeyConstraint('day', name=op.f('pk_centre_day'))
     )
+    # Only today's tickets wait: the partial index of waiting tickets leads with the day.
+    with op.batch_alter_table('ticket', schema=None) as batch_op:
+        batch_op.drop_index('ix_ticket_waiting', sqlite_where=sa.text("status = 'waiting'"),
+                            postgresql_where=sa.text("status = 'waiting'"))
+        batch_op.create_index('ix_ticket_waiting', ['day', 'group_letter', 'priority', 'queued_at', 'id'], unique=False,
+                              sqlite_where=sa.text("status = 'waiting'"), postgresql_where=sa.text("status = 'waiting'"))
     conn = op.get_bind()
     opened = conn.execute(sa.text("SELECT value FROM setting WHERE key = 'day.open'")).scalar()
     if opened:
@@ -51,3 +57,8 @@ def downgrade() -> None:
     op.execute("UPDATE ticket SET status = 'skipped' WHERE status = 'expired'")
     op.execute("UPDATE ticket_event SET kind = 'skipped' WHERE kind = 'expired'")
     op.drop_table('centre_day')
+    with op.batch_alter_table('ticket', schema=None) as batch_op:
+        batch_op.drop_index('ix_ticket_waiting', sqlite_where=sa.text("status = 'waiting'"),
+                            postgresql_where=sa.text("status = 'waiting'"))
+        batch_op.create_index('ix_ticket_waiting', ['group_letter', 'priority', 'queued_at', 'id'], unique=False,
+                              sqlite_where=sa.text("status = 'waiting'"), postgresql_where=sa.text("status = 'waiting'"))
