@@ -243,3 +243,27 @@ def test_cash_payment_records_the_amount_received_and_the_change(db: Database, s
             fee, fee + 2500, 2500)
         detail = s.scalar(select(AuditEntry.detail).where(AuditEntry.action == "application.payment"))
     assert detail is not None and '"change":2500' in detail
+
+
+# -- migration 0008: refunds written as negative payments before it become paid refunds -------------
+def test_migration_moves_negative_payments_into_refunds(db: Database, site: Centre) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from counter_app.core.migrate import alembic_config, upgrade
+
+    app_id = submitted(site)
+    with db.begin() as s:
+        fee = s.get_one(Application, app_id).fee_total_piastres
+    command.downgrade(alembic_config(db.engine), "0007")  # the schema before refunds were a line
+    with db.engine.begin() as conn:  # the old way: a negative payment at the approval
+        paid_at = conn.execute(text("SELECT paid_at FROM payment WHERE application_id = :a"), {"a": app_id}).scalar()
+        conn.execute(text("INSERT INTO payment (application_id, method, amount_piastres, paid_at, received_by) "
+                          "VALUES (:a, 'cash', :m, :t, :u)"), {"a": app_id, "m": -fee, "t": paid_at,
+                                                               "u": site.supervisor_id})
+    upgrade(db.engine)
+    with db.read() as s:
+        amounts = list(s.scalars(select(Payment.amount_piastres).where(Payment.application_id == app_id)))
+        refund = s.scalars(select(Refund).where(Refund.application_id == app_id)).one()
+        assert amounts == [fee] and refund.amount_piastres == fee and refund.paid_at is not None
+        assert refund.approved_by == refund.paid_by == site.supervisor_id

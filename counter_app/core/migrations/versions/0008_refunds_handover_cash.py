@@ -58,17 +58,14 @@ def upgrade() -> None:
         batch_op.create_index('ix_refund_paid_at', ['paid_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_refund_application_id'), ['application_id'], unique=False)
 
-    with op.batch_alter_table('payment', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('cash_received_piastres', sa.BigInteger(), nullable=True))
-        batch_op.add_column(sa.Column('change_piastres', sa.BigInteger(), nullable=True))
-
-    with op.batch_alter_table('application', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('collector_relation', sa.String(length=32), nullable=True))
-        batch_op.add_column(sa.Column('collector_authority', sa.String(length=64), nullable=True))
-
-    with op.batch_alter_table('app_user', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('must_change_password', sa.Boolean(), server_default=sa.text('false'),
-                                      nullable=False))
+    # Plain ALTER TABLE ... ADD COLUMN: a batch copy of app_user or application would fail on a centre
+    # database with data, whose other tables' foreign keys point at them.
+    op.add_column('payment', sa.Column('cash_received_piastres', sa.BigInteger(), nullable=True))
+    op.add_column('payment', sa.Column('change_piastres', sa.BigInteger(), nullable=True))
+    op.add_column('application', sa.Column('collector_relation', sa.String(length=32), nullable=True))
+    op.add_column('application', sa.Column('collector_authority', sa.String(length=64), nullable=True))
+    op.add_column('app_user', sa.Column('must_change_password', sa.Boolean(), server_default=sa.text('false'),
+                                        nullable=False))
 
     _move_negative_payments()
 
@@ -97,14 +94,13 @@ def _move_negative_payments() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('app_user', schema=None) as batch_op:
-        batch_op.drop_column('must_change_password')
-    with op.batch_alter_table('application', schema=None) as batch_op:
-        batch_op.drop_column('collector_authority')
-        batch_op.drop_column('collector_relation')
-    with op.batch_alter_table('payment', schema=None) as batch_op:
-        batch_op.drop_column('change_piastres')
-        batch_op.drop_column('cash_received_piastres')
+    # Plain DROP COLUMN (SQLite 3.35+ has it): a batch copy of app_user would break the foreign keys
+    # pointing at it while they are enforced.
+    op.drop_column('app_user', 'must_change_password')
+    op.drop_column('application', 'collector_authority')
+    op.drop_column('application', 'collector_relation')
+    op.drop_column('payment', 'change_piastres')
+    op.drop_column('payment', 'cash_received_piastres')
     with op.batch_alter_table('refund', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_refund_application_id'))
         batch_op.drop_index('ix_refund_paid_at')
