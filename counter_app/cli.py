@@ -1,6 +1,7 @@
 """``shubbak``: the administration command line of a centre.
 
     shubbak db upgrade --db URL
+    shubbak db check --db URL
     shubbak audit verify --db URL
     shubbak simulate --db URL --citizens N --counters K [--seed S]
     shubbak catalogue apply|show [--file F] --db URL
@@ -38,6 +39,21 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
     db = _open(args)
     print(f"database at revision {current_revision(db.engine)} (head {head_revision()})")
+    return 0
+
+
+def cmd_db_check(args: argparse.Namespace) -> int:
+    """SQLite's integrity_check of the centre's file (read-only); exit 2 with the message to
+    restore the last backup when it is damaged."""
+    db = _open(args, migrate=False)  # opening runs the quick check already
+    try:
+        if db.path is not None and not db.path.exists():
+            print(f"no database file at {db.path}", file=sys.stderr)
+            return 1
+        db.check(full=True)
+    finally:
+        db.dispose()
+    print(f"database {db.path or db.engine.url.render_as_string(hide_password=True)}: integrity check ok")
     return 0
 
 
@@ -212,6 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     up = db_p.add_parser("upgrade", help="apply the migrations")
     _db_arg(up)
     up.set_defaults(func=cmd_db_upgrade)
+    check = db_p.add_parser("check", help="SQLite's integrity check of the database file (read-only)")
+    _db_arg(check)
+    check.set_defaults(func=cmd_db_check)
 
     audit_p = sub.add_parser("audit", help="audit log").add_subparsers(dest="action", required=True)
     verify = audit_p.add_parser("verify", help="verify the hash chain")

@@ -39,11 +39,31 @@ def load_fonts() -> None:
         QFontDatabase.addApplicationFont(str(fonts / name))
 
 
+def check_database(url: str | None, lang: str) -> str:
+    """SQLite's quick check of the centre's file (read-only): the message to show when it is
+    damaged (it names the file and says to restore the last backup), else ''."""
+    from counter_app.common.i18n import strip_isolates
+    from counter_app.core.db import check_file, sqlite_path
+    from counter_app.core.errors import ShubbakError
+
+    path = sqlite_path(url or default_database_url())
+    try:
+        if path is not None:
+            check_file(path)
+    except ShubbakError as exc:
+        return strip_isolates(exc.message(lang))
+    return ""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from queue_display.watcher import Watcher
 
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    refused = check_database(args.db, args.lang)
+    if refused:
+        print(refused, file=sys.stderr)
+        return 2
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -23,7 +23,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from counter_app.core.errors import EnvironmentFailure, PermissionDenied
+from counter_app.core.errors import DatabaseCorrupt, EnvironmentFailure, PermissionDenied
 
 log = logging.getLogger("shubbak.db")
 
@@ -71,6 +71,63 @@ def _install_sqlite_pragmas(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+#: What SQLite says of a damaged file (the messages of SQLITE_CORRUPT and SQLITE_NOTADB).
+_CORRUPTION = ("database disk image is malformed", "file is not a database", "malformed database schema")
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a ``sqlite:///`` URL; None for PostgreSQL or an in-memory database."""
+    url = normalise_url(url)
+    if not url.startswith("sqlite:///") or url.startswith("sqlite:///:memory:"):
+        return None
+    return Path(url[len("sqlite:///"):].split("?", 1)[0])
+
+
+def is_corruption(exc: BaseException) -> bool:
+    """True when a driver error says the database file is damaged (not a passing failure)."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return any(marker in text for marker in _CORRUPTION)
+
+
+def corrupt(path: Path | str, detail: str) -> DatabaseCorrupt:
+    from counter_app.common import formatting
+
+    log.info("damaged centre database %s: %s", path, detail)  # -v shows it; the user reads the message
+    return DatabaseCorrupt(path=formatting.code(str(path)), detail=detail)
+
+
+def check_file(path: Path, *, full: bool = False) -> None:
+    """SQLite's own check of the file (``PRAGMA quick_check``, or ``integrity_check`` when
+    ``full``), read-only: the file is never modified. Raises :class:`DatabaseCorrupt` when the
+    file is not a database, is truncated or has damaged pages. A missing or empty file is a new
+    database and passes."""
+    import sqlite3
+
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    sidecars = [Path(f"{path}{suffix}") for suffix in ("-wal", "-shm")]
+    existed = {side: side.exists() for side in sidecars}
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    problem: str | None = None
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+        try:
+            rows = [str(row[0]) for row in conn.execute(f"PRAGMA {'integrity_check' if full else 'quick_check'}")]
+        finally:
+            conn.close()
+        if rows != ["ok"]:
+            problem = "; ".join(rows[:5])
+    except sqlite3.DatabaseError as exc:
+        if not is_corruption(exc):
+            raise EnvironmentFailure(detail=str(exc)) from exc
+        problem = str(exc)
+    if problem is not None:
+        for side in sidecars:  # what our read-only look left beside a damaged file goes again
+            if not existed[side] and side.exists() and (side.name.endswith("-shm") or side.stat().st_size == 0):
+                side.unlink(missing_ok=True)
+        raise corrupt(path, problem)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
@@ -87,9 +144,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 class Database:
     """One centre database: an engine, a session factory and the migration entry point."""
 
-    def __init__(self, url: str | None = None, *, migrate: bool = True, **engine_kwargs: Any) -> None:
+    def __init__(self, url: str | None = None, *, migrate: bool = True, check: bool = True,
+                 **engine_kwargs: Any) -> None:
         self.url = normalise_url(url or default_database_url())
+        self.path = sqlite_path(self.url)
+        if check and self.path is not None:
+            check_file(self.path)  # PRAGMA quick_check before anything writes to the file
         self.engine = make_engine(self.url, **engine_kwargs)
+        event.listen(self.engine, "handle_error", self._on_driver_error)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(
             self.engine.execution_options(**{_READONLY: True}), expire_on_commit=False
@@ -118,6 +180,20 @@ class Database:
         from counter_app.core.migrate import upgrade
 
         upgrade(self.engine)
+
+    def _on_driver_error(self, context: Any) -> None:
+        """A damaged file met after the start-up check (a page read later, any statement): the
+        clear :class:`DatabaseCorrupt` instead of the driver's error."""
+        if self.path is not None and is_corruption(context.original_exception):
+            raise corrupt(self.path, str(context.original_exception)) from context.original_exception
+
+    def check(self, *, full: bool = True) -> None:
+        """``shubbak db check``: SQLite's ``integrity_check`` (``quick_check`` when not ``full``)
+        of the file; on PostgreSQL the server answers a query."""
+        if self.path is not None:
+            check_file(self.path, full=full)
+        elif not self.ping():
+            raise EnvironmentFailure(detail="no answer")
 
     @contextmanager
     def begin(self) -> Iterator[Session]:

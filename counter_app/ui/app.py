@@ -152,10 +152,12 @@ class Shell(QObject):
         self.ready.emit()
 
     def _startup_failed(self, exc: BaseException) -> None:
+        """Nothing can work (a damaged database file, say): the login shows why, and what to do,
+        with its button disabled."""
+        log.error("start-up failed: %s", exc)
         self.startup_error = exc
         if self.login is not None:
-            self.login._failed(exc)
-            self.login.set_ready(False)
+            self.login.fatal(exc)
 
     def reload_catalogue(self, then: Any = None) -> None:
         from counter_app.ui import backend
@@ -193,6 +195,8 @@ class Shell(QObject):
         self._replace(login)
         self.login = login
         login.set_ready(self.ctx.has_db and self.startup_error is None)
+        if self.startup_error is not None:
+            login.fatal(self.startup_error)
 
     def show_first_start(self) -> None:
         from counter_app.ui.first_start import FirstStartWizard

@@ -59,6 +59,7 @@ class LoginWindow(QWidget):
         self._db_ready = False
         self._counters_known = False
         self._submit_waiting = False
+        self._fatal: BaseException | None = None  # start-up failed: no login is possible
 
         form = QFormLayout()
         self.username_label, self.password_label, self.counter_label = QLabel(self), QLabel(self), QLabel(self)
@@ -96,6 +97,14 @@ class LoginWindow(QWidget):
         self._db_ready = ready
         if ready:
             self.load_counters()  # then runs a waiting login, now that the counter can be chosen
+
+    def fatal(self, exc: BaseException) -> None:
+        """Start-up failed (a damaged database file): the message says why and what to do, and
+        the login button stays disabled."""
+        self._fatal, self._error = exc, exc
+        self._db_ready = self._submit_waiting = False
+        self.login_button.setEnabled(False)
+        self._render_dynamic()
 
     def load_counters(self) -> None:
         def work() -> list[CounterView]:
@@ -137,6 +146,8 @@ class LoginWindow(QWidget):
     @Slot()
     def submit(self) -> None:
         username, password = self.username.text(), self.password.text()
+        if self._fatal is not None:  # Enter in the password field: the reason stays in view
+            return
         if not username.strip() or not password:
             self._error = N_("login.fill_in")
             self._render_dynamic()
@@ -159,13 +170,13 @@ class LoginWindow(QWidget):
         self.ctx.ops.run(work, self._logged_in, self._failed, owner=self)
 
     def _logged_in(self, user: UserView) -> None:
-        self.login_button.setEnabled(True)
+        self.login_button.setEnabled(self._fatal is None)
         self.password.clear()
         self.logged_in.emit(user, self.selected_counter())
 
     def _failed(self, exc: BaseException) -> None:
-        self.login_button.setEnabled(True)
-        self._error = exc
+        self.login_button.setEnabled(self._fatal is None)
+        self._error = self._fatal or exc
         self._render_dynamic()
         self.password.selectAll()
         self.password.setFocus()
