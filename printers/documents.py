@@ -298,8 +298,8 @@ def test_page_layout(data: TestPageData, width: int = 576, lang: Lang = "ar") ->
         Spacer(6),
     )
     _header(layout, s, lang, data.centre_name_ar, data.centre_name_en)
-    role = gettext("print.test.ticket_printer" if data.printer_role == "ticket" else "print.test.receipt_printer",
-                   lang)
+    role = (gettext("print.test.ticket_printer", lang) if data.printer_role == "ticket"
+            else gettext("print.test.receipt_printer", lang))
     layout.add(
         Text(gettext("print.common.centre_code", lang, code=code(data.centre_code)), s.small, align="center"),
         Rule(2),

@@ -142,7 +142,9 @@ def test_every_message_the_code_uses_is_in_both_catalogues() -> None:
 
 
 #: Families of ids the code builds from an enumeration (each one is checked below).
-DYNAMIC_FAMILIES = ("state.", "payment.", "role.", "bo.kind_", "sex.", "reject_reason.", "action.")
+#: (``audit.entry.`` and ``audit.login_reason.`` are enumerated in tests/core/test_audit_sentences.py.)
+DYNAMIC_FAMILIES = ("state.", "payment.", "role.", "bo.kind_", "sex.", "reject_reason.", "action.", "audit.entry.",
+                    "audit.login_reason.")
 
 
 def id_arguments() -> list[tuple[str, int, ast.expr]]:
