@@ -58,11 +58,9 @@ case "${1:-}" in
         if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
             export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"
         fi
-        if [ ! -f demo-data/counter.ini ]; then  # the demo keeps its print jobs and virtual printer beside it
-            printf '[app]\nlang = ar\ndata_dir = %s\n' "$(pwd)/demo-data" > demo-data/counter.ini
-        fi
-        echo "counter-app: log in as clerk1, rev-manpower-1 or supervisor (password shubbak-demo);" \
-             "printed tickets and receipts land in demo-data/virtual-printer"
+        # shubbak demo wrote demo-data/counter.ini (print jobs and the virtual printer beside the database)
+        # and listed above what to open: the users for each window, the kiosk and the waiting-hall display.
+        echo "starting the counter app now (the login window); open the kiosk and the display as listed above"
         exec .venv/bin/counter-app --db "sqlite:///$(pwd)/demo-data/centre.sqlite3" --config demo-data/counter.ini
         ;;
     test)

@@ -114,17 +114,43 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from counter_app.core import simulate
-    from counter_app.core.demo import DEMO_PASSWORD, ensure_demo_centre
+    from counter_app.core.demo import DEMO_PASSWORD, SUGGESTED_REVIEWER, ensure_demo_centre, leave_work
 
-    url = args.db or f"sqlite:///{Path(args.data_dir).resolve() / 'centre.sqlite3'}"
+    data_dir = Path(args.data_dir).resolve()
+    url = args.db or f"sqlite:///{data_dir / 'centre.sqlite3'}"
     db = Database(url)
-    ensure_demo_centre(db, counters=args.counters)
-    print(f"demo centre database: {url}")
-    print(f"users: admin, supervisor, clerk1..clerk{args.counters}, reviewers; password: {DEMO_PASSWORD}")
-    if args.citizens:
-        summary = simulate.run(db, citizens=args.citizens, counters=args.counters, seed=args.seed)
-        for line in summary.lines():
-            print(line)
+    try:
+        ensure_demo_centre(db, counters=args.counters)
+        print(f"demo centre database: {url}")
+        if args.citizens:
+            summary = simulate.run(db, citizens=args.citizens, counters=args.counters, seed=args.seed)
+            for line in summary.lines():
+                print(line)
+        left = leave_work(db, waiting=args.waiting, files=args.files)
+    finally:
+        db.dispose()
+    config = data_dir / "counter.ini"
+    if not config.exists():  # the demo's counter PC: its print jobs and virtual printer beside the database
+        data_dir.mkdir(parents=True, exist_ok=True)
+        config.write_text(f"[app]\nlang = ar\ndata_dir = {data_dir}\n", encoding="utf-8")
+    app = f"counter-app --db {url} --config {config}"
+    waiting = ", ".join(left.waiting) or "nobody"
+    files = left.review.get(SUGGESTED_REVIEWER, 0)
+    for line in (
+        "",
+        f"Left for you: {len(left.waiting)} citizens waiting ({waiting}); {files} files in review for "
+        f"{SUGGESTED_REVIEWER}.",
+        f"Every user's password is {DEMO_PASSWORD}. What to open (each in its own terminal):",
+        f"  counter window     {app}",
+        "                       log in as clerk1 at counter 1; F2 calls the next waiting citizen",
+        f"  review window      the same command; log in as {SUGGESTED_REVIEWER} (its files are waiting)",
+        "  supervisor window  the same command; log in as supervisor (day, dashboard, users, printers)",
+        f"  ticket kiosk       {app.replace('counter-app', 'counter-app --kiosk', 1)}",
+        f"  waiting-hall TV    queue-display --db {url} --windowed",
+        f"Other users: admin, clerk1..clerk{args.counters}, rev-<department>-1 and -2. Printed tickets and "
+        f"receipts land in {data_dir / 'virtual-printer'}.",
+    ):
+        print(line)
     return 0
 
 
@@ -307,6 +333,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--citizens", type=int, default=120)
     demo.add_argument("--counters", type=int, default=3)
     demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--waiting", type=int, default=5, help="citizens left waiting for the newcomer")
+    demo.add_argument("--files", type=int, default=3, help="files left in review for the suggested reviewer")
     demo.set_defaults(func=cmd_demo)
 
     try:

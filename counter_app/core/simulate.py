@@ -46,7 +46,7 @@ FIRST_NAMES = ["محمد", "أحمد", "محمود", "مصطفى", "علي", "ح
 LAST_NAMES = ["عبد الله", "السيد", "إبراهيم", "حسين", "عبد الرحمن", "الشريف", "فهمي", "النجار", "سليمان"]
 
 
-def _full_name(own: str, father: str, family: str) -> str:
+def four_part_name(own: str, father: str, family: str) -> str:
     """Four names, as the intake requires; the grandfather's follows from the father's, so the
     random sequence (and every simulated figure) stays as it was."""
     grandfather = FIRST_NAMES[(FIRST_NAMES.index(father) + 3) % len(FIRST_NAMES)]
@@ -135,7 +135,7 @@ def run(db: Database, *, citizens: int, counters: int, seed: int = 1, day: date 
             "service": code, "mandatory": mandatory, "docs": all_docs, "no_show": rng.random() < 0.04,
             "missing": rng.random() < 0.08, "minutes": rng.uniform(3, 12),
             "method": rng.choice([PaymentMethod.CASH] * 3 + [PaymentMethod.CARD, PaymentMethod.EPAYMENT]),
-            "name": _full_name(rng.choice(FIRST_NAMES), rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)),
+            "name": four_part_name(rng.choice(FIRST_NAMES), rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)),
             "nid": fake_national_id(rng), "phone": f"01{rng.choice('0125')}{rng.randrange(10**7, 10**8)}",
         }
     summary.tickets_issued = len(plans)
