@@ -34,7 +34,7 @@ from counter_app.common.formatting import money as format_money
 from counter_app.common.i18n import N_
 from counter_app.core.applications import Applicant
 from counter_app.core.clock import utcnow
-from counter_app.core.errors import ValidationFailed
+from counter_app.core.errors import ApplicantFieldError, ValidationFailed
 from counter_app.core.national_id import NationalIdError, parse_national_id
 from counter_app.ui import backend
 from counter_app.ui.backend import IntakeRequest, ServiceView, SubmittedView, TicketView
@@ -107,6 +107,16 @@ class IntakePanel(QWidget):
         self.nid_info.setObjectName("nationalIdInfo")
         self.phone = QLineEdit(self)
         self.phone.setObjectName("phone")
+        # A refusal of the applicant's rules (counter_app.core.applicant) shows under its field until it is edited.
+        self.field_errors = {"name": QLabel(self), "phone": QLabel(self)}
+        self._field_failures: dict[str, ApplicantFieldError] = {}
+        for key, label in self.field_errors.items():
+            label.setObjectName(f"{key}Error")
+            label.setWordWrap(True)
+            label.setStyleSheet("color: #b00020;")
+            label.hide()
+        self.name.textChanged.connect(lambda: self._field_error("name"))
+        self.phone.textChanged.connect(lambda: self._field_error("phone"))
         self.address = QLineEdit(self)
         self.address.setObjectName("address")
         self.email = QLineEdit(self)
@@ -154,9 +164,11 @@ class IntakePanel(QWidget):
         applicant_box = QGroupBox(self)
         aform = QFormLayout(applicant_box)
         aform.addRow(labels["name"], self.name)
+        aform.addRow("", self.field_errors["name"])
         aform.addRow(labels["nid"], self.national_id)
         aform.addRow("", self.nid_info)
         aform.addRow(labels["phone"], self.phone)
+        aform.addRow("", self.field_errors["phone"])
         aform.addRow(labels["address"], self.address)
         aform.addRow(labels["email"], self.email)
         aform.addRow("", self.notify_opt_out)
@@ -366,6 +378,8 @@ class IntakePanel(QWidget):
         self._method_changed()
         self._render_national_id()
         self._render_result()
+        for key in self.field_errors:
+            self._field_error(key, self._field_failures.get(key))
 
     @Slot(int)
     def _service_changed(self, _index: int) -> None:
@@ -600,8 +614,20 @@ class IntakePanel(QWidget):
             self._show(N_("intake.submitted"), tracking=outcome.submitted.tracking_code)
         self.submitted.emit(outcome)
 
+    def _field_error(self, field: str, failure: ApplicantFieldError | None = None) -> None:
+        if failure is None:
+            self._field_failures.pop(field, None)
+        else:
+            self._field_failures[field] = failure
+        label = self.field_errors[field]
+        label.setText(failure.message(self.ctx.lang.lang) if failure is not None else "")
+        label.setVisible(failure is not None)
+
     def _failed(self, exc: BaseException) -> None:
         self._set_busy(False)
         self._show(failure=exc)
+        if isinstance(exc, ApplicantFieldError) and exc.field in self.field_errors:
+            self._field_error(exc.field, exc)
+            (self.name if exc.field == "name" else self.phone).setFocus()
         if isinstance(exc, NationalIdError):
             self.national_id.setFocus()
