@@ -22,6 +22,7 @@ from queue_display.window import DisplayWindow
 from tests.helpers.factories import Centre
 
 NBSP = "\u00a0"
+WAIT_MS = 20_000
 
 
 def _plain(text: str) -> str:
@@ -40,7 +41,9 @@ def _shown(qtbot: QtBot, lang: str, width: int = 1920, height: int = 1080) -> Di
     window.resize(width, height)
     window.show()
     qtbot.waitExposed(window)
-    qtbot.waitUntil(lambda: window.height() == height and window.now_ticket.font().pixelSize() >= height * 0.18)
+    # scaled to the shown size (the ticker's height is set from the window's height)
+    qtbot.waitUntil(lambda: window.height() == height and window.ticker.height() == int(7 * height / 100),
+                    timeout=WAIT_MS)
     return window
 
 
@@ -57,7 +60,7 @@ def _laid_out(qtbot: QtBot, window: DisplayWindow) -> None:
                 return False
         return True
 
-    qtbot.waitUntil(done)
+    qtbot.waitUntil(done, timeout=WAIT_MS)
 
 
 def _lines(label: QLabel) -> list[str]:
