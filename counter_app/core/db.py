@@ -204,6 +204,7 @@ class Database:
         """
         try:
             with self._sessions.begin() as session:
+                session.connection()
                 yield session
         except PermissionDenied as exc:
             if exc.attempt is not None:
@@ -246,4 +247,3 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-                session.connection()
