@@ -9,8 +9,8 @@ careless caller would: the mechanism alone keeps it in order.
 from __future__ import annotations
 
 import string
-from typing import Any
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 

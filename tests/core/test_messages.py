@@ -26,8 +26,8 @@ from counter_app.core.db import Database
 from counter_app.core.errors import (
     ACTION_IDS,
     ERROR_IDS,
-    AuthenticationFailed,
     ApplicantFieldError,
+    AuthenticationFailed,
     DatabaseCorrupt,
     DomainError,
     EnvironmentFailure,

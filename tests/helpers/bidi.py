@@ -10,6 +10,8 @@ not compared.)
 
 from __future__ import annotations
 
+import itertools
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QTextLayout, QTextOption
 
@@ -35,7 +37,7 @@ def reads_in_order(text: str, code: str, rtl: bool = True) -> bool:
     start = text.find(code)
     while start != -1:
         xs = boundary_xs(text, start, len(code), rtl)
-        if any(b <= a for a, b in zip(xs, xs[1:])):
+        if any(b <= a for a, b in itertools.pairwise(xs)):
             return False
         start = text.find(code, start + 1)
     return True
