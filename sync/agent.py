@@ -38,10 +38,12 @@ from cryptography.hazmat.primitives.serialization import (
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from counter_app.common.i18n import lang_of, strip_isolates
 from counter_app.core import outbox, settings
 from counter_app.core.centre import centre_code
 from counter_app.core.clock import as_utc, utcnow
 from counter_app.core.db import Database
+from counter_app.core.errors import ShubbakError
 from counter_app.core.models import OutboxEvent
 from sync import protocol
 from sync.state import record_attempt
@@ -379,11 +381,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(list(argv) if argv is not None else None)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    db = Database(args.db)
     try:
-        return _run(db, args)
-    finally:
-        db.dispose()
+        db = Database(args.db)
+        try:
+            return _run(db, args)
+        finally:
+            db.dispose()
+    except ShubbakError as exc:  # a damaged or unreachable database: one clear line, no traceback
+        lang = lang_of(os.environ.get("SHUBBAK_LANG", "ar" if os.environ.get("LANG", "").startswith("ar") else "en"))
+        print(f"sync-agent: {strip_isolates(exc.message(lang))}", file=sys.stderr)
+        return 2
 
 
 def _run(db: Database, args: argparse.Namespace) -> int:

@@ -99,3 +99,19 @@ def test_queue_display_refuses_to_start_on_a_damaged_file(corrupt_files: dict[st
         err = capsys.readouterr().err
         assert str(path) in err and all(words in err for words in SAYS[lang]) and "Traceback" not in err
         assert snapshot(path) == before
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_sync_agent_says_the_file_is_damaged_and_leaves_it_alone(
+        corrupt_files: dict[str, Path], kind: str, lang_env: None, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from sync import agent
+
+    path = corrupt_files[kind]
+    monkeypatch.setenv("SHUBBAK_LANG", "ar")
+    before = snapshot(path)
+    code = agent.main(["--db", f"sqlite:///{path}", "--once"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1 and str(path) in err and all(w in err for w in SAYS["ar"]), err
+    assert snapshot(path) == before
