@@ -22,7 +22,11 @@ from counter_app.common.i18n import Msg as Msg
 from counter_app.common.i18n import gettext, lang_of, ngettext
 from counter_app.common.i18n import isolate as isolate  # re-exported: the windows' one isolate
 
-QT_LOCALES: dict[str, str] = {"ar": "ar_EG", "en": "en_GB"}
+#: The locale Qt's own widgets format with (date edits, spin boxes, calendar pop-ups). The windows
+#: write digits in Western form (the digit policy in README.md), and Qt cannot switch ar_EG's
+#: numbering system: its ar_LY data has the same month and weekday names as Egypt with Western
+#: digits. Our own texts are formatted by counter_app.common.formatting (Babel, ar_EG).
+QT_LOCALES: dict[str, str] = {"ar": "ar_LY", "en": "en_GB"}
 
 
 def translate(message_id: str, lang: str, /, **params: Any) -> str:
