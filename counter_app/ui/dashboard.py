@@ -68,6 +68,7 @@ class DashboardTab(WorkerTab):
         self.last.setObjectName("dashTo")
         for edit in (self.first, self.last):
             edit.setCalendarPopup(True)
+            edit.setLayoutDirection(Qt.LayoutDirection.LeftToRight)  # a date reads 2026-11-25 in Arabic too
             edit.setDisplayFormat("yyyy-MM-dd")
             edit.setLayoutDirection(Qt.LayoutDirection.LeftToRight)  # an ISO date reads left to right
             edit.dateChanged.connect(lambda _day: self.refresh())

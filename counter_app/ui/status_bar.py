@@ -47,12 +47,12 @@ class StatusLine(QWidget):
         rows.setSpacing(2)
         layout = QHBoxLayout()
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.printer_label)
+        # Wrapping labels share the width by stretch (a bare stretch would squeeze them to a column).
+        layout.addWidget(self.printer_label, 3)
         layout.addWidget(self.retry_button)
         layout.addSpacing(24)
-        layout.addWidget(self.sync_label)
-        layout.addStretch(1)
-        layout.addWidget(self.message_label)
+        layout.addWidget(self.sync_label, 4)
+        layout.addWidget(self.message_label, 2)
         rows.addLayout(layout)
         rows.addWidget(self.sync_alert)  # its own row: an alert is never cut off
         self.sync: SyncStatus | None = None

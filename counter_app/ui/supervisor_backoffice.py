@@ -277,6 +277,7 @@ class AuditTab(WorkerTab):
         self._search_no = 0
         for edit in (self.since, self.until):
             edit.setCalendarPopup(True)
+            edit.setLayoutDirection(Qt.LayoutDirection.LeftToRight)  # a date reads 2026-11-25 in Arabic too
             edit.setDisplayFormat("yyyy-MM-dd")
         self.search_button, self.verify_button, self.export_button = QPushButton(self), QPushButton(self), QPushButton(self)
         self.search_button.setObjectName("auditSearch")

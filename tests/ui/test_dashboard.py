@@ -66,6 +66,9 @@ def test_dashboard_today_live_past_range_and_exports(qtbot: QtBot, shell: Shell,
     assert isinstance(window, SupervisorWindow)
     tab = window.dashboard
     assert window.tabs.currentWidget() is tab and window.tabs.tabText(0) == "لوحة المتابعة"
+    # the dates read 2026-11-25 (Western digits, left to right) in the Arabic window
+    assert tab.first.layoutDirection() == Qt.LayoutDirection.LeftToRight and tab.first.text()[:4].isascii()
+    assert tab.first.text()[:2] in ("20", "19")
     qtbot.waitUntil(lambda: tab.data is not None and tab.data.tickets_issued == 3, timeout=WAIT_MS)
     d = tab.data
     assert d is not None
