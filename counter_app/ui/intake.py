@@ -179,7 +179,7 @@ class IntakePanel(QWidget):
                                 " QGroupBox::title { subcontrol-origin: margin; subcontrol-position: top center;"
                                 " padding: 0 0.5em; }")
         pform = QFormLayout(pay_box)
-        pform.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)  # a narrow column: labels above
+        pform.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # a narrow column: long labels above
         pform.addRow(labels["fee"], self.fee)
         pform.addRow(labels["method"], self.method)
         pform.addRow(labels["reference"], self.reference)
@@ -463,6 +463,7 @@ class IntakePanel(QWidget):
         cash = (self.method.currentData() or "cash") == "cash"
         for widget in (self.cash_received, self.change):
             self._pay_form.setRowVisible(widget, cash)
+        self._pay_form.setRowVisible(self.reference, not cash)  # a reference is for card and e-payment
         self._render_change()
 
     @Slot()
