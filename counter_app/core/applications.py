@@ -515,7 +515,7 @@ def receive_intake(session: Session, intake: Intake, *, clerk: User,
         log.info("intake %s submitted again: application %s returned", intake.key, first.tracking_code)
         return first, False
     if intake.ticket_id is None:
-        raise DomainError("intake_needs_ticket")
+        raise DomainError("intake_needs_ticket", key=formatting.code("F2"))
     ticket = session.get(Ticket, intake.ticket_id)
     if ticket is None or ticket.status != TicketStatus.CALLED or ticket.counter_id != intake.counter_id:
         raise DomainError("intake_ticket_not_called")

@@ -93,7 +93,7 @@ def corrupt(path: Path | str, detail: str) -> DatabaseCorrupt:
     from counter_app.common import formatting
 
     log.info("damaged centre database %s: %s", path, detail)  # -v shows it; the user reads the message
-    return DatabaseCorrupt(path=formatting.code(str(path)), detail=detail)
+    return DatabaseCorrupt(path=formatting.code(str(path)))  # the driver's words are in the log only
 
 
 def check_file(path: Path, *, full: bool = False) -> None:

@@ -15,6 +15,7 @@ import ast
 import functools
 import re
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -203,6 +204,7 @@ WHATS = [
     (Msg("what.department", code=formatting.code("MANPOWER")), ("MANPOWER",)),
     (Msg("what.document", code=formatting.code("NID-COPY")), ("NID-COPY",)),
     (Msg("what.centre"), ()),
+    (Msg("what.refund", id=9), ()),
 ]
 
 
@@ -225,8 +227,7 @@ def typical_errors() -> list[tuple[ShubbakError, tuple[str, ...]]]:
         (ValidationFailed("cannot_disable_self"), ()),
         (ValidationFailed("username_taken", username=code("clerk7")), ("clerk7",)),
         (EnvironmentFailure(detail="database is locked"), ()),
-        (DatabaseCorrupt(path=code("/srv/shubbak/centre.sqlite3"), detail="file is not a database"),
-         ("/srv/shubbak/centre.sqlite3",)),
+        (DatabaseCorrupt(path=code("/srv/shubbak/centre.sqlite3")), ("/srv/shubbak/centre.sqlite3",)),
         (ApplicantFieldError("applicant_name", field="name"), ()),
         (ApplicantFieldError("applicant_phone", field="phone", mobile=code("01012345678"),
                              landline=code("0223456789")), ("01012345678", "0223456789")),
@@ -248,6 +249,21 @@ def typical_errors() -> list[tuple[ShubbakError, tuple[str, ...]]]:
         (DomainError("recalls_pending", n=2), ()),
         (ValidationFailed("transfer_target"), ()),
         (ValidationFailed("transfer_same_counter"), ()),
+        (ValidationFailed("transfer_same_group", letter=code("A")), ("A",)),
+        (ValidationFailed("cash_received_required"), ()),
+        (ValidationFailed("cash_received_short", fee=Msg("money.amount", amount=formatting.amount(2500)),
+                          received=Msg("money.amount", amount=formatting.amount(2000))), ()),
+        (ValidationFailed("collector_relation_required"), ()),
+        (ValidationFailed("power_of_attorney_required"), ()),
+        (ValidationFailed("department_required"), ()),
+        (ValidationFailed("reset_own_password"), ()),
+        (ValidationFailed("refund_not_applicant"), ()),
+        (IllegalTransition("refund_already_paid"), ()),
+        (SeparationOfDutiesViolation("sod_approver_cannot_pay"), ()),
+        (DomainError("intake_needs_ticket", key=code("F2")), ("F2",)),
+        (DomainError("intake_ticket_not_called"), ()),
+        *[(DomainError(code_, day=date(2026, 11, 25)), ("2026-11-25",))
+          for code_ in ("day_closed", "day_not_closed", "day_reopen_needed")],
         *[(settings.invalid(key, "ratio:x"), ("ratio:x",)) for key in settings.SETTING_FIELDS],
         *[(ValidationFailed(detail=Msg(field)), ()) for field in fields],
         *[(NotFound(what=what), codes) for what, codes in WHATS],
