@@ -82,6 +82,10 @@ def test_dashboard_today_live_past_range_and_exports(qtbot: QtBot, shell: Shell,
                                                                   ("المجموعة \u2068B\u2069 (بلا طلب)", 1)]
     assert sorted(b.value for b in tab.clerk_chart.bars) == [1, 1]
     assert "يتحدث تلقائيًا" in plain(tab.updated.text())
+    # the last update is Cairo time, like everything else on screen (it showed UTC)
+    shown = plain(tab.updated.text()).rsplit(" ", 1)[-1]
+    cairo = datetime.now(CENTRE_TZ)
+    assert shown[:5] in {(cairo - timedelta(minutes=m)).strftime("%H:%M") for m in (0, 1)}, shown
     tab.grab().save("/tmp/dashboard_ar.png")
 
     # live: a new citizen takes a ticket; the next timer tick shows it (no redraw per event)
