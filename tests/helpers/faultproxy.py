@@ -177,6 +177,10 @@ class FaultProxy:
         with self.lock:
             sockets = list(self._sockets)
         for sock in sockets:
+            try:  # shutdown wakes a thread blocked in recv() on it; close alone does not (Linux)
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             try:
                 sock.close()
             except OSError:
