@@ -10,17 +10,23 @@ from counter_app.common.i18n import N_, Lang, gettext
 
 PaymentMethod = Literal["cash", "card", "epayment"]
 PAYMENT_METHODS: tuple[PaymentMethod, ...] = ("cash", "card", "epayment")
+#: The windows' and the central page's ids: one name per payment method on every surface.
 PAYMENT_LABELS: dict[str, str] = {
-    "cash": N_("print.pay.cash"),
-    "card": N_("print.pay.card"),
-    "epayment": N_("print.pay.epayment"),
+    "cash": N_("payment.cash"),
+    "card": N_("payment.card"),
+    "epayment": N_("payment.epayment"),
 }
+
+
+def _label(labels: dict[str, str], key: str, lang: Lang) -> str:
+    """``key``'s name in ``lang`` from ``labels`` (an unknown key is shown as stored)."""
+    msgid = labels.get(key)
+    return gettext(msgid, lang) if msgid else key
 
 
 def payment_label(method: str, lang: Lang) -> str:
     """The payment method's name in ``lang`` (an unknown method is shown as stored)."""
-    msgid = PAYMENT_LABELS.get(method)
-    return gettext(msgid, lang) if msgid else method
+    return _label(PAYMENT_LABELS, method, lang)
 
 
 def _require_aware(value: datetime, name: str) -> None:
@@ -229,5 +235,4 @@ RELATION_LABELS: dict[str, str] = {
 
 
 def relation_label(relation: str, lang: Lang) -> str:
-    msgid = RELATION_LABELS.get(relation)
-    return gettext(msgid, lang) if msgid else relation
+    return _label(RELATION_LABELS, relation, lang)

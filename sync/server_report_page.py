@@ -54,8 +54,8 @@ STATE_IDS: dict[str, str] = {
     "returned": N_("central.state.returned"), "rejected": N_("central.state.rejected"),
     "cancelled": N_("central.state.cancelled"),
 }
-METHOD_IDS: dict[str, str] = {"cash": N_("central.method.cash"), "card": N_("central.method.card"),
-                              "epayment": N_("central.method.epayment")}
+METHOD_IDS: dict[str, str] = {"cash": N_("payment.cash"), "card": N_("payment.card"),
+                              "epayment": N_("payment.epayment")}
 #: The reasons :class:`sync.server_kpis.BadRange` names, as messages.
 RANGE_ERRORS: dict[str, Msg] = {"bad_date": Msg("central.bad_date"), "reversed": Msg("central.reversed"),
                                 "too_long": Msg("central.too_long", n=MAX_DAYS)}

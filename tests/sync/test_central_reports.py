@@ -368,11 +368,11 @@ def test_the_page_speaks_the_glossary() -> None:
     """One word per thing on every surface: «approved» معتمد, «card» بطاقة بنكية; every state and
     payment method the centres send has its name in both languages."""
     assert gettext("central.state.approved", "ar") == "معتمد"
-    assert gettext("central.method.card", "ar") == "بطاقة بنكية"
+    assert gettext("payment.card", "ar") == "بطاقة بنكية"
     assert gettext("central.state.returned", "ar") == "مُعاد لاستكمال المستندات"
     for lang in LANGS:
         assert all(has_message(f"central.state.{s.value}", lang) for s in ApplicationState), lang
-        assert all(has_message(f"central.method.{m.value}", lang) for m in PaymentMethod), lang
+        assert all(has_message(f"payment.{m.value}", lang) for m in PaymentMethod), lang
     page = render_report({"from": "2026-11-23", "to": "2026-11-23", "overall": OVERALL, "by_governorate": [],
                           "by_centre": [], "by_service": []}, "ar")
     assert "<th scope=\"row\">معتمد</th>" in page and "<th scope=\"row\">بطاقة بنكية</th>" in page
