@@ -85,6 +85,7 @@ class FakeNetworkPrinter:
         self.server.settimeout(0.2)
         self.port = int(self.server.getsockname()[1])
         self.received: list[bytes] = []
+        self._received_changed = threading.Condition()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
@@ -105,7 +106,15 @@ class FakeNetworkPrinter:
                     if b"".join(chunks) == PAPER_STATUS_QUERY:  # DLE EOT 4: paper present
                         conn.sendall(b"\x12")
                         chunks.clear()
-                self.received.append(b"".join(chunks))
+                with self._received_changed:
+                    self.received.append(b"".join(chunks))
+                    self._received_changed.notify_all()
+
+    def wait_received(self, count: int = 1, timeout: float = 5.0) -> list[bytes]:
+        """What the printer received once ``count`` connections have ended (or the timeout passes)."""
+        with self._received_changed:
+            self._received_changed.wait_for(lambda: len(self.received) >= count, timeout)
+            return list(self.received)
 
     def close(self) -> None:
         self._stop.set()

@@ -121,11 +121,5 @@ def test_tcp_printer_receives_the_bytes(
 ) -> None:
     printer = open_printer(f"tcp://127.0.0.1:{network_printer.port}?width=384")
     sent = print_document(printer, documents["slip"], "ar")
-    for _ in range(100):
-        if network_printer.received:
-            break
-        import time
-
-        time.sleep(0.02)
-    assert network_printer.received == [sent]
+    assert network_printer.wait_received(1) == [sent]
     _assert_same_pixels(decode(sent).image(), render_document("slip", documents["slip"], 384, "ar"))  # type: ignore[arg-type]

@@ -79,10 +79,7 @@ def test_closed_tcp_port_leaves_the_job_queued_then_retry_succeeds(
         assert queue.wait_idle()
         job = queue.get(job_id)
         assert (job.status, job.attempts) == ("done", 2)
-        deadline = time.monotonic() + 5
-        while not fake.received and time.monotonic() < deadline:
-            time.sleep(0.02)
-        (sent,) = fake.received
+        (sent,) = fake.wait_received(1)
         expected = render_document("receipt", receipt, 576, "ar")
         assert decode(sent).image().tobytes() == expected.tobytes()
         assert queue.pending() == []
