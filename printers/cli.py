@@ -16,7 +16,7 @@ from printers.jobs import print_document
 from printers.qt import ensure_qt
 from printers.samples import sample_dayclose, sample_receipt, sample_slip, sample_ticket
 
-log = logging.getLogger("shubbak.printers")
+log = logging.getLogger(__name__)
 KINDS = ("ticket", "receipt", "slip", "dayclose")
 
 

@@ -44,7 +44,7 @@ from printers.errors import (
 from printers.escpos_out import PROFILE_FOR_WIDTH, build_escpos
 from printers.render import SUPPORTED_WIDTHS
 
-log = logging.getLogger("shubbak.printers")
+log = logging.getLogger(__name__)
 SCHEMES = ("usb", "tcp", "serial", "file", "virtual")
 STATUS_BY_DEFAULT = ("tcp", "usb")  # connections that carry the printer's answer back
 STATUS_CAPABLE = ("tcp", "usb", "serial")

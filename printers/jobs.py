@@ -26,7 +26,7 @@ from printers.documents import render_document
 from printers.errors import JobNotFound, PrinterEnvironmentError, PrintError
 from printers.qt import ensure_qt
 
-log = logging.getLogger("shubbak.printers")
+log = logging.getLogger(__name__)
 
 JobStatus = Literal["queued", "printing", "done", "error", "discarded"]
 ErrorKind = Literal["", "environment", "config", "bug"]

@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QThread
 from PySide6.QtGui import QFontDatabase, QGuiApplication, QImage
 
-log = logging.getLogger("shubbak.printers")
+log = logging.getLogger(__name__)
 
 FONTS_DIR = Path(__file__).resolve().parent.parent / "resources" / "fonts"
 RASTER_FONT_FILES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf")

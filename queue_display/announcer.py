@@ -22,7 +22,7 @@ from typing import Protocol
 
 from queue_display import voice
 
-log = logging.getLogger("shubbak.display")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

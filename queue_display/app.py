@@ -17,7 +17,7 @@ from counter_app.core.db import default_database_url, normalise_url
 from queue_display.announcer import Announcer
 from queue_display.window import DisplayController, DisplayWindow
 
-log = logging.getLogger("shubbak.display")
+log = logging.getLogger(__name__)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

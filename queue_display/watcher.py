@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from counter_app.core.queue import QUEUE_CHANNEL
 from queue_display.state import DisplayState, TickerService, load_state
 
-log = logging.getLogger("shubbak.display")
+log = logging.getLogger(__name__)
 
 SQLITE_POLL_S = 0.04
 PG_WAIT_S = 0.5

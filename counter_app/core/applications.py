@@ -57,7 +57,7 @@ from counter_app.core.models import (
 from counter_app.core.national_id import NationalIdError, parse_national_id
 from counter_app.core.tracking import new_tracking_code, normalise_tracking_code
 
-log = logging.getLogger("shubbak.applications")
+log = logging.getLogger(__name__)
 
 S = ApplicationState
 TRANSITIONS: dict[str, tuple[frozenset[ApplicationState], ApplicationState]] = {

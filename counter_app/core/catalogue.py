@@ -23,7 +23,7 @@ from counter_app.core.models import (
     ServiceGroup,
 )
 
-log = logging.getLogger("shubbak.catalogue")
+log = logging.getLogger(__name__)
 
 
 def active_version(session: Session) -> int | None:

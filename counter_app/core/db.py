@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from counter_app.core.errors import DatabaseCorrupt, EnvironmentFailure, PermissionDenied
 
-log = logging.getLogger("shubbak.db")
+log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 _READONLY = "shubbak_readonly"

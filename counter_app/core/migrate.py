@@ -12,7 +12,7 @@ from sqlalchemy import Engine, MetaData, inspect, text
 if TYPE_CHECKING:
     from alembic.config import Config
 
-log = logging.getLogger("shubbak.db")
+log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 

@@ -36,7 +36,7 @@ from counter_app.core.models import (
     Service,
 )
 
-log = logging.getLogger("shubbak.notifications")
+log = logging.getLogger(__name__)
 
 #: Retries stop this long after the message was queued: then it is ``failed``.
 RETRY_FOR = timedelta(days=1)

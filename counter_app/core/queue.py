@@ -54,7 +54,7 @@ from counter_app.core.models import (
     table,
 )
 
-log = logging.getLogger("shubbak.queue")
+log = logging.getLogger(__name__)
 
 PRIORITY_REASONS = ("elderly", "disability", "pregnancy")
 # A literal, not a bound parameter: only then can SQLite and PostgreSQL (generic plans) prove

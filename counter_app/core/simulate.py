@@ -38,7 +38,7 @@ from counter_app.core.models import (
     User,
 )
 
-log = logging.getLogger("shubbak.simulate")
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 

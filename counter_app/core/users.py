@@ -17,7 +17,7 @@ from counter_app.core.clock import as_utc, utcnow
 from counter_app.core.errors import AuthenticationFailed, NotFound, PermissionDenied, ValidationFailed
 from counter_app.core.models import Department, Role, User
 
-log = logging.getLogger("shubbak.users")
+log = logging.getLogger(__name__)
 
 MIN_PASSWORD_LENGTH = 8
 MAX_FAILED_LOGINS = 5

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from counter_app.ui.backend import CounterView, UserView
     from counter_app.ui.sync_runner import NotifyRunner, SyncRunner
 
-log = logging.getLogger("shubbak.ui")
+log = logging.getLogger(__name__)
 
 STYLE = """
 QWidget { font-size: 11pt; }

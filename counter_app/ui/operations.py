@@ -2,7 +2,7 @@
 
 ``ops.run(fn, on_done, on_error)`` runs ``fn()`` on a pool thread; the result (or the exception)
 comes back through a queued Qt signal and the callbacks run on the GUI thread. A worker never
-touches a widget. Unknown exceptions are logged on ``shubbak.ui`` before ``on_error`` sees them.
+touches a widget. Unknown exceptions are logged (with their traceback) before ``on_error`` sees them.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 from shiboken6 import isValid
 
-log = logging.getLogger("shubbak.ui")
+log = logging.getLogger(__name__)
 
 Done = Callable[[Any], None]
 Failed = Callable[[BaseException], None]

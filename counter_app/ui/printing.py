@@ -33,7 +33,7 @@ from printers import (
     sign_receipt,
 )
 
-log = logging.getLogger("shubbak.ui")
+log = logging.getLogger(__name__)
 
 
 def load_or_create_key(path: Path) -> Ed25519PrivateKey:

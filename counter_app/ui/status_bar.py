@@ -14,7 +14,7 @@ from counter_app.ui.context import AppContext, SyncStatus
 from counter_app.ui.i18n import Binder
 from counter_app.ui.printing import JobFailure
 
-log = logging.getLogger("shubbak.ui")
+log = logging.getLogger(__name__)
 
 SYNC_REFRESH_MS = 5_000
 

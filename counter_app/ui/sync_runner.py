@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from sync.agent import Agent
     from sync.notify import Sender
 
-log = logging.getLogger("shubbak.sync.app")
+log = logging.getLogger(__name__)
 
 
 class SyncRunner:
