@@ -8,6 +8,7 @@
     shubbak user add --db URL --username U --role R --full-name NAME [--department D]
     shubbak demo [--db URL] [--citizens N] [--counters K]
     shubbak print sample --kind ticket|receipt|slip --printer URL [--width 384|576] [--lang ar|en]
+    shubbak support bundle --out FILE.zip [--db URL] [--config FILE] [--data-dir DIR]
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from datetime import date
 from pathlib import Path
 
 from counter_app.common.i18n import lang_of, strip_isolates
+from counter_app.common.logs import configure_logging
 from counter_app.core.db import Database, default_database_url
 from counter_app.core.errors import ShubbakError
 
@@ -245,6 +247,32 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_support_bundle(args: argparse.Namespace) -> int:
+    """A zip for a technician: logs, versions, schema revision, sync status, settings; no personal data."""
+    import contextlib
+    import io
+
+    from counter_app import support
+    from counter_app.ui.config import load_config
+
+    url = args.db or default_database_url()
+    data_dir = Path(args.data_dir) if args.data_dir else load_config(args.config).data_dir
+
+    def sync_status() -> str:  # exactly what `shubbak sync status` prints
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = cmd_sync_status(argparse.Namespace(db=url))
+        return f"{out.getvalue()}exit code: {code}\n"
+
+    bundle = support.write_bundle(Path(args.out), db_url=url, data_dir=data_dir,
+                                  config_path=Path(args.config) if args.config else None, sync_status=sync_status)
+    print(f"support bundle written to {bundle.path}: {len(bundle.files)} files, "
+          f"{len(bundle.log_files)} of them logs")
+    for problem in bundle.problems:
+        print(f"  not included: {problem}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shubbak", description="Shubbak centre administration")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -327,6 +355,17 @@ def build_parser() -> argparse.ArgumentParser:
     report_p.add_argument("--out", required=True)
     report_p.set_defaults(func=cmd_report)
 
+    support_p = sub.add_parser("support", help="help for technical support").add_subparsers(dest="action",
+                                                                                         required=True)
+    bundle_p = support_p.add_parser("bundle", help="zip the logs, versions, schema revision, sync status and "
+                                                   "settings for a technician (no personal data)")
+    _db_arg(bundle_p)
+    bundle_p.add_argument("--config", default=None, help="the counter PC's INI file (its data directory and logs)")
+    bundle_p.add_argument("--data-dir", default=None, help="the data directory whose logs to include "
+                                                           "(default: the INI file's, else the user's)")
+    bundle_p.add_argument("--out", required=True, help="the zip file to write")
+    bundle_p.set_defaults(func=cmd_support_bundle)
+
     demo = sub.add_parser("demo", help="create the demo centre and simulate a morning")
     _db_arg(demo)
     demo.add_argument("--data-dir", default="demo-data")
@@ -349,8 +388,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    configure_logging("shubbak", data_dir=None, verbose=args.verbose, console_level=logging.WARNING)
     lang = lang_of(os.environ.get("SHUBBAK_LANG", "ar" if os.environ.get("LANG", "").startswith("ar") else "en"))
     try:
         return int(args.func(args) or 0)

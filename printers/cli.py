@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from counter_app.common.i18n import Lang
+from counter_app.common.logs import configure_logging
 from printers.devices import open_printer, parse_printer_url
 from printers.errors import PrintError
 from printers.jobs import print_document
@@ -82,5 +83,5 @@ def main(argv: list[str] | None = None) -> int:
     add_sample_arguments(sub.add_parser("sample", help="print a sample document"))
     add_print_commands(sub)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
+    configure_logging("printers", data_dir=None, verbose=args.verbose, console_level=logging.WARNING)
     return int(args.func(args))

@@ -13,7 +13,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
+from counter_app.common.logs import configure_logging
 from counter_app.core.db import default_database_url, normalise_url
+from counter_app.ui.crash import CrashHandler, install_qt_message_handler
 from queue_display.announcer import Announcer
 from queue_display.window import DisplayController, DisplayWindow
 
@@ -59,7 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from queue_display.watcher import Watcher
 
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    configure_logging("queue-display", data_dir=None)
+    install_qt_message_handler()
     refused = check_database(args.db, args.lang)
     if refused:
         print(refused, file=sys.stderr)
@@ -77,6 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.setLayoutDirection(Qt.LayoutDirection.RightToLeft if args.lang == "ar" else Qt.LayoutDirection.LeftToRight)
     controller.state_changed.connect(window.set_state)
     controller.status_changed.connect(window.set_status)
+    crash = CrashHandler(window.show_error, app)
+    crash.install()
     url = normalise_url(args.db or default_database_url())
     watcher = Watcher(url, controller.on_state, controller.on_status, groups)
     screens = QGuiApplication.screens()
@@ -92,4 +97,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     watcher.stop()
     if announcer is not None:
         announcer.stop()
+    crash.uninstall()
     return int(code)

@@ -23,6 +23,8 @@ from queue_display.watcher import WatchStatus
 
 FLASH_S = 6.0
 FLASH_MS = 450
+#: How long the banner shows an unexpected error (it is in the log) before the connection state.
+ERROR_SHOWN_MS = 30_000
 TICKER_MS = 33
 COLOURS = {"bg": "#0b2545", "panel": "#13315c", "text": "#ffffff", "accent": "#ffd166", "flash": "#ef476f",
            "muted": "#8da9c4"}
@@ -180,6 +182,10 @@ class DisplayWindow(QWidget):
         self._flash_timer = QTimer(self)
         self._flash_timer.setInterval(FLASH_MS)
         self._flash_timer.timeout.connect(self._flash)
+        self._error_timer = QTimer(self)
+        self._error_timer.setSingleShot(True)
+        self._error_timer.setInterval(ERROR_SHOWN_MS)
+        self._error_timer.timeout.connect(lambda: self.set_status(self.status))
         tr = self.words
         self.setWindowTitle(tr("display.window_title"))
         self.resize(1280, 720)
@@ -210,6 +216,13 @@ class DisplayWindow(QWidget):
         self.banner.setVisible(not status.connected and status.attempts > 0)
         tr = self.words
         self.banner.setText(tr("display.reconnecting"))
+
+    @Slot(object)
+    def show_error(self, exc: BaseException) -> None:
+        """An error nobody caught (already in the log): the banner says so for a while."""
+        self.banner.setText(self.words("status.error", error=exc))
+        self.banner.show()
+        self._error_timer.start()
 
     def _announce(self, call: Call) -> None:
         item = Announcement(call.letter, call.number, call.counter_number)

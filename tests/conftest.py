@@ -8,10 +8,29 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from counter_app.common.logs import LOG_DIR_ENV  # noqa: E402
 from counter_app.core.db import Database  # noqa: E402
 from tests.helpers.factories import Centre, build_centre  # noqa: E402
 from tests.helpers.notifying import Mailbox, running_smtp  # noqa: E402
 from tests.helpers.postgres import Cluster, External, throwaway_postgres  # noqa: E402
+
+#: Any log record at WARNING or above that a test did not declare fails it (``expect_log``);
+#: pytester runs the guard's own test.
+pytest_plugins = ("tests.helpers.logfail", "pytester")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def log_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The programs the tests start (and ``main()`` run in-process) log here, never into the
+    user's own log directory."""
+    folder = tmp_path_factory.mktemp("logs")
+    previous = os.environ.get(LOG_DIR_ENV)
+    os.environ[LOG_DIR_ENV] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop(LOG_DIR_ENV, None)
+    else:
+        os.environ[LOG_DIR_ENV] = previous
 
 
 @pytest.fixture(scope="session")

@@ -314,10 +314,16 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 
 def run(db: Database | None, args: argparse.Namespace) -> int:
     """The ``counter-app`` entry point: returns the process exit code."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    app = make_application()
+    from counter_app.common.logs import configure_logging
+    from counter_app.ui.crash import CrashHandler, install_qt_message_handler
+
     config = load_config(getattr(args, "config", None))
+    configure_logging("counter-app", data_dir=config.data_dir)
+    install_qt_message_handler()  # from the first message on (creating the application may warn)
+    app = make_application()
     shell = Shell(config, db=db, url=getattr(args, "db", None), kiosk=bool(getattr(args, "kiosk", False)))
+    crash = CrashHandler(shell._show_error, app)
+    crash.install()
     bench = os.environ.get("SHUBBAK_EXIT_WHEN_SHOWN")
     if bench:  # the cold-start benchmark: report when the login is shown (and ready), then quit
         import time
@@ -341,4 +347,5 @@ def run(db: Database | None, args: argparse.Namespace) -> int:
     shell.start()
     code = app.exec()
     shell.shutdown()
+    crash.uninstall()
     return int(code)

@@ -4,6 +4,7 @@ prints the missing-documents slip instead and submits nothing."""
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from collections.abc import Callable
@@ -40,7 +41,10 @@ from counter_app.ui import backend
 from counter_app.ui.backend import IntakeRequest, ServiceView, SubmittedView, TicketView
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder, Msg, UiError
+from counter_app.ui.operations import expected
 from counter_app.ui.printing import receipt_document, slip_document
+
+log = logging.getLogger(__name__)
 
 PAYMENT_METHODS = ("cash", "card", "epayment")
 #: An amount in pounds as a clerk types it (Arabic-Indic digits and separators read as Western ones).
@@ -596,6 +600,8 @@ class IntakePanel(QWidget):
                                            method, reference, lang)
                 return SubmitOutcome(done, ctx.printing.submit(receipt, url, lang), None)
             except Exception as exc:
+                if not expected(exc):  # the clerk reads "logged for support": it is
+                    log.error("receipt of %s not printed", done.tracking_code, exc_info=exc)
                 return SubmitOutcome(done, None, exc)
 
         self._set_busy(True)
