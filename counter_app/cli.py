@@ -229,8 +229,8 @@ def cmd_notify_dispatch(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from counter_app import reports
     from counter_app.core.clock import local_day, utcnow
+    from counter_app.services import reports
 
     day = date.fromisoformat(args.date) if args.date else local_day(utcnow())
     first, last = reports.period_bounds(args.period, day)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
-from counter_app.ui.config import AppConfig, load_config
+from counter_app.services.config import AppConfig, load_config
 from counter_app.ui.context import AppContext, SyncStatusProvider, outbox_sync_status
 from counter_app.ui.i18n import Language, UiError
 from counter_app.ui.login import LoginWindow
@@ -24,7 +24,7 @@ from counter_app.ui.operations import Operations
 
 if TYPE_CHECKING:
     from counter_app.core.db import Database
-    from counter_app.ui.backend import CounterView, UserView
+    from counter_app.services.counter import CounterView, UserView
     from counter_app.ui.sync_runner import NotifyRunner, SyncRunner
 
 log = logging.getLogger("shubbak.ui")
@@ -53,7 +53,7 @@ def prepare(db: Database | None, url: str | None) -> Prepared:
     """Open (and migrate) the database and load the catalogue (worker thread)."""
     from counter_app.core.db import Database, default_database_url
     from counter_app.core.errors import NotFound
-    from counter_app.ui import backend
+    from counter_app.services import counter as backend
 
     if db is None:
         db = Database(url or default_database_url())
@@ -160,7 +160,7 @@ class Shell(QObject):
             self.login.fatal(exc)
 
     def reload_catalogue(self, then: Any = None) -> None:
-        from counter_app.ui import backend
+        from counter_app.services import counter as backend
 
         db = self.ctx.db
 

@@ -11,8 +11,8 @@ if TYPE_CHECKING:  # kept light: the login window must show before SQLAlchemy an
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from counter_app.core.db import Database
-    from counter_app.ui.backend import Catalogue, CounterView, UserView
-    from counter_app.ui.config import AppConfig
+    from counter_app.services.config import AppConfig
+    from counter_app.services.counter import Catalogue, CounterView, UserView
     from counter_app.ui.i18n import Language
     from counter_app.ui.operations import Operations
     from counter_app.ui.printing import PrintService

@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
 from counter_app.common.formatting import code, format_time
 from counter_app.common.formatting import money as format_money
 from counter_app.common.i18n import N_
-from counter_app.reports import period_bounds
-from counter_app.ui import admin_backend
-from counter_app.ui.backend import today_local
+from counter_app.services import supervisor as admin_backend
+from counter_app.services.counter import today_local
+from counter_app.services.reports import period_bounds
 from counter_app.ui.charts import Bar, BarChart
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import isolate

@@ -28,9 +28,10 @@ from counter_app.common.formatting import money as format_money
 from counter_app.common.i18n import N_
 from counter_app.core.models import ApplicationState
 from counter_app.core.national_id import mask_national_id
-from counter_app.ui import backend, cashdesk
-from counter_app.ui.backend import ApplicationView
-from counter_app.ui.cashdesk import RefundView
+from counter_app.services import cashdesk
+from counter_app.services import counter as backend
+from counter_app.services.cashdesk import RefundView
+from counter_app.services.counter import ApplicationView
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder, Msg, UiError
 from counter_app.ui.printing import slip_document, tracking_code_from_scan

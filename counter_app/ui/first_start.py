@@ -103,7 +103,7 @@ class FirstStartWizard(QWidget):
 
     @Slot()
     def finish(self) -> None:
-        from counter_app.ui import admin_backend
+        from counter_app.services import supervisor as admin_backend
 
         if self.admin_password.text() != self.admin_password2.text():
             self.show_error(UiError("first.passwords_differ"))

@@ -36,8 +36,8 @@ from counter_app.core.applications import Applicant
 from counter_app.core.clock import utcnow
 from counter_app.core.errors import ApplicantFieldError, ValidationFailed
 from counter_app.core.national_id import NationalIdError, parse_national_id
-from counter_app.ui import backend
-from counter_app.ui.backend import IntakeRequest, ServiceView, SubmittedView, TicketView
+from counter_app.services import counter as backend
+from counter_app.services.counter import IntakeRequest, ServiceView, SubmittedView, TicketView
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder, Msg, UiError
 from counter_app.ui.printing import receipt_document, slip_document

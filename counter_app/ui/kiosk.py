@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 
 from counter_app.common.formatting import ticket_label
 from counter_app.common.i18n import N_, Msg
-from counter_app.ui import backend
-from counter_app.ui.backend import GroupView, IssuedView, UserView
+from counter_app.services import counter as backend
+from counter_app.services.counter import GroupView, IssuedView, UserView
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder
 from counter_app.ui.printing import ticket_document

@@ -20,7 +20,7 @@ from counter_app.common.i18n import N_
 from counter_app.ui.i18n import Binder
 
 if TYPE_CHECKING:
-    from counter_app.ui.backend import CounterView, UserView
+    from counter_app.services.counter import CounterView, UserView
     from counter_app.ui.context import AppContext
 
 
@@ -108,7 +108,7 @@ class LoginWindow(QWidget):
 
     def load_counters(self) -> None:
         def work() -> list[CounterView]:
-            from counter_app.ui import backend
+            from counter_app.services import counter as backend
 
             return backend.list_counters(db)
 
@@ -163,7 +163,7 @@ class LoginWindow(QWidget):
         db = self.ctx.db
 
         def work() -> UserView:
-            from counter_app.ui import backend
+            from counter_app.services import counter as backend
 
             return backend.login(db, username, password)
 

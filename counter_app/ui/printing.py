@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from PySide6.QtCore import QObject, Signal, Slot
 
 from counter_app.core.clock import to_local
-from counter_app.ui.backend import CentreView, IssuedView, ServiceView, SubmittedView
+from counter_app.services.counter import CentreView, IssuedView, ServiceView, SubmittedView
 from printers import (
     FeeLine,
     PrintJob,

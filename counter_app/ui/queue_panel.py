@@ -24,8 +24,8 @@ from counter_app.common import formatting
 from counter_app.common.i18n import N_
 from counter_app.core.clock import utcnow
 from counter_app.core.errors import ValidationFailed
-from counter_app.ui import backend
-from counter_app.ui.backend import QueueState, TicketView
+from counter_app.services import counter as backend
+from counter_app.services.counter import QueueState, TicketView
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder
 from counter_app.ui.operations import Coalescer

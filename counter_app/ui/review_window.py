@@ -39,10 +39,10 @@ from counter_app.common.formatting import format_datetime
 from counter_app.common.formatting import money as format_money
 from counter_app.common.i18n import N_
 from counter_app.core.review import REJECTION_REASONS, ReviewFile
-from counter_app.ui import review_backend
+from counter_app.services import review as review_backend
+from counter_app.services.review import ReviewDesk
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder, Msg, isolate
-from counter_app.ui.review_backend import ReviewDesk
 from counter_app.ui.status_bar import StatusLine
 
 REFRESH_MS = 30_000

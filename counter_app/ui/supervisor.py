@@ -30,8 +30,8 @@ from counter_app.common.i18n import N_, Msg
 from counter_app.core.clock import utcnow
 from counter_app.core.counter_queries import DaySummary
 from counter_app.core.models import Role
-from counter_app.ui import admin_backend
-from counter_app.ui.admin_backend import Overview
+from counter_app.services import supervisor as admin_backend
+from counter_app.services.supervisor import Overview
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder, UiError, isolate
 from counter_app.ui.printing import JobFailure, PrintFailed, test_page_document
@@ -413,7 +413,7 @@ class SupervisorWindow(QWidget):
     @Slot()
     def print_report(self) -> None:
         """The day-close report on the receipt printer (thermal) and, beside it, as an A4 PDF."""
-        from counter_app.reports import day_close_data
+        from counter_app.services.reports import day_close_data
 
         summary = self.closed or (self.data.day if self.data else None)
         cat, user = self.ctx.catalogue, self.ctx.user

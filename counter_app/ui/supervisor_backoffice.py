@@ -37,10 +37,10 @@ from counter_app.common.i18n import N_
 from counter_app.core.audit import ChainReport
 from counter_app.core.audit_view import AuditFilter, AuditRow, describe, detail_of, to_csv
 from counter_app.core.clock import CENTRE_TZ
-from counter_app.ui import review_backend
+from counter_app.services import review as review_backend
+from counter_app.services.review import BackOffice
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder, isolate
-from counter_app.ui.review_backend import BackOffice
 
 
 def _table(parent: QWidget, columns: int, name: str) -> QTableWidget:

@@ -15,8 +15,8 @@ from counter_app.core import queue
 from counter_app.core.db import Database
 from counter_app.core.errors import DomainError, ValidationFailed
 from counter_app.core.models import Application, Payment, Ticket, TicketStatus, User
-from counter_app.ui import backend
-from counter_app.ui.backend import IntakeRequest
+from counter_app.services import counter as backend
+from counter_app.services.counter import IntakeRequest
 from tests.helpers.factories import Centre
 
 SERVICE = "MP-REG-CERT"

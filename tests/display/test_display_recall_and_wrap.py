@@ -139,7 +139,7 @@ def test_the_waiting_line_never_wraps_inside_a_group(qtbot: QtBot, db: Database,
 
 
 def test_display_and_kiosk_count_the_same_waiting_tickets(db: Database, site: Centre) -> None:
-    from counter_app.ui import backend
+    from counter_app.services import counter as backend
 
     _issue(db, "A", 3)
     _issue(db, "B", 1)

@@ -13,10 +13,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from counter_app import cli, reports
+from counter_app import cli
 from counter_app.core import simulate
 from counter_app.core.db import Database
 from counter_app.core.models import Ticket
+from counter_app.services import reports
 from tests.helpers.factories import Centre
 from tests.printers.test_pdf import pdf_text
 

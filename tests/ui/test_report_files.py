@@ -12,10 +12,10 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from counter_app.core import queue
-from counter_app.ui import admin_backend
+from counter_app.services import supervisor as admin_backend
+from counter_app.services.config import AppConfig
+from counter_app.services.counter import today_local
 from counter_app.ui.app import Shell
-from counter_app.ui.backend import today_local
-from counter_app.ui.config import AppConfig
 from counter_app.ui.supervisor import SupervisorWindow
 from tests.helpers.bidi import plain
 from tests.helpers.factories import Centre

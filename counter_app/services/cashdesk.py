@@ -15,7 +15,7 @@ from counter_app.core.clock import as_utc
 from counter_app.core.db import Database
 from counter_app.core.models import Application, Refund, User
 from counter_app.core.national_id import mask_national_id
-from counter_app.ui.backend import ApplicationView, CentreView, ServiceView, _app_view
+from counter_app.services.counter import ApplicationView, CentreView, ServiceView, _app_view
 from printers.data import HandoverSlipData, RefundSlipData
 from printers.signing import sign_receipt
 

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from counter_app import reports
 from counter_app.core import audit, catalogue, centre, counter_queries, users
 from counter_app.core.clock import to_local, utcnow
 from counter_app.core.counter_queries import DaySummary
 from counter_app.core.db import Database
 from counter_app.core.models import Role, User
-from counter_app.ui.backend import CounterView, UserView, counter_view, user_view
+from counter_app.services import reports
+from counter_app.services.counter import CounterView, UserView, counter_view, user_view
 from printers.jobs import PrintQueue
 from printers.period_report import PeriodReportData
 
