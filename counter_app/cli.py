@@ -236,8 +236,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     first, last = reports.period_bounds(args.period, day)
     db = _open(args)
     try:
-        with db.read() as s:
-            data = reports.build(s, first, last, reports.kind_of(first, last))
+        data = reports.period_report(db, first, last)
     finally:
         db.dispose()
     reports.write(data, args.out, args.format, args.lang)

@@ -13,7 +13,7 @@ from counter_app.core.counter_queries import day_summary
 from counter_app.core.models import User
 from counter_app.services import reports
 from counter_app.services.config import AppConfig
-from counter_app.services.counter import today_local
+from counter_app.services.views import today_local
 from counter_app.ui.app import Shell
 from counter_app.ui.supervisor import SupervisorWindow
 from printers.documents import dayclose_layout
