@@ -65,9 +65,9 @@ def call_next_ui(url: str, directory: Path, calls: int) -> tuple[float, float]:
 
     from counter_app.core import queue
     from counter_app.core.db import Database
+    from counter_app.services.config import AppConfig
+    from counter_app.services.views import CounterView, UserView
     from counter_app.ui.app import Shell, make_application
-    from counter_app.ui.backend import CounterView, UserView
-    from counter_app.ui.config import AppConfig
     from counter_app.ui.counter_window import CounterWindow
 
     app = make_application()
@@ -80,9 +80,9 @@ def call_next_ui(url: str, directory: Path, calls: int) -> tuple[float, float]:
     shell.ready.connect(loop.quit)
     shell.start()
     loop.exec()
-    from counter_app.ui import backend
+    from counter_app.services import shell as shell_service
 
-    user: UserView = backend.login(db, "clerk1", "correct horse 1")
+    user: UserView = shell_service.login(db, "clerk1", "correct horse 1")
     counter: CounterView = shell.ctx.catalogue.counters[0]  # type: ignore[union-attr]
     shell._logged_in(user, counter)
     window = shell.window

@@ -8,7 +8,7 @@ Prints ``name: value`` lines: ``dashboard_ms`` (median; the dashboard window's c
 figures with the service and clerk names), ``dashboard_p95_ms``, ``day_kpis_ms`` (``core.kpis`` alone), ``monthly_pdf_s``
 (median), ``monthly_kpis_s``, ``tickets``, ``ticket_events``, ``load_s``. The history is written
 with COPY straight into the migrated schema; the measured code is the real ``core.kpis`` and
-``counter_app.reports`` path, reading through SQLAlchemy like the app.
+``counter_app.services.reports`` path, reading through SQLAlchemy like the app.
 """
 
 from __future__ import annotations
@@ -34,11 +34,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import psycopg  # noqa: E402
 from sqlalchemy import make_url  # noqa: E402
 
-from counter_app import reports  # noqa: E402
 from counter_app.core import kpis  # noqa: E402
 from counter_app.core.clock import CENTRE_TZ, local_day, utcnow  # noqa: E402
 from counter_app.core.db import Database  # noqa: E402
-from counter_app.ui import admin_backend  # noqa: E402
+from counter_app.services import reports  # noqa: E402
 from printers.period_report import period_report_pdf  # noqa: E402
 from tests.helpers.factories import build_centre  # noqa: E402
 from tests.helpers.postgres import throwaway_postgres  # noqa: E402
@@ -138,7 +137,7 @@ def main() -> int:
                 figures = kpis.compute(s, today)
             day_kpis.append((time.perf_counter() - t0) * 1000)
             t0 = time.perf_counter()  # what the dashboard window asks for: names, role check and all
-            shown = admin_backend.dashboard(db, site.supervisor_id, today, today)
+            shown = reports.dashboard(db, site.supervisor_id, today, today)
             dashboard.append((time.perf_counter() - t0) * 1000)
         assert figures.tickets_issued == shown.tickets_issued == args.per_day, figures.tickets_issued
         first, last = reports.period_bounds("month", today - timedelta(days=today.day))  # last full month

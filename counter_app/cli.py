@@ -231,15 +231,14 @@ def cmd_notify_dispatch(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from counter_app import reports
     from counter_app.core.clock import local_day, utcnow
+    from counter_app.services import reports
 
     day = date.fromisoformat(args.date) if args.date else local_day(utcnow())
     first, last = reports.period_bounds(args.period, day)
     db = _open(args)
     try:
-        with db.read() as s:
-            data = reports.build(s, first, last, reports.kind_of(first, last))
+        data = reports.period_report(db, first, last)
     finally:
         db.dispose()
     reports.write(data, args.out, args.format, args.lang)

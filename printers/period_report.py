@@ -1,6 +1,6 @@
 """Weekly, monthly (or any period's) A4 report: key figures, charts and tables, Arabic first.
 
-The data is plain (``PeriodReportData``); ``counter_app.reports`` fills it from the centre's
+The data is plain (``PeriodReportData``); ``counter_app.services.reports`` fills it from the centre's
 key figures. Charts are reportlab drawings: the median wait by hour of the day and the tickets
 by service.
 """

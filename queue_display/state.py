@@ -1,4 +1,5 @@
-"""What the waiting-hall display shows, read from the centre database (no Qt here).
+"""What the waiting-hall display shows, read from the centre database through the core's
+queries (no Qt here, no query of its own).
 
 One :func:`load_state` call reads everything the screen needs in one short read-only transaction:
 the calls of the day (newest first, recalls included: each is announced; the screen's list of
@@ -14,25 +15,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
+from counter_app.core import catalogue, centre, queue
 from counter_app.core.clock import as_utc, local_day, utcnow
-from counter_app.core.models import (
-    Centre,
-    Counter,
-    Service,
-    ServiceGroup,
-    Ticket,
-    TicketEvent,
-    TicketEventKind,
-)
-from counter_app.core.queue import waiting_counts
+from counter_app.core.models import TicketEventKind
 
 RECENT = 8
 #: Call events read per refresh: enough for RECENT distinct tickets even with recalls among them.
 CALL_EVENTS = RECENT * 4
-CALL_KINDS = (TicketEventKind.CALLED, TicketEventKind.RECALLED)
 
 
 @dataclass(frozen=True)
@@ -105,32 +96,18 @@ def load_state(session: Session, groups: frozenset[str] | None = None, now: date
     """The screen's content for today (Cairo day), limited to ``groups`` when given."""
     moment = as_utc(now or utcnow())
     today = local_day(moment)
-    centre = session.scalar(select(Centre).limit(1))
-    calls_q = (
-        select(TicketEvent.id, TicketEvent.kind, TicketEvent.at, Ticket.letter, Ticket.number, Ticket.group_letter,
-               Counter.number, Ticket.id)
-        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-        .join(Counter, Counter.id == TicketEvent.counter_id)
-        .where(TicketEvent.kind.in_(CALL_KINDS), Ticket.day == today)
-        .order_by(TicketEvent.id.desc())
-        .limit(CALL_EVENTS)
-    )
-    if groups:
-        calls_q = calls_q.where(Ticket.group_letter.in_(groups))
-    calls = tuple(Call(eid, letter, number, group, counter, as_utc(at), kind == TicketEventKind.RECALLED, tid)
-                  for eid, kind, at, letter, number, group, counter, tid in session.execute(calls_q))
-    counts = waiting_counts(session, today)
-    group_rows = session.scalars(select(ServiceGroup).order_by(ServiceGroup.letter)).all()
+    found = centre.get_centre(session)
+    calls = tuple(Call(c.event_id, c.letter, c.number, c.group_letter, c.counter_number, c.at,
+                       c.kind == TicketEventKind.RECALLED, c.ticket_id)
+                  for c in queue.calls_of_day(session, today, groups, limit=CALL_EVENTS))
+    counts = queue.waiting_counts(session, today)
     waiting = tuple(GroupWaiting(g.letter, g.name_ar, g.name_en, int(counts.get(g.letter, 0)))
-                    for g in group_rows if not groups or g.letter in groups)
+                    for g in catalogue.groups(session) if not groups or g.letter in groups)
     ticker: tuple[TickerService, ...] = ()
     if with_ticker:
-        services = session.scalars(
-            select(Service).where(Service.active.is_(True)).order_by(Service.group_letter, Service.code)
-            .options(selectinload(Service.documents), selectinload(Service.fees))).all()
         ticker = tuple(
             TickerService(s.name_ar, s.name_en, tuple(d.name_ar for d in s.documents if d.mandatory),
                           tuple(d.name_en for d in s.documents if d.mandatory), sum(f.amount_piastres for f in s.fees))
-            for s in services if not groups or s.group_letter in groups)
-    return DisplayState(today, centre.name_ar if centre else "", centre.name_en if centre else "", calls, waiting,
+            for s in catalogue.services(session) if not groups or s.group_letter in groups)
+    return DisplayState(today, found.name_ar if found else "", found.name_en if found else "", calls, waiting,
                         ticker)

@@ -118,3 +118,13 @@ def get_service(session: Session, code: str) -> Service:
 
 def groups(session: Session) -> list[ServiceGroup]:
     return list(session.scalars(select(ServiceGroup).order_by(ServiceGroup.letter)))
+
+
+def service_names(session: Session) -> dict[str, tuple[str, str]]:
+    """Every service's (Arabic, English) name by code, withdrawn ones included (old reports name them)."""
+    return {code: (ar, en) for code, ar, en in session.execute(select(Service.code, Service.name_ar, Service.name_en))}
+
+
+def service_departments(session: Session) -> dict[str, str]:
+    """The department that reviews each service's files, by service code."""
+    return {code: dept for code, dept in session.execute(select(Service.code, Service.department_code))}

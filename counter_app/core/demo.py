@@ -81,7 +81,7 @@ def leave_work(db: Database, *, waiting: int = 5, files: int = 3, reviewer: str 
     from counter_app.core import applications as apps
     from counter_app.core import queue
     from counter_app.core.clock import local_day, utcnow
-    from counter_app.core.models import Counter, PaymentMethod, Ticket, TicketStatus
+    from counter_app.core.models import Counter, PaymentMethod, Ticket
     from counter_app.core.simulate import FIRST_NAMES, LAST_NAMES, fake_national_id, four_part_name
 
     rng = random.Random(seed)
@@ -123,7 +123,7 @@ def leave_work(db: Database, *, waiting: int = 5, files: int = 3, reviewer: str 
     today = local_day(utcnow())
     with db.read() as s:
         already = s.scalar(select(func.count()).select_from(Ticket)
-                           .where(Ticket.day == today, Ticket.status == TicketStatus.WAITING)) or 0
+                           .where(queue.waiting_clause(today))) or 0
     served = [(letter, codes) for letter, codes in groups if codes]
     for i in range(max(0, waiting - already)):
         letter, codes = served[i % len(served)]
@@ -132,6 +132,6 @@ def leave_work(db: Database, *, waiting: int = 5, files: int = 3, reviewer: str 
                                priority_reason="elderly" if i == 2 else None)
     with db.read() as s:
         left.waiting = [f"{t.letter}-{t.number:03d}" for t in s.scalars(
-            select(Ticket).where(Ticket.day == today, Ticket.status == TicketStatus.WAITING)
+            select(Ticket).where(queue.waiting_clause(today))
             .order_by(Ticket.queued_at, Ticket.id))]
     return left

@@ -203,7 +203,7 @@ def issue_ticket(session: Session, group_letter: str, *, service_code: str | Non
 def _candidates(counter: _CounterLike, day: date, priority: bool | None, as_of: datetime | None) -> Select[Ticket]:
     groups = list(counter.groups)
     stmt = select(Ticket).where(
-        IS_WAITING, Ticket.day == day,
+        waiting_clause(day),
         or_(
             and_(Ticket.group_letter.in_(groups), Ticket.target_counter_id.is_(None)),
             Ticket.target_counter_id == counter.id,
@@ -473,3 +473,36 @@ def get_ticket(session: Session, ticket_id: int) -> Ticket:
     if ticket is None:
         raise NotFound(what=Msg("what.ticket", id=ticket_id))
     return ticket
+
+
+@dataclass(frozen=True)
+class CallRow:
+    """One call (or recall) of a ticket to a counter, as the waiting-hall display lists it."""
+
+    event_id: int
+    kind: TicketEventKind
+    at: datetime
+    letter: str
+    number: int
+    group_letter: str
+    counter_number: int
+    ticket_id: int
+
+
+def calls_of_day(session: Session, day: date, groups: frozenset[str] | None = None, *,
+                 limit: int) -> list[CallRow]:
+    """The latest ``limit`` calls and recalls of centre day ``day``'s tickets, newest first,
+    only of ``groups`` when given."""
+    stmt = (
+        select(TicketEvent.id, TicketEvent.kind, TicketEvent.at, Ticket.letter, Ticket.number, Ticket.group_letter,
+               Counter.number, Ticket.id)
+        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+        .join(Counter, Counter.id == TicketEvent.counter_id)
+        .where(TicketEvent.kind.in_((TicketEventKind.CALLED, TicketEventKind.RECALLED)), Ticket.day == day)
+        .order_by(TicketEvent.id.desc())
+        .limit(limit)
+    )
+    if groups:
+        stmt = stmt.where(Ticket.group_letter.in_(groups))
+    return [CallRow(eid, kind, as_utc(at), letter, number, group, counter, tid)
+            for eid, kind, at, letter, number, group, counter, tid in session.execute(stmt)]

@@ -193,3 +193,19 @@ def users(session: Session, role: Role | None = None) -> list[User]:
     if role is not None:
         stmt = stmt.where(User.role == role)
     return list(session.scalars(stmt))
+
+
+def full_names(session: Session) -> dict[int, str]:
+    """Every user's full name by id, disabled ones included (old figures name them)."""
+    return {uid: name for uid, name in session.execute(select(User.id, User.full_name))}
+
+
+def usernames(session: Session) -> dict[int, str]:
+    """Every user's username by id, disabled ones included."""
+    return {uid: name for uid, name in session.execute(select(User.id, User.username))}
+
+
+def active_reviewers(session: Session) -> list[User]:
+    """The reviewers who can be given a file now: active, by username."""
+    return list(session.scalars(select(User).where(User.role == Role.REVIEWER, User.active.is_(True))
+                                .order_by(User.username)))

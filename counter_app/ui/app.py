@@ -16,15 +16,16 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
-from counter_app.ui.config import AppConfig, load_config
-from counter_app.ui.context import AppContext, SyncStatusProvider, outbox_sync_status
+from counter_app.services.config import AppConfig, load_config
+from counter_app.services.status import SyncStatusProvider, outbox_sync_status
+from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Language, UiError
 from counter_app.ui.login import LoginWindow
 from counter_app.ui.operations import Operations
 
 if TYPE_CHECKING:
-    from counter_app.core.db import Database
-    from counter_app.ui.backend import CounterView, UserView
+    from counter_app.services.shell import Database
+    from counter_app.services.views import CounterView, UserView
     from counter_app.ui.sync_runner import NotifyRunner, SyncRunner
 
 log = logging.getLogger(__name__)
@@ -51,17 +52,11 @@ class Prepared:
 
 def prepare(db: Database | None, url: str | None) -> Prepared:
     """Open (and migrate) the database and load the catalogue (worker thread)."""
-    from counter_app.core.db import Database, default_database_url
-    from counter_app.core.errors import NotFound
-    from counter_app.ui import backend
+    from counter_app.services import shell
 
     if db is None:
-        db = Database(url or default_database_url())
-    try:
-        catalogue = backend.load_catalogue(db)
-    except NotFound:
-        catalogue = None  # first start: the wizard sets the centre up
-    return Prepared(db, catalogue)
+        db = shell.open_database(url)
+    return Prepared(db, shell.catalogue_if_set_up(db))  # None on first start: the wizard sets the centre up
 
 
 def prepare_printing(config: AppConfig) -> Any:
@@ -160,7 +155,7 @@ class Shell(QObject):
             self.login.fatal(exc)
 
     def reload_catalogue(self, then: Any = None) -> None:
-        from counter_app.ui import backend
+        from counter_app.services import shell
 
         db = self.ctx.db
 
@@ -169,7 +164,7 @@ class Shell(QObject):
             if then is not None:
                 then()
 
-        self.ops.run(lambda: backend.load_catalogue(db), loaded, self._show_error)
+        self.ops.run(lambda: shell.load_catalogue(db), loaded, self._show_error)
 
     def _language_changed(self, _lang: str) -> None:
         """The open window follows the switch: right to left for Arabic, left to right for English."""
@@ -215,7 +210,7 @@ class Shell(QObject):
         self._replace(kiosk)
 
     def _logged_in(self, user: UserView, counter: CounterView | None) -> None:
-        from counter_app.core.models import Role
+        from counter_app.services.views import Role
 
         if not self.ctx.ready:  # the password was quicker than the printers: open once they are up
             self._pending_login = (user, counter)
@@ -254,7 +249,7 @@ class Shell(QObject):
         """Supervisor functions: refused (with a message) unless the user supervises."""
         user = self.ctx.user
         if user is None or not user.supervises:
-            from counter_app.core.errors import PermissionDenied
+            from counter_app.services.errors import PermissionDenied
 
             self._show_error(PermissionDenied())
             return

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.common.i18n import N_
-from counter_app.ui.backend import TicketView
+from counter_app.services.views import TicketView
 from counter_app.ui.context import AppContext
 from counter_app.ui.delivery import DeliveryPanel
 from counter_app.ui.i18n import Binder, Msg, isolate

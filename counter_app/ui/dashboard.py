@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
 from counter_app.common.formatting import code, format_time
 from counter_app.common.formatting import money as format_money
 from counter_app.common.i18n import N_
-from counter_app.reports import period_bounds
-from counter_app.ui import admin_backend
-from counter_app.ui.backend import today_local
+from counter_app.services import reports
+from counter_app.services.reports import period_bounds
+from counter_app.services.views import today_local
 from counter_app.ui.charts import Bar, BarChart
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import isolate
@@ -86,7 +86,7 @@ class DashboardTab(WorkerTab):
             controls.addWidget(button)
         controls.addStretch(1)
         self.export_buttons: dict[str, QPushButton] = {}
-        for fmt in admin_backend.REPORT_FORMATS:
+        for fmt in reports.REPORT_FORMATS:
             button = QPushButton(self)
             button.setObjectName(f"export_{fmt}")
             button.clicked.connect(lambda _=False, f=fmt: self.export(f))
@@ -181,7 +181,7 @@ class DashboardTab(WorkerTab):
             self._again = True
             return
         db, uid, (first, last) = self.ctx.db, self._uid(), period
-        self._run(lambda: admin_backend.dashboard(db, uid, first, last), self._loaded)
+        self._run(lambda: reports.dashboard(db, uid, first, last), self._loaded)
 
     def _loaded(self, data: PeriodReportData) -> None:
         self.data, self.updated_at = data, datetime.now(UTC)
@@ -203,7 +203,7 @@ class DashboardTab(WorkerTab):
             self.say(N_("dash.saved"), path=isolate(str(path)))
             self.render_tab()
 
-        self._run(lambda: admin_backend.export_report(db, uid, first, last, fmt, folder, lang), saved)
+        self._run(lambda: reports.export_report(db, uid, first, last, fmt, folder, lang), saved)
 
     # -- drawing ---------------------------------------------------------------------------
     def render_tab(self) -> None:

@@ -26,14 +26,13 @@ from PySide6.QtWidgets import (
 from counter_app.common.formatting import format_datetime, national_id, tracking_code
 from counter_app.common.formatting import money as format_money
 from counter_app.common.i18n import N_
-from counter_app.core.models import ApplicationState
-from counter_app.core.national_id import mask_national_id
-from counter_app.ui import backend, cashdesk
-from counter_app.ui.backend import ApplicationView
-from counter_app.ui.cashdesk import RefundView
+from counter_app.services import cashdesk
+from counter_app.services import counter as counter_service
+from counter_app.services.cashdesk import RefundView
+from counter_app.services.views import ApplicationState, ApplicationView, mask_national_id
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder, Msg, UiError
-from counter_app.ui.printing import slip_document, tracking_code_from_scan
+from counter_app.ui.printing import handover_document, refund_document, slip_document, tracking_code_from_scan
 from printers.data import RELATION_LABELS
 
 
@@ -185,7 +184,7 @@ class DeliveryPanel(QWidget):
                 code = tracking_code_from_scan(text, public)  # type: ignore[arg-type]
             except InvalidReceiptPayload:
                 raise UiError("delivery.bad_receipt") from None
-            return backend.find_application(db, code)
+            return counter_service.find_application(db, code)
 
         self._run(work, "", self._not_found)
 
@@ -234,7 +233,8 @@ class DeliveryPanel(QWidget):
         """The national ID typed is valid and not the applicant's."""
         if self.app is None:
             return False
-        from counter_app.core.national_id import NationalIdError, parse_national_id
+        from counter_app.services.errors import NationalIdError
+        from counter_app.services.views import parse_national_id
 
         try:
             return parse_national_id(self.collector_nid.text()).national_id != self.app.national_id
@@ -271,7 +271,7 @@ class DeliveryPanel(QWidget):
         def work() -> RefundView:
             paid = cashdesk.pay_refund(db, refund.refund_id, user.id, counter_id, name, nid)
             if key is not None and cat is not None:
-                slip = cashdesk.refund_document(key, cat.centre, counter_name, user.clerk_number,
+                slip = refund_document(key, cat.centre, counter_name, user.clerk_number,
                                                 service, paid)  # type: ignore[arg-type]
                 ctx.printing.submit(slip, url, lang)
             return paid
@@ -300,7 +300,7 @@ class DeliveryPanel(QWidget):
         if self.app is None or self.ctx.user is None:
             return
         db, app_id, user_id = self.ctx.db, self.app.id, self.ctx.user.id
-        self._run(lambda: backend.mark_ready(db, app_id, user_id), N_("delivery.now_ready"))
+        self._run(lambda: counter_service.mark_ready(db, app_id, user_id), N_("delivery.now_ready"))
 
     @Slot()
     def deliver(self) -> None:
@@ -320,7 +320,7 @@ class DeliveryPanel(QWidget):
         def work() -> ApplicationView:
             done = cashdesk.deliver(db, app_id, user.id, name, nid, relation, authority)
             if done.relation and cat is not None:  # handed to a representative: the handover slip
-                ctx.printing.submit(cashdesk.handover_document(cat.centre, counter_name, user.clerk_number,
+                ctx.printing.submit(handover_document(cat.centre, counter_name, user.clerk_number,
                                                                service, done), url, lang)  # type: ignore[arg-type]
             return done.app
 
@@ -367,7 +367,7 @@ class DeliveryPanel(QWidget):
             self.print_returned_slip()
             return
         db, app_id, user_id, received = self.ctx.db, self.app.id, self.ctx.user.id, self.checked_returned()
-        self._run(lambda: backend.resubmit(db, app_id, user_id, received), N_("delivery.resubmitted"))
+        self._run(lambda: counter_service.resubmit(db, app_id, user_id, received), N_("delivery.resubmitted"))
 
     @Slot()
     def request_cancellation(self) -> None:
@@ -376,7 +376,7 @@ class DeliveryPanel(QWidget):
         db, app_id, user_id, reason = self.ctx.db, self.app.id, self.ctx.user.id, self.cancel_reason.text()
 
         def work() -> ApplicationView:
-            view = backend.request_cancellation(db, app_id, user_id, reason)
+            view = counter_service.request_cancellation(db, app_id, user_id, reason)
             return view
 
         self.cancel_reason.clear()

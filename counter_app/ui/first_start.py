@@ -103,7 +103,7 @@ class FirstStartWizard(QWidget):
 
     @Slot()
     def finish(self) -> None:
-        from counter_app.ui import admin_backend
+        from counter_app.services import shell
 
         if self.admin_password.text() != self.admin_password2.text():
             self.show_error(UiError("first.passwords_differ"))
@@ -120,7 +120,7 @@ class FirstStartWizard(QWidget):
                  self.admin_password.text()))
 
         def work() -> None:
-            admin_backend.setup_centre(db, *args)
+            shell.setup_centre(db, *args)
             config.save()
 
         self.save_button.setEnabled(False)

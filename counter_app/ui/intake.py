@@ -33,12 +33,17 @@ from PySide6.QtWidgets import (
 from counter_app.common.formatting import format_date, tracking_code
 from counter_app.common.formatting import money as format_money
 from counter_app.common.i18n import N_
-from counter_app.core.applications import Applicant
 from counter_app.core.clock import utcnow
-from counter_app.core.errors import ApplicantFieldError, ValidationFailed
-from counter_app.core.national_id import NationalIdError, parse_national_id
-from counter_app.ui import backend
-from counter_app.ui.backend import IntakeRequest, ServiceView, SubmittedView, TicketView
+from counter_app.services import counter as counter_service
+from counter_app.services.errors import ApplicantFieldError, NationalIdError, ValidationFailed
+from counter_app.services.views import (
+    Applicant,
+    IntakeRequest,
+    ServiceView,
+    SubmittedView,
+    TicketView,
+    parse_national_id,
+)
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder, Msg, UiError
 from counter_app.ui.operations import expected
@@ -590,7 +595,7 @@ class IntakePanel(QWidget):
         user, signing, lang, url = ctx.user, ctx.key, ctx.lang.lang, ctx.config.receipt_printer
 
         def work() -> SubmitOutcome:
-            done = backend.submit_application(ctx.db, user.id, req)
+            done = counter_service.submit_application(ctx.db, user.id, req)
             if not done.created:  # this intake was stored before: its receipt was printed then
                 return SubmitOutcome(done, None, None)
             try:  # the application is committed: a print problem must not lose it

@@ -27,8 +27,9 @@ from PySide6.QtWidgets import (
 
 from counter_app.common.formatting import ticket_label
 from counter_app.common.i18n import N_, Msg
-from counter_app.ui import backend
-from counter_app.ui.backend import GroupView, IssuedView, UserView
+from counter_app.services import kiosk as kiosk_service
+from counter_app.services import shell
+from counter_app.services.views import GroupView, IssuedView, UserView
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder
 from counter_app.ui.printing import ticket_document
@@ -247,7 +248,7 @@ class KioskWindow(QWidget):
         self._exit_busy = True
         self.exit_confirm.setEnabled(False)
         self.exit_error.setText(self.ctx.lang.text("kiosk.exit_checking"))
-        self.ctx.ops.run(lambda: backend.login(db, username, password), self._exit_checked, self._exit_failed,
+        self.ctx.ops.run(lambda: shell.login(db, username, password), self._exit_checked, self._exit_failed,
                          owner=self)
 
     def _exit_checked(self, user: UserView) -> None:
@@ -277,7 +278,7 @@ class KioskWindow(QWidget):
     @Slot()
     def refresh(self) -> None:
         db = self.ctx.db
-        self.ctx.ops.run(lambda: backend.waiting_counts(db), self._counts, lambda _e: None, owner=self)
+        self.ctx.ops.run(lambda: kiosk_service.waiting_counts(db), self._counts, lambda _e: None, owner=self)
 
     def _counts(self, counts: dict[str, int]) -> None:
         self.waiting = counts
@@ -294,7 +295,7 @@ class KioskWindow(QWidget):
         url, lang, printing, db = ctx.config.ticket_printer, ctx.lang.lang, ctx.printing, ctx.db
 
         def work() -> IssuedView:
-            issued = backend.issue_ticket(db, letter, priority)
+            issued = kiosk_service.issue_ticket(db, letter, priority)
             printing.submit(ticket_document(cat.centre, group.name_ar, group.name_en, issued), url, lang)
             return issued
 

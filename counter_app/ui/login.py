@@ -20,7 +20,7 @@ from counter_app.common.i18n import N_
 from counter_app.ui.i18n import Binder
 
 if TYPE_CHECKING:
-    from counter_app.ui.backend import CounterView, UserView
+    from counter_app.services.views import CounterView, UserView
     from counter_app.ui.context import AppContext
 
 
@@ -108,9 +108,9 @@ class LoginWindow(QWidget):
 
     def load_counters(self) -> None:
         def work() -> list[CounterView]:
-            from counter_app.ui import backend
+            from counter_app.services import shell
 
-            return backend.list_counters(db)
+            return shell.list_counters(db)
 
         db = self.ctx.db
         self.ctx.ops.run(work, self._counters_loaded, self._failed, owner=self)
@@ -163,9 +163,9 @@ class LoginWindow(QWidget):
         db = self.ctx.db
 
         def work() -> UserView:
-            from counter_app.ui import backend
+            from counter_app.services import shell
 
-            return backend.login(db, username, password)
+            return shell.login(db, username, password)
 
         self.ctx.ops.run(work, self._logged_in, self._failed, owner=self)
 

@@ -11,13 +11,13 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from PySide6.QtCore import QObject, Signal, Slot
 
 from counter_app.core.clock import to_local
-from counter_app.ui.backend import CentreView, IssuedView, ServiceView, SubmittedView
+from counter_app.services.views import CentreView, IssuedView, ServiceView, SubmittedView, mask_national_id
 from printers import (
     FeeLine,
     PrintJob,
@@ -32,6 +32,10 @@ from printers import (
     save_private_key,
     sign_receipt,
 )
+from printers.data import HandoverSlipData, RefundSlipData
+
+if TYPE_CHECKING:
+    from counter_app.services.cashdesk import Delivered, RefundView
 
 log = logging.getLogger(__name__)
 
@@ -226,3 +230,37 @@ def tracking_code_from_scan(text: str, public_key: Ed25519PublicKey | None) -> s
         return verify_receipt(text, public_key).tracking_code
     parts = text.split("|")
     return parts[2] if len(parts) >= 3 else text
+
+
+#: The refund slip's QR code is signed like a receipt, for the file's tracking code so marked.
+REFUND_MARK = "R:"
+
+
+def refund_document(key: Ed25519PrivateKey, centre: CentreView, counter_name: str, clerk_number: str,
+                    service: ServiceView | None, refund: RefundView) -> RefundSlipData:
+    assert refund.paid_at is not None
+    payload = sign_receipt(key, refund.centre_code, f"{REFUND_MARK}{refund.tracking_code}", refund.amount_piastres,
+                           refund.paid_at)
+    return RefundSlipData(
+        centre_name_ar=centre.name_ar, centre_name_en=centre.name_en, centre_code=refund.centre_code,
+        counter_name=counter_name, clerk_number=clerk_number, tracking_code=refund.tracking_code,
+        service_name_ar=service.name_ar if service else refund.service_code,
+        service_name_en=service.name_en if service else refund.service_code,
+        applicant_name=refund.applicant_name, national_id_masked=mask_national_id(refund.national_id),
+        amount_piastres=refund.amount_piastres, payment_method=refund.method,  # type: ignore[arg-type]
+        paid_at=refund.paid_at, qr_payload=payload,
+    )
+
+
+def handover_document(centre: CentreView, counter_name: str, clerk_number: str, service: ServiceView | None,
+                      done: Delivered) -> HandoverSlipData:
+    app = done.app
+    return HandoverSlipData(
+        centre_name_ar=centre.name_ar, centre_name_en=centre.name_en, centre_code=centre.code,
+        counter_name=counter_name, clerk_number=clerk_number, tracking_code=app.tracking_code,
+        service_name_ar=service.name_ar if service else app.service_code,
+        service_name_en=service.name_en if service else app.service_code,
+        applicant_name=app.applicant_name, collector_name=done.collector_name,
+        collector_national_id=mask_national_id(done.collector_national_id), relation=done.relation or "",
+        authority=done.authority or "", delivered_at=done.delivered_at,
+    )

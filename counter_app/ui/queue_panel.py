@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
 from counter_app.common import formatting
 from counter_app.common.i18n import N_
 from counter_app.core.clock import utcnow
-from counter_app.core.errors import ValidationFailed
-from counter_app.ui import backend
-from counter_app.ui.backend import QueueState, TicketView
+from counter_app.services import counter as counter_service
+from counter_app.services.errors import ValidationFailed
+from counter_app.services.views import QueueState, TicketView
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder
 from counter_app.ui.operations import Coalescer
@@ -215,7 +215,7 @@ class QueuePanel(QWidget):
         if self.busy or self.ctx.counter is None:
             return
         db, (counter_id, _) = self.ctx.db, self._ids()
-        self.ctx.ops.run(lambda: backend.queue_state(db, counter_id), self._refreshed, lambda _e: None, owner=self)
+        self.ctx.ops.run(lambda: counter_service.queue_state(db, counter_id), self._refreshed, lambda _e: None, owner=self)
 
     def _refreshed(self, state: QueueState) -> None:
         if not self.busy:
@@ -227,7 +227,7 @@ class QueuePanel(QWidget):
             return
         self.pressed_at = time.perf_counter()
         db, (counter_id, clerk_id) = self.ctx.db, self._ids()
-        self._run(lambda: backend.call_next(db, counter_id, clerk_id), self._called)
+        self._run(lambda: counter_service.call_next(db, counter_id, clerk_id), self._called)
 
     def _called(self, state: QueueState) -> None:
         self._apply(state)
@@ -255,7 +255,7 @@ class QueuePanel(QWidget):
         if self.busy or ticket is None:
             return
         db, (counter_id, clerk_id) = self.ctx.db, self._ids()
-        self._run(lambda: backend.ticket_action(db, action, ticket.id, counter_id, clerk_id, **kwargs), self._done)
+        self._run(lambda: counter_service.ticket_action(db, action, ticket.id, counter_id, clerk_id, **kwargs), self._done)
 
     def _done(self, state: QueueState) -> None:
         self.reason.clear()

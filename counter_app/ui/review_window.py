@@ -38,11 +38,10 @@ from PySide6.QtWidgets import (
 from counter_app.common.formatting import format_datetime
 from counter_app.common.formatting import money as format_money
 from counter_app.common.i18n import N_
-from counter_app.core.review import REJECTION_REASONS, ReviewFile
-from counter_app.ui import review_backend
+from counter_app.services import review
+from counter_app.services.review import REJECTION_REASONS, ReviewDesk, ReviewFile
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder, Msg, isolate
-from counter_app.ui.review_backend import ReviewDesk
 from counter_app.ui.status_bar import StatusLine
 
 REFRESH_MS = 30_000
@@ -211,7 +210,7 @@ class ReviewWindow(QMainWindow):
         current = open_id if open_id is not None else (self.desk.file.application_id
                                                        if self.desk and self.desk.file else None)
         db, uid = self.ctx.db, self._uid()
-        self._run(lambda: review_backend.load_desk(db, uid, current), self._loaded)
+        self._run(lambda: review.load_desk(db, uid, current), self._loaded)
 
     def open_row(self, row: int) -> None:
         if self.desk is not None and 0 <= row < len(self.desk.queue) and not self.busy:
@@ -255,14 +254,14 @@ class ReviewWindow(QMainWindow):
     def approve(self) -> None:
         file, db, uid = self.desk.file if self.desk else None, self.ctx.db, self._uid()
         if file is not None:
-            self._decide("approve", lambda: review_backend.approve(db, uid, file.application_id))
+            self._decide("approve", lambda: review.approve(db, uid, file.application_id))
 
     @Slot()
     def reject(self) -> None:
         file, db, uid = self.desk.file if self.desk else None, self.ctx.db, self._uid()
         code, text = str(self.reason.currentData() or ""), self.reason_text.text()
         if file is not None:
-            self._decide("reject", lambda: review_backend.reject(db, uid, file.application_id, code, text))
+            self._decide("reject", lambda: review.reject(db, uid, file.application_id, code, text))
 
     @Slot()
     def return_file(self) -> None:
@@ -274,7 +273,7 @@ class ReviewWindow(QMainWindow):
                  if (code := str(self.documents.item(i).data(Qt.ItemDataRole.UserRole))) in received
                  and self.documents.item(i).checkState() == Qt.CheckState.Unchecked]
         note = self.reason_text.text()
-        self._decide("return", lambda: review_backend.return_for_documents(db, uid, file.application_id, codes, note))
+        self._decide("return", lambda: review.return_for_documents(db, uid, file.application_id, codes, note))
 
     # -- rendering ------------------------------------------------------------------------------
     def _set_enabled(self) -> None:

@@ -28,10 +28,10 @@ from counter_app.common.formatting import format_date, format_datetime, join
 from counter_app.common.formatting import money as format_money
 from counter_app.common.i18n import N_, Msg
 from counter_app.core.clock import utcnow
-from counter_app.core.counter_queries import DaySummary
-from counter_app.core.models import Role
-from counter_app.ui import admin_backend
-from counter_app.ui.admin_backend import Overview
+from counter_app.services import reports
+from counter_app.services import supervisor as supervisor_service
+from counter_app.services.supervisor import DaySummary, Overview
+from counter_app.services.views import Role
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder, UiError, isolate
 from counter_app.ui.printing import JobFailure, PrintFailed, test_page_document
@@ -131,7 +131,7 @@ class SupervisorWindow(QWidget):
         self.t(self.open_day_button.setText, "sup.open_day")
         self.t(self.close_day_button.setText, "sup.close_day")
         self.t(self.report_button.setText, "sup.print_report")
-        self.open_day_button.clicked.connect(lambda: self._write(admin_backend.open_day, N_("sup.day_opened")))
+        self.open_day_button.clicked.connect(lambda: self._write(supervisor_service.open_day, N_("sup.day_opened")))
         self.close_day_button.clicked.connect(self.close_day)
         self.report_button.clicked.connect(self.print_report)
         buttons = QHBoxLayout()
@@ -331,7 +331,7 @@ class SupervisorWindow(QWidget):
     @Slot()
     def refresh(self) -> None:
         db, uid = self.ctx.db, self._uid()
-        self._run(lambda: admin_backend.overview(db, uid), self._loaded)
+        self._run(lambda: supervisor_service.overview(db, uid), self._loaded)
         self.backoffice.refresh()
         self.dashboard.refresh()
         self.refresh_print_jobs()
@@ -350,7 +350,7 @@ class SupervisorWindow(QWidget):
         if self._closing:
             return
         db, uid = self.ctx.db, self._uid()
-        self._run(lambda: admin_backend.day_now(db, uid), self._ask_close)
+        self._run(lambda: supervisor_service.day_now(db, uid), self._ask_close)
 
     def _ask_close(self, summary: DaySummary) -> None:
         self._close_asked = summary
@@ -396,7 +396,7 @@ class SupervisorWindow(QWidget):
             self.cancel_close_day()
             self.show_error(exc)
 
-        self.ctx.ops.run(lambda: admin_backend.close_day(db, uid), done, failed, owner=self)
+        self.ctx.ops.run(lambda: supervisor_service.close_day(db, uid), done, failed, owner=self)
 
     @Slot()
     def reopen_day(self) -> None:
@@ -408,18 +408,16 @@ class SupervisorWindow(QWidget):
             self.closed = None
             self._after(N_("sup.day_reopened"))
 
-        self._run(lambda: admin_backend.reopen_day(db, uid, reason), done)
+        self._run(lambda: supervisor_service.reopen_day(db, uid, reason), done)
 
     @Slot()
     def print_report(self) -> None:
         """The day-close report on the receipt printer (thermal) and, beside it, as an A4 PDF."""
-        from counter_app.reports import day_close_data
-
         summary = self.closed or (self.data.day if self.data else None)
         cat, user = self.ctx.catalogue, self.ctx.user
         if summary is None or cat is None or user is None:
             return
-        report = day_close_data(summary, cat.centre.name_ar, cat.centre.name_en, cat.centre.code,
+        report = reports.day_close_data(summary, cat.centre.name_ar, cat.centre.name_en, cat.centre.code,
                                 utcnow() if self.closed else None, user.full_name)
         printing, url, lang = self.ctx.printing, self.ctx.config.receipt_printer, self.ctx.lang.lang
         db, uid, folder, day = self.ctx.db, self._uid(), self.ctx.config.reports_dir, summary.day
@@ -429,9 +427,9 @@ class SupervisorWindow(QWidget):
         closing = self.closed is not None and self.closed is not getattr(self, "_z_saved_for", None)
         if self.closed is not None:
             self._z_saved_for = self.closed
-            save = lambda: admin_backend.save_day_close_report(db, uid, day, folder, lang, closing=closing)  # noqa: E731
+            save = lambda: reports.save_day_close_report(db, uid, day, folder, lang, closing=closing)  # noqa: E731
         else:
-            save = lambda: admin_backend.export_report(db, uid, day, day, "pdf", folder, lang)  # noqa: E731
+            save = lambda: reports.export_report(db, uid, day, day, "pdf", folder, lang)  # noqa: E731
 
         def queued(_job: object) -> None:
             self._run(save, lambda path: self._after(N_("sup.report_queued_saved"), path=isolate(str(path))))
@@ -456,7 +454,7 @@ class SupervisorWindow(QWidget):
     def unlock_user(self) -> None:
         target = self._selected_user()
         if target is not None:
-            self._write(admin_backend.unlock_user, N_("sup.user_unlocked"), target.id)
+            self._write(supervisor_service.unlock_user, N_("sup.user_unlocked"), target.id)
 
     @Slot()
     def reset_password(self) -> None:
@@ -469,7 +467,7 @@ class SupervisorWindow(QWidget):
             self.temporary_password.clear()
             self._after(N_("sup.password_reset"), user=isolate(target.username))
 
-        self._run(lambda: admin_backend.reset_password(db, uid, target.id, password), done)
+        self._run(lambda: supervisor_service.reset_password(db, uid, target.id, password), done)
 
     @Slot()
     def add_user(self) -> None:
@@ -484,7 +482,7 @@ class SupervisorWindow(QWidget):
             self._after(N_("sup.user_added"))
 
         db, uid = self.ctx.db, self._uid()
-        self._run(lambda: admin_backend.add_user(db, uid, *args), done)
+        self._run(lambda: supervisor_service.add_user(db, uid, *args), done)
 
     @Slot()
     def toggle_user(self) -> None:
@@ -494,12 +492,12 @@ class SupervisorWindow(QWidget):
             self.show_error(UiError("sup.select_user"))
             return
         target = self.data.users[row]
-        self._write(admin_backend.set_user_active, N_("sup.user_enabled") if not target.active else N_("sup.user_disabled"),
+        self._write(supervisor_service.set_user_active, N_("sup.user_enabled") if not target.active else N_("sup.user_disabled"),
                     target.id, not target.active)
 
     @Slot()
     def add_counter(self) -> None:
-        self._write(admin_backend.add_counter, N_("sup.counter_added"), self.counter_number.value(),
+        self._write(supervisor_service.add_counter, N_("sup.counter_added"), self.counter_number.value(),
                     self.counter_groups.text())
         self.catalogue_changed.emit()
 
@@ -508,7 +506,7 @@ class SupervisorWindow(QWidget):
         row = self.counters_table.currentRow()
         if self.data is None or not 0 <= row < len(self.data.counters):
             return
-        self._write(admin_backend.set_counter_groups, N_("common.saved"), self.data.counters[row].id,
+        self._write(supervisor_service.set_counter_groups, N_("common.saved"), self.data.counters[row].id,
                     self.counter_groups.text())
         self.catalogue_changed.emit()
 
@@ -608,7 +606,7 @@ class SupervisorWindow(QWidget):
             self._say(N_("sup.job_discarded"))
             self.refresh_print_jobs()
 
-        self._run(lambda: admin_backend.discard_print_job(db, uid, printing.queue, job.id), done)
+        self._run(lambda: supervisor_service.discard_print_job(db, uid, printing.queue, job.id), done)
 
     # -- text ------------------------------------------------------------------------------
     def update_texts(self) -> None:

@@ -34,13 +34,19 @@ from PySide6.QtWidgets import (
 from counter_app.common.formatting import format_datetime
 from counter_app.common.formatting import money as format_money
 from counter_app.common.i18n import N_
-from counter_app.core.audit import ChainReport
-from counter_app.core.audit_view import AuditFilter, AuditRow, describe, detail_of, to_csv
 from counter_app.core.clock import CENTRE_TZ
-from counter_app.ui import review_backend
+from counter_app.services import review
+from counter_app.services.review import (
+    AuditFilter,
+    AuditRow,
+    BackOffice,
+    ChainReport,
+    describe,
+    detail_of,
+    to_csv,
+)
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder, isolate
-from counter_app.ui.review_backend import BackOffice
 
 
 def _table(parent: QWidget, columns: int, name: str) -> QTableWidget:
@@ -173,7 +179,7 @@ class BackOfficeTab(WorkerTab):
     @Slot()
     def refresh(self) -> None:
         db, uid = self.ctx.db, self._uid()
-        self._run(lambda: review_backend.back_office(db, uid), self._loaded)
+        self._run(lambda: review.back_office(db, uid), self._loaded)
 
     def _loaded(self, data: BackOffice) -> None:
         self.data = data
@@ -196,7 +202,7 @@ class BackOfficeTab(WorkerTab):
             self.say(N_("bo.reassigned"), tracking=isolate(file.tracking_code))
             self.refresh()
 
-        self._run(lambda: review_backend.reassign(db, uid, file.application_id, int(target), reason), done)
+        self._run(lambda: review.reassign(db, uid, file.application_id, int(target), reason), done)
 
     def _fill_reviewers(self) -> None:
         """The reviewers a selected file can go to: its department's, but not its current one."""
@@ -225,7 +231,7 @@ class BackOfficeTab(WorkerTab):
             self.say(N_("bo.request_approved") if approve else N_("bo.request_declined"), tracking=isolate(req.tracking_code))
             self.refresh()
 
-        self._run(lambda: review_backend.decide_request(db, uid, req.request_id, approve, note), done)
+        self._run(lambda: review.decide_request(db, uid, req.request_id, approve, note), done)
 
     def render_tab(self) -> None:
         lang, tr = self.ctx.lang, self.ctx.lang.text
@@ -364,7 +370,7 @@ class AuditTab(WorkerTab):
             self.say(N_("audit.found"), n=len(rows))
             self.render_tab()
 
-        self._run(lambda: review_backend.search_audit(db, uid, f), done)
+        self._run(lambda: review.search_audit(db, uid, f), done)
 
     @Slot()
     def verify(self) -> None:
@@ -374,7 +380,7 @@ class AuditTab(WorkerTab):
             self.report = report
             self.render_tab()
 
-        self._run(lambda: review_backend.verify_audit(db, uid), done)
+        self._run(lambda: review.verify_audit(db, uid), done)
 
     def export(self, path: Path | None = None) -> None:
         """Save the rows found as CSV (asks where unless ``path`` is given)."""

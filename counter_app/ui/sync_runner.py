@@ -14,7 +14,7 @@ import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from counter_app.core.db import Database
+    from counter_app.services.shell import Database
     from sync.agent import Agent
     from sync.notify import Sender
 
@@ -34,13 +34,11 @@ class SyncRunner:
         self._thread.start()
 
     def _run(self) -> None:
-        from counter_app.core import settings
+        from counter_app.services.status import enrolled
         from sync.agent import INTERVAL_S, Agent, SyncError
 
         try:
-            with self.db.read() as s:
-                server = settings.get(s, "sync.server")
-            if not server:
+            if not enrolled(self.db):
                 log.info("not enrolled with a central server: the outbox waits (shubbak centre enrol)")
                 return
             try:

@@ -15,8 +15,8 @@ from counter_app.core import queue
 from counter_app.core.db import Database
 from counter_app.core.errors import DomainError, ValidationFailed
 from counter_app.core.models import Application, Payment, Ticket, TicketStatus, User
-from counter_app.ui import backend
-from counter_app.ui.backend import IntakeRequest
+from counter_app.services import counter as counter_service
+from counter_app.services.views import IntakeRequest
 from tests.helpers.factories import Centre
 
 SERVICE = "MP-REG-CERT"
@@ -75,8 +75,8 @@ def test_backend_submit_twice_with_one_key(site: Centre) -> None:
     ticket = _called(site)
     intake = _intake(site, ticket)
     req = IntakeRequest(SERVICE, APPLICANT, intake.received, "cash", "", site.counter_ids[0], ticket, intake.key)
-    one = backend.submit_application(site.db, site.clerk_ids[0], req)
-    two = backend.submit_application(site.db, site.clerk_ids[0], req)
+    one = counter_service.submit_application(site.db, site.clerk_ids[0], req)
+    two = counter_service.submit_application(site.db, site.clerk_ids[0], req)
     assert one.created and not two.created and one.tracking_code == two.tracking_code
     assert _counts(site.db) == (1, 1)
 
@@ -91,7 +91,7 @@ def test_concurrent_submits_of_one_intake_store_one_application(site: Centre) ->
     def go() -> None:
         start.wait()
         try:
-            results.append(backend.submit_application(site.db, site.clerk_ids[0], req).tracking_code)
+            results.append(counter_service.submit_application(site.db, site.clerk_ids[0], req).tracking_code)
         except Exception as exc:  # collected, asserted below
             results.append(exc)
 

@@ -139,7 +139,7 @@ def test_the_waiting_line_never_wraps_inside_a_group(qtbot: QtBot, db: Database,
 
 
 def test_display_and_kiosk_count_the_same_waiting_tickets(db: Database, site: Centre) -> None:
-    from counter_app.ui import backend
+    from counter_app.services import kiosk
 
     _issue(db, "A", 3)
     _issue(db, "B", 1)
@@ -147,4 +147,4 @@ def test_display_and_kiosk_count_the_same_waiting_tickets(db: Database, site: Ce
         queue.call_next(s, site.counter_ids[0], site.clerk_ids[0])
     with db.read() as s:
         shown = {g.letter: g.waiting for g in load_state(s).waiting if g.waiting}
-    assert shown == backend.waiting_counts(db) == {"A": 2, "B": 1}
+    assert shown == kiosk.waiting_counts(db) == {"A": 2, "B": 1}

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from counter_app.common.i18n import Lang, gettext
-from counter_app.ui.backend import CentreView, DocView, FeeView, IssuedView, ServiceView
+from counter_app.services.views import CentreView, DocView, FeeView, IssuedView, ServiceView
 from counter_app.ui.printing import SLIP_RETURN_DAYS, slip_document, ticket_document
 from printers.documents import render_document, slip_layout, ticket_layout
 from printers.layout import QRCode

@@ -13,16 +13,18 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from counter_app import cli, reports
+from counter_app import cli
 from counter_app.core import simulate
 from counter_app.core.db import Database
 from counter_app.core.models import Ticket
+from counter_app.services import reports
+from printers.period_report import PeriodReportData
 from tests.helpers.factories import Centre
 from tests.printers.test_pdf import pdf_text
 
 
 @pytest.fixture
-def week(db: Database, site: Centre) -> reports.PeriodReportData:
+def week(db: Database, site: Centre) -> PeriodReportData:
     simulate.run(db, citizens=60, counters=3, seed=8)
     with db.read() as s:
         day = s.scalar(select(Ticket.day).limit(1))
@@ -38,7 +40,7 @@ def test_period_bounds() -> None:
     assert reports.period_bounds("month", date(2026, 12, 31)) == (date(2026, 12, 1), date(2026, 12, 31))
 
 
-def test_weekly_pdf_in_arabic_and_english(week: reports.PeriodReportData, tmp_path: Path) -> None:
+def test_weekly_pdf_in_arabic_and_english(week: PeriodReportData, tmp_path: Path) -> None:
     assert week.tickets_issued == 60 and week.tickets_served > 40
     busiest = max(week.services, key=lambda r: r.tickets)
     for lang, words in (("ar", ["التقرير الأسبوعي", "المؤشرات الرئيسية", "التذاكر الصادرة", busiest.name_ar,
@@ -61,7 +63,7 @@ def test_weekly_pdf_in_arabic_and_english(week: reports.PeriodReportData, tmp_pa
             assert gray.histogram()[:128] and sum(gray.histogram()[:128]) > 2000
 
 
-def test_csv_and_xlsx_hold_the_same_tables(week: reports.PeriodReportData, tmp_path: Path) -> None:
+def test_csv_and_xlsx_hold_the_same_tables(week: PeriodReportData, tmp_path: Path) -> None:
     reports.write(week, tmp_path / "week.csv", "csv")
     raw = (tmp_path / "week.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")

@@ -12,8 +12,9 @@ import pytest
 
 from counter_app.common.i18n import Lang
 from counter_app.core.national_id import mask_national_id
-from counter_app.ui.backend import ApplicationView, CentreView
-from counter_app.ui.cashdesk import REFUND_MARK, Delivered, RefundView, handover_document, refund_document
+from counter_app.services.cashdesk import Delivered, RefundView
+from counter_app.services.views import ApplicationView, CentreView
+from counter_app.ui.printing import REFUND_MARK, handover_document, refund_document
 from printers import open_printer, print_document
 from printers.codec import document_from_json, document_to_json, kind_of
 from printers.documents import handover_layout, refund_layout, render_document

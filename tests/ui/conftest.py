@@ -11,8 +11,8 @@ import pytest
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
+from counter_app.services.config import AppConfig
 from counter_app.ui.app import Shell, make_application
-from counter_app.ui.config import AppConfig
 from counter_app.ui.login import LoginWindow
 from tests.helpers.factories import PASSWORD, Centre
 

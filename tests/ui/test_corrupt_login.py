@@ -11,8 +11,8 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from counter_app.services.config import AppConfig
 from counter_app.ui.app import Shell, make_application
-from counter_app.ui.config import AppConfig
 from counter_app.ui.login import LoginWindow
 from tests.helpers.bidi import plain
 from tests.helpers.corrupt import KINDS, build_corrupt_files, snapshot

@@ -14,10 +14,10 @@ from counter_app.core import applications as apps
 from counter_app.core import queue
 from counter_app.core.clock import CENTRE_TZ
 from counter_app.core.models import Payment, User
+from counter_app.services.config import AppConfig
+from counter_app.services.views import today_local
 from counter_app.ui.app import Shell
-from counter_app.ui.backend import today_local
 from counter_app.ui.charts import BAR_COLOUR, TITLE_HEIGHT, Bar, BarChart
-from counter_app.ui.config import AppConfig
 from counter_app.ui.dashboard import DashboardTab
 from counter_app.ui.supervisor import SupervisorWindow
 from printers.data import DayCloseData

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 
 from counter_app.core import queue
 from counter_app.core.models import AuditEntry, DayState
+from counter_app.services.config import AppConfig
 from counter_app.ui.app import Shell
-from counter_app.ui.config import AppConfig
 from counter_app.ui.counter_window import CounterWindow
 from counter_app.ui.kiosk import KioskWindow
 from counter_app.ui.supervisor import SupervisorWindow

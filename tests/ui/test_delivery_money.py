@@ -16,8 +16,8 @@ from pytestqt.qtbot import QtBot
 from counter_app.core import applications as apps
 from counter_app.core import requests
 from counter_app.core.models import Application, ApplicationState, User
+from counter_app.services.config import AppConfig
 from counter_app.ui.app import Shell
-from counter_app.ui.config import AppConfig
 from counter_app.ui.counter_window import CounterWindow
 from counter_app.ui.delivery import DeliveryPanel
 from tests.helpers.bidi import plain

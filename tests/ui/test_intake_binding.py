@@ -27,8 +27,8 @@ from sqlalchemy import func, select
 from counter_app.common.i18n import Lang, gettext, ngettext
 from counter_app.core import queue
 from counter_app.core.models import Application, Payment, Ticket, TicketStatus
+from counter_app.services.config import AppConfig
 from counter_app.ui.app import Shell
-from counter_app.ui.config import AppConfig
 from counter_app.ui.counter_window import CounterWindow
 from counter_app.ui.login import LoginWindow
 from tests.helpers.bidi import plain

@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from counter_app.services.config import AppConfig
 from counter_app.ui.app import Shell
-from counter_app.ui.config import AppConfig
 from counter_app.ui.kiosk import IDLE_MS, KioskWindow
 from counter_app.ui.supervisor import SupervisorWindow
 from tests.helpers.bidi import plain

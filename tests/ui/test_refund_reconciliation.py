@@ -7,14 +7,14 @@ from __future__ import annotations
 import pytest
 from pytestqt.qtbot import QtBot
 
-from counter_app import reports
 from counter_app.core import applications as apps
 from counter_app.core import kpis, requests
 from counter_app.core.counter_queries import day_summary
 from counter_app.core.models import User
+from counter_app.services import reports
+from counter_app.services.config import AppConfig
+from counter_app.services.views import today_local
 from counter_app.ui.app import Shell
-from counter_app.ui.backend import today_local
-from counter_app.ui.config import AppConfig
 from counter_app.ui.supervisor import SupervisorWindow
 from printers.documents import dayclose_layout
 from tests.helpers.bidi import plain

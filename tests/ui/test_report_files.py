@@ -12,10 +12,10 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from counter_app.core import queue
-from counter_app.ui import admin_backend
+from counter_app.services import reports
+from counter_app.services.config import AppConfig
+from counter_app.services.views import today_local
 from counter_app.ui.app import Shell
-from counter_app.ui.backend import today_local
-from counter_app.ui.config import AppConfig
 from counter_app.ui.supervisor import SupervisorWindow
 from tests.helpers.bidi import plain
 from tests.helpers.factories import Centre
@@ -78,12 +78,12 @@ def test_the_day_close_pdf_is_never_overwritten_by_an_export(qtbot: QtBot, make_
 
 def test_exports_and_closes_each_get_their_own_file(site: Centre, tmp_path: Path) -> None:
     day, uid = today_local(), site.supervisor_id
-    first = admin_backend.save_day_close_report(site.db, uid, day, tmp_path, closing=True)
-    again = admin_backend.save_day_close_report(site.db, uid, day, tmp_path, closing=False)
+    first = reports.save_day_close_report(site.db, uid, day, tmp_path, closing=True)
+    again = reports.save_day_close_report(site.db, uid, day, tmp_path, closing=False)
     assert again == first and first.name == f"day-close-{day.isoformat()}.pdf"
-    reopened = admin_backend.save_day_close_report(site.db, uid, day, tmp_path, closing=True)
+    reopened = reports.save_day_close_report(site.db, uid, day, tmp_path, closing=True)
     assert reopened.name == f"day-close-{day.isoformat()}-2.pdf"
-    assert admin_backend.day_close_reports(tmp_path, day) == [first, reopened]
-    csvs = {admin_backend.export_report(site.db, uid, day, day, "csv", tmp_path) for _ in range(3)}
+    assert reports.day_close_reports(tmp_path, day) == [first, reopened]
+    csvs = {reports.export_report(site.db, uid, day, day, "csv", tmp_path) for _ in range(3)}
     assert len(csvs) == 3 and all(p.read_bytes().startswith(b"\xef\xbb\xbf") for p in csvs)
     assert not list(tmp_path.glob(".*.part"))

@@ -18,8 +18,8 @@ from sqlalchemy import select
 
 from counter_app.core import queue, users
 from counter_app.core.models import Role, Service
+from counter_app.services.config import AppConfig
 from counter_app.ui.app import Shell
-from counter_app.ui.config import AppConfig
 from counter_app.ui.kiosk import KioskWindow
 from counter_app.ui.supervisor import SupervisorWindow
 from tests.helpers.applications import submitted

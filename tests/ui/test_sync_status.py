@@ -12,9 +12,9 @@ from pytestqt.qtbot import QtBot
 from counter_app.common.i18n import strip_isolates
 from counter_app.core import outbox, queue
 from counter_app.core.clock import to_local, utcnow
+from counter_app.services.config import AppConfig
+from counter_app.services.status import SyncStatus
 from counter_app.ui.app import Shell
-from counter_app.ui.config import AppConfig
-from counter_app.ui.context import SyncStatus
 from counter_app.ui.counter_window import CounterWindow
 from sync.server_models import StoredEvent
 from tests.helpers.bidi import assert_reads_in_order, plain

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from counter_app.core import users
 from counter_app.core.errors import AuthenticationFailed
 from counter_app.core.models import AuditEntry, User
+from counter_app.services.config import AppConfig
 from counter_app.ui.app import Shell
-from counter_app.ui.config import AppConfig
 from counter_app.ui.supervisor import SupervisorWindow
 from tests.helpers.bidi import plain
 from tests.helpers.factories import PASSWORD, Centre

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from counter_app.common.i18n import strip_isolates
 from counter_app.core.db import Database
 from counter_app.core.models import AuditEntry, Centre, Role, Ticket, User
+from counter_app.services.config import AppConfig
 from counter_app.ui.app import Shell, make_application
-from counter_app.ui.config import AppConfig
 from counter_app.ui.counter_window import CounterWindow
 from counter_app.ui.first_start import FirstStartWizard
 from counter_app.ui.kiosk import KioskWindow
@@ -92,10 +92,10 @@ def test_clerk_cannot_open_supervisor_functions(qtbot: QtBot, shell: Shell, site
     assert "ليست لديك صلاحية" in plain(window.status_line.message_label.text())
     shell.show_supervisor()  # even asked directly, the composition root refuses
     assert shell.window is window
-    from counter_app.ui import admin_backend
+    from counter_app.services import supervisor
 
     with pytest.raises(Exception, match="not allowed"):  # and the core refuses the data
-        admin_backend.overview(site.db, site.clerk_ids[0])
+        supervisor.overview(site.db, site.clerk_ids[0])
 
 
 def test_supervisor_window_day_users_counters_printers(qtbot: QtBot, shell: Shell, site: Site,

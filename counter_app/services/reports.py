@@ -1,6 +1,7 @@
 """Periodic reports of a centre: the key figures of ``core.kpis`` turned into the weekly or monthly
 A4 PDF (``printers.period_report``), into CSV and XLSX tables, and the day-close (Z) report's data
-for the thermal printer. No Qt.
+for the thermal printer; the supervisor's dashboard and exports, and the day-close report's file.
+No Qt.
 
     shubbak report --db URL --period week|month|day [--date D] [--format pdf|csv|xlsx] --out FILE
 """
@@ -9,19 +10,25 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import re
+import uuid
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from counter_app.core import kpis
+from counter_app.core import catalogue, centre, kpis, users
+from counter_app.core.clock import to_local, utcnow
 from counter_app.core.counter_queries import DaySummary
-from counter_app.core.models import Centre, Service, User
-from printers.data import DayCloseData
-from printers.data import ServiceRow as DayServiceRow
-from printers.period_report import ClerkRow, PeriodReportData, ServiceRow
+from counter_app.core.db import Database
+from counter_app.services.supervisor import acting
+
+if TYPE_CHECKING:  # the printers' plain data, imported where it is made: importing this module loads no Qt
+    from printers.data import DayCloseData
+    from printers.period_report import PeriodReportData
 
 
 def period_bounds(kind: str, day: date) -> tuple[date, date]:
@@ -41,22 +48,25 @@ def _min(seconds: float) -> float:
 
 
 def build(session: Session, first: date, last: date, kind: str = "period") -> PeriodReportData:
+    """The report of days ``first``..``last`` read in ``session`` (the caller's transaction)."""
+    from printers.period_report import ClerkRow, PeriodReportData, ServiceRow
+
     k = kpis.compute(session, first, last)
-    centre = session.scalar(select(Centre).limit(1))
-    names = {s.code: (s.name_ar, s.name_en) for s in session.scalars(select(Service))}
-    users = {u.id: u.full_name for u in session.scalars(select(User))}
+    found = centre.get_centre(session)
+    names = catalogue.service_names(session)
+    full_names = users.full_names(session)
     codes = sorted(set(k.tickets_by_service) | set(k.waiting.by_service) | set(k.service.by_service))
     services = [ServiceRow(names.get(code, (code, code))[0], names.get(code, (code, code))[1],
                            k.tickets_by_service.get(code, 0),
                            _min(k.waiting.by_service.get(code, kpis.Durations()).median_s),
                            _min(k.waiting.by_service.get(code, kpis.Durations()).p90_s),
                            _min(k.service.by_service.get(code, kpis.Durations()).median_s)) for code in codes]
-    clerks = [ClerkRow(users.get(clerk, str(clerk)), served,
+    clerks = [ClerkRow(full_names.get(clerk, str(clerk)), served,
                        _min(k.service.by_clerk.get(clerk, kpis.Durations()).median_s))
               for clerk, served in sorted(k.served_by_clerk.items(), key=lambda item: -item[1])]
     w, sv = k.waiting.overall, k.service.overall
     return PeriodReportData(
-        centre_name_ar=centre.name_ar if centre else "", centre_name_en=centre.name_en if centre else "",
+        centre_name_ar=found.name_ar if found else "", centre_name_en=found.name_en if found else "",
         first=first, last=last, kind=kind, tickets_issued=k.tickets_issued, tickets_served=k.tickets_served,
         no_shows=k.no_shows, applications=k.applications_received, overdue=k.overdue,
         wait_min=(_min(w.mean_s), _min(w.median_s), _min(w.p90_s)),
@@ -81,6 +91,9 @@ def kind_of(first: date, last: date) -> str:
 def day_close_data(summary: DaySummary, centre_name_ar: str, centre_name_en: str, centre_code: str,
                    closed_at: datetime | None, closed_by: str) -> DayCloseData:
     """The thermal day-close (Z) report of a day summary, with its key figures and reconciliation."""
+    from printers.data import DayCloseData
+    from printers.data import ServiceRow as DayServiceRow
+
     def minutes(d: kpis.Durations) -> tuple[float, float, float]:
         return _min(d.mean_s), _min(d.median_s), _min(d.p90_s)
 
@@ -157,3 +170,89 @@ def write(data: PeriodReportData, target: str | Path, fmt: str, lang: str = "ar"
         to_xlsx(data, path)
     else:
         raise ValueError(f"unknown format {fmt!r}")
+
+
+def period_report(db: Database, first: date, last: date) -> PeriodReportData:
+    """The report of days ``first``..``last`` (the command line's ``shubbak report``)."""
+    with db.read() as s:
+        return build(s, first, last, kind_of(first, last))
+
+
+def dashboard(db: Database, user_id: int, first: date, last: date) -> PeriodReportData:
+    """The key figures of days ``first``..``last`` for the supervisor's dashboard."""
+    with db.read() as s:
+        acting(s, user_id)
+        return build(s, first, last, kind_of(first, last))
+
+
+REPORT_FORMATS = ("pdf", "csv", "xlsx")
+#: The day-close (Z) report's PDF: ``day-close-<date>.pdf`` (``-en`` in English; ``-2``, ``-3`` for
+#: the closes of a reopened day). A record: written once, never overwritten. Every other export is
+#: named with the time it was made (``<kind>-<dates>[-en]-export-<yyyymmdd-hhmmss>``), so no export
+#: ever replaces another or the Z report.
+DAY_CLOSE_PREFIX = "day-close-"
+
+
+def _publish(write: Callable[[Path], None], folder: Path, stem: str, ext: str) -> Path:
+    """Write a new file ``<stem>.<ext>`` (``<stem>-2.<ext>``… when taken) in ``folder``, never
+    replacing an existing one: written beside it first, then linked in place, which fails if
+    the name was taken meanwhile. A reader never sees half a file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / f".{stem}.{uuid.uuid4().hex}.part"
+    try:
+        write(partial)
+        for n in range(1, 1000):
+            target = folder / (f"{stem}.{ext}" if n == 1 else f"{stem}-{n}.{ext}")
+            try:
+                os.link(partial, target)
+            except FileExistsError:
+                continue
+            return target
+        raise FileExistsError(folder / f"{stem}.{ext}")
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _export_stamp(now: datetime | None = None) -> str:
+    return to_local(now or utcnow()).strftime("%Y%m%d-%H%M%S")
+
+
+def export_report(db: Database, user_id: int, first: date, last: date, fmt: str, folder: Path,
+                  lang: str = "ar", *, now: datetime | None = None) -> Path:
+    """Write the report of days ``first``..``last`` (PDF, CSV or XLSX) into ``folder`` as a new
+    file named with the time of export; its path. Never the day-close report's name."""
+    if fmt not in REPORT_FORMATS:
+        raise ValueError(f"unknown report format {fmt!r}")
+    with db.read() as s:
+        acting(s, user_id)
+        kind = kind_of(first, last)
+        data = build(s, first, last, kind)
+    name = f"{kind}-{first.isoformat()}" if first == last else f"{kind}-{first.isoformat()}-{last.isoformat()}"
+    stem = f"{name}{'' if lang == 'ar' or fmt != 'pdf' else '-en'}-export-{_export_stamp(now)}"
+    return _publish(lambda path: write(data, path, fmt, lang), folder, stem, fmt)
+
+
+def day_close_reports(folder: Path, day: date, lang: str = "ar") -> list[Path]:
+    """The day-close (Z) PDFs of ``day`` already saved, oldest close first."""
+    stem = f"{DAY_CLOSE_PREFIX}{day.isoformat()}{'-en' if lang == 'en' else ''}"
+    pattern = re.compile(re.escape(stem) + r"(?:-(\d+))?\.pdf")
+    found = [(int(m.group(1) or 1), p) for p in folder.glob(f"{stem}*.pdf") if (m := pattern.fullmatch(p.name))]
+    return [p for _n, p in sorted(found)]
+
+
+def save_day_close_report(db: Database, user_id: int, day: date, folder: Path, lang: str = "ar", *,
+                          closing: bool) -> Path:
+    """The day-close (Z) report's A4 PDF: ``closing`` (the day was just closed) writes a new record,
+    never over an earlier close's; otherwise (a reprint) the latest record is returned as it is,
+    and written only when there is none yet."""
+    if not closing:
+        existing = day_close_reports(folder, day, lang)
+        if existing:
+            with db.read() as s:
+                acting(s, user_id)
+            return existing[-1]
+    with db.read() as s:
+        acting(s, user_id)
+        data = build(s, day, day, "day")
+    stem = f"{DAY_CLOSE_PREFIX}{day.isoformat()}{'-en' if lang == 'en' else ''}"
+    return _publish(lambda path: write(data, path, "pdf", lang), folder, stem, "pdf")
