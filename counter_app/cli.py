@@ -155,8 +155,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_centre_enrol(args: argparse.Namespace) -> int:
-    from sync.agent import SyncError
-    from sync.enrol import enrol
+    from sync.agent.agent import SyncError
+    from sync.agent.enrol import enrol
 
     token = args.admin_token or os.environ.get("SHUBBAK_ADMIN_TOKEN", "")
     if not token:
@@ -181,7 +181,7 @@ def cmd_sync_status(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
     from counter_app.core.models import OutboxEvent
-    from sync.state import snapshot
+    from sync.agent.state import snapshot
 
     db = _open(args)
     try:
@@ -206,7 +206,7 @@ def cmd_sync_status(args: argparse.Namespace) -> int:
 
 
 def cmd_notify_dispatch(args: argparse.Namespace) -> int:
-    from sync.notify import run, senders_from
+    from counter_app.notify.senders import run, senders_from
 
     options = {key: str(value) for key, value in vars(args).items()
                if (key.startswith("smtp_") or key.startswith("sms_")) and value}

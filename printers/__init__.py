@@ -5,6 +5,17 @@ Takes plain data (``printers.data``); never imports ``counter_app.core``. Its te
 one gettext catalogue and its values from the formatters of ``counter_app.common`` (a Qt-free leaf).
 """
 
+from counter_app.common.signing import (
+    InvalidReceiptPayload,
+    ReceiptClaim,
+    generate_key,
+    load_private_key,
+    load_public_key,
+    save_private_key,
+    save_public_key,
+    sign_receipt,
+    verify_receipt,
+)
 from printers import _escpos_cache  # noqa: F401  (before python-escpos is imported)
 from printers.data import DayCloseData, FeeLine, ReceiptData, ServiceRow, SlipData, TestPageData, TicketData
 from printers.devices import Printer, PrinterConfig, VirtualPrinter, open_printer, parse_printer_url
@@ -28,17 +39,6 @@ from printers.errors import (
 from printers.escpos_out import build_escpos
 from printers.jobs import JobStore, PrintJob, PrintQueue, SQLiteJobStore, print_document
 from printers.qt import ensure_qt
-from printers.signing import (
-    InvalidReceiptPayload,
-    ReceiptClaim,
-    generate_key,
-    load_private_key,
-    load_public_key,
-    save_private_key,
-    save_public_key,
-    sign_receipt,
-    verify_receipt,
-)
 
 __all__ = [
     "DayCloseData",

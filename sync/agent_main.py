@@ -1,4 +1,4 @@
-"""``sync-agent``: entry point; the component itself lives in ``sync.agent``."""
+"""``sync-agent``: entry point; the component itself lives in ``sync.agent.agent``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        module = importlib.import_module("sync.agent")
+        module = importlib.import_module("sync.agent.agent")
     except ImportError:
         print("sync-agent is not part of this build yet", file=sys.stderr)
         return 3

@@ -1,4 +1,4 @@
-"""``central-server``: entry point; the component itself lives in ``sync.server``."""
+"""``central-server``: entry point; the component itself lives in ``sync.server.app``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        module = importlib.import_module("sync.server")
+        module = importlib.import_module("sync.server.app")
     except ImportError:
         print("central-server is not part of this build yet", file=sys.stderr)
         return 3

@@ -4,7 +4,7 @@ When an application becomes ready for collection, is returned for a document or 
 the same transaction queues an SMS (to the phone given at the counter) and an email (when one is
 known), unless the citizen opted out. The text carries only what the message needs: the tracking
 code, the service, the centre and, for a return, the documents asked for; never the name or the
-national ID. The sender (``sync.notify``) moves each message through pending → sent →
+national ID. The sender (``counter_app.notify.senders``) moves each message through pending → sent →
 delivered, or to failed after a permanent refusal or a day of retries.
 
 The words are the catalogue's (``notify.<state>.subject`` / ``notify.<state>.body``), rendered in

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from counter_app.common.signing import sign_receipt
 from counter_app.core import applications, requests
 from counter_app.core.clock import as_utc
 from counter_app.core.db import Database
@@ -17,7 +18,6 @@ from counter_app.core.models import Application, Refund, User
 from counter_app.core.national_id import mask_national_id
 from counter_app.ui.backend import ApplicationView, CentreView, ServiceView, _app_view
 from printers.data import HandoverSlipData, RefundSlipData
-from printers.signing import sign_receipt
 
 #: The refund slip's QR code is signed like a receipt, for the file's tracking code so marked.
 REFUND_MARK = "R:"

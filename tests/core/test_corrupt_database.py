@@ -105,7 +105,7 @@ def test_queue_display_refuses_to_start_on_a_damaged_file(corrupt_files: dict[st
 def test_the_sync_agent_says_the_file_is_damaged_and_leaves_it_alone(
         corrupt_files: dict[str, Path], kind: str, lang_env: None, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    from sync import agent
+    from sync.agent import agent
 
     path = corrupt_files[kind]
     monkeypatch.setenv("SHUBBAK_LANG", "ar")

@@ -23,8 +23,8 @@ from counter_app import cli
 from counter_app.core import catalogue, simulate
 from counter_app.core.catalogue_data import parse_catalogue
 from counter_app.core.models import Application, Service
-from sync import agent as agent_module
-from sync.agent import Agent, SyncError
+from sync.agent import agent as agent_module
+from sync.agent.agent import Agent, SyncError
 from tests.helpers.central import ADMIN_TOKEN, Central, running_central
 from tests.helpers.factories import Centre
 from tests.helpers.syncing import assert_exactly_once, queue_events
@@ -163,7 +163,7 @@ def test_enrol_needs_the_administrator_token(site: Centre, central: Central, db_
 
 
 def test_receipt_verification(site: Centre, central: Central, tmp_path: Path) -> None:
-    from printers.signing import generate_key, save_private_key, sign_receipt
+    from counter_app.common.signing import generate_key, save_private_key, sign_receipt
     from tests.helpers.central import enrol_site
 
     key = generate_key()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from counter_app.core import outbox
-from sync.agent import Agent
+from sync.agent.agent import Agent
 from tests.helpers.central import Central
 from tests.helpers.factories import Centre
 from tests.helpers.syncing import assert_exactly_once, queue_events, server_uuids

@@ -22,7 +22,13 @@ from counter_app.core.clock import utcnow
 from counter_app.core.db import Database
 from counter_app.core.errors import DomainError
 from counter_app.core.models import Application, ApplicationState, Notification, NotificationState, User
-from sync.notify import HttpSmsSender, SmtpSender, dispatch, international_phone, poll_deliveries
+from counter_app.notify.senders import (
+    HttpSmsSender,
+    SmtpSender,
+    dispatch,
+    international_phone,
+    poll_deliveries,
+)
 from tests.helpers.applications import NAME, NID, submitted
 from tests.helpers.bidi import assert_reads_in_order, reads_in_order
 from tests.helpers.central import free_port

@@ -11,7 +11,7 @@ Endpoints (OpenAPI at ``/openapi.json``, browsable at ``/docs``):
 * ``GET /v1/quarantine`` (administrator token): events refused as conflicting, for a supervisor
 * ``GET /v1/status/{tracking_code}``: a citizen's look-up, with no personal data
 * ``POST /v1/receipts/verify``: is this receipt QR payload genuine?
-* ``GET /v1/reports/kpis`` and the ``/reports`` web page (administrator): see :mod:`sync.server_reports`
+* ``GET /v1/reports/kpis`` and the ``/reports`` web page (administrator): see :mod:`sync.server.reports`
 """
 
 from __future__ import annotations
@@ -34,10 +34,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.gzip import GZipMiddleware
 
 from sync import protocol
-from sync.server_db import DEFAULT_URL, ServerDatabase
-from sync.server_ingest import ingest, status_of
-from sync.server_models import EnrolledCentre, PublishedCatalogue, QuarantinedEvent
-from sync.server_reports import add_report_routes
+from sync.server.db import DEFAULT_URL, ServerDatabase
+from sync.server.ingest import ingest, status_of
+from sync.server.models import EnrolledCentre, PublishedCatalogue, QuarantinedEvent
+from sync.server.reports import add_report_routes
 
 log = logging.getLogger("shubbak.sync.server")
 SKEW_FLAG_S = 300.0
@@ -228,8 +228,8 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
 
     @app.post("/v1/receipts/verify")
     def verify_receipt(payload: dict[str, Any] = Body(...)) -> dict[str, Any]:
-        from printers.signing import InvalidReceiptPayload
-        from printers.signing import verify_receipt as check
+        from counter_app.common.signing import InvalidReceiptPayload
+        from counter_app.common.signing import verify_receipt as check
 
         text_payload = str(payload.get("payload") or "")
         parts = text_payload.split("|")
@@ -283,7 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.workers > 1:  # worker processes import the app by name and read these
         db.dispose()
         os.environ["SHUBBAK_CENTRAL_DB"], os.environ["SHUBBAK_ADMIN_TOKEN"] = args.db, args.admin_token
-        uvicorn.run("sync.server:app_from_environment", factory=True, workers=args.workers, **options)
+        uvicorn.run("sync.server.app:app_from_environment", factory=True, workers=args.workers, **options)
     else:
         uvicorn.run(create_app(db, args.admin_token), **options)
     return 0

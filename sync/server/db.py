@@ -12,7 +12,7 @@ from sqlalchemy.orm import sessionmaker
 
 log = logging.getLogger("shubbak.sync.server")
 
-MIGRATIONS = Path(__file__).with_name("server_migrations")
+MIGRATIONS = Path(__file__).with_name("migrations")
 DEFAULT_URL = "sqlite:///central.sqlite3"
 
 

@@ -46,7 +46,7 @@ from counter_app.core.db import Database
 from counter_app.core.errors import ShubbakError
 from counter_app.core.models import OutboxEvent
 from sync import protocol
-from sync.state import record_attempt
+from sync.agent.state import record_attempt
 
 log = logging.getLogger("shubbak.sync.agent")
 
