@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def start_agent(db_url: str, log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as err:
-        return subprocess.Popen([sys.executable, "-m", "sync.agent_main", "--db", db_url, "--interval", "0.2",
+        return subprocess.Popen([sys.executable, "-m", "sync.agent", "--db", db_url, "--interval", "0.2",
                                  "--batch-events", "100"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
 
 
