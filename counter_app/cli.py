@@ -178,17 +178,14 @@ def cmd_centre_enrol(args: argparse.Namespace) -> int:
 
 def cmd_sync_status(args: argparse.Namespace) -> int:
     """What the centre's sync looks like; exits 1 when something needs attention."""
-    from sqlalchemy import select
-
-    from counter_app.core.models import OutboxEvent
+    from counter_app.core import outbox
     from sync.agent.state import snapshot
 
     db = _open(args)
     try:
         with db.read() as s:
             snap = snapshot(s)
-            refused = s.execute(select(OutboxEvent.uuid, OutboxEvent.kind, OutboxEvent.reject_reason)
-                                .where(OutboxEvent.rejected_at.is_not(None)).order_by(OutboxEvent.id)).all()
+            refused = outbox.rejected(s)
     finally:
         db.dispose()
     age = snap.oldest_age
@@ -206,7 +203,9 @@ def cmd_sync_status(args: argparse.Namespace) -> int:
 
 
 def cmd_notify_dispatch(args: argparse.Namespace) -> int:
-    from counter_app.notify.senders import run, senders_from
+    from counter_app.core.notifications import Store
+    from counter_app.notify.dispatch import run
+    from counter_app.notify.senders import senders_from
 
     options = {key: str(value) for key, value in vars(args).items()
                if (key.startswith("smtp_") or key.startswith("sms_")) and value}
@@ -218,7 +217,7 @@ def cmd_notify_dispatch(args: argparse.Namespace) -> int:
         return 2
     db = _open(args)
     try:
-        report = run(db, senders, once=args.once, interval=args.interval)
+        report = run(Store(db), senders, once=args.once, interval=args.interval)
     except KeyboardInterrupt:
         return 0
     finally:

@@ -30,7 +30,6 @@ from cryptography.hazmat.primitives.serialization import (
     PrivateFormat,
     load_pem_private_key,
 )
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from counter_app.core import outbox, settings
@@ -249,9 +248,7 @@ class Agent:
             current = catalogue.active_version(s)
             if current is not None and incoming.version <= current:
                 return None
-            waiting = s.scalar(select(OutboxEvent.id).where(OutboxEvent.kind.startswith("catalogue."),
-                                                            OutboxEvent.sent_at.is_(None)).limit(1))
-            if waiting is not None:
+            if outbox.unsent_kind_waiting(s, "catalogue."):
                 log.info("catalogue %d not applied: local catalogue changes are not sent yet", incoming.version)
                 return None
             catalogue.apply_catalogue(s, incoming)

@@ -11,9 +11,9 @@ import os
 import socket
 from datetime import datetime, timedelta
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from counter_app.core import sync_lease
 from counter_app.core.clock import as_utc, utcnow
 
 log = logging.getLogger("shubbak.sync.agent")
@@ -44,17 +44,12 @@ def acquire_lease(session: Session, holder: str, now: datetime | None = None) ->
     expires after ``LEASE_TTL`` without renewal; one left by a dead process of this machine is
     taken over at once."""
     moment = as_utc(now or utcnow())
-    current = session.execute(text("SELECT holder FROM sync_lease WHERE name = 'outbox'")).scalar()
-    if current and current != holder and _dead_local_holder(str(current)):
+    current = sync_lease.holder(session)
+    if current and current != holder and _dead_local_holder(current):
         log.info("taking over the sync lease of %s (that process is gone)", current)
-        session.execute(text("DELETE FROM sync_lease WHERE name = 'outbox' AND holder = :h"), {"h": current})
-    on_conflict = "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at " \
-                  "WHERE sync_lease.expires_at < :now OR sync_lease.holder = excluded.holder"
-    session.execute(text(f"INSERT INTO sync_lease (name, holder, expires_at) VALUES ('outbox', :holder, :until) "
-                         f"{on_conflict}"), {"holder": holder, "until": moment + LEASE_TTL, "now": moment})
-    current = session.execute(text("SELECT holder FROM sync_lease WHERE name = 'outbox'")).scalar()
-    return bool(current == holder)
+        sync_lease.release(session, current)
+    return sync_lease.take(session, holder, until=moment + LEASE_TTL, now=moment)
 
 
 def release_lease(session: Session, holder: str) -> None:
-    session.execute(text("DELETE FROM sync_lease WHERE name = 'outbox' AND holder = :holder"), {"holder": holder})
+    sync_lease.release(session, holder)
