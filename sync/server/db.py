@@ -1,4 +1,6 @@
-"""The central server's database: engine, sessions and Alembic migrations applied at start."""
+"""The central server's database: engine (:func:`counter_app.common.engine.make_engine`; a
+``postgres://`` or ``postgresql://`` URL means psycopg 3), sessions and Alembic migrations applied at
+start."""
 
 from __future__ import annotations
 
@@ -7,8 +9,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
+
+from counter_app.common.engine import make_engine
 
 log = logging.getLogger("shubbak.sync.server")
 
@@ -24,27 +28,16 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
-def make_engine(url: str) -> Engine:
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn: object, _record: object) -> None:
-            cur = dbapi_conn.cursor()  # type: ignore[attr-defined]
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=FULL")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.close()
-
-        return engine
-    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+#: The central server answers many requests at once (threads, and ``--workers`` processes).
+POOL_SIZE, MAX_OVERFLOW = 20, 20
+#: Its SQLite (development) waits longer for the write lock than a centre's.
+SQLITE_BUSY_TIMEOUT_S = 30.0
 
 
 class ServerDatabase:
     def __init__(self, url: str = DEFAULT_URL, migrate: bool = True) -> None:
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, busy_timeout_s=SQLITE_BUSY_TIMEOUT_S, pool_size=POOL_SIZE,
+                                  max_overflow=MAX_OVERFLOW)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         if migrate:
             command.upgrade(alembic_config(self.engine), "head")
