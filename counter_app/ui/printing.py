@@ -16,22 +16,11 @@ from typing import Any, Protocol
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from PySide6.QtCore import QObject, Signal, Slot
 
+from counter_app.common.signing import generate_key, load_private_key, save_private_key, sign_receipt
 from counter_app.core.clock import to_local
 from counter_app.ui.backend import CentreView, IssuedView, ServiceView, SubmittedView
-from printers import (
-    FeeLine,
-    PrintJob,
-    PrintQueue,
-    ReceiptData,
-    SlipData,
-    SQLiteJobStore,
-    TestPageData,
-    TicketData,
-    generate_key,
-    load_private_key,
-    save_private_key,
-    sign_receipt,
-)
+from printers.data import FeeLine, ReceiptData, SlipData, TestPageData, TicketData
+from printers.jobs import PrintJob, PrintQueue, SQLiteJobStore
 
 log = logging.getLogger("shubbak.ui")
 
@@ -221,7 +210,7 @@ def tracking_code_from_scan(text: str, public_key: Ed25519PublicKey | None) -> s
     if "|" not in text:
         return text
     if public_key is not None:
-        from printers import verify_receipt
+        from counter_app.common.signing import verify_receipt
 
         return verify_receipt(text, public_key).tracking_code
     parts = text.split("|")

@@ -15,9 +15,10 @@ from counter_app.common.signing import generate_key, verify_receipt
 from counter_app.core.national_id import mask_national_id
 from counter_app.ui.backend import ApplicationView, CentreView
 from counter_app.ui.cashdesk import REFUND_MARK, Delivered, RefundView, handover_document, refund_document
-from printers import open_printer, print_document
 from printers.codec import document_from_json, document_to_json, kind_of
+from printers.devices import open_printer
 from printers.documents import handover_layout, refund_layout, render_document
+from printers.jobs import print_document
 from tests.helpers.bidi import plain
 from tests.printers.escpos_decode import decode
 from tests.printers.test_reading_order import lines
