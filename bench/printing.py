@@ -16,11 +16,11 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from counter_app.common.signing import generate_key  # noqa: E402
 from printers.documents import render_receipt, render_ticket  # noqa: E402
 from printers.escpos_out import build_escpos  # noqa: E402
 from printers.qt import ensure_qt  # noqa: E402
 from printers.samples import sample_receipt, sample_ticket  # noqa: E402
-from printers.signing import generate_key  # noqa: E402
 
 WIDTH = 576
 ROUNDS = 40

@@ -8,7 +8,7 @@ Prints ``name: value`` lines: ``drain_10k_s``, ``events_per_s``, ``bytes_per_eve
 ``speedup_vs_one_per_request``, ``ingest_50_centres_events_per_s``, ``ingest_batch_p99_ms``
 (and a few more). The central server is the real one (``central-server``, FastAPI on uvicorn) in
 its own process on a throwaway PostgreSQL cluster; the centre is a SQLite file with durable
-commits, its agent the real ``sync.agent.Agent``. ``bytes_per_event`` counts everything on the
+commits, its agent the real ``sync.agent.agent.Agent``. ``bytes_per_event`` counts everything on the
 wire both ways (headers, compressed bodies), through a counting pass-through proxy in a second,
 untimed drain of the same events.
 """
@@ -40,8 +40,9 @@ from counter_app.core.clock import utcnow  # noqa: E402
 from counter_app.core.db import Database  # noqa: E402
 from counter_app.core.models import OutboxEvent  # noqa: E402
 from sync import protocol  # noqa: E402
-from sync.agent import Agent, release_lease  # noqa: E402
-from sync.enrol import enrol  # noqa: E402
+from sync.agent.agent import Agent  # noqa: E402
+from sync.agent.enrol import enrol  # noqa: E402
+from sync.agent.lease import release_lease  # noqa: E402
 from tests.helpers.central import free_port  # noqa: E402
 from tests.helpers.factories import build_centre  # noqa: E402
 from tests.helpers.faultproxy import FaultProxy  # noqa: E402
@@ -53,7 +54,7 @@ TOKEN = "bench-admin-token"
 
 def start_server(db_url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "sync.server_main", "--db", db_url, "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "sync.server", "--db", db_url, "--port", str(port),
                              "--admin-token", TOKEN, "--workers", str(workers)], cwd=_BENCH.parent)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

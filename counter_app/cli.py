@@ -157,8 +157,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_centre_enrol(args: argparse.Namespace) -> int:
-    from sync.agent import SyncError
-    from sync.enrol import enrol
+    from sync.agent.agent import SyncError
+    from sync.agent.enrol import enrol
 
     token = args.admin_token or os.environ.get("SHUBBAK_ADMIN_TOKEN", "")
     if not token:
@@ -180,17 +180,14 @@ def cmd_centre_enrol(args: argparse.Namespace) -> int:
 
 def cmd_sync_status(args: argparse.Namespace) -> int:
     """What the centre's sync looks like; exits 1 when something needs attention."""
-    from sqlalchemy import select
-
-    from counter_app.core.models import OutboxEvent
-    from sync.state import snapshot
+    from counter_app.core import outbox
+    from sync.agent.state import snapshot
 
     db = _open(args)
     try:
         with db.read() as s:
             snap = snapshot(s)
-            refused = s.execute(select(OutboxEvent.uuid, OutboxEvent.kind, OutboxEvent.reject_reason)
-                                .where(OutboxEvent.rejected_at.is_not(None)).order_by(OutboxEvent.id)).all()
+            refused = outbox.rejected(s)
     finally:
         db.dispose()
     age = snap.oldest_age
@@ -208,7 +205,9 @@ def cmd_sync_status(args: argparse.Namespace) -> int:
 
 
 def cmd_notify_dispatch(args: argparse.Namespace) -> int:
-    from sync.notify import run, senders_from
+    from counter_app.core.notifications import Store
+    from counter_app.notify.dispatch import run
+    from counter_app.notify.senders import senders_from
 
     options = {key: str(value) for key, value in vars(args).items()
                if (key.startswith("smtp_") or key.startswith("sms_")) and value}
@@ -220,7 +219,7 @@ def cmd_notify_dispatch(args: argparse.Namespace) -> int:
         return 2
     db = _open(args)
     try:
-        report = run(db, senders, once=args.once, interval=args.interval)
+        report = run(Store(db), senders, once=args.once, interval=args.interval)
     except KeyboardInterrupt:
         return 0
     finally:

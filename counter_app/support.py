@@ -114,7 +114,8 @@ def _qt_version() -> str | None:
 def database_text(db_url: str) -> str:
     """The database's address, schema revision and (SQLite) quick check; never opens a file
     that is not there (the bundle must not create a database)."""
-    from counter_app.core.db import Database, check_file, normalise_url, sqlite_path
+    from counter_app.common.engine import normalise_url
+    from counter_app.core.db import Database, check_file, sqlite_path
     from counter_app.core.migrate import current_revision, head_revision_cached
 
     url = normalise_url(db_url)

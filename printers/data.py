@@ -102,7 +102,7 @@ class ReceiptData:
     payment_method: PaymentMethod
     payment_reference: str
     paid_at: datetime  # aware, UTC
-    qr_payload: str  # signed verification payload (see printers.signing)
+    qr_payload: str  # signed verification payload (see counter_app.common.signing)
 
     def __post_init__(self) -> None:
         _require_aware(self.paid_at, "paid_at")
@@ -192,7 +192,7 @@ class RefundSlipData:
     amount_piastres: int
     payment_method: PaymentMethod
     paid_at: datetime  # aware, UTC
-    qr_payload: str  # signed verification payload (see printers.signing), total = -amount
+    qr_payload: str  # signed verification payload (see counter_app.common.signing), total = -amount
 
     def __post_init__(self) -> None:
         _require_aware(self.paid_at, "paid_at")

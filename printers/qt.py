@@ -67,7 +67,7 @@ def ensure_qt() -> None:
         if instance is None:
             if threading.current_thread() is not threading.main_thread():
                 raise RuntimeError(
-                    "printers: create the QGuiApplication (or call printers.ensure_qt()) on the main "
+                    "printers: create the QGuiApplication (or call printers.qt.ensure_qt()) on the main "
                     "thread before rendering in a worker thread"
                 )
             if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):

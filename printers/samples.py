@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from counter_app.common.signing import generate_key, sign_receipt
 from printers.data import DayCloseData, FeeLine, ReceiptData, ServiceRow, SlipData, TestPageData, TicketData
-from printers.signing import generate_key, sign_receipt
 
 SAMPLE_TIME = datetime(2025, 3, 4, 8, 15, 30, tzinfo=UTC)  # 10:15 in Cairo
 CENTRE_AR = "مركز خدمة المواطنين - حي الدقي"

@@ -13,8 +13,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QApplication
 
+from counter_app.common.engine import normalise_url
 from counter_app.common.logs import configure_logging
-from counter_app.core.db import default_database_url, normalise_url
+from counter_app.core.db import default_database_url
 from counter_app.ui.crash import CrashHandler, install_qt_message_handler
 from queue_display.announcer import Announcer
 from queue_display.window import DisplayController, DisplayWindow

@@ -1,9 +1,10 @@
 """The centre database: engine set-up, sessions and migrations.
 
-SQLite (one PC) runs in WAL mode with ``synchronous=FULL``, foreign keys on and a busy timeout;
-every write transaction starts with ``BEGIN IMMEDIATE`` so that a read-then-write (call next,
-ticket numbers, the audit chain) is serialised without lost updates. PostgreSQL (many counters)
-is reached through the same URL setting, ``postgresql+psycopg://...``.
+The engine comes from :func:`counter_app.common.engine.make_engine`: SQLite (one PC) runs in WAL
+mode with ``synchronous=FULL``, foreign keys on and a busy timeout; every write transaction starts
+with ``BEGIN IMMEDIATE`` so that a read-then-write (call next, ticket numbers, the audit chain) is
+serialised without lost updates. PostgreSQL (many counters) is reached through the same URL
+setting, ``postgresql+psycopg://...`` (``postgresql://`` and ``postgres://`` are read as such).
 
 Data functions never commit: a caller opens one transaction per user action with
 :meth:`Database.begin` and passes the session in.
@@ -19,16 +20,16 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from counter_app.common.engine import READ_ONLY, make_engine, normalise_url
 from counter_app.core.errors import DatabaseCorrupt, EnvironmentFailure, PermissionDenied
 
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
-_READONLY = "shubbak_readonly"
 #: Set in ``session.info`` by ``outbox.emit``; see ``Database.outbox_listeners``.
 OUTBOX_EMITTED = "shubbak.outbox_emitted"
 
@@ -41,34 +42,6 @@ def default_database_url() -> str:
     data_dir = Path(platformdirs.user_data_dir("shubbak", appauthor=False))
     data_dir.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{data_dir / 'centre.sqlite3'}"
-
-
-def normalise_url(url: str) -> str:
-    """Accept ``postgresql://`` and ``postgres://`` for the psycopg 3 driver."""
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
-
-
-def _install_sqlite_pragmas(engine: Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        # We emit BEGIN ourselves (below); the driver must not open transactions on its own.
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        cur.execute("PRAGMA journal_mode = WAL")
-        cur.execute("PRAGMA synchronous = FULL")
-        cur.execute("PRAGMA foreign_keys = ON")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        if conn.get_execution_options().get(_READONLY):
-            conn.exec_driver_sql("BEGIN DEFERRED")
-        else:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 #: What SQLite says of a damaged file (the messages of SQLITE_CORRUPT and SQLITE_NOTADB).
@@ -128,21 +101,6 @@ def check_file(path: Path, *, full: bool = False) -> None:
         raise corrupt(path, problem)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    url = normalise_url(url)
-    # A failed statement's error (and so the log) never carries its values: names, national IDs.
-    kwargs.setdefault("hide_parameters", True)
-    if url.startswith("sqlite"):
-        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-            Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
-        _install_sqlite_pragmas(engine)
-    else:
-        kwargs.setdefault("pool_pre_ping", True)
-        engine = create_engine(url, **kwargs)
-    return engine
-
-
 class Database:
     """One centre database: an engine, a session factory and the migration entry point."""
 
@@ -152,11 +110,12 @@ class Database:
         self.path = sqlite_path(self.url)
         if check and self.path is not None:
             check_file(self.path)  # PRAGMA quick_check before anything writes to the file
-        self.engine = make_engine(self.url, **engine_kwargs)
+        self.engine = make_engine(self.url, immediate_writes=True, busy_timeout_s=SQLITE_BUSY_TIMEOUT_MS / 1000,
+                                  **engine_kwargs)
         event.listen(self.engine, "handle_error", self._on_driver_error)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(
-            self.engine.execution_options(**{_READONLY: True}), expire_on_commit=False
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
         )
         #: Called (on the committing thread) after each commit that queued outbox events: the
         #: sync agent's ``kick``, so a transaction is sent at once, not at the next minute.

@@ -4,8 +4,8 @@ When an application becomes ready for collection, is returned for a document or 
 the same transaction queues an SMS (to the phone given at the counter) and an email (when one is
 known), unless the citizen opted out. The text carries only what the message needs: the tracking
 code, the service, the centre and, for a return, the documents asked for; never the name or the
-national ID. The sender (``sync.notify``) moves each message through pending → sent →
-delivered, or to failed after a permanent refusal or a day of retries.
+national ID. The dispatcher (:mod:`counter_app.notify.dispatch`, through :class:`Store`) moves each
+message through pending → sent → delivered, or to failed after a permanent refusal or a day of retries.
 
 The words are the catalogue's (``notify.<state>.subject`` / ``notify.<state>.body``), rendered in
 one language per message: the application records no language of its citizen, so every message
@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,6 +37,9 @@ from counter_app.core.models import (
     NotificationState,
     Service,
 )
+
+if TYPE_CHECKING:
+    from counter_app.core.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +138,19 @@ def mark_delivered(note: Notification, at: datetime) -> None:
         note.state, note.delivered_at = NotificationState.DELIVERED, at
 
 
+def mark_undelivered(note: Notification) -> None:
+    """The gateway reports the message was never delivered: ``failed``."""
+    note.state, note.last_error = NotificationState.FAILED, "the gateway reports it undelivered"
+
+
+def awaiting_delivery(session: Session, limit: int = 200) -> list[tuple[int, str]]:
+    """SMS sent whose delivery the gateway has not reported yet: (id, the gateway's id)."""
+    rows = session.execute(select(Notification.id, Notification.provider_id).where(
+        Notification.channel == "sms", Notification.state == NotificationState.SENT,
+        Notification.provider_id.is_not(None)).limit(limit))
+    return [(note_id, str(provider_id)) for note_id, provider_id in rows]
+
+
 def mark_failed_attempt(note: Notification, error: str, at: datetime, *, permanent: bool) -> None:
     """A transient failure is retried on the backoff until a day has passed; then, or at once for
     a permanent refusal, the message is ``failed``."""
@@ -145,3 +163,37 @@ def mark_failed_attempt(note: Notification, error: str, at: datetime, *, permane
         log.warning("notification %s failed for good: %s", note.id, error)
     else:
         note.next_attempt_at = next_at
+
+
+class Store:
+    """The centre database's queued messages for the dispatcher (:mod:`counter_app.notify.dispatch`):
+    each method is one transaction."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def due(self, now: datetime, limit: int) -> Sequence[Notification]:
+        with self.db.read() as s:
+            return due(s, now, limit)
+
+    def sent(self, message_id: int, provider_id: str | None, at: datetime, *, delivered: bool) -> None:
+        with self.db.begin() as s:
+            mark_sent(s.get_one(Notification, message_id), provider_id, at, delivered=delivered)
+
+    def failed_attempt(self, message_id: int, error: str, at: datetime, *, permanent: bool) -> bool:
+        with self.db.begin() as s:
+            note = s.get_one(Notification, message_id)
+            mark_failed_attempt(note, error, at, permanent=permanent)
+            return note.state == NotificationState.FAILED
+
+    def awaiting_delivery(self, limit: int) -> Sequence[tuple[int, str]]:
+        with self.db.read() as s:
+            return awaiting_delivery(s, limit)
+
+    def delivered(self, message_id: int, at: datetime) -> None:
+        with self.db.begin() as s:
+            mark_delivered(s.get_one(Notification, message_id), at)
+
+    def undelivered(self, message_id: int) -> None:
+        with self.db.begin() as s:
+            mark_undelivered(s.get_one(Notification, message_id))

@@ -64,6 +64,20 @@ def rejected_count(session: Session) -> int:
         OutboxEvent.rejected_at.is_not(None))) or 0
 
 
+
+def rejected(session: Session) -> list[tuple[str, str, str | None]]:
+    """The events the central server refused for good: (uuid, kind, reason), oldest first."""
+    rows = session.execute(select(OutboxEvent.uuid, OutboxEvent.kind, OutboxEvent.reject_reason)
+                           .where(OutboxEvent.rejected_at.is_not(None)).order_by(OutboxEvent.id))
+    return [(uuid, kind, reason) for uuid, kind, reason in rows]
+
+
+def unsent_kind_waiting(session: Session, prefix: str) -> bool:
+    """An event whose kind starts with ``prefix`` (``catalogue.``) is not sent yet: a local
+    change the central server does not know."""
+    return session.scalar(select(OutboxEvent.id).where(OutboxEvent.kind.startswith(prefix),
+                                                       OutboxEvent.sent_at.is_(None)).limit(1)) is not None
+
 def mark_rejected(session: Session, reasons: dict[str, str], at: datetime | None = None) -> int:
     """The central server refused these for good (quarantine): kept, never sent again."""
     moment, changed = at or utcnow(), 0

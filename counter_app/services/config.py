@@ -43,7 +43,7 @@ class AppConfig:
     sync_in_app: bool = True
     sync_ca_bundle: str = ""
     #: The ``[notifications]`` section: smtp_host, smtp_port, smtp_from, ..., sms_url, sms_token
-    #: (see ``sync.notify.senders_from``); empty: messages wait for ``shubbak notify dispatch``.
+    #: (see ``counter_app.notify.senders.senders_from``); empty: messages wait for ``shubbak notify dispatch``.
     notifications: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -178,7 +178,7 @@ class DeliveryPanel(QWidget):
         public = self._public_key()
 
         def work() -> ApplicationView:
-            from printers import InvalidReceiptPayload
+            from counter_app.common.signing import InvalidReceiptPayload
 
             try:
                 code = tracking_code_from_scan(text, public)  # type: ignore[arg-type]

@@ -16,23 +16,19 @@ from typing import TYPE_CHECKING, Any, Protocol
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from PySide6.QtCore import QObject, Signal, Slot
 
+from counter_app.common.signing import generate_key, load_private_key, save_private_key, sign_receipt
 from counter_app.core.clock import to_local
 from counter_app.services.views import CentreView, IssuedView, ServiceView, SubmittedView, mask_national_id
-from printers import (
+from printers.data import (
     FeeLine,
-    PrintJob,
-    PrintQueue,
+    HandoverSlipData,
     ReceiptData,
+    RefundSlipData,
     SlipData,
-    SQLiteJobStore,
     TestPageData,
     TicketData,
-    generate_key,
-    load_private_key,
-    save_private_key,
-    sign_receipt,
 )
-from printers.data import HandoverSlipData, RefundSlipData
+from printers.jobs import PrintJob, PrintQueue, SQLiteJobStore
 
 if TYPE_CHECKING:
     from counter_app.services.cashdesk import Delivered, RefundView
@@ -225,7 +221,7 @@ def tracking_code_from_scan(text: str, public_key: Ed25519PublicKey | None) -> s
     if "|" not in text:
         return text
     if public_key is not None:
-        from printers import verify_receipt
+        from counter_app.common.signing import verify_receipt
 
         return verify_receipt(text, public_key).tracking_code
     parts = text.split("|")

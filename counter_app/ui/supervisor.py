@@ -518,7 +518,7 @@ class SupervisorWindow(QWidget):
 
     def test_print(self, url: str, role: str = "receipt") -> None:
         """A «تجربة / TEST» page of this centre, dated now; says "sent" only once the printer took it."""
-        from printers import parse_printer_url
+        from printers.devices import parse_printer_url
 
         cat = self.ctx.catalogue
         try:

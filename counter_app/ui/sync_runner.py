@@ -4,7 +4,7 @@ its own thread, never the GUI's.
 The thread builds the agent (it reads the centre database) and runs its loop: a round at start,
 after each commit that queued events (the database's outbox listeners kick it), every minute, and
 on the backoff's schedule while the server cannot be reached. Nothing here touches a widget: the
-status line reads what the agent records (``sync.state``) on its own timer.
+status line reads what the agent records (``sync.agent.state``) on its own timer.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from counter_app.notify.senders import Sender
     from counter_app.services.shell import Database
-    from sync.agent import Agent
-    from sync.notify import Sender
+    from sync.agent.agent import Agent
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class SyncRunner:
 
     def _run(self) -> None:
         from counter_app.services.status import enrolled
-        from sync.agent import INTERVAL_S, Agent, SyncError
+        from sync.agent.agent import INTERVAL_S, Agent, SyncError
 
         try:
             if not enrolled(self.db):
@@ -79,7 +79,7 @@ class NotifyRunner:
 
     @property
     def configured(self) -> bool:
-        """A gateway is named (see ``sync.notify.senders_from``)."""
+        """A gateway is named (see ``counter_app.notify.senders.senders_from``)."""
         return bool(self.options.get("smtp_host") or self.options.get("sms_url"))
 
     def kick(self) -> None:
@@ -91,12 +91,14 @@ class NotifyRunner:
         self._thread.start()
 
     def _run(self) -> None:
-        from sync.notify import run, senders_from
+        from counter_app.core.notifications import Store
+        from counter_app.notify.dispatch import run
+        from counter_app.notify.senders import senders_from
 
         self.senders = senders_from(self.options)
         while not self._stopped.is_set():
             try:
-                run(self.db, self.senders, interval=self.interval, stop=self._stopped.is_set, wake=self._wake)
+                run(Store(self.db), self.senders, interval=self.interval, stop=self._stopped.is_set, wake=self._wake)
             except Exception:  # a database or gateway failure must not end the sending for the day
                 log.exception("notification round failed; trying again")
                 self._stopped.wait(self.interval)

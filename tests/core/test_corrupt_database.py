@@ -105,12 +105,12 @@ def test_queue_display_refuses_to_start_on_a_damaged_file(corrupt_files: dict[st
 def test_the_sync_agent_says_the_file_is_damaged_and_leaves_it_alone(
         corrupt_files: dict[str, Path], kind: str, lang_env: None, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    from sync import agent
+    from sync.agent.__main__ import main
 
     path = corrupt_files[kind]
     monkeypatch.setenv("SHUBBAK_LANG", "ar")
     before = snapshot(path)
-    code = agent.main(["--db", f"sqlite:///{path}", "--once"])
+    code = main(["--db", f"sqlite:///{path}", "--once"])
     out, err = capsys.readouterr()
     assert code == 2 and out == "" and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1 and str(path) in err and all(w in err for w in SAYS["ar"]), err

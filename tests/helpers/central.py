@@ -11,8 +11,8 @@ from typing import Any
 
 import uvicorn
 
-from sync.server import create_app, seed_catalogue
-from sync.server_db import ServerDatabase
+from sync.server.app import create_app, seed_catalogue
+from sync.server.db import ServerDatabase
 
 ADMIN_TOKEN = "test-admin-token"
 
@@ -61,6 +61,6 @@ def running_central(url: str, *, certfile: str | None = None, keyfile: str | Non
 
 
 def enrol_site(central: Central, db: Any, server_url: str | None = None, receipt_key: Any = None) -> str:
-    from sync.enrol import enrol
+    from sync.agent.enrol import enrol
 
     return enrol(db, server_url or central.url, ADMIN_TOKEN, receipt_key=receipt_key)

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from counter_app.core import outbox
 from counter_app.core.db import Database
 from counter_app.core.models import OutboxEvent
-from sync.agent import wire_event
+from sync.agent.agent import wire_event
 from sync.protocol import WireEvent
-from sync.server_models import StoredEvent
+from sync.server.models import StoredEvent
 from tests.helpers.central import Central
 
 

@@ -15,11 +15,11 @@ import pytest  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from counter_app.common.signing import generate_key  # noqa: E402
 from printers import samples  # noqa: E402
 from printers.data import DayCloseData, ReceiptData, SlipData, TicketData  # noqa: E402
 from printers.devices import PAPER_STATUS_QUERY  # noqa: E402
 from printers.qt import ensure_qt  # noqa: E402
-from printers.signing import generate_key  # noqa: E402
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -11,14 +11,15 @@ from pathlib import Path
 import pytest
 
 from counter_app.common.i18n import Lang
+from counter_app.common.signing import generate_key, verify_receipt
 from counter_app.core.national_id import mask_national_id
 from counter_app.services.cashdesk import Delivered, RefundView
 from counter_app.services.views import ApplicationView, CentreView
 from counter_app.ui.printing import REFUND_MARK, handover_document, refund_document
-from printers import open_printer, print_document
 from printers.codec import document_from_json, document_to_json, kind_of
+from printers.devices import open_printer
 from printers.documents import handover_layout, refund_layout, render_document
-from printers.signing import generate_key, verify_receipt
+from printers.jobs import print_document
 from tests.helpers.bidi import plain
 from tests.printers.escpos_decode import decode
 from tests.printers.test_reading_order import lines

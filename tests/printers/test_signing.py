@@ -10,10 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image
 from pyzbar.pyzbar import decode as zbar_decode
 
-from printers.data import ReceiptData, TicketData
-from printers.documents import render_document
-from printers.escpos_out import build_escpos
-from printers.signing import (
+from counter_app.common.signing import (
     InvalidReceiptPayload,
     generate_key,
     load_private_key,
@@ -23,6 +20,9 @@ from printers.signing import (
     sign_receipt,
     verify_receipt,
 )
+from printers.data import ReceiptData, TicketData
+from printers.documents import render_document
+from printers.escpos_out import build_escpos
 from tests.printers.escpos_decode import decode as decode_escpos
 
 PAID = datetime(2025, 3, 4, 8, 15, 30, tzinfo=UTC)

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from sync.agent import Agent, release_lease
+from sync.agent.agent import Agent
+from sync.agent.lease import release_lease
 from tests.helpers.central import Central, enrol_site, running_central
 from tests.helpers.factories import Centre
 

@@ -23,8 +23,8 @@ from counter_app import cli
 from counter_app.core import catalogue, simulate
 from counter_app.core.catalogue_data import parse_catalogue
 from counter_app.core.models import Application, Service
-from sync import agent as agent_module
-from sync.agent import Agent, SyncError
+from sync.agent.__main__ import main as agent_main
+from sync.agent.agent import Agent, SyncError
 from tests.helpers.central import ADMIN_TOKEN, Central, running_central
 from tests.helpers.factories import Centre
 from tests.helpers.syncing import assert_exactly_once, queue_events
@@ -147,7 +147,7 @@ def test_tls_is_verified_by_default_with_a_configurable_ca_bundle(
     with pytest.raises(SyncError, match="TLS verification failed") as error:
         Agent(site.db).sync_once()  # verification on by default
     assert not error.value.retryable
-    assert agent_module.main(["--db", db_url, "--once", "--ca-bundle", certificates["ca"]]) == 0
+    assert agent_main(["--db", db_url, "--once", "--ca-bundle", certificates["ca"]]) == 0
     assert "sent" in capsys.readouterr().out
     assert_exactly_once(site.db, tls_central)
 
@@ -159,11 +159,11 @@ def test_enrol_needs_the_administrator_token(site: Centre, central: Central, db_
     assert cli.main(["centre", "enrol", "--db", db_url, "--server", central.url]) == 2
     assert cli.main(["centre", "enrol", "--db", db_url, "--server", central.url, "--admin-token", "wrong"]) == 1
     assert "401" in capsys.readouterr().err
-    assert agent_module.main(["--db", db_url, "--once"]) == 2  # not enrolled: no server known
+    assert agent_main(["--db", db_url, "--once"]) == 2  # not enrolled: no server known
 
 
 def test_receipt_verification(site: Centre, central: Central, tmp_path: Path) -> None:
-    from printers.signing import generate_key, save_private_key, sign_receipt
+    from counter_app.common.signing import generate_key, save_private_key, sign_receipt
     from tests.helpers.central import enrol_site
 
     key = generate_key()

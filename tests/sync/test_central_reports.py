@@ -23,9 +23,9 @@ from counter_app.core.clock import CENTRE_TZ
 from counter_app.core.db import Database
 from counter_app.core.demo import ensure_demo_centre
 from counter_app.core.models import Application, ApplicationState, PaymentMethod, User
-from sync.agent import Agent
-from sync.server_report_page import render_report
-from sync.server_reports import COOKIE, session_cookie
+from sync.agent.agent import Agent
+from sync.server.report_page import render_report
+from sync.server.reports import COOKIE, session_cookie
 from tests.helpers.central import ADMIN_TOKEN, Central
 from tests.helpers.factories import CHEAP_HASHER, PASSWORD, Centre
 

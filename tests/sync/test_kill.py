@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from counter_app.core import outbox
-from sync.agent import Agent
+from sync.agent.agent import Agent
 from tests.helpers.central import Central
 from tests.helpers.factories import Centre
 from tests.helpers.syncing import assert_exactly_once, queue_events, server_uuids
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def start_agent(db_url: str, log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as err:
-        return subprocess.Popen([sys.executable, "-m", "sync.agent_main", "--db", db_url, "--interval", "0.2",
+        return subprocess.Popen([sys.executable, "-m", "sync.agent", "--db", db_url, "--interval", "0.2",
                                  "--batch-events", "100"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
 
 

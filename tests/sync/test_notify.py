@@ -22,7 +22,9 @@ from counter_app.core.clock import utcnow
 from counter_app.core.db import Database
 from counter_app.core.errors import DomainError
 from counter_app.core.models import Application, ApplicationState, Notification, NotificationState, User
-from sync.notify import HttpSmsSender, SmtpSender, dispatch, international_phone, poll_deliveries
+from counter_app.core.notifications import Store
+from counter_app.notify.dispatch import dispatch, poll_deliveries
+from counter_app.notify.senders import HttpSmsSender, SmtpSender, international_phone
 from tests.helpers.applications import NAME, NID, submitted
 from tests.helpers.bidi import assert_reads_in_order, reads_in_order
 from tests.helpers.central import free_port
@@ -128,12 +130,12 @@ def test_email_through_a_real_smtp_server_with_retries(site: Centre, smtp: tuple
     sender = SmtpSender("127.0.0.1", port, sender="no-reply@shubbak.example")
     box.refuse = ["451 4.3.0 try again later"]
     now = utcnow()
-    report = dispatch(site.db, {"email": sender}, now=now)
+    report = dispatch(Store(site.db), {"email": sender}, now=now)
     assert (report.sent, report.retried) == (0, 1) and box.messages == []
     (note,) = notes(site.db, app_id)
     assert note.state == NotificationState.PENDING and "451" in (note.last_error or "")
-    assert dispatch(site.db, {"email": sender}, now=now).sent == 0  # not due before its backoff
-    report = dispatch(site.db, {"email": sender}, now=now + timedelta(minutes=2))
+    assert dispatch(Store(site.db), {"email": sender}, now=now).sent == 0  # not due before its backoff
+    report = dispatch(Store(site.db), {"email": sender}, now=now + timedelta(minutes=2))
     assert report.sent == 1
     (message,) = box.messages
     assert message["To"] == "citizen@example.org" and message["Subject"] == "طلبكم جاهز للاستلام"
@@ -148,11 +150,11 @@ def test_a_refused_address_fails_at_once_and_a_dead_server_is_retried(site: Cent
     first, second = submitted(site, phone=None), submitted(site, phone=None)
     approve_and_ready(site.db, first)
     box.refuse = ["550 5.1.1 no such user"]
-    assert dispatch(site.db, {"email": SmtpSender("127.0.0.1", port, sender="a@b.example")}).failed == 1
+    assert dispatch(Store(site.db), {"email": SmtpSender("127.0.0.1", port, sender="a@b.example")}).failed == 1
     assert notes(site.db, first)[0].state == NotificationState.FAILED
     approve_and_ready(site.db, second)
     dead = SmtpSender("127.0.0.1", free_port(), sender="a@b.example", timeout=2)
-    assert dispatch(site.db, {"email": dead}).retried == 1
+    assert dispatch(Store(site.db), {"email": dead}).retried == 1
     (note,) = notes(site.db, second)
     assert note.state == NotificationState.PENDING and "unreachable" in (note.last_error or "")
 
@@ -216,17 +218,17 @@ def test_sms_through_a_gateway_with_failures_retries_and_delivery(site: Centre, 
     sms = HttpSmsSender(gateway.url, "sms-token")
     gateway.answers = [(503, "{}"), (200, "not json")]
     now = utcnow()
-    assert dispatch(site.db, {"sms": sms}, now=now).retried == 1
-    assert dispatch(site.db, {"sms": sms}, now=now + timedelta(minutes=2)).retried == 1
-    report = dispatch(site.db, {"sms": sms}, now=now + timedelta(minutes=10))
+    assert dispatch(Store(site.db), {"sms": sms}, now=now).retried == 1
+    assert dispatch(Store(site.db), {"sms": sms}, now=now + timedelta(minutes=2)).retried == 1
+    report = dispatch(Store(site.db), {"sms": sms}, now=now + timedelta(minutes=10))
     assert report.sent == 1
     (sent,) = gateway.received
     assert sent["to"] == "+201012345678" and "جاهز للاستلام" in sent["text"] and NAME not in sent["text"]
     (note,) = notes(site.db, app_id)
     assert note.state == NotificationState.SENT and note.provider_id == "g-1" and note.attempts == 3
-    assert poll_deliveries(site.db, sms) == 0  # the gateway does not know yet
+    assert poll_deliveries(Store(site.db), sms) == 0  # the gateway does not know yet
     gateway.status["g-1"] = "delivered"
-    assert poll_deliveries(site.db, sms) == 1
+    assert poll_deliveries(Store(site.db), sms) == 1
     (note,) = notes(site.db, app_id)
     assert note.state == NotificationState.DELIVERED and note.delivered_at is not None
     sms.close()
@@ -237,13 +239,13 @@ def test_refused_by_the_gateway_and_retries_stop_after_a_day(site: Centre, gatew
     approve_and_ready(site.db, refused)
     gateway.answers = [(400, '{"error": "bad number"}')]
     sms = HttpSmsSender(gateway.url, "sms-token")
-    assert dispatch(site.db, {"sms": sms}).failed == 1
+    assert dispatch(Store(site.db), {"sms": sms}).failed == 1
     approve_and_ready(site.db, flaky)
     now = utcnow()
     moment, attempts = now, 0
     gateway.answers = [(500, "{}")] * 100
     while True:
-        report = dispatch(site.db, {"sms": sms}, now=moment)
+        report = dispatch(Store(site.db), {"sms": sms}, now=moment)
         attempts += report.retried + report.failed
         if report.failed:
             break
@@ -257,7 +259,7 @@ def test_refused_by_the_gateway_and_retries_stop_after_a_day(site: Centre, gatew
     other = submitted(site, mail=None)
     approve_and_ready(site.db, other)
     gateway.answers = []
-    assert dispatch(site.db, {"sms": HttpSmsSender(gateway.url, "wrong")}).failed == 1
+    assert dispatch(Store(site.db), {"sms": HttpSmsSender(gateway.url, "wrong")}).failed == 1
     assert "401" in (notes(site.db, other)[0].last_error or "")
     sms.close()
 

@@ -16,9 +16,9 @@ from counter_app.core import outbox, simulate
 from counter_app.core.clock import utcnow
 from counter_app.core.models import OutboxEvent
 from sync import protocol
-from sync.agent import Agent, SyncError
-from sync.server_models import ApplicationProjection, EnrolledCentre, QuarantinedEvent, StoredEvent
-from sync.state import snapshot
+from sync.agent.agent import Agent, SyncError
+from sync.agent.state import snapshot
+from sync.server.models import ApplicationProjection, EnrolledCentre, QuarantinedEvent, StoredEvent
 from tests.helpers.central import ADMIN_TOKEN, Central
 from tests.helpers.factories import Centre
 from tests.helpers.syncing import assert_exactly_once, pending_wire_events, queue_events, server_uuids
@@ -230,7 +230,7 @@ def test_health_and_openapi(central: Central) -> None:
 
 def test_device_clock_skew_is_recorded_and_flagged(enrolled: Centre, central: Central,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    import sync.agent as agent_module
+    import sync.agent.agent as agent_module
 
     queue_events(enrolled.db, 2)
     ahead = utcnow() + timedelta(minutes=9)

@@ -7,8 +7,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from sync.server_db import ServerDatabase, alembic_config
-from sync.server_models import ServerBase
+from sync.server.db import ServerDatabase, alembic_config
+from sync.server.models import ServerBase
 
 
 def test_migrations_match_the_models_and_downgrade(central_url: str) -> None:

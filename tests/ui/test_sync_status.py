@@ -16,7 +16,7 @@ from counter_app.services.config import AppConfig
 from counter_app.services.status import SyncStatus
 from counter_app.ui.app import Shell
 from counter_app.ui.counter_window import CounterWindow
-from sync.server_models import StoredEvent
+from sync.server.models import StoredEvent
 from tests.helpers.bidi import assert_reads_in_order, plain
 from tests.helpers.central import enrol_site, running_central
 from tests.helpers.factories import Centre

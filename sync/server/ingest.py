@@ -20,7 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from sync.protocol import MAX_BATCH_EVENTS, EventResult, WireEvent, canonical
-from sync.server_models import ApplicationProjection, QuarantinedEvent, StoredEvent
+from sync.server.models import ApplicationProjection, QuarantinedEvent, StoredEvent
 
 log = logging.getLogger("shubbak.sync.server")
 

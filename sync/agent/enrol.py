@@ -12,7 +12,7 @@ from counter_app.core import settings
 from counter_app.core.centre import get_centre
 from counter_app.core.db import Database
 from sync import protocol
-from sync.agent import SyncError, load_or_create_key
+from sync.agent.agent import SyncError, load_or_create_key
 
 
 def enrol(db: Database, server: str, admin_token: str, *, receipt_key: Path | None = None,
@@ -21,8 +21,8 @@ def enrol(db: Database, server: str, admin_token: str, *, receipt_key: Path | No
 
     ``governorate`` is the two-digit code of the national ID (``21`` Giza); enrolling again
     without it leaves the centre without one."""
+    from counter_app.common.signing import load_private_key
     from counter_app.core.national_id import GOVERNORATES
-    from printers.signing import load_private_key
 
     if governorate is not None and governorate not in GOVERNORATES:
         raise SyncError(f"unknown governorate code {governorate!r}", retryable=False)

@@ -25,7 +25,7 @@ from counter_app.common.i18n import (
     lang_of,
     strip_isolates,
 )
-from sync.server_kpis import MAX_DAYS
+from sync.server.kpis import MAX_DAYS
 
 FONTS = '"Noto Naskh Arabic", "DejaVu Sans", "Amiri", sans-serif'
 
@@ -56,7 +56,7 @@ STATE_IDS: dict[str, str] = {
 }
 METHOD_IDS: dict[str, str] = {"cash": N_("payment.cash"), "card": N_("payment.card"),
                               "epayment": N_("payment.epayment")}
-#: The reasons :class:`sync.server_kpis.BadRange` names, as messages.
+#: The reasons :class:`sync.server.kpis.BadRange` names, as messages.
 RANGE_ERRORS: dict[str, Msg] = {"bad_date": Msg("central.bad_date"), "reversed": Msg("central.reversed"),
                                 "too_long": Msg("central.too_long", n=MAX_DAYS)}
 
@@ -155,7 +155,7 @@ def _label(ids: dict[str, str], key: str, lang: Lang) -> str:
 
 
 def render_report(kpis: dict[str, Any], lang: str) -> str:
-    """The report page of :func:`sync.server_kpis.central_kpis`'s figures."""
+    """The report page of :func:`sync.server.kpis.central_kpis`'s figures."""
     shown = lang_of(lang)
     other = "en" if shown == "ar" else "ar"
 
@@ -216,7 +216,7 @@ def render_login(lang: str, *, first: str = "", last: str = "", failed: bool = F
 
 
 def render_error(lang: str, key: str) -> str:
-    """The page of a period :class:`sync.server_kpis.BadRange` refused (``key`` names the reason)."""
+    """The page of a period :class:`sync.server.kpis.BadRange` refused (``key`` names the reason)."""
     shown = lang_of(lang)
     reason = RANGE_ERRORS.get(key)
     message = escape(reason.text(shown)) if reason else escape(key)

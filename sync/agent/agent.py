@@ -1,8 +1,8 @@
 """The sync agent: sends a centre's outbox to the central server, nothing lost, nothing twice.
 
-``sync-agent --db URL [--server URL] [--once] [--ca-bundle FILE]`` for a multi-counter centre;
+``sync-agent`` (:mod:`sync.agent.__main__`) runs it as its own process for a multi-counter centre;
 inside ``counter-app`` it runs on its own thread for a one-PC centre. A lease row in the centre
-database makes sure only one agent sends per centre.
+database (:mod:`sync.agent.lease`) makes sure only one agent sends per centre.
 
 A round reads the pending events in their local order, sends them in batches bounded in count
 and bytes (gzip-compressed, signed), and marks exactly the events the server acknowledged
@@ -13,18 +13,13 @@ jitter backoff, at least as long as a ``Retry-After`` asks; a malformed reply ma
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
-import os
 import random
-import socket
-import sys
 import threading
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import requests
@@ -35,23 +30,20 @@ from cryptography.hazmat.primitives.serialization import (
     PrivateFormat,
     load_pem_private_key,
 )
-from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from counter_app.common.i18n import lang_of, strip_isolates
 from counter_app.core import outbox, settings
 from counter_app.core.centre import centre_code
 from counter_app.core.clock import as_utc, utcnow
 from counter_app.core.db import Database
-from counter_app.core.errors import ShubbakError
 from counter_app.core.models import OutboxEvent
 from sync import protocol
-from sync.state import record_attempt
+from sync.agent.lease import acquire_lease, default_holder, release_lease
+from sync.agent.state import record_attempt
 
 log = logging.getLogger("shubbak.sync.agent")
 
 RETRY_STATUSES = frozenset({408, 429}) | frozenset(range(500, 600))
-LEASE_TTL = timedelta(seconds=90)
 INTERVAL_S = 60.0
 BACKOFF_BASE_S = 0.5
 BACKOFF_CAP_S = 60.0
@@ -76,7 +68,7 @@ class RoundReport:
     leased_elsewhere: bool = False
 
 
-# -- keys and lease -----------------------------------------------------------------------------
+# -- keys ---------------------------------------------------------------------------------------
 def load_or_create_key(session: Session) -> Ed25519PrivateKey:
     pem = settings.get(session, "sync.private_key")
     if pem:
@@ -88,44 +80,6 @@ def load_or_create_key(session: Session) -> Ed25519PrivateKey:
                  key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode())
     return key
 
-
-def default_holder() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _dead_local_holder(holder: str) -> bool:
-    """A lease left by a process of this machine that no longer runs (killed, crashed)."""
-    host, _, pid = holder.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
-
-def acquire_lease(session: Session, holder: str, now: datetime | None = None) -> bool:
-    """Take (or renew) the centre's sending lease; False while another agent holds it. A lease
-    expires after ``LEASE_TTL`` without renewal; one left by a dead process of this machine is
-    taken over at once."""
-    moment = as_utc(now or utcnow())
-    current = session.execute(text("SELECT holder FROM sync_lease WHERE name = 'outbox'")).scalar()
-    if current and current != holder and _dead_local_holder(str(current)):
-        log.info("taking over the sync lease of %s (that process is gone)", current)
-        session.execute(text("DELETE FROM sync_lease WHERE name = 'outbox' AND holder = :h"), {"h": current})
-    on_conflict = "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at " \
-                  "WHERE sync_lease.expires_at < :now OR sync_lease.holder = excluded.holder"
-    session.execute(text(f"INSERT INTO sync_lease (name, holder, expires_at) VALUES ('outbox', :holder, :until) "
-                         f"{on_conflict}"), {"holder": holder, "until": moment + LEASE_TTL, "now": moment})
-    current = session.execute(text("SELECT holder FROM sync_lease WHERE name = 'outbox'")).scalar()
-    return bool(current == holder)
-
-
-def release_lease(session: Session, holder: str) -> None:
-    session.execute(text("DELETE FROM sync_lease WHERE name = 'outbox' AND holder = :holder"), {"holder": holder})
 
 
 def wire_event(row: OutboxEvent) -> protocol.WireEvent:
@@ -294,9 +248,7 @@ class Agent:
             current = catalogue.active_version(s)
             if current is not None and incoming.version <= current:
                 return None
-            waiting = s.scalar(select(OutboxEvent.id).where(OutboxEvent.kind.startswith("catalogue."),
-                                                            OutboxEvent.sent_at.is_(None)).limit(1))
-            if waiting is not None:
+            if outbox.unsent_kind_waiting(s, "catalogue."):
                 log.info("catalogue %d not applied: local catalogue changes are not sent yet", incoming.version)
                 return None
             catalogue.apply_catalogue(s, incoming)
@@ -367,54 +319,3 @@ class Agent:
             self.db.outbox_listeners.remove(self.kick)
         with self.db.begin() as s:
             release_lease(s, self.holder)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="sync-agent", description="send the centre's outbox to the central server")
-    parser.add_argument("--db", required=True, help="centre database URL")
-    parser.add_argument("--server", help="central server URL (default: the one enrolled)")
-    parser.add_argument("--once", action="store_true", help="one round, then exit (0 when all was sent)")
-    parser.add_argument("--ca-bundle", help="CA certificates to verify the server's TLS certificate")
-    parser.add_argument("--interval", type=float, default=INTERVAL_S, help="seconds between rounds (default 60)")
-    parser.add_argument("--batch-events", type=int, default=protocol.MAX_BATCH_EVENTS,
-                        help=f"events per request (at most {protocol.MAX_BATCH_EVENTS})")
-    parser.add_argument("-v", "--verbose", action="store_true")
-    args = parser.parse_args(list(argv) if argv is not None else None)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    try:
-        db = Database(args.db)
-        try:
-            return _run(db, args)
-        finally:
-            db.dispose()
-    except ShubbakError as exc:  # a damaged or unreachable database: one clear line, no traceback
-        lang = lang_of(os.environ.get("SHUBBAK_LANG", "ar" if os.environ.get("LANG", "").startswith("ar") else "en"))
-        print(f"sync-agent: {strip_isolates(exc.message(lang))}", file=sys.stderr)
-        return 2
-
-
-def _run(db: Database, args: argparse.Namespace) -> int:
-    try:
-        agent = Agent(db, args.server, verify=args.ca_bundle or True,
-                      max_events=max(1, min(args.batch_events, protocol.MAX_BATCH_EVENTS)))
-    except SyncError as exc:
-        print(f"sync-agent: {exc}", file=sys.stderr)
-        return 2
-    if args.once:
-        try:
-            report = agent.sync_once()
-        except SyncError as exc:
-            print(f"sync-agent: {exc}", file=sys.stderr)
-            return 1
-        finally:
-            agent.close()
-        print(f"sent {report.sent}, duplicates {report.duplicates}, rejected {report.rejected}, "
-              f"left for retry {report.retry}, batches {report.batches}")
-        return 0 if not report.leased_elsewhere else 3
-    try:
-        agent.run_forever(args.interval)
-    except KeyboardInterrupt:
-        agent.stop()
-    finally:
-        agent.close()
-    return 0

@@ -1,7 +1,7 @@
 """The central server's reports over HTTP (administrator only):
 
 * ``GET /v1/reports/kpis?from=YYYY-MM-DD&to=YYYY-MM-DD``: the figures as JSON
-  (:mod:`sync.server_kpis` documents the shape); 422 for a bad period;
+  (:mod:`sync.server.kpis` documents the shape); 422 for a bad period;
 * ``GET /reports?from=&to=&lang=ar|en``: the same as a web page, Arabic and right to left by default;
   without a credential it answers 401 with a login form;
 * ``POST /reports/login`` (form field ``token``) sets a session cookie; ``POST /reports/logout``
@@ -26,9 +26,9 @@ from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from counter_app.core.clock import local_day
-from sync.server_db import ServerDatabase
-from sync.server_kpis import BadRange, central_kpis, parse_range
-from sync.server_report_page import language, render_error, render_login, render_report
+from sync.server.db import ServerDatabase
+from sync.server.kpis import BadRange, central_kpis, parse_range
+from sync.server.report_page import language, render_error, render_login, render_report
 
 log = logging.getLogger("shubbak.sync.server")
 

@@ -1,5 +1,5 @@
-"""``central-server --db URL [--host 127.0.0.1] [--port 8080] [--admin-token T]``: the central
-server (FastAPI on uvicorn over SQLAlchemy; PostgreSQL in production, SQLite by default).
+"""The central server's HTTP application (FastAPI over SQLAlchemy; PostgreSQL in production,
+SQLite by default); ``central-server`` (:mod:`sync.server.__main__`) serves it on uvicorn.
 
 Endpoints (OpenAPI at ``/openapi.json``, browsable at ``/docs``):
 
@@ -11,18 +11,15 @@ Endpoints (OpenAPI at ``/openapi.json``, browsable at ``/docs``):
 * ``GET /v1/quarantine`` (administrator token): events refused as conflicting, for a supervisor
 * ``GET /v1/status/{tracking_code}``: a citizen's look-up, with no personal data
 * ``POST /v1/receipts/verify``: is this receipt QR payload genuine?
-* ``GET /v1/reports/kpis`` and the ``/reports`` web page (administrator): see :mod:`sync.server_reports`
+* ``GET /v1/reports/kpis`` and the ``/reports`` web page (administrator): see :mod:`sync.server.reports`
 """
 
 from __future__ import annotations
 
-import argparse
 import hmac
 import json
 import logging
 import os
-import sys
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -34,10 +31,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.gzip import GZipMiddleware
 
 from sync import protocol
-from sync.server_db import DEFAULT_URL, ServerDatabase
-from sync.server_ingest import ingest, status_of
-from sync.server_models import EnrolledCentre, PublishedCatalogue, QuarantinedEvent
-from sync.server_reports import add_report_routes
+from sync.server.db import DEFAULT_URL, ServerDatabase
+from sync.server.ingest import ingest, status_of
+from sync.server.models import EnrolledCentre, PublishedCatalogue, QuarantinedEvent
+from sync.server.reports import add_report_routes
 
 log = logging.getLogger("shubbak.sync.server")
 SKEW_FLAG_S = 300.0
@@ -228,8 +225,8 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
 
     @app.post("/v1/receipts/verify")
     def verify_receipt(payload: dict[str, Any] = Body(...)) -> dict[str, Any]:
-        from printers.signing import InvalidReceiptPayload
-        from printers.signing import verify_receipt as check
+        from counter_app.common.signing import InvalidReceiptPayload
+        from counter_app.common.signing import verify_receipt as check
 
         text_payload = str(payload.get("payload") or "")
         parts = text_payload.split("|")
@@ -261,39 +258,7 @@ def seed_catalogue(db: ServerDatabase) -> None:
                                      published_at=_now()))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    import uvicorn
-
-    parser = argparse.ArgumentParser(prog="central-server", description=__doc__.splitlines()[0])
-    parser.add_argument("--db", default=os.environ.get("SHUBBAK_CENTRAL_DB", DEFAULT_URL))
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--admin-token", default=os.environ.get("SHUBBAK_ADMIN_TOKEN", ""))
-    parser.add_argument("--certfile", help="serve HTTPS with this certificate (PEM)")
-    parser.add_argument("--keyfile", help="the certificate's private key (PEM)")
-    parser.add_argument("--workers", type=int, default=1)
-    args = parser.parse_args(list(argv) if argv is not None else None)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    db = ServerDatabase(args.db)
-    seed_catalogue(db)
-    if not args.admin_token:
-        log.warning("no --admin-token: enrolment and catalogue publishing are disabled")
-    options: dict[str, Any] = {"host": args.host, "port": args.port, "log_level": "warning",
-                               "ssl_certfile": args.certfile, "ssl_keyfile": args.keyfile}
-    if args.workers > 1:  # worker processes import the app by name and read these
-        db.dispose()
-        os.environ["SHUBBAK_CENTRAL_DB"], os.environ["SHUBBAK_ADMIN_TOKEN"] = args.db, args.admin_token
-        uvicorn.run("sync.server:app_from_environment", factory=True, workers=args.workers, **options)
-    else:
-        uvicorn.run(create_app(db, args.admin_token), **options)
-    return 0
-
-
 def app_from_environment() -> FastAPI:
     """The app of one worker process (``--workers N``); the parent applied the migrations."""
     db = ServerDatabase(os.environ.get("SHUBBAK_CENTRAL_DB", DEFAULT_URL), migrate=False)
     return create_app(db, os.environ.get("SHUBBAK_ADMIN_TOKEN", ""))
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -1,35 +1,21 @@
-"""Sending the citizens' notifications: an SMTP sender, an HTTP SMS-gateway sender, and the
-dispatcher that moves each queued message through pending → sent → delivered (or failed).
+"""The SMTP and HTTP SMS-gateway senders of the citizens' notifications (no database here).
 
-A message is sent outside any database transaction and marked afterwards, one transaction per
-message: a crash between the two sends it again (a citizen may get an SMS twice, never none).
-Connection errors, timeouts, 4xx SMTP replies, and HTTP 408, 429 and 5xx are retried on the
-backoff of ``counter_app.core.notifications`` for a day; other refusals fail at once.
-
-``shubbak notify dispatch --db URL [--smtp-host H ...] [--sms-url U ...] [--once]`` runs it.
+A sender sends one :class:`Message` and answers the gateway's id for it (and whether it is
+delivered already), or raises :class:`SendError`: ``permanent`` for a refusal that will not change
+(a 5xx SMTP reply, an HTTP 4xx other than 408 and 429), otherwise the dispatcher
+(:mod:`counter_app.notify.dispatch`) tries again later. Connection errors and timeouts are never
+permanent.
 """
 
 from __future__ import annotations
 
-import logging
 import smtplib
-import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Protocol
 
 import requests
-
-from counter_app.core import notifications
-from counter_app.core.clock import utcnow
-from counter_app.core.db import Database
-from counter_app.core.models import Notification, NotificationState
-
-log = logging.getLogger("shubbak.notify")
 
 
 class SendError(Exception):
@@ -44,10 +30,29 @@ class Outcome:
     delivered: bool = False
 
 
+class Message(Protocol):
+    """What a sender needs of a message (the centre's queued notifications are such)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def channel(self) -> str: ...
+
+    @property
+    def recipient(self) -> str: ...
+
+    @property
+    def subject(self) -> str: ...
+
+    @property
+    def body(self) -> str: ...
+
+
 class Sender(Protocol):
     channel: str
 
-    def send(self, note: Notification) -> Outcome: ...
+    def send(self, note: Message) -> Outcome: ...
 
 
 def international_phone(phone: str, country_code: str = "20") -> str:
@@ -70,7 +75,7 @@ class SmtpSender:
         self.host, self.port, self.sender, self.starttls = host, port, sender, starttls
         self.username, self.password, self.timeout = username, password, timeout
 
-    def send(self, note: Notification) -> Outcome:
+    def send(self, note: Message) -> Outcome:
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = self.sender, note.recipient, note.subject
         message_id = make_msgid(domain=self.sender.rpartition("@")[2] or "shubbak.local")
@@ -120,7 +125,7 @@ class HttpSmsSender:
             raise SendError("malformed answer from the SMS gateway", permanent=False)
         return data
 
-    def send(self, note: Notification) -> Outcome:
+    def send(self, note: Message) -> Outcome:
         body = {"to": international_phone(note.recipient, self.country_code), "text": note.body,
                 "sender": self.sender_id, "reference": f"shubbak-{note.id}"}
         try:
@@ -146,71 +151,6 @@ class HttpSmsSender:
         self.http.close()
 
 
-@dataclass
-class DispatchReport:
-    sent: int = 0
-    delivered: int = 0
-    retried: int = 0
-    failed: int = 0
-    skipped: int = 0  # no sender configured for the channel
-
-
-def dispatch(db: Database, senders: dict[str, Sender], now: datetime | None = None, limit: int = 50) -> DispatchReport:
-    report = DispatchReport()
-    with db.read() as s:
-        due = [(n.id, n.channel) for n in notifications.due(s, now, limit)]
-    for note_id, channel in due:
-        sender = senders.get(channel)
-        if sender is None:
-            report.skipped += 1
-            continue
-        with db.read() as s:
-            note = s.get_one(Notification, note_id)
-        try:
-            outcome = sender.send(note)
-        except SendError as exc:
-            with db.begin() as s:
-                row = s.get_one(Notification, note_id)
-                notifications.mark_failed_attempt(row, str(exc), now or utcnow(), permanent=exc.permanent)
-                failed = row.state == NotificationState.FAILED
-            report.failed += failed
-            report.retried += not failed
-            continue
-        with db.begin() as s:
-            notifications.mark_sent(s.get_one(Notification, note_id), outcome.provider_id, now or utcnow(),
-                                    delivered=outcome.delivered)
-        report.sent += 1
-        report.delivered += outcome.delivered
-    return report
-
-
-def poll_deliveries(db: Database, sms: HttpSmsSender, now: datetime | None = None) -> int:
-    """Ask the gateway about messages sent but not yet known delivered; returns how many changed."""
-    from sqlalchemy import select
-
-    with db.read() as s:
-        waiting = list(s.execute(select(Notification.id, Notification.provider_id).where(
-            Notification.channel == "sms", Notification.state == NotificationState.SENT,
-            Notification.provider_id.is_not(None)).limit(200)).all())
-    changed = 0
-    for note_id, provider_id in waiting:
-        try:
-            status = sms.delivery(str(provider_id))
-        except SendError as exc:
-            log.info("delivery report not available now: %s", exc)
-            break
-        if status == "pending":
-            continue
-        with db.begin() as s:
-            row = s.get_one(Notification, note_id)
-            if status == "delivered":
-                notifications.mark_delivered(row, now or utcnow())
-            else:
-                row.state, row.last_error = NotificationState.FAILED, "the gateway reports it undelivered"
-        changed += 1
-    return changed
-
-
 def senders_from(options: dict[str, str]) -> dict[str, Sender]:
     """Senders from a deployment's settings (the ``[notifications]`` section or the command line):
     ``smtp_host``, ``smtp_port``, ``smtp_from``, ``smtp_starttls``, ``smtp_user``, ``smtp_password``;
@@ -226,27 +166,3 @@ def senders_from(options: dict[str, str]) -> dict[str, Sender]:
         senders["sms"] = HttpSmsSender(options["sms_url"], options.get("sms_token", ""),
                                        sender_id=options.get("sms_sender") or "Shubbak")
     return senders
-
-
-def run(db: Database, senders: dict[str, Sender], *, once: bool = False, interval: float = 30.0,
-        stop: Callable[[], bool] = lambda: False, wake: threading.Event | None = None) -> DispatchReport:
-    """Send what is due, ask the SMS gateway about deliveries; again every ``interval`` seconds,
-    or as soon as ``wake`` is set (a commit that queued messages)."""
-    total = DispatchReport()
-    while True:
-        if wake is not None:
-            wake.clear()
-        report = dispatch(db, senders)
-        for name in ("sent", "delivered", "retried", "failed", "skipped"):
-            setattr(total, name, getattr(total, name) + getattr(report, name))
-        sms = senders.get("sms")
-        if isinstance(sms, HttpSmsSender):
-            total.delivered += poll_deliveries(db, sms)
-        if once or stop():
-            return total
-        if wake is not None:
-            wake.wait(interval)
-        else:
-            time.sleep(interval)
-        if stop():
-            return total

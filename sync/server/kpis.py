@@ -54,7 +54,7 @@ from counter_app.core.clock import local_day
 from counter_app.core.kpis import CALLED, ENDED_WITHOUT_SERVICE, FINISHED, ISSUED, Durations
 from counter_app.core.models import TicketEventKind
 from counter_app.core.national_id import GOVERNORATES
-from sync.server_models import ApplicationProjection, EnrolledCentre, PublishedCatalogue, StoredEvent
+from sync.server.models import ApplicationProjection, EnrolledCentre, PublishedCatalogue, StoredEvent
 
 MAX_DAYS = 366
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -1,0 +1,48 @@
+"""``central-server --db URL [--host 127.0.0.1] [--port 8080] [--admin-token T]`` (``python -m
+sync.server``): the central server (FastAPI on uvicorn; PostgreSQL in production, SQLite by default)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from sync.server.app import create_app, seed_catalogue
+from sync.server.db import DEFAULT_URL, ServerDatabase
+
+log = logging.getLogger("shubbak.sync.server")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import uvicorn
+
+    parser = argparse.ArgumentParser(prog="central-server", description="the central server of the centres (FastAPI on uvicorn)")
+    parser.add_argument("--db", default=os.environ.get("SHUBBAK_CENTRAL_DB", DEFAULT_URL))
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--admin-token", default=os.environ.get("SHUBBAK_ADMIN_TOKEN", ""))
+    parser.add_argument("--certfile", help="serve HTTPS with this certificate (PEM)")
+    parser.add_argument("--keyfile", help="the certificate's private key (PEM)")
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    db = ServerDatabase(args.db)
+    seed_catalogue(db)
+    if not args.admin_token:
+        log.warning("no --admin-token: enrolment and catalogue publishing are disabled")
+    options: dict[str, Any] = {"host": args.host, "port": args.port, "log_level": "warning",
+                               "ssl_certfile": args.certfile, "ssl_keyfile": args.keyfile}
+    if args.workers > 1:  # worker processes import the app by name and read these
+        db.dispose()
+        os.environ["SHUBBAK_CENTRAL_DB"], os.environ["SHUBBAK_ADMIN_TOKEN"] = args.db, args.admin_token
+        uvicorn.run("sync.server.app:app_from_environment", factory=True, workers=args.workers, **options)
+    else:
+        uvicorn.run(create_app(db, args.admin_token), **options)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
