@@ -251,7 +251,7 @@ def cmd_support_bundle(args: argparse.Namespace) -> int:
     import io
 
     from counter_app import support
-    from counter_app.ui.config import load_config
+    from counter_app.services.config import load_config
 
     url = args.db or default_database_url()
     data_dir = Path(args.data_dir) if args.data_dir else load_config(args.config).data_dir

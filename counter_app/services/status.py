@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from counter_app.core.db import Database
+    from counter_app.core.notifications import Store
 
 
 @dataclass(frozen=True)
@@ -55,3 +56,10 @@ def enrolled(db: Database) -> bool:
 
     with db.read() as s:
         return bool(settings.get(s, "sync.server"))
+
+
+def notification_store(db: Database) -> Store:
+    """The queue of citizens' notifications the in-app sender works through (``counter_app.notify``)."""
+    from counter_app.core.notifications import Store
+
+    return Store(db)

@@ -91,14 +91,14 @@ class NotifyRunner:
         self._thread.start()
 
     def _run(self) -> None:
-        from counter_app.core.notifications import Store
         from counter_app.notify.dispatch import run
         from counter_app.notify.senders import senders_from
+        from counter_app.services.status import notification_store
 
         self.senders = senders_from(self.options)
         while not self._stopped.is_set():
             try:
-                run(Store(self.db), self.senders, interval=self.interval, stop=self._stopped.is_set, wake=self._wake)
+                run(notification_store(self.db), self.senders, interval=self.interval, stop=self._stopped.is_set, wake=self._wake)
             except Exception:  # a database or gateway failure must not end the sending for the day
                 log.exception("notification round failed; trying again")
                 self._stopped.wait(self.interval)

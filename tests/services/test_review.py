@@ -9,6 +9,7 @@ from counter_app.services import counter, review
 from counter_app.services.errors import PermissionDenied, ShubbakError, ValidationFailed
 from counter_app.services.views import ApplicationState
 from tests.helpers.factories import Centre
+from tests.helpers.logfail import Expectations
 from tests.services.conftest import APPLICANT, error_text, said, service, submitted
 
 
@@ -40,10 +41,11 @@ def test_the_reviewer_opens_the_file_masked_and_approves_it(site: Centre) -> Non
     assert counter.find_application(site.db, done.tracking_code).state == ApplicationState.APPROVED
 
 
-def test_someone_else_cannot_open_the_file(site: Centre) -> None:
+def test_someone_else_cannot_open_the_file(site: Centre, expect_log: Expectations) -> None:
     done = submitted(site)
     other = next(r for r in site.reviewer_ids["MANPOWER"] if r != holder(site, done.application_id))
-    with pytest.raises(PermissionDenied) as refused:
+    # the refusal is audited, and the operator's log says so
+    with pytest.raises(PermissionDenied) as refused, expect_log("refused attempt audited: review.not_assigned"):
         review.load_desk(site.db, other, done.application_id)
     assert said(refused.value)
     assert counter.find_application(site.db, done.tracking_code).state == ApplicationState.SUBMITTED
