@@ -107,6 +107,21 @@ def western_digits(text: str) -> str:
     return text.translate(_WESTERN)
 
 
+# Arabic-Indic (U+0660..U+0669) and Extended Arabic-Indic / Persian (U+06F0..U+06F9) digits.
+_DIGIT_TABLE: dict[int, str] = {
+    **{0x0660 + i: str(i) for i in range(10)},
+    **{0x06F0 + i: str(i) for i in range(10)},
+}
+
+
+def normalise_digits(s: str) -> str:
+    """Replace Arabic-Indic and Eastern Arabic (Persian) digits by ASCII digits.
+
+    Other characters are left untouched.
+    """
+    return s.translate(_DIGIT_TABLE)
+
+
 class Msg:
     """A message not yet translated: an id, its fields and, for a plural message, its count.
 
