@@ -83,8 +83,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 
 def cmd_catalogue(args: argparse.Namespace) -> int:
+    from counter_app.common.catalogue_data import load_catalogue
     from counter_app.core import catalogue
-    from counter_app.core.catalogue_data import load_catalogue
 
     db = _open(args)
     if args.action == "apply":

@@ -35,7 +35,7 @@ def sample_receipt(key: Ed25519PrivateKey | None = None, payment_method: str = "
         FeeLine("طابع الشهيد", "Martyr stamp", 500),
     ]
     total = sum(line.amount_piastres for line in fee_lines)
-    tracking = "6843-1812-1322"  # NNNN-NNNN-NNNN with its check digits, as core.tracking makes them
+    tracking = "6843-1812-1322"  # NNNN-NNNN-NNNN with its check digits, as counter_app.common.tracking makes them
     payload = sign_receipt(key or generate_key(), "GZ01", tracking, total, SAMPLE_TIME)
     return ReceiptData(
         centre_name_ar=CENTRE_AR,

@@ -17,15 +17,20 @@ and how SQLite is set up.
 * PostgreSQL: connections are pinged before use; ``pool_size`` and ``max_overflow`` are each
   program's own (the display needs one connection, the central server many). ``read_only``
   makes every transaction read-only (``default_transaction_read_only``).
+
+The two schemas (the centre's, the central server's) also share their constraint naming
+(:data:`NAMING`), the UTC timestamp column type (:data:`UtcDateTime`) and the body of their
+Alembic ``env.py`` (:func:`run_env`, which imports Alembic when it runs).
 """
 
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import DateTime, Dialect, Engine, MetaData, TypeDecorator, create_engine, event, make_url
 
 #: An execution option: the transactions of this connection only read (``BEGIN DEFERRED`` when
 #: ``immediate_writes``).
@@ -108,3 +113,48 @@ def _sqlite_settings(engine: Engine, *, busy_timeout_ms: int, journal: bool, imm
         def _on_begin(conn: Any) -> None:
             conn.exec_driver_sql("BEGIN DEFERRED" if conn.get_execution_options().get(READ_ONLY)
                                  else "BEGIN IMMEDIATE")
+
+
+# -- what the centre's schema and the central server's share -------------------------------------
+#: One naming convention for the constraints and indexes of both schemas.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class _UtcDateTime(TypeDecorator[datetime]):
+    """``DateTime(timezone=True)`` that stores an aware value as UTC on every backend (SQLite
+    would otherwise keep the wall time of a non-UTC value and drop its offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            return value.astimezone(UTC)
+        return value
+
+
+UtcDateTime = _UtcDateTime()
+
+
+def run_env(metadata: MetaData) -> None:
+    """The body of an Alembic ``env.py`` (the centre's and the central server's): migrate on the
+    engine handed over in the config's attributes, in one transaction, batch mode on SQLite."""
+    from alembic import context
+
+    config = context.config
+    engine = config.attributes.get("engine")
+    if engine is None:
+        engine = create_engine(config.get_main_option("sqlalchemy.url") or "sqlite://")
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=metadata,
+                          render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        if connection.in_transaction():
+            connection.commit()

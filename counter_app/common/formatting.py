@@ -13,9 +13,9 @@ UTC and shown in Africa/Cairo.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
+from counter_app.common.clock import to_local
 from counter_app.common.i18n import (
     FSI,
     LRI,
@@ -28,15 +28,12 @@ from counter_app.common.i18n import (
     isolate,
 )
 
-CENTRE_TZ = ZoneInfo("Africa/Cairo")
 BABEL_LOCALES: dict[str, str] = {"ar": "ar_EG", "en": "en_GB"}
 
 
 def to_centre_time(moment: datetime) -> datetime:
     """``moment`` (aware, or naive UTC as SQLite returns it) in the centre's zone."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(CENTRE_TZ)
+    return to_local(moment)
 
 
 # --- codes: always Western digits, always left to right ---------------------------------------

@@ -53,7 +53,6 @@ LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
 ISOLATES = (LRI, RLI, FSI, PDI)
 _ARABIC_INDIC_DIGITS = "".join(chr(0x0660 + i) for i in range(10))
 _ARABIC_INDIC = str.maketrans("0123456789.,", _ARABIC_INDIC_DIGITS + chr(0x066B) + chr(0x066C))  # decimal, thousands
-_WESTERN = str.maketrans(_ARABIC_INDIC_DIGITS, "0123456789")
 
 
 def lang_of(value: str | None) -> Lang:
@@ -103,8 +102,23 @@ def apply_digits(text: str, digits: Digits) -> str:
 
 
 def western_digits(text: str) -> str:
-    """Arabic-Indic digits typed by a user as Western ones (input normalisation)."""
-    return text.translate(_WESTERN)
+    """Arabic-Indic (and Persian) digits typed by a user as Western ones (input normalisation)."""
+    return normalise_digits(text)
+
+
+# Arabic-Indic (U+0660..U+0669) and Extended Arabic-Indic / Persian (U+06F0..U+06F9) digits.
+_DIGIT_TABLE: dict[int, str] = {
+    **{0x0660 + i: str(i) for i in range(10)},
+    **{0x06F0 + i: str(i) for i in range(10)},
+}
+
+
+def normalise_digits(s: str) -> str:
+    """Replace Arabic-Indic and Eastern Arabic (Persian) digits by ASCII digits.
+
+    Other characters are left untouched.
+    """
+    return s.translate(_DIGIT_TABLE)
 
 
 class Msg:

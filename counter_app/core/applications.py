@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from counter_app.common import formatting
 from counter_app.common.i18n import Msg
+from counter_app.common.tracking import new_tracking_code, normalise_tracking_code
 from counter_app.core import applicant as applicant_rules
 from counter_app.core import audit, notifications, outbox
 from counter_app.core.centre import centre_code
@@ -55,7 +56,6 @@ from counter_app.core.models import (
     User,
 )
 from counter_app.core.national_id import NationalIdError, parse_national_id
-from counter_app.core.tracking import new_tracking_code, normalise_tracking_code
 
 log = logging.getLogger(__name__)
 

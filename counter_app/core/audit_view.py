@@ -21,10 +21,10 @@ from sqlalchemy.orm import Session
 
 from counter_app.common import formatting
 from counter_app.common.i18n import N_, Lang, Msg, gettext, has_message
+from counter_app.common.tracking import normalise_tracking_code
 from counter_app.core.clock import as_utc, to_local
 from counter_app.core.errors import NotFound
 from counter_app.core.models import Application, AuditEntry, Counter, User
-from counter_app.core.tracking import normalise_tracking_code
 
 #: The most rows one search returns (the window pages by narrowing the filter).
 LIMIT = 2000

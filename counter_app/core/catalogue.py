@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from counter_app.common import formatting
+from counter_app.common.catalogue_data import Catalogue, load_catalogue
 from counter_app.common.i18n import Msg
 from counter_app.core import audit, outbox
-from counter_app.core.catalogue_data import Catalogue, load_catalogue
 from counter_app.core.clock import utcnow
 from counter_app.core.errors import DomainError, NotFound
 from counter_app.core.models import (

@@ -1,32 +1,8 @@
-"""Time helpers: everything is stored in UTC and shown in the centre's zone (Africa/Cairo)."""
+"""The centre's clock for core: the time helpers are :mod:`counter_app.common.clock`'s (the central
+server uses them too), named here as core has always named them."""
 
-from __future__ import annotations
-
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
-
-CENTRE_TZ = ZoneInfo("Africa/Cairo")
-
-
-def utcnow() -> datetime:
-    """The current time, aware, in UTC."""
-    return datetime.now(UTC)
-
-
-def as_utc(value: datetime) -> datetime:
-    """Return ``value`` as an aware UTC datetime (naive values are taken to be UTC).
-
-    SQLite gives naive datetimes back even for ``DateTime(timezone=True)`` columns.
-    """
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
-
-
-def local_day(moment: datetime) -> date:
-    """The centre's calendar day (Africa/Cairo) that ``moment`` falls on."""
-    return as_utc(moment).astimezone(CENTRE_TZ).date()
-
-
-def to_local(moment: datetime) -> datetime:
-    return as_utc(moment).astimezone(CENTRE_TZ)
+from counter_app.common.clock import CENTRE_TZ as CENTRE_TZ
+from counter_app.common.clock import as_utc as as_utc
+from counter_app.common.clock import local_day as local_day
+from counter_app.common.clock import to_local as to_local
+from counter_app.common.clock import utcnow as utcnow

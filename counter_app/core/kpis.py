@@ -14,8 +14,6 @@ applications and the payments (never from stored totals that could drift). No Qt
 
 from __future__ import annotations
 
-import math
-import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -24,6 +22,8 @@ from typing import Any
 from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
+from counter_app.common.ticket_events import CALLED, ENDED_WITHOUT_SERVICE, FINISHED, ISSUED
+from counter_app.common.ticket_events import Durations as Durations
 from counter_app.core.clock import CENTRE_TZ, as_utc, utcnow
 from counter_app.core.models import (
     Application,
@@ -32,32 +32,10 @@ from counter_app.core.models import (
     Refund,
     Ticket,
     TicketEvent,
-    TicketEventKind,
     TicketStatus,
 )
 
-ISSUED, CALLED, FINISHED = TicketEventKind.ISSUED.value, TicketEventKind.CALLED.value, TicketEventKind.FINISHED.value
-ENDED_WITHOUT_SERVICE = frozenset({TicketEventKind.EXPIRED.value, TicketEventKind.TRANSFERRED.value, TicketEventKind.NO_SHOW.value,
-                                   TicketEventKind.SKIPPED.value})
 OPEN_STATES = (ApplicationState.SUBMITTED, ApplicationState.IN_REVIEW, ApplicationState.RETURNED)
-
-
-@dataclass(frozen=True)
-class Durations:
-    """Seconds: how many, mean, median and 90th percentile (nearest rank)."""
-
-    count: int = 0
-    mean_s: float = 0.0
-    median_s: float = 0.0
-    p90_s: float = 0.0
-
-    @staticmethod
-    def of(values: list[float]) -> Durations:
-        if not values:
-            return Durations()
-        ordered = sorted(values)
-        rank = max(math.ceil(0.9 * len(ordered)), 1)
-        return Durations(len(ordered), statistics.fmean(ordered), statistics.median(ordered), ordered[rank - 1])
 
 
 @dataclass(frozen=True)

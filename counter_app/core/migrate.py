@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, MetaData, inspect, text
+from sqlalchemy import Engine, inspect, text
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -18,25 +18,6 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
 _REVISION = re.compile(r"^(down_)?revision\b[^=]*=\s*['\"]?(\w*)['\"]?", re.MULTILINE)
-
-
-def run_env(metadata: MetaData) -> None:
-    """The body of an Alembic ``env.py`` (the centre's and the central server's): migrate on the
-    engine handed over in the config's attributes, in one transaction, batch mode on SQLite."""
-    from alembic import context
-    from sqlalchemy import create_engine
-
-    config = context.config
-    engine = config.attributes.get("engine")
-    if engine is None:
-        engine = create_engine(config.get_main_option("sqlalchemy.url") or "sqlite://")
-    with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=metadata,
-                          render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
-        with context.begin_transaction():
-            context.run_migrations()
-        if connection.in_transaction():
-            connection.commit()
 
 
 def alembic_config(engine: Engine | None = None) -> Config:

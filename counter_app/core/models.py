@@ -7,15 +7,13 @@ and changed only by the Alembic migrations in :mod:`counter_app.core.migrations`
 from __future__ import annotations
 
 import enum
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import cast
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
-    DateTime,
-    Dialect,
     Enum,
     ForeignKey,
     Index,
@@ -24,36 +22,13 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    TypeDecorator,
     UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-
-class _UtcDateTime(TypeDecorator[datetime]):
-    """``DateTime(timezone=True)`` that stores an aware value as UTC on every backend (SQLite
-    would otherwise keep the wall time of a non-UTC value and drop its offset)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is not None and value.tzinfo is not None:
-            return value.astimezone(UTC)
-        return value
-
-
-UtcDateTime = _UtcDateTime()
+from counter_app.common.engine import NAMING, UtcDateTime
+from counter_app.common.ticket_events import TicketEventKind as TicketEventKind
 
 
 class Base(DeclarativeBase):
@@ -90,17 +65,6 @@ class TicketStatus(enum.StrEnum):
     NO_SHOW = "no_show"
     SKIPPED = "skipped"
     EXPIRED = "expired"  # still waiting or called when its centre day closed (a ticket lives one day)
-
-
-class TicketEventKind(enum.StrEnum):
-    ISSUED = "issued"
-    CALLED = "called"
-    RECALLED = "recalled"
-    NO_SHOW = "no_show"
-    TRANSFERRED = "transferred"
-    FINISHED = "finished"
-    SKIPPED = "skipped"
-    EXPIRED = "expired"
 
 
 class DayState(enum.StrEnum):

@@ -24,7 +24,8 @@ from datetime import date
 from typing import Any, Literal
 
 from counter_app.common import formatting
-from counter_app.common.i18n import N_, Msg, gettext, lang_of, ngettext
+from counter_app.common.governorates import GOVERNORATES
+from counter_app.common.i18n import N_, Msg, gettext, lang_of, ngettext, normalise_digits
 
 __all__ = [
     "GOVERNORATES",
@@ -42,45 +43,7 @@ NATIONAL_ID_LENGTH = 14
 NationalIdErrorCode = Literal["empty", "non_digit", "length", "century", "date", "future_date", "governorate"]
 Sex = Literal["male", "female"]
 
-#: Governorate code -> (Arabic name, English name).
-GOVERNORATES: dict[str, tuple[str, str]] = {
-    "01": ("القاهرة", "Cairo"),
-    "02": ("الإسكندرية", "Alexandria"),
-    "03": ("بورسعيد", "Port Said"),
-    "04": ("السويس", "Suez"),
-    "11": ("دمياط", "Damietta"),
-    "12": ("الدقهلية", "Dakahlia"),
-    "13": ("الشرقية", "Sharqia"),
-    "14": ("القليوبية", "Qalyubia"),
-    "15": ("كفر الشيخ", "Kafr El Sheikh"),
-    "16": ("الغربية", "Gharbia"),
-    "17": ("المنوفية", "Monufia"),
-    "18": ("البحيرة", "Beheira"),
-    "19": ("الإسماعيلية", "Ismailia"),
-    "21": ("الجيزة", "Giza"),
-    "22": ("بني سويف", "Beni Suef"),
-    "23": ("الفيوم", "Fayoum"),
-    "24": ("المنيا", "Minya"),
-    "25": ("أسيوط", "Asyut"),
-    "26": ("سوهاج", "Sohag"),
-    "27": ("قنا", "Qena"),
-    "28": ("أسوان", "Aswan"),
-    "29": ("الأقصر", "Luxor"),
-    "31": ("البحر الأحمر", "Red Sea"),
-    "32": ("الوادي الجديد", "New Valley"),
-    "33": ("مطروح", "Matrouh"),
-    "34": ("شمال سيناء", "North Sinai"),
-    "35": ("جنوب سيناء", "South Sinai"),
-    "88": ("مواليد خارج الجمهورية", "Born abroad"),
-}
-
 _CENTURIES: dict[str, int] = {"2": 1900, "3": 2000}
-
-# Arabic-Indic (U+0660..U+0669) and Extended Arabic-Indic / Persian (U+06F0..U+06F9) digits.
-_DIGIT_TABLE: dict[int, str] = {
-    **{0x0660 + i: str(i) for i in range(10)},
-    **{0x06F0 + i: str(i) for i in range(10)},
-}
 
 # Separators people type or paste: spaces (incl. no-break and narrow), dashes of every kind,
 # and invisible bidi marks that come along when copying from right-to-left text.
@@ -138,14 +101,6 @@ class NationalIdInfo:
     governorate_ar: str
     governorate_en: str
     sex: Sex
-
-
-def normalise_digits(s: str) -> str:
-    """Replace Arabic-Indic and Eastern Arabic (Persian) digits by ASCII digits.
-
-    Other characters are left untouched.
-    """
-    return s.translate(_DIGIT_TABLE)
 
 
 def _clean(raw: str) -> str:

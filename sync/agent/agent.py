@@ -236,8 +236,8 @@ class Agent:
     def pull_catalogue(self) -> int | None:
         """Apply a newer catalogue from the server in one transaction; returns the version applied.
         Skipped while a local catalogue change waits to be sent (it is never overwritten)."""
+        from counter_app.common.catalogue_data import parse_catalogue
         from counter_app.core import catalogue
-        from counter_app.core.catalogue_data import parse_catalogue
 
         response = self.request("GET", "/v1/catalogue/latest")
         try:

@@ -184,7 +184,7 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
     @app.post("/v1/catalogue", status_code=201)
     def publish(payload: dict[str, Any] = Body(...), authorization: str | None = Header(None)) -> dict[str, int]:
         require_admin(authorization)
-        from counter_app.core.catalogue_data import CatalogueError, parse_catalogue
+        from counter_app.common.catalogue_data import CatalogueError, parse_catalogue
 
         try:
             version = int(parse_catalogue(payload).version)
@@ -212,7 +212,7 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
 
     @app.get("/v1/status/{tracking_code}")
     def status(tracking_code: str) -> dict[str, str]:
-        from counter_app.core.tracking import normalise_tracking_code
+        from counter_app.common.tracking import normalise_tracking_code
 
         code = normalise_tracking_code(tracking_code)
         if code is None:

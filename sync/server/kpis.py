@@ -1,5 +1,6 @@
 """Key figures across centres for the central server, computed from the events the centres sent
-(no HTTP here). The definitions are the centres' own (:mod:`counter_app.core.kpis`):
+(no HTTP here). The definitions are the centres' own (:mod:`counter_app.common.ticket_events`, as
+:mod:`counter_app.core.kpis` uses them):
 
 * a ticket belongs to the centre day (Africa/Cairo) it was issued on, its payload's ``day``;
 * waiting time: from its ``issued`` event to its first ``called`` event; service time: from its
@@ -50,10 +51,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from counter_app.core.clock import local_day
-from counter_app.core.kpis import CALLED, ENDED_WITHOUT_SERVICE, FINISHED, ISSUED, Durations
-from counter_app.core.models import TicketEventKind
-from counter_app.core.national_id import GOVERNORATES
+from counter_app.common.clock import local_day
+from counter_app.common.governorates import GOVERNORATES
+from counter_app.common.ticket_events import (
+    CALLED,
+    ENDED_WITHOUT_SERVICE,
+    FINISHED,
+    ISSUED,
+    Durations,
+    TicketEventKind,
+)
 from sync.server.models import ApplicationProjection, EnrolledCentre, PublishedCatalogue, StoredEvent
 
 MAX_DAYS = 366

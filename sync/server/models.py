@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, Index, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from counter_app.core.models import NAMING, UtcDateTime  # one naming convention, UTC for both schemas
+from counter_app.common.engine import NAMING, UtcDateTime  # one naming convention, UTC for both schemas
 
 Utc = UtcDateTime
 BigId = BigInteger().with_variant(Integer, "sqlite")

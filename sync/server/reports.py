@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlencode
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from counter_app.core.clock import local_day
+from counter_app.common.clock import local_day
 from sync.server.db import ServerDatabase
 from sync.server.kpis import BadRange, central_kpis, parse_range
 from sync.server.report_page import language, render_error, render_login, render_report

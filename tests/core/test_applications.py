@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from counter_app.common.i18n import strip_isolates
+from counter_app.common.tracking import normalise_tracking_code
 from counter_app.core import applications as apps
 from counter_app.core import catalogue
 from counter_app.core.db import Database
@@ -26,7 +27,6 @@ from counter_app.core.models import (
     User,
 )
 from counter_app.core.national_id import NationalIdError
-from counter_app.core.tracking import normalise_tracking_code
 from tests.helpers.factories import Centre
 
 NID = "29001010112355"  # 1 Jan 1990, Cairo

@@ -7,7 +7,12 @@ from typing import Any
 
 import pytest
 
-from counter_app.core.catalogue_data import CatalogueError, catalogue_to_dict, load_catalogue, parse_catalogue
+from counter_app.common.catalogue_data import (
+    CatalogueError,
+    catalogue_to_dict,
+    load_catalogue,
+    parse_catalogue,
+)
 
 
 def shipped() -> dict[str, Any]:

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
+from counter_app.common.catalogue_data import load_catalogue
 from counter_app.common.i18n import strip_isolates
+from counter_app.common.tracking import new_tracking_code, normalise_tracking_code
 from counter_app.core import catalogue, outbox, users
-from counter_app.core.catalogue_data import load_catalogue
 from counter_app.core.db import Database
 from counter_app.core.errors import AuthenticationFailed, DomainError, ValidationFailed
 from counter_app.core.migrate import current_revision, head_revision, quick_head_revision
 from counter_app.core.models import AuditEntry, OutboxEvent, Role, Service, User
-from counter_app.core.tracking import new_tracking_code, normalise_tracking_code
 from tests.helpers.factories import PASSWORD, Centre
 
 

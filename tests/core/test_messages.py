@@ -22,6 +22,7 @@ import pytest
 
 from counter_app.common import formatting
 from counter_app.common.i18n import FSI, LANGS, LRI, PDI, Msg, gettext, has_message, strip_isolates
+from counter_app.common.tracking import new_tracking_code
 from counter_app.core import applications, errors, review, settings
 from counter_app.core.db import Database
 from counter_app.core.errors import (
@@ -42,7 +43,6 @@ from counter_app.core.errors import (
     ValidationFailed,
 )
 from counter_app.core.models import ApplicationState, RequestState, TicketStatus
-from counter_app.core.tracking import new_tracking_code
 from tests.helpers.bidi import assert_reads_in_order, reads_in_order
 from tests.helpers.factories import Centre
 

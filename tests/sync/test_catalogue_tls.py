@@ -20,8 +20,8 @@ from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
 from counter_app import cli
+from counter_app.common.catalogue_data import parse_catalogue
 from counter_app.core import catalogue, simulate
-from counter_app.core.catalogue_data import parse_catalogue
 from counter_app.core.models import Application, Service
 from sync.agent.__main__ import main as agent_main
 from sync.agent.agent import Agent, SyncError

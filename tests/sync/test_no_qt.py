@@ -1,5 +1,6 @@
-"""The central server and the sync agent run without Qt, and ``import printers`` is cheap (issue
-16 item 3): each checked in a fresh interpreter, through ``sys.modules``."""
+"""The central server and the sync agent run without Qt, the central server without the centre's
+``counter_app.core``, and ``import printers`` is cheap (issue 16 item 3): each checked in a fresh
+interpreter, through ``sys.modules``."""
 
 from __future__ import annotations
 
@@ -76,6 +77,8 @@ def test_the_central_server_serves_without_qt(tmp_path: Path) -> None:
     modules: list[str] = result["modules"]
     assert "sync.server.app" in modules and "sync.server.report_page" in modules
     assert _of(modules, "PySide6", "shiboken6", "printers", "escpos", "reportlab") == []
+    # nor the centre's domain (DESIGN: the server imports common, notify and sync.protocol)
+    assert [m for m in modules if m.startswith(("counter_app.core", "counter_app.ui", "sync.agent"))] == []
 
 
 def test_the_sync_agent_and_enrolment_import_no_qt() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 
-from counter_app.core.national_id import normalise_digits
+from counter_app.common.i18n import normalise_digits
 
 
 def _check_digits(body: str) -> str:
