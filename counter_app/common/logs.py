@@ -72,14 +72,20 @@ def redact(text: str) -> str:
     return _PHONE.sub(REDACTED_PHONE, text)
 
 
+#: Bidi isolates (U+2066..U+2069) that a translated message carries around its values: invisible
+#: on screen, noise in a text file and a terminal.
+_NO_ISOLATES = dict.fromkeys(range(0x2066, 0x206A))
+
+
 class RedactingFormatter(logging.Formatter):
-    """The one line format; the whole line (message, arguments, traceback) is redacted."""
+    """The one line format; the whole line (message, arguments, traceback) is redacted, and the
+    bidi isolates of translated messages are dropped."""
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
         return datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="milliseconds")
 
     def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+        return redact(super().format(record)).translate(_NO_ISOLATES)
 
 
 class JournalFormatter(RedactingFormatter):

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from counter_app.common import formatting
 from counter_app.common.i18n import DEFAULT_LANG, N_, Lang, gettext
+from counter_app.common.logs import redact
 from counter_app.core.clock import as_utc, utcnow
 from counter_app.core.models import (
     Application,
@@ -160,7 +161,8 @@ def mark_failed_attempt(note: Notification, error: str, at: datetime, *, permane
     next_at = as_utc(at) + wait
     if permanent or next_at > as_utc(note.created_at) + RETRY_FOR:
         note.state = NotificationState.FAILED
-        log.warning("notification %s failed for good: %s", note.id, error)
+        # the gateway's words may name the recipient: the log gets them without it
+        log.warning("notification %s (%s) failed for good: %s", note.id, note.channel, redact(error))
     else:
         note.next_attempt_at = next_at
 

@@ -41,6 +41,8 @@ def test_the_file_is_in_the_data_directory_one_format_and_called_twice_no_handle
     parsed = [LINE.match(line) for line in lines]
     assert all(parsed), lines
     assert ("INFO", "counter_app.ui.example", "MainThread", "the clerk pressed F2") in [m.groups() for m in parsed if m]
+    logging.getLogger("counter_app.ui.example").info("damaged file \u2066%s\u2069", "/data/centre.sqlite3")
+    assert path.read_text(encoding="utf-8").endswith(" damaged file /data/centre.sqlite3\n")  # no bidi isolates
     reset_logging()
     assert set(root.handlers) <= set(before)
 
