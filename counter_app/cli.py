@@ -181,7 +181,7 @@ def cmd_centre_enrol(args: argparse.Namespace) -> int:
 def cmd_sync_status(args: argparse.Namespace) -> int:
     """What the centre's sync looks like; exits 1 when something needs attention."""
     from counter_app.core import outbox
-    from sync.agent.state import snapshot
+    from counter_app.core.sync_state import snapshot
 
     db = _open(args)
     try:

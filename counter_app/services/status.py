@@ -39,8 +39,8 @@ SyncStatusProvider = Callable[["Database"], SyncStatus]
 
 
 def outbox_sync_status(db: Database) -> SyncStatus:
-    """From what the sync agent records in the centre database (``sync.agent.state``)."""
-    from sync.agent.state import snapshot
+    """From what the sync agent records in the centre database (``counter_app.core.sync_state``)."""
+    from counter_app.core.sync_state import snapshot
 
     with db.read() as s:
         snap = snapshot(s)

@@ -39,7 +39,7 @@ from counter_app.core.db import Database
 from counter_app.core.models import OutboxEvent
 from sync import protocol
 from sync.agent.lease import acquire_lease, default_holder, release_lease
-from sync.agent.state import record_attempt
+from counter_app.core.sync_state import record_attempt
 
 log = logging.getLogger("shubbak.sync.agent")
 

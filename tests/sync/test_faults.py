@@ -13,7 +13,7 @@ import requests
 from counter_app.core import outbox
 from sync.agent import agent as agent_module
 from sync.agent.agent import Agent, SyncError
-from sync.agent.state import snapshot
+from counter_app.core.sync_state import snapshot
 from tests.helpers.central import Central
 from tests.helpers.factories import Centre
 from tests.helpers.faultproxy import FaultProxy

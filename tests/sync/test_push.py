@@ -17,7 +17,7 @@ from counter_app.core.clock import utcnow
 from counter_app.core.models import OutboxEvent
 from sync import protocol
 from sync.agent.agent import Agent, SyncError
-from sync.agent.state import snapshot
+from counter_app.core.sync_state import snapshot
 from sync.server.models import ApplicationProjection, EnrolledCentre, QuarantinedEvent, StoredEvent
 from tests.helpers.central import ADMIN_TOKEN, Central
 from tests.helpers.factories import Centre
