@@ -23,7 +23,7 @@ from typing import Protocol
 
 from counter_app.notify.senders import HttpSmsSender, Message, Sender, SendError
 
-log = logging.getLogger("shubbak.notify")
+log = logging.getLogger(__name__)
 
 
 class Store(Protocol):

@@ -4,12 +4,12 @@ centre's sync agent as its own process, for a multi-counter centre."""
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Sequence
 
 from counter_app.common.i18n import lang_of, strip_isolates
+from counter_app.common.logs import configure_logging
 from counter_app.core.db import Database
 from counter_app.core.errors import ShubbakError
 from sync import protocol
@@ -27,7 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help=f"events per request (at most {protocol.MAX_BATCH_EVENTS})")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(list(argv) if argv is not None else None)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    configure_logging("sync-agent", data_dir=None, verbose=args.verbose)  # a rotating file, and the journal / stderr
     try:
         db = Database(args.db)
         try:

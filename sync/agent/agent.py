@@ -37,11 +37,11 @@ from counter_app.core.centre import centre_code
 from counter_app.core.clock import as_utc, utcnow
 from counter_app.core.db import Database
 from counter_app.core.models import OutboxEvent
+from counter_app.core.sync_state import record_attempt
 from sync import protocol
 from sync.agent.lease import acquire_lease, default_holder, release_lease
-from counter_app.core.sync_state import record_attempt
 
-log = logging.getLogger("shubbak.sync.agent")
+log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({408, 429}) | frozenset(range(500, 600))
 INTERVAL_S = 60.0

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from counter_app.core import sync_lease
 from counter_app.core.clock import as_utc, utcnow
 
-log = logging.getLogger("shubbak.sync.agent")
+log = logging.getLogger(__name__)
 
 LEASE_TTL = timedelta(seconds=90)
 

@@ -10,10 +10,11 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from counter_app.common.logs import configure_logging
 from sync.server.app import create_app, seed_catalogue
 from sync.server.db import DEFAULT_URL, ServerDatabase
 
-log = logging.getLogger("shubbak.sync.server")
+log = logging.getLogger(__name__)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -28,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keyfile", help="the certificate's private key (PEM)")
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args(list(argv) if argv is not None else None)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    configure_logging("central-server", data_dir=None)  # a rotating file, and the journal / stderr
     db = ServerDatabase(args.db)
     seed_catalogue(db)
     if not args.admin_token:

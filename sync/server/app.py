@@ -36,7 +36,7 @@ from sync.server.ingest import ingest, status_of
 from sync.server.models import EnrolledCentre, PublishedCatalogue, QuarantinedEvent
 from sync.server.reports import add_report_routes
 
-log = logging.getLogger("shubbak.sync.server")
+log = logging.getLogger(__name__)
 SKEW_FLAG_S = 300.0
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import sessionmaker
 
 from counter_app.common.engine import make_engine
 
-log = logging.getLogger("shubbak.sync.server")
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 DEFAULT_URL = "sqlite:///central.sqlite3"

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from sync.protocol import MAX_BATCH_EVENTS, EventResult, WireEvent, canonical
 from sync.server.models import ApplicationProjection, QuarantinedEvent, StoredEvent
 
-log = logging.getLogger("shubbak.sync.server")
+log = logging.getLogger(__name__)
 
 
 def _insert(session: Session, model: Any) -> Insert:

@@ -30,7 +30,7 @@ from sync.server.db import ServerDatabase
 from sync.server.kpis import BadRange, central_kpis, parse_range
 from sync.server.report_page import language, render_error, render_login, render_report
 
-log = logging.getLogger("shubbak.sync.server")
+log = logging.getLogger(__name__)
 
 COOKIE = "shubbak_reports"
 SESSION_S = 12 * 3600
