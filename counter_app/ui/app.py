@@ -21,6 +21,7 @@ from counter_app.ui.context import AppContext, SyncStatusProvider, outbox_sync_s
 from counter_app.ui.i18n import Language, UiError
 from counter_app.ui.login import LoginWindow
 from counter_app.ui.operations import Operations
+from counter_app.ui.widgets.style import apply_style
 
 if TYPE_CHECKING:
     from counter_app.core.db import Database
@@ -28,18 +29,6 @@ if TYPE_CHECKING:
     from counter_app.ui.sync_runner import NotifyRunner, SyncRunner
 
 log = logging.getLogger("shubbak.ui")
-
-STYLE = """
-QWidget { font-size: 11pt; }
-QPushButton { padding: 6px 12px; }
-QLabel#title { font-size: 17pt; font-weight: bold; }
-QLabel#who { font-weight: bold; }
-QLabel#currentTicket { font-size: 34pt; font-weight: bold; color: #0d47a1; }
-QLabel#kioskResult { font-size: 18pt; }
-QPushButton[kiosk="true"] { font-size: 17pt; font-weight: bold; padding: 12px; }
-QPushButton#priority { font-size: 14pt; }
-QStatusBar { border-top: 1px solid #bbb; }
-"""
 
 
 class Prepared:
@@ -308,7 +297,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
         app = QApplication(argv or sys.argv[:1])
     app.setApplicationName("Shubbak")
     app.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
-    app.setStyleSheet(STYLE)
+    apply_style(app)  # the UI font, the palette and the one style sheet (counter_app/ui/widgets/style.py)
     return app
 
 
