@@ -163,7 +163,7 @@ class SupervisorWindow(QWidget):
 
     def _users_tab(self) -> QWidget:
         tab = QWidget(self)
-        self.users_table = ReadOnlyTable(5, tab, name="usersTable")
+        self.users_table = ReadOnlyTable(5, tab, name="usersTable", elided_column=3)  # a long department elides
         self.new_username, self.new_full_name, self.new_password = QLineEdit(tab), QLineEdit(tab), QLineEdit(tab)
         self.new_password.setEchoMode(QLineEdit.EchoMode.Password)
         self.new_role = QComboBox(tab)

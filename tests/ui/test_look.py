@@ -16,10 +16,12 @@ from pytestqt.qtbot import QtBot
 
 from counter_app.common.palette import PALETTE
 from counter_app.core import queue
+from counter_app.core.db import Database
 from counter_app.core.models import Application, User
-from counter_app.ui.app import Shell
+from counter_app.ui.app import Shell, make_application
 from counter_app.ui.config import AppConfig
 from counter_app.ui.counter_window import CounterWindow
+from counter_app.ui.first_start import FirstStartWizard
 from counter_app.ui.login import LoginWindow
 from counter_app.ui.review_window import ReviewWindow
 from counter_app.ui.widgets.fonts import FONTS_DIR, UI_FAMILIES
@@ -159,3 +161,25 @@ def test_the_windows_as_a_clerk_sees_them(qtbot: QtBot, make_shell: Callable[...
     for width, height in SCREENS:
         check_fits(qtbot, review, width, height)
         screenshot(review, f"look-review-{width}x{height}-{lang}")
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_the_first_start_fits_the_screen(qtbot: QtBot, tmp_path: Path, config: AppConfig, lang: str,
+                                         screenshot: Callable[[QWidget, str], Path]) -> None:
+    """An administrator setting a centre up on a 1366×768 PC sees the whole form and its button."""
+    make_application()
+    config.lang = lang
+    db = Database(f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+    shell = Shell(config, db=db)
+    try:
+        with qtbot.wait_signal(shell.ready, timeout=WAIT_MS):
+            shell.start()
+        wizard = shell.window
+        assert isinstance(wizard, FirstStartWizard)
+        qtbot.mouseClick(wizard.save_button, Qt.MouseButton.LeftButton)  # nothing filled in: the reason shows
+        assert wizard.error.state == "error" and wizard.error.text()
+        check_fits(qtbot, wizard, 1366, 768)
+        screenshot(wizard, f"look-first-start-{lang}")
+    finally:
+        shell.shutdown()
+        db.dispose()
