@@ -289,6 +289,7 @@ class Shell(QObject):
         self.ops.close()
         if self.ctx._printing is not None:
             self.ctx.printing.stop()
+        self.lang.release()  # a later shell in the same process starts from Qt's own strings
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:

@@ -35,6 +35,7 @@ def lang() -> Iterator[Language]:
     language.apply_direction()
     yield language
     language.set("ar")  # the application's direction and locale as the next test expects them
+    language.release()  # and no translator of this test left in the application
 
 
 def shown(qtbot: QtBot, widget: QWidget) -> QWidget:
