@@ -12,9 +12,10 @@ import time
 from collections.abc import Sequence
 
 from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from counter_app.common.palette import display_colours
 from counter_app.core.clock import local_day, utcnow
 from queue_display import texts
 from queue_display.announcer import Announcement, Announcer
@@ -26,8 +27,8 @@ FLASH_MS = 450
 #: How long the banner shows an unexpected error (it is in the log) before the connection state.
 ERROR_SHOWN_MS = 30_000
 TICKER_MS = 33
-COLOURS = {"bg": "#0b2545", "panel": "#13315c", "text": "#ffffff", "accent": "#ffd166", "flash": "#ef476f",
-           "muted": "#8da9c4"}
+#: The display's big-screen colours, from the one palette of every window (counter_app/common/palette.py).
+COLOURS = display_colours()
 
 
 class DisplayController(QObject):
@@ -72,11 +73,11 @@ class Ticker(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
-        painter.fillRect(self.rect(), Qt.GlobalColor.black)
+        painter.fillRect(self.rect(), QColor(COLOURS.ticker))
         if not self.text:
             return
         painter.setFont(self.font())
-        painter.setPen(Qt.GlobalColor.white)
+        painter.setPen(QColor(COLOURS.text))
         width = QFontMetricsF(self.font()).horizontalAdvance(self.text) + self.width() * 0.3
         shift = self.offset % (width + self.width())
         rtl = self.layoutDirection() == Qt.LayoutDirection.RightToLeft
@@ -107,7 +108,7 @@ class DisplayWindow(QWidget):
         self._flash_on = False
         self.setObjectName("queueDisplay")
         self.setLayoutDirection(Qt.LayoutDirection.RightToLeft if self.lang == "ar" else Qt.LayoutDirection.LeftToRight)
-        self.setStyleSheet(f"QWidget#queueDisplay {{ background: {COLOURS['bg']}; }} QLabel {{ color: {COLOURS['text']}; }}")
+        self.setStyleSheet(f"QWidget#queueDisplay {{ background: {COLOURS.bg}; }} QLabel {{ color: {COLOURS.text}; }}")
         self.setAutoFillBackground(True)
 
         self.centre = QLabel(self)
@@ -115,7 +116,7 @@ class DisplayWindow(QWidget):
         self.banner = QLabel(self)
         self.banner.setObjectName("reconnecting")
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.banner.setStyleSheet(f"background: {COLOURS['flash']}; color: white;")
+        self.banner.setStyleSheet(f"background: {COLOURS.flash}; color: {COLOURS.text};")
         self.banner.hide()
         self.now_title = QLabel(self)
         self.now_ticket = QLabel(self)
@@ -272,10 +273,10 @@ class DisplayWindow(QWidget):
         self._panel_style(self._flash_on)
 
     def _panel_style(self, on: bool) -> None:
-        colour = COLOURS["flash"] if on else COLOURS["panel"]
+        colour = COLOURS.flash if on else COLOURS.panel
         self.now_panel.setStyleSheet(f"QWidget#nowPanel {{ background: {colour}; border-radius: 16px; }}")
-        self.recent_panel.setStyleSheet(f"QWidget#recentPanel {{ background: {COLOURS['panel']}; border-radius: 16px; }}")
-        self.now_ticket.setStyleSheet(f"color: {COLOURS['text'] if on else COLOURS['accent']};")
+        self.recent_panel.setStyleSheet(f"QWidget#recentPanel {{ background: {COLOURS.panel}; border-radius: 16px; }}")
+        self.now_ticket.setStyleSheet(f"color: {COLOURS.text if on else COLOURS.accent};")
 
     @property
     def flashing(self) -> bool:

@@ -22,6 +22,7 @@ from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Language, UiError
 from counter_app.ui.login import LoginWindow
 from counter_app.ui.operations import Operations
+from counter_app.ui.widgets.style import apply_style
 
 if TYPE_CHECKING:
     from counter_app.services.shell import Database
@@ -29,18 +30,6 @@ if TYPE_CHECKING:
     from counter_app.ui.sync_runner import NotifyRunner, SyncRunner
 
 log = logging.getLogger(__name__)
-
-STYLE = """
-QWidget { font-size: 11pt; }
-QPushButton { padding: 6px 12px; }
-QLabel#title { font-size: 17pt; font-weight: bold; }
-QLabel#who { font-weight: bold; }
-QLabel#currentTicket { font-size: 34pt; font-weight: bold; color: #0d47a1; }
-QLabel#kioskResult { font-size: 18pt; }
-QPushButton[kiosk="true"] { font-size: 17pt; font-weight: bold; padding: 12px; }
-QPushButton#priority { font-size: 14pt; }
-QStatusBar { border-top: 1px solid #bbb; }
-"""
 
 
 class Prepared:
@@ -295,6 +284,7 @@ class Shell(QObject):
         self.ops.close()
         if self.ctx._printing is not None:
             self.ctx.printing.stop()
+        self.lang.release()  # a later shell in the same process starts from Qt's own strings
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -303,7 +293,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
         app = QApplication(argv or sys.argv[:1])
     app.setApplicationName("Shubbak")
     app.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
-    app.setStyleSheet(STYLE)
+    apply_style(app)  # the UI font, the palette and the one style sheet (counter_app/ui/widgets/style.py)
     return app
 
 

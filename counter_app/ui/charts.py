@@ -10,13 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from counter_app.ui.widgets.style import colour
 
 ROW_HEIGHT = 24
 TITLE_HEIGHT = 28
-BAR_COLOUR = QColor("#1565c0")
-ALERT_COLOUR = QColor("#c62828")
+BAR_COLOUR = colour("primary")
+ALERT_COLOUR = colour("error")
 
 
 @dataclass(frozen=True)

@@ -10,25 +10,17 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QMainWindow,
-    QPushButton,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
 from counter_app.common.i18n import N_
 from counter_app.services.views import TicketView
 from counter_app.ui.context import AppContext
 from counter_app.ui.delivery import DeliveryPanel
-from counter_app.ui.i18n import Binder, Msg, isolate
+from counter_app.ui.i18n import Binder, isolate
 from counter_app.ui.intake import IntakePanel
 from counter_app.ui.queue_panel import QueuePanel
 from counter_app.ui.status_bar import StatusLine
+from counter_app.ui.widgets import WindowHeader, with_header
 
 
 class CounterWindow(QMainWindow):
@@ -40,20 +32,6 @@ class CounterWindow(QMainWindow):
         self.ctx = ctx
         self.t = Binder(ctx.lang, self)
         self.setObjectName("counterWindow")
-        self.who = QLabel(self)
-        self.who.setObjectName("who")
-        self.language_button = QPushButton(self)
-        self.language_button.setObjectName("language")
-        self.supervisor_button = QPushButton(self)
-        self.supervisor_button.setObjectName("supervisor")
-        self.logout_button = QPushButton(self)
-        self.logout_button.setObjectName("logout")
-        header = QHBoxLayout()
-        header.addWidget(self.who, 1)
-        header.addWidget(self.supervisor_button)
-        header.addWidget(self.language_button)
-        header.addWidget(self.logout_button)
-
         self.queue = QueuePanel(ctx, self)
         self.intake = IntakePanel(ctx, self)
         self.delivery = DeliveryPanel(ctx, self)
@@ -62,30 +40,26 @@ class CounterWindow(QMainWindow):
         self.tabs.addTab(self.intake, "")
         self.tabs.addTab(self.delivery, "")
         self.status_line = StatusLine(ctx, self)
-        line = QFrame(self)
-        line.setFrameShape(QFrame.Shape.HLine)
+        # the header last in the focus chain: the window opens with the focus on its work, not on a
+        # language switch that a stray space bar would press
+        self.header = WindowHeader(ctx.lang, self)
+        self.who = self.header.who
+        self.supervisor_button = self.header.add_button("supervisor", N_("counter.supervisor"),
+                                                        self.supervisor_requested.emit, key="F10")
+        self.language_button = self.header.language_button
+        self.logout_button = self.header.logout_button
+        self.header.logout_requested.connect(self.request_logout)
 
-        central = QWidget(self)
-        box = QVBoxLayout(central)
-        box.addLayout(header)
+        box = with_header(self, self.header)
         box.addWidget(self.queue)
-        box.addWidget(line)
         box.addWidget(self.tabs, 1)
-        self.setCentralWidget(central)
         self.statusBar().addPermanentWidget(self.status_line, 1)
         self.statusBar().setSizeGripEnabled(False)
 
         self.t(self.setWindowTitle, "counter.window_title")
-        self.t(self.language_button.setText, "common.with_key", text=Msg("common.language_switch"), key="Ctrl+L")
-        self.t(self.supervisor_button.setText, "common.with_key", text=Msg("counter.supervisor"), key="F10")
-        self.t(self.logout_button.setText, "counter.logout")
         self.t.also(self.retranslate)
 
-        self.language_button.clicked.connect(ctx.lang.toggle)
-        self.logout_button.clicked.connect(self.request_logout)
-        self.supervisor_button.clicked.connect(self.supervisor_requested)
-        for key, slot in (("Ctrl+L", ctx.lang.toggle), ("Ctrl+1", lambda: self.show_tab(0)),
-                          ("Ctrl+2", lambda: self.show_tab(1)), ("Ctrl+Shift+Q", self.request_logout)):
+        for key, slot in (("Ctrl+1", lambda: self.show_tab(0)), ("Ctrl+2", lambda: self.show_tab(1))):
             QShortcut(QKeySequence(key), self, slot)
         # Supervisor functions only for the roles that can use them: a clerk sees no button and F10 does nothing.
         supervises = ctx.user is not None and ctx.user.supervises
@@ -138,7 +112,7 @@ class CounterWindow(QMainWindow):
         self.tabs.setTabText(0, ctx.lang.text("common.with_key", text=ctx.lang.text("counter.intake_tab"), key="Ctrl+1"))
         self.tabs.setTabText(1, ctx.lang.text("common.with_key", text=ctx.lang.text("counter.delivery_tab"), key="Ctrl+2"))
         user, counter, cat = ctx.user, ctx.counter, ctx.catalogue
-        self.who.setText(ctx.lang.text(
+        self.header.set_who(ctx.lang.text(
             "counter.who", user=isolate(user.full_name) if user else "", clerk=user.clerk_number if user else "",
             counter=isolate(ctx.lang.pick(counter.name_ar, counter.name_en)) if counter else "—",
             centre=isolate(ctx.lang.pick(cat.centre.name_ar, cat.centre.name_en)) if cat else ""))

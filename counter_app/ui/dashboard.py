@@ -14,7 +14,6 @@ from PySide6.QtCore import QDate, Qt, QTimer, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDateEdit,
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -34,6 +33,7 @@ from counter_app.ui.charts import Bar, BarChart
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import isolate
 from counter_app.ui.supervisor_backoffice import WorkerTab
+from counter_app.ui.widgets import TYPE, Said, set_state
 from printers.period_report import PeriodReportData
 
 LIVE_REFRESH_MS = 15_000
@@ -99,10 +99,9 @@ class DashboardTab(WorkerTab):
         for i, key in enumerate(TILES):
             tile = QLabel(self)
             tile.setObjectName(key.replace(".", "_"))
-            tile.setFrameShape(QFrame.Shape.StyledPanel)
+            tile.setProperty("tile", True)  # drawn by the style sheet: QLabel[tile="true"][state=...]
             tile.setMinimumHeight(64)
             tile.setWordWrap(True)
-            tile.setStyleSheet("QLabel { padding: 6px; background: #f5f7fa; }")
             self.tiles[key] = tile
             grid.addWidget(tile, i // 5, i % 5)
         self.wait_chart, self.load_chart, self.clerk_chart = BarChart(self), BarChart(self), BarChart(self)
@@ -110,6 +109,7 @@ class DashboardTab(WorkerTab):
         self.load_chart.setObjectName("loadByService")
         self.clerk_chart.setObjectName("clerkProductivity")
         charts = QWidget(self)
+        charts.setObjectName("dashboardCharts")
         charts_box = QVBoxLayout(charts)
         charts_box.addWidget(self.wait_chart)
         side = QHBoxLayout()
@@ -118,6 +118,7 @@ class DashboardTab(WorkerTab):
         charts_box.addLayout(side)
         charts_box.addStretch(1)
         scroll = QScrollArea(self)
+        scroll.setObjectName("dashboardScroll")
         scroll.setWidgetResizable(True)
         scroll.setWidget(charts)
         self.updated = QLabel(self)
@@ -147,7 +148,7 @@ class DashboardTab(WorkerTab):
         first, last = self.period()
         if first <= last:
             return first, last
-        self._message = (N_("dash.bad_range"), {})
+        self.message.fail(N_("dash.bad_range"))
         self.render_tab()
         return None
 
@@ -185,8 +186,9 @@ class DashboardTab(WorkerTab):
 
     def _loaded(self, data: PeriodReportData) -> None:
         self.data, self.updated_at = data, datetime.now(UTC)
-        if isinstance(self._message, tuple) and self._message[0] == N_("dash.bad_range"):
-            self._message = None
+        said = self.message.content
+        if isinstance(said, Said) and said.message_id == N_("dash.bad_range"):
+            self.message.clear()
         self.render_tab()
         if self._again:
             self._again = False
@@ -228,8 +230,10 @@ class DashboardTab(WorkerTab):
                     detail += "<br>" + tr("dash.refunds", n=d.refund_count,
                                           amount=format_money(d.money_refunds, lang.lang),
                                           net=format_money(d.money_total - d.money_refunds, lang.lang))
-                tile.setStyleSheet("QLabel { padding: 6px; background: %s; }" % ("#e8f5e9" if ok else "#ffebee"))
-            tile.setText(f"<div>{tr(key)}</div><div style='font-size:20pt; font-weight:bold'>"
+                set_state(tile, "success" if ok else "error")
+            elif key == N_("dash.overdue"):  # files past their due time want a look
+                set_state(tile, "warning" if d is not None and d.overdue else "")
+            tile.setText(f"<div>{tr(key)}</div><div style='font-size:{TYPE.figure}pt; font-weight:bold'>"
                          f"{isolate(values[key])}</div><div>{detail}</div>")
         empty = tr("dash.no_data")
         if d is None:
@@ -250,4 +254,3 @@ class DashboardTab(WorkerTab):
         if self.updated_at is not None:
             self.updated.setText(tr(N_("dash.live") if self.live else N_("dash.past"),
                                     time=format_time(self.updated_at, lang.lang, seconds=True)))
-        self.render_message()

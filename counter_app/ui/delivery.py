@@ -33,6 +33,7 @@ from counter_app.services.views import ApplicationState, ApplicationView, mask_n
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder, Msg, UiError
 from counter_app.ui.printing import handover_document, refund_document, slip_document, tracking_code_from_scan
+from counter_app.ui.widgets import MessageLine, mark_primary
 from printers.data import RELATION_LABELS
 
 
@@ -46,8 +47,6 @@ class DeliveryPanel(QWidget):
         self.ctx = ctx
         self.t = Binder(ctx.lang, self)
         self.app: ApplicationView | None = None
-        self._error: BaseException | str | None = None
-        self._done = False
 
         self.code = QLineEdit(self)
         self.code.setObjectName("trackingCode")
@@ -87,12 +86,11 @@ class DeliveryPanel(QWidget):
         self.ready_button.setObjectName("markReady")
         self.deliver_button = QPushButton(self)
         self.deliver_button.setObjectName("deliver")
+        mark_primary(self.deliver_button)
         self.ready_button.clicked.connect(self.mark_ready)
         self.deliver_button.clicked.connect(self.deliver)
         QShortcut(QKeySequence("Ctrl+D"), self, self.deliver_button.click)
-        self.message = QLabel(self)
-        self.message.setObjectName("deliveryMessage")
-        self.message.setWordWrap(True)
+        self.message = MessageLine(ctx.lang, self, name="deliveryMessage")
 
         self.returned_box = QGroupBox(self)
         self.returned_box.setObjectName("returnedBox")
@@ -213,8 +211,11 @@ class DeliveryPanel(QWidget):
             self._forget()  # another file: nothing typed for the previous one carries over
         if self.app is None or self.app.id != app.id or self.app.state != app.state:
             self.returned_docs.clear()  # a new file (or a new state): start from what is stored
-        self.app, self._error = app, (done_message or None)
-        self._done = bool(done_message)
+        self.app = app
+        if done_message:
+            self.message.say(done_message)
+        else:
+            self.message.clear()
         if app.state == ApplicationState.DELIVERED and done_message:
             self.collector.clear()
             self.collector_nid.clear()
@@ -292,7 +293,7 @@ class DeliveryPanel(QWidget):
             self.update_texts()
 
     def _failed(self, exc: BaseException) -> None:
-        self._error, self._done = exc, False
+        self.message.fail(exc)
         self.update_texts()
 
     @Slot()
@@ -356,7 +357,7 @@ class DeliveryPanel(QWidget):
                          self._failed, owner=self)
 
     def _said(self, message_id: str) -> None:
-        self._error, self._done = message_id, True
+        self.message.say(message_id)
         self.update_texts()
 
     @Slot()
@@ -452,14 +453,5 @@ class DeliveryPanel(QWidget):
                 self.refund_label.setText(tr("delivery.refund_due", amount=amount))
             self.refund_button.setText(tr(N_("delivery.refund_confirm_button") if self._refund_confirm
                                           else N_("delivery.refund_pay")))
-        err = self._error
-        if err is None:
-            self.message.setText("")
-        elif isinstance(err, str):
-            self.message.setText(tr(err))
-            self.message.setStyleSheet("color: #1b5e20; font-weight: bold;")
-        else:
-            self.message.setText(self.ctx.lang.error(err))
-            self.message.setStyleSheet("color: #b00020; font-weight: bold;")
         self._set_enabled(True)
 

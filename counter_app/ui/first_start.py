@@ -12,13 +12,13 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
-    QVBoxLayout,
     QWidget,
 )
 
 from counter_app.common.i18n import N_
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder, UiError
+from counter_app.ui.widgets import MessageLine, WindowHeader, mark_primary, with_header
 
 
 class FirstStartWizard(QWidget):
@@ -29,7 +29,6 @@ class FirstStartWizard(QWidget):
         self.ctx = ctx
         self.t = Binder(ctx.lang, self)
         self.setObjectName("firstStart")
-        self._error: BaseException | None = None
         self.title = QLabel(self)
         self.title.setObjectName("title")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -54,12 +53,12 @@ class FirstStartWizard(QWidget):
             field.setEchoMode(QLineEdit.EchoMode.Password)
         self.save_button = QPushButton(self)
         self.save_button.setObjectName("finishSetup")
+        mark_primary(self.save_button)
         self.save_button.clicked.connect(self.finish)
-        self.language_button = QPushButton(self)
-        self.language_button.clicked.connect(ctx.lang.toggle)
-        self.error = QLabel(self)
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b00020;")
+        self.header = WindowHeader(ctx.lang, self, logout=False)
+        self.language_button = self.header.language_button
+        self.t(self.header.set_who, "app.name")
+        self.error = MessageLine(ctx.lang, self, name="error")
 
         boxes = []
         for title, rows in (
@@ -77,28 +76,21 @@ class FirstStartWizard(QWidget):
                 self.t(label.setText, msg)
                 form.addRow(label, widget)
             boxes.append(box)
-        layout = QVBoxLayout(self)
+        layout = with_header(self, self.header)
         layout.addWidget(self.title)
         layout.addWidget(self.intro)
         for box in boxes:
             layout.addWidget(box)
         layout.addWidget(self.save_button)
         layout.addWidget(self.error)
-        layout.addWidget(self.language_button, 0, Qt.AlignmentFlag.AlignLeading)
         self.t(self.setWindowTitle, "first.window_title")
         self.t(self.title.setText, "first.title")
         self.t(self.intro.setText, "first.intro")
         self.t(self.save_button.setText, "first.finish")
-        self.t(self.language_button.setText, "common.language_switch")
-        self.t.also(self._render_error)
         self.resize(640, 720)
 
-    def _render_error(self) -> None:
-        self.error.setText("" if self._error is None else self.ctx.lang.error(self._error))
-
     def show_error(self, exc: BaseException) -> None:
-        self._error = exc
-        self._render_error()
+        self.error.fail(exc)
         self.save_button.setEnabled(True)
 
     @Slot()
@@ -124,6 +116,5 @@ class FirstStartWizard(QWidget):
             config.save()
 
         self.save_button.setEnabled(False)
-        self._error = None
-        self._render_error()
+        self.error.clear()
         self.ctx.ops.run(work, lambda _r: self.finished_setup.emit(), self.show_error, owner=self)

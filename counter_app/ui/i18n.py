@@ -82,6 +82,13 @@ class Language(QObject):
             app.installTranslator(translator)
             self._qt_translator = translator
 
+    def release(self) -> None:
+        """Take Qt's translation of this language out of the application (the shell shuts down)."""
+        app = QApplication.instance()
+        if self._qt_translator is not None and isinstance(app, QApplication):
+            app.removeTranslator(self._qt_translator)
+        self._qt_translator = None
+
     def set(self, lang: str) -> None:
         new: Lang = lang_of(lang)
         if new == self.lang:

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from counter_app.common.formatting import format_date, tracking_code
 from counter_app.common.formatting import money as format_money
 from counter_app.common.i18n import N_
+from counter_app.common.palette import State
 from counter_app.core.clock import utcnow
 from counter_app.services import counter as counter_service
 from counter_app.services.errors import ApplicantFieldError, NationalIdError, ValidationFailed
@@ -48,6 +49,7 @@ from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder, Msg, UiError
 from counter_app.ui.operations import expected
 from counter_app.ui.printing import receipt_document, slip_document
+from counter_app.ui.widgets import MessageLine, mark_primary, set_state
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +97,6 @@ class IntakePanel(QWidget):
         self.submitted_tracking: str | None = None  # this intake's application, once submitted
         self.question: QMessageBox | None = None  # the open "discard the typed data?" question
         self.busy = False
-        self._result: tuple[str, dict[str, object]] | None = None
-        self._error: BaseException | None = None
 
         self.service = QComboBox(self)
         self.service.setObjectName("service")
@@ -122,7 +122,7 @@ class IntakePanel(QWidget):
         for key, label in self.field_errors.items():
             label.setObjectName(f"{key}Error")
             label.setWordWrap(True)
-            label.setStyleSheet("color: #b00020;")
+            set_state(label, "error")
             label.hide()
         self.name.textChanged.connect(lambda: self._field_error("name"))
         self.phone.textChanged.connect(lambda: self._field_error("phone"))
@@ -154,14 +154,12 @@ class IntakePanel(QWidget):
         self.service.currentIndexChanged.connect(self._render_change)
         self.submit_button = QPushButton(self)
         self.submit_button.setObjectName("submit")
+        mark_primary(self.submit_button)
         self.slip_button = QPushButton(self)
         self.slip_button.setObjectName("printSlip")
         self.clear_button = QPushButton(self)
         self.clear_button.setObjectName("clearForm")
-        self.result = QLabel(self)
-        self.result.setObjectName("intakeResult")
-        self.result.setWordWrap(True)
-        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.result = MessageLine(ctx.lang, self, name="intakeResult")
 
         labels = {key: QLabel(self) for key in FIELD_LABELS}
         service_box = QGroupBox(self)
@@ -183,10 +181,6 @@ class IntakePanel(QWidget):
         aform.addRow("", self.notify_opt_out)
         pay_box = QGroupBox(self)
         pay_box.setObjectName("paymentBox")
-        for group in (service_box, applicant_box, pay_box):  # the title clear of the frame, not on it
-            group.setStyleSheet("QGroupBox { margin-top: 1.4em; padding-top: 0.4em; }"
-                                " QGroupBox::title { subcontrol-origin: margin; subcontrol-position: top center;"
-                                " padding: 0 0.5em; }")
         pform = QFormLayout(pay_box)
         pform.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # a narrow column: long labels above
         pform.addRow(labels["fee"], self.fee)
@@ -204,6 +198,7 @@ class IntakePanel(QWidget):
         right.addStretch(1)
         # The form scrolls on a short screen (1366x768); the actions and the message line stay in view.
         form = QWidget(self)
+        form.setObjectName("intakeFormBody")
         columns = QHBoxLayout(form)
         columns.setContentsMargins(0, 0, 0, 0)
         columns.addWidget(service_box, 5)
@@ -386,7 +381,6 @@ class IntakePanel(QWidget):
         self.method.setCurrentIndex(max(method, 0))
         self._method_changed()
         self._render_national_id()
-        self._render_result()
         for key in self.field_errors:
             self._field_error(key, self._field_failures.get(key))
 
@@ -418,34 +412,28 @@ class IntakePanel(QWidget):
         text, lang = self.national_id.text(), self.ctx.lang
         if not text.strip():
             self.nid_info.setText(lang.text("intake.nid_hint"))
-            self.nid_info.setStyleSheet("color: #555;")
+            set_state(self.nid_info, "hint")
             return
         try:
             info = parse_national_id(text)
         except NationalIdError as exc:
             self.nid_info.setText(exc.message(lang.lang))
-            self.nid_info.setStyleSheet("color: #b00020;")
+            set_state(self.nid_info, "error")
             return
         self.nid_info.setText(lang.text("intake.nid_info", birth=format_date(info.birth_date, lang.lang),
                                       sex=lang.text(f"sex.{info.sex}"),
                                       governorate=lang.pick(info.governorate_ar, info.governorate_en)))
-        self.nid_info.setStyleSheet("color: #1b5e20;")
+        set_state(self.nid_info, "success")
 
-    def _render_result(self) -> None:
-        lang = self.ctx.lang
-        if self._error is not None:
-            self.result.setText(lang.error(self._error))
-            self.result.setStyleSheet("color: #b00020; font-weight: bold;")
-        elif self._result is not None:
-            self.result.setText(lang.text(self._result[0], **self._result[1]))
-            self.result.setStyleSheet("color: #1b5e20; font-weight: bold;")
+    def _show(self, message_id: str | None = None, failure: BaseException | None = None, *,
+              state: State = "success", **params: object) -> None:
+        """The message line: an error, a message (success unless said), or nothing."""
+        if failure is not None:
+            self.result.fail(failure)
+        elif message_id:
+            self.result.say(message_id, state=state, **params)
         else:
-            self.result.setText("")
-
-    def _show(self, message_id: str | None = None, failure: BaseException | None = None, **params: object) -> None:
-        self._result = (message_id, params) if message_id else None
-        self._error = failure
-        self._render_result()
+            self.result.clear()
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy
@@ -454,7 +442,7 @@ class IntakePanel(QWidget):
 
     @Slot()
     def _edited(self) -> None:
-        if self._error is not None:
+        if self.result.is_error:
             self._show()
 
     # -- actions ---------------------------------------------------------------------------
@@ -484,18 +472,18 @@ class IntakePanel(QWidget):
             return
         if not self.cash_received.text().strip():
             self.change.setText(lang.text("intake.change_exact"))
-            self.change.setStyleSheet("color: #555;")
+            set_state(self.change, "hint")
             return
         if received is None:
             self.change.setText(lang.text("intake.cash_not_amount"))
-            self.change.setStyleSheet("color: #b00020;")
+            set_state(self.change, "error")
             return
         if received < service.total_piastres:
             self.change.setText(lang.text("intake.cash_short", fee=format_money(service.total_piastres, lang.lang)))
-            self.change.setStyleSheet("color: #b00020;")
+            set_state(self.change, "error")
             return
         self.change.setText(format_money(received - service.total_piastres, lang.lang))
-        self.change.setStyleSheet("font-weight: bold;")
+        set_state(self.change, "info")
 
     def _clear_fields(self) -> None:
         for field in (self.name, self.national_id, self.phone, self.address, self.email, self.reference,
@@ -528,9 +516,9 @@ class IntakePanel(QWidget):
 
     def _refuse(self, message_id: str) -> None:
         if message_id == "intake.already_submitted":
-            self._show(message_id, tracking=tracking_code(self.submitted_tracking or ""))
+            self._show(message_id, state="info", tracking=tracking_code(self.submitted_tracking or ""))
         else:
-            self._show(message_id)
+            self._show(message_id, state="warning")
         if message_id == "intake.choose_service":
             self.service.setFocus()
 
@@ -547,7 +535,7 @@ class IntakePanel(QWidget):
             return
         missing = self.missing()
         if not missing:
-            self._show(N_("intake.nothing_missing"))
+            self._show(N_("intake.nothing_missing"), state="info")
             return
         reference = self.ticket.number if self.ticket else "—"
         slip = slip_document(cat.centre, service, missing, reference, utcnow(), applicant=self.name.text())
@@ -617,10 +605,11 @@ class IntakePanel(QWidget):
         self._clear_fields()
         self.submitted_tracking, self.intake_key = outcome.submitted.tracking_code, None
         if not outcome.submitted.created:
-            self._show(N_("intake.already_submitted"), tracking=tracking_code(outcome.submitted.tracking_code))
+            self._show(N_("intake.already_submitted"), state="info",
+                       tracking=tracking_code(outcome.submitted.tracking_code))
             return
         if outcome.print_error is not None:
-            self._show(N_("intake.submitted_print_failed"), tracking=outcome.submitted.tracking_code,
+            self._show(N_("intake.submitted_print_failed"), state="warning", tracking=outcome.submitted.tracking_code,
                        error=outcome.print_error)
         else:
             self._show(N_("intake.submitted"), tracking=outcome.submitted.tracking_code)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +34,7 @@ from counter_app.services.views import GroupView, IssuedView, UserView
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder
 from counter_app.ui.printing import ticket_document
+from counter_app.ui.widgets import MessageLine, mark_primary
 
 REFRESH_MS = 5_000
 MESSAGE_MS = 15_000
@@ -69,6 +71,7 @@ class KioskWindow(QWidget):
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.title.setWordWrap(True)
         self.prompt = QLabel(self)
+        self.prompt.setObjectName("kioskPrompt")
         self.prompt.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.priority = QPushButton(self)
         self.priority.setObjectName("priority")
@@ -79,10 +82,8 @@ class KioskWindow(QWidget):
         self.language_button.setObjectName("language")
         self.language_button.setMinimumHeight(64)
         self.language_button.clicked.connect(ctx.lang.toggle)
-        self.result = QLabel(self)
-        self.result.setObjectName("kioskResult")
+        self.result = MessageLine(ctx.lang, self, name="kioskResult")
         self.result.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.result.setWordWrap(True)
         self.result.setMinimumHeight(120)
 
         self.buttons: dict[str, QPushButton] = {}
@@ -94,6 +95,7 @@ class KioskWindow(QWidget):
             button = QPushButton(self)
             button.setObjectName(f"group{group.letter}")
             button.setMinimumSize(280, 120)
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)  # large touch targets
             button.setProperty("kiosk", True)
             button.clicked.connect(lambda _c=False, letter=group.letter: self.take(letter))
             self.buttons[group.letter] = button
@@ -143,19 +145,17 @@ class KioskWindow(QWidget):
         panel = self.exit_panel = QFrame(self)
         panel.setObjectName("kioskExit")
         panel.setFrameShape(QFrame.Shape.StyledPanel)
-        self.exit_title, self.exit_hint, self.exit_error = QLabel(panel), QLabel(panel), QLabel(panel)
+        self.exit_title, self.exit_hint = QLabel(panel), QLabel(panel)
         self.exit_title.setObjectName("kioskExitTitle")
-        self.exit_title.setStyleSheet("font-weight: bold;")
-        self.exit_error.setObjectName("kioskExitError")
-        self.exit_error.setStyleSheet("color: #b00020; font-weight: bold;")
-        for label in (self.exit_hint, self.exit_error):
-            label.setWordWrap(True)
+        self.exit_error = MessageLine(self.ctx.lang, panel, name="kioskExitError")
+        self.exit_hint.setWordWrap(True)
         self.exit_username, self.exit_password = QLineEdit(panel), QLineEdit(panel)
         self.exit_username.setObjectName("kioskExitUsername")
         self.exit_password.setObjectName("kioskExitPassword")
         self.exit_password.setEchoMode(QLineEdit.EchoMode.Password)
         self.exit_confirm, self.exit_cancel = QPushButton(panel), QPushButton(panel)
         self.exit_confirm.setObjectName("kioskExitConfirm")
+        mark_primary(self.exit_confirm)
         self.exit_cancel.setObjectName("kioskExitCancel")
         self.exit_confirm.clicked.connect(self.confirm_exit)
         self.exit_cancel.clicked.connect(self.cancel_exit)
@@ -225,7 +225,7 @@ class KioskWindow(QWidget):
     @Slot()
     def ask_exit(self) -> None:
         self._exit_error = None
-        self.exit_error.setText("")
+        self.exit_error.clear()
         self.result.hide()  # the form takes the ticket message's place: the kiosk still fits 1366x768
         self.exit_panel.show()
         self.exit_username.setFocus()
@@ -236,7 +236,7 @@ class KioskWindow(QWidget):
         for field in (self.exit_username, self.exit_password):
             field.clear()
         self._exit_error = None
-        self.exit_error.setText("")
+        self.exit_error.clear()
         self.exit_panel.hide()
         self.result.show()
 
@@ -247,7 +247,7 @@ class KioskWindow(QWidget):
         db, username, password = self.ctx.db, self.exit_username.text(), self.exit_password.text()
         self._exit_busy = True
         self.exit_confirm.setEnabled(False)
-        self.exit_error.setText(self.ctx.lang.text("kiosk.exit_checking"))
+        self.exit_error.say(N_("kiosk.exit_checking"), state="info")
         self.ctx.ops.run(lambda: shell.login(db, username, password), self._exit_checked, self._exit_failed,
                          owner=self)
 
@@ -269,7 +269,7 @@ class KioskWindow(QWidget):
         self._exit_error = exc
         self.exit_password.clear()
         self.exit_password.setFocus()
-        self.exit_error.setText(self.ctx.lang.error(exc))
+        self.exit_error.fail(exc)
 
     # -- tickets ---------------------------------------------------------------------------
     def groups(self) -> tuple[GroupView, ...]:
@@ -335,15 +335,11 @@ class KioskWindow(QWidget):
                 count=self.waiting.get(group.letter, 0)))
         self.priority.setText(lang.text(N_("kiosk.priority_on") if self.priority.isChecked() else N_("kiosk.priority_off")))
         if self._error is not None:
-            self.result.setText(lang.error(self._error))
-            self.result.setStyleSheet("color: #b00020;")
+            self.result.fail(self._error)
         elif self._last is not None:
             key = N_("kiosk.issued_now") if self._last.waiting_ahead == 0 else N_("kiosk.issued")
-            self.result.setText(lang.text(key, number=ticket_label(self._last.number),
-                                          ahead=Msg("kiosk.ahead", n=self._last.waiting_ahead),
-                                          wait=Msg("common.minutes", n=self._last.estimated_wait_minutes)))
-            self.result.setStyleSheet("color: #0d47a1; font-weight: bold;")
+            self.result.say(key, state="info", number=ticket_label(self._last.number),
+                            ahead=Msg("kiosk.ahead", n=self._last.waiting_ahead),
+                            wait=Msg("common.minutes", n=self._last.estimated_wait_minutes))
         else:
-            self.result.setText("")
-        if self._exit_error is not None:
-            self.exit_error.setText(lang.error(self._exit_error))
+            self.result.clear()

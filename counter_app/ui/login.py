@@ -5,19 +5,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from counter_app.common.i18n import N_
 from counter_app.ui.i18n import Binder
+from counter_app.ui.widgets import MessageLine, WindowHeader, mark_primary, with_header
 
 if TYPE_CHECKING:
     from counter_app.services.views import CounterView, UserView
@@ -48,13 +47,11 @@ class LoginWindow(QWidget):
         self.counter.setObjectName("counter")
         self.login_button = QPushButton(self)
         self.login_button.setObjectName("login")
-        self.login_button.setDefault(True)
-        self.language_button = QPushButton(self)
-        self.language_button.setObjectName("language")
-        self.error = QLabel(self)
-        self.error.setObjectName("error")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b00020;")
+        mark_primary(self.login_button)  # drawn as the one action, and the default button
+        self.header = WindowHeader(ctx.lang, self, logout=False)
+        self.language_button = self.header.language_button
+        self.t(self.header.set_who, "app.name")
+        self.error = MessageLine(ctx.lang, self, name="error")
         self._error: BaseException | str | None = None
         self._db_ready = False
         self._counters_known = False
@@ -66,28 +63,24 @@ class LoginWindow(QWidget):
         form.addRow(self.username_label, self.username)
         form.addRow(self.password_label, self.password)
         form.addRow(self.counter_label, self.counter)
-        box = QVBoxLayout(self)
-        box.setContentsMargins(48, 32, 48, 32)
+        box = with_header(self, self.header)
+        box.setContentsMargins(48, 24, 48, 32)
         box.setSpacing(14)
         box.addWidget(self.title)
         box.addLayout(form)
         box.addWidget(self.login_button)
         box.addWidget(self.error)
         box.addStretch(1)
-        box.addWidget(self.language_button, 0, Qt.AlignmentFlag.AlignLeading)
 
         self.t(self.setWindowTitle, "login.window_title")
         self.t(self.username_label.setText, "login.username")
         self.t(self.password_label.setText, "login.password")
         self.t(self.counter_label.setText, "login.counter")
         self.t(self.login_button.setText, "login.submit")
-        self.t(self.language_button.setText, "common.language_switch")
         self.t.also(self._render_dynamic)
         self.login_button.clicked.connect(self.submit)
         self.password.returnPressed.connect(self.submit)
         self.username.returnPressed.connect(self.password.setFocus)
-        self.language_button.clicked.connect(ctx.lang.toggle)
-        QShortcut(QKeySequence("Ctrl+L"), self, ctx.lang.toggle)
         self.resize(520, 440)
         self._render_dynamic()
 
@@ -137,7 +130,12 @@ class LoginWindow(QWidget):
         if 0 <= current < self.counter.count():
             self.counter.setCurrentIndex(current)
         err = self._error
-        self.error.setText("" if err is None else lang.text(err) if isinstance(err, str) else lang.error(err))
+        if err is None:
+            self.error.clear()
+        elif err == "login.starting":  # pressed while the database opens: it logs in by itself once open
+            self.error.say(err, state="info")
+        else:
+            self.error.fail(err)
 
     def selected_counter(self) -> CounterView | None:
         index = self.counter.currentIndex()

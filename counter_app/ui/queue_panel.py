@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -22,13 +22,13 @@ from PySide6.QtWidgets import (
 
 from counter_app.common import formatting
 from counter_app.common.i18n import N_
-from counter_app.core.clock import utcnow
 from counter_app.services import counter as counter_service
 from counter_app.services.errors import ValidationFailed
 from counter_app.services.views import QueueState, TicketView
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder
 from counter_app.ui.operations import Coalescer
+from counter_app.ui.widgets import MessageLine, TicketCard, mark_primary
 
 REFRESH_MS = 5_000
 
@@ -62,21 +62,12 @@ class QueuePanel(QWidget):
         # asks the intake form); runs the action at once when nothing would be lost.
         self.confirm: Callable[[Callable[[], None]], None] = lambda go: go()
 
-        self.ticket_label = QLabel("—", self)
-        self.ticket_label.setObjectName("currentTicket")
-        self.ticket_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.ticket_label.setMinimumWidth(200)
-        self.detail_label = QLabel(self)
-        self.detail_label.setObjectName("ticketDetail")
-        self.timer_label = QLabel(self)
-        self.timer_label.setObjectName("serviceTimer")
+        self.card = TicketCard(ctx.lang, self)
+        self.ticket_label, self.detail_label, self.timer_label = self.card.number, self.card.detail, self.card.timer_label
         self.waiting_label = QLabel(self)
         self.waiting_label.setObjectName("waiting")
         self.waiting_label.setWordWrap(True)
-        self.message = QLabel(self)
-        self.message.setObjectName("queueMessage")
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00020;")
+        self.message = MessageLine(ctx.lang, self, name="queueMessage")
 
         self.buttons: dict[str, QPushButton] = {}
         grid = QGridLayout()
@@ -86,7 +77,7 @@ class QueuePanel(QWidget):
             button.setMinimumHeight(40)
             self.buttons[action] = button
             grid.addWidget(button, i // 3, i % 3)
-        self.buttons["call_next"].setStyleSheet("font-weight: bold;")
+        mark_primary(self.buttons["call_next"])
         self._retitle_buttons()
         self.t.also(self._retitle_buttons)
         self.buttons["call_next"].clicked.connect(self.request_call_next)
@@ -113,24 +104,20 @@ class QueuePanel(QWidget):
         extra.addWidget(self.to_group, 1)
         extra.addWidget(self.to_counter, 1)
 
-        left = QVBoxLayout()
-        left.addWidget(self.ticket_label)
-        left.addWidget(self.detail_label, 0, Qt.AlignmentFlag.AlignHCenter)
-        left.addWidget(self.timer_label, 0, Qt.AlignmentFlag.AlignHCenter)
+        # who is waiting and what just happened share a line above the actions
+        said = QHBoxLayout()
+        said.addWidget(self.waiting_label, 2)
+        said.addWidget(self.message, 3)
         right = QVBoxLayout()
-        right.addWidget(self.waiting_label)
+        right.addLayout(said)
         right.addLayout(grid)
         right.addLayout(extra)
-        right.addWidget(self.message)
         top = QHBoxLayout(self)
-        top.addLayout(left, 1)
+        top.setContentsMargins(0, 0, 0, 0)  # the window's body has the margins
+        top.addWidget(self.card, 1)
         top.addLayout(right, 3)
 
         self.t.also(self.update_texts)
-        self._tick = QTimer(self)
-        self._tick.setInterval(1000)
-        self._tick.timeout.connect(self._render_timer)
-        self._tick.start()
         self._refresh = Coalescer(self.refresh, 50, self)
         self._poll = QTimer(self)
         self._poll.setInterval(REFRESH_MS)
@@ -309,12 +296,12 @@ class QueuePanel(QWidget):
 
     def update_texts(self) -> None:
         tr, ticket = self.ctx.lang.text, self.state.current
-        self.ticket_label.setText(ticket.number if ticket else "—")
         if ticket is None:
-            self.detail_label.setText(tr("queue.no_ticket"))
+            self.card.show_ticket(None, tr("queue.no_ticket"), None)
         else:
             key = N_("queue.detail_priority") if ticket.priority else N_("queue.detail")
-            self.detail_label.setText(tr(key, group=ticket.group, recalls=ticket.recall_count))
+            self.card.show_ticket(ticket.number, tr(key, group=ticket.group, recalls=ticket.recall_count),
+                                  ticket.called_at)
         cat = self.ctx.catalogue
         letters = [g.letter for g in cat.groups] if cat else sorted(self.state.waiting)
         if self.ctx.counter is not None:
@@ -324,18 +311,14 @@ class QueuePanel(QWidget):
         if self._error is not None and self._error_state != self._state_key(self._error):
             self._error = None  # the situation it described has changed
         err = self._error
-        self.message.setText("" if err is None else tr(err) if isinstance(err, str) else self.ctx.lang.error(err))
+        if err is None:
+            self.message.clear()
+        elif err == "queue.nobody_waiting":
+            self.message.say(err, state="info")
+        else:
+            self.message.fail(err)
         self.fill_targets()
         self._set_enabled()
-        self._render_timer()
-
-    def _render_timer(self) -> None:
-        ticket = self.state.current
-        if ticket is None or ticket.called_at is None:
-            self.timer_label.setText("")
-            return
-        seconds = max(0, int((utcnow() - ticket.called_at).total_seconds()))
-        self.timer_label.setText(self.ctx.lang.text("queue.timer", minutes=seconds // 60, seconds=seconds % 60))
 
     def current(self) -> TicketView | None:
         return self.state.current

@@ -15,13 +15,12 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -29,8 +28,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QPushButton,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -43,13 +40,12 @@ from counter_app.services.review import REJECTION_REASONS, ReviewDesk, ReviewFil
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder, Msg, isolate
 from counter_app.ui.status_bar import StatusLine
+from counter_app.ui.widgets import MessageLine, ReadOnlyTable, WindowHeader, mark_primary, with_header
 
 REFRESH_MS = 30_000
 #: The review list's column that takes the room left (and is elided): the service's name.
 SERVICE_COLUMN = 1
 SERVICE_MIN_WIDTH = 110
-OVERDUE = QColor("#b00020")
-NEAR_DUE = QColor("#8a5a00")
 
 
 #: What the reviewer reads after each decision.
@@ -69,32 +65,11 @@ class ReviewWindow(QMainWindow):
         self.setObjectName("reviewWindow")
         self.desk: ReviewDesk | None = None
         self.busy = False
-        self._message: tuple[str, dict[str, object]] | BaseException | None = None
 
-        self.who = QLabel(self)
-        self.who.setObjectName("who")
-        self.language_button, self.logout_button, self.refresh_button = (QPushButton(self) for _ in range(3))
-        header = QHBoxLayout()
-        header.addWidget(self.who, 1)
-        for button in (self.refresh_button, self.language_button, self.logout_button):
-            header.addWidget(button)
 
-        self.queue_table = QTableWidget(0, 4, self)
-        self.queue_table.setObjectName("reviewQueue")
-        self.queue_table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.queue_table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
-        self.queue_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.queue_table.verticalHeader().setVisible(False)
         # The tracking code, due time and state are never cut (sized to their content); the service's
         # name takes what is left and is elided, with the full name in its tooltip.
-        columns = self.queue_table.horizontalHeader()
-        columns.setStretchLastSection(False)
-        columns.setMinimumSectionSize(40)
-        for column in range(4):
-            columns.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch if column == SERVICE_COLUMN
-                                        else QHeaderView.ResizeMode.ResizeToContents)
-        self.queue_table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.queue_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.queue_table = ReadOnlyTable(4, self, name="reviewQueue", elided_column=SERVICE_COLUMN)
         self.queue_table.cellActivated.connect(lambda row, _c: self.open_row(row))
         self.queue_table.cellClicked.connect(lambda row, _c: self.open_row(row))
 
@@ -104,22 +79,23 @@ class ReviewWindow(QMainWindow):
         self.applicant = QLabel(self)
         self.applicant.setObjectName("maskedApplicant")
         self.applicant.setWordWrap(True)
+        self.applicant.setAlignment(Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignTop)
         self.documents = QListWidget(self)
         self.documents.setObjectName("documents")
+        self.documents.setWordWrap(True)  # a long document name wraps in the narrower list
         self.fees = QLabel(self)
         self.fees.setWordWrap(True)
 
         self.approve_button, self.reject_button, self.return_button = (QPushButton(self) for _ in range(3))
         self.approve_button.setObjectName("approve")
+        mark_primary(self.approve_button)
         self.reject_button.setObjectName("reject")
         self.return_button.setObjectName("return")
         self.reason = QComboBox(self)
         self.reason.setObjectName("rejectReason")
         self.reason_text = QLineEdit(self)
         self.reason_text.setObjectName("reasonText")
-        self.message = QLabel(self)
-        self.message.setObjectName("message")
-        self.message.setWordWrap(True)
+        self.message = MessageLine(ctx.lang, self)
 
         self.applicant_box, self.documents_box, self.decision_box = QGroupBox(self), QGroupBox(self), QGroupBox(self)
         QVBoxLayout(self.applicant_box).addWidget(self.applicant)
@@ -138,8 +114,11 @@ class ReviewWindow(QMainWindow):
         detail = QWidget(self)
         right = QVBoxLayout(detail)
         right.addWidget(self.file_title)
-        right.addWidget(self.applicant_box)
-        right.addWidget(self.documents_box, 1)
+        # the masked applicant beside the documents: the list the reviewer ticks gets the height
+        middle = QHBoxLayout()
+        middle.addWidget(self.applicant_box, 2)
+        middle.addWidget(self.documents_box, 3)
+        right.addLayout(middle, 1)
         right.addWidget(self.decision_box)
         right.addWidget(self.message)
         self.queue_box = QGroupBox(self)
@@ -150,20 +129,19 @@ class ReviewWindow(QMainWindow):
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
 
-        central = QWidget(self)
-        box = QVBoxLayout(central)
-        box.addLayout(header)
+        self.header = WindowHeader(ctx.lang, self)  # last in the focus chain: the window opens on the files
+        self.who, self.language_button, self.logout_button = (self.header.who, self.header.language_button,
+                                                              self.header.logout_button)
+        self.refresh_button = self.header.add_button("refresh", N_("review.refresh"), self.refresh, key="F5")
+        self.header.logout_requested.connect(self.logout_requested)
+        box = with_header(self, self.header)
         box.addWidget(split, 1)
-        self.setCentralWidget(central)
         self.status_line = StatusLine(ctx, self)
         self.statusBar().addPermanentWidget(self.status_line, 1)
         self.statusBar().setSizeGripEnabled(False)
 
         t = self.t
         t(self.setWindowTitle, "review.window_title")
-        t(self.refresh_button.setText, "common.with_key", text=Msg("review.refresh"), key="F5")
-        t(self.language_button.setText, "common.with_key", text=Msg("common.language_switch"), key="Ctrl+L")
-        t(self.logout_button.setText, "counter.logout")
         t(self.approve_button.setText, "common.with_key", text=Msg("review.approve"), key="Ctrl+Enter")
         t(self.reject_button.setText, "common.with_key", text=Msg("review.reject"), key="Ctrl+R")
         t(self.return_button.setText, "common.with_key", text=Msg("review.return"), key="Ctrl+B")
@@ -175,15 +153,11 @@ class ReviewWindow(QMainWindow):
         t(self.queue_box.setTitle, "review.queue")
         t.also(self.render_desk)
 
-        self.refresh_button.clicked.connect(self.refresh)
-        self.language_button.clicked.connect(ctx.lang.toggle)
-        self.logout_button.clicked.connect(self.logout_requested)
         self.approve_button.clicked.connect(self.approve)
         self.reject_button.clicked.connect(self.reject)
         self.return_button.clicked.connect(self.return_file)
         for key, slot in (("F5", self.refresh), ("Ctrl+Return", self.approve), ("Ctrl+Enter", self.approve),
-                          ("Ctrl+R", self.reject), ("Ctrl+B", self.return_file), ("Ctrl+L", ctx.lang.toggle),
-                          ("Ctrl+Shift+Q", self.logout_requested.emit)):
+                          ("Ctrl+R", self.reject), ("Ctrl+B", self.return_file)):
             QShortcut(QKeySequence(key), self, slot)
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
@@ -214,7 +188,7 @@ class ReviewWindow(QMainWindow):
 
     def open_row(self, row: int) -> None:
         if self.desk is not None and 0 <= row < len(self.desk.queue) and not self.busy:
-            self._message = None
+            self.message.clear()
             self.refresh(self.desk.queue[row].application_id)
 
     def _loaded(self, desk: ReviewDesk) -> None:
@@ -227,7 +201,7 @@ class ReviewWindow(QMainWindow):
 
     def show_error(self, exc: BaseException) -> None:
         self.busy = False
-        self._message = exc
+        self.message.fail(exc)
         self.render_desk()
         self.desk_loaded.emit()
 
@@ -240,7 +214,7 @@ class ReviewWindow(QMainWindow):
 
         def done(_r: object) -> None:
             self.busy = False
-            self._message = (DONE_MESSAGES[kind], {"tracking": isolate(tracking)})
+            self.message.say(DONE_MESSAGES[kind], tracking=isolate(tracking))
             self.reason_text.clear()
             self.desk = ReviewDesk(self.desk.queue if self.desk else (), None)
             self.decided.emit(kind)
@@ -293,7 +267,7 @@ class ReviewWindow(QMainWindow):
     def render_desk(self) -> None:
         lang, tr = self.ctx.lang, self.ctx.lang.text
         user = self.ctx.user
-        self.who.setText(tr("review.who", user=isolate(user.full_name) if user else ""))
+        self.header.set_who(tr("review.who", user=isolate(user.full_name) if user else ""))
         current = self.reason.currentData()
         self.reason.clear()
         for code in REJECTION_REASONS:
@@ -303,31 +277,18 @@ class ReviewWindow(QMainWindow):
                                                                      N_("review.col_due"), N_("review.col_state"))])
         desk = self.desk
         rows = desk.queue if desk else ()
-        self.queue_table.setRowCount(len(rows))
-        for r, row in enumerate(rows):
+        cells: list[tuple[str, ...]] = []
+        for row in rows:
             due = format_datetime(row.due_at, lang.lang) if row.due_at else "—"
             flag = tr("review.overdue") if row.overdue else tr("review.near_due") if row.near_due else ""
             state = tr(f"state.{row.state.value}") + (f" — {flag}" if flag else "")
-            for c, text in enumerate((row.tracking_code, lang.pick(row.service_ar, row.service_en), due, state)):
-                item = QTableWidgetItem(text)
-                if c == SERVICE_COLUMN:
-                    item.setToolTip(text)
-                if row.overdue or row.near_due:
-                    item.setForeground(QBrush(OVERDUE if row.overdue else NEAR_DUE))
-                self.queue_table.setItem(r, c, item)
+            cells.append((row.tracking_code, lang.pick(row.service_ar, row.service_en), due, state))
+        self.queue_table.set_rows(cells, states=["overdue" if row.overdue else "warning" if row.near_due else ""
+                                                 for row in rows])
         self._fit_queue_columns()
         self._render_file(desk.file if desk else None)
         if not rows:
             self.file_title.setText(tr("review.empty"))
-        msg = self._message
-        if msg is None:
-            self.message.setText("")
-        elif isinstance(msg, BaseException):
-            self.message.setText(lang.error(msg))
-            self.message.setStyleSheet("color: #b00020; font-weight: bold;")
-        else:
-            self.message.setText(tr(msg[0], **msg[1]))
-            self.message.setStyleSheet("color: #1b5e20; font-weight: bold;")
         self._set_enabled()
 
     def _render_file(self, file: ReviewFile | None) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from PySide6.QtCore import QTimer, Slot
+from PySide6.QtCore import QSize, QTimer, Slot
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from counter_app.common.formatting import format_datetime, format_time
@@ -13,6 +14,7 @@ from counter_app.common.i18n import N_, Msg
 from counter_app.ui.context import AppContext, SyncStatus
 from counter_app.ui.i18n import Binder
 from counter_app.ui.printing import JobFailure
+from counter_app.ui.widgets import set_state
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +37,8 @@ class StatusLine(QWidget):
         self.sync_label.setObjectName("syncState")
         self.sync_alert = QLabel(self)
         self.sync_alert.setObjectName("syncAlert")
-        self.sync_alert.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.sync_alert.setProperty("message", True)  # bold, like a message line
+        set_state(self.sync_alert, "error")
         self.sync_alert.hide()
         self.message_label = QLabel(self)
         self.message_label.setObjectName("statusMessage")
@@ -55,6 +58,7 @@ class StatusLine(QWidget):
         layout.addWidget(self.message_label, 2)
         rows.addLayout(layout)
         rows.addWidget(self.sync_alert)  # its own row: an alert is never cut off
+        self._fitted_height = 0
         self.sync: SyncStatus | None = None
         self.sync_failed = False
         self._message: tuple[str, dict[str, object]] | None = None
@@ -69,6 +73,43 @@ class StatusLine(QWidget):
         self._sync_running = False
         self.update_texts()
         self.refresh_sync()
+
+    # -- size ------------------------------------------------------------------------------
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        """As tall as its wrapped lines need at the width it has (a wrapping label alone asks for
+        two lines whatever the room, and the status bar would take them from the form)."""
+        hint = super().sizeHint()
+        layout = self.layout()
+        if self.width() > 0 and layout is not None and layout.hasHeightForWidth():
+            hint.setHeight(layout.heightForWidth(self.width()))
+        return hint
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        """Never squeezed below its lines (an alert must never be cut off)."""
+        hint = super().minimumSizeHint()
+        hint.setHeight(max(hint.height(), self.sizeHint().height()))
+        return hint
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt's name
+        """No: the status bar would ask for the height at the width of its size hint (a few
+        hundred pixels, three lines); :meth:`sizeHint` gives the height at the real width."""
+        return False
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._fit_height()
+
+    def _fit_height(self) -> None:
+        """After a change of width or of text: the line (and the status bar holding it) takes the
+        height its wrapped lines need now."""
+        height = self.sizeHint().height()
+        if height != self._fitted_height:
+            self._fitted_height = height
+            self.updateGeometry()
+            parent = self.parentWidget()
+            if parent is not None:
+                parent.updateGeometry()
 
     # -- printer ---------------------------------------------------------------------------
     @Slot(object)
@@ -130,7 +171,7 @@ class StatusLine(QWidget):
         elif not status.configured:
             self.sync_label.setText(tr("status.sync_not_enrolled", events=Msg("status.events_waiting", n=status.events_waiting),
                                        age=self._age(status.oldest_waiting_age)))
-            self.sync_label.setStyleSheet("color: #8a5a00;")
+            set_state(self.sync_label, "warning")
             self.sync_label.setToolTip("")
         else:
             lang = self.ctx.lang.lang
@@ -140,7 +181,7 @@ class StatusLine(QWidget):
             key = N_("status.sync_online") if status.online else N_("status.sync_offline")
             self.sync_label.setText(tr(key, events=Msg("status.events_waiting", n=status.events_waiting), when=when,
                                        age=self._age(status.oldest_waiting_age)))
-            self.sync_label.setStyleSheet("" if status.online else "color: #8a5a00;")
+            set_state(self.sync_label, "" if status.online else "warning")
             self.sync_label.setToolTip(status.error)
         if status is not None and not self.sync_failed:
             if status.stale:
@@ -163,13 +204,15 @@ class StatusLine(QWidget):
         if failed:
             self.printer_label.setText(tr("status.printer_error", n=len(failed),
                                           error=failed[-1].message(self.ctx.lang.lang)))
-            self.printer_label.setStyleSheet("color: #b00020; font-weight: bold;")
+            set_state(self.printer_label, "error")
             self.retry_button.show()
         else:
             self.printer_label.setText(tr("status.printer_ok"))
-            self.printer_label.setStyleSheet("color: #1b5e20;")
+            set_state(self.printer_label, "success")
             self.retry_button.hide()
         self._sync_texts()
         if self._message is not None:
             message_id, params = self._message
             self.message_label.setText(tr(message_id, **params))
+        self.message_label.setVisible(self._message is not None)  # no message: the sync line takes its room
+        self._fit_height()

@@ -17,8 +17,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -27,6 +25,7 @@ from PySide6.QtWidgets import (
 from counter_app.common.formatting import format_date, format_datetime, join
 from counter_app.common.formatting import money as format_money
 from counter_app.common.i18n import N_, Msg
+from counter_app.common.palette import State
 from counter_app.core.clock import utcnow
 from counter_app.services import reports
 from counter_app.services import supervisor as supervisor_service
@@ -36,21 +35,13 @@ from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder, UiError, isolate
 from counter_app.ui.printing import JobFailure, PrintFailed, test_page_document
 from counter_app.ui.status_bar import StatusLine
+from counter_app.ui.widgets import MessageLine, ReadOnlyTable, Said, WindowHeader, set_state, with_header
 from printers.jobs import PrintJob
 
 #: The print jobs' kinds as the Printers tab names them.
 JOB_KINDS = {"ticket": N_("sup.job_kind.ticket"), "receipt": N_("sup.job_kind.receipt"),
              "slip": N_("sup.job_kind.slip"), "dayclose": N_("sup.job_kind.dayclose"),
              "test": N_("sup.job_kind.test")}
-
-
-def _table(parent: QWidget, columns: int) -> QTableWidget:
-    table = QTableWidget(0, columns, parent)
-    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-    table.horizontalHeader().setStretchLastSection(True)
-    table.verticalHeader().setVisible(False)
-    return table
 
 
 class SupervisorWindow(QWidget):
@@ -66,24 +57,7 @@ class SupervisorWindow(QWidget):
         self.setObjectName("supervisorWindow")
         self.data: Overview | None = None
         self.closed: DaySummary | None = None
-        self._message: tuple[str, dict[str, object]] | BaseException | None = None
 
-        self.who = QLabel(self)
-        self.who.setObjectName("who")
-        header = QHBoxLayout()
-        header.addWidget(self.who, 1)
-        self.header_buttons: dict[str, QPushButton] = {}
-        for name, msg, slot in (("counter", N_("sup.open_counter"), self.counter_requested.emit),
-                                ("kiosk", N_("sup.open_kiosk"), self.kiosk_requested.emit),
-                                ("language", "common.language_switch", ctx.lang.toggle),
-                                ("logout", N_("common.logout"), self.logout_requested.emit)):
-            button = QPushButton(self)
-            button.setObjectName(name)
-            button.clicked.connect(slot)
-            self.t(button.setText, msg)
-            self.header_buttons[name] = button
-            header.addWidget(button)
-        QShortcut(QKeySequence("Ctrl+L"), self, ctx.lang.toggle)
 
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("tabs")
@@ -101,12 +75,15 @@ class SupervisorWindow(QWidget):
         self.audit = AuditTab(ctx, self)
         self.tabs.addTab(self.backoffice, "")
         self.tabs.addTab(self.audit, "")
-        self.message = QLabel(self)
-        self.message.setObjectName("supervisorMessage")
-        self.message.setWordWrap(True)
+        self.message = MessageLine(ctx.lang, self, name="supervisorMessage")
         self.status_line = StatusLine(ctx, self)
-        layout = QVBoxLayout(self)
-        layout.addLayout(header)
+        self.header = WindowHeader(ctx.lang, self)  # last in the focus chain: the window opens on its tabs
+        self.who = self.header.who
+        self.header.add_button("counter", N_("sup.open_counter"), self.counter_requested.emit)
+        self.header.add_button("kiosk", N_("sup.open_kiosk"), self.kiosk_requested.emit)
+        self.header_buttons = self.header.buttons
+        self.header.logout_requested.connect(self.logout_requested)
+        layout = with_header(self, self.header)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.message)
         layout.addWidget(self.status_line)
@@ -143,7 +120,7 @@ class SupervisorWindow(QWidget):
         self.close_confirm = QLabel(self.close_confirm_box)
         self.close_confirm.setObjectName("closeConfirm")
         self.close_confirm.setWordWrap(True)
-        self.close_confirm.setStyleSheet("color: #b00020; font-weight: bold;")
+        set_state(self.close_confirm, "warning")
         self.confirm_close_button, self.cancel_close_button = QPushButton(tab), QPushButton(tab)
         self.confirm_close_button.setObjectName("confirmCloseDay")
         self.cancel_close_button.setObjectName("cancelCloseDay")
@@ -186,8 +163,7 @@ class SupervisorWindow(QWidget):
 
     def _users_tab(self) -> QWidget:
         tab = QWidget(self)
-        self.users_table = _table(tab, 5)
-        self.users_table.setObjectName("usersTable")
+        self.users_table = ReadOnlyTable(5, tab, name="usersTable", elided_column=3)  # a long department elides
         self.new_username, self.new_full_name, self.new_password = QLineEdit(tab), QLineEdit(tab), QLineEdit(tab)
         self.new_password.setEchoMode(QLineEdit.EchoMode.Password)
         self.new_role = QComboBox(tab)
@@ -233,7 +209,7 @@ class SupervisorWindow(QWidget):
 
     def _counters_tab(self) -> QWidget:
         tab = QWidget(self)
-        self.counters_table = _table(tab, 3)
+        self.counters_table = ReadOnlyTable(3, tab, name="countersTable")
         self.counter_number = QSpinBox(tab)
         self.counter_number.setRange(1, 999)
         self.counter_groups = QLineEdit(tab)
@@ -287,8 +263,7 @@ class SupervisorWindow(QWidget):
         # failed print jobs: retried on the printer's address as configured now, or discarded (audited)
         self.failed_jobs_label = QLabel(tab)
         self.t(self.failed_jobs_label.setText, "sup.failed_jobs")
-        self.failed_jobs = _table(tab, 4)
-        self.failed_jobs.setObjectName("failedPrintJobs")
+        self.failed_jobs = ReadOnlyTable(4, tab, name="failedPrintJobs")
         self.retry_job_button, self.discard_job_button = QPushButton(tab), QPushButton(tab)
         self.retry_job_button.setObjectName("retryPrintJob")
         self.discard_job_button.setObjectName("discardPrintJob")
@@ -325,7 +300,7 @@ class SupervisorWindow(QWidget):
         self._run(lambda: action(db, uid, *args), lambda _r: self._after(message_id))
 
     def _after(self, message_id: str, **params: object) -> None:
-        self._message = (message_id, params)
+        self.message.show_content(Said(message_id, dict(params)), "success")
         self.refresh()
 
     @Slot()
@@ -341,8 +316,7 @@ class SupervisorWindow(QWidget):
         self.update_texts()
 
     def show_error(self, exc: BaseException) -> None:
-        self._message = exc
-        self.update_texts()
+        self.message.fail(exc)
 
     @Slot()
     def close_day(self) -> None:
@@ -530,12 +504,11 @@ class SupervisorWindow(QWidget):
             return
         page = test_page_document(cat.centre, role, url.strip(), utcnow())
         printing, lang = self.ctx.printing, self.ctx.lang.lang
-        self._say(N_("sup.test_sending"))
+        self._say(N_("sup.test_sending"), state="info")
         self._run(lambda: printing.submit(page, url.strip(), lang), lambda _j: None)
 
-    def _say(self, message_id: str, **params: object) -> None:
-        self._message = (message_id, params)
-        self.update_texts()
+    def _say(self, message_id: str, *, state: State = "success", **params: object) -> None:
+        self.message.say(message_id, state=state, **params)
 
     @Slot(str, str)
     def _print_job_done(self, _job_id: str, kind: str) -> None:
@@ -560,13 +533,13 @@ class SupervisorWindow(QWidget):
         lang = self.ctx.lang
         self.failed_jobs.setHorizontalHeaderLabels([lang.text(k) for k in (
             N_("sup.job_col_kind"), N_("sup.job_col_printer"), N_("sup.job_col_error"), N_("sup.job_col_time"))])
-        self.failed_jobs.setRowCount(len(self.failed_print_jobs))
-        for r, job in enumerate(self.failed_print_jobs):
+        rows = []
+        for job in self.failed_print_jobs:
             kind = lang.text(JOB_KINDS[job.kind]) if job.kind in JOB_KINDS else job.kind
             error = job.error_ar if lang.lang == "ar" and job.error_ar else job.error_en
             when = format_datetime(datetime.fromisoformat(job.updated_at), lang.lang)
-            for c, text in enumerate((kind, job.printer_url, error, str(when))):
-                self.failed_jobs.setItem(r, c, QTableWidgetItem(text))
+            rows.append((kind, job.printer_url, error, str(when)))
+        self.failed_jobs.set_rows(rows)
         self.failed_jobs.resizeColumnsToContents()
         for button in (self.retry_job_button, self.discard_job_button):
             button.setEnabled(bool(self.failed_print_jobs))
@@ -612,7 +585,7 @@ class SupervisorWindow(QWidget):
     def update_texts(self) -> None:
         lang, user, cat = self.ctx.lang, self.ctx.user, self.ctx.catalogue
         tr = lang.text
-        self.who.setText(tr("sup.who", user=isolate(user.full_name) if user else "",
+        self.header.set_who(tr("sup.who", user=isolate(user.full_name) if user else "",
                             role=tr(f"role.{user.role.value}") if user else "",
                             centre=lang.pick(cat.centre.name_ar, cat.centre.name_en) if cat else ""))
         for i, key in enumerate((N_("sup.dashboard_tab"), N_("sup.day_tab"), N_("sup.users_tab"), N_("sup.counters_tab"), N_("sup.printers_tab"),
@@ -651,29 +624,16 @@ class SupervisorWindow(QWidget):
             self.reopen_button.setEnabled(d.is_closed)
             self.reopen_reason.setEnabled(d.is_closed)
             self._render_close_confirm()
-            self.users_table.setRowCount(len(data.users))
             departments = {code: lang.pick(ar, en) for code, ar, en in data.departments}
-            for r, u in enumerate(data.users):
-                state = (N_("sup.user_locked") if u.locked else N_("sup.yes") if u.active else N_("sup.no"))
-                for c, text in enumerate((u.username, u.full_name, tr(f"role.{u.role.value}"),
-                                          departments.get(u.department_code or "", u.department_code or "—"),
-                                          tr(state))):
-                    self.users_table.setItem(r, c, QTableWidgetItem(text))
-            self.counters_table.setRowCount(len(data.counters))
-            for r, counter in enumerate(data.counters):
-                for c, text in enumerate((str(counter.number), lang.pick(counter.name_ar, counter.name_en),
-                                          counter.groups)):
-                    self.counters_table.setItem(r, c, QTableWidgetItem(text))
+            self.users_table.set_rows(
+                [(u.username, u.full_name, tr(f"role.{u.role.value}"),
+                  departments.get(u.department_code or "", u.department_code or "—"),
+                  tr(N_("sup.user_locked") if u.locked else N_("sup.yes") if u.active else N_("sup.no")))
+                 for u in data.users],
+                states=["error" if u.locked else "" if u.active else "hint" for u in data.users])
+            self.counters_table.set_rows([(str(c.number), lang.pick(c.name_ar, c.name_en), c.groups)
+                                          for c in data.counters])
             self.users_table.resizeColumnsToContents()
             self.counters_table.resizeColumnsToContents()
         self._fill_print_jobs()
-        msg = self._message
-        if msg is None:
-            self.message.setText("")
-        elif isinstance(msg, BaseException):
-            self.message.setText(lang.error(msg))
-            self.message.setStyleSheet("color: #b00020; font-weight: bold;")
-        else:
-            self.message.setText(tr(msg[0], **msg[1]))
-            self.message.setStyleSheet("color: #1b5e20; font-weight: bold;")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal, Slot
-from PySide6.QtGui import QBrush, QColor, QShowEvent
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -25,15 +25,14 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from counter_app.common.formatting import format_datetime
 from counter_app.common.formatting import money as format_money
-from counter_app.common.i18n import N_
+from counter_app.common.i18n import N_, Msg
+from counter_app.common.palette import State
 from counter_app.core.clock import CENTRE_TZ
 from counter_app.services import review
 from counter_app.services.review import (
@@ -47,23 +46,7 @@ from counter_app.services.review import (
 )
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder, isolate
-
-
-def _table(parent: QWidget, columns: int, name: str) -> QTableWidget:
-    table = QTableWidget(0, columns, parent)
-    table.setObjectName(name)
-    table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
-    table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-    table.verticalHeader().setVisible(False)
-    table.horizontalHeader().setStretchLastSection(True)
-    return table
-
-
-def selected_row(table: QTableWidget) -> int:
-    """The selected row (a click or ``selectRow``), else the current one, else -1."""
-    rows = table.selectionModel().selectedRows()
-    return rows[0].row() if rows else table.currentRow()
+from counter_app.ui.widgets import MessageLine, ReadOnlyTable
 
 
 class WorkerTab(QWidget):
@@ -76,9 +59,7 @@ class WorkerTab(QWidget):
         self.ctx = ctx
         self.t = Binder(ctx.lang, self)
         self.busy = False
-        self.message = QLabel(self)
-        self.message.setWordWrap(True)
-        self._message: tuple[str, dict[str, object]] | BaseException | None = None
+        self.message = MessageLine(ctx.lang, self)
 
     def _uid(self) -> int:
         assert self.ctx.user is not None
@@ -96,23 +77,12 @@ class WorkerTab(QWidget):
 
     def show_error(self, exc: BaseException) -> None:
         self.busy = False
-        self._message = exc
+        self.message.fail(exc)
         self.render_tab()
         self.changed.emit()
 
-    def say(self, message_id: str, **params: object) -> None:
-        self._message = (message_id, params)
-
-    def render_message(self) -> None:
-        msg, lang = self._message, self.ctx.lang
-        if msg is None:
-            self.message.setText("")
-        elif isinstance(msg, BaseException):
-            self.message.setText(lang.error(msg))
-            self.message.setStyleSheet("color: #b00020; font-weight: bold;")
-        else:
-            self.message.setText(lang.text(msg[0], **msg[1]))
-            self.message.setStyleSheet("color: #1b5e20; font-weight: bold;")
+    def say(self, message_id: str, *, state: State = "success", **params: object) -> None:
+        self.message.say(message_id, state=state, **params)
 
     def render_tab(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -124,14 +94,14 @@ class BackOfficeTab(WorkerTab):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.data: BackOffice | None = None
-        self.sla_table = _table(self, 5, "slaTable")
+        self.sla_table = ReadOnlyTable(5, self, name="slaTable")
         self.reviewer = QComboBox(self)
         self.reviewer.setObjectName("reassignTo")
         self.reassign_reason = QLineEdit(self)
         self.reassign_reason.setObjectName("reassignReason")
         self.reassign_button = QPushButton(self)
         self.reassign_button.setObjectName("reassign")
-        self.requests_table = _table(self, 5, "requestsTable")
+        self.requests_table = ReadOnlyTable(5, self, name="requestsTable")
         self.decision_note = QLineEdit(self)
         self.decision_note.setObjectName("decisionNote")
         self.approve_button, self.decline_button = QPushButton(self), QPushButton(self)
@@ -187,7 +157,7 @@ class BackOfficeTab(WorkerTab):
 
     @Slot()
     def reassign(self) -> None:
-        row = selected_row(self.sla_table)
+        row = self.sla_table.selected_row()
         if self.data is None or not 0 <= row < len(self.data.sla):
             self.show_error(_select_first())
             return
@@ -206,7 +176,7 @@ class BackOfficeTab(WorkerTab):
 
     def _fill_reviewers(self) -> None:
         """The reviewers a selected file can go to: its department's, but not its current one."""
-        data, row = self.data, selected_row(self.sla_table)
+        data, row = self.data, self.sla_table.selected_row()
         current = self.reviewer.currentData()
         self.reviewer.clear()
         if data is None or not 0 <= row < len(data.sla):
@@ -219,7 +189,7 @@ class BackOfficeTab(WorkerTab):
         self.reviewer.setCurrentIndex(max(self.reviewer.findData(current), 0))
 
     def decide(self, approve: bool) -> None:
-        row = selected_row(self.requests_table)
+        row = self.requests_table.selected_row()
         if self.data is None or not 0 <= row < len(self.data.requests):
             self.show_error(_select_first())
             return
@@ -244,26 +214,19 @@ class BackOfficeTab(WorkerTab):
         data = self.data
         names = {rid: username for rid, username, _d in (data.reviewers if data else ())}
         sla = data.sla if data else ()
-        self.sla_table.setRowCount(len(sla))
-        for r, f in enumerate(sla):
+        rows = []
+        for f in sla:
             flag = tr("review.overdue") if f.overdue else tr("review.near_due")
-            cells = (f.tracking_code, f.service_code, format_datetime(f.due_at, lang.lang),
-                     names.get(f.reviewer_id or 0, "—"), f"{tr(f'state.{f.state.value}')} — {flag}")
-            for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setForeground(QBrush(QColor("#b00020" if f.overdue else "#8a5a00")))
-                self.sla_table.setItem(r, c, item)
+            rows.append((f.tracking_code, f.service_code, format_datetime(f.due_at, lang.lang),
+                         names.get(f.reviewer_id or 0, "—"), f"{tr(f'state.{f.state.value}')} — {flag}"))
+        self.sla_table.set_rows(rows, states=["overdue" if f.overdue else "warning" for f in sla])
         self._fill_reviewers()
         reqs = data.requests if data else ()
-        self.requests_table.setRowCount(len(reqs))
-        for r, q in enumerate(reqs):
-            cells = (q.tracking_code, tr(f"bo.kind_{q.kind.value}"), format_money(q.amount_piastres, lang.lang),
-                     data.usernames.get(q.requested_by, f"#{q.requested_by}") if data else "", q.reason)
-            for c, text in enumerate(cells):
-                self.requests_table.setItem(r, c, QTableWidgetItem(text))
+        self.requests_table.set_rows(
+            [(q.tracking_code, tr(f"bo.kind_{q.kind.value}"), format_money(q.amount_piastres, lang.lang),
+              data.usernames.get(q.requested_by, f"#{q.requested_by}") if data else "", q.reason) for q in reqs])
         self.sla_table.resizeColumnsToContents()
         self.requests_table.resizeColumnsToContents()
-        self.render_message()
 
 
 class AuditTab(WorkerTab):
@@ -289,7 +252,7 @@ class AuditTab(WorkerTab):
         self.search_button.setObjectName("auditSearch")
         self.verify_button.setObjectName("auditVerify")
         self.export_button.setObjectName("auditExport")
-        self.table = _table(self, 3, "auditTable")
+        self.table = ReadOnlyTable(3, self, name="auditTable")
         self.table.setWordWrap(True)
         self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.details = QPlainTextEdit(self)
@@ -298,9 +261,7 @@ class AuditTab(WorkerTab):
         self.details.setLayoutDirection(Qt.LayoutDirection.LeftToRight)  # JSON reads left to right
         self.details_label = QLabel(self)
         self.table.itemSelectionChanged.connect(self.show_details)
-        self.chain = QLabel(self)
-        self.chain.setObjectName("chainState")
-        self.chain.setWordWrap(True)
+        self.chain = MessageLine(ctx.lang, self, name="chainState")
 
         self.labels = [QLabel(self) for _ in range(5)]
         filters = QFormLayout()
@@ -407,17 +368,12 @@ class AuditTab(WorkerTab):
         lang = self.ctx.lang.lang
         self.table.setHorizontalHeaderLabels([tr(k) for k in (N_("audit.col_time"), N_("audit.user"),
                                                                N_("audit.col_entry"))])
-        selected = selected_row(self.table)
-        self.table.setRowCount(len(self.rows))
-        for r, row in enumerate(self.rows):
-            cells = (format_datetime(row.at, lang), row.full_name or row.username, describe(row, lang))
-            for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setToolTip(row.action)
-                if row.action.startswith(("sod.", "review.refused", "review.not_assigned", "login.failed")) \
-                        or row.action.endswith(".refused"):
-                    item.setForeground(QBrush(QColor("#b00020")))
-                self.table.setItem(r, c, item)
+        selected = self.table.selected_row()
+        self.table.set_rows(
+            [(format_datetime(row.at, lang), row.full_name or row.username, describe(row, lang)) for row in self.rows],
+            states=["error" if row.action.startswith(("sod.", "review.refused", "review.not_assigned", "login.failed"))
+                    or row.action.endswith(".refused") else "" for row in self.rows],
+            tooltips=[row.action for row in self.rows])
         self.table.resizeColumnToContents(0)
         self.table.resizeColumnToContents(1)
         self.table.resizeRowsToContents()
@@ -426,22 +382,19 @@ class AuditTab(WorkerTab):
         self.show_details()
         report = self.report
         if report is None:
-            self.chain.setText("")
+            self.chain.clear()
         elif report.ok:
-            self.chain.setText(tr("audit.chain_ok", n=report.entries))
-            self.chain.setStyleSheet("color: #1b5e20; font-weight: bold;")
+            self.chain.say(N_("audit.chain_ok"), n=report.entries)
         else:
-            self.chain.setText(tr("audit.chain_broken", entry=report.broken_id or 0,
-                                  problem=tr(_problem_key(report.problem or ""))))
-            self.chain.setStyleSheet("color: #b00020; font-weight: bold;")
+            self.chain.fail(N_("audit.chain_broken"), entry=report.broken_id or 0,
+                            problem=Msg(_problem_key(report.problem or "")))
         self.chain.setAlignment(Qt.AlignmentFlag.AlignLeading)
-        self.render_message()
 
 
     @Slot()
     def show_details(self) -> None:
         """The selected entry as recorded: its action code, what it is about and its detail (JSON)."""
-        row = selected_row(self.table)
+        row = self.table.selected_row()
         if not 0 <= row < len(self.rows):
             self.details.setPlainText("")
             return

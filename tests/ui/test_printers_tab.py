@@ -27,8 +27,6 @@ from tests.printers.conftest import free_port
 from tests.printers.escpos_decode import decode
 from tests.ui.conftest import WAIT_MS, log_in, wait_idle
 
-RED, GREEN = "#b00020", "#1b5e20"
-
 
 def supervisor_on_printers_tab(qtbot: QtBot, shell: Shell, lang: str) -> SupervisorWindow:
     window = log_in(qtbot, shell, "supervisor")
@@ -60,7 +58,7 @@ def test_a_failed_test_print_says_so_in_red(qtbot: QtBot, shell: Shell, lang: La
     type_url(qtbot, window, f"tcp://127.0.0.1:{free_port()}?timeout=1")
     with qtbot.wait_signal(shell.ctx.printing.job_failed, timeout=WAIT_MS):
         press(qtbot, window.test_receipt_button)
-    qtbot.waitUntil(lambda: RED in window.message.styleSheet(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.message.state == "error", timeout=WAIT_MS)  # red, by the style sheet
     text = plain(window.message.text())
     failed = plain(gettext("sup.test_failed", lang, error="")).strip()  # the sentence without its reason
     assert failed.rstrip(":") in text and gettext("print.err.offline", lang) in text, text
@@ -75,7 +73,7 @@ def test_a_test_print_is_a_test_page_of_this_centre_dated_today(
     with qtbot.wait_signal(shell.ctx.printing.job_done, timeout=WAIT_MS) as done:
         press(qtbot, window.test_receipt_button)
     assert done.args is not None and done.args[1] == "test"
-    qtbot.waitUntil(lambda: GREEN in window.message.styleSheet()
+    qtbot.waitUntil(lambda: window.message.state == "success"
                     and plain(gettext("sup.test_printed", lang)) in plain(window.message.text()), timeout=WAIT_MS)
     page = shell.ctx.printing.queue.get(done.args[0]).document()
     centre = shell.ctx.catalogue.centre if shell.ctx.catalogue else None
