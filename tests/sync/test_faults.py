@@ -11,9 +11,9 @@ import pytest
 import requests
 
 from counter_app.core import outbox
+from counter_app.core.sync_state import snapshot
 from sync.agent import agent as agent_module
 from sync.agent.agent import Agent, SyncError
-from counter_app.core.sync_state import snapshot
 from tests.helpers.central import Central
 from tests.helpers.factories import Centre
 from tests.helpers.faultproxy import FaultProxy

@@ -15,9 +15,9 @@ from sqlalchemy import TextClause, select, text, update
 from counter_app.core import outbox, simulate
 from counter_app.core.clock import utcnow
 from counter_app.core.models import OutboxEvent
+from counter_app.core.sync_state import snapshot
 from sync import protocol
 from sync.agent.agent import Agent, SyncError
-from counter_app.core.sync_state import snapshot
 from sync.server.models import ApplicationProjection, EnrolledCentre, QuarantinedEvent, StoredEvent
 from tests.helpers.central import ADMIN_TOKEN, Central
 from tests.helpers.factories import Centre
