@@ -126,4 +126,4 @@ class FirstStartWizard(QWidget):
         self.save_button.setEnabled(False)
         self._error = None
         self._render_error()
-        self.ctx.ops.run(work, lambda _r: self.finished_setup.emit(), self.show_error, owner=self)
+        self.ctx.ops.write(work, lambda _r: self.finished_setup.emit(), self.show_error, owner=self)

@@ -34,6 +34,7 @@ from counter_app.ui import admin_backend
 from counter_app.ui.admin_backend import Overview
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder, UiError, isolate
+from counter_app.ui.operations import Lane
 from counter_app.ui.printing import JobFailure, PrintFailed, test_page_document
 from counter_app.ui.status_bar import StatusLine
 from printers.jobs import PrintJob
@@ -317,12 +318,12 @@ class SupervisorWindow(QWidget):
         assert self.ctx.user is not None
         return self.ctx.user.id
 
-    def _run(self, fn: Callable[[], Any], done: Callable[[Any], None]) -> None:
-        self.ctx.ops.run(fn, done, self.show_error, owner=self)
+    def _run(self, fn: Callable[[], Any], done: Callable[[Any], None], lane: Lane = Lane.READ) -> None:
+        self.ctx.ops.run(fn, done, self.show_error, owner=self, lane=lane)
 
     def _write(self, action: Callable[..., Any], message_id: str, *args: Any) -> None:
         db, uid = self.ctx.db, self._uid()
-        self._run(lambda: action(db, uid, *args), lambda _r: self._after(message_id))
+        self._run(lambda: action(db, uid, *args), lambda _r: self._after(message_id), Lane.WRITE)
 
     def _after(self, message_id: str, **params: object) -> None:
         self._message = (message_id, params)
@@ -396,7 +397,7 @@ class SupervisorWindow(QWidget):
             self.cancel_close_day()
             self.show_error(exc)
 
-        self.ctx.ops.run(lambda: admin_backend.close_day(db, uid), done, failed, owner=self)
+        self.ctx.ops.write(lambda: admin_backend.close_day(db, uid), done, failed, owner=self)
 
     @Slot()
     def reopen_day(self) -> None:
@@ -408,7 +409,7 @@ class SupervisorWindow(QWidget):
             self.closed = None
             self._after(N_("sup.day_reopened"))
 
-        self._run(lambda: admin_backend.reopen_day(db, uid, reason), done)
+        self._run(lambda: admin_backend.reopen_day(db, uid, reason), done, Lane.WRITE)
 
     @Slot()
     def print_report(self) -> None:
@@ -469,7 +470,7 @@ class SupervisorWindow(QWidget):
             self.temporary_password.clear()
             self._after(N_("sup.password_reset"), user=isolate(target.username))
 
-        self._run(lambda: admin_backend.reset_password(db, uid, target.id, password), done)
+        self._run(lambda: admin_backend.reset_password(db, uid, target.id, password), done, Lane.WRITE)
 
     @Slot()
     def add_user(self) -> None:
@@ -484,7 +485,7 @@ class SupervisorWindow(QWidget):
             self._after(N_("sup.user_added"))
 
         db, uid = self.ctx.db, self._uid()
-        self._run(lambda: admin_backend.add_user(db, uid, *args), done)
+        self._run(lambda: admin_backend.add_user(db, uid, *args), done, Lane.WRITE)
 
     @Slot()
     def toggle_user(self) -> None:
@@ -608,7 +609,7 @@ class SupervisorWindow(QWidget):
             self._say(N_("sup.job_discarded"))
             self.refresh_print_jobs()
 
-        self._run(lambda: admin_backend.discard_print_job(db, uid, printing.queue, job.id), done)
+        self._run(lambda: admin_backend.discard_print_job(db, uid, printing.queue, job.id), done, Lane.WRITE)
 
     # -- text ------------------------------------------------------------------------------
     def update_texts(self) -> None:

@@ -40,6 +40,7 @@ from counter_app.core.clock import CENTRE_TZ
 from counter_app.ui import review_backend
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder, isolate
+from counter_app.ui.operations import Lane
 from counter_app.ui.review_backend import BackOffice
 
 
@@ -78,7 +79,7 @@ class WorkerTab(QWidget):
         assert self.ctx.user is not None
         return self.ctx.user.id
 
-    def _run(self, fn: Callable[[], Any], done: Callable[[Any], None]) -> None:
+    def _run(self, fn: Callable[[], Any], done: Callable[[Any], None], lane: Lane = Lane.READ) -> None:
         self.busy = True
 
         def ok(result: Any) -> None:
@@ -86,7 +87,7 @@ class WorkerTab(QWidget):
             done(result)
             self.changed.emit()
 
-        self.ctx.ops.run(fn, ok, self.show_error, owner=self)
+        self.ctx.ops.run(fn, ok, self.show_error, owner=self, lane=lane)
 
     def show_error(self, exc: BaseException) -> None:
         self.busy = False
@@ -196,7 +197,7 @@ class BackOfficeTab(WorkerTab):
             self.say(N_("bo.reassigned"), tracking=isolate(file.tracking_code))
             self.refresh()
 
-        self._run(lambda: review_backend.reassign(db, uid, file.application_id, int(target), reason), done)
+        self._run(lambda: review_backend.reassign(db, uid, file.application_id, int(target), reason), done, Lane.WRITE)
 
     def _fill_reviewers(self) -> None:
         """The reviewers a selected file can go to: its department's, but not its current one."""
@@ -225,7 +226,7 @@ class BackOfficeTab(WorkerTab):
             self.say(N_("bo.request_approved") if approve else N_("bo.request_declined"), tracking=isolate(req.tracking_code))
             self.refresh()
 
-        self._run(lambda: review_backend.decide_request(db, uid, req.request_id, approve, note), done)
+        self._run(lambda: review_backend.decide_request(db, uid, req.request_id, approve, note), done, Lane.WRITE)
 
     def render_tab(self) -> None:
         lang, tr = self.ctx.lang, self.ctx.lang.text
