@@ -153,30 +153,12 @@ class Operations(QObject):
         return done
 
 
-class Coalescer(QObject):
-    """Runs ``fn`` once, ``delay_ms`` after the last of a burst of ``request()`` calls."""
-
-    def __init__(self, fn: Callable[[], None], delay_ms: int = 50, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._fn = fn
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(delay_ms)
-        self._timer.timeout.connect(self._fire)
-
-    def request(self) -> None:
-        self._timer.start()
-
-    @Slot()
-    def _fire(self) -> None:
-        self._fn()
-
-
 class Reload(QObject, Generic[T]):
     """Keeps what a widget shows up to date with the database, one read at a time.
 
     ``request()`` (a change was announced, or the widget wants fresh data) starts
-    ``prepare()``'s work on the read lane ``delay_ms`` later (a burst of requests makes one read).
+    ``prepare()``'s work on the read lane once the event loop is free, ``delay_ms`` later (the
+    requests made until then make one read).
     A request while a read runs makes one more read once it is done, so the last read always
     starts after the last change announced: nothing is missed and results never arrive out of
     order. ``hold()`` (an action of the widget's own is under way) keeps reads back and drops the
@@ -187,7 +169,7 @@ class Reload(QObject, Generic[T]):
     """
 
     def __init__(self, ops: Operations, prepare: Callable[[], Callable[[], T] | None], apply: Callable[[T], object],
-                 owner: QObject, delay_ms: int = 50, on_error: Failed | None = None) -> None:
+                 owner: QObject, delay_ms: int = 0, on_error: Failed | None = None) -> None:
         super().__init__(owner)
         self._ops, self._prepare, self._apply, self._owner = ops, prepare, apply, owner
         self._on_error: Failed = on_error or (lambda exc: log.debug("reload failed: %s", exc))
@@ -212,7 +194,7 @@ class Reload(QObject, Generic[T]):
         return self._wanted or self._timer.isActive()
 
     def request(self) -> None:
-        """Read again soon (coalesced with the requests that follow within ``delay_ms``)."""
+        """Read again soon (one read for the requests that come before it starts)."""
         self._wanted = True
         if not self._running and not self._held:
             self._timer.start()
