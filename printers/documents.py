@@ -431,4 +431,4 @@ def render_document(kind: DocumentKind, data: Any, width: int = 576, lang: Lang 
         "refund": render_refund,
         "handover": render_handover,
     }
-    return renderers[kind](data, width, lang)  # type: ignore[operator]
+    return renderers[kind](data, width, lang)  # type: ignore[operator,no-any-return]

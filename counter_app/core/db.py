@@ -24,6 +24,7 @@ from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from counter_app.common import lanes
 from counter_app.common.engine import READ_ONLY, make_engine, normalise_url
 from counter_app.core.errors import DatabaseCorrupt, EnvironmentFailure, PermissionDenied
 
@@ -162,7 +163,9 @@ class Database:
 
         The transaction starts at once (on SQLite ``BEGIN IMMEDIATE`` waits here for the write
         lock), so a time read inside the block is never older than a commit that came first.
+        Opened by a worker of a read-only lane, it is reported (``common.lanes``).
         """
+        lanes.check_write()
         try:
             with self._sessions.begin() as session:
                 session.connection()

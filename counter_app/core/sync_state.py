@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from counter_app.core import outbox, settings
+from counter_app.core import changes, outbox, settings
 from counter_app.core.clock import as_utc, utcnow
 
 #: An event waiting longer than this raises an alert.
@@ -78,3 +78,4 @@ def record_attempt(session: Session, *, ok: bool, error: str = "", skew_s: float
     settings.put(session, "sync.last_error", "" if ok else error[:500])
     if skew_s is not None:
         settings.put(session, "sync.clock_skew_s", f"{skew_s:.1f}")
+    changes.announce(session, changes.SYNC)  # the status lines of the centre read it again

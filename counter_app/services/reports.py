@@ -147,7 +147,7 @@ def to_xlsx(data: PeriodReportData, target: str | Path) -> None:
     from openpyxl.styles import Font
 
     book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
+    book.remove(book.active)
     for name, rows in tables(data).items():
         sheet = book.create_sheet(name)
         sheet.sheet_view.rightToLeft = name in ("services", "staff")

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from counter_app.services.config import AppConfig, load_config
 from counter_app.services.status import SyncStatusProvider, outbox_sync_status
+from counter_app.ui.changes import DatabaseChanges
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Language, UiError
 from counter_app.ui.login import LoginWindow
@@ -71,7 +72,8 @@ class Shell(QObject):
         self.lang = Language(config.lang, self)
         self.lang.apply_direction()
         self.ops = Operations(self)
-        self.ctx = AppContext(self.ops, self.lang, config, sync_status)
+        self.changes = DatabaseChanges(self)
+        self.ctx = AppContext(self.ops, self.lang, config, sync_status, changes=self.changes)
         self.kiosk_mode = kiosk
         self.window: QWidget | None = None
         self.login: LoginWindow | None = None
@@ -91,11 +93,12 @@ class Shell(QObject):
 
     def open_in_background(self) -> None:
         db, url, config = self._db, self._url, self.ctx.config
-        self.ops.run(lambda: prepare(db, url), self._prepared, self._startup_failed)
+        self.ops.write(lambda: prepare(db, url), self._prepared, self._startup_failed)  # migrations
         self.ops.run(lambda: prepare_printing(config), self._printing_prepared, self._startup_failed)
 
     def _prepared(self, prepared: Prepared) -> None:
         self.ctx.db, self.ctx.catalogue = prepared.db, prepared.catalogue
+        self.changes.start(prepared.db.url)
         if self.ctx.config.sync_in_app and self.sync_runner is None:
             from counter_app.ui.sync_runner import NotifyRunner, SyncRunner
 
@@ -281,6 +284,7 @@ class Shell(QObject):
             self.sync_runner.stop()
         if self.notify_runner is not None:
             self.notify_runner.stop()
+        self.changes.stop()
         self.ops.close()
         if self.ctx._printing is not None:
             self.ctx.printing.stop()

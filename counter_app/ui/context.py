@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # kept light: the login window must show before SQLAlchemy an
     from counter_app.services.config import AppConfig
     from counter_app.services.shell import Database
     from counter_app.services.views import Catalogue, CounterView, UserView
+    from counter_app.ui.changes import DatabaseChanges
     from counter_app.ui.i18n import Language
     from counter_app.ui.operations import Operations
     from counter_app.ui.printing import PrintService
@@ -22,8 +23,10 @@ class AppContext:
     """The shared state of one running app. ``db`` and ``printing`` exist once start-up is done."""
 
     def __init__(self, ops: Operations, lang: Language, config: AppConfig,
-                 sync_status: SyncStatusProvider = outbox_sync_status) -> None:
+                 sync_status: SyncStatusProvider = outbox_sync_status, *, changes: DatabaseChanges) -> None:
         self.ops, self.lang, self.config, self.sync_status = ops, lang, config, sync_status
+        #: The database's change notification, shared by the windows (they reload on ``changed``).
+        self.changes = changes
         self._db: Database | None = None
         self._printing: PrintService | None = None
         self.key: Ed25519PrivateKey | None = None

@@ -7,6 +7,8 @@ the file back to review. A clerk can also ask for a file to be cancelled (a supe
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -32,6 +34,7 @@ from counter_app.services.cashdesk import RefundView
 from counter_app.services.views import ApplicationState, ApplicationView, mask_national_id
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder, Msg, UiError
+from counter_app.ui.operations import Failed, Lane
 from counter_app.ui.printing import handover_document, refund_document, slip_document, tracking_code_from_scan
 from counter_app.ui.widgets import MessageLine, mark_primary
 from printers.data import RELATION_LABELS
@@ -184,12 +187,12 @@ class DeliveryPanel(QWidget):
                 raise UiError("delivery.bad_receipt") from None
             return counter_service.find_application(db, code)
 
-        self._run(work, "", self._not_found)
+        self._run(work, "", self._not_found, Lane.READ)
 
-    def _run(self, work: object, done_message: str, failed: object = None) -> None:
+    def _run(self, work: Callable[[], ApplicationView], done_message: str, failed: Failed | None = None,
+             lane: Lane = Lane.WRITE) -> None:
         self._set_enabled(False)
-        self.ctx.ops.run(work, lambda app: self._loaded(app, done_message), failed or self._failed,  # type: ignore[arg-type]
-                         owner=self)
+        self.ctx.ops.run(work, lambda app: self._loaded(app, done_message), failed or self._failed, owner=self, lane=lane)
 
     def _not_found(self, exc: BaseException) -> None:
         """A search that found nothing (unknown code, a forged or foreign receipt QR): the file
@@ -284,7 +287,7 @@ class DeliveryPanel(QWidget):
             self._said(N_("delivery.refund_paid"))
 
         self._set_enabled(False)
-        self.ctx.ops.run(work, done, self._failed, owner=self)
+        self.ctx.ops.write(work, done, self._failed, owner=self)
 
     @Slot()
     def _cancel_refund(self) -> None:

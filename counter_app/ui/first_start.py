@@ -117,4 +117,4 @@ class FirstStartWizard(QWidget):
 
         self.save_button.setEnabled(False)
         self.error.clear()
-        self.ctx.ops.run(work, lambda _r: self.finished_setup.emit(), self.show_error, owner=self)
+        self.ctx.ops.write(work, lambda _r: self.finished_setup.emit(), self.show_error, owner=self)

@@ -598,7 +598,7 @@ class IntakePanel(QWidget):
                 return SubmitOutcome(done, None, exc)
 
         self._set_busy(True)
-        self.ctx.ops.run(work, self._submitted, self._failed, owner=self)
+        self.ctx.ops.write(work, self._submitted, self._failed, owner=self)
 
     def _submitted(self, outcome: SubmitOutcome) -> None:
         self._set_busy(False)

@@ -10,6 +10,8 @@ Arabic again for the next one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -33,10 +35,10 @@ from counter_app.services import shell
 from counter_app.services.views import GroupView, IssuedView, UserView
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder
+from counter_app.ui.operations import Reload
 from counter_app.ui.printing import ticket_document
 from counter_app.ui.widgets import MessageLine, mark_primary
 
-REFRESH_MS = 5_000
 MESSAGE_MS = 15_000
 #: Idle time after which the kiosk returns to Arabic (and forgets a half-made choice).
 IDLE_MS = 30_000
@@ -129,10 +131,9 @@ class KioskWindow(QWidget):
         ctx.lang.changed.connect(lambda _lang: self.touched())
         self.priority.toggled.connect(lambda _on: self.touched())
         self.touched()  # a kiosk started in English goes back to Arabic too
-        self._poll = QTimer(self)
-        self._poll.setInterval(REFRESH_MS)
-        self._poll.timeout.connect(self.refresh)
-        self._poll.start()
+        # No poll: the counts are read again when the database announces a change (and at start).
+        self._reload: Reload[dict[str, int]] = Reload(ctx.ops, self._read_counts, self._counts, self)
+        ctx.changes.queue_changed.connect(self.refresh)
         self._clear = QTimer(self)
         self._clear.setSingleShot(True)
         self._clear.setInterval(MESSAGE_MS)
@@ -248,7 +249,7 @@ class KioskWindow(QWidget):
         self._exit_busy = True
         self.exit_confirm.setEnabled(False)
         self.exit_error.say(N_("kiosk.exit_checking"), state="info")
-        self.ctx.ops.run(lambda: shell.login(db, username, password), self._exit_checked, self._exit_failed,
+        self.ctx.ops.write(lambda: shell.login(db, username, password), self._exit_checked, self._exit_failed,
                          owner=self)
 
     def _exit_checked(self, user: UserView) -> None:
@@ -277,8 +278,11 @@ class KioskWindow(QWidget):
 
     @Slot()
     def refresh(self) -> None:
+        self._reload.request()
+
+    def _read_counts(self) -> Callable[[], dict[str, int]]:
         db = self.ctx.db
-        self.ctx.ops.run(lambda: kiosk_service.waiting_counts(db), self._counts, lambda _e: None, owner=self)
+        return lambda: kiosk_service.waiting_counts(db)
 
     def _counts(self, counts: dict[str, int]) -> None:
         self.waiting = counts
@@ -300,7 +304,7 @@ class KioskWindow(QWidget):
             return issued
 
         self.busy = True
-        self.ctx.ops.run(work, self._issued, self._failed, owner=self)
+        self.ctx.ops.write(work, self._issued, self._failed, owner=self)
 
     def _issued(self, issued: IssuedView) -> None:
         self.busy = False

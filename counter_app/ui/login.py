@@ -165,7 +165,7 @@ class LoginWindow(QWidget):
 
             return shell.login(db, username, password)
 
-        self.ctx.ops.run(work, self._logged_in, self._failed, owner=self)
+        self.ctx.ops.write(work, self._logged_in, self._failed, owner=self)  # failures are counted
 
     def _logged_in(self, user: UserView) -> None:
         self.login_button.setEnabled(self._fatal is None)

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -27,10 +27,8 @@ from counter_app.services.errors import ValidationFailed
 from counter_app.services.views import QueueState, TicketView
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder
-from counter_app.ui.operations import Coalescer
+from counter_app.ui.operations import Reload
 from counter_app.ui.widgets import MessageLine, TicketCard, mark_primary
-
-REFRESH_MS = 5_000
 
 #: action -> (message id of the button, shortcut)
 ACTIONS: dict[str, tuple[str, str]] = {
@@ -118,13 +116,11 @@ class QueuePanel(QWidget):
         top.addLayout(right, 3)
 
         self.t.also(self.update_texts)
-        self._refresh = Coalescer(self.refresh, 50, self)
-        self._poll = QTimer(self)
-        self._poll.setInterval(REFRESH_MS)
-        self._poll.timeout.connect(self._refresh.request)
-        self._poll.start()
+        # No poll: the queue is read again when the database announces a change (and at start).
+        self._reload: Reload[QueueState] = Reload(ctx.ops, self._read_state, self._refreshed, self)
+        ctx.changes.queue_changed.connect(self.refresh)
         self.update_texts()
-        self._refresh.request()
+        self._reload.request()
 
     # -- helpers ---------------------------------------------------------------------------
     def _retitle_buttons(self) -> None:
@@ -165,16 +161,18 @@ class QueuePanel(QWidget):
         self.busy = True
         self._set_enabled()
         self._error = None
-        self.ctx.ops.run(fn, lambda r: self._finish(on_done, r), self._failed, owner=self)
+        self._reload.hold()  # a read under way may be older than what the action brings back
+        self.ctx.ops.write(fn, lambda r: self._finish(on_done, r), self._failed, owner=self)
 
     def _finish(self, on_done: Callable[[Any], None], result: Any) -> None:
         self.busy = False
         on_done(result)
+        self._reload.release()
 
     def _failed(self, exc: BaseException) -> None:
         self.busy = False
         self._say(exc)
-        self._refresh.request()
+        self._reload.release(reload=True)
 
     def _set_enabled(self) -> None:
         has = self.state.current is not None
@@ -199,10 +197,14 @@ class QueuePanel(QWidget):
     # -- actions ---------------------------------------------------------------------------
     @Slot()
     def refresh(self) -> None:
-        if self.busy or self.ctx.counter is None:
-            return
+        """Read the queue again (a change was announced); one read at a time, none during an action."""
+        self._reload.request()
+
+    def _read_state(self) -> Callable[[], QueueState] | None:
+        if self.ctx.counter is None:
+            return None
         db, (counter_id, _) = self.ctx.db, self._ids()
-        self.ctx.ops.run(lambda: counter_service.queue_state(db, counter_id), self._refreshed, lambda _e: None, owner=self)
+        return lambda: counter_service.queue_state(db, counter_id)
 
     def _refreshed(self, state: QueueState) -> None:
         if not self.busy:

@@ -175,7 +175,7 @@ class ReviewWindow(QMainWindow):
     def _run(self, fn: Callable[[], Any], done: Callable[[Any], None]) -> None:
         self.busy = True
         self._set_enabled()
-        self.ctx.ops.run(fn, done, self.show_error, owner=self)
+        self.ctx.ops.write(fn, done, self.show_error, owner=self)  # load_desk assigns files too
 
     @Slot()
     def refresh(self, open_id: int | None = None) -> None:
@@ -222,7 +222,7 @@ class ReviewWindow(QMainWindow):
 
         self.busy = True
         self._set_enabled()
-        self.ctx.ops.run(fn, done, self.show_error, owner=self)
+        self.ctx.ops.write(fn, done, self.show_error, owner=self)
 
     @Slot()
     def approve(self) -> None:

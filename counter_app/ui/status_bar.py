@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
-from PySide6.QtCore import QSize, QTimer, Slot
+from PySide6.QtCore import QSize, Slot
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -13,12 +14,11 @@ from counter_app.common.formatting import format_datetime, format_time
 from counter_app.common.i18n import N_, Msg
 from counter_app.ui.context import AppContext, SyncStatus
 from counter_app.ui.i18n import Binder
+from counter_app.ui.operations import Reload
 from counter_app.ui.printing import JobFailure
 from counter_app.ui.widgets import set_state
 
 log = logging.getLogger(__name__)
-
-SYNC_REFRESH_MS = 5_000
 
 
 class StatusLine(QWidget):
@@ -66,11 +66,12 @@ class StatusLine(QWidget):
         self.t.also(self.update_texts)
         ctx.printing.job_failed.connect(self._print_failed)
         ctx.printing.job_done.connect(self._print_done)
-        self._timer = QTimer(self)
-        self._timer.setInterval(SYNC_REFRESH_MS)
-        self._timer.timeout.connect(self.refresh_sync)
-        self._timer.start()
-        self._sync_running = False
+        # No poll: what the agent records and the outbox are read again when the database announces
+        # a change of them (SQLite: any commit), and at the watcher's full reload every 30 s, which
+        # also moves the ages on ("oldest 12 minutes").
+        self._sync: Reload[SyncStatus] = Reload(ctx.ops, self._read_sync, self._sync_done, self,
+                                                on_error=self._sync_error)
+        ctx.changes.sync_changed.connect(self.refresh_sync)
         self.update_texts()
         self.refresh_sync()
 
@@ -132,19 +133,17 @@ class StatusLine(QWidget):
     # -- sync ------------------------------------------------------------------------------
     @Slot()
     def refresh_sync(self) -> None:
-        if self._sync_running:
-            return
-        self._sync_running = True
+        self._sync.request()
+
+    def _read_sync(self) -> Callable[[], SyncStatus]:
         db, provider = self.ctx.db, self.ctx.sync_status
-        self.ctx.ops.run(lambda: provider(db), self._sync_done, self._sync_error, owner=self)
+        return lambda: provider(db)
 
     def _sync_done(self, status: SyncStatus) -> None:
-        self._sync_running = False
         self.sync, self.sync_failed = status, False
         self.update_texts()
 
     def _sync_error(self, exc: BaseException) -> None:
-        self._sync_running = False
         self.sync_failed = True
         self.update_texts()
 

@@ -33,6 +33,7 @@ from counter_app.services.supervisor import DaySummary, Overview
 from counter_app.services.views import Role
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder, UiError, isolate
+from counter_app.ui.operations import Lane
 from counter_app.ui.printing import JobFailure, PrintFailed, test_page_document
 from counter_app.ui.status_bar import StatusLine
 from counter_app.ui.widgets import MessageLine, ReadOnlyTable, Said, WindowHeader, set_state, with_header
@@ -292,12 +293,12 @@ class SupervisorWindow(QWidget):
         assert self.ctx.user is not None
         return self.ctx.user.id
 
-    def _run(self, fn: Callable[[], Any], done: Callable[[Any], None]) -> None:
-        self.ctx.ops.run(fn, done, self.show_error, owner=self)
+    def _run(self, fn: Callable[[], Any], done: Callable[[Any], None], lane: Lane = Lane.READ) -> None:
+        self.ctx.ops.run(fn, done, self.show_error, owner=self, lane=lane)
 
     def _write(self, action: Callable[..., Any], message_id: str, *args: Any) -> None:
         db, uid = self.ctx.db, self._uid()
-        self._run(lambda: action(db, uid, *args), lambda _r: self._after(message_id))
+        self._run(lambda: action(db, uid, *args), lambda _r: self._after(message_id), Lane.WRITE)
 
     def _after(self, message_id: str, **params: object) -> None:
         self.message.show_content(Said(message_id, dict(params)), "success")
@@ -370,7 +371,7 @@ class SupervisorWindow(QWidget):
             self.cancel_close_day()
             self.show_error(exc)
 
-        self.ctx.ops.run(lambda: supervisor_service.close_day(db, uid), done, failed, owner=self)
+        self.ctx.ops.write(lambda: supervisor_service.close_day(db, uid), done, failed, owner=self)
 
     @Slot()
     def reopen_day(self) -> None:
@@ -382,7 +383,7 @@ class SupervisorWindow(QWidget):
             self.closed = None
             self._after(N_("sup.day_reopened"))
 
-        self._run(lambda: supervisor_service.reopen_day(db, uid, reason), done)
+        self._run(lambda: supervisor_service.reopen_day(db, uid, reason), done, Lane.WRITE)
 
     @Slot()
     def print_report(self) -> None:
@@ -441,7 +442,7 @@ class SupervisorWindow(QWidget):
             self.temporary_password.clear()
             self._after(N_("sup.password_reset"), user=isolate(target.username))
 
-        self._run(lambda: supervisor_service.reset_password(db, uid, target.id, password), done)
+        self._run(lambda: supervisor_service.reset_password(db, uid, target.id, password), done, Lane.WRITE)
 
     @Slot()
     def add_user(self) -> None:
@@ -456,7 +457,7 @@ class SupervisorWindow(QWidget):
             self._after(N_("sup.user_added"))
 
         db, uid = self.ctx.db, self._uid()
-        self._run(lambda: supervisor_service.add_user(db, uid, *args), done)
+        self._run(lambda: supervisor_service.add_user(db, uid, *args), done, Lane.WRITE)
 
     @Slot()
     def toggle_user(self) -> None:
@@ -579,7 +580,7 @@ class SupervisorWindow(QWidget):
             self._say(N_("sup.job_discarded"))
             self.refresh_print_jobs()
 
-        self._run(lambda: supervisor_service.discard_print_job(db, uid, printing.queue, job.id), done)
+        self._run(lambda: supervisor_service.discard_print_job(db, uid, printing.queue, job.id), done, Lane.WRITE)
 
     # -- text ------------------------------------------------------------------------------
     def update_texts(self) -> None:

@@ -46,6 +46,7 @@ from counter_app.services.review import (
 )
 from counter_app.ui.context import AppContext
 from counter_app.ui.i18n import Binder, isolate
+from counter_app.ui.operations import Lane
 from counter_app.ui.widgets import MessageLine, ReadOnlyTable
 
 
@@ -65,7 +66,7 @@ class WorkerTab(QWidget):
         assert self.ctx.user is not None
         return self.ctx.user.id
 
-    def _run(self, fn: Callable[[], Any], done: Callable[[Any], None]) -> None:
+    def _run(self, fn: Callable[[], Any], done: Callable[[Any], None], lane: Lane = Lane.READ) -> None:
         self.busy = True
 
         def ok(result: Any) -> None:
@@ -73,7 +74,7 @@ class WorkerTab(QWidget):
             done(result)
             self.changed.emit()
 
-        self.ctx.ops.run(fn, ok, self.show_error, owner=self)
+        self.ctx.ops.run(fn, ok, self.show_error, owner=self, lane=lane)
 
     def show_error(self, exc: BaseException) -> None:
         self.busy = False
@@ -172,7 +173,7 @@ class BackOfficeTab(WorkerTab):
             self.say(N_("bo.reassigned"), tracking=isolate(file.tracking_code))
             self.refresh()
 
-        self._run(lambda: review.reassign(db, uid, file.application_id, int(target), reason), done)
+        self._run(lambda: review.reassign(db, uid, file.application_id, int(target), reason), done, Lane.WRITE)
 
     def _fill_reviewers(self) -> None:
         """The reviewers a selected file can go to: its department's, but not its current one."""
@@ -201,7 +202,7 @@ class BackOfficeTab(WorkerTab):
             self.say(N_("bo.request_approved") if approve else N_("bo.request_declined"), tracking=isolate(req.tracking_code))
             self.refresh()
 
-        self._run(lambda: review.decide_request(db, uid, req.request_id, approve, note), done)
+        self._run(lambda: review.decide_request(db, uid, req.request_id, approve, note), done, Lane.WRITE)
 
     def render_tab(self) -> None:
         lang, tr = self.ctx.lang, self.ctx.lang.text

@@ -4,7 +4,7 @@ its own thread, never the GUI's.
 The thread builds the agent (it reads the centre database) and runs its loop: a round at start,
 after each commit that queued events (the database's outbox listeners kick it), every minute, and
 on the backoff's schedule while the server cannot be reached. Nothing here touches a widget: the
-status line reads what the agent records (``counter_app.core.sync_state``) on its own timer.
+status line reads what the agent records (``counter_app.core.sync_state``) when the database announces it.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 def _insert(session: Session, model: Any) -> Insert:
     dialect = session.get_bind().dialect.name
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(model)  # type: ignore[return-value]
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
 
 
 def ingest(session: Session, centre: str, events: list[WireEvent], now: datetime) -> list[EventResult]:

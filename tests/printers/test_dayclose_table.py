@@ -14,6 +14,7 @@ from PIL import Image, ImageChops
 
 from counter_app.common.i18n import Lang, gettext
 from printers import documents, samples
+from printers import layout as layout_blocks
 from printers.data import DayCloseData
 from printers.documents import dayclose_layout
 from printers.escpos_out import build_escpos
@@ -90,7 +91,7 @@ def test_each_time_stands_under_its_column_name(width: int, lang: Lang, monkeypa
 
 def test_the_times_table_keeps_the_values_of_both_measures() -> None:
     layout = dayclose_layout(samples.sample_dayclose(), 576, "ar")
-    tables = [block for block in layout.blocks if isinstance(block, documents.Table)]
+    tables = [block for block in layout.blocks if isinstance(block, layout_blocks.Table)]
     assert len(tables) == 1
     assert [[plain(cell) for cell in row] for row in tables[0].rows] == [
         [gettext("print.dayclose.wait", "ar"), "11.4", "9.0", "23.5"],

@@ -64,7 +64,7 @@ def test_profiles_by_width() -> None:
 
 def test_raster_wider_than_the_printer_is_refused(documents: dict[str, object], virtual_dir: Path) -> None:
     printer = open_printer(f"virtual://{virtual_dir}?width=384")
-    wide = render_document("ticket", documents["ticket"], 576, "ar")  # type: ignore[arg-type]
+    wide = render_document("ticket", documents["ticket"], 576, "ar")
     with pytest.raises(PrinterConfigError):
         printer.print_raster(wide)
 
@@ -113,7 +113,7 @@ def test_file_printer_writes_the_bytes(documents: dict[str, object], tmp_path: P
     target = tmp_path / "lp0"
     sent = print_document(open_printer(f"file://{target}"), documents["ticket"], "ar")
     assert target.read_bytes() == sent
-    _assert_same_pixels(decode(sent).image(), render_document("ticket", documents["ticket"], 576, "ar"))  # type: ignore[arg-type]
+    _assert_same_pixels(decode(sent).image(), render_document("ticket", documents["ticket"], 576, "ar"))
 
 
 def test_tcp_printer_receives_the_bytes(
@@ -122,4 +122,4 @@ def test_tcp_printer_receives_the_bytes(
     printer = open_printer(f"tcp://127.0.0.1:{network_printer.port}?width=384")
     sent = print_document(printer, documents["slip"], "ar")
     assert network_printer.wait_received(1) == [sent]
-    _assert_same_pixels(decode(sent).image(), render_document("slip", documents["slip"], 384, "ar"))  # type: ignore[arg-type]
+    _assert_same_pixels(decode(sent).image(), render_document("slip", documents["slip"], 384, "ar"))

@@ -87,7 +87,7 @@ def test_isolated_number_keeps_its_order_inside_arabic() -> None:
 
 
 def test_margins_stay_blank_without_bands(documents: dict[str, object]) -> None:
-    image = render_document("slip", documents["slip"], 576, "ar")  # type: ignore[arg-type]
+    image = render_document("slip", documents["slip"], 576, "ar")
     body = image.crop((0, 120, 576, image.height))  # below the inverse title band
     left, right = ink_columns(body)
     assert left >= SIZES[576].margin - 1 and right <= 576 - SIZES[576].margin
@@ -112,13 +112,13 @@ def test_priority_mark_adds_an_inverse_band(ticket: TicketData) -> None:
 
 
 def test_rendering_in_a_worker_thread_gives_the_same_raster(documents: dict[str, object]) -> None:
-    expected = render_document("receipt", documents["receipt"], 576, "ar")  # type: ignore[arg-type]
+    expected = render_document("receipt", documents["receipt"], 576, "ar")
     result: list[Image.Image] = []
     errors: list[BaseException] = []
 
     def work() -> None:
         try:
-            result.append(render_document("receipt", documents["receipt"], 576, "ar"))  # type: ignore[arg-type]
+            result.append(render_document("receipt", documents["receipt"], 576, "ar"))
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 

@@ -105,7 +105,7 @@ def test_bad_fields_are_refused(centre_key: Ed25519PrivateKey) -> None:
         ("C", "T", 1, PAID.replace(tzinfo=None)),
     ]:
         with pytest.raises(ValueError):
-            sign_receipt(centre_key, *args)  # type: ignore[arg-type]
+            sign_receipt(centre_key, *args)
 
 
 def test_key_files_round_trip(tmp_path: Path) -> None:

@@ -11,12 +11,23 @@ import pytest
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
+from counter_app.common import lanes
 from counter_app.services.config import AppConfig
 from counter_app.ui.app import Shell, make_application
 from counter_app.ui.login import LoginWindow
 from tests.helpers.factories import PASSWORD, Centre
 
 WAIT_MS = 20_000
+
+
+@pytest.fixture(autouse=True)
+def writes_on_the_write_lane(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every window flow opens its write transactions on the write lane (``ops.write``): one
+    opened on the read lane fails the test."""
+    misuse: list[str] = []
+    monkeypatch.setattr(lanes, "on_misuse", misuse.append)
+    yield
+    assert misuse == []
 
 
 @pytest.fixture

@@ -42,7 +42,7 @@ def printed(printer_dir: Path) -> list[Path]:
 
 
 def click(qtbot: QtBot, widget: object) -> None:
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)  # type: ignore[arg-type]
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
 
 
 def call_next(qtbot: QtBot, window: CounterWindow) -> None:
@@ -80,7 +80,7 @@ def test_intake_missing_document_then_submit_then_delivery(qtbot: QtBot, shell: 
             qtbot.wait_signal(shell.ctx.printing.job_done, timeout=WAIT_MS) as receipt_done:
         click(qtbot, intake.submit_button)
     assert receipt_done.args is not None and receipt_done.args[1] == "receipt"
-    outcome = sub.args[0]  # type: ignore[index]
+    outcome = sub.args[0]
     tracking = outcome.submitted.tracking_code
     assert tracking in plain(intake.result.text())
     assert_reads_in_order(intake.result.text(), tracking)  # read aloud as printed on the receipt
@@ -153,8 +153,8 @@ def test_printer_failure_keeps_application_and_queues_receipt(
     with qtbot.wait_signal(shell.ctx.printing.job_failed, timeout=WAIT_MS) as failed, \
             qtbot.wait_signal(intake.submitted, timeout=WAIT_MS) as sub:
         click(qtbot, intake.submit_button)
-    outcome = sub.args[0]  # type: ignore[index]
-    failure = failed.args[0]  # type: ignore[index]
+    outcome = sub.args[0]
+    failure = failed.args[0]
     assert failure.job_id == outcome.job_id
     with site.db.read() as s:
         app = s.scalar(select(Application).where(Application.tracking_code == outcome.submitted.tracking_code))

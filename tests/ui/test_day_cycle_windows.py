@@ -49,7 +49,7 @@ def _closes(site: Centre) -> int:
 
 def _press(qtbot: QtBot, widget: object, key: Qt.Key = Qt.Key.Key_Space) -> None:
     widget.setFocus()  # type: ignore[attr-defined]
-    qtbot.keyClick(widget, key)  # type: ignore[arg-type]
+    qtbot.keyClick(widget, key)
 
 
 @pytest.mark.parametrize("lang", ["ar", "en"])

@@ -327,7 +327,6 @@ def test_messages_go_with_the_state_they_describe(
     qtbot.waitUntil(lambda: plain(window.queue.message.text()) == plain(tr("queue.nobody_waiting", lang)),
                     timeout=WAIT_MS)
     a1 = issue(site, "A", "MP-REG-CERT")  # a citizen takes a ticket at the kiosk
-    window.queue.refresh()  # the panel's poll
     qtbot.waitUntil(lambda: window.queue.message.text() == "", timeout=WAIT_MS)
 
     call(qtbot, window, a1)

@@ -31,7 +31,7 @@ def cell(table: QTableWidget, row: int, column: int) -> str:
 
 
 def click(qtbot: QtBot, widget: object) -> None:
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)  # type: ignore[arg-type]
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
 
 
 def test_overdue_file_reassigned_and_request_four_eyes(qtbot: QtBot, shell: Shell, site: Centre) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from pytestqt.qtbot import QtBot
 
 from counter_app.common.i18n import strip_isolates
@@ -42,8 +42,7 @@ def test_in_app_agent_sends_at_start_and_after_each_transaction(
             queue.issue_ticket(s, "A")
         # sent at once (the agent's minute is far away): the commit kicked it
         qtbot.waitUntil(lambda: central.count(StoredEvent) > stored and pending(site) == 0, timeout=5_000)
-        line = window.status_line
-        line.refresh_sync()
+        line = window.status_line  # the agent's record of its round is announced: no poll, no refresh
         qtbot.waitUntil(lambda: line.sync is not None and line.sync.online and line.sync.events_waiting == 0,
                         timeout=WAIT_MS)
         assert "متصل" in plain(line.sync_label.text()) and "غير متصل" not in plain(line.sync_label.text())
@@ -56,8 +55,9 @@ def test_in_app_agent_sends_at_start_and_after_each_transaction(
 def test_status_line_alerts_in_both_languages(qtbot: QtBot, shell: Shell, tmp_path: Path) -> None:
     window = log_in(qtbot, shell, "clerk1")
     line = window.status_line
-    line._timer.stop()
-    qtbot.waitUntil(lambda: not line._sync_running, timeout=WAIT_MS)  # no real refresh in flight
+    shell.changes.stop()  # no real refresh from here on (once the changes already queued are through)
+    QCoreApplication.processEvents()
+    qtbot.waitUntil(lambda: not line._sync.running and not line._sync.wanted, timeout=WAIT_MS)
     line._sync_done(SyncStatus(online=False, events_waiting=37, last_sync=utcnow() - timedelta(days=2),
                                oldest_waiting_age=timedelta(days=2, hours=3), stale=True, rejected=2,
                                clock_skew_s=-420.0, clock_flagged=True, error="central server unreachable"))

@@ -27,7 +27,7 @@ from tests.ui.conftest import WAIT_MS, log_in
 
 
 def click(qtbot: QtBot, widget: object) -> None:
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)  # type: ignore[arg-type]
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
 
 
 def test_wrong_password_is_refused_in_arabic_and_audited(qtbot: QtBot, shell: Shell, site: Site) -> None:
@@ -173,7 +173,7 @@ def test_kiosk_issues_priority_ticket_and_prints(qtbot: QtBot, make_shell: Calla
     with qtbot.wait_signal(kiosk.issued, timeout=WAIT_MS) as got, \
             qtbot.wait_signal(shell.ctx.printing.job_done, timeout=WAIT_MS):
         click(qtbot, kiosk.buttons["B"])
-    issued = got.args[0]  # type: ignore[index]
+    issued = got.args[0]
     assert issued.number == "B-001" and issued.priority
     assert "B-001" in plain(kiosk.result.text())
     assert not kiosk.priority.isChecked()

@@ -79,7 +79,7 @@ def test_the_message_line_says_translates_colours_and_clears(qtbot: QtBot, lang:
     assert plain(gettext("message.a11y_error", "ar", text="")).strip() in plain(line.accessibleName())
 
     lang.set("en")  # the stored message follows the switch
-    assert plain(line.text()) == "Enter your user name and password." and line.state == "error"
+    assert plain(line.text()) == "Enter your user name and password." and line.state == "error"  # type: ignore[comparison-overlap]  # the switch re-said it
 
     line.say("sup.day_opened", state="info")
     assert foreground(line) == QColor(PALETTE.info) and line.accessibleName() == line.text()
