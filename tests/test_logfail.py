@@ -43,6 +43,16 @@ def test_marker_names_the_logger():
     log.warning("the printer is out of paper")
 
 
+@pytest.mark.expect_log("out of paper", logger="app")
+def test_expect_marker_wants_it():
+    log.warning("the printer is out of paper")
+
+
+@pytest.mark.expect_log("out of paper", logger="app")
+def test_expect_marker_that_never_comes_fails():
+    log.info("the printer is out of paper")
+
+
 def test_expect_block_allows_it(expect_log):
     with expect_log("out of paper", logger="app.part"):
         log.warning("the printer is out of paper")
@@ -105,8 +115,9 @@ def test_the_guard(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -
     failing = {"test_undeclared_warning_fails", "test_marker_allows_a_warning_not_an_error",
                "test_marker_names_the_logger", "test_expected_but_never_logged_fails", "test_a_thread_is_watched_too"}
     passing = {"test_info_and_debug_never_fail", "test_marker_allows_it", "test_expect_block_allows_it",
-               "test_allow_need_not_come", "test_logs_late"}
-    erroring = {"test_teardown_is_watched", "test_after_the_late_one"}  # in teardown, in setup
+               "test_allow_need_not_come", "test_logs_late", "test_expect_marker_wants_it"}
+    # in teardown, in teardown, in setup
+    erroring = {"test_teardown_is_watched", "test_expect_marker_that_never_comes_fails", "test_after_the_late_one"}
     assert {name for outcome, name in lines if outcome == "FAILED"} == failing, result.stdout.str()
     assert {name for outcome, name in lines if outcome == "ERROR"} == erroring, result.stdout.str()
     assert passing <= {name for outcome, name in lines if outcome == "PASSED"}, result.stdout.str()
@@ -115,4 +126,5 @@ def test_the_guard(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -
     assert "WARNING app.part [worker-1] from a worker" in text
     assert "expected a log record WARNING matching 'out of paper' (expect_log), none came" in text
     assert "log records after test_suite.py::test_logs_late ended" in text
+    assert "expected log records that never came:\n  WARNING on app matching 'out of paper' (expect_log marker)" in text
     assert "WARNING app.late [MainThread] still running" in text

@@ -66,7 +66,7 @@ def is_corruption(exc: BaseException) -> bool:
 def corrupt(path: Path | str, detail: str) -> DatabaseCorrupt:
     from counter_app.common import formatting
 
-    log.info("damaged centre database %s: %s", path, detail)  # -v shows it; the user reads the message
+    log.info("damaged centre database %s: %s", path, detail)  # in the log file; the user reads the message
     return DatabaseCorrupt(path=formatting.code(str(path)))  # the driver's words are in the log only
 
 

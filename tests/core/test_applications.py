@@ -176,6 +176,7 @@ def test_receiver_can_never_review(db: Database, site: Centre) -> None:
         assert s.get_one(Application, app_id).state == S.SUBMITTED
 
 
+@pytest.mark.expect_log(r"^refused attempt audited: sod\.violation$", logger="counter_app.core.db")
 def test_sod_attempt_is_audited(db: Database, site: Centre) -> None:
     app_id = draft(db, site)
     complete_and_submit(db, site, app_id)

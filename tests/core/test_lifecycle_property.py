@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -62,6 +63,8 @@ def _apply(s, app: Application, action: str, site: Centre) -> None:  # type: ign
                      collected_by_national_id="123")
 
 
+@pytest.mark.allow_log(r"^refused attempt audited: sod\.violation$", logger="counter_app.core.db")
+@pytest.mark.allow_log(r"^refused attempt audited: review\.not_assigned$", logger="counter_app.core.db")
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                    HealthCheck.too_slow])
 @given(actions=st.lists(st.sampled_from(ACTIONS), min_size=1, max_size=20))

@@ -74,6 +74,7 @@ def test_approving_a_cancellation_moves_no_money_and_the_day_stays_reconciled(db
     assert money.reconciled and money.refunds == 0
 
 
+@pytest.mark.expect_log(r"^refused attempt audited: sod\.violation$", logger="counter_app.core.db")
 def test_a_refund_is_paid_at_the_counter_once_to_the_applicant(db: Database, site: Centre) -> None:
     app_id = cancelled_with_refund_due(db, site)
     with db.read() as s:
@@ -142,6 +143,8 @@ def lock_out(db: Database, username: str) -> None:
                 s.commit()
 
 
+@pytest.mark.expect_log(r"^refused attempt audited: user\.unlock\.refused$", logger="counter_app.core.db")
+@pytest.mark.expect_log(r"^refused attempt audited: user\.reset_password\.refused$", logger="counter_app.core.db")
 def test_a_supervisor_unlocks_an_account_and_resets_a_password(db: Database, site: Centre) -> None:
     with db.read() as s:
         clerk = s.get_one(User, site.clerk_ids[0])

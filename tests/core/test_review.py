@@ -77,6 +77,7 @@ def test_assignment_is_balanced_within_one(db: Database, site: Centre, clerks: l
     assert max(counts) - min(counts) <= 1
 
 
+@pytest.mark.expect_log(r"^refused attempt audited: sod\.violation$", logger="counter_app.core.db")
 def test_receiving_clerk_never_assigned_even_when_made_reviewer(db: Database, site: Centre) -> None:
     with db.begin() as s:
         former = create_user(s, username="clerk-turned-reviewer", full_name="موظف سابق", role=Role.CLERK,
@@ -113,6 +114,8 @@ def test_review_file_carries_no_personal_field(db: Database, site: Centre) -> No
     assert [r.application_id for r in rows] == [app_id]
 
 
+@pytest.mark.expect_log(r"^refused attempt audited: review\.not_assigned$", logger="counter_app.core.db")
+@pytest.mark.expect_log(r"^refused attempt audited: review\.refused$", logger="counter_app.core.db")
 def test_only_the_assigned_reviewer_opens_a_file(db: Database, site: Centre) -> None:
     app_id = submitted(db, site)
     other = next(r for r in site.reviewer_ids["MANPOWER"] if r != reviewer_of(db, app_id))
@@ -138,6 +141,7 @@ def test_reject_needs_a_listed_reason_and_text_for_other(db: Database, site: Cen
 
 
 # -- reassignment -------------------------------------------------------------------------------
+@pytest.mark.expect_log(r"^refused attempt audited: review\.reassign\.refused$", logger="counter_app.core.db")
 def test_supervisor_reassigns_with_reason_reviewer_cannot(db: Database, site: Centre) -> None:
     app_id = submitted(db, site)
     current = reviewer_of(db, app_id)
@@ -172,6 +176,8 @@ def test_rebalance_evens_out_unstarted_files(db: Database, site: Centre) -> None
 
 
 # -- four eyes ------------------------------------------------------------------------------------
+@pytest.mark.expect_log(r"^refused attempt audited: request\.decide\.refused$", logger="counter_app.core.db")
+@pytest.mark.expect_log(r"^refused attempt audited: sod\.violation$", logger="counter_app.core.db")
 def test_nobody_approves_their_own_cancellation(db: Database, site: Centre) -> None:
     app_id = submitted(db, site)
     with db.begin() as s:
@@ -196,6 +202,7 @@ def test_nobody_approves_their_own_cancellation(db: Database, site: Centre) -> N
     assert audited(db, "application.cancel_approved") == 1 and audited(db, "sod.violation") == 1
 
 
+@pytest.mark.expect_log(r"^refused attempt audited: sod\.violation$", logger="counter_app.core.db")
 def test_receiver_and_overrider_never_approve(db: Database, site: Centre) -> None:
     with db.begin() as s:
         second_supervisor = create_user(s, username="supervisor2", full_name="مشرف ثان", role=Role.SUPERVISOR,

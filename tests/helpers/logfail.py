@@ -11,8 +11,10 @@ causes, as narrowly as it can (a logger, a level, a regular expression searched 
   rest of the test (a thread may log it again later);
 * ``expect_log.allow("...", logger=..., level=...)``: matching records are allowed for the rest of
   the test, they need not come (a background thread that may or may not get there first);
-* ``@pytest.mark.allow_log("...", logger=..., level=...)``: the same for a whole test, class or
-  module (``pytestmark``).
+* ``@pytest.mark.expect_log("...", logger=..., level=...)``: the test must log a matching record
+  (in any phase, from any thread), and may log it again;
+* ``@pytest.mark.allow_log("...", logger=..., level=...)``: matching records are allowed, they need
+  not come (a property test that may or may not get there).
 
 ``level`` is matched exactly (``logging.WARNING`` by default): allowing a warning does not allow
 an error. Records are collected from every thread; they are checked at the end of each phase
@@ -44,6 +46,7 @@ class Allowance:
     logger: str
     level: int
     origin: str
+    required: bool = False
     seen: int = 0
 
     def matches(self, record: logging.LogRecord) -> bool:
@@ -59,11 +62,11 @@ class Allowance:
 
 
 def allowance(message: str = "", *, logger: str = "", level: int | str = logging.WARNING,
-              origin: str = "") -> Allowance:
+              origin: str = "", required: bool = False) -> Allowance:
     numeric = logging.getLevelName(level) if isinstance(level, str) else level
     if not isinstance(numeric, int) or numeric < MIN_LEVEL:
         raise ValueError(f"allow only WARNING and above, not {level!r}: lower levels never fail a test")
-    return Allowance(re.compile(message), logger, numeric, origin)
+    return Allowance(re.compile(message), logger, numeric, origin, required)
 
 
 class LogFailHandler(logging.Handler):
@@ -101,8 +104,11 @@ class Expectations:
         self.nodeid = item.nodeid
         self.handler = handler
         self.allowed: list[Allowance] = []
+        self.failed = False
         for marker in item.iter_markers("allow_log"):
             self.allowed.append(allowance(*marker.args, origin="allow_log marker", **marker.kwargs))
+        for marker in item.iter_markers("expect_log"):
+            self.allowed.append(allowance(*marker.args, origin="expect_log marker", required=True, **marker.kwargs))
 
     def allow(self, message: str = "", *, logger: str = "", level: int | str = logging.WARNING) -> None:
         """Matching records are allowed for the rest of the test; they need not come."""
@@ -160,6 +166,7 @@ def _checked(expectations: Expectations, when: str) -> Generator[None, None, Non
         yield
     except BaseException:
         _HANDLER.take()
+        expectations.failed = True
         raise
     _check(expectations, when)
 
@@ -167,6 +174,8 @@ def _checked(expectations: Expectations, when: str) -> Generator[None, None, Non
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "allow_log(message, logger='', level=WARNING): a log record at WARNING "
                                        "or above that this test may cause (tests/helpers/logfail.py)")
+    config.addinivalue_line("markers", "expect_log(message, logger='', level=WARNING): a log record at WARNING "
+                                       "or above that this test must cause (tests/helpers/logfail.py)")
     root = logging.getLogger()
     if _HANDLER not in root.handlers:
         root.addHandler(_HANDLER)
@@ -199,10 +208,15 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
 def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
     from counter_app.common.logs import reset_logging
 
+    expectations = item.stash[_KEY]
     try:
-        yield from _checked(item.stash[_KEY], "teardown")
+        yield from _checked(expectations, "teardown")
     finally:
         reset_logging()  # a test that ran a program's main() in-process leaves no handler behind
+    missing = [a for a in expectations.allowed if a.required and not a.seen]
+    if missing and not expectations.failed:
+        pytest.fail("expected log records that never came:\n" + "\n".join(f"  {a.describe()}" for a in missing),
+                    pytrace=False)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from printers.samples import sample_test_page, sample_ticket
 from tests.printers.conftest import free_port
 
 
+@pytest.mark.expect_log(r"^print job \w+ failed: The printer is offline\.", logger="printers.jobs")
 def test_retry_goes_to_the_current_address(tmp_path: Path, virtual_dir: Path) -> None:
     current = {"url": f"tcp://127.0.0.1:{free_port()}?timeout=1"}
 
@@ -34,6 +35,7 @@ def test_retry_goes_to_the_current_address(tmp_path: Path, virtual_dir: Path) ->
         queue.stop()
 
 
+@pytest.mark.expect_log(r"^print job \w+ failed: The printer is offline\.", logger="printers.jobs")
 def test_a_failed_job_can_be_discarded(tmp_path: Path) -> None:
     queue = PrintQueue(SQLiteJobStore(tmp_path / "jobs"))
     queue.start()

@@ -60,6 +60,7 @@ def test_job_prints_on_the_worker_and_reports_success(
         assert image.convert("1").tobytes() == render_document("ticket", ticket, 384, "en").tobytes()
 
 
+@pytest.mark.expect_log(r"^print job \w+ failed: The printer is offline\.", logger="printers.jobs")
 def test_closed_tcp_port_leaves_the_job_queued_then_retry_succeeds(
     queue: PrintQueue, recorder: Recorder, receipt: ReceiptData
 ) -> None:
@@ -87,6 +88,7 @@ def test_closed_tcp_port_leaves_the_job_queued_then_retry_succeeds(
         fake.close()
 
 
+@pytest.mark.expect_log(r"^print job \w+ failed: The printer was not found\.", logger="printers.jobs")
 def test_unwritable_file_printer_then_fixed(
     queue: PrintQueue, recorder: Recorder, ticket: TicketData, tmp_path: Path
 ) -> None:
@@ -105,6 +107,7 @@ def test_unwritable_file_printer_then_fixed(
     )
 
 
+@pytest.mark.expect_log(r"^print job \w+ failed: The printer was not found\.", logger="printers.jobs")
 def test_directory_in_place_of_a_device_is_an_environment_error(
     queue: PrintQueue, ticket: TicketData, tmp_path: Path
 ) -> None:
@@ -114,6 +117,7 @@ def test_directory_in_place_of_a_device_is_an_environment_error(
     assert job.status == "error" and job.error_kind == "environment"
 
 
+@pytest.mark.expect_log(r"^print job \w+ failed: The printer is offline\.", logger="printers.jobs")
 def test_a_failing_job_does_not_block_the_next(
     queue: PrintQueue, ticket: TicketData, virtual_dir: Path
 ) -> None:
@@ -180,6 +184,7 @@ def test_submit_never_blocks_on_a_slow_printer(tmp_path: Path, ticket: TicketDat
         q.stop()
 
 
+@pytest.mark.expect_log(r"^print job \w+ failed with an unexpected error$", logger="printers.jobs", level="ERROR")
 def test_a_bug_is_recorded_and_the_worker_survives(
     tmp_path: Path, ticket: TicketData, virtual_dir: Path
 ) -> None:
@@ -208,6 +213,7 @@ def test_a_bug_is_recorded_and_the_worker_survives(
         q.stop()
 
 
+@pytest.mark.expect_log(r"^print job \w+ failed: The printer was not found\.", logger="printers.jobs")
 def test_auto_retry_picks_up_environment_errors(tmp_path: Path, ticket: TicketData) -> None:
     directory = tmp_path / "later"
     q = PrintQueue(SQLiteJobStore(tmp_path / "jobs"), auto_retry_seconds=0.2)

@@ -119,6 +119,7 @@ def test_print_sample_exits_non_zero_on_such_a_printer(
     assert OFFLINE_AR in err and OFFLINE_EN in err
 
 
+@pytest.mark.expect_log(r"^print job \w+ failed: The printer is offline\.", logger="printers.jobs")
 def test_the_print_queue_keeps_the_job_as_failed(bad_printer: BadPrinter, tmp_path: Path) -> None:
     queue = PrintQueue(SQLiteJobStore(tmp_path))
     queue.start()

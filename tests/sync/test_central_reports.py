@@ -277,6 +277,7 @@ def test_the_figures_per_governorate_centre_and_service_are_the_hand_computed_on
     assert [g["governorate"] for g in before["by_governorate"]] == ["01", "21"]
 
 
+@pytest.mark.expect_log(r"^reports login refused from ")
 def test_reports_need_the_administrator_and_a_sound_period(central: Central, site: Centre,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["centre", "enrol", "--db", site.db.url, "--server", central.url, "--admin-token", ADMIN_TOKEN,

@@ -144,6 +144,7 @@ def test_email_through_a_real_smtp_server_with_retries(site: Centre, smtp: tuple
     assert note.state == NotificationState.SENT and note.attempts == 2 and note.provider_id
 
 
+@pytest.mark.expect_log(r"^notification \d+ \(email\) failed for good: recipient refused: ", logger="counter_app.core.notifications")
 def test_a_refused_address_fails_at_once_and_a_dead_server_is_retried(site: Centre,
                                                                       smtp: tuple[Mailbox, int]) -> None:
     box, port = smtp
@@ -234,6 +235,7 @@ def test_sms_through_a_gateway_with_failures_retries_and_delivery(site: Centre, 
     sms.close()
 
 
+@pytest.mark.expect_log(r"^notification \d+ \(sms\) failed for good: SMS gateway (refused|answered)\b", logger="counter_app.core.notifications")
 def test_refused_by_the_gateway_and_retries_stop_after_a_day(site: Centre, gateway: Gateway) -> None:
     refused, flaky = submitted(site, mail=None), submitted(site, mail=None)
     approve_and_ready(site.db, refused)

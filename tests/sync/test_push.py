@@ -131,6 +131,7 @@ def update_lease_expiry(when: object) -> TextClause:
     return text("UPDATE sync_lease SET expires_at = :w").bindparams(w=when)
 
 
+@pytest.mark.expect_log(r"^refused an unauthenticated POST /v1/events ")
 def test_unauthenticated_and_tampered_writes_are_refused(enrolled: Centre, central: Central, agent: Agent) -> None:
     before = central.count(StoredEvent)
     queue_events(enrolled.db, 3)
@@ -154,6 +155,7 @@ def test_unauthenticated_and_tampered_writes_are_refused(enrolled: Centre, centr
     assert central.count(StoredEvent) == before
 
 
+@pytest.mark.expect_log(r"^centre \S+ sent a batch for centre \S+: refused$")
 def test_a_forged_centre_is_refused(enrolled: Centre, central: Central, agent: Agent) -> None:
     other = enrol_key(central, "ALX-07")
     before = central.count(StoredEvent)
@@ -169,6 +171,8 @@ def test_a_forged_centre_is_refused(enrolled: Centre, central: Central, agent: A
     assert agent.sync_once().sent == 2
 
 
+@pytest.mark.expect_log(r"^the server rejected event \S+: quarantined: same uuid, different payload$")
+@pytest.mark.expect_log(r"^event \S+ from centre \S+ came again with another payload: quarantined$")
 def test_same_uuid_with_another_payload_is_quarantined_never_overwritten(
         enrolled: Centre, central: Central, agent: Agent, capsys: pytest.CaptureFixture[str]) -> None:
     (event_uuid,) = queue_events(enrolled.db, 1)
@@ -228,6 +232,7 @@ def test_health_and_openapi(central: Central) -> None:
             "/v1/health"} <= set(spec["paths"])
 
 
+@pytest.mark.expect_log(r"^centre \S+'s clock is off by ")
 def test_device_clock_skew_is_recorded_and_flagged(enrolled: Centre, central: Central,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     import sync.agent.agent as agent_module
@@ -256,6 +261,7 @@ def enrolled_code(site: Centre) -> str:
         return centre_code(s)
 
 
+@pytest.mark.expect_log(r"^refused an unauthenticated POST /v1/events ")
 def test_an_unenrolled_centre_gets_a_clear_error(site: Centre, central: Central) -> None:
     with pytest.raises(SyncError, match="no central server configured"):
         Agent(site.db)

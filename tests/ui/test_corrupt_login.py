@@ -50,6 +50,7 @@ def _says(login: LoginWindow, path: Path, lang: str) -> bool:
     return str(path) in text and all(words in text for words in SAYS[lang])
 
 
+@pytest.mark.expect_log(r"^start-up failed: The centre's database file .+ is damaged", logger="counter_app.ui.app", level="ERROR")
 @pytest.mark.parametrize("kind", KINDS)
 def test_login_says_the_file_is_damaged_with_the_button_disabled(qtbot: QtBot, start: Callable[..., Shell],
                                                                   corrupt_files: dict[str, Path],

@@ -6,6 +6,7 @@ import socket
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
@@ -140,6 +141,7 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@pytest.mark.expect_log(r"^print job \w+ failed: The printer is offline\.", logger="printers.jobs")
 def test_printer_failure_keeps_application_and_queues_receipt(
         qtbot: QtBot, make_shell: Callable[..., Shell], config: AppConfig, site: Centre) -> None:
     config.receipt_printer = f"tcp://127.0.0.1:{_closed_port()}?timeout=1"

@@ -52,6 +52,7 @@ def press(qtbot: QtBot, button: QPushButton) -> None:
     qtbot.keyClick(button, Qt.Key.Key_Space)
 
 
+@pytest.mark.expect_log(r"^print job \w+ failed: The printer is offline\.", logger="printers.jobs")
 @pytest.mark.parametrize("lang", ["ar", "en"])
 def test_a_failed_test_print_says_so_in_red(qtbot: QtBot, shell: Shell, lang: Lang) -> None:
     window = supervisor_on_printers_tab(qtbot, shell, lang)
@@ -83,6 +84,7 @@ def test_a_test_print_is_a_test_page_of_this_centre_dated_today(
     assert decode(printed.read_bytes()).image().height > 200  # what the printer got is a raster page
 
 
+@pytest.mark.expect_log(r"^print job \w+ failed: The printer is offline\.", logger="printers.jobs")
 def test_a_failed_job_is_retried_on_the_corrected_address_or_discarded(
     qtbot: QtBot, shell: Shell, site: Centre, printer_dir: Path
 ) -> None:
@@ -120,6 +122,7 @@ def test_a_failed_job_is_retried_on_the_corrected_address_or_discarded(
     assert not window.discard_job_button.isEnabled() and not window.retry_job_button.isEnabled()
 
 
+@pytest.mark.expect_log(r"^print job \w+ failed: The printer is offline\.", logger="printers.jobs")
 def test_the_status_line_retry_uses_the_current_address(qtbot: QtBot, shell: Shell, printer_dir: Path) -> None:
     window = supervisor_on_printers_tab(qtbot, shell, "en")
     good = window.receipt_url.text()

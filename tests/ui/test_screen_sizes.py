@@ -125,6 +125,7 @@ def switch_language(qtbot: QtBot, window: QWidget, shell: Shell) -> None:
     QApplication.processEvents()
 
 
+@pytest.mark.expect_log(r"^print job \w+ failed: The printer is offline\.", logger="printers.jobs")
 @pytest.mark.parametrize("first", ["en", "ar"])
 def test_supervisor_window_with_a_day_of_data_fits_after_switching_languages(
         qtbot: QtBot, shell: Shell, site: Centre, first: str, screenshot: Callable[[QWidget, str], Path]) -> None:

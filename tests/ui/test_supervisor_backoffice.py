@@ -7,6 +7,7 @@ import io
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTableWidget
 from pytestqt.qtbot import QtBot
@@ -34,6 +35,7 @@ def click(qtbot: QtBot, widget: object) -> None:
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
 
 
+@pytest.mark.expect_log(r"^refused attempt audited: sod\.violation$", logger="counter_app.core.db")
 def test_overdue_file_reassigned_and_request_four_eyes(qtbot: QtBot, shell: Shell, site: Centre) -> None:
     late, own = submit_files(site, 2)
     with site.db.begin() as s:

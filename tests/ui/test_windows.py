@@ -98,6 +98,7 @@ def test_clerk_cannot_open_supervisor_functions(qtbot: QtBot, shell: Shell, site
         supervisor.overview(site.db, site.clerk_ids[0])
 
 
+@pytest.mark.expect_log(r"^refused attempt audited: user\.deactivate\.refused$", logger="counter_app.core.db")
 def test_supervisor_window_day_users_counters_printers(qtbot: QtBot, shell: Shell, site: Site,
                                                        printer_dir: Path, config: AppConfig) -> None:
     window = log_in(qtbot, shell, "supervisor")
