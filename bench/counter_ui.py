@@ -67,8 +67,8 @@ def call_next_ui(url: str, directory: Path, calls: int) -> tuple[float, float]:
     from counter_app.core.db import Database
     from counter_app.services.config import AppConfig
     from counter_app.services.views import CounterView, UserView
-    from counter_app.ui.app import Shell, make_application
-    from counter_app.ui.counter_window import CounterWindow
+    from counter_app.ui.counter.counter_window import CounterWindow
+    from counter_app.ui.shell.app import Shell, make_application
 
     app = make_application()
     db = Database(url)

@@ -23,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from counter_app.ui.app import run
+    from counter_app.ui.shell.app import run
 
     return int(run(None, args))
 

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication
 from counter_app.common.engine import normalise_url
 from counter_app.common.logs import configure_logging
 from counter_app.core.db import default_database_url
-from counter_app.ui.crash import CrashHandler, install_qt_message_handler
+from counter_app.ui.shell.crash import CrashHandler, install_qt_message_handler
 from queue_display.announcer import Announcer
 from queue_display.window import DisplayController, DisplayWindow
 

@@ -1,6 +1,6 @@
 """Which threads may open a write transaction on the centre database.
 
-The counter app runs its background work on two lanes (``counter_app.ui.operations``): a pool for
+The counter app runs its background work on two lanes (``counter_app.ui.shell.operations``): a pool for
 reads, and one thread for writes, so that writes never queue on SQLite's single writer inside the
 pool. A worker of the read lane runs inside :func:`read_only`; ``Database.begin`` calls
 :func:`check_write`, and a write transaction opened there is reported through :data:`on_misuse`

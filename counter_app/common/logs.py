@@ -1,6 +1,6 @@
 """One logging set-up for every program: counter app, waiting-hall display, ``shubbak``, printers,
 sync agent and central server. No Qt here (the Qt message handler and the window's error message
-live in ``counter_app/ui/crash.py``).
+live in ``counter_app/ui/shell/crash.py``).
 
 :func:`configure_logging` gives each program
 

@@ -1,5 +1,5 @@
 """The waiting-hall display and an error nobody caught: logged with its traceback, said on the
-banner for a while, and the display goes on (counter_app/ui/crash.py, DisplayWindow.show_error)."""
+banner for a while, and the display goes on (counter_app/ui/shell/crash.py, DisplayWindow.show_error)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from counter_app.common.i18n import gettext, strip_isolates
 from counter_app.common.logs import LOG_DIR_ENV, configure_logging, reset_logging
-from counter_app.ui.crash import CrashHandler
+from counter_app.ui.shell.crash import CrashHandler
 from queue_display.watcher import WatchStatus
 from queue_display.window import DisplayWindow
 from tests.helpers.logfail import Expectations
@@ -34,7 +34,7 @@ def test_an_uncaught_error_is_logged_and_shown_on_the_banner(qtbot: QtBot, tmp_p
 
     handler.install()
     try:
-        with expect_log("unexpected error", logger="counter_app.ui.crash", level=logging.ERROR):
+        with expect_log("unexpected error", logger="counter_app.ui.shell.crash", level=logging.ERROR):
             QTimer.singleShot(0, tick)
             qtbot.waitUntil(window.banner.isVisible, timeout=5_000)
     finally:

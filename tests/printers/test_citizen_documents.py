@@ -12,7 +12,7 @@ import pytest
 
 from counter_app.common.i18n import Lang, gettext
 from counter_app.services.views import CentreView, DocView, FeeView, IssuedView, ServiceView
-from counter_app.ui.printing import SLIP_RETURN_DAYS, slip_document, ticket_document
+from counter_app.ui.shell.printing import SLIP_RETURN_DAYS, slip_document, ticket_document
 from printers.documents import render_document, slip_layout, ticket_layout
 from printers.layout import QRCode
 from tests.helpers.bidi import plain

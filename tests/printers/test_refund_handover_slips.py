@@ -15,7 +15,7 @@ from counter_app.common.signing import generate_key, verify_receipt
 from counter_app.core.national_id import mask_national_id
 from counter_app.services.cashdesk import Delivered, RefundView
 from counter_app.services.views import ApplicationView, CentreView
-from counter_app.ui.printing import REFUND_MARK, handover_document, refund_document
+from counter_app.ui.shell.printing import REFUND_MARK, handover_document, refund_document
 from printers.codec import document_from_json, document_to_json, kind_of
 from printers.devices import open_printer
 from printers.documents import handover_layout, refund_layout, render_document

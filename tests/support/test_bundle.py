@@ -67,7 +67,7 @@ def test_the_bundle_has_what_a_technician_needs_and_no_personal_data(site: Centr
     monkeypatch.delenv(LOG_DIR_ENV, raising=False)
     log_file = configure_logging("counter-app", data_dir=data_dir)
     assert log_file is not None
-    logging.getLogger("counter_app.ui.intake").info("intake for %s, phone %s", nid, phone)
+    logging.getLogger("counter_app.ui.counter.intake").info("intake for %s, phone %s", nid, phone)
     reset_logging()
     # an older, rotated file written before the redaction existed: the bundle is the safety net
     (log_file.parent / "counter-app.log.1").write_text(f"2024-01-01 INFO old line {nid} {phone} {phone[3:]} "

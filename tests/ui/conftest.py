@@ -13,8 +13,8 @@ from pytestqt.qtbot import QtBot
 
 from counter_app.common import lanes
 from counter_app.services.config import AppConfig
-from counter_app.ui.app import Shell, make_application
-from counter_app.ui.login import LoginWindow
+from counter_app.ui.login.login import LoginWindow
+from counter_app.ui.shell.app import Shell, make_application
 from tests.helpers.factories import PASSWORD, Centre
 
 WAIT_MS = 20_000

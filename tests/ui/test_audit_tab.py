@@ -15,8 +15,8 @@ from pytestqt.qtbot import QtBot
 from counter_app.common.formatting import format_datetime
 from counter_app.core import applications as apps
 from counter_app.core.models import Application, User
-from counter_app.ui.app import Shell
-from counter_app.ui.supervisor import SupervisorWindow
+from counter_app.ui.shell.app import Shell
+from counter_app.ui.supervisor.supervisor import SupervisorWindow
 from tests.helpers.applications import submitted
 from tests.helpers.bidi import assert_reads_in_order, plain
 from tests.helpers.factories import Centre

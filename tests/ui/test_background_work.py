@@ -25,12 +25,12 @@ from counter_app.core.models import Ticket, TicketStatus
 from counter_app.core.sync_state import record_attempt
 from counter_app.services import kiosk as kiosk_service
 from counter_app.services.config import AppConfig
-from counter_app.ui.app import Shell
-from counter_app.ui.changes import DatabaseChanges
-from counter_app.ui.counter_window import CounterWindow
-from counter_app.ui.kiosk import KioskWindow
-from counter_app.ui.login import LoginWindow
-from counter_app.ui.operations import Lane, Operations, Reload
+from counter_app.ui.counter.counter_window import CounterWindow
+from counter_app.ui.kiosk.kiosk import KioskWindow
+from counter_app.ui.login.login import LoginWindow
+from counter_app.ui.shell.app import Shell
+from counter_app.ui.shell.changes import DatabaseChanges
+from counter_app.ui.shell.operations import Lane, Operations, Reload
 from tests.helpers.bidi import plain
 from tests.helpers.factories import Centre
 from tests.ui.conftest import WAIT_MS, log_in

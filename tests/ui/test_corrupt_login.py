@@ -12,8 +12,8 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from counter_app.services.config import AppConfig
-from counter_app.ui.app import Shell, make_application
-from counter_app.ui.login import LoginWindow
+from counter_app.ui.login.login import LoginWindow
+from counter_app.ui.shell.app import Shell, make_application
 from tests.helpers.bidi import plain
 from tests.helpers.corrupt import KINDS, build_corrupt_files, snapshot
 
@@ -50,7 +50,7 @@ def _says(login: LoginWindow, path: Path, lang: str) -> bool:
     return str(path) in text and all(words in text for words in SAYS[lang])
 
 
-@pytest.mark.expect_log(r"^start-up failed: The centre's database file .+ is damaged", logger="counter_app.ui.app", level="ERROR")
+@pytest.mark.expect_log(r"^start-up failed: The centre's database file .+ is damaged", logger="counter_app.ui.shell.app", level="ERROR")
 @pytest.mark.parametrize("kind", KINDS)
 def test_login_says_the_file_is_damaged_with_the_button_disabled(qtbot: QtBot, start: Callable[..., Shell],
                                                                   corrupt_files: dict[str, Path],

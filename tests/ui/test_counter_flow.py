@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from counter_app.core import applications, queue
 from counter_app.core.models import Application, ApplicationState, OutboxEvent, User
 from counter_app.services.config import AppConfig
-from counter_app.ui.app import Shell
-from counter_app.ui.counter_window import CounterWindow
-from counter_app.ui.intake import IntakePanel
+from counter_app.ui.counter.counter_window import CounterWindow
+from counter_app.ui.counter.intake import IntakePanel
+from counter_app.ui.shell.app import Shell
 from tests.helpers.bidi import assert_reads_in_order, plain
 from tests.helpers.factories import Centre
 from tests.ui.conftest import WAIT_MS, log_in

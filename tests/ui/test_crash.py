@@ -1,6 +1,6 @@
 """An error nobody caught, in a real counter window: it is in the log file with its traceback, the
 window shows the translated "unexpected error" message and goes on working; Qt's own warnings
-reach the log too (counter_app/ui/crash.py)."""
+reach the log too (counter_app/ui/shell/crash.py)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from pytestqt.qtbot import QtBot
 
 from counter_app.common.i18n import gettext, strip_isolates
 from counter_app.common.logs import LOG_DIR_ENV, configure_logging, reset_logging
-from counter_app.ui.app import Shell
-from counter_app.ui.counter_window import CounterWindow
-from counter_app.ui.crash import CrashHandler, qt_logger_name, qt_message_handler
+from counter_app.ui.counter.counter_window import CounterWindow
+from counter_app.ui.shell.app import Shell
+from counter_app.ui.shell.crash import CrashHandler, qt_logger_name, qt_message_handler
 from tests.helpers.factories import Centre
 from tests.helpers.logfail import Expectations
 from tests.ui.conftest import WAIT_MS, log_in
@@ -64,13 +64,13 @@ def test_a_slot_that_raises_is_logged_shown_and_the_window_goes_on(qtbot: QtBot,
     button = QPushButton(window)
     button.clicked.connect(broken_slot)
     with installed(CrashHandler(shell._show_error)), \
-            expect_log("unexpected error", logger="counter_app.ui.crash", level=logging.ERROR):
+            expect_log("unexpected error", logger="counter_app.ui.shell.crash", level=logging.ERROR):
         button.click()  # Qt calls the slot; the exception ends in sys.excepthook
         assert shown(window) == strip_isolates(gettext("error.unexpected", "ar"))
         assert window.isVisible() and shell.window is window
 
         text = log_file.read_text(encoding="utf-8")
-        assert " ERROR counter_app.ui.crash [MainThread] unexpected error (thread MainThread, window " in text
+        assert " ERROR counter_app.ui.shell.crash [MainThread] unexpected error (thread MainThread, window " in text
         assert "Traceback (most recent call last):" in text
         assert "in broken_slot\n" in text and "ZeroDivisionError: division by zero" in text
 

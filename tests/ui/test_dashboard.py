@@ -16,10 +16,10 @@ from counter_app.core.clock import CENTRE_TZ
 from counter_app.core.models import Payment, User
 from counter_app.services.config import AppConfig
 from counter_app.services.views import today_local
-from counter_app.ui.app import Shell
-from counter_app.ui.charts import BAR_COLOUR, TITLE_HEIGHT, Bar, BarChart
-from counter_app.ui.dashboard import DashboardTab
-from counter_app.ui.supervisor import SupervisorWindow
+from counter_app.ui.shell.app import Shell
+from counter_app.ui.supervisor.charts import BAR_COLOUR, TITLE_HEIGHT, Bar, BarChart
+from counter_app.ui.supervisor.dashboard import DashboardTab
+from counter_app.ui.supervisor.supervisor import SupervisorWindow
 from printers.data import DayCloseData
 from printers.documents import render_dayclose
 from tests.helpers.bidi import plain

@@ -16,10 +16,10 @@ from sqlalchemy import func, select
 from counter_app.core import queue
 from counter_app.core.models import AuditEntry, DayState
 from counter_app.services.config import AppConfig
-from counter_app.ui.app import Shell
-from counter_app.ui.counter_window import CounterWindow
-from counter_app.ui.kiosk import KioskWindow
-from counter_app.ui.supervisor import SupervisorWindow
+from counter_app.ui.counter.counter_window import CounterWindow
+from counter_app.ui.kiosk.kiosk import KioskWindow
+from counter_app.ui.shell.app import Shell
+from counter_app.ui.supervisor.supervisor import SupervisorWindow
 from tests.helpers.bidi import plain
 from tests.helpers.factories import Centre
 from tests.ui.conftest import WAIT_MS, log_in, wait_idle

@@ -17,9 +17,9 @@ from counter_app.core import applications as apps
 from counter_app.core import requests
 from counter_app.core.models import Application, ApplicationState, User
 from counter_app.services.config import AppConfig
-from counter_app.ui.app import Shell
-from counter_app.ui.counter_window import CounterWindow
-from counter_app.ui.delivery import DeliveryPanel
+from counter_app.ui.counter.counter_window import CounterWindow
+from counter_app.ui.counter.delivery import DeliveryPanel
+from counter_app.ui.shell.app import Shell
 from tests.helpers.bidi import plain
 from tests.helpers.factories import Centre
 from tests.ui.conftest import WAIT_MS, log_in

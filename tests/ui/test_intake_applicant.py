@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 
 from counter_app.core import queue
 from counter_app.core.models import Application
-from counter_app.ui.app import Shell
-from counter_app.ui.counter_window import CounterWindow
+from counter_app.ui.counter.counter_window import CounterWindow
+from counter_app.ui.shell.app import Shell
 from tests.helpers.bidi import plain
 from tests.helpers.factories import Centre
 from tests.ui.conftest import WAIT_MS, log_in

@@ -28,9 +28,9 @@ from counter_app.common.i18n import Lang, gettext, ngettext
 from counter_app.core import queue
 from counter_app.core.models import Application, Payment, Ticket, TicketStatus
 from counter_app.services.config import AppConfig
-from counter_app.ui.app import Shell
-from counter_app.ui.counter_window import CounterWindow
-from counter_app.ui.login import LoginWindow
+from counter_app.ui.counter.counter_window import CounterWindow
+from counter_app.ui.login.login import LoginWindow
+from counter_app.ui.shell.app import Shell
 from tests.helpers.bidi import plain
 from tests.helpers.factories import Centre
 from tests.ui.conftest import WAIT_MS, log_in

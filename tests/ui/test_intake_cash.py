@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from counter_app.core.models import Payment
 from counter_app.services.config import AppConfig
-from counter_app.ui.app import Shell
+from counter_app.ui.shell.app import Shell
 from tests.helpers.bidi import plain
 from tests.helpers.factories import Centre
 from tests.ui.test_intake_binding import call, counts, idle, issue, open_counter, press, type_applicant

@@ -12,9 +12,9 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from counter_app.services.config import AppConfig
-from counter_app.ui.app import Shell
-from counter_app.ui.kiosk import IDLE_MS, KioskWindow
-from counter_app.ui.supervisor import SupervisorWindow
+from counter_app.ui.kiosk.kiosk import IDLE_MS, KioskWindow
+from counter_app.ui.shell.app import Shell
+from counter_app.ui.supervisor.supervisor import SupervisorWindow
 from tests.helpers.bidi import plain
 from tests.helpers.factories import PASSWORD
 from tests.helpers.factories import Centre as Site

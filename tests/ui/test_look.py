@@ -19,11 +19,11 @@ from counter_app.core import queue
 from counter_app.core.db import Database
 from counter_app.core.models import Application, User
 from counter_app.services.config import AppConfig
-from counter_app.ui.app import Shell, make_application
-from counter_app.ui.counter_window import CounterWindow
-from counter_app.ui.first_start import FirstStartWizard
-from counter_app.ui.login import LoginWindow
-from counter_app.ui.review_window import ReviewWindow
+from counter_app.ui.counter.counter_window import CounterWindow
+from counter_app.ui.login.first_start import FirstStartWizard
+from counter_app.ui.login.login import LoginWindow
+from counter_app.ui.review.review_window import ReviewWindow
+from counter_app.ui.shell.app import Shell, make_application
 from counter_app.ui.widgets.fonts import FONTS_DIR, UI_FAMILIES
 from printers.qt import RASTER_FAMILY
 from tests.helpers.applications import submitted

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from counter_app.core.clock import utcnow
 from counter_app.core.models import Notification, NotificationState
 from counter_app.services.config import AppConfig, load_config
-from counter_app.ui.app import Shell
+from counter_app.ui.shell.app import Shell
 from tests.helpers.applications import submitted
 from tests.helpers.central import free_port
 from tests.helpers.factories import Centre as Site

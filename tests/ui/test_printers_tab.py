@@ -19,8 +19,8 @@ from counter_app.common.i18n import Lang, gettext
 from counter_app.core.clock import to_local
 from counter_app.core.models import AuditEntry
 from counter_app.services.views import today_local
-from counter_app.ui.app import Shell
-from counter_app.ui.supervisor import SupervisorWindow
+from counter_app.ui.shell.app import Shell
+from counter_app.ui.supervisor.supervisor import SupervisorWindow
 from tests.helpers.bidi import plain
 from tests.helpers.factories import Centre
 from tests.printers.conftest import free_port

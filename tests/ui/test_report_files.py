@@ -15,8 +15,8 @@ from counter_app.core import queue
 from counter_app.services import reports
 from counter_app.services.config import AppConfig
 from counter_app.services.views import today_local
-from counter_app.ui.app import Shell
-from counter_app.ui.supervisor import SupervisorWindow
+from counter_app.ui.shell.app import Shell
+from counter_app.ui.supervisor.supervisor import SupervisorWindow
 from tests.helpers.bidi import plain
 from tests.helpers.factories import Centre
 from tests.ui.conftest import WAIT_MS, log_in

@@ -13,8 +13,8 @@ from pytestqt.qtbot import QtBot
 
 from counter_app.core.clock import utcnow
 from counter_app.core.models import Application, User
-from counter_app.ui.app import Shell
-from counter_app.ui.review_window import SERVICE_COLUMN, ReviewWindow
+from counter_app.ui.review.review_window import SERVICE_COLUMN, ReviewWindow
+from counter_app.ui.shell.app import Shell
 from tests.helpers.applications import submitted
 from tests.helpers.bidi import plain
 from tests.helpers.factories import Centre

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from counter_app.core import applications as apps
 from counter_app.core.models import Application, ApplicationState, AuditEntry, OutboxEvent, User
-from counter_app.ui.app import Shell
-from counter_app.ui.review_window import ReviewWindow
+from counter_app.ui.review.review_window import ReviewWindow
+from counter_app.ui.shell.app import Shell
 from tests.helpers.bidi import assert_reads_in_order, plain
 from tests.helpers.factories import Centre
 from tests.ui.conftest import WAIT_MS, log_in

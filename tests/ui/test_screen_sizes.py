@@ -19,9 +19,9 @@ from sqlalchemy import select
 from counter_app.core import queue, users
 from counter_app.core.models import Role, Service
 from counter_app.services.config import AppConfig
-from counter_app.ui.app import Shell
-from counter_app.ui.kiosk import KioskWindow
-from counter_app.ui.supervisor import SupervisorWindow
+from counter_app.ui.kiosk.kiosk import KioskWindow
+from counter_app.ui.shell.app import Shell
+from counter_app.ui.supervisor.supervisor import SupervisorWindow
 from tests.helpers.applications import submitted
 from tests.helpers.factories import Centre
 from tests.ui.conftest import WAIT_MS, log_in

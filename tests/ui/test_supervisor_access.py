@@ -7,9 +7,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from counter_app.ui.app import Shell
-from counter_app.ui.counter_window import CounterWindow
-from counter_app.ui.supervisor import SupervisorWindow
+from counter_app.ui.counter.counter_window import CounterWindow
+from counter_app.ui.shell.app import Shell
+from counter_app.ui.supervisor.supervisor import SupervisorWindow
 from tests.helpers.bidi import plain
 from tests.helpers.factories import Centre
 from tests.ui.conftest import WAIT_MS, log_in

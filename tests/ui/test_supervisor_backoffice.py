@@ -17,8 +17,8 @@ from counter_app.common.i18n import strip_isolates
 from counter_app.core import requests
 from counter_app.core.clock import utcnow
 from counter_app.core.models import Application, ApplicationState, RequestKind, User
-from counter_app.ui.app import Shell
-from counter_app.ui.supervisor import SupervisorWindow
+from counter_app.ui.shell.app import Shell
+from counter_app.ui.supervisor.supervisor import SupervisorWindow
 from tests.helpers.bidi import assert_reads_in_order, plain
 from tests.helpers.factories import Centre
 from tests.ui.conftest import WAIT_MS, log_in

@@ -14,8 +14,8 @@ from counter_app.core import outbox, queue
 from counter_app.core.clock import to_local, utcnow
 from counter_app.services.config import AppConfig
 from counter_app.services.status import SyncStatus
-from counter_app.ui.app import Shell
-from counter_app.ui.counter_window import CounterWindow
+from counter_app.ui.counter.counter_window import CounterWindow
+from counter_app.ui.shell.app import Shell
 from sync.server.models import StoredEvent
 from tests.helpers.bidi import assert_reads_in_order, plain
 from tests.helpers.central import enrol_site, running_central

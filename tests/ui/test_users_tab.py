@@ -13,8 +13,8 @@ from counter_app.core import users
 from counter_app.core.errors import AuthenticationFailed
 from counter_app.core.models import AuditEntry, User
 from counter_app.services.config import AppConfig
-from counter_app.ui.app import Shell
-from counter_app.ui.supervisor import SupervisorWindow
+from counter_app.ui.shell.app import Shell
+from counter_app.ui.supervisor.supervisor import SupervisorWindow
 from tests.helpers.bidi import plain
 from tests.helpers.factories import PASSWORD, Centre
 from tests.ui.conftest import WAIT_MS, log_in

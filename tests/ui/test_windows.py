@@ -15,12 +15,12 @@ from counter_app.common.i18n import strip_isolates
 from counter_app.core.db import Database
 from counter_app.core.models import AuditEntry, Centre, Role, Ticket, User
 from counter_app.services.config import AppConfig
-from counter_app.ui.app import Shell, make_application
-from counter_app.ui.counter_window import CounterWindow
-from counter_app.ui.first_start import FirstStartWizard
-from counter_app.ui.kiosk import KioskWindow
-from counter_app.ui.login import LoginWindow
-from counter_app.ui.supervisor import SupervisorWindow
+from counter_app.ui.counter.counter_window import CounterWindow
+from counter_app.ui.kiosk.kiosk import KioskWindow
+from counter_app.ui.login.first_start import FirstStartWizard
+from counter_app.ui.login.login import LoginWindow
+from counter_app.ui.shell.app import Shell, make_application
+from counter_app.ui.supervisor.supervisor import SupervisorWindow
 from tests.helpers.bidi import plain
 from tests.helpers.factories import Centre as Site
 from tests.ui.conftest import WAIT_MS, log_in

@@ -9,7 +9,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMainWindow, QPushButton, QVBoxLayout, QWidget
 
 from counter_app.common.i18n import N_, Msg
-from counter_app.ui.i18n import Binder, Language
+from counter_app.ui.shell.i18n import Binder, Language
 from counter_app.ui.widgets.style import SPACE
 
 LANGUAGE_KEY = "Ctrl+L"

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from counter_app.common.i18n import N_
 from counter_app.common.palette import State
-from counter_app.ui.i18n import Language, owner_slot
+from counter_app.ui.shell.i18n import Language, owner_slot
 from counter_app.ui.widgets.style import set_state
 
 #: How a screen reader announces a line in each state (the sentence itself is the field).

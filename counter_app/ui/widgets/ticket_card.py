@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from counter_app.ui.i18n import Language
+from counter_app.ui.shell.i18n import Language
 from counter_app.ui.widgets.style import SPACE, set_state
 
 TICK_MS = 1000

@@ -21,8 +21,8 @@ from pytestqt.qtbot import QtBot
 
 from counter_app.common.i18n import gettext
 from counter_app.common.palette import PALETTE, STATES
-from counter_app.ui.app import make_application
-from counter_app.ui.i18n import Language, UiError
+from counter_app.ui.shell.app import make_application
+from counter_app.ui.shell.i18n import Language, UiError
 from counter_app.ui.widgets import MessageLine, ReadOnlyTable, WindowHeader, colour, set_state, with_header
 from counter_app.ui.widgets.style import stylesheet
 from tests.helpers.bidi import plain

@@ -45,10 +45,10 @@ from counter_app.services.views import (
     TicketView,
     parse_national_id,
 )
-from counter_app.ui.context import AppContext
-from counter_app.ui.i18n import Binder, Msg, UiError
-from counter_app.ui.operations import expected
-from counter_app.ui.printing import receipt_document, slip_document
+from counter_app.ui.shell.context import AppContext
+from counter_app.ui.shell.i18n import Binder, Msg, UiError
+from counter_app.ui.shell.operations import expected
+from counter_app.ui.shell.printing import receipt_document, slip_document
 from counter_app.ui.widgets import MessageLine, mark_primary, set_state
 
 log = logging.getLogger(__name__)

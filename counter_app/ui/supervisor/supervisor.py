@@ -31,11 +31,11 @@ from counter_app.services import reports
 from counter_app.services import supervisor as supervisor_service
 from counter_app.services.supervisor import DaySummary, Overview
 from counter_app.services.views import Role
-from counter_app.ui.context import AppContext
-from counter_app.ui.i18n import Binder, UiError, isolate
-from counter_app.ui.operations import Lane
-from counter_app.ui.printing import JobFailure, PrintFailed, test_page_document
-from counter_app.ui.status_bar import StatusLine
+from counter_app.ui.shell.context import AppContext
+from counter_app.ui.shell.i18n import Binder, UiError, isolate
+from counter_app.ui.shell.operations import Lane
+from counter_app.ui.shell.printing import JobFailure, PrintFailed, test_page_document
+from counter_app.ui.shell.status_bar import StatusLine
 from counter_app.ui.widgets import MessageLine, ReadOnlyTable, Said, WindowHeader, set_state, with_header
 from printers.jobs import PrintJob
 
@@ -62,7 +62,7 @@ class SupervisorWindow(QWidget):
 
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("tabs")
-        from counter_app.ui.dashboard import DashboardTab
+        from counter_app.ui.supervisor.dashboard import DashboardTab
 
         self.dashboard = DashboardTab(ctx, self)
         self.tabs.addTab(self.dashboard, "")
@@ -70,7 +70,7 @@ class SupervisorWindow(QWidget):
         self.tabs.addTab(self._users_tab(), "")
         self.tabs.addTab(self._counters_tab(), "")
         self.tabs.addTab(self._printers_tab(), "")
-        from counter_app.ui.supervisor_backoffice import AuditTab, BackOfficeTab
+        from counter_app.ui.supervisor.supervisor_backoffice import AuditTab, BackOfficeTab
 
         self.backoffice = BackOfficeTab(ctx, self)
         self.audit = AuditTab(ctx, self)

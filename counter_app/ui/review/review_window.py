@@ -37,9 +37,9 @@ from counter_app.common.formatting import money as format_money
 from counter_app.common.i18n import N_
 from counter_app.services import review
 from counter_app.services.review import REJECTION_REASONS, ReviewDesk, ReviewFile
-from counter_app.ui.context import AppContext
-from counter_app.ui.i18n import Binder, Msg, isolate
-from counter_app.ui.status_bar import StatusLine
+from counter_app.ui.shell.context import AppContext
+from counter_app.ui.shell.i18n import Binder, Msg, isolate
+from counter_app.ui.shell.status_bar import StatusLine
 from counter_app.ui.widgets import MessageLine, ReadOnlyTable, WindowHeader, mark_primary, with_header
 
 REFRESH_MS = 30_000

@@ -32,10 +32,15 @@ from counter_app.services import cashdesk
 from counter_app.services import counter as counter_service
 from counter_app.services.cashdesk import RefundView
 from counter_app.services.views import ApplicationState, ApplicationView, mask_national_id
-from counter_app.ui.context import AppContext
-from counter_app.ui.i18n import Binder, Msg, UiError
-from counter_app.ui.operations import Failed, Lane
-from counter_app.ui.printing import handover_document, refund_document, slip_document, tracking_code_from_scan
+from counter_app.ui.shell.context import AppContext
+from counter_app.ui.shell.i18n import Binder, Msg, UiError
+from counter_app.ui.shell.operations import Failed, Lane
+from counter_app.ui.shell.printing import (
+    handover_document,
+    refund_document,
+    slip_document,
+    tracking_code_from_scan,
+)
 from counter_app.ui.widgets import MessageLine, mark_primary
 from printers.data import RELATION_LABELS
 

@@ -29,10 +29,10 @@ from counter_app.common.i18n import N_
 from counter_app.services import reports
 from counter_app.services.reports import period_bounds
 from counter_app.services.views import today_local
-from counter_app.ui.charts import Bar, BarChart
-from counter_app.ui.context import AppContext
-from counter_app.ui.i18n import isolate
-from counter_app.ui.supervisor_backoffice import WorkerTab
+from counter_app.ui.shell.context import AppContext
+from counter_app.ui.shell.i18n import isolate
+from counter_app.ui.supervisor.charts import Bar, BarChart
+from counter_app.ui.supervisor.supervisor_backoffice import WorkerTab
 from counter_app.ui.widgets import TYPE, Said, set_state
 from printers.period_report import PeriodReportData
 

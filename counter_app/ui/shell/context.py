@@ -13,10 +13,10 @@ if TYPE_CHECKING:  # kept light: the login window must show before SQLAlchemy an
     from counter_app.services.config import AppConfig
     from counter_app.services.shell import Database
     from counter_app.services.views import Catalogue, CounterView, UserView
-    from counter_app.ui.changes import DatabaseChanges
-    from counter_app.ui.i18n import Language
-    from counter_app.ui.operations import Operations
-    from counter_app.ui.printing import PrintService
+    from counter_app.ui.shell.changes import DatabaseChanges
+    from counter_app.ui.shell.i18n import Language
+    from counter_app.ui.shell.operations import Operations
+    from counter_app.ui.shell.printing import PrintService
 
 
 class AppContext:

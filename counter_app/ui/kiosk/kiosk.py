@@ -33,10 +33,10 @@ from counter_app.common.i18n import N_, Msg
 from counter_app.services import kiosk as kiosk_service
 from counter_app.services import shell
 from counter_app.services.views import GroupView, IssuedView, UserView
-from counter_app.ui.context import AppContext
-from counter_app.ui.i18n import Binder
-from counter_app.ui.operations import Reload
-from counter_app.ui.printing import ticket_document
+from counter_app.ui.shell.context import AppContext
+from counter_app.ui.shell.i18n import Binder
+from counter_app.ui.shell.operations import Reload
+from counter_app.ui.shell.printing import ticket_document
 from counter_app.ui.widgets import MessageLine, mark_primary
 
 MESSAGE_MS = 15_000
@@ -256,7 +256,7 @@ class KioskWindow(QWidget):
         self._exit_busy = False
         self.exit_confirm.setEnabled(True)
         if not user.supervises:
-            from counter_app.ui.i18n import UiError
+            from counter_app.ui.shell.i18n import UiError
 
             self._exit_failed(UiError("kiosk.exit_refused"))
             return

@@ -44,9 +44,9 @@ from counter_app.services.review import (
     detail_of,
     to_csv,
 )
-from counter_app.ui.context import AppContext
-from counter_app.ui.i18n import Binder, isolate
-from counter_app.ui.operations import Lane
+from counter_app.ui.shell.context import AppContext
+from counter_app.ui.shell.i18n import Binder, isolate
+from counter_app.ui.shell.operations import Lane
 from counter_app.ui.widgets import MessageLine, ReadOnlyTable
 
 
@@ -418,6 +418,6 @@ def _problem_key(problem: str) -> str:
 
 
 def _select_first() -> BaseException:
-    from counter_app.ui.i18n import UiError
+    from counter_app.ui.shell.i18n import UiError
 
     return UiError("bo.select_row")

@@ -12,10 +12,10 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from counter_app.common.formatting import format_datetime, format_time
 from counter_app.common.i18n import N_, Msg
-from counter_app.ui.context import AppContext, SyncStatus
-from counter_app.ui.i18n import Binder
-from counter_app.ui.operations import Reload
-from counter_app.ui.printing import JobFailure
+from counter_app.ui.shell.context import AppContext, SyncStatus
+from counter_app.ui.shell.i18n import Binder
+from counter_app.ui.shell.operations import Reload
+from counter_app.ui.shell.printing import JobFailure
 from counter_app.ui.widgets import set_state
 
 log = logging.getLogger(__name__)

@@ -14,12 +14,12 @@ from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
 from counter_app.common.i18n import N_
 from counter_app.services.views import TicketView
-from counter_app.ui.context import AppContext
-from counter_app.ui.delivery import DeliveryPanel
-from counter_app.ui.i18n import Binder, isolate
-from counter_app.ui.intake import IntakePanel
-from counter_app.ui.queue_panel import QueuePanel
-from counter_app.ui.status_bar import StatusLine
+from counter_app.ui.counter.delivery import DeliveryPanel
+from counter_app.ui.counter.intake import IntakePanel
+from counter_app.ui.counter.queue_panel import QueuePanel
+from counter_app.ui.shell.context import AppContext
+from counter_app.ui.shell.i18n import Binder, isolate
+from counter_app.ui.shell.status_bar import StatusLine
 from counter_app.ui.widgets import WindowHeader, with_header
 
 

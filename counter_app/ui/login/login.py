@@ -15,12 +15,12 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.common.i18n import N_
-from counter_app.ui.i18n import Binder
+from counter_app.ui.shell.i18n import Binder
 from counter_app.ui.widgets import MessageLine, WindowHeader, mark_primary, with_header
 
 if TYPE_CHECKING:
     from counter_app.services.views import CounterView, UserView
-    from counter_app.ui.context import AppContext
+    from counter_app.ui.shell.context import AppContext
 
 
 class LoginWindow(QWidget):

@@ -25,9 +25,9 @@ from counter_app.common.i18n import N_
 from counter_app.services import counter as counter_service
 from counter_app.services.errors import ValidationFailed
 from counter_app.services.views import QueueState, TicketView
-from counter_app.ui.context import AppContext
-from counter_app.ui.i18n import Binder
-from counter_app.ui.operations import Reload
+from counter_app.ui.shell.context import AppContext
+from counter_app.ui.shell.i18n import Binder
+from counter_app.ui.shell.operations import Reload
 from counter_app.ui.widgets import MessageLine, TicketCard, mark_primary
 
 #: action -> (message id of the button, shortcut)

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.common.i18n import N_
-from counter_app.ui.context import AppContext
-from counter_app.ui.i18n import Binder, UiError
+from counter_app.ui.shell.context import AppContext
+from counter_app.ui.shell.i18n import Binder, UiError
 from counter_app.ui.widgets import MessageLine, WindowHeader, mark_primary, with_header
 
 

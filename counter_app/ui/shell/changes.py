@@ -6,7 +6,7 @@ thread: PostgreSQL ``LISTEN``, SQLite ``PRAGMA data_version``) and re-emits what
 ``changed(Change)`` on the GUI thread, through a queued signal. Changes that arrive while the GUI
 thread is busy are merged into one: a window gets one signal per burst, never a backlog. A window
 connects a slot of its own (Qt disconnects it when the window is deleted) and reloads what it shows
-(:class:`~counter_app.ui.operations.Reload`): the queue panel, the kiosk and the status line poll
+(:class:`~counter_app.ui.shell.operations.Reload`): the queue panel, the kiosk and the status line poll
 no table on a timer.
 """
 

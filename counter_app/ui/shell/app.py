@@ -18,17 +18,17 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from counter_app.services.config import AppConfig, load_config
 from counter_app.services.status import SyncStatusProvider, outbox_sync_status
-from counter_app.ui.changes import DatabaseChanges
-from counter_app.ui.context import AppContext
-from counter_app.ui.i18n import Language, UiError
-from counter_app.ui.login import LoginWindow
-from counter_app.ui.operations import Operations
+from counter_app.ui.login.login import LoginWindow
+from counter_app.ui.shell.changes import DatabaseChanges
+from counter_app.ui.shell.context import AppContext
+from counter_app.ui.shell.i18n import Language, UiError
+from counter_app.ui.shell.operations import Operations
 from counter_app.ui.widgets.style import apply_style
 
 if TYPE_CHECKING:
     from counter_app.services.shell import Database
     from counter_app.services.views import CounterView, UserView
-    from counter_app.ui.sync_runner import NotifyRunner, SyncRunner
+    from counter_app.ui.shell.sync_runner import NotifyRunner, SyncRunner
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def prepare(db: Database | None, url: str | None) -> Prepared:
 
 def prepare_printing(config: AppConfig) -> Any:
     """Load the printing stack and the receipt key (worker thread), while the clerk types."""
-    from counter_app.ui.printing import load_or_create_key
+    from counter_app.ui.shell.printing import load_or_create_key
 
     for printer in (config.ticket_printer, config.receipt_printer):
         if printer.startswith("virtual://"):
@@ -100,12 +100,12 @@ class Shell(QObject):
         self.ctx.db, self.ctx.catalogue = prepared.db, prepared.catalogue
         self.changes.start(prepared.db.url)
         if self.ctx.config.sync_in_app and self.sync_runner is None:
-            from counter_app.ui.sync_runner import NotifyRunner, SyncRunner
+            from counter_app.ui.shell.sync_runner import NotifyRunner, SyncRunner
 
             self.sync_runner = SyncRunner(prepared.db, ca_bundle=self.ctx.config.sync_ca_bundle)
             self.sync_runner.start()
         if self.ctx.config.notifications and self.notify_runner is None:
-            from counter_app.ui.sync_runner import NotifyRunner
+            from counter_app.ui.shell.sync_runner import NotifyRunner
 
             self.notify_runner = NotifyRunner(prepared.db, self.ctx.config.notifications)
             if self.notify_runner.configured:
@@ -116,7 +116,7 @@ class Shell(QObject):
         self._maybe_ready()
 
     def _printing_prepared(self, key: Any) -> None:
-        from counter_app.ui.printing import PrintService
+        from counter_app.ui.shell.printing import PrintService
 
         self.ctx.key = key
         self.ctx.printing = PrintService(self.ctx.config.print_jobs_dir, self, urls=self.ctx.config)
@@ -186,7 +186,7 @@ class Shell(QObject):
             login.fatal(self.startup_error)
 
     def show_first_start(self) -> None:
-        from counter_app.ui.first_start import FirstStartWizard
+        from counter_app.ui.login.first_start import FirstStartWizard
 
         wizard = FirstStartWizard(self.ctx)
         wizard.finished_setup.connect(lambda: self.reload_catalogue(self.show_login))
@@ -195,7 +195,7 @@ class Shell(QObject):
     def show_kiosk(self) -> None:
         """The kiosk, full screen; a supervisor who leaves it (Ctrl+Shift+K and their password) gets
         the supervisor window as themselves."""
-        from counter_app.ui.kiosk import KioskWindow
+        from counter_app.ui.kiosk.kiosk import KioskWindow
 
         kiosk = KioskWindow(self.ctx)
         kiosk.exit_requested.connect(lambda user: self._logged_in(user, self.ctx.counter))
@@ -223,14 +223,14 @@ class Shell(QObject):
             self.login._failed(UiError("login.no_window_for_role"))
 
     def show_review(self) -> None:
-        from counter_app.ui.review_window import ReviewWindow
+        from counter_app.ui.review.review_window import ReviewWindow
 
         window = ReviewWindow(self.ctx)
         window.logout_requested.connect(self.show_login)
         self._replace(window)
 
     def show_counter(self) -> None:
-        from counter_app.ui.counter_window import CounterWindow
+        from counter_app.ui.counter.counter_window import CounterWindow
 
         window = CounterWindow(self.ctx)
         window.logout_requested.connect(self.show_login)
@@ -248,7 +248,7 @@ class Shell(QObject):
         self.show_supervisor()
 
     def show_supervisor(self) -> None:
-        from counter_app.ui.supervisor import SupervisorWindow
+        from counter_app.ui.supervisor.supervisor import SupervisorWindow
 
         user = self.ctx.user
         if user is None or not user.supervises:
@@ -304,7 +304,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 def run(db: Database | None, args: argparse.Namespace) -> int:
     """The ``counter-app`` entry point: returns the process exit code."""
     from counter_app.common.logs import configure_logging
-    from counter_app.ui.crash import CrashHandler, install_qt_message_handler
+    from counter_app.ui.shell.crash import CrashHandler, install_qt_message_handler
 
     config = load_config(getattr(args, "config", None))
     configure_logging("counter-app", data_dir=config.data_dir)

@@ -1,0 +1,1 @@
+"""The login window and the first start of a new centre."""
