@@ -47,6 +47,14 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file of a ``sqlite:///`` URL; None for PostgreSQL or an in-memory database."""
+    url = normalise_url(url)
+    if not url.startswith("sqlite:///") or url.startswith("sqlite:///:memory:"):
+        return None
+    return Path(url[len("sqlite:///"):].split("?", 1)[0])
+
+
 def make_engine(url: str, *, read_only: bool = False, immediate_writes: bool = False,
                 busy_timeout_s: float = SQLITE_BUSY_TIMEOUT_S, pool_size: int | None = None,
                 max_overflow: int | None = None, **engine_kwargs: Any) -> Engine:

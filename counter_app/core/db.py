@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from counter_app.common import lanes
 from counter_app.common.engine import READ_ONLY, make_engine, normalise_url
+from counter_app.common.engine import sqlite_path as sqlite_path
 from counter_app.core.errors import DatabaseCorrupt, EnvironmentFailure, PermissionDenied
 
 log = logging.getLogger(__name__)
@@ -47,14 +48,6 @@ def default_database_url() -> str:
 
 #: What SQLite says of a damaged file (the messages of SQLITE_CORRUPT and SQLITE_NOTADB).
 _CORRUPTION = ("database disk image is malformed", "file is not a database", "malformed database schema")
-
-
-def sqlite_path(url: str) -> Path | None:
-    """The file of a ``sqlite:///`` URL; None for PostgreSQL or an in-memory database."""
-    url = normalise_url(url)
-    if not url.startswith("sqlite:///") or url.startswith("sqlite:///:memory:"):
-        return None
-    return Path(url[len("sqlite:///"):].split("?", 1)[0])
 
 
 def is_corruption(exc: BaseException) -> bool:

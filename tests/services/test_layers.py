@@ -13,9 +13,10 @@ ROOT = Path(__file__).resolve().parents[2]
 UI = ROOT / "counter_app" / "ui"
 SERVICES = ROOT / "counter_app" / "services"
 
-#: The one core module a window may still import: pure time helpers (utcnow, the centre's zone),
-#: no query. Everything else of the core reaches the windows through ``counter_app.services``.
-UI_MAY_IMPORT_FROM_CORE = {"counter_app.core.clock"}
+#: The one core module a window may import: the change notification (LISTEN / PRAGMA data_version
+#: on its own thread), brought to the GUI thread by ``ui/shell/changes.py``; it runs no query of a
+#: window's. Everything else of the core reaches the windows through ``counter_app.services``.
+UI_MAY_IMPORT_FROM_CORE = {"counter_app.core.changes"}
 #: Calls that run SQL or open a transaction, on whatever object.
 SQL_CALLS = {"begin", "read", "execute", "scalar", "scalars", "get_one", "flush", "commit", "query"}
 

@@ -355,7 +355,7 @@ class DeliveryPanel(QWidget):
         missing = self.still_missing()
         if app is None or cat is None or service is None or not missing:
             return
-        from counter_app.core.clock import utcnow
+        from counter_app.common.clock import utcnow
 
         slip = slip_document(cat.centre, service, missing, app.tracking_code, utcnow(), note=app.note,
                              applicant=app.applicant_name)

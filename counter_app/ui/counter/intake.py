@@ -30,11 +30,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.common.clock import utcnow
 from counter_app.common.formatting import format_date, tracking_code
 from counter_app.common.formatting import money as format_money
 from counter_app.common.i18n import N_
 from counter_app.common.palette import State
-from counter_app.core.clock import utcnow
 from counter_app.services import counter as counter_service
 from counter_app.services.errors import ApplicantFieldError, NationalIdError, ValidationFailed
 from counter_app.services.views import (

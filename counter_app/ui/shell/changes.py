@@ -55,8 +55,8 @@ class DatabaseChanges(QObject):
 
     def start(self, url: str) -> None:
         """Watch the database at ``url`` (once; an in-memory database has nothing to watch)."""
+        from counter_app.common.engine import sqlite_path
         from counter_app.core.changes import ChangeWatcher
-        from counter_app.core.db import sqlite_path
 
         if self._watcher is not None:
             return

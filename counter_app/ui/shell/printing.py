@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from PySide6.QtCore import QObject, Signal, Slot
 
+from counter_app.common.clock import to_local
 from counter_app.common.signing import generate_key, load_private_key, save_private_key, sign_receipt
-from counter_app.core.clock import to_local
 from counter_app.services.views import CentreView, IssuedView, ServiceView, SubmittedView, mask_national_id
 from printers.data import (
     FeeLine,

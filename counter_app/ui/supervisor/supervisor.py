@@ -22,11 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.common.clock import utcnow
 from counter_app.common.formatting import format_date, format_datetime, join
 from counter_app.common.formatting import money as format_money
 from counter_app.common.i18n import N_, Msg
 from counter_app.common.palette import State
-from counter_app.core.clock import utcnow
 from counter_app.services import reports
 from counter_app.services import supervisor as supervisor_service
 from counter_app.services.supervisor import DaySummary, Overview

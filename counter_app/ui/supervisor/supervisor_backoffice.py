@@ -29,11 +29,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.common.clock import CENTRE_TZ
 from counter_app.common.formatting import format_datetime
 from counter_app.common.formatting import money as format_money
 from counter_app.common.i18n import N_, Msg
 from counter_app.common.palette import State
-from counter_app.core.clock import CENTRE_TZ
 from counter_app.services import review
 from counter_app.services.review import (
     AuditFilter,
