@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-log = logging.getLogger("shubbak.db")
+log = logging.getLogger(__name__)
 
 _local = threading.local()
 

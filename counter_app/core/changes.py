@@ -23,7 +23,6 @@ import logging
 import os
 import select
 import socket
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator
@@ -31,16 +30,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import QueuePool
 
-from counter_app.common.engine import normalise_url
+from counter_app.common.engine import make_engine, normalise_url
 from counter_app.core.outbox import OUTBOX_CHANNEL
 from counter_app.core.queue import QUEUE_CHANNEL
 
-log = logging.getLogger("shubbak.changes")
+log = logging.getLogger(__name__)
 
 #: Ticket events (issue, call, recall, finish, ...): queue panels, kiosks, displays.
 QUEUE = QUEUE_CHANNEL
@@ -96,10 +94,8 @@ def watch_engine(url: str) -> Engine:
             raise ValueError("changes can only be watched on a SQLite file, not an in-memory database")
         if not os.path.exists(path):
             raise FileNotFoundError(path)
-        uri = f"file:{path}?mode=ro"
-        return create_engine("sqlite://", poolclass=QueuePool, pool_size=2, max_overflow=2,
-                             creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False))
-    return create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=0)
+        return make_engine(url, read_only=True)  # SQLite's mode=ro: no lock a counter could wait for
+    return make_engine(url, pool_size=2, max_overflow=0)
 
 
 class _Source:

@@ -34,7 +34,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     seed_catalogue(db)
     if not args.admin_token:
         log.warning("no --admin-token: enrolment and catalogue publishing are disabled")
-    options: dict[str, Any] = {"host": args.host, "port": args.port, "log_level": "warning",
+    # log_config=None: uvicorn keeps its hands off logging, so its records reach our file and journal
+    options: dict[str, Any] = {"host": args.host, "port": args.port, "log_level": "warning", "log_config": None,
                                "ssl_certfile": args.certfile, "ssl_keyfile": args.keyfile}
     if args.workers > 1:  # worker processes import the app by name and read these
         db.dispose()

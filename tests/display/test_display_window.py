@@ -137,7 +137,7 @@ def test_english_layout_and_group_filter(qtbot: QtBot, tmp_path: Path, screen_fa
     db.dispose()
 
 
-@pytest.mark.expect_log(r"^display cannot read the database \(attempt \d+\): ", logger="queue_display.watcher")
+@pytest.mark.expect_log(r"^display-watcher cannot read the database \(attempt \d+\): ", logger="counter_app.core.changes")
 def test_sqlite_file_gone_then_back(qtbot: QtBot, tmp_path: Path, screen_factory: list[Screen]) -> None:
     path = tmp_path / "centre.sqlite3"
     url = f"sqlite:///{path}"
@@ -161,7 +161,7 @@ def test_sqlite_file_gone_then_back(qtbot: QtBot, tmp_path: Path, screen_factory
     qtbot.waitUntil(lambda: window.state is not None and window.state.now_calling is not None, timeout=WAIT_MS)
 
 
-@pytest.mark.expect_log(r"^display cannot read the database \(attempt \d+\): ", logger="queue_display.watcher")
+@pytest.mark.expect_log(r"^display-watcher cannot read the database \(attempt \d+\): ", logger="counter_app.core.changes")
 @pytest.mark.postgres
 def test_postgres_stops_then_comes_back(qtbot: QtBot, screen_factory: list[Screen]) -> None:
     """A cluster of its own (even when SHUBBAK_TEST_PG_URL names a shared server): it is stopped."""

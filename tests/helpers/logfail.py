@@ -5,7 +5,7 @@ declare (after qutebrowser's ``tests/helpers/logfail.py``). Enabled for the whol
 A warning is either a defect to fix or part of what the test checks; a test declares the ones it
 causes, as narrowly as it can (a logger, a level, a regular expression searched in the message):
 
-* ``with expect_log("cannot read the database", logger="queue_display.watcher"):`` (the
+* ``with expect_log("cannot read the database", logger="counter_app.core.changes"):`` (the
   ``expect_log`` fixture): the block must log a matching record (else the test fails: a declared
   warning that never comes is a test that cannot fail), and matching records are allowed for the
   rest of the test (a thread may log it again later);

@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, Qt, Signal, Slot
 if TYPE_CHECKING:  # SQLAlchemy loads with the watcher, after the login is shown
     from counter_app.core.changes import Change, ChangeWatcher, WatchStatus
 
-log = logging.getLogger("shubbak.ui")
+log = logging.getLogger(__name__)
 
 
 class DatabaseChanges(QObject):
