@@ -123,6 +123,13 @@ def format_time(moment: datetime, lang: Lang, digits: Digits = "latn", *, second
     return isolate(apply_digits(local.strftime("%H:%M:%S" if seconds else "%H:%M"), digits), LRI)
 
 
+def elapsed(seconds: int, digits: Digits = "latn") -> Isolated:
+    """A running time as ``mm:ss`` (minutes may pass 59: ``61:09``), one isolated value: formatted
+    as two fields joined by a colon, bidi shows ``09:61`` in an Arabic sentence."""
+    minutes, rest = divmod(max(0, int(seconds)), 60)
+    return isolate(apply_digits(f"{minutes:02d}:{rest:02d}", digits), LRI)
+
+
 def format_datetime(moment: datetime, lang: Lang, digits: Digits = "latn") -> Isolated:
     """``2026-11-25 14:05`` in the centre's zone."""
     local = to_centre_time(moment)

@@ -8,6 +8,7 @@ careless caller would: the mechanism alone keeps it in order.
 
 from __future__ import annotations
 
+import re
 import string
 from datetime import UTC, date, datetime
 from typing import Any
@@ -55,6 +56,23 @@ def test_every_arabic_message_keeps_a_code_in_order(qapp: object) -> None:
                     assert_reads_in_order(text, TRACKING)
                     checked += 1
     assert checked > 150
+
+
+def test_no_message_joins_two_values_by_a_separator() -> None:
+    """``{minutes}:{seconds}`` isolates each number on its own, and bidi then shows ``09:61`` in an
+    Arabic sentence (the counter's service timer did). A value made of parts is formatted whole,
+    by one formatter (``formatting.elapsed``, ``ticket_number``…), and reaches the sentence as one."""
+    joined = re.compile(r"\}[:/.\-–]\{")  # "{a}:{b}", "{a}/{b}": one value written as two
+    offending = {msgid: form for lang in ("ar", "en") for msgid, forms in entries(lang).items()
+                 for form in forms if joined.search(form)}
+    assert offending == {}
+
+
+def test_the_service_timer_reads_in_order_in_arabic(qapp: object) -> None:
+    text = gettext("queue.timer", "ar", elapsed=formatting.elapsed(61 * 60 + 9))
+    assert "61:09" in strip_isolates(text)
+    assert_reads_in_order(text, "61:09")
+    assert strip_isolates(formatting.elapsed(5)) == "00:05"
 
 
 @pytest.mark.parametrize("value", [

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from counter_app.common.formatting import elapsed
 from counter_app.ui.shell.i18n import Language
 from counter_app.ui.widgets.style import SPACE, set_state
 
@@ -80,6 +81,6 @@ class TicketCard(QFrame):
     @Slot()
     def render_timer(self) -> None:
         seconds = self.elapsed_seconds()
-        text = "" if seconds is None else self.lang.text("queue.timer", minutes=seconds // 60, seconds=seconds % 60)
+        text = "" if seconds is None else self.lang.text("queue.timer", elapsed=elapsed(seconds))
         if text != self.timer_label.text():
             self.timer_label.setText(text)
