@@ -4,6 +4,7 @@ centre's sync agent as its own process, for a multi-counter centre."""
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -27,7 +28,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help=f"events per request (at most {protocol.MAX_BATCH_EVENTS})")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(list(argv) if argv is not None else None)
-    configure_logging("sync-agent", data_dir=None, verbose=args.verbose)  # a rotating file, and the journal / stderr
+    # The file takes INFO and up; the terminal (or the journal) what needs a person: warnings and
+    # errors, unless --verbose. A damaged database is then one clear line, not a log excerpt.
+    configure_logging("sync-agent", data_dir=None, verbose=args.verbose, console_level=logging.WARNING)
     try:
         db = Database(args.db)
         try:

@@ -38,7 +38,7 @@ def test_the_display_logs_into_the_log_folder_even_when_it_refuses_to_start(tmp_
     damaged = tmp_path / "centre.sqlite3"
     damaged.write_bytes(b"this is not a database" * 100)
     env = {**os.environ, LOG_DIR_ENV: str(tmp_path / "logs"), "QT_QPA_PLATFORM": "offscreen"}
-    result = run(["queue_display.main", "--db", f"sqlite:///{damaged}", "--voice", "none"], env, tmp_path)
+    result = run(["queue_display", "--db", f"sqlite:///{damaged}", "--voice", "none"], env, tmp_path)
     assert result.returncode == 2
     text = (tmp_path / "logs" / "queue-display.log").read_text(encoding="utf-8")
     assert "queue-display started" in text
