@@ -35,7 +35,7 @@ from tests.helpers.bidi import plain
 from tests.helpers.factories import Centre
 from tests.ui.conftest import WAIT_MS, log_in
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 #: Well below the watcher's 30 s safety net: what shows up within this came by notification.
 NOTIFIED_MS = 10_000
 ISSUE = """

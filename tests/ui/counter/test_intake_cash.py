@@ -18,7 +18,15 @@ from counter_app.services.config import AppConfig
 from counter_app.ui.shell.app import Shell
 from tests.helpers.bidi import plain
 from tests.helpers.factories import Centre
-from tests.ui.test_intake_binding import call, counts, idle, issue, open_counter, press, type_applicant
+from tests.ui.counter.test_intake_binding import (
+    call,
+    counts,
+    idle,
+    issue,
+    open_counter,
+    press,
+    type_applicant,
+)
 
 SHORT = {"ar": "أقل من الرسوم", "en": "less than the fee"}
 

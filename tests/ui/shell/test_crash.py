@@ -23,7 +23,7 @@ from counter_app.ui.shell.crash import CrashHandler, qt_logger_name, qt_message_
 from tests.helpers.factories import Centre
 from tests.helpers.logfail import Expectations
 from tests.ui.conftest import WAIT_MS, log_in
-from tests.ui.test_counter_flow import call_next, issue
+from tests.ui.counter.test_counter_flow import call_next, issue
 
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 

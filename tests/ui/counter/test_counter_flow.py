@@ -201,7 +201,7 @@ def test_queue_actions_by_keyboard(qtbot: QtBot, shell: Shell, site: Centre) -> 
 def test_returned_file_slip_then_resubmit_then_cancellation_request(
         qtbot: QtBot, shell: Shell, site: Centre, printer_dir: Path) -> None:
     from counter_app.core.models import ApplicationRequest, RequestState
-    from tests.ui.test_review_window import submit_files
+    from tests.ui.review.test_review_window import submit_files
 
     (app_id,) = submit_files(site, 1)
     with site.db.begin() as s:

@@ -22,7 +22,7 @@ from counter_app.ui.supervisor.supervisor import SupervisorWindow
 from tests.helpers.bidi import assert_reads_in_order, plain
 from tests.helpers.factories import Centre
 from tests.ui.conftest import WAIT_MS, log_in
-from tests.ui.test_review_window import submit_files
+from tests.ui.review.test_review_window import submit_files
 
 
 def cell(table: QTableWidget, row: int, column: int) -> str:
