@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from counter_app.common.catalogue_data import FeeLine
 from counter_app.common.i18n import N_
 from counter_app.core import applications, audit
 from counter_app.core.clock import as_utc, utcnow
@@ -94,14 +95,6 @@ class DocumentCheck:
     name_en: str
     mandatory: bool
     received: bool
-
-
-@dataclass(frozen=True)
-class FeeLine:
-    code: str
-    name_ar: str
-    name_en: str
-    amount_piastres: int
 
 
 @dataclass(frozen=True)
