@@ -52,6 +52,7 @@ class Prepared:
 
 def prepare(db: Database | None, url: str | None) -> Prepared:
     """Open (and migrate) the database and load the catalogue (worker thread)."""
+    import counter_app.core.changes  # noqa: F401  (loaded here, not on the GUI thread that starts the watcher)
     from counter_app.core.db import Database, default_database_url
     from counter_app.core.errors import NotFound
     from counter_app.ui import backend
