@@ -115,7 +115,6 @@ class Shell(QObject):
 
     def _prepared(self, prepared: Prepared) -> None:
         self.ctx.db, self.ctx.catalogue = prepared.db, prepared.catalogue
-        self.changes.start(prepared.db.url)
         if self.ctx.config.sync_in_app and self.sync_runner is None:
             from counter_app.ui.sync_runner import NotifyRunner, SyncRunner
 
@@ -145,6 +144,7 @@ class Shell(QObject):
         if not self.ctx.ready or self._started:
             return
         self._started = True
+        self.changes.start(self.ctx.db.url)  # after the start-up work: its first change catches up
         if self.ctx.catalogue is None:
             self.show_first_start()
         elif self.kiosk_mode:

@@ -65,11 +65,12 @@ class StatusLine(QWidget):
         # No poll: what the agent records and the outbox are read again when the database announces
         # a change of them (SQLite: any commit), and at the watcher's full reload every 30 s, which
         # also moves the ages on ("oldest 12 minutes").
-        self._sync: Reload[SyncStatus] = Reload(ctx.ops, self._read_sync, self._sync_done, self,
+        # Half a second of coalescing: on SQLite every commit concerns it.
+        self._sync: Reload[SyncStatus] = Reload(ctx.ops, self._read_sync, self._sync_done, self, delay_ms=500,
                                                 on_error=self._sync_error)
         ctx.changes.sync_changed.connect(self.refresh_sync)
         self.update_texts()
-        self.refresh_sync()
+        self._sync.now()
 
     # -- printer ---------------------------------------------------------------------------
     @Slot(object)
