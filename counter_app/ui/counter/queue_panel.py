@@ -120,7 +120,7 @@ class QueuePanel(QWidget):
         self._reload: Reload[QueueState] = Reload(ctx.ops, self._read_state, self._refreshed, self)
         ctx.changes.queue_changed.connect(self.refresh)
         self.update_texts()
-        self._reload.request()
+        self._reload.now()
 
     # -- helpers ---------------------------------------------------------------------------
     def _retitle_buttons(self) -> None:

@@ -140,7 +140,7 @@ class KioskWindow(QWidget):
         self._clear.timeout.connect(self._reset)
         self.resize(1024, 720)
         self.update_texts()
-        self.refresh()
+        self._reload.now()
 
     def _exit_panel(self) -> QFrame:
         panel = self.exit_panel = QFrame(self)

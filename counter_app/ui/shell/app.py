@@ -42,6 +42,7 @@ class Prepared:
 
 def prepare(db: Database | None, url: str | None) -> Prepared:
     """Open (and migrate) the database and load the catalogue (worker thread)."""
+    import counter_app.core.changes  # noqa: F401  (loaded here, not on the GUI thread that starts the watcher)
     from counter_app.services import shell
 
     if db is None:
@@ -98,7 +99,6 @@ class Shell(QObject):
 
     def _prepared(self, prepared: Prepared) -> None:
         self.ctx.db, self.ctx.catalogue = prepared.db, prepared.catalogue
-        self.changes.start(prepared.db.url)
         if self.ctx.config.sync_in_app and self.sync_runner is None:
             from counter_app.ui.shell.sync_runner import NotifyRunner, SyncRunner
 
@@ -128,6 +128,7 @@ class Shell(QObject):
         if not self.ctx.ready or self._started:
             return
         self._started = True
+        self.changes.start(self.ctx.db.url)  # after the start-up work: its first change catches up
         if self.ctx.catalogue is None:
             self.show_first_start()
         elif self.kiosk_mode:

@@ -156,9 +156,10 @@ class Operations(QObject):
 class Reload(QObject, Generic[T]):
     """Keeps what a widget shows up to date with the database, one read at a time.
 
-    ``request()`` (a change was announced, or the widget wants fresh data) starts
-    ``prepare()``'s work on the read lane once the event loop is free, ``delay_ms`` later (the
-    requests made until then make one read).
+    ``request()`` (a change was announced) starts ``prepare()``'s work on the read lane
+    ``delay_ms`` later: the requests made until then make one read, and a clerk pressing keys in
+    quick succession is not slowed by reads after each of their own commits (their action brings
+    its own state back). ``now()`` reads at once (a window opening).
     A request while a read runs makes one more read once it is done, so the last read always
     starts after the last change announced: nothing is missed and results never arrive out of
     order. ``hold()`` (an action of the widget's own is under way) keeps reads back and drops the
@@ -169,7 +170,7 @@ class Reload(QObject, Generic[T]):
     """
 
     def __init__(self, ops: Operations, prepare: Callable[[], Callable[[], T] | None], apply: Callable[[T], object],
-                 owner: QObject, delay_ms: int = 0, on_error: Failed | None = None) -> None:
+                 owner: QObject, delay_ms: int = 100, on_error: Failed | None = None) -> None:
         super().__init__(owner)
         self._ops, self._prepare, self._apply, self._owner = ops, prepare, apply, owner
         self._on_error: Failed = on_error or (lambda exc: log.debug("reload failed: %s", exc))
@@ -194,7 +195,7 @@ class Reload(QObject, Generic[T]):
         return self._wanted or self._timer.isActive()
 
     def request(self) -> None:
-        """Read again soon (one read for the requests that come before it starts)."""
+        """Read again ``delay_ms`` from now (one read for the requests that come before it starts)."""
         self._wanted = True
         if not self._running and not self._held:
             self._timer.start()

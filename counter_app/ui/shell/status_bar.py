@@ -67,13 +67,13 @@ class StatusLine(QWidget):
         ctx.printing.job_failed.connect(self._print_failed)
         ctx.printing.job_done.connect(self._print_done)
         # No poll: what the agent records and the outbox are read again when the database announces
-        # a change of them (SQLite: any commit), and at the watcher's full reload every 30 s, which
-        # also moves the ages on ("oldest 12 minutes").
-        self._sync: Reload[SyncStatus] = Reload(ctx.ops, self._read_sync, self._sync_done, self,
+        # a change of them (on SQLite any commit, hence half a second of coalescing), and at the
+        # watcher's full reload every 30 s, which also moves the ages on ("oldest 12 minutes").
+        self._sync: Reload[SyncStatus] = Reload(ctx.ops, self._read_sync, self._sync_done, self, delay_ms=500,
                                                 on_error=self._sync_error)
         ctx.changes.sync_changed.connect(self.refresh_sync)
         self.update_texts()
-        self.refresh_sync()
+        self._sync.now()
 
     # -- size ------------------------------------------------------------------------------
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
