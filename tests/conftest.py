@@ -10,6 +10,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from counter_app.common.logs import LOG_DIR_ENV  # noqa: E402
 from counter_app.core.db import Database  # noqa: E402
+from tests.helpers.clock import pin_session_clock  # noqa: E402
 from tests.helpers.factories import Centre, build_centre  # noqa: E402
 from tests.helpers.notifying import Mailbox, running_smtp  # noqa: E402
 from tests.helpers.postgres import Cluster, External, throwaway_postgres  # noqa: E402
@@ -17,6 +18,12 @@ from tests.helpers.postgres import Cluster, External, throwaway_postgres  # noqa
 #: Any log record at WARNING or above that a test did not declare fails it (``expect_log``);
 #: pytester runs the guard's own test.
 pytest_plugins = ("tests.helpers.logfail", "pytester")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Before any test module is imported (some compute "today" when they load): 10:00 in Cairo,
+    far from the midnight that closes a centre's day (``tests/helpers/clock.py``)."""
+    pin_session_clock()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -3,15 +3,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 CENTRE_TZ = ZoneInfo("Africa/Cairo")
 
+#: Added to the system clock by ``utcnow``; zero in every program. The test suite sets it (and its
+#: child processes inherit it, ``tests/helpers/clock.py``) so that a run that crosses Cairo's
+#: midnight does not see its tickets of "today" expire half-way.
+_shift = timedelta(0)
+
 
 def utcnow() -> datetime:
-    """The current time, aware, in UTC."""
-    return datetime.now(UTC)
+    """The current time, aware, in UTC: the one clock of every program's domain (tickets, days,
+    deadlines, reports)."""
+    return datetime.now(UTC) + _shift
 
 
 def as_utc(value: datetime) -> datetime:

@@ -18,9 +18,10 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
+from counter_app.common.clock import utcnow
 from counter_app.notify.senders import HttpSmsSender, Message, Sender, SendError
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ class DispatchReport:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return utcnow()
 
 
 def dispatch(store: Store, senders: dict[str, Sender], now: datetime | None = None, limit: int = 50) -> DispatchReport:

@@ -30,6 +30,7 @@ from sqlalchemy import select, text
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.gzip import GZipMiddleware
 
+from counter_app.common.clock import utcnow
 from sync import protocol
 from sync.server.db import DEFAULT_URL, ServerDatabase
 from sync.server.ingest import ingest, status_of
@@ -41,7 +42,7 @@ SKEW_FLAG_S = 300.0
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return utcnow()
 
 
 def _parse_time(value: str) -> datetime | None:

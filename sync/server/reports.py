@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlencode
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from counter_app.common.clock import local_day
+from counter_app.common.clock import local_day, utcnow
 from sync.server.db import ServerDatabase
 from sync.server.kpis import BadRange, central_kpis, parse_range
 from sync.server.report_page import language, render_error, render_login, render_report
@@ -68,7 +68,7 @@ def add_report_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> Non
         return _same(request.cookies[COOKIE], session_cookie(admin_token, int(expires)))
 
     def period(first: str | None, last: str | None) -> tuple[date, date]:
-        return parse_range(first, last, local_day(datetime.now(UTC)))
+        return parse_range(first, last, local_day(utcnow()))
 
     @app.get("/v1/reports/kpis")
     def report_kpis(request: Request, first: str | None = Query(None, alias="from"),

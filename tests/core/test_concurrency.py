@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from counter_app.core import queue
+from counter_app.core.clock import utcnow
 from counter_app.core.db import Database
 from counter_app.core.models import AuditEntry, Ticket, TicketStatus
 from tests.helpers.factories import Centre, build_centre
@@ -53,7 +54,7 @@ def test_parallel_issue_gives_unique_contiguous_numbers(db: Database, site: Cent
 
 def test_racing_call_next_never_duplicates_or_skips(db: Database) -> None:
     site = build_centre(db, counters=PROCESSES, clerks=PROCESSES)
-    t0 = datetime.now(UTC) - timedelta(hours=2)
+    t0 = utcnow() - timedelta(hours=2)
     with db.begin() as s:
         for i in range(TICKETS):
             queue.issue_ticket(s, "A", priority=i % 9 == 0, priority_reason="elderly" if i % 9 == 0 else None,

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", *args], cwd=cwd, env={**env, "PYTHONPATH": str(ROOT)},
+    return subprocess.run([sys.executable, "-m", *args], cwd=cwd, env={**env, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])},
                           capture_output=True, text=True, timeout=180)
 
 

@@ -8,7 +8,7 @@ still running is never doubled (the timer coalesces). The range can be saved as 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from PySide6.QtCore import QDate, Qt, QTimer, Slot
 from PySide6.QtGui import QShowEvent
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.common.clock import utcnow
 from counter_app.common.formatting import code, format_time
 from counter_app.common.formatting import money as format_money
 from counter_app.common.i18n import N_
@@ -185,7 +186,7 @@ class DashboardTab(WorkerTab):
         self._run(lambda: reports.dashboard(db, uid, first, last), self._loaded)
 
     def _loaded(self, data: PeriodReportData) -> None:
-        self.data, self.updated_at = data, datetime.now(UTC)
+        self.data, self.updated_at = data, utcnow()
         said = self.message.content
         if isinstance(said, Said) and said.message_id == N_("dash.bad_range"):
             self.message.clear()

@@ -44,6 +44,7 @@ from counter_app.services.review import (
     detail_of,
     to_csv,
 )
+from counter_app.services.views import today_local
 from counter_app.ui.shell.context import AppContext
 from counter_app.ui.shell.i18n import Binder, isolate
 from counter_app.ui.shell.operations import Lane
@@ -241,7 +242,8 @@ class AuditTab(WorkerTab):
         self.username.setObjectName("auditUser")
         self.tracking.setObjectName("auditTracking")
         self.action.setObjectName("auditAction")
-        today = QDate.currentDate()
+        day = today_local()
+        today = QDate(day.year, day.month, day.day)  # the centre's day (Cairo), not the PC's
         self.since, self.until = QDateEdit(today, self), QDateEdit(today, self)  # today's entries at first
         self.searched = False
         self._search_no = 0

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from counter_app.common.clock import utcnow
 from counter_app.common.formatting import elapsed
 from counter_app.ui.shell.i18n import Language
 from counter_app.ui.widgets.style import SPACE, set_state
@@ -16,7 +17,7 @@ TICK_MS = 1000
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return utcnow()
 
 
 class TicketCard(QFrame):

@@ -5,6 +5,7 @@ click away."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from counter_app.common.clock import CENTRE_TZ, local_day
 from counter_app.common.formatting import format_datetime
 from counter_app.core import applications as apps
 from counter_app.core.models import Application, User
@@ -19,6 +21,7 @@ from counter_app.ui.shell.app import Shell
 from counter_app.ui.supervisor.supervisor import SupervisorWindow
 from tests.helpers.applications import submitted
 from tests.helpers.bidi import assert_reads_in_order, plain
+from tests.helpers.clock import clock_at
 from tests.helpers.factories import Centre
 from tests.ui.conftest import WAIT_MS, log_in
 
@@ -89,3 +92,19 @@ def test_audit_entries_read_as_sentences(qtbot: QtBot, shell: Shell, site: Centr
     other = plain(tab.table.item(r, 2).text())  # type: ignore[union-attr]
     assert other != plain(sentence) and REASON in other
     assert ("rejected application" in other) if lang == "ar" else other.startswith("رفض")
+
+
+def test_audit_opens_on_the_centres_day_after_cairo_midnight(qtbot: QtBot, shell: Shell, site: Centre) -> None:
+    """At 00:20 in Cairo the PC (on UTC) still says yesterday: the tab opens on the centre's day,
+    the day its entries are of (it took the PC's date and showed nothing of the new day)."""
+    moment = datetime(2031, 3, 13, 0, 20, tzinfo=CENTRE_TZ)  # 2031-03-12 22:20 UTC
+    with clock_at(moment):
+        a_rejected_file(site)
+        window = log_in(qtbot, shell, "supervisor")
+        assert isinstance(window, SupervisorWindow)
+        window.tabs.setCurrentWidget(window.audit)
+        tab = window.audit
+        assert (tab.since.date().toString("yyyy-MM-dd"), tab.until.date().toString("yyyy-MM-dd")) == \
+            ("2031-03-13", "2031-03-13")
+        qtbot.waitUntil(lambda: any(row.action == "application.reject" for row in tab.rows), timeout=WAIT_MS)
+        assert all(local_day(row.at) == date(2031, 3, 13) for row in tab.rows)

@@ -12,7 +12,7 @@ from sqlalchemy import update
 
 from counter_app.core import applications as apps
 from counter_app.core import queue
-from counter_app.core.clock import CENTRE_TZ
+from counter_app.core.clock import CENTRE_TZ, local_day, to_local, utcnow
 from counter_app.core.models import Payment, User
 from counter_app.services.config import AppConfig
 from counter_app.services.views import today_local
@@ -84,7 +84,7 @@ def test_dashboard_today_live_past_range_and_exports(qtbot: QtBot, shell: Shell,
     assert "يتحدث تلقائيًا" in plain(tab.updated.text())
     # the last update is Cairo time, like everything else on screen (it showed UTC)
     shown = plain(tab.updated.text()).rsplit(" ", 1)[-1]
-    cairo = datetime.now(CENTRE_TZ)
+    cairo = to_local(utcnow())
     assert shown[:5] in {(cairo - timedelta(minutes=m)).strftime("%H:%M") for m in (0, 1)}, shown
     tab.grab().save("/tmp/dashboard_ar.png")
 
@@ -102,7 +102,7 @@ def test_dashboard_today_live_past_range_and_exports(qtbot: QtBot, shell: Shell,
     assert "غير مطابق" in tile(tab, "dash.money")
 
     # a past range: nothing that day, not live
-    yesterday = QDate.currentDate().addDays(-1)
+    yesterday = QDate(*local_day(utcnow()).timetuple()[:3]).addDays(-1)
     tab.first.setDate(yesterday.addDays(-1))
     tab.last.setDate(yesterday)
     qtbot.waitUntil(lambda: tab.data is not None and tab.data.tickets_issued == 0, timeout=WAIT_MS)
