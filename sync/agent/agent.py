@@ -101,7 +101,16 @@ def _retry_after(value: str | None) -> float | None:
 
 
 def _skew(response: requests.Response, sent_at: datetime) -> float | None:
-    """Local clock minus the server's (from its Date header), at one-second resolution."""
+    """Local clock minus the server's: its ``X-Shubbak-Time`` (the server's own clock, to the
+    microsecond), else its ``Date`` header (one-second resolution)."""
+    stamp = response.headers.get(protocol.HEADER_TIME)
+    if stamp:
+        try:
+            server = datetime.fromisoformat(stamp)
+        except ValueError:
+            server = None
+        if server is not None and server.tzinfo is not None:
+            return (sent_at - server).total_seconds()
     date = response.headers.get("Date")
     if not date:
         return None

@@ -32,6 +32,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from counter_app.common.clock import utcnow
 from sync import protocol
+from sync.server import errors
 from sync.server.db import DEFAULT_URL, ServerDatabase
 from sync.server.ingest import ingest, status_of
 from sync.server.models import EnrolledCentre, PublishedCatalogue, QuarantinedEvent
@@ -59,6 +60,14 @@ def _parse_time(value: str) -> datetime | None:
 def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
     app = FastAPI(title="Shubbak central server", version=protocol.VERSION)
     app.add_middleware(GZipMiddleware, minimum_size=1024)  # per-event answers of a big batch
+    errors.install(app)
+
+    @app.middleware("http")
+    async def server_time(request: Request, call_next: Any) -> Any:
+        """Every answer carries the server's clock, by which a centre measures its own."""
+        response = await call_next(request)
+        response.headers[protocol.HEADER_TIME] = _now().isoformat()
+        return response
     keys: dict[str, tuple[str, Any]] = {}  # centre -> (pem, key): a cache of enrolled keys
 
     def require_admin(authorization: str | None) -> None:

@@ -298,7 +298,7 @@ def test_reports_need_the_administrator_and_a_sound_period(central: Central, sit
                             ({"from": "2026-11-24", "to": "2026-11-23"}, "is after 'to'"),
                             ({"from": "2025-01-01", "to": "2026-01-02"}, "longer than 366 days")):
         r = requests.get(url, params=params, headers=AUTH, timeout=10)
-        assert r.status_code == 422 and message in r.json()["detail"], (params, r.text)
+        assert r.status_code == 422 and message in r.json()["message"], (params, r.text)
     leap = requests.get(url, params={"from": "2024-01-01", "to": "2024-12-31"}, headers=AUTH, timeout=10)
     assert leap.status_code == 200 and leap.json()["overall"]["tickets"]["issued"] == 0  # 366 days
     bad_page = requests.get(f"{central.url}/reports", params={"from": "2026-02-30"}, headers=AUTH, timeout=10)

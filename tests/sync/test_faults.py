@@ -129,10 +129,10 @@ def test_the_agent_thread_drains_after_faults_and_on_kick(enrolled: Centre, cent
 def test_retry_after_as_a_date(enrolled: Centre) -> None:
     from email.utils import format_datetime
 
-    from counter_app.core.clock import utcnow
+    from datetime import UTC, datetime, timedelta
 
-    when = format_datetime(utcnow().replace(microsecond=0) + __import__("datetime").timedelta(seconds=30),
-                           usegmt=True)
+    # an HTTP date is the system's clock (the suite's domain clock is pinned: tests/helpers/clock.py)
+    when = format_datetime(datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=30), usegmt=True)
     value = agent_module._retry_after(when)
     assert value is not None and 25 <= value <= 31
     assert agent_module._retry_after("soon") is None
