@@ -127,9 +127,8 @@ def test_the_agent_thread_drains_after_faults_and_on_kick(enrolled: Centre, cent
 
 
 def test_retry_after_as_a_date(enrolled: Centre) -> None:
-    from email.utils import format_datetime
-
     from datetime import UTC, datetime, timedelta
+    from email.utils import format_datetime
 
     # an HTTP date is the system's clock (the suite's domain clock is pinned: tests/helpers/clock.py)
     when = format_datetime(datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=30), usegmt=True)
