@@ -32,7 +32,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from counter_app.common.clock import utcnow
 from sync import protocol
-from sync.server import errors
+from sync.server import errors, limits
 from sync.server.db import DEFAULT_URL, ServerDatabase
 from sync.server.ingest import ingest, status_of
 from sync.server.models import EnrolledCentre, PublishedCatalogue, QuarantinedEvent
@@ -60,6 +60,7 @@ def _parse_time(value: str) -> datetime | None:
 def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
     app = FastAPI(title="Shubbak central server", version=protocol.VERSION)
     app.add_middleware(GZipMiddleware, minimum_size=1024)  # per-event answers of a big batch
+    app.add_middleware(limits.BodyLimits, admin_token=admin_token)  # sizes and admin token before bodies
     errors.install(app)
 
     @app.middleware("http")
@@ -91,20 +92,23 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
         return keys[code][1]
 
     async def authenticate(request: Request) -> tuple[str, bytes, datetime | None]:
-        """The centre that signed this request, the body it signed and the device's clock."""
+        """The centre that signed this request, the body it signed and the device's clock.
+        The body is read only once the headers name an enrolled centre and carry a signature
+        (and only up to the route's limit: :class:`sync.server.limits.BodyLimits`)."""
         centre = request.headers.get(protocol.HEADER_CENTRE, "")
         stamp = request.headers.get(protocol.HEADER_TIME, "")
         signature = request.headers.get(protocol.HEADER_SIGNATURE, "")
-        body = await request.body()
+        key = None
+        if centre and signature and len(centre) <= 16:
+            key = await run_in_threadpool(centre_key, centre)
+        body = await request.body() if key is not None else b""
 
         def valid(key: Any) -> bool:
             return key is not None and protocol.verify(key, signature, request.method, request.url.path, stamp, body)
 
-        ok = False
-        if centre and signature and len(centre) <= 16:
-            ok = valid(await run_in_threadpool(centre_key, centre))
-            if not ok:  # re-enrolled since it was cached (perhaps by another worker)?
-                ok = valid(await run_in_threadpool(centre_key, centre, fresh=True))
+        ok = valid(key)
+        if key is not None and not ok:  # re-enrolled since it was cached (perhaps by another worker)?
+            ok = valid(await run_in_threadpool(centre_key, centre, fresh=True))
         if not ok:
             log.warning("refused an unauthenticated %s %s (centre %r)", request.method, request.url.path, centre)
             raise HTTPException(401, "request not signed by an enrolled centre")
@@ -159,6 +163,8 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
         centre, body, device_time = await authenticate(request)
         try:
             batch_centre, events = protocol.decode_batch(body)
+        except protocol.BatchTooLarge as exc:
+            raise limits.inflated_too_large(exc) from exc
         except protocol.ProtocolError as exc:
             raise HTTPException(400, str(exc)) from exc
         if batch_centre != centre:
