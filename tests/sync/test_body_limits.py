@@ -15,6 +15,7 @@ import time
 import uuid
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -159,6 +160,25 @@ def test_a_signed_gzip_bomb_is_refused_after_a_few_megabytes(central: Central, k
     assert elapsed < 5.0, elapsed
     assert peak_rss_mb() - before < 100, (before, peak_rss_mb())
     assert central.count(StoredEvent) == 0
+
+
+def test_bodies_parsed_at_the_cap_are_not_kept(central: Central, key: Ed25519PrivateKey) -> None:
+    """Ten concurrent signed bodies that inflate to just under the cap as valid JSON of ~1.4 million
+    empty objects (the dearest parse the limits allow, ~110 MB each): refused with 400, and no
+    parsed body outlives its request (a refusal chained to the parser's frames kept each one alive
+    until a full garbage collection: ~800 MB)."""
+    head, tail = b'{"centre":"' + CENTRE.encode() + b'","events":[', b"{}]}"
+    text = head + b"{}," * ((protocol.MAX_INFLATED_BYTES - len(head) - len(tail)) // 3) + tail
+    body = gzip.compress(text, 9)
+    reset_peak()
+    before = peak_rss_mb()
+
+    def push(_: int) -> int:
+        return requests.post(central.url + "/v1/events", data=body, headers=signed(key, body), timeout=60).status_code
+
+    with ThreadPoolExecutor(10) as pool:
+        assert list(pool.map(push, range(10))) == [400] * 10
+    assert peak_rss_mb() - before < 300, (before, peak_rss_mb())
 
 
 def test_a_compressed_body_over_the_limit_is_refused(central: Central, key: Ed25519PrivateKey) -> None:
