@@ -131,6 +131,7 @@ def raw_post(url: str, path: str, headers: dict[str, str], total: int, chunked: 
     """Send ``total`` bytes of junk whatever the server answers (stopping only if it closes), then
     read its status line. The client never holds the body: a 64 KiB piece is sent again and again."""
     host, port = url.rsplit("//", 1)[1].split(":")
+    total -= total % PIECE  # whole pieces: a Content-Length the client really sends
     lines = [f"POST {path} HTTP/1.1", f"Host: {host}:{port}", "Content-Type: application/json"]
     lines += [f"{name}: {value}" for name, value in headers.items()]
     lines.append("Transfer-Encoding: chunked" if chunked else f"Content-Length: {total}")
