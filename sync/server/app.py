@@ -185,6 +185,8 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
             raise limits.inflated_too_large(exc) from exc.with_traceback(None)
         except protocol.ProtocolError as exc:  # frames dropped: chained, they kept the parsed body till a full GC
             raise HTTPException(400, str(exc)) from exc.with_traceback(None)
+        if len(events) > protocol.MAX_BATCH_EVENTS:  # an agent never sends more: not stored, not half-stored
+            raise errors.ApiError(413, "too_many_events", f"a batch holds at most {protocol.MAX_BATCH_EVENTS} events")
         if batch_centre != centre:
             log.warning("centre %s sent a batch for centre %s: refused", centre, batch_centre)
             raise HTTPException(403, "the batch's centre does not match the credential")

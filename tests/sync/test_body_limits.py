@@ -198,6 +198,16 @@ def test_a_compressed_body_over_the_limit_is_refused(central: Central, key: Ed25
     assert central.count(StoredEvent) == 0
 
 
+def test_a_batch_of_more_events_than_an_agent_sends_is_refused(central: Central, key: Ed25519PrivateKey) -> None:
+    body = random_batch(protocol.MAX_BATCH_EVENTS + 1, 8)
+    r = requests.post(central.url + "/v1/events", data=body, headers=signed(key, body), timeout=30)
+    assert (r.status_code, r.json()["error"]) == (413, "too_many_events"), r.text
+    assert central.count(StoredEvent) == 0
+    body = random_batch(protocol.MAX_BATCH_EVENTS, 8)
+    r = requests.post(central.url + "/v1/events", data=body, headers=signed(key, body), timeout=30)
+    assert r.status_code == 200 and central.count(StoredEvent) == protocol.MAX_BATCH_EVENTS
+
+
 @pytest.mark.parametrize("case", ["announced", "chunked", "unknown centre", "bad signature"])
 def test_a_big_body_is_answered_before_it_is_read(central: Central, key: Ed25519PrivateKey, case: str,
                                                   expect_log: Expectations) -> None:
