@@ -13,7 +13,8 @@ refuses what it can from the headers alone, before a byte of the body is read.
 
 A signed push (``POST /v1/events``) is checked in the app itself, still from the headers first
 (the centre's code and signature present, the centre enrolled) before its body is read; its body
-is then inflated with a cap (:func:`sync.protocol.inflate`, 413 ``inflated_too_large``).
+is then inflated with a cap (:func:`sync.protocol.inflate`, 413 ``inflated_too_large``), and a
+batch of more events than an agent sends is refused whole (413 ``too_many_events``).
 
 A body refused before it is read is never buffered: uvicorn pauses reading past 64 KiB while the app
 does not read, and drops the rest once the answer is sent.
