@@ -20,6 +20,7 @@ import base64
 import gzip
 import hashlib
 import json
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,10 +36,17 @@ STATUSES = ("stored", "duplicate", "rejected", "retry")
 #: Bounds of one batch (the agent fills a batch up to either).
 MAX_BATCH_EVENTS = 500
 MAX_BATCH_BYTES = 512 * 1024
+#: What the server inflates of one batch at most: 8x the batch bound (the agent's largest batch is
+#: ~525 KB of JSON), so a compressed "bomb" costs the server 4 MiB, never what it claims to hold.
+MAX_INFLATED_BYTES = 8 * MAX_BATCH_BYTES
 
 
 class ProtocolError(ValueError):
     """A message that does not follow the protocol (a malformed request or reply)."""
+
+
+class BatchTooLarge(ProtocolError):
+    """A batch that inflates beyond :data:`MAX_INFLATED_BYTES` (refused before any parsing)."""
 
 
 @dataclass(frozen=True)
@@ -82,10 +90,35 @@ def _text(obj: dict[str, Any], key: str, limit: int = 200) -> str:
     return value
 
 
-def decode_batch(body: bytes) -> tuple[str, list[WireEvent]]:
+def inflate(body: bytes, limit: int = MAX_INFLATED_BYTES) -> bytes:
+    """The gzip ``body`` inflated, a piece at a time, refused with :class:`BatchTooLarge` as soon as
+    it passes ``limit`` bytes (``gzip.decompress`` would allocate whatever the body claims).
+    Concatenated gzip members are read as one, as ``gzip.decompress`` does."""
+    out = bytearray()
+    pending = body
+    while True:
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)  # gzip header and trailer
+        while not inflater.eof:
+            try:
+                piece = inflater.decompress(pending, min(64 * 1024, limit + 1 - len(out)))
+            except zlib.error as exc:
+                raise ProtocolError(f"not a gzip-compressed batch: {exc}") from exc
+            out += piece
+            if len(out) > limit:
+                raise BatchTooLarge(f"the batch inflates to more than {limit} bytes")
+            pending = inflater.unconsumed_tail
+            if not piece and not pending:  # nothing more to read, nothing more produced
+                raise ProtocolError("not a gzip-compressed batch: it ends before its last block")
+        pending = inflater.unused_data.lstrip(b"\0")  # gzip tolerates zero padding after a member
+        if not pending:
+            return bytes(out)
+
+
+def decode_batch(body: bytes, max_inflated: int = MAX_INFLATED_BYTES) -> tuple[str, list[WireEvent]]:
+    text = inflate(body, max_inflated)  # before any parsing
     try:
-        data = json.loads(gzip.decompress(body))
-    except (OSError, EOFError, ValueError) as exc:
+        data = json.loads(text)
+    except ValueError as exc:
         raise ProtocolError(f"not a gzip-compressed JSON batch: {exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("events"), list):
         raise ProtocolError("a batch is an object with 'centre' and 'events'")
