@@ -15,6 +15,7 @@ import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
 from counter_app.common.i18n import strip_isolates
 from counter_app.core import applications as apps
@@ -57,7 +58,7 @@ def ascii_batch(centre: str, items: list[dict[str, Any]], schema: int = protocol
 
 
 # -- what the centre emits --------------------------------------------------------------------------
-def user(s: Any, user_id: int) -> User:
+def user(s: Session, user_id: int) -> User:
     return s.get_one(User, user_id)
 
 
@@ -164,7 +165,7 @@ def test_the_schemas_enumerations_are_the_centres() -> None:
 # -- what the server does with an event that does not validate --------------------------------------
 def poison(item: dict[str, Any], path: str, value: object) -> dict[str, Any]:
     """``item`` with the field at ``path`` (``payload.at``) set to ``value`` (absent: deleted)."""
-    copy = json.loads(json.dumps(item))
+    copy: dict[str, Any] = json.loads(json.dumps(item))
     *parents, last = path.split(".")
     target = copy
     for part in parents:
@@ -275,7 +276,7 @@ def test_a_poisoned_row_already_stored_is_skipped_and_counted(enrolled: Centre, 
     with central.db.sessions.begin() as s:
         stored = {kind: s.scalars(select(StoredEvent).where(StoredEvent.kind == kind).limit(1)).one()
                   for kind in ("ticket.called", "application.payment", "application.create")}
-        rows = []
+        rows: list[dict[str, Any]] = []
 
         def forged(kind: str, payload: object, created_at: str | None = None) -> None:
             model = stored[kind]
