@@ -147,6 +147,7 @@ def status_of(session: Session, tracking_code: str) -> dict[str, str] | None:
             "centre": row.centre_code, "updated_at": row.updated_at}
 
 
-def event_payload(session: Session, event_uuid: str) -> dict[str, Any] | None:
-    text = session.scalar(select(StoredEvent.payload).where(StoredEvent.uuid == event_uuid))
+def event_payload(session: Session, centre: str, event_uuid: str) -> dict[str, Any] | None:
+    text = session.scalar(select(StoredEvent.payload).where(StoredEvent.centre_code == centre,
+                                                           StoredEvent.uuid == event_uuid))
     return json.loads(text) if text else None
