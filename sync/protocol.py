@@ -65,10 +65,14 @@ class WireEvent:
         return {"uuid": self.uuid, "seq": self.seq, "kind": self.kind, "aggregate_id": self.aggregate_id,
                 "created_at": self.created_at, "payload": self.payload}
 
-    def payload_hash(self) -> str:
-        """What identifies the content: a UUID sent again must carry the same hash."""
-        return hashlib.sha256(canonical({"kind": self.kind, "aggregate_id": self.aggregate_id,
-                                         "payload": self.payload}).encode()).hexdigest()
+    def payload_hash(self, payload_text: str | None = None) -> str:
+        """What identifies the content: a UUID sent again must carry the same hash. The SHA-256 of
+        ``canonical({"kind", "aggregate_id", "payload"})``, put together from ``payload_text``
+        (``canonical(self.payload)``) when the caller has it already: the payload is encoded once."""
+        text = canonical(self.payload) if payload_text is None else payload_text
+        whole = (f'{{"aggregate_id":{json.dumps(self.aggregate_id, ensure_ascii=False)},'
+                 f'"kind":{json.dumps(self.kind, ensure_ascii=False)},"payload":{text}}}')
+        return hashlib.sha256(whole.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

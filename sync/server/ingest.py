@@ -66,11 +66,12 @@ def ingest(session: Session, centre: str, events: list[WireEvent], now: datetime
         log.warning("centre %s sent %d events that do not follow their schema: rejected (the first, %a: %s)",
                     centre, len(invalid), *invalid[0])
     fresh = [events[i] for i in accepted.values()]
-    hashes = {e.uuid: e.payload_hash() for e in fresh}
+    texts = {e.uuid: canonical(e.payload) for e in fresh}  # encoded once: stored and hashed
+    hashes = {e.uuid: e.payload_hash(texts[e.uuid]) for e in fresh}
     inserted: set[str] = set()
     if fresh:
         rows = [{"uuid": e.uuid, "centre_code": centre, "seq": e.seq, "kind": e.kind,
-                 "aggregate_id": e.aggregate_id, "created_at": e.created_at, "payload": canonical(e.payload),
+                 "aggregate_id": e.aggregate_id, "created_at": e.created_at, "payload": texts[e.uuid],
                  "payload_hash": hashes[e.uuid], "received_at": now} for e in fresh]
         stmt = _insert(session, StoredEvent.__table__).on_conflict_do_nothing(  # type: ignore[attr-defined]
             index_elements=["centre_code", "uuid"]).returning(StoredEvent.__table__.c.uuid)

@@ -134,3 +134,14 @@ def test_an_answer_that_skips_or_reorders_events_marks_nothing() -> None:
                   answer(sent[0].uuid, sent[1].uuid, sent[1].uuid)):
         with pytest.raises(protocol.ProtocolError):
             protocol.decode_results(wrong, sent)
+
+
+def test_the_payload_hash_is_the_one_stored_before() -> None:
+    """The hash identifies content already stored: encoding the payload once must not change it."""
+    import hashlib
+
+    for payload in ({"a": 1, "b": "نص عربي \" \\ \n \u2066x\u2069", "c": [1.5, None, True]}, {}):
+        event = protocol.WireEvent("u", 1, "ticket.called", "حالة\"1", "t", payload)
+        before = hashlib.sha256(protocol.canonical({"kind": event.kind, "aggregate_id": event.aggregate_id,
+                                                    "payload": event.payload}).encode()).hexdigest()
+        assert event.payload_hash() == event.payload_hash(protocol.canonical(payload)) == before
