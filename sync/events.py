@@ -423,7 +423,8 @@ _ONE: Any = Annotated[Union[tuple(_event_type(k, m) for k, (m, _f) in KINDS.item
 #: Built once: a batch is validated in one call (pydantic's core walks the list and every payload).
 BATCH: TypeAdapter[list[dict[str, Any]]] = TypeAdapter(list[_ONE])
 
-_MESSAGES = {
+#: The wire's reasons (English, for the centre's log and ``shubbak sync status``), by pydantic error type.
+_REASON_OF = {
     "union_tag_invalid": "not an event kind of this schema version",
     "union_tag_not_found": "missing",
     "string_pattern_mismatch": "contains a NUL character or is not of the expected form",
@@ -458,7 +459,7 @@ def reasons(events: list[dict[str, Any]]) -> list[str | None]:
                 continue
             # loc[1] is the kind (the union's tag), except where the kind itself is wrong
             where = "kind" if error["type"].startswith("union_tag") else _path(loc[2:])
-            message = _MESSAGES.get(error["type"], error["msg"])
+            message = _REASON_OF.get(error["type"], error["msg"])
             found[index] = f"{where}: {message}" if where else message
     for index, event in enumerate(events):
         if found[index] is None and str(event["payload"][_SUBJECT[event["kind"]]]) != event["aggregate_id"]:

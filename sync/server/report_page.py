@@ -175,8 +175,8 @@ def render_report(kpis: dict[str, Any], lang: str) -> str:
     switch, json_link, logout = (text("central.other_language", shown), text("central.json", shown),
                                  text("central.logout", shown))
     skipped = int(kpis.get("skipped_events") or 0)  # stored events the figures could not read
-    unread = (f'<p class="skipped" role="status">{ntext("central.skipped_events", shown, skipped)}</p>\n'
-              if skipped else "")
+    unread_text = ntext("central.skipped_events", shown, skipped)
+    unread = f'<p class="skipped" role="status">{unread_text}</p>\n' if skipped else ""
     header = (f"<header><h1>{title}</h1>\n"
               f'<p class="period">{period}</p>\n{unread}'
               f'<form class="range" method="get" action="/reports"><input type="hidden" name="lang" value="{shown}">'
