@@ -113,12 +113,15 @@ def ingest_many(server: str, centres: int, batches: int, size: int) -> tuple[flo
     for code in keys:
         bodies[code] = []
         for b in range(batches):
-            events = [protocol.WireEvent(str(uuid.uuid4()), b * size + n + 1, "application.received",
-                                         str(uuid.uuid4()),
+            files = [str(uuid.uuid4()) for _n in range(size)]
+            # application.create events as a centre writes them (they follow their schema: sync.events)
+            events = [protocol.WireEvent(str(uuid.uuid4()), b * size + n + 1, "application.create", files[n],
                                          "2026-11-23T09:00:00+00:00",
-                                         {"application": str(uuid.uuid4()), "tracking_code": f"{n:04d}-{b:04d}-{code[-3:]:0>4}",
-                                          "centre": code, "service": "LU-SHOP-LICENCE", "state": "received",
-                                          "fee_total": 15000, "at": "2026-11-23T09:00:00+00:00"})
+                                         {"application": files[n], "tracking_code": f"{n:04d}-{b:04d}-{code[-3:]:0>4}",
+                                          "centre": code, "service": "LU-SHOP-LICENCE", "state": "draft",
+                                          "fee_total": 15000, "received_by": 2, "reviewer_id": None,
+                                          "governorate": "01", "catalogue_version": 1,
+                                          "at": "2026-11-23T09:00:00+00:00"})
                       for n in range(size)]
             bodies[code].append(protocol.encode_batch(code, events))
     latencies: list[float] = []

@@ -2,10 +2,12 @@
 
 A push is one HTTP ``POST /v1/events`` whose body is gzip-compressed JSON::
 
-    {"centre": "0103", "events": [{"uuid", "seq", "kind", "aggregate_id", "created_at", "payload"}, ...]}
+    {"centre": "0103", "schema": 1, "events": [{"uuid", "seq", "kind", "aggregate_id", "created_at", "payload"}, ...]}
 
 ``seq`` is the event's local sequence (the outbox id): events are ordered by it, never by the
-wall clock. The server answers one result per event, in the same order::
+wall clock. Each kind's payload has a schema (:mod:`sync.events`, of version ``schema``); the
+server stores an event only when it validates. The server answers one result per event, in the
+same order (an event sent twice in a batch gets two answers)::
 
     {"results": [{"uuid": ..., "status": "stored" | "duplicate" | "rejected" | "retry", "reason": ...}]}
 
@@ -27,6 +29,14 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_public_key
+
+# The event schemas live in their own module (they grow by kind and version; the wire format
+# does not); both sides reach them through this one.
+from sync.events import MAX_PIASTRES as MAX_PIASTRES
+from sync.events import SCHEMA_VERSION as SCHEMA_VERSION
+from sync.events import is_day as is_day
+from sync.events import is_time as is_time
+from sync.events import reasons as _reasons
 
 VERSION = "1"
 HEADER_CENTRE = "X-Shubbak-Centre"
@@ -57,15 +67,20 @@ class WireEvent:
     aggregate_id: str
     created_at: str
     payload: dict[str, Any]
+    schema: int = SCHEMA_VERSION  # the batch's schema version (not part of the event's content)
 
     def as_json(self) -> dict[str, Any]:
         return {"uuid": self.uuid, "seq": self.seq, "kind": self.kind, "aggregate_id": self.aggregate_id,
                 "created_at": self.created_at, "payload": self.payload}
 
-    def payload_hash(self) -> str:
-        """What identifies the content: a UUID sent again must carry the same hash."""
-        return hashlib.sha256(canonical({"kind": self.kind, "aggregate_id": self.aggregate_id,
-                                         "payload": self.payload}).encode()).hexdigest()
+    def payload_hash(self, payload_text: str | None = None) -> str:
+        """What identifies the content: a UUID sent again must carry the same hash. The SHA-256 of
+        ``canonical({"kind", "aggregate_id", "payload"})``, put together from ``payload_text``
+        (``canonical(self.payload)``) when the caller has it already: the payload is encoded once."""
+        text = canonical(self.payload) if payload_text is None else payload_text
+        whole = (f'{{"aggregate_id":{json.dumps(self.aggregate_id, ensure_ascii=False)},'
+                 f'"kind":{json.dumps(self.kind, ensure_ascii=False)},"payload":{text}}}')
+        return hashlib.sha256(whole.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -80,13 +95,18 @@ def canonical(value: object) -> str:
 
 
 def encode_batch(centre: str, events: list[WireEvent]) -> bytes:
-    return gzip.compress(canonical({"centre": centre, "events": [e.as_json() for e in events]}).encode(), 5)
+    return gzip.compress(canonical({"centre": centre, "schema": SCHEMA_VERSION,
+                                    "events": [e.as_json() for e in events]}).encode(), 5)
 
 
 def _text(obj: dict[str, Any], key: str, limit: int = 200) -> str:
     value = obj.get(key)
-    if not isinstance(value, str) or not value or len(value) > limit:
+    if not isinstance(value, str) or not value or len(value) > limit or "\x00" in value:
         raise ProtocolError(f"'{key}' must be a non-empty string")
+    try:
+        value.encode()
+    except UnicodeEncodeError:  # a lone surrogate: it could be neither stored nor sent back
+        raise ProtocolError(f"'{key}' must be valid text") from None
     return value
 
 
@@ -123,6 +143,9 @@ def decode_batch(body: bytes, max_inflated: int = MAX_INFLATED_BYTES) -> tuple[s
     if not isinstance(data, dict) or not isinstance(data.get("events"), list):
         raise ProtocolError("a batch is an object with 'centre' and 'events'")
     centre = _text(data, "centre", 16)
+    schema = data.get("schema", 1)  # agents before issue 17 wrote version 1 and did not say so
+    if not isinstance(schema, int) or isinstance(schema, bool) or not 1 <= schema < 2**31:
+        raise ProtocolError("'schema' must be a positive integer")
     events = []
     for item in data["events"]:
         if not isinstance(item, dict) or not isinstance(item.get("payload"), dict):
@@ -131,8 +154,13 @@ def decode_batch(body: bytes, max_inflated: int = MAX_INFLATED_BYTES) -> tuple[s
         if not isinstance(seq, int) or isinstance(seq, bool):
             raise ProtocolError("'seq' must be an integer")
         events.append(WireEvent(_text(item, "uuid", 36), seq, _text(item, "kind", 64), _text(item, "aggregate_id", 64),
-                                _text(item, "created_at", 40), item["payload"]))
+                                _text(item, "created_at", 40), item["payload"], schema))
     return centre, events
+
+
+def invalid_events(events: list[WireEvent]) -> list[str | None]:
+    """Per event, None when it follows the schema of its kind, else why not (naming the field)."""
+    return _reasons([e.as_json() for e in events])
 
 
 def encode_results(results: list[EventResult]) -> dict[str, Any]:
@@ -140,13 +168,15 @@ def encode_results(results: list[EventResult]) -> dict[str, Any]:
 
 
 def decode_results(data: object, sent: list[WireEvent]) -> list[EventResult]:
-    """The server's answer, checked against what was sent (a malformed reply marks nothing)."""
+    """The server's answer, checked against what was sent: one result per event, in the order
+    sent (a malformed reply marks nothing)."""
     if not isinstance(data, dict) or not isinstance(data.get("results"), list):
         raise ProtocolError("the reply has no 'results' list")
-    sent_ids = {e.uuid for e in sent}
+    if len(data["results"]) != len(sent):
+        raise ProtocolError(f"{len(data['results'])} results for {len(sent)} events")
     results = []
-    for item in data["results"]:
-        if not isinstance(item, dict) or item.get("status") not in STATUSES or item.get("uuid") not in sent_ids:
+    for item, event in zip(data["results"], sent, strict=True):
+        if not isinstance(item, dict) or item.get("status") not in STATUSES or item.get("uuid") != event.uuid:
             raise ProtocolError(f"malformed result {item!r}")
         results.append(EventResult(str(item["uuid"]), str(item["status"]), str(item.get("reason") or "")))
     return results

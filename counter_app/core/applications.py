@@ -244,7 +244,10 @@ def record_payment(session: Session, application_id: int, method: PaymentMethod 
     line) records the exact amount."""
     audit.lock_chain(session)
     _require(clerk, CLERK_ROLES)
-    method = PaymentMethod(method)
+    try:
+        method = PaymentMethod(method)
+    except ValueError:  # a method the centre does not take: the clerk's message, nothing stored
+        raise ValidationFailed("payment_method_unknown", method=formatting.code(str(method)[:32])) from None
     app = get_application(session, application_id, lock=True)
     if app.state != S.DRAFT:
         raise IllegalTransition(action="pay", state=app.state)

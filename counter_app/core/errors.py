@@ -39,6 +39,7 @@ ERROR_IDS: frozenset[str] = frozenset({
     # refunds paid at the counter, delivery to a representative, cash received, accounts
     N_("error.sod_approver_cannot_pay"), N_("error.refund_already_paid"), N_("error.refund_not_applicant"),
     N_("error.cash_received_required"), N_("error.cash_received_short"), N_("error.collector_relation_required"),
+    N_("error.payment_method_unknown"),
     N_("error.power_of_attorney_required"), N_("error.department_required"), N_("error.reset_own_password"),
 })
 

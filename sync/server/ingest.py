@@ -1,10 +1,19 @@
 """What the central server does with a batch, in one transaction (no HTTP here).
 
-Every event is inserted under the unique constraint on its UUID (``ON CONFLICT DO NOTHING ...
-RETURNING``): the database decides what is new, so two agents sending the same batch at once, or
-a replayed request, store each event once. An event that was not inserted is a duplicate when its
-payload hash matches the stored one; otherwise it goes to quarantine for a supervisor and is
-answered ``rejected`` (the stored event is never overwritten).
+Every event gets its own answer, in the order sent:
+
+* ``retry`` past :data:`MAX_BATCH_EVENTS`, or when the batch's schema version is newer than this
+  server's (the centre keeps it until the server is upgraded);
+* ``rejected`` when its payload names another centre, or when it does not follow the schema of its
+  kind (:mod:`sync.events`; the reason names the field): never stored, and the centre sets it aside;
+* otherwise it is inserted under the unique constraint on (centre, UUID) (``ON CONFLICT DO NOTHING
+  ... RETURNING``): the database decides what is new, so two agents sending the same batch at once,
+  or a replayed request, store each event once. UUIDs are the centre's own: another centre's event
+  with the same UUID is another event. An event that was not inserted is a ``duplicate`` when its
+  payload hash matches the stored one; otherwise it goes to quarantine for a supervisor and is
+  answered ``rejected`` (the stored event is never overwritten);
+* the same UUID again in one batch: ``duplicate`` of the first when identical (or the first's own
+  refusal), else quarantined and ``rejected`` like any other conflict.
 """
 
 from __future__ import annotations
@@ -19,10 +28,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from sync.protocol import MAX_BATCH_EVENTS, EventResult, WireEvent, canonical
+from sync.protocol import MAX_BATCH_EVENTS, SCHEMA_VERSION, EventResult, WireEvent, canonical, invalid_events
 from sync.server.models import ApplicationProjection, QuarantinedEvent, StoredEvent
 
 log = logging.getLogger(__name__)
+CONFLICT = "quarantined: same uuid, different payload"
 
 
 def _insert(session: Session, model: Any) -> Insert:
@@ -32,55 +42,75 @@ def _insert(session: Session, model: Any) -> Insert:
 
 def ingest(session: Session, centre: str, events: list[WireEvent], now: datetime) -> list[EventResult]:
     """Store a batch; one result per event, in the order sent."""
-    results: dict[str, EventResult] = {}
-    accepted: list[WireEvent] = []
-    seen: set[str] = set()
+    results: list[EventResult | None] = [None] * len(events)
+    problems = invalid_events(events[:MAX_BATCH_EVENTS])
+    accepted: dict[str, int] = {}  # uuid -> index of the event that is inserted or compared
+    repeats: list[int] = []  # a uuid seen before in this batch: answered after the first
+    invalid: list[tuple[str, str]] = []
     for i, e in enumerate(events):
         if i >= MAX_BATCH_EVENTS:
-            results[e.uuid] = EventResult(e.uuid, "retry", "batch_too_large")
-        elif e.uuid in seen:
-            continue  # the same event twice in one batch: answered once, below
+            results[i] = EventResult(e.uuid, "retry", "batch_too_large")
+        elif e.schema > SCHEMA_VERSION:
+            results[i] = EventResult(e.uuid, "retry", f"schema_unsupported: this server knows schema versions up "
+                                                      f"to {SCHEMA_VERSION}, the batch is of {e.schema}")
         elif str(e.payload.get("centre", centre)) != centre:
-            results[e.uuid] = EventResult(e.uuid, "rejected", "centre_mismatch")
+            results[i] = EventResult(e.uuid, "rejected", "centre_mismatch")
+        elif (problem := problems[i]) is not None:
+            results[i] = EventResult(e.uuid, "rejected", f"invalid: {problem}")
+            invalid.append((e.uuid, problem))
+        elif e.uuid in accepted:
+            repeats.append(i)
         else:
-            accepted.append(e)
-        seen.add(e.uuid)
-    hashes = {e.uuid: e.payload_hash() for e in accepted}
+            accepted[e.uuid] = i
+    if invalid:  # one line per batch, however many: a broken centre does not flood the log
+        log.warning("centre %s sent %d events that do not follow their schema: rejected (the first, %a: %s)",
+                    centre, len(invalid), *invalid[0])
+    fresh = [events[i] for i in accepted.values()]
+    texts = {e.uuid: canonical(e.payload) for e in fresh}  # encoded once: stored and hashed
+    hashes = {e.uuid: e.payload_hash(texts[e.uuid]) for e in fresh}
     inserted: set[str] = set()
-    if accepted:
+    if fresh:
         rows = [{"uuid": e.uuid, "centre_code": centre, "seq": e.seq, "kind": e.kind,
-                 "aggregate_id": e.aggregate_id, "created_at": e.created_at, "payload": canonical(e.payload),
-                 "payload_hash": hashes[e.uuid], "received_at": now} for e in accepted]
+                 "aggregate_id": e.aggregate_id, "created_at": e.created_at, "payload": texts[e.uuid],
+                 "payload_hash": hashes[e.uuid], "received_at": now} for e in fresh]
         stmt = _insert(session, StoredEvent.__table__).on_conflict_do_nothing(  # type: ignore[attr-defined]
-            index_elements=["uuid"]).returning(StoredEvent.__table__.c.uuid)
+            index_elements=["centre_code", "uuid"]).returning(StoredEvent.__table__.c.uuid)
         # one cached statement, sent as multi-row INSERTs by SQLAlchemy's "insertmanyvalues"
         inserted.update(session.connection().execute(stmt, rows).scalars().all())
     existing: dict[str, str] = {}
-    others = [e.uuid for e in accepted if e.uuid not in inserted]
+    others = [e.uuid for e in fresh if e.uuid not in inserted]
     if others:
-        existing = {u: h for u, h in session.execute(select(StoredEvent.uuid, StoredEvent.payload_hash)
-                                                     .where(StoredEvent.uuid.in_(others)))}
-    for e in accepted:
+        existing = {u: h for u, h in session.execute(
+            select(StoredEvent.uuid, StoredEvent.payload_hash)
+            .where(StoredEvent.centre_code == centre, StoredEvent.uuid.in_(others)))}
+    for e in fresh:
+        i = accepted[e.uuid]
         if e.uuid in inserted:
-            results[e.uuid] = EventResult(e.uuid, "stored")
+            results[i] = EventResult(e.uuid, "stored")
         elif existing.get(e.uuid) == hashes[e.uuid]:
-            results[e.uuid] = EventResult(e.uuid, "duplicate")
+            results[i] = EventResult(e.uuid, "duplicate")
         else:
-            session.add(QuarantinedEvent(uuid=e.uuid, centre_code=centre, payload=canonical(e.as_json()),
-                                         payload_hash=hashes[e.uuid], received_at=now))
-            log.warning("event %s from centre %s came again with another payload: quarantined", e.uuid, centre)
-            results[e.uuid] = EventResult(e.uuid, "rejected", "quarantined: same uuid, different payload")
-    project(session, centre, [e for e in accepted if e.uuid in inserted])
-    return _ordered(events, results)
+            results[i] = _quarantine(session, centre, e, hashes[e.uuid], now)
+    for i in repeats:
+        e = events[i]
+        first = results[accepted[e.uuid]]
+        assert first is not None
+        if e.payload_hash() != hashes[e.uuid]:
+            results[i] = _quarantine(session, centre, e, e.payload_hash(), now)
+        elif first.status in ("stored", "duplicate"):
+            results[i] = EventResult(e.uuid, "duplicate")
+        else:
+            results[i] = EventResult(e.uuid, first.status, first.reason)
+    project(session, centre, [e for e in fresh if e.uuid in inserted])
+    assert all(r is not None for r in results)
+    return [r for r in results if r is not None]
 
 
-def _ordered(events: list[WireEvent], results: dict[str, EventResult]) -> list[EventResult]:
-    out, done = [], set()
-    for e in events:
-        if e.uuid not in done:
-            out.append(results[e.uuid])
-            done.add(e.uuid)
-    return out
+def _quarantine(session: Session, centre: str, e: WireEvent, payload_hash: str, now: datetime) -> EventResult:
+    session.add(QuarantinedEvent(uuid=e.uuid, centre_code=centre, payload=canonical(e.as_json()),
+                                 payload_hash=payload_hash, received_at=now))
+    log.warning("event %s from centre %s came again with another payload: quarantined", e.uuid, centre)
+    return EventResult(e.uuid, "rejected", CONFLICT)
 
 
 def project(session: Session, centre: str, events: list[WireEvent]) -> None:
@@ -102,7 +132,7 @@ def project(session: Session, centre: str, events: list[WireEvent]) -> None:
     stmt = _insert(session, table)
     excluded = stmt.excluded  # type: ignore[attr-defined]
     stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
-        index_elements=["application_uuid"],
+        index_elements=["centre_code", "application_uuid"],
         set_={"state": excluded.state, "last_seq": excluded.last_seq, "updated_at": excluded.updated_at},
         where=table.c.last_seq < excluded.last_seq)
     session.connection().execute(stmt, rows)
@@ -118,6 +148,7 @@ def status_of(session: Session, tracking_code: str) -> dict[str, str] | None:
             "centre": row.centre_code, "updated_at": row.updated_at}
 
 
-def event_payload(session: Session, event_uuid: str) -> dict[str, Any] | None:
-    text = session.scalar(select(StoredEvent.payload).where(StoredEvent.uuid == event_uuid))
+def event_payload(session: Session, centre: str, event_uuid: str) -> dict[str, Any] | None:
+    text = session.scalar(select(StoredEvent.payload).where(StoredEvent.centre_code == centre,
+                                                           StoredEvent.uuid == event_uuid))
     return json.loads(text) if text else None

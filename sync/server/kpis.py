@@ -13,10 +13,17 @@
 A centre's events follow their own sequence (``seq``), never the wall clock. Events are first cut
 by ``created_at`` with a day's margin (UTC against the centre's zone), then by their centre day.
 
+A stored payload is never trusted to have the types its schema (:mod:`sync.events`) gives: a row
+stored before events were validated, or changed in the database by hand, whose fields the figures
+need cannot be read (not JSON, a time that is not an aware ISO time, an amount that is not an
+integer of piastres, a text that is not text) is left out of every figure and counted in
+``skipped_events`` (of the period's cut, the day either side included).
+
 ``central_kpis`` returns (JSON-ready; lists sorted by code, ``null`` codes last)::
 
     {
       "from": "2026-11-23", "to": "2026-11-24",
+      "skipped_events": int,
       "overall": FIGURES,
       "by_governorate": [{"governorate": "21" | null, "name_ar": "الجيزة" | null, "name_en": "Giza" | null,
                           "centres": ["GIZ-01", ...], **FIGURES}, ...],
@@ -61,6 +68,7 @@ from counter_app.common.ticket_events import (
     Durations,
     TicketEventKind,
 )
+from sync.protocol import MAX_PIASTRES, is_day, is_time
 from sync.server.models import ApplicationProjection, EnrolledCentre, PublishedCatalogue, StoredEvent
 
 MAX_DAYS = 366
@@ -143,6 +151,7 @@ class _Rows:
         self.governorates: dict[str | None, _Tally] = {g: _Tally() for g in self.governorate_of.values()}
         self.centres: dict[str, _Tally] = {code: _Tally() for code in centres}
         self.services: dict[str | None, _Tally] = {}
+        self.skipped = 0  # stored events whose payload could not be read
 
     def of(self, centre: str, service: str | None) -> Iterator[_Tally]:
         governorate = self.governorate_of.get(centre)
@@ -152,20 +161,72 @@ class _Rows:
         yield self.services.setdefault(service, _Tally())
 
 
-def _moment(value: Any) -> datetime:
-    return datetime.fromisoformat(str(value))
+class _Unreadable(ValueError):
+    """A stored value the figures cannot use."""
 
 
-def _fold(centre: str, payloads: Iterable[dict[str, Any]]) -> _Ticket:
+#: What reading a stored value may raise (a time at the edge of the calendar overflows in Cairo's zone).
+_UNREADABLE = (ValueError, OverflowError)
+
+
+def _body(payload: str) -> dict[str, Any]:
+    try:
+        body = json.loads(payload)
+    except (ValueError, RecursionError):
+        raise _Unreadable("not JSON") from None
+    if not isinstance(body, dict):
+        raise _Unreadable("not an object")
+    return body
+
+
+def _text(value: object) -> str:
+    """A code or name as sent: text that can go into a JSON answer or a page (no lone surrogate)."""
+    if not isinstance(value, str) or not value or len(value) > 64 or "\x00" in value:
+        raise _Unreadable("not a short text")
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise _Unreadable("not text") from None
+    return value
+
+
+def _optional_text(value: object) -> str | None:
+    return None if value is None or value == "" else _text(value)
+
+
+def _moment(value: object) -> datetime:
+    if not isinstance(value, str) or not is_time(value):
+        raise _Unreadable("not a time with its zone")
+    return datetime.fromisoformat(value)
+
+
+def _piastres(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_PIASTRES:
+        raise _Unreadable("not an amount of piastres")
+    return value
+
+
+#: What the figures read of one ticket event: its kind, time, centre day and service.
+_Fact = tuple[str, datetime, str, str | None]
+
+
+def _fact(payload: str) -> _Fact:
+    body = _body(payload)
+    day = body.get("day")
+    if not isinstance(day, str) or not is_day(day):
+        raise _Unreadable("not a day")
+    return _text(body.get("event")), _moment(body.get("at")), day, _optional_text(body.get("service"))
+
+
+def _fold(centre: str, facts: Iterable[_Fact]) -> _Ticket:
     """Like :func:`counter_app.core.kpis._walk`: the first call ends the wait, the last call
     before ``finished`` starts the service."""
     ticket = _Ticket(centre)
     issued_at: datetime | None = None
     last_call: datetime | None = None
-    for p in payloads:
-        kind, at = str(p.get("event")), _moment(p["at"])
-        ticket.day = ticket.day or str(p.get("day") or "")
-        ticket.service = ticket.service or (str(p["service"]) if p.get("service") else None)
+    for kind, at, day, service in facts:
+        ticket.day = ticket.day or day
+        ticket.service = ticket.service or service
         if kind == ISSUED:
             issued_at = at
         elif kind == CALLED:
@@ -189,7 +250,7 @@ def _between(kind: Any, first: date, last: date) -> Any:
     return (kind, created >= (first - timedelta(days=1)).isoformat(), created < (last + timedelta(days=2)).isoformat())
 
 
-def _tickets(session: Session, first: date, last: date) -> Iterator[_Ticket]:
+def _tickets(session: Session, first: date, last: date, rows_of: _Rows) -> Iterator[_Ticket]:
     e = StoredEvent.__table__.c
     rows = session.connection().execute(
         select(e.centre_code, e.aggregate_id, e.payload)
@@ -198,17 +259,21 @@ def _tickets(session: Session, first: date, last: date) -> Iterator[_Ticket]:
         .execution_options(yield_per=5000))  # streamed: a month of a country is millions of events
     low, high = first.isoformat(), last.isoformat()
     current: tuple[str, str] | None = None
-    payloads: list[dict[str, Any]] = []
+    facts: list[_Fact] = []
     for centre, aggregate, payload in rows:
         if (centre, aggregate) != current:
             if current is not None:
-                yield _fold(current[0], payloads)
-            current, payloads = (centre, aggregate), []
-        body = json.loads(payload)
-        if low <= str(body.get("day")) <= high:
-            payloads.append(body)
+                yield _fold(current[0], facts)
+            current, facts = (centre, aggregate), []
+        try:
+            fact = _fact(payload)
+        except _UNREADABLE:
+            rows_of.skipped += 1
+            continue
+        if low <= fact[2] <= high:
+            facts.append(fact)
     if current is not None:
-        yield _fold(current[0], payloads)
+        yield _fold(current[0], facts)
 
 
 def _in_days(created_at: str, first: date, last: date) -> bool:
@@ -229,7 +294,7 @@ def central_kpis(session: Session, first: date, last: date) -> dict[str, Any]:
     """The figures of centre days ``first``..``last`` (inclusive); the shape is in the module's doc."""
     centres = {c.code: c for c in session.scalars(select(EnrolledCentre))}
     rows = _Rows(centres)
-    for ticket in _tickets(session, first, last):
+    for ticket in _tickets(session, first, last, rows):
         if not ticket.day:
             continue  # none of its events is of the period
         for tally in rows.of(ticket.centre, ticket.service):
@@ -245,25 +310,37 @@ def central_kpis(session: Session, first: date, last: date) -> dict[str, Any]:
     received = session.connection().execute(
         select(e.centre_code, e.created_at, projection.service_code, projection.state)
         .join_from(StoredEvent.__table__, ApplicationProjection.__table__,
-                   projection.application_uuid == e.aggregate_id)
+                   (projection.centre_code == e.centre_code) & (projection.application_uuid == e.aggregate_id))
         .where(*_between(e.kind == "application.create", first, last)))
     for centre, created_at, service, state in received:
-        if _in_days(created_at, first, last):
-            for tally in rows.of(centre, service):
-                tally.states[str(state)] += 1
+        try:
+            if not _in_days(created_at, first, last):
+                continue
+        except _UNREADABLE:
+            rows.skipped += 1
+            continue
+        for tally in rows.of(centre, service):
+            tally.states[str(state)] += 1
     paid = session.connection().execute(
         select(e.centre_code, e.created_at, e.payload).where(*_between(e.kind == "application.payment", first, last)))
     for centre, created_at, payload in paid:
-        if _in_days(created_at, first, last):
-            body = json.loads(payload)
-            service = str(body["service"]) if body.get("service") else None
-            for tally in rows.of(centre, service):
-                tally.payments += 1
-                tally.methods[str(body.get("method"))] += int(body.get("amount") or 0)
+        try:
+            if not _in_days(created_at, first, last):
+                continue
+            body = _body(payload)
+            service, method, amount = (_optional_text(body.get("service")), _text(body.get("method")),
+                                       _piastres(body.get("amount")))
+        except _UNREADABLE:
+            rows.skipped += 1
+            continue
+        for tally in rows.of(centre, service):
+            tally.payments += 1
+            tally.methods[method] += amount
     names = _service_names(session)
     no_name = ("", "")
     return {
         "from": first.isoformat(), "to": last.isoformat(),
+        "skipped_events": rows.skipped,
         "overall": rows.overall.figures(),
         "by_governorate": [
             {"governorate": g, "name_ar": GOVERNORATES[g][0] if g in GOVERNORATES else None,

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Index, Integer, MetaData, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from counter_app.common.engine import NAMING, UtcDateTime  # one naming convention, UTC for both schemas
@@ -33,13 +43,15 @@ class EnrolledCentre(ServerBase):
 
 
 class StoredEvent(ServerBase):
-    """Each event exactly once: the unique constraint on ``uuid`` decides, never a prior SELECT."""
+    """Each event exactly once: the unique constraint on (centre, ``uuid``) decides, never a prior
+    SELECT. A UUID is the centre's own: another centre's event with the same UUID is another event."""
 
     __tablename__ = "event"
-    __table_args__ = (Index("ix_event_centre_seq", "centre_code", "seq"),)
+    __table_args__ = (Index("ix_event_centre_seq", "centre_code", "seq"),
+                      UniqueConstraint("centre_code", "uuid", name="uq_event_centre_code_uuid"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    uuid: Mapped[str] = mapped_column(String(36))
     centre_code: Mapped[str] = mapped_column(String(16))
     seq: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(64))
@@ -54,9 +66,10 @@ class QuarantinedEvent(ServerBase):
     """A UUID that came again with another payload: kept aside for a supervisor, never overwriting."""
 
     __tablename__ = "quarantine"
+    __table_args__ = (Index("ix_quarantine_centre_uuid", "centre_code", "uuid"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    uuid: Mapped[str] = mapped_column(String(36), index=True)
+    uuid: Mapped[str] = mapped_column(String(36))
     centre_code: Mapped[str] = mapped_column(String(16))
     payload: Mapped[str] = mapped_column(Text)
     payload_hash: Mapped[str] = mapped_column(String(64))
@@ -64,11 +77,13 @@ class QuarantinedEvent(ServerBase):
 
 
 class ApplicationProjection(ServerBase):
-    """The latest known state of each application, by the centre's own event sequence."""
+    """The latest known state of each application, by the centre's own event sequence; keyed by
+    (centre, application UUID), as events are."""
 
     __tablename__ = "application_projection"
+    __table_args__ = (PrimaryKeyConstraint("centre_code", "application_uuid"),)
 
-    application_uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    application_uuid: Mapped[str] = mapped_column(String(36))
     centre_code: Mapped[str] = mapped_column(String(16), index=True)
     # Tracking codes are random with a check digit; not unique by constraint, so that one
     # colliding code from another centre can never stop a batch from being stored.

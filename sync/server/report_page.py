@@ -40,6 +40,7 @@ small {{ color: #555; }} .code {{ white-space: nowrap; }}
 nav, form.range {{ margin: .5rem 0; display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; }}
 section {{ overflow-x: auto; }} /* a wide table scrolls on a phone; the page does not */
 .notes {{ color: #444; font-size: .85rem; margin-top: 1.5rem; }} .error {{ color: #a00000; }}
+.skipped {{ color: #7a4a00; }}
 """
 
 COLUMNS = (N_("central.issued"), N_("central.served"), N_("central.no_shows"), N_("central.wait_mean"),
@@ -88,6 +89,11 @@ class _HtmlSentence(string.Formatter):
 def text(msgid: str, lang: Lang, /, **fields: Any) -> Html:
     """The message ``msgid`` in ``lang`` as escaped HTML, its fields filled."""
     return Html(_HtmlSentence(lang).vformat(catalogue(lang).gettext(msgid), (), fields))
+
+
+def ntext(msgid: str, lang: Lang, n: int, /, **fields: Any) -> Html:
+    """The plural message ``msgid`` in ``lang``, its form chosen by ``n`` (Arabic has six)."""
+    return Html(_HtmlSentence(lang).vformat(catalogue(lang).ngettext(msgid, msgid, n), (), {"n": n, **fields}))
 
 
 def figure(value: str) -> str:
@@ -168,8 +174,11 @@ def render_report(kpis: dict[str, Any], lang: str) -> str:
     first, last, show = text("central.from", shown), text("central.to", shown), text("central.show", shown)
     switch, json_link, logout = (text("central.other_language", shown), text("central.json", shown),
                                  text("central.logout", shown))
+    skipped = int(kpis.get("skipped_events") or 0)  # stored events the figures could not read
+    unread_text = ntext("central.skipped_events", shown, skipped)
+    unread = f'<p class="skipped" role="status">{unread_text}</p>\n' if skipped else ""
     header = (f"<header><h1>{title}</h1>\n"
-              f'<p class="period">{period}</p>\n'
+              f'<p class="period">{period}</p>\n{unread}'
               f'<form class="range" method="get" action="/reports"><input type="hidden" name="lang" value="{shown}">'
               f'<label>{first} <input type="date" name="from" value="{escape(kpis["from"])}"></label>'
               f'<label>{last} <input type="date" name="to" value="{escape(kpis["to"])}"></label>'

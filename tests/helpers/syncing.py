@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+import uuid
 
 from sqlalchemy import select
 
 from counter_app.core import outbox
+from counter_app.core.centre import centre_code
 from counter_app.core.db import Database
 from counter_app.core.models import OutboxEvent
 from sync.agent.agent import wire_event
@@ -15,16 +17,22 @@ from sync.server.models import StoredEvent
 from tests.helpers.central import Central
 
 
-def queue_events(db: Database, count: int, *, kind: str = "test.event", centre: str | None = None) -> list[str]:
-    """``count`` outbox events in one transaction (an application-like payload of ~300 bytes)."""
+def queue_events(db: Database, count: int, *, centre: str | None = None) -> list[str]:
+    """``count`` outbox events in one transaction: ``application.documents`` events (~330 bytes
+    each, five per file) that follow their schema (:mod:`sync.events`). ``centre`` is the centre
+    their payloads name (by default the database's own)."""
     uuids = []
     with db.begin() as s:
+        code = centre or centre_code(s)
+        application = ""
         for i in range(count):
-            payload = {"n": i, "note": "طلب رخصة محل تجاري - Shop licence", "fee_total": 15000 + i,
-                       "at": "2026-11-23T09:00:00+00:00", "documents": ["NID", "LEASE", "TAX-CARD"]}
-            if centre:
-                payload["centre"] = centre
-            uuids.append(outbox.emit(s, kind, i, payload).uuid)
+            if i % 5 == 0:
+                application = str(uuid.uuid4())
+            payload = {"application": application, "tracking_code": f"{i // 5:04d}-0000-0000", "centre": code,
+                       "service": "LU-SHOP-LICENCE", "state": "draft", "fee_total": 15000 + i, "received_by": 2,
+                       "reviewer_id": None, "governorate": "01", "catalogue_version": 1,
+                       "at": "2026-11-23T09:00:00+00:00", "received": ["LEASE", "NID", "TAX-CARD"]}
+            uuids.append(outbox.emit(s, "application.documents", application, payload).uuid)
     return uuids
 
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import TextClause, select, text, update
+from sqlalchemy import TextClause, select, text
 
 from counter_app.core import outbox, simulate
 from counter_app.core.clock import utcnow
@@ -181,8 +181,8 @@ def test_same_uuid_with_another_payload_is_quarantined_never_overwritten(
         original = s.scalar(select(StoredEvent.payload).where(StoredEvent.uuid == event_uuid))
     # the local copy is changed and sent again (a restored backup, a bug): same uuid, other payload
     with enrolled.db.begin() as s:
-        s.execute(update(OutboxEvent).where(OutboxEvent.uuid == event_uuid)
-                  .values(sent_at=None, payload='{"n":0,"fee_total":1}'))
+        row = s.scalars(select(OutboxEvent).where(OutboxEvent.uuid == event_uuid)).one()
+        row.sent_at, row.payload = None, json.dumps({**json.loads(row.payload), "fee_total": 1})
     report = agent.sync_once()
     assert (report.sent, report.rejected) == (0, 1)
     with central.db.sessions() as s:
