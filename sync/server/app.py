@@ -32,7 +32,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from counter_app.common.clock import utcnow
 from sync import protocol
-from sync.server import errors
+from sync.server import errors, freshness, ratelimit
 from sync.server.db import DEFAULT_URL, ServerDatabase
 from sync.server.ingest import ingest, status_of
 from sync.server.models import EnrolledCentre, PublishedCatalogue, QuarantinedEvent
@@ -61,6 +61,8 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
     app = FastAPI(title="Shubbak central server", version=protocol.VERSION)
     app.add_middleware(GZipMiddleware, minimum_size=1024)  # per-event answers of a big batch
     errors.install(app)
+    limits = ratelimit.install(app, db)  # per client, before a body is read; per centre in authenticate
+    seen_requests = freshness.SeenRequests(db)
 
     @app.middleware("http")
     async def server_time(request: Request, call_next: Any) -> Any:
@@ -108,7 +110,11 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
         if not ok:
             log.warning("refused an unauthenticated %s %s (centre %r)", request.method, request.url.path, centre)
             raise HTTPException(401, "request not signed by an enrolled centre")
-        return centre, body, _parse_time(stamp)
+        # fresh (else 401), once (else 409), within the centre's rate (else 429): nothing changed yet
+        device_time = freshness.check(centre, _parse_time(stamp), request.headers, _now())
+        await run_in_threadpool(seen_requests.remember, centre, request.method, request.url.path, stamp, body, _now())
+        await run_in_threadpool(limits.hit_centre, centre)
+        return centre, body, device_time
 
     def seen(session: Any, centre: str, device_time: datetime | None, now: datetime) -> None:
         row = session.get(EnrolledCentre, centre)
