@@ -99,9 +99,9 @@ class SeenRequests:
         expires = now + timedelta(seconds=2 * WINDOW_S)
         insert = pg_insert if self.db.dialect == "postgresql" else sqlite_insert
         stmt = insert(SeenRequest).values(digest=digest, centre_code=centre, expires_at=expires) \
-            .on_conflict_do_nothing(index_elements=["digest"])
-        with self.db.sessions.begin() as s:
-            first = s.connection().execute(stmt).rowcount == 1
+            .on_conflict_do_nothing(index_elements=["digest"]).returning(SeenRequest.digest)
+        with self.db.sessions.begin() as s:  # (RETURNING: psycopg's rowcount says -1 here)
+            first = s.connection().execute(stmt).scalar_one_or_none() is not None
         self._sweep(now)
         if not first:
             log.warning("refused a replayed request from centre %s (%s %s)", centre, method, path)

@@ -39,7 +39,9 @@ PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
                                "frame-ancestors 'none'; base-uri 'none'",
-    "Referrer-Policy": "no-referrer",
+    # no address leaves for another site; the page's own form posts still carry a real Origin
+    # (under no-referrer a browser sends "Origin: null", which the same-origin check must refuse)
+    "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
 }
 

@@ -9,10 +9,10 @@ nothing.
 
 Session times are the system clock, like the cookie's ``Max-Age`` they go with.
 
-A browser sends ``Origin`` with every form post; a post to ``/reports/login`` or
-``/reports/logout`` whose ``Origin`` (or, without one, ``Referer``) is another site is refused 403
-``cross_site``: no other page can log an administrator in (to an account of its choosing) or out.
-A post with neither header is not from a browser page, which is what a cross-site forgery needs.
+A browser says where a form post comes from (``Sec-Fetch-Site``, ``Origin``, ``Referer``); a post
+to ``/reports/login`` or ``/reports/logout`` from another site is refused 403 ``cross_site``: no
+other page can log an administrator in (to a session of its choosing) or out. A post with none of
+these headers is not from a browser page, which is what a cross-site forgery needs.
 """
 
 from __future__ import annotations
@@ -73,14 +73,18 @@ def close_session(db: ServerDatabase, cookie: str | None) -> None:
 
 
 def require_same_origin(request: Request) -> None:
-    """403 ``cross_site`` when a browser posts this form from another site."""
-    origin = request.headers.get("origin")
-    if origin is None:
-        referer = request.headers.get("referer")
-        if referer is None:
-            return
-        origin = referer
-    if request.headers.get("sec-fetch-site") == "cross-site" or _host(origin) != _host_of(request):
+    """403 ``cross_site`` when a browser posts this form from another page than the server's own.
+
+    The browser's own word first (``Sec-Fetch-Site``, sent by every current browser); then
+    ``Origin`` (``null`` from a sandboxed frame or a data: page is refused), then ``Referer``.
+    """
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        if site not in ("same-origin", "none"):  # "none": the user's own action (typed, bookmarked)
+            raise ApiError(403, "cross_site", "this form can only be sent from the server's own pages")
+        return
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if origin is not None and _host(origin) != _host_of(request):
         raise ApiError(403, "cross_site", "this form can only be sent from the server's own pages")
 
 
