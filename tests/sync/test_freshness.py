@@ -167,21 +167,21 @@ def test_an_agent_on_a_far_off_clock_signs_with_a_corrected_time_and_alerts(
 @pytest.mark.expect_log(r"^refused a replayed request from centre ")
 def test_an_agent_told_replayed_signs_again(enrolled: Centre, central: Central,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    """Something on the network sent the agent's request before it did: it signs again and learns
-    the true answers (duplicate for what the first copy stored)."""
-    fixed = utcnow()
-    headers, body = signed_push(enrolled, central, fixed, count=4)
-    assert push(central, headers, body).status_code == 200  # the network's copy goes first
+    """Something on the network sent a copy of the agent's request, which came first: the agent
+    signs again and learns the true answers (duplicate for what the copy stored)."""
+    queue_events(enrolled.db, 4)
     agent = Agent(enrolled.db)
-    own = agent.clock.stamp
-    first = iter([fixed.isoformat()])
+    own = agent.http.request
+    copies: list[int] = []
 
-    def stamp(local_now: datetime) -> tuple[str, dict[str, str]]:
-        text, extra = own(local_now)
-        return next(first, text), extra
+    def duplicated(method: str, url: str, **kwargs: Any) -> requests.Response:
+        if not copies:  # the copy of the first request arrives before it
+            copies.append(requests.request(method, url, data=kwargs["data"], headers=kwargs["headers"],
+                                           timeout=10).status_code)
+        return own(method, url, **kwargs)
 
-    monkeypatch.setattr(agent.clock, "stamp", stamp)  # its first request is the very one already sent
+    monkeypatch.setattr(agent.http, "request", duplicated)
     report = agent.sync_once()
-    assert (report.sent, report.duplicates) == (0, 4)
+    assert copies == [200] and (report.sent, report.duplicates) == (0, 4)
     with enrolled.db.read() as s:
-        assert snapshot(s).waiting == 0
+        assert snapshot(s).waiting == 0 and snapshot(s).online

@@ -53,8 +53,7 @@ def hammer(urls: list[str], threads: int, each: int, headers: dict[str, str] | N
     return answers
 
 
-@pytest.mark.parametrize("run", range(10))  # a concurrency test: run 10 times
-def test_status_guesses_are_limited_per_client_under_concurrent_clients(central: Central, run: int) -> None:
+def test_status_guesses_are_limited_per_client_under_concurrent_clients(central: Central) -> None:
     answers = hammer([central.url], threads=8, each=15)  # 120 guesses at once from one address
     passed = [a for a in answers if a.status_code != 429]
     assert len(passed) == STATUS_LIMIT and {a.status_code for a in passed} == {404}  # exactly the limit
@@ -62,12 +61,11 @@ def test_status_guesses_are_limited_per_client_under_concurrent_clients(central:
         assert_limited(refused)
     # another client (through the loopback proxy uvicorn trusts) still gets its answers
     other = requests.get(f"{central.url}/v1/status/{new_tracking_code()}", timeout=10,
-                         headers={"X-Forwarded-For": f"203.0.113.{run + 1}"})
+                         headers={"X-Forwarded-For": "203.0.113.7"})
     assert other.status_code == 404
 
 
-@pytest.mark.parametrize("run", range(10))  # a concurrency test: run 10 times
-def test_the_limit_is_shared_by_two_servers_on_one_database(central: Central, central_url: str, run: int) -> None:
+def test_the_limit_is_shared_by_two_servers_on_one_database(central: Central, central_url: str) -> None:
     with running_central(central_url) as second:  # a second worker on the same database
         answers = hammer([central.url, second.url], threads=6, each=20)
     passed = [a for a in answers if a.status_code != 429]
@@ -83,7 +81,7 @@ def post_json(path: str, body: Any, token: str | None = None) -> Callable[[str],
     return send
 
 
-ROUTES = {
+ROUTES: dict[str, Callable[[str], requests.Response]] = {
     "receipts": post_json("/v1/receipts/verify", {"payload": "SHB1|C|T|1|2026-01-01T00:00:00Z|x"}),
     "enrol": post_json("/v1/centres/enrol", {"code": "X"}, token="wrong-token"),
     "admin": lambda url: requests.get(url + "/v1/reports/kpis", headers={"Authorization": "Bearer nope"}, timeout=10),

@@ -20,6 +20,12 @@ def log_in(url: str, **headers: str) -> requests.Response:
                          timeout=10, allow_redirects=False)
 
 
+def cookie_of(login: requests.Response) -> str:
+    value = login.cookies.get(COOKIE)
+    assert isinstance(value, str) and value, login.text
+    return value
+
+
 def page(url: str, cookie: str) -> int:
     return requests.get(url + "/reports", cookies={COOKIE: cookie}, timeout=10).status_code
 
@@ -27,7 +33,7 @@ def page(url: str, cookie: str) -> int:
 def test_logout_revokes_a_copied_cookie_in_every_worker(central: Central, central_url: str) -> None:
     login = log_in(central.url)
     assert login.status_code == 303
-    copied = login.cookies[COOKIE]
+    copied = cookie_of(login)
     assert ADMIN_TOKEN not in copied and page(central.url, copied) == 200
     with running_central(central_url) as second:  # another worker on the same database
         assert page(second.url, copied) == 200
@@ -41,13 +47,13 @@ def test_logout_revokes_a_copied_cookie_in_every_worker(central: Central, centra
 
 def test_a_session_ends_with_its_time_and_with_the_administrator_token(central: Central, central_url: str,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    first, second = log_in(central.url).cookies[COOKIE], log_in(central.url).cookies[COOKIE]
+    first, second = cookie_of(log_in(central.url)), cookie_of(log_in(central.url))
     assert first != second and page(central.url, first) == page(central.url, second) == 200
     with central.db.sessions.begin() as s:
         s.execute(update(ReportSession).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
     assert page(central.url, first) == 401
     # sessions opened under one administrator token do not survive a change of token
-    third = log_in(central.url).cookies[COOKIE]
+    third = cookie_of(log_in(central.url))
     assert page(central.url, third) == 200
     monkeypatch.setattr(helpers, "ADMIN_TOKEN", "a-new-token")
     with running_central(central_url) as renewed:
@@ -64,7 +70,7 @@ def test_cross_site_form_posts_are_refused(central: Central, headers: dict[str, 
     forged = log_in(central.url, **headers)
     assert forged.status_code == 403 and forged.json()["error"] == "cross_site"
     assert COOKIE not in forged.cookies and central.count(ReportSession) == 0
-    cookie = log_in(central.url).cookies[COOKIE]
+    cookie = cookie_of(log_in(central.url))
     out = requests.post(central.url + "/reports/logout", cookies={COOKIE: cookie}, headers=headers, timeout=10,
                         allow_redirects=False)
     assert out.status_code == 403 and out.json()["error"] == "cross_site"
@@ -77,6 +83,6 @@ def test_the_servers_own_pages_may_post(central: Central) -> None:
                     {"Referer": central.url + "/reports?lang=en"}, {"Host": own, "Origin": f"http://{own}"}):
         login = log_in(central.url, **headers)
         assert login.status_code == 303, (headers, login.text)
-        out = requests.post(central.url + "/reports/logout", cookies={COOKIE: login.cookies[COOKIE]},
+        out = requests.post(central.url + "/reports/logout", cookies={COOKIE: cookie_of(login)},
                             headers=headers, timeout=10, allow_redirects=False)
         assert out.status_code == 303
