@@ -13,7 +13,9 @@ same order (an event sent twice in a batch gets two answers)::
 
 Every request is signed with the centre's Ed25519 key (enrolled on the server): the signature
 covers the method, the path, the timestamp and the SHA-256 of the exact body bytes, so a changed
-body, path or centre is refused. A replayed request only meets ``duplicate`` answers.
+body, path or centre is refused. A request whose time is more than five minutes off the server's
+is refused (401 ``stale_request``), and the same signed request twice is refused the second time
+(409 ``replayed``): the agent signs again and retries once (:mod:`sync.server.freshness`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ VERSION = "1"
 HEADER_CENTRE = "X-Shubbak-Centre"
 HEADER_TIME = "X-Shubbak-Time"
 HEADER_SIGNATURE = "X-Shubbak-Signature"
+#: Sent by an agent that signs with its clock corrected to the server's: its own clock minus the
+#: server's, in seconds (not signed; the server only records it as the centre's clock skew).
+HEADER_CLOCK_SKEW = "X-Shubbak-Clock-Skew"
 STATUSES = ("stored", "duplicate", "rejected", "retry")
 #: Bounds of one batch (the agent fills a batch up to either).
 MAX_BATCH_EVENTS = 500

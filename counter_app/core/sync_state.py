@@ -1,7 +1,7 @@
 """What the centre knows about its sync, kept in the centre database (no network, no Qt).
 
 The agent writes the time of its last attempt and success, the last error and the clock skew it
-measured against the server's ``Date`` header; the counter app reads :func:`snapshot` for its
+measured against the server's clock (``X-Shubbak-Time``); the counter app reads :func:`snapshot` for its
 status line (online or offline, events waiting, the oldest one's age, the last success, alerts).
 """
 
@@ -17,7 +17,8 @@ from counter_app.core.clock import as_utc, utcnow
 
 #: An event waiting longer than this raises an alert.
 STALE_AFTER = timedelta(days=1)
-#: A device whose clock is further off than this from the server's is flagged.
+#: A device whose clock is further off than this from the server's is flagged: the server's window
+#: for signed requests, beyond which the agent signs with its clock corrected (sync.agent.freshness).
 SKEW_LIMIT_S = 300.0
 
 

@@ -39,6 +39,7 @@ from counter_app.core.db import Database
 from counter_app.core.models import OutboxEvent
 from counter_app.core.sync_state import record_attempt
 from sync import protocol
+from sync.agent.freshness import SigningClock, refusal_code, sign_again
 from sync.agent.lease import acquire_lease, default_holder, release_lease
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,7 @@ class Agent:
             self.server = (server or settings.get(s, "sync.server")).rstrip("/")
             self.key = load_or_create_key(s)
             self.centre = centre_code(s)
+            self.clock = SigningClock.from_setting(settings.get(s, "sync.clock_skew_s"))
         if not self.server:
             raise SyncError("no central server configured (shubbak centre enrol)", retryable=False)
         self.verify, self.timeout = verify, timeout
@@ -153,9 +155,26 @@ class Agent:
 
     # -- HTTP -----------------------------------------------------------------------------------
     def request(self, method: str, path: str, body: bytes = b"") -> requests.Response:
-        stamp = utcnow().isoformat()
+        response = self._send(method, path, body)
+        if sign_again(response):  # stale (this PC's clock; now measured) or replayed (the network): once
+            log.info("the server refused a request as %s; signing it again", refusal_code(response))
+            response = self._send(method, path, body)
+        if sign_again(response):
+            raise SyncError(f"server refused the request as {refusal_code(response)} twice: {response.text[:200]}",
+                            retryable=True)
+        if response.status_code in RETRY_STATUSES:
+            raise SyncError(f"server answered {response.status_code}", retryable=True,
+                            retry_after=_retry_after(response.headers.get("Retry-After")))
+        if response.status_code >= 400:
+            raise SyncError(f"server refused: {response.status_code} {response.text[:200]}", retryable=False)
+        return response
+
+    def _send(self, method: str, path: str, body: bytes) -> requests.Response:
+        """One attempt, signed with the time now (corrected when this PC's clock is far off)."""
+        sent_at = utcnow()
+        stamp, extra = self.clock.stamp(sent_at)
         headers = {protocol.HEADER_CENTRE: self.centre, protocol.HEADER_TIME: stamp,
-                   protocol.HEADER_SIGNATURE: protocol.sign(self.key, method, path, stamp, body)}
+                   protocol.HEADER_SIGNATURE: protocol.sign(self.key, method, path, stamp, body), **extra}
         if body:
             headers["Content-Type"] = "application/octet-stream"
         try:
@@ -169,11 +188,7 @@ class Agent:
             raise SyncError(f"the connection broke during the answer: {exc}", retryable=True) from exc
         except requests.RequestException as exc:  # a bad URL or setting: not the network's fault
             raise SyncError(f"cannot reach the central server: {exc}", retryable=False) from exc
-        if response.status_code in RETRY_STATUSES:
-            raise SyncError(f"server answered {response.status_code}", retryable=True,
-                            retry_after=_retry_after(response.headers.get("Retry-After")))
-        if response.status_code >= 400:
-            raise SyncError(f"server refused: {response.status_code} {response.text[:200]}", retryable=False)
+        self.clock.observe(response, sent_at)
         return response
 
     # -- one round ------------------------------------------------------------------------------
@@ -222,7 +237,7 @@ class Agent:
                         break
         except SyncError as exc:
             with self.db.begin() as s:
-                record_attempt(s, ok=False, error=str(exc), skew_s=skew)
+                record_attempt(s, ok=False, error=str(exc), skew_s=skew if skew is not None else self.clock.skew_s)
             raise
         with self.db.begin() as s:
             record_attempt(s, ok=True, skew_s=skew)

@@ -33,7 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from counter_app.common.clock import utcnow
 from sync import protocol
-from sync.server import errors, limits
+from sync.server import errors, freshness, limits, ratelimit
 from sync.server.db import DEFAULT_URL, ServerDatabase
 from sync.server.ingest import ingest, status_of
 from sync.server.models import EnrolledCentre, PublishedCatalogue, QuarantinedEvent
@@ -85,6 +85,8 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1024)  # per-event answers of a big batch
     app.add_middleware(limits.BodyLimits, admin_token=admin_token)  # sizes and admin token before bodies
     errors.install(app)
+    rate_limits = ratelimit.install(app, db)  # per client, before a body is read; per centre in authenticate
+    seen_requests = freshness.SeenRequests(db)
 
     app.add_middleware(ServerTime)
     keys: dict[str, tuple[str, Any]] = {}  # centre -> (pem, key): a cache of enrolled keys
@@ -130,7 +132,11 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
         if not ok:
             log.warning("refused an unauthenticated %s %s (centre %r)", request.method, request.url.path, centre)
             raise HTTPException(401, "request not signed by an enrolled centre")
-        return centre, body, _parse_time(stamp)
+        # fresh (else 401), once (else 409), within the centre's rate (else 429): nothing changed yet
+        device_time = freshness.check(centre, _parse_time(stamp), request.headers, _now())
+        await run_in_threadpool(seen_requests.remember, centre, request.method, request.url.path, stamp, body, _now())
+        await run_in_threadpool(rate_limits.hit_centre, centre)
+        return centre, body, device_time
 
     def seen(session: Any, centre: str, device_time: datetime | None, now: datetime) -> None:
         row = session.get(EnrolledCentre, centre)

@@ -100,3 +100,36 @@ class PublishedCatalogue(ServerBase):
     version: Mapped[int] = mapped_column(Integer, primary_key=True)
     body: Mapped[str] = mapped_column(Text)
     published_at: Mapped[datetime] = mapped_column(Utc)
+
+
+# -- freshness, rate limits and report sessions (sync/server/freshness.py, ratelimit.py, sessions.py) --
+class SeenRequest(ServerBase):
+    """A signed request already answered, kept while a copy of it would still be fresh: a replay
+    meets the primary key and changes nothing."""
+
+    __tablename__ = "seen_request"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of centre + signed input
+    centre_code: Mapped[str] = mapped_column(String(16))
+    expires_at: Mapped[datetime] = mapped_column(Utc, index=True)
+
+
+class RateLimitCounter(ServerBase):
+    """One fixed-window counter of the rate limits, shared by every worker on this database."""
+
+    __tablename__ = "rate_limit"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[float] = mapped_column(index=True)  # seconds since the epoch (system clock)
+
+
+class ReportSession(ServerBase):
+    """A login to the ``/reports`` page; logging out deletes it, so a copied cookie dies with it."""
+
+    __tablename__ = "report_session"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the cookie's secret
+    grant: Mapped[str] = mapped_column(String(64))  # HMAC of the digest by the administrator token
+    created_at: Mapped[datetime] = mapped_column(Utc)
+    expires_at: Mapped[datetime] = mapped_column(Utc, index=True)

@@ -8,46 +8,42 @@
   clears it.
 
 A request is the administrator's when it carries ``Authorization: Bearer <token>`` or the session
-cookie. The cookie holds an expiry and an HMAC of it keyed by the administrator token (never the
-token itself): HttpOnly, SameSite=Strict, Secure over HTTPS, 12 hours. The token never appears in
-an address.
+cookie of a server-side session (:mod:`sync.server.sessions`: logout revokes it): HttpOnly,
+SameSite=Strict, Secure over HTTPS, 12 hours. The token never appears in an address. Login and
+logout refuse a post from another site (403).
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from counter_app.common.clock import local_day, utcnow
 from sync.server.db import ServerDatabase
 from sync.server.kpis import BadRange, central_kpis, parse_range
 from sync.server.report_page import language, render_error, render_login, render_report
+from sync.server.sessions import SESSION_S, close_session, open_session, require_same_origin, session_valid
 
 log = logging.getLogger(__name__)
 
 COOKIE = "shubbak_reports"
-SESSION_S = 12 * 3600
 MAX_FORM_BYTES = 4096
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
                                "frame-ancestors 'none'; base-uri 'none'",
-    "Referrer-Policy": "no-referrer",
+    # no address leaves for another site; the page's own form posts still carry a real Origin
+    # (under no-referrer a browser sends "Origin: null", which the same-origin check must refuse)
+    "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
 }
-
-
-def session_cookie(admin_token: str, expires: int) -> str:
-    """The cookie's value for a session ending at ``expires`` (seconds since the epoch)."""
-    mac = hmac.new(admin_token.encode(), f"shubbak-reports|{expires}".encode(), hashlib.sha256).hexdigest()
-    return f"{expires}.{mac}"
 
 
 def _same(given: str, expected: str) -> bool:
@@ -61,11 +57,7 @@ def add_report_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> Non
         header = request.headers.get("authorization")
         if header is not None:
             return _same(header, f"Bearer {admin_token}")
-        expires, _, _mac = (request.cookies.get(COOKIE) or "").partition(".")
-        now = datetime.now(UTC).timestamp()
-        if not expires.isdigit() or not now < int(expires) <= now + SESSION_S:
-            return False
-        return _same(request.cookies[COOKIE], session_cookie(admin_token, int(expires)))
+        return session_valid(db, admin_token, request.cookies.get(COOKIE))
 
     def period(first: str | None, last: str | None) -> tuple[date, date]:
         return parse_range(first, last, local_day(utcnow()))
@@ -99,6 +91,7 @@ def add_report_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> Non
 
     @app.post("/reports/login", response_class=HTMLResponse)
     async def report_login(request: Request) -> Response:
+        require_same_origin(request)
         body = await request.body()
         if len(body) > MAX_FORM_BYTES:
             raise HTTPException(413, "form too large")
@@ -114,13 +107,15 @@ def add_report_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> Non
                                 PAGE_HEADERS)
         kept = {name: field(name) for name in ("from", "to") if field(name)}
         response = RedirectResponse("/reports?" + urlencode({**kept, "lang": shown}), status_code=303)
-        expires = int(datetime.now(UTC).timestamp()) + SESSION_S
-        response.set_cookie(COOKIE, session_cookie(admin_token, expires), max_age=SESSION_S, path="/",
+        cookie = await run_in_threadpool(open_session, db, admin_token)
+        response.set_cookie(COOKIE, cookie, max_age=SESSION_S, path="/",
                             secure=request.url.scheme == "https", httponly=True, samesite="strict")
         return response
 
     @app.post("/reports/logout")
     async def report_logout(request: Request) -> Response:
+        require_same_origin(request)
+        await run_in_threadpool(close_session, db, request.cookies.get(COOKIE))
         form = parse_qs((await request.body())[:MAX_FORM_BYTES].decode("utf-8", "replace"), max_num_fields=10)
         response = RedirectResponse("/reports?" + urlencode({"lang": language((form.get("lang") or [""])[0])}),
                                     status_code=303)

@@ -188,7 +188,8 @@ class StatusLine(QWidget):
             if status.rejected:
                 alerts.append(tr("status.sync_alert_rejected", n=status.rejected))
             if status.clock_flagged and status.clock_skew_s is not None:
-                alerts.append(tr("status.sync_alert_clock", n=round(abs(status.clock_skew_s) / 60)))
+                key = N_("status.sync_alert_clock_ahead") if status.clock_skew_s > 0 else N_("status.sync_alert_clock_behind")
+                alerts.append(tr(key, n=round(abs(status.clock_skew_s) / 60)))
         self.sync_alert.setText(tr("status.alert_separator").join(alerts))
         self.sync_alert.setVisible(bool(alerts))
 

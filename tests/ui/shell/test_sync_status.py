@@ -69,14 +69,14 @@ def test_status_line_alerts_in_both_languages(qtbot: QtBot, shell: Shell, tmp_pa
     assert line.sync_label.toolTip() == "central server unreachable"
     alert = strip_isolates(line.sync_alert.text())
     assert not line.sync_alert.isHidden()
-    assert "أكثر من يوم" in alert and "رفض الخادم المركزي حدثين" in alert and "بنحو 7 دقائق" in alert
+    assert "أكثر من يوم" in alert and "رفض الخادم المركزي حدثين" in alert and "متأخرة عن ساعة الخادم المركزي بنحو 7 دقائق" in alert
     window.grab().save(str(tmp_path / "counter-sync-alert-ar.png"))
     shell.lang.toggle()
     qtbot.waitUntil(lambda: window.layoutDirection() == Qt.LayoutDirection.LeftToRight, timeout=WAIT_MS)
     text = strip_isolates(line.sync_label.text())
     assert "offline" in text and "37 events waiting" in text and "oldest 2 days" in text
     alert = strip_isolates(line.sync_alert.text())
-    assert "more than a day" in alert and "refused 2 events" in alert and "about 7 minutes off" in alert
+    assert "more than a day" in alert and "refused 2 events" in alert and "about 7 minutes behind the central server's" in alert
     line._sync_done(SyncStatus(online=False, events_waiting=4, configured=False,
                                oldest_waiting_age=timedelta(minutes=12)))
     text = strip_isolates(line.sync_label.text())
