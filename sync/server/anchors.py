@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI, Header, Path, Request
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -35,29 +35,35 @@ from sync.server.models import AuditAnchor, EnrolledCentre
 
 log = logging.getLogger(__name__)
 
+_LOCK_CENTRE = select(EnrolledCentre.code).where(EnrolledCentre.code == bindparam("code")).with_for_update()
+_NEWEST = (select(AuditAnchor.seq, AuditAnchor.hash).where(AuditAnchor.centre_code == bindparam("centre"))
+           .order_by(AuditAnchor.id.desc()).limit(1))
+_INSERT = insert(AuditAnchor)
+
 #: Heads per page of ``GET /v1/audit/anchors`` (about 150 bytes each).
 PAGE = 2000
 
 
-def record_head(session: Session, centre: str, head: AuditHead | None, now: datetime) -> AuditAnchor | None:
-    """Keep the head a batch carried, in the batch's transaction; returns the new row (None when
-    the batch had no head, from an older agent, or the same head as last time)."""
+def record_head(session: Session, centre: str, head: AuditHead | None, now: datetime) -> bool | None:
+    """Keep the head a batch carried, in the batch's transaction. Returns None when nothing was
+    kept (no head: an agent older than anchoring; or the same head as last time), else whether
+    the new head was flagged."""
     if head is None:
         return None
+    conn = session.connection()  # Core statements, cached: this runs on every push
     # One batch of a centre at a time compares with the newest head (the centre's row is locked
     # on PostgreSQL; SQLite's writer already holds the database).
-    session.execute(select(EnrolledCentre.code).where(EnrolledCentre.code == centre).with_for_update())
-    last = session.scalar(select(AuditAnchor).where(AuditAnchor.centre_code == centre)
-                          .order_by(AuditAnchor.id.desc()).limit(1))
+    conn.execute(_LOCK_CENTRE, {"code": centre})
+    last = conn.execute(_NEWEST, {"centre": centre}).first()
     if last is not None and (last.seq, last.hash) == (head.seq, head.hash):
         return None
     flagged = last is not None and head.seq <= last.seq
-    row = AuditAnchor(centre_code=centre, seq=head.seq, hash=head.hash, received_at=now, flagged=flagged)
-    session.add(row)
+    conn.execute(_INSERT, {"centre_code": centre, "seq": head.seq, "hash": head.hash, "received_at": now,
+                           "flagged": flagged})
     if flagged and last is not None:
         log.warning("centre %s's audit head went from entry %d (%s) to entry %d (%s): its chain does not extend "
                     "what it anchored before", centre, last.seq, last.hash[:12], head.seq, head.hash[:12])
-    return row
+    return flagged
 
 
 def _head_json(row: AuditAnchor) -> dict[str, Any]:
