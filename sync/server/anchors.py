@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI, Header, Path, Request
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -35,7 +35,10 @@ from sync.server.models import AuditAnchor, EnrolledCentre
 
 log = logging.getLogger(__name__)
 
-_LOCK_CENTRE = select(EnrolledCentre.code).where(EnrolledCentre.code == bindparam("code")).with_for_update()
+#: Writing the centre's row (changing nothing) locks it: PostgreSQL's row lock, and on SQLite the
+#: database's write lock (its server transactions begin at the first write, not at the first read).
+_LOCK_CENTRE = (update(EnrolledCentre).where(EnrolledCentre.code == bindparam("centre"))
+                .values(clock_flagged=EnrolledCentre.clock_flagged))
 _NEWEST = (select(AuditAnchor.seq, AuditAnchor.hash).where(AuditAnchor.centre_code == bindparam("centre"))
            .order_by(AuditAnchor.id.desc()).limit(1))
 _INSERT = insert(AuditAnchor)
@@ -51,9 +54,8 @@ def record_head(session: Session, centre: str, head: AuditHead | None, now: date
     if head is None:
         return None
     conn = session.connection()  # Core statements, cached: this runs on every push
-    # One batch of a centre at a time compares with the newest head (the centre's row is locked
-    # on PostgreSQL; SQLite's writer already holds the database).
-    conn.execute(_LOCK_CENTRE, {"code": centre})
+    # One push of a centre at a time compares with the newest head: its row is locked first.
+    conn.execute(_LOCK_CENTRE, {"centre": centre})
     last = conn.execute(_NEWEST, {"centre": centre}).first()
     if last is not None and (last.seq, last.hash) == (head.seq, head.hash):
         return None

@@ -307,3 +307,30 @@ def test_anchors_come_in_pages(enrolled: Centre, central: Central, monkeypatch: 
     result = verify_against_central(enrolled.db)
     assert result.code == 0, result.lines
     assert f"{len(anchors(central))} heads up to entry {heads[-1]}" in result.lines[1]
+
+
+def test_the_same_head_pushed_at_once_is_kept_once(enrolled: Centre, central: Central, agent: Agent) -> None:
+    """Each push compares with the newest head under the centre's lock: four at once with one new
+    head keep one row, none flagged (without the lock, each saw the old newest and all were kept)."""
+    import threading
+
+    tickets(enrolled.db, 1)
+    with enrolled.db.read() as s:
+        head = audit.head(s)
+    assert head is not None
+    before = anchors(central)
+    body = protocol.encode_batch(agent.centre, [], protocol.AuditHead(*head))
+    barrier = threading.Barrier(4)
+    codes: list[int] = []
+
+    def push() -> None:
+        barrier.wait()
+        codes.append(signed_post(central, agent.centre, agent.key, body).status_code)
+
+    threads = [threading.Thread(target=push) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert codes == [200] * 4
+    assert anchors(central) == [*before, (*head, False)]
