@@ -2,7 +2,7 @@
 
     shubbak db upgrade --db URL
     shubbak db check --db URL
-    shubbak audit verify --db URL
+    shubbak audit verify --db URL [--against-central [--ca-bundle FILE]]
     shubbak simulate --db URL --citizens N --counters K [--seed S]
     shubbak catalogue apply|show [--file F] --db URL
     shubbak user add --db URL --username U --role R --full-name NAME [--department D]
@@ -62,11 +62,28 @@ def cmd_db_check(args: argparse.Namespace) -> int:
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from counter_app.core.audit import verify_chain
 
+    if args.against_central:
+        return cmd_audit_verify_against_central(args)
     db = _open(args)
     with db.read() as s:
         report = verify_chain(s)
     print(report.describe())
     return 0 if report.ok else 1
+
+
+def cmd_audit_verify_against_central(args: argparse.Namespace) -> int:
+    """The chain, and that it extends every head the central server saw (exit 1 when not, or
+    when it was never anchored; 2 when the server could not be asked). Plain English, as above."""
+    from sync.agent.anchors import verify_against_central
+
+    db = _open(args)
+    try:
+        result = verify_against_central(db, verify=args.ca_bundle or True)
+    finally:
+        db.dispose()
+    for line in result.lines:
+        print(line)
+    return result.code
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
@@ -287,6 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
     audit_p = sub.add_parser("audit", help="audit log").add_subparsers(dest="action", required=True)
     verify = audit_p.add_parser("verify", help="verify the hash chain")
     _db_arg(verify)
+    verify.add_argument("--against-central", action="store_true",
+                        help="also check it extends every audit head the central server kept of this centre")
+    verify.add_argument("--ca-bundle", default=None, help="CA certificates for the server's TLS certificate")
     verify.set_defaults(func=cmd_audit_verify)
 
     sim = sub.add_parser("simulate", help="run a synthetic day through the real core")

@@ -2,7 +2,11 @@
 
 A push is one HTTP ``POST /v1/events`` whose body is gzip-compressed JSON::
 
-    {"centre": "0103", "schema": 1, "events": [{"uuid", "seq", "kind", "aggregate_id", "created_at", "payload"}, ...]}
+    {"centre": "0103", "schema": 1, "events": [{"uuid", "seq", "kind", "aggregate_id", "created_at", "payload"}, ...],
+     "audit_head": {"seq": 812, "hash": "<sha-256 hex>"}}
+
+``audit_head`` is the centre's audit chain head when the batch was read (see :class:`AuditHead`);
+it is optional, so a batch from an agent older than it is still accepted (nothing is anchored).
 
 ``seq`` is the event's local sequence (the outbox id): events are ordered by it, never by the
 wall clock. Each kind's payload has a schema (:mod:`sync.events`, of version ``schema``); the
@@ -99,9 +103,11 @@ def canonical(value: object) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def encode_batch(centre: str, events: list[WireEvent]) -> bytes:
-    return gzip.compress(canonical({"centre": centre, "schema": SCHEMA_VERSION,
-                                    "events": [e.as_json() for e in events]}).encode(), 5)
+def encode_batch(centre: str, events: list[WireEvent], audit_head: AuditHead | None = None) -> bytes:
+    data: dict[str, Any] = {"centre": centre, "schema": SCHEMA_VERSION, "events": [e.as_json() for e in events]}
+    if audit_head is not None:
+        data["audit_head"] = audit_head.as_json()
+    return gzip.compress(canonical(data).encode(), 5)
 
 
 def _text(obj: dict[str, Any], key: str, limit: int = 200) -> str:
@@ -139,7 +145,8 @@ def inflate(body: bytes, limit: int = MAX_INFLATED_BYTES) -> bytes:
             return bytes(out)
 
 
-def decode_batch(body: bytes, max_inflated: int = MAX_INFLATED_BYTES) -> tuple[str, list[WireEvent]]:
+def decode_batch(body: bytes, max_inflated: int = MAX_INFLATED_BYTES
+                 ) -> tuple[str, list[WireEvent], AuditHead | None]:
     text = inflate(body, max_inflated)  # before any parsing
     try:
         data = json.loads(text)
@@ -160,7 +167,38 @@ def decode_batch(body: bytes, max_inflated: int = MAX_INFLATED_BYTES) -> tuple[s
             raise ProtocolError("'seq' must be an integer")
         events.append(WireEvent(_text(item, "uuid", 36), seq, _text(item, "kind", 64), _text(item, "aggregate_id", 64),
                                 _text(item, "created_at", 40), item["payload"], schema))
-    return centre, events
+    return centre, events, decode_audit_head(data.get("audit_head"))
+
+
+# -- the audit head, anchored on the server ----------------------------------------------------------
+#: A sequence the server's BIGINT holds.
+MAX_SEQ = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class AuditHead:
+    """The newest entry of a centre's audit chain: its sequence and hash. Each hash covers every
+    entry before it, so the server keeping the heads it saw anchors the whole chain off the PC."""
+
+    seq: int
+    hash: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"seq": self.seq, "hash": self.hash}
+
+
+def decode_audit_head(value: object) -> AuditHead | None:
+    """The batch's ``audit_head``: absent (an older agent) is None; present, it must be well formed."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ProtocolError("'audit_head' must be an object with 'seq' and 'hash'")
+    seq, digest = value.get("seq"), value.get("hash")
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= MAX_SEQ:
+        raise ProtocolError("'audit_head.seq' must be a positive integer")
+    if not isinstance(digest, str) or len(digest) != 64 or digest.strip("0123456789abcdef"):
+        raise ProtocolError("'audit_head.hash' must be 64 lowercase hex digits")
+    return AuditHead(seq, digest)
 
 
 def invalid_events(events: list[WireEvent]) -> list[str | None]:

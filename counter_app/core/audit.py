@@ -149,3 +149,65 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
         return ChainReport(False, count, last_id + 1, f"entries after {last_id} were removed",
                            N_("audit.problem_truncated"))
     return ChainReport(True, count)
+
+
+# -- anchoring off the PC -------------------------------------------------------------------------
+# Whoever can write the centre database can rewrite the chain and its head consistently; only a
+# copy kept elsewhere catches that. The sync agent sends the head with every batch and the central
+# server keeps each head it saw; these read the local side of that comparison.
+
+
+def head(session: Session) -> tuple[int, str] | None:
+    """The chain's newest entry as (sequence, hash), as the head record states it; None while
+    the chain is empty."""
+    row = session.execute(select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1)).first()
+    return (int(row[0]), str(row[1])) if row else None
+
+
+def first_entry_at(session: Session) -> datetime | None:
+    """When the chain began (the time of its first entry)."""
+    moment = session.scalar(select(AuditEntry.at).order_by(AuditEntry.id).limit(1))
+    return as_utc(moment) if moment is not None else None
+
+
+@dataclass(frozen=True)
+class AnchorCheck:
+    """The local chain against the heads the central server saw, by sequence."""
+
+    checked: int
+    #: The lowest anchored sequence whose local entry is missing or has another hash.
+    first_different: int | None = None
+    missing: bool = False  # that entry is gone (else its hash differs)
+    #: The highest anchored sequence below ``first_different`` that matches (the chain is
+    #: known good up to there).
+    last_matching: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.first_different is None
+
+
+def check_anchors(session: Session, anchors: list[tuple[int, str]], chunk: int = 500) -> AnchorCheck:
+    """For each anchored head (sequence, hash): the local entry at that sequence must exist and
+    carry that hash. Together with :func:`verify_chain` (each hash covers every entry before
+    it) this proves the chain up to the newest anchor is the one the server saw."""
+    wanted: dict[int, set[str]] = {}
+    for seq, digest in anchors:
+        wanted.setdefault(seq, set()).add(digest)
+    first_bad: int | None = None
+    missing = False
+    seqs = sorted(wanted)
+    for start in range(0, len(seqs), chunk):
+        part = seqs[start:start + chunk]
+        local = dict(session.execute(select(AuditEntry.id, AuditEntry.hash).where(AuditEntry.id.in_(part))).all())
+        for seq in part:
+            # Two heads at one sequence (the server flagged the second): the entry cannot match both.
+            if seq not in local or wanted[seq] != {local[seq]}:
+                first_bad, missing = seq, seq not in local
+                break
+        if first_bad is not None:
+            break
+    if first_bad is None:
+        return AnchorCheck(len(seqs), last_matching=seqs[-1] if seqs else None)
+    below = [s for s in seqs if s < first_bad]
+    return AnchorCheck(len(seqs), first_bad, missing, below[-1] if below else None)

@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 from sqlalchemy.orm import Session
 
-from counter_app.core import outbox, settings
+from counter_app.core import audit, outbox, settings
 from counter_app.core.centre import centre_code
 from counter_app.core.clock import as_utc, utcnow
 from counter_app.core.db import Database
@@ -142,6 +142,9 @@ class Agent:
         self._kick = threading.Event()
         self._stop = threading.Event()
         self.failures = 0
+        #: The audit head read with the last batch, and the last one the server answered for.
+        self._audit_head: protocol.AuditHead | None = None
+        self._anchored: protocol.AuditHead | None = None
 
     def close(self) -> None:
         """Close the kept-alive connections to the server."""
@@ -195,6 +198,8 @@ class Agent:
     def _batch(self, after_id: int) -> list[tuple[int, protocol.WireEvent]]:
         with self.db.read() as s:
             rows = outbox.pending(s, limit=self.max_events, after_id=after_id)
+            head = audit.head(s)
+        self._audit_head = protocol.AuditHead(*head) if head else None
         batch: list[tuple[int, protocol.WireEvent]] = []
         size = 0
         for row in rows:
@@ -216,10 +221,11 @@ class Agent:
         try:
             while not self._stop.is_set():
                 batch = self._batch(after_id)
-                if not batch:
+                if not batch and self._audit_head in (None, self._anchored):
                     break
+                # Nothing pending but new audit entries (a login, say): a batch of none anchors them.
                 events = [e for _id, e in batch]
-                body = protocol.encode_batch(self.centre, events)
+                body = protocol.encode_batch(self.centre, events, self._audit_head)
                 sent_at = utcnow()
                 response = self.request("POST", "/v1/events", body)
                 skew = _skew(response, sent_at)
@@ -228,8 +234,11 @@ class Agent:
                 except (ValueError, requests.JSONDecodeError, protocol.ProtocolError) as exc:
                     raise SyncError(f"malformed reply from the server: {exc}", retryable=True) from exc
                 self._apply(results, report)
+                self._anchored = self._audit_head
                 report.batches += 1
                 report.bytes += len(body)
+                if not batch:
+                    break
                 after_id = batch[-1][0]
                 with self.db.begin() as s:
                     if not acquire_lease(s, self.holder):  # renew; lost it (we stalled): stop here

@@ -9,6 +9,8 @@ Endpoints (OpenAPI at ``/openapi.json``, browsable at ``/docs``):
 * ``GET /v1/catalogue/latest`` and ``GET /v1/catalogue/{version}`` (signed)
 * ``POST /v1/catalogue`` (administrator token): publish a new catalogue version
 * ``GET /v1/quarantine`` (administrator token): events refused as conflicting, for a supervisor
+* ``GET /v1/audit/anchors`` (signed) and ``GET /v1/audit/check`` (administrator token): the audit
+  heads each batch carried, see :mod:`sync.server.anchors`
 * ``GET /v1/status/{tracking_code}``: a citizen's look-up, with no personal data
 * ``POST /v1/receipts/verify``: is this receipt QR payload genuine?
 * ``GET /v1/reports/kpis`` and the ``/reports`` web page (administrator): see :mod:`sync.server.reports`
@@ -34,6 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from counter_app.common.clock import utcnow
 from sync import protocol
 from sync.server import errors, freshness, limits, ratelimit
+from sync.server.anchors import add_anchor_routes, record_head
 from sync.server.db import DEFAULT_URL, ServerDatabase
 from sync.server.ingest import ingest, status_of
 from sync.server.models import EnrolledCentre, PublishedCatalogue, QuarantinedEvent
@@ -186,7 +189,7 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
     async def push(request: Request) -> JSONResponse:
         centre, body, device_time = await authenticate(request)
         try:
-            batch_centre, events = protocol.decode_batch(body)
+            batch_centre, events, audit_head = protocol.decode_batch(body)
         except protocol.BatchTooLarge as exc:
             raise limits.inflated_too_large(exc) from exc.with_traceback(None)
         except protocol.ProtocolError as exc:  # frames dropped: chained, they kept the parsed body till a full GC
@@ -200,6 +203,7 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
             now = _now()
             with db.sessions.begin() as s:
                 results = ingest(s, centre, events, now)
+                record_head(s, centre, audit_head, now)  # None from an older agent: nothing anchored
                 seen(s, centre, device_time, now)
             return results
 
@@ -286,6 +290,7 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
                 "total_piastres": claim.total_piastres, "paid_at": claim.paid_at.isoformat()}
 
     add_report_routes(app, db, admin_token)
+    add_anchor_routes(app, db, authenticate, require_admin)
     return app
 
 

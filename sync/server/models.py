@@ -133,3 +133,19 @@ class ReportSession(ServerBase):
     grant: Mapped[str] = mapped_column(String(64))  # HMAC of the digest by the administrator token
     created_at: Mapped[datetime] = mapped_column(Utc)
     expires_at: Mapped[datetime] = mapped_column(Utc, index=True)
+
+
+class AuditAnchor(ServerBase):
+    """A centre's audit chain head as one of its batches carried it, kept for good: the history
+    of heads anchors the chain off the centre's PC (:mod:`sync.server.anchors`). A head that does
+    not extend the one seen before it is kept too, ``flagged``, never overwriting."""
+
+    __tablename__ = "audit_anchor"
+    __table_args__ = (Index("ix_audit_anchor_centre_id", "centre_code", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    centre_code: Mapped[str] = mapped_column(String(16))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(Utc)
+    flagged: Mapped[bool] = mapped_column(Boolean, index=True)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 's0003'
-down_revision = 's0001'
+down_revision = 's0002'
 branch_labels = None
 depends_on = None
 
