@@ -75,17 +75,30 @@ def encode_batch(centre: str, events: list[WireEvent]) -> bytes:
     return gzip.compress(canonical({"centre": centre, "events": [e.as_json() for e in events]}).encode(), 5)
 
 
+def storable_text(value: str) -> bool:
+    """Text a database can hold: no NUL (PostgreSQL refuses it), no lone surrogate (not UTF-8)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")  # fails on a lone surrogate ("\ud800" is valid JSON)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _text(obj: dict[str, Any], key: str, limit: int = 200) -> str:
     value = obj.get(key)
     if not isinstance(value, str) or not value or len(value) > limit:
         raise ProtocolError(f"'{key}' must be a non-empty string")
+    if not storable_text(value):
+        raise ProtocolError(f"'{key}' holds a NUL character or a lone surrogate")
     return value
 
 
 def decode_batch(body: bytes) -> tuple[str, list[WireEvent]]:
     try:
         data = json.loads(gzip.decompress(body))
-    except (OSError, EOFError, ValueError) as exc:
+    except (OSError, EOFError, ValueError, RecursionError) as exc:
         raise ProtocolError(f"not a gzip-compressed JSON batch: {exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("events"), list):
         raise ProtocolError("a batch is an object with 'centre' and 'events'")

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from sync.protocol import MAX_BATCH_EVENTS, EventResult, WireEvent, canonical
+from sync.server.inputs import event_problem
 from sync.server.models import ApplicationProjection, QuarantinedEvent, StoredEvent
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,8 @@ def ingest(session: Session, centre: str, events: list[WireEvent], now: datetime
             continue  # the same event twice in one batch: answered once, below
         elif str(e.payload.get("centre", centre)) != centre:
             results[e.uuid] = EventResult(e.uuid, "rejected", "centre_mismatch")
+        elif problem := event_problem(e):  # the database would fail the whole batch on it
+            results[e.uuid] = EventResult(e.uuid, "rejected", problem)
         else:
             accepted.append(e)
         seen.add(e.uuid)
