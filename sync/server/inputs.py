@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from typing import Any
+from urllib.parse import parse_qs
 
 from sync.protocol import WireEvent, storable_text
 from sync.server.errors import ApiError
@@ -80,3 +81,15 @@ def require_json(name: str, value: Any) -> None:
     problem = json_problem(value)
     if problem:
         raise ApiError(422, "invalid", f"'{name}' {problem}")
+
+
+#: A login or logout form has four fields; more is no form of ours.
+MAX_FORM_FIELDS = 10
+
+
+def form_fields(body: bytes) -> dict[str, list[str]]:
+    """A posted form's fields (bytes that are not UTF-8 replaced); 422 beyond :data:`MAX_FORM_FIELDS`."""
+    try:
+        return parse_qs(body.decode("utf-8", "replace"), max_num_fields=MAX_FORM_FIELDS)
+    except ValueError as exc:  # "Max number of fields exceeded"
+        raise ApiError(422, "invalid", f"not a form of this page: {exc}") from exc

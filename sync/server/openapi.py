@@ -23,7 +23,7 @@ REF = "#/components/schemas/{model}"
 
 #: What each refusal means, in the document.
 MEANINGS = {
-    400: "malformed request (not a gzip-compressed JSON batch, or its envelope is wrong)",
+    400: "malformed body (not JSON, or for a push: not a gzip-compressed JSON batch with a valid envelope)",
     401: "no valid credential (administrator token, centre signature or session)",
     403: "the credential does not allow this (a batch for another centre; a cross-site form post)",
     404: "not found",
@@ -35,18 +35,18 @@ MEANINGS = {
 
 #: The refusals each operation makes, besides its success (method, path) -> statuses.
 REFUSALS: dict[tuple[str, str], tuple[int, ...]] = {
-    ("post", "/v1/centres/enrol"): (401, 413, 422),
+    ("post", "/v1/centres/enrol"): (400, 401, 413, 422),
     ("post", "/v1/events"): (400, 401, 403, 413, 429),
     ("get", "/v1/catalogue/latest"): (401, 404, 429),
     ("get", "/v1/catalogue/{version}"): (401, 404, 422, 429),
-    ("post", "/v1/catalogue"): (401, 409, 413, 422),
+    ("post", "/v1/catalogue"): (400, 401, 409, 413, 422),
     ("get", "/v1/quarantine"): (401, 422),
     ("get", "/v1/status/{tracking_code}"): (404, 422, 429),
-    ("post", "/v1/receipts/verify"): (413, 422, 429),
+    ("post", "/v1/receipts/verify"): (400, 413, 422, 429),
     ("get", "/v1/reports/kpis"): (401, 422, 429),
     ("get", "/reports"): (401, 422),
-    ("post", "/reports/login"): (401, 403, 413, 429),
-    ("post", "/reports/logout"): (403, 413),
+    ("post", "/reports/login"): (401, 403, 413, 422, 429),
+    ("post", "/reports/logout"): (403, 413, 422),
 }
 #: Operations a centre signs (``sync.protocol.sign``), with the headers that carry the signature.
 SIGNED = (("post", "/v1/events"), ("get", "/v1/catalogue/latest"), ("get", "/v1/catalogue/{version}"))
@@ -158,11 +158,9 @@ def _request_bodies(paths: dict[str, Any]) -> None:
     events = paths["/v1/events"]["post"]
     events["requestBody"] = {
         "required": True,
-        "description": "the batch as gzip-compressed JSON (the bytes that the centre's signature covers; "
-                       "the server reads them whatever the Content-Type)",
-        "content": {"application/gzip": {"schema": {
-            "type": "string", "format": "binary", "contentMediaType": "application/json",
-            "contentSchema": _ref(Batch)}}}}
+        "description": "the batch below as JSON, gzip-compressed: the body is those compressed bytes, which "
+                       "the centre's signature covers (the server reads them whatever the Content-Type)",
+        "content": {"application/gzip": {"schema": _ref(Batch)}}}
     events["responses"]["200"]["content"] = _json(_ref(Results))
     for method, path in SIGNED:
         paths[path][method].setdefault("parameters", []).extend(SIGNATURE_HEADERS)

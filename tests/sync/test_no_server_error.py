@@ -190,3 +190,12 @@ def test_a_centre_header_with_latin1_bytes_is_unauthenticated(central: Central, 
                                          headers={protocol.HEADER_CENTRE: "01\xff77", protocol.HEADER_TIME: "x",
                                                   protocol.HEADER_SIGNATURE: "AAAA"}))
     assert r.status_code == 401
+
+
+def test_a_form_with_too_many_fields_is_refused_not_a_traceback(central: Central) -> None:
+    """Found by the fuzzing: Python's form parser raises past ten fields."""
+    form = "&".join(f"f{i}={i}" for i in range(11)).encode()
+    for path in ("/reports/login", "/reports/logout"):
+        r = not_a_server_error(requests.post(central.url + path, data=form, allow_redirects=False, timeout=10,
+                                             headers={"Content-Type": "application/x-www-form-urlencoded"}))
+        assert r.status_code == 422 and r.json()["error"] == "invalid", r.text
