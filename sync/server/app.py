@@ -32,7 +32,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from counter_app.common.clock import utcnow
 from sync import protocol
-from sync.server import errors, inputs, openapi
+from sync.server import docs, errors, headers, inputs, openapi
 from sync.server.db import DEFAULT_URL, ServerDatabase
 from sync.server.ingest import ingest, status_of
 from sync.server.models import EnrolledCentre, PublishedCatalogue, QuarantinedEvent
@@ -58,10 +58,13 @@ def _parse_time(value: str) -> datetime | None:
 
 
 def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
-    app = FastAPI(title="Shubbak central server", version=protocol.VERSION)
+    # /docs from the installed package's files (sync.server.docs); FastAPI's own load from a CDN
+    app = FastAPI(title="Shubbak central server", version=protocol.VERSION, docs_url=None, redoc_url=None)
     app.add_middleware(GZipMiddleware, minimum_size=1024)  # per-event answers of a big batch
     errors.install(app)
     openapi.install(app)
+    headers.install(app)
+    docs.install(app)
 
     @app.middleware("http")
     async def server_time(request: Request, call_next: Any) -> Any:
