@@ -199,3 +199,35 @@ def test_a_form_with_too_many_fields_is_refused_not_a_traceback(central: Central
         r = not_a_server_error(requests.post(central.url + path, data=form, allow_redirects=False, timeout=10,
                                              headers={"Content-Type": "application/x-www-form-urlencoded"}))
         assert r.status_code == 422 and r.json()["error"] == "invalid", r.text
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_failure_of_the_server_still_answers_the_one_shape_without_detail(central: Central,
+                                                                            expect_log: Any) -> None:
+    """A bug (here: a table gone) is a 500, logged with its traceback, and the client is told
+    nothing of the inside (no SQL, no path)."""
+    import logging
+    import threading
+
+    from sqlalchemy import text
+
+    logged = threading.Event()
+
+    class Waiter(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.exc_info:
+                logged.set()
+
+    # uvicorn logs the traceback after the answer has gone out: wait for it
+    expect_log.allow("Exception in ASGI application", logger="uvicorn.error", level=logging.ERROR)
+    waiter = Waiter()
+    logging.getLogger("uvicorn.error").addHandler(waiter)
+    try:
+        with central.db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE quarantine"))
+        r = requests.get(central.url + "/v1/quarantine", headers=ADMIN, timeout=10)
+        assert r.status_code == 500
+        assert r.json() == {"error": "internal_error", "message": "the server failed; the error is logged"}
+        assert logged.wait(10)
+    finally:
+        logging.getLogger("uvicorn.error").removeHandler(waiter)
