@@ -110,14 +110,23 @@ def encode_batch(centre: str, events: list[WireEvent], audit_head: AuditHead | N
     return gzip.compress(canonical(data).encode(), 5)
 
 
+def storable_text(value: str) -> bool:
+    """Text a database can hold: no NUL (PostgreSQL refuses it), no lone surrogate (not UTF-8)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")  # fails on a lone surrogate ("\ud800" is valid JSON)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _text(obj: dict[str, Any], key: str, limit: int = 200) -> str:
     value = obj.get(key)
     if not isinstance(value, str) or not value or len(value) > limit or "\x00" in value:
         raise ProtocolError(f"'{key}' must be a non-empty string")
-    try:
-        value.encode()
-    except UnicodeEncodeError:  # a lone surrogate: it could be neither stored nor sent back
-        raise ProtocolError(f"'{key}' must be valid text") from None
+    if not storable_text(value):
+        raise ProtocolError(f"'{key}' holds a NUL character or a lone surrogate")
     return value
 
 
@@ -150,7 +159,7 @@ def decode_batch(body: bytes, max_inflated: int = MAX_INFLATED_BYTES
     text = inflate(body, max_inflated)  # before any parsing
     try:
         data = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise ProtocolError(f"not a gzip-compressed JSON batch: {exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("events"), list):
         raise ProtocolError("a batch is an object with 'centre' and 'events'")

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from fastapi import Body, FastAPI, Header, HTTPException, Request
+from fastapi import Body, FastAPI, Header, HTTPException, Path, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select, text
 from starlette.concurrency import run_in_threadpool
@@ -35,7 +35,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from counter_app.common.clock import utcnow
 from sync import protocol
-from sync.server import errors, freshness, limits, ratelimit
+from sync.server import docs, errors, freshness, headers, inputs, limits, openapi, ratelimit
 from sync.server.anchors import add_anchor_routes, record_head
 from sync.server.db import DEFAULT_URL, ServerDatabase
 from sync.server.ingest import ingest, status_of
@@ -84,12 +84,16 @@ class ServerTime:
 
 
 def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
-    app = FastAPI(title="Shubbak central server", version=protocol.VERSION)
+    # /docs from the installed package's files (sync.server.docs); FastAPI's own load from a CDN
+    app = FastAPI(title="Shubbak central server", version=protocol.VERSION, docs_url=None, redoc_url=None)
     app.add_middleware(GZipMiddleware, minimum_size=1024)  # per-event answers of a big batch
     app.add_middleware(limits.BodyLimits, admin_token=admin_token)  # sizes and admin token before bodies
     errors.install(app)
     rate_limits = ratelimit.install(app, db)  # per client, before a body is read; per centre in authenticate
     seen_requests = freshness.SeenRequests(db)
+    openapi.install(app)
+    headers.install(app)
+    docs.install(app)
 
     app.add_middleware(ServerTime)
     keys: dict[str, tuple[str, Any]] = {}  # centre -> (pem, key): a cache of enrolled keys
@@ -172,6 +176,8 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
             raise HTTPException(422, f"bad enrolment: {exc}") from exc
         if not code or len(code) > 16:
             raise HTTPException(422, "bad centre code")
+        for field in ("code", "name", "governorate"):
+            inputs.require_text(field, str(payload[field]) if payload.get(field) is not None else None)
         with db.sessions.begin() as s:
             row = s.get(EnrolledCentre, code)
             if row is None:
@@ -219,7 +225,7 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
             return {"version": row.version, "catalogue": json.loads(row.body)}
 
     @app.get("/v1/catalogue/{version}")
-    async def catalogue(version: int, request: Request) -> dict[str, Any]:
+    async def catalogue(request: Request, version: int = Path(ge=0, le=inputs.INTEGER_MAX)) -> dict[str, Any]:
         await authenticate(request)
         with db.sessions() as s:
             row = s.get(PublishedCatalogue, version)
@@ -236,6 +242,9 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
             version = int(parse_catalogue(payload).version)
         except (CatalogueError, ValueError, TypeError, KeyError) as exc:
             raise HTTPException(422, f"bad catalogue: {exc}") from exc
+        if not 0 <= version <= inputs.INTEGER_MAX:
+            raise HTTPException(422, f"bad catalogue: version {version} is out of range")
+        inputs.require_json("catalogue", payload)
         with db.sessions.begin() as s:
             newest = s.scalar(select(PublishedCatalogue.version).order_by(PublishedCatalogue.version.desc()).limit(1))
             if newest is not None and version <= newest:
@@ -248,6 +257,7 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
     def quarantine(authorization: str | None = Header(None), centre: str | None = None) -> list[dict[str, Any]]:
         """Events that came again with another payload, for a supervisor (administrator token)."""
         require_admin(authorization)
+        inputs.require_text("centre", centre, 16)
         with db.sessions() as s:
             query = select(QuarantinedEvent).order_by(QuarantinedEvent.id)
             if centre:
@@ -277,6 +287,8 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
         text_payload = str(payload.get("payload") or "")
         parts = text_payload.split("|")
         centre = parts[1] if len(parts) > 2 else ""
+        if not protocol.storable_text(text_payload):
+            return {"valid": False, "reason": "not a Shubbak receipt payload"}
         with db.sessions() as s:
             row = s.get(EnrolledCentre, centre)
             pem = row.receipt_public_key if row else None

@@ -15,12 +15,20 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 #: The code of a refusal raised without one, by its status.
 DEFAULT_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
                  405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
                  422: "invalid", 429: "rate_limited", 500: "internal_error", 503: "unavailable"}
+
+
+class ErrorBody(BaseModel):
+    """The body of every refusal (documented on each operation of the OpenAPI)."""
+
+    error: str = Field(description="a stable code an agent or a script decides on", examples=["invalid"])
+    message: str = Field(description="what was wrong, for a person (English)")
 
 
 class ApiError(StarletteHTTPException):
@@ -43,3 +51,8 @@ def install(app: FastAPI) -> None:
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors())
         return JSONResponse(body("invalid", problems or "invalid request"), 422)
+
+    @app.exception_handler(Exception)
+    async def failed(_request: Request, _exc: Exception) -> JSONResponse:
+        """A bug: the same shape, no detail (the traceback goes to the server's log)."""
+        return JSONResponse(body("internal_error", "the server failed; the error is logged"), 500)

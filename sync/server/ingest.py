@@ -29,6 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from sync.protocol import MAX_BATCH_EVENTS, SCHEMA_VERSION, EventResult, WireEvent, canonical, invalid_events
+from sync.server.inputs import event_problem
 from sync.server.models import ApplicationProjection, QuarantinedEvent, StoredEvent
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,8 @@ def ingest(session: Session, centre: str, events: list[WireEvent], now: datetime
         elif (problem := problems[i]) is not None:
             results[i] = EventResult(e.uuid, "rejected", f"invalid: {problem}")
             invalid.append((e.uuid, problem))
+        elif unstorable := event_problem(e):  # the database would fail the whole batch on it
+            results[i] = EventResult(e.uuid, "rejected", unstorable)
         elif e.uuid in accepted:
             repeats.append(i)
         else:

@@ -19,7 +19,7 @@ import hmac
 import logging
 from datetime import date
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -27,6 +27,7 @@ from starlette.concurrency import run_in_threadpool
 
 from counter_app.common.clock import local_day, utcnow
 from sync.server.db import ServerDatabase
+from sync.server.inputs import form_fields
 from sync.server.kpis import BadRange, central_kpis, parse_range
 from sync.server.report_page import language, render_error, render_login, render_report
 from sync.server.sessions import SESSION_S, close_session, open_session, require_same_origin, session_valid
@@ -95,7 +96,7 @@ def add_report_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> Non
         body = await request.body()
         if len(body) > MAX_FORM_BYTES:
             raise HTTPException(413, "form too large")
-        form = parse_qs(body.decode("utf-8", "replace"), max_num_fields=10)
+        form = form_fields(body)
 
         def field(name: str) -> str:
             return (form.get(name) or [""])[0]
@@ -116,7 +117,7 @@ def add_report_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> Non
     async def report_logout(request: Request) -> Response:
         require_same_origin(request)
         await run_in_threadpool(close_session, db, request.cookies.get(COOKIE))
-        form = parse_qs((await request.body())[:MAX_FORM_BYTES].decode("utf-8", "replace"), max_num_fields=10)
+        form = form_fields((await request.body())[:MAX_FORM_BYTES])
         response = RedirectResponse("/reports?" + urlencode({"lang": language((form.get("lang") or [""])[0])}),
                                     status_code=303)
         response.delete_cookie(COOKIE, path="/", secure=request.url.scheme == "https", httponly=True,
