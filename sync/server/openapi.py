@@ -35,21 +35,27 @@ MEANINGS = {
 
 #: The refusals each operation makes, besides its success (method, path) -> statuses.
 REFUSALS: dict[tuple[str, str], tuple[int, ...]] = {
-    ("post", "/v1/centres/enrol"): (400, 401, 413, 422),
-    ("post", "/v1/events"): (400, 401, 403, 413, 429),
-    ("get", "/v1/catalogue/latest"): (401, 404, 429),
-    ("get", "/v1/catalogue/{version}"): (401, 404, 422, 429),
-    ("post", "/v1/catalogue"): (400, 401, 409, 413, 422),
-    ("get", "/v1/quarantine"): (401, 422),
+    ("post", "/v1/centres/enrol"): (400, 401, 413, 422, 429),
+    ("post", "/v1/events"): (400, 401, 403, 409, 413, 429),
+    ("get", "/v1/catalogue/latest"): (401, 404, 409, 429),
+    ("get", "/v1/catalogue/{version}"): (401, 404, 409, 422, 429),
+    ("post", "/v1/catalogue"): (400, 401, 409, 413, 422, 429),
+    ("get", "/v1/quarantine"): (401, 422, 429),
     ("get", "/v1/status/{tracking_code}"): (404, 422, 429),
     ("post", "/v1/receipts/verify"): (400, 413, 422, 429),
     ("get", "/v1/reports/kpis"): (401, 422, 429),
-    ("get", "/reports"): (401, 422),
+    ("get", "/reports"): (401, 422, 429),
     ("post", "/reports/login"): (401, 403, 413, 422, 429),
     ("post", "/reports/logout"): (403, 413, 422),
+    ("get", "/v1/audit/anchors"): (401, 409, 429),
+    ("get", "/v1/audit/anchors/after/{after_id}"): (401, 409, 422, 429),
+    ("get", "/v1/audit/check"): (401, 422, 429),
 }
-#: Operations a centre signs (``sync.protocol.sign``), with the headers that carry the signature.
-SIGNED = (("post", "/v1/events"), ("get", "/v1/catalogue/latest"), ("get", "/v1/catalogue/{version}"))
+#: Operations a centre signs (``sync.protocol.sign``), with the headers that carry the signature;
+#: a signed request is refused 401 ``stale_request`` outside the freshness window and 409
+#: ``replayed`` when it was seen before (:mod:`sync.server.freshness`).
+SIGNED = (("post", "/v1/events"), ("get", "/v1/catalogue/latest"), ("get", "/v1/catalogue/{version}"),
+          ("get", "/v1/audit/anchors"), ("get", "/v1/audit/anchors/after/{after_id}"))
 SIGNATURE_HEADERS = (
     {"name": protocol.HEADER_CENTRE, "in": "header", "required": True, "schema": {"type": "string"},
      "description": "the enrolled centre's code"},

@@ -83,6 +83,7 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", "/reports", "admin"),
     ("GET", "/v1/quarantine", "admin"),
     ("POST", "/v1/catalogue", "admin"),
+    ("GET", "/v1/audit/check", "admin"),
 )
 #: Ended windows are swept at most this often per process.
 SWEEP_EVERY_S = 60.0

@@ -85,6 +85,7 @@ def test_nul_bytes_and_surrogates_in_an_enrolment_are_refused(central: Central, 
     assert central.count(EnrolledCentre, EnrolledCentre.code == "0199") == 0
 
 
+@pytest.mark.allow_log(r"sent 5 events that do not follow their schema", logger="sync.server.ingest")
 def test_unstorable_events_are_rejected_one_by_one_and_the_rest_stored(enrolled: Centre, central: Central,
                                                                        agent: Agent) -> None:
     simulate.run(enrolled.db, citizens=2, counters=1, seed=5)

@@ -34,16 +34,18 @@ def error_schema(op: dict[str, Any], status: int) -> str:
 
 def test_every_refusal_is_documented_with_the_one_error_shape(spec: dict[str, Any]) -> None:
     expected = {
-        ("post", "/v1/centres/enrol"): {401, 413, 422},
-        ("post", "/v1/events"): {400, 401, 403, 413, 429},
-        ("get", "/v1/catalogue/latest"): {401, 404},
-        ("get", "/v1/catalogue/{version}"): {401, 404, 422},
-        ("post", "/v1/catalogue"): {401, 409, 413, 422},
-        ("get", "/v1/quarantine"): {401, 422},
+        ("post", "/v1/centres/enrol"): {401, 413, 422, 429},
+        ("post", "/v1/events"): {400, 401, 403, 409, 413, 429},
+        ("get", "/v1/catalogue/latest"): {401, 404, 409, 429},
+        ("get", "/v1/catalogue/{version}"): {401, 404, 409, 422, 429},
+        ("post", "/v1/catalogue"): {401, 409, 413, 422, 429},
+        ("get", "/v1/quarantine"): {401, 422, 429},
         ("get", "/v1/status/{tracking_code}"): {404, 422, 429},
         ("post", "/v1/receipts/verify"): {413, 422, 429},
-        ("get", "/v1/reports/kpis"): {401, 422},
-        ("post", "/reports/login"): {401, 429},
+        ("get", "/v1/reports/kpis"): {401, 422, 429},
+        ("post", "/reports/login"): {401, 403, 429},
+        ("get", "/v1/audit/anchors"): {401, 409, 429},
+        ("get", "/v1/audit/check"): {401, 429},
     }
     for (method, path), statuses in expected.items():
         op = operation(spec, method, path)
