@@ -59,7 +59,7 @@ def ingest(session: Session, centre: str, events: list[WireEvent], now: datetime
         elif (problem := problems[i]) is not None:
             results[i] = EventResult(e.uuid, "rejected", f"invalid: {problem}")
             invalid.append((e.uuid, problem))
-        elif unstorable := event_problem(e):  # the database would fail the whole batch on it
+        elif unstorable := event_problem(e, schema_checked=True):  # the database would fail the batch on it
             results[i] = EventResult(e.uuid, "rejected", unstorable)
         elif e.uuid in accepted:
             repeats.append(i)
