@@ -29,6 +29,7 @@ from typing import Any
 from fastapi import Body, FastAPI, Header, HTTPException, Path, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -159,8 +160,12 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
 
     @app.get("/v1/health")
     def health() -> dict[str, str]:
-        with db.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        try:
+            with db.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except OperationalError as exc:  # the database is down or unreachable: the environment, not a bug
+            log.error("health check: the database does not answer: %s", exc.orig)
+            raise errors.ApiError(503, "database_unavailable", "the server's database does not answer") from None
         return {"status": "ok", "database": db.dialect}
 
     @app.post("/v1/centres/enrol", status_code=201)

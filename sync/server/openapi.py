@@ -31,10 +31,12 @@ MEANINGS = {
     413: "the body is larger than the server accepts",
     422: "a field does not validate",
     429: "too many requests; wait for Retry-After seconds",
+    503: "the server's database does not answer",
 }
 
 #: The refusals each operation makes, besides its success (method, path) -> statuses.
 REFUSALS: dict[tuple[str, str], tuple[int, ...]] = {
+    ("get", "/v1/health"): (503,),
     ("post", "/v1/centres/enrol"): (400, 401, 413, 422, 429),
     ("post", "/v1/events"): (400, 401, 403, 409, 413, 429),
     ("get", "/v1/catalogue/latest"): (401, 404, 409, 429),

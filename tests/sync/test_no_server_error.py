@@ -232,3 +232,24 @@ def test_a_failure_of_the_server_still_answers_the_one_shape_without_detail(cent
         assert logged.wait(10)
     finally:
         logging.getLogger("uvicorn.error").removeHandler(waiter)
+
+
+def test_health_says_503_when_the_database_does_not_answer(tmp_path: Any, expect_log: Any) -> None:
+    """A monitor asking /v1/health while the database is gone is told so (503, the one shape), and
+    the log says why in one line: the environment, not a bug (it was a 500 with a traceback)."""
+    import logging
+    import shutil
+
+    from tests.helpers.central import running_central
+
+    folder = tmp_path / "central"
+    folder.mkdir()
+    expect_log.allow("health check: the database does not answer", logger="sync.server.app", level=logging.ERROR)
+    with running_central(f"sqlite:///{folder / 'central.sqlite3'}") as central:
+        assert requests.get(central.url + "/v1/health", timeout=10).json()["status"] == "ok"
+        shutil.rmtree(folder)  # the disk the database was on is gone
+        central.db.engine.dispose()  # no connection left open on the deleted file
+        r = requests.get(central.url + "/v1/health", timeout=10)
+        assert (r.status_code, r.json()) == (503, {"error": "database_unavailable",
+                                                   "message": "the server's database does not answer"})
+        folder.mkdir()  # for the server's own shutdown
