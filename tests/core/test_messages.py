@@ -239,6 +239,7 @@ def typical_errors() -> list[tuple[ShubbakError, tuple[str, ...]]]:
         (ValidationFailed("unknown_documents", n=2, codes=code("X-1, X-2")), ("X-1, X-2",)),
         (DomainError("payment_required"), ()),
         (ValidationFailed("payment_reference_required"), ()),
+        (ValidationFailed("payment_method_unknown", method=code("bitcoin")), ("bitcoin",)),
         (IllegalTransition("already_paid"), ()),
         (DomainError("request_pending"), ()),
         (ValidationFailed("not_a_department_reviewer"), ()),
