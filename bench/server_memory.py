@@ -25,7 +25,6 @@ through ``/proc/<pid>/clear_refs``) and, as a cross-check, ``VmRSS`` sampled eve
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -52,7 +51,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey 
 
 from counter_app.common.clock import utcnow  # noqa: E402
 from sync import protocol  # noqa: E402
-from tests.helpers.central import free_port  # noqa: E402
+from tests.helpers.central import start_central_process  # noqa: E402
 
 TOKEN = "bench-admin-token"
 CENTRE = "MEM1"
@@ -180,20 +179,7 @@ def fire(count: int, shot: Callable[[], str]) -> list[str]:
 
 
 def start_server(db_url: str, code: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(code)}
-    proc = subprocess.Popen([sys.executable, "-m", "sync.server", "--db", db_url, "--port", str(port),
-                             "--admin-token", TOKEN], cwd=code, env=env)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url + "/v1/health", timeout=1).ok:
-                return proc, url
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("the central server did not start")
+    return start_central_process(db_url, TOKEN, cwd=code, env={"PYTHONPATH": str(code)})
 
 
 def genuine_pushes(url: str, key: Ed25519PrivateKey, batches: int) -> None:

@@ -43,7 +43,7 @@ from sync import protocol  # noqa: E402
 from sync.agent.agent import Agent  # noqa: E402
 from sync.agent.enrol import enrol  # noqa: E402
 from sync.agent.lease import release_lease  # noqa: E402
-from tests.helpers.central import free_port  # noqa: E402
+from tests.helpers.central import start_central_process  # noqa: E402
 from tests.helpers.factories import build_centre  # noqa: E402
 from tests.helpers.faultproxy import FaultProxy  # noqa: E402
 from tests.helpers.postgres import throwaway_postgres  # noqa: E402
@@ -53,22 +53,10 @@ TOKEN = "bench-admin-token"
 
 
 def start_server(db_url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
     # the one-request-per-event baseline (10,000 requests of one centre) and 50 enrolments from one
     # address are beyond the deployed limits on purpose; the limits are still counted, higher
-    env = {**os.environ, "SHUBBAK_RATE_LIMITS": "centre=1000000/minute,enrol=1000/minute"}
-    proc = subprocess.Popen([sys.executable, "-m", "sync.server", "--db", db_url, "--port", str(port),
-                             "--admin-token", TOKEN, "--workers", str(workers)], cwd=_BENCH.parent, env=env)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url + "/v1/health", timeout=1).ok:
-                return proc, url
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("the central server did not start")
+    return start_central_process(db_url, TOKEN, cwd=_BENCH.parent, args=("--workers", str(workers)),
+                                 env={"SHUBBAK_RATE_LIMITS": "centre=1000000/minute,enrol=1000/minute"})
 
 
 def centre(folder: Path, name: str, server: str, events: int) -> Database:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -64,3 +68,24 @@ def enrol_site(central: Central, db: Any, server_url: str | None = None, receipt
     from sync.agent.enrol import enrol
 
     return enrol(db, server_url or central.url, ADMIN_TOKEN, receipt_key=receipt_key)
+
+
+def start_central_process(db_url: str, admin_token: str, *, cwd: Path, env: dict[str, str] | None = None,
+                          args: tuple[str, ...] = ()) -> tuple[subprocess.Popen[bytes], str]:
+    """``python -m sync.server`` in its own process (the benchmarks measure it there), started and
+    answering ``/v1/health``; returns the process and its URL."""
+    import requests
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "sync.server", "--db", db_url, "--port", str(port),
+                             "--admin-token", admin_token, *args], cwd=cwd, env={**os.environ, **(env or {})})
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url + "/v1/health", timeout=1).ok:
+                return proc, url
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("the central server did not start")
