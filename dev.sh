@@ -25,6 +25,18 @@ if ((${#need_apt[@]})); then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
+# axe-core, the accessibility audit the portal's browser tests inject (tests/helpers/browser.py)
+AXE_VERSION=4.14.1
+if [ ! -f .venv/node_modules/axe-core/package.json ] || ! grep -q "\"version\": \"$AXE_VERSION\"" .venv/node_modules/axe-core/package.json; then
+    if ! command -v npm >/dev/null; then
+        SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+    fi
+    mkdir -p .venv
+    npm install --prefix .venv --no-save --no-audit --no-fund --no-package-lock --silent "axe-core@$AXE_VERSION"
+fi
+
 PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv

@@ -124,6 +124,7 @@ Count = Annotated[int, Strict(), Field(ge=0, le=MAX_COUNT)]
 Version = Annotated[int, Strict(), Field(ge=1, le=2**31 - 1)]
 Money = Annotated[int, Strict(), Field(ge=0, le=MAX_PIASTRES)]
 Flag = Annotated[bool, Strict()]
+Token = Annotated[str, Strict(), StringConstraints(pattern=r"^[A-Za-z0-9_-]{16,32}$")]
 Codes = Annotated[list[Code], Field(max_length=MAX_LIST)]
 # The centres' enumerations (``counter_app.core.models``; the test compares them).
 Method = Literal["cash", "card", "epayment"]
@@ -188,6 +189,7 @@ class _Was(TypedDict):
 @with_config(_FORBID)
 class TicketIssued(_Ticket):
     event: Literal["issued"]
+    token: NotRequired[Token]  # the ticket's public token (the portal's /t/<token>); older tickets have none
     detail: NotRequired[_PriorityReason]
 
 

@@ -277,6 +277,10 @@ class Ticket(Base):
     clerk_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), nullable=True)
     issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
     queued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # What the ticket's QR code links to on the citizens' portal (``/t/<token>``): 128 random bits,
+    # sent to the central server in the ``ticket.issued`` event; valid on the ticket's day only.
+    public_token: Mapped[str | None] = mapped_column(String(32), nullable=True, unique=True,
+                                                     index=True)
     called_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     recall_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -142,6 +143,8 @@ def _event(session: Session, ticket: _TicketLike, kind: TicketEventKind, at: dat
         "at": as_utc(at).isoformat(), "counter_id": counter_id, "user_id": user_id,
         "service": ticket.service_code,
     }
+    if kind is TicketEventKind.ISSUED and getattr(ticket, "public_token", None):
+        payload["token"] = ticket.public_token  # the portal's /t/<token> (DESIGN: no personal data)
     if detail:
         payload["detail"] = detail
     outbox.emit(session, f"ticket.{kind.value}", ticket.uuid, payload, at=at)
@@ -190,7 +193,7 @@ def issue_ticket(session: Session, group_letter: str, *, service_code: str | Non
             uuid=str(uuid.uuid4()), centre_code=centre, day=day, letter=group_letter, number=number,
             group_letter=group_letter, priority=priority, priority_reason=priority_reason if priority else None,
             service_code=service_code, status=TicketStatus.WAITING, issued_at=moment, queued_at=moment,
-            recall_count=0,
+            recall_count=0, public_token=secrets.token_urlsafe(16),
         ).returning(Ticket.id)
     ).scalar_one()
     ticket = session.get_one(Ticket, ticket_id)

@@ -36,7 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from counter_app.common.clock import utcnow
 from sync import protocol
-from sync.server import docs, errors, freshness, headers, inputs, limits, openapi, ratelimit
+from sync.server import docs, errors, freshness, headers, inputs, limits, openapi, portal, ratelimit
 from sync.server.anchors import add_anchor_routes, record_head
 from sync.server.db import DEFAULT_URL, ServerDatabase
 from sync.server.ingest import ingest, status_of
@@ -308,6 +308,7 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
 
     add_report_routes(app, db, admin_token)
     add_anchor_routes(app, db, authenticate, require_admin)
+    portal.install(app)  # the citizens' pages at / (sync/server/portal)
     return app
 
 

@@ -40,6 +40,12 @@ class EnrolledCentre(ServerBase):
     last_seen: Mapped[datetime | None] = mapped_column(Utc, nullable=True)
     clock_skew_s: Mapped[float | None] = mapped_column(nullable=True)
     clock_flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Public details for the citizens' portal (s0005): sent at enrolment and in centre.updated events.
+    address_ar: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    address_en: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    opening_hours: Mapped[str | None] = mapped_column(String(200), nullable=True)  # e.g. "Sun-Thu 08:00-15:00"
+    portal_url: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    services: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON list of codes; None: all
 
 
 class StoredEvent(ServerBase):

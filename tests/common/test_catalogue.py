@@ -123,7 +123,8 @@ def used_message_ids() -> dict[str, str]:
     keywords = {name: spec for name, spec in EXTRACT_KEYWORDS.items()}
     found: dict[str, str] = {}
     for package in PACKAGES:
-        method_map = [("**.py", "python")]
+        # the portal's Jinja2 templates call t("id") / nt("id", n) (sync/server/portal)
+        method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
         for filename, lineno, message, _comments, _context in extract_from_dir(
                 ROOT / package, method_map, keywords=keywords, strip_comment_tags=True):
             msgid = message[0] if isinstance(message, tuple) else message
