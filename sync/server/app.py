@@ -41,6 +41,10 @@ from sync.server.anchors import add_anchor_routes, record_head
 from sync.server.db import DEFAULT_URL, ServerDatabase
 from sync.server.ingest import ingest, status_of
 from sync.server.models import EnrolledCentre, PublishedCatalogue, QuarantinedEvent
+from sync.server.portal import receipts as portal_receipts
+from sync.server.portal import services as portal_services
+from sync.server.portal import status as portal_status
+from sync.server.receipts import check_receipt
 from sync.server.reports import add_report_routes
 
 log = logging.getLogger(__name__)
@@ -286,29 +290,14 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
 
     @app.post("/v1/receipts/verify")
     def verify_receipt(payload: dict[str, Any] = Body(...)) -> dict[str, Any]:
-        from counter_app.common.signing import InvalidReceiptPayload
-        from counter_app.common.signing import verify_receipt as check
-
-        text_payload = str(payload.get("payload") or "")
-        parts = text_payload.split("|")
-        centre = parts[1] if len(parts) > 2 else ""
-        if not protocol.storable_text(text_payload):
-            return {"valid": False, "reason": "not a Shubbak receipt payload"}
         with db.sessions() as s:
-            row = s.get(EnrolledCentre, centre)
-            pem = row.receipt_public_key if row else None
-        if not pem:
-            return {"valid": False, "reason": "unknown centre"}
-        try:
-            claim = check(text_payload, protocol.load_public(pem))
-        except InvalidReceiptPayload as exc:
-            return {"valid": False, "reason": str(exc)}
-        return {"valid": True, "centre": claim.centre_code, "tracking_code": claim.tracking_code,
-                "total_piastres": claim.total_piastres, "paid_at": claim.paid_at.isoformat()}
+            return check_receipt(s, str(payload.get("payload") or ""))
 
     add_report_routes(app, db, admin_token)
     add_anchor_routes(app, db, authenticate, require_admin)
     portal.install(app)  # the citizens' pages at / (sync/server/portal)
+    for feature in (portal_services, portal_status, portal_receipts):
+        feature.add_routes(app, db)
     return app
 
 

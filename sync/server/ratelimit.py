@@ -18,7 +18,10 @@ rule                     default                 why this figure
 ======================== ======================= ==============================================
 ``status``               60 per minute           a citizen checks a few times a minute; a mobile
                                                  carrier's shared address (CGNAT) carries many
-``receipts``             60 per minute           a bank clerk checking receipts one by one
+                                                 (the JSON look-up and the portal's ``/status``
+                                                 page count together)
+``receipts``             60 per minute           a bank clerk checking receipts one by one (the
+                                                 JSON check and the portal's ``/r/`` page)
 ``login``                10 per 5 minutes        an administrator mistypes a few times
 ``enrol``                30 per minute           a technician's script enrolling many centres
 ``admin``                120 per minute          an administrator's report pages and API calls
@@ -76,7 +79,9 @@ DEFAULTS: Mapping[str, str] = {
 #: Which requests count against which per-client rule: (method, exact path or prefix ending in /).
 ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", "/v1/status/", "status"),
+    ("GET", "/status", "status"),  # the portal's look-up page (sync/server/portal/status.py)
     ("POST", "/v1/receipts/verify", "receipts"),
+    ("GET", "/r/", "receipts"),  # the portal's receipt page (sync/server/portal/receipts.py)
     ("POST", "/reports/login", "login"),
     ("POST", "/v1/centres/enrol", "enrol"),
     ("GET", "/v1/reports/kpis", "admin"),
