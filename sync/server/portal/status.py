@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
@@ -28,6 +29,8 @@ from sync.server.models import ApplicationProjection, EnrolledCentre, StoredEven
 from sync.server.portal import render, request_lang
 from sync.server.portal.catalogue import catalogue_version, governorate_name
 
+#: The form's example of a tracking code (its shape only).
+EXAMPLE = "1234-5678-9012"
 #: The longest text looked at as a tracking code (12 digits and separators, with room to spare).
 MAX_CODE = 40
 
@@ -93,18 +96,22 @@ def status_view(session: Session, code: str, lang: Lang) -> StatusView | None:
     return StatusView(found["tracking_code"], found["state"], service, centre, day, missing or [])
 
 
+def page(request: Request, **context: Any) -> HTMLResponse:
+    return render(request, "status.html", example=EXAMPLE, **context)
+
+
 def add_routes(app: FastAPI, db: ServerDatabase) -> None:
     @app.get("/status", include_in_schema=False)
     def status(request: Request, code: str = "") -> HTMLResponse:
         lang = request_lang(request)
         typed = code.strip()[:MAX_CODE]
         if not typed:
-            return render(request, "status.html", typed="", problem=None, view=None)
+            return page(request, typed="", problem=None, view=None)
         normal = normalise_tracking_code(typed)
         if normal is None:
-            return render(request, "status.html", status=422, typed=typed, problem="malformed", view=None)
+            return page(request, status=422, typed=typed, problem="malformed", view=None)
         with db.sessions() as s:
             view = status_view(s, normal, lang)
         if view is None:
-            return render(request, "status.html", status=404, typed=normal, problem="unknown", view=None)
-        return render(request, "status.html", typed=normal, problem=None, view=view, cache="no-store")
+            return page(request, status=404, typed=normal, problem="unknown", view=None)
+        return page(request, typed=normal, problem=None, view=view, cache="no-store")
