@@ -57,7 +57,7 @@ def add_routes(app: FastAPI, db: ServerDatabase) -> None:
     def receipt(request: Request, payload: str) -> HTMLResponse:
         lang = request_lang(request)
         text = payload_from_path(payload[:MAX_PAYLOAD + 1])
-        if len(text) > MAX_PAYLOAD:
+        if len(text) > MAX_PAYLOAD or not text.startswith(PREFIX + "|") or text.count("|") != 5:
             answer: dict[str, Any] = {"valid": False, "reason": NOT_A_RECEIPT}
         else:
             with db.sessions() as s:
