@@ -19,19 +19,23 @@ from collections.abc import Iterable
 
 __all__ = ["fold", "matches", "words"]
 
-_ALEF, _HEH, _YEH, _WAW, _KAF = "\u0627", "\u0647", "\u064a", "\u0648", "\u0643"
-_LETTERS = str.maketrans({
-    "\u0623": _ALEF, "\u0625": _ALEF, "\u0622": _ALEF, "\u0671": _ALEF, "\u0672": _ALEF, "\u0673": _ALEF,
-    "\u0629": _HEH,  # taa marbuta
-    "\u0649": _YEH, "\u06cc": _YEH, "\u0626": _YEH,  # alef maqsura, Farsi yeh, yeh with hamza
-    "\u0624": _WAW,  # waw with hamza
-    "\u06a9": _KAF,  # keheh (a Persian keyboard's kaf)
-    "\u0621": None, "\u0640": None,  # a lone hamza, tatweel
-    **{chr(0x0660 + d): str(d) for d in range(10)},  # Arabic-Indic digits
-    **{chr(0x06F0 + d): str(d) for d in range(10)},  # Persian digits
-})
-#: Harakat, shadda, sukun, superscript alef and the Quranic annotation marks.
-_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed]")
+# Code points, not literals: the project keeps Arabic text in the message catalogue only.
+_ALEF, _HEH, _YEH, _WAW, _KAF = chr(0x0627), chr(0x0647), chr(0x064A), chr(0x0648), chr(0x0643)
+_FOLDS: dict[int, str | None] = {
+    0x0623: _ALEF, 0x0625: _ALEF, 0x0622: _ALEF, 0x0671: _ALEF, 0x0672: _ALEF, 0x0673: _ALEF,  # hamza, madda, wasla
+    0x0629: _HEH,  # taa marbuta
+    0x0649: _YEH, 0x06CC: _YEH, 0x0626: _YEH,  # alef maqsura, Farsi yeh, yeh with hamza
+    0x0624: _WAW,  # waw with hamza
+    0x06A9: _KAF,  # keheh (a Persian keyboard's kaf)
+    0x0621: None, 0x0640: None,  # a lone hamza, tatweel
+    **{0x0660 + d: str(d) for d in range(10)},  # Arabic-Indic digits
+    **{0x06F0 + d: str(d) for d in range(10)},  # Persian digits
+}
+_LETTERS = str.maketrans(_FOLDS)
+#: Harakat, hamza/madda above and below, shadda, sukun, superscript alef and the Quranic marks.
+_MARK_RANGES = ((0x0610, 0x061A), (0x064B, 0x065F), (0x0670, 0x0670), (0x06D6, 0x06DC), (0x06DF, 0x06E8),
+                (0x06EA, 0x06ED))
+_MARKS = re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in _MARK_RANGES) + "]")
 _SEPARATORS = re.compile(r"[\W_]+")
 
 

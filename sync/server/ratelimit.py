@@ -58,7 +58,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sync.server import errors
@@ -245,11 +245,25 @@ class PerClientLimits:
             if rule is not None:
                 refusal = await run_in_threadpool(self.limits.hit, rule, client_of(scope))
                 if refusal is not None:
-                    response = JSONResponse(errors.body("rate_limited", refusal.message), 429,
-                                            headers=refusal.headers())
+                    response: Response = JSONResponse(errors.body("rate_limited", refusal.message), 429,
+                                                      headers=refusal.headers())
+                    if not scope["path"].startswith("/v1/") and rule in ("status", "receipts"):
+                        response = _portal_refusal(scope, refusal)  # a citizen's page: a page, not JSON
                     await response(scope, receive, send)
                     return
         await self.app(scope, receive, send)
+
+
+def _portal_refusal(scope: Scope, refusal: Refusal) -> Response:
+    """The portal's page for a citizen past a limit, in their language, with ``Retry-After``."""
+    from starlette.requests import Request
+
+    from sync.server.portal import render
+
+    response = render(Request(scope), "too_many.html", status=429, cache="no-store",
+                      minutes=max(1, math.ceil(refusal.retry_after / 60)))
+    response.headers.update(refusal.headers())
+    return response
 
 
 def install(app: Any, db: ServerDatabase) -> RateLimits:

@@ -76,8 +76,9 @@ def test_the_page_is_rate_limited(portal: Central) -> None:
     limit = ratelimit.policy("")["receipts"].amount
     answers = [requests.get(f"{portal.url}/r/nonsense", timeout=10) for _ in range(limit)]
     assert {a.status_code for a in answers} == {404}
-    refused = requests.get(f"{portal.url}/r/nonsense", timeout=10)
+    refused = requests.get(f"{portal.url}/r/nonsense?lang=en", timeout=10)
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    assert "Too many requests" in refused.text and "try again in a minute" in refused.text
 
 
 @pytest.mark.parametrize("size", sorted(SIZES))

@@ -85,7 +85,7 @@ def test_a_service_page(portal: Central) -> None:
     text = page.text
     for doc in spec.documents:
         assert f"<li>{doc.name_ar}</li>" in text
-    mandatory, optional = text.index("أحضر كل هذه المستندات"), text.index("وقد يُطلب منك أيضًا")
+    mandatory, optional = text.index("لا يُستلم الطلب بدونها"), text.index("وقد يُطلب منك أيضًا")
     assert mandatory < text.index(spec.mandatory_documents[0].name_ar) < optional
     assert optional < text.index("شهادة الموقف من التجنيد")  # the one optional document comes last
     assert "20.00" in text and "5.00" in text and "25.00" in text  # fee lines and total, Western digits

@@ -82,6 +82,9 @@ def test_the_page_is_rate_limited_per_client_with_the_json_look_up(portal: Centr
     refused = look_up(portal, code)
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
     assert protocol.HEADER_TIME in refused.headers
+    assert "text/html" in refused.headers["content-type"] and "طلبات كثيرة" in refused.text  # a page, in Arabic
+    api = requests.get(f"{portal.url}/v1/status/{code}", timeout=10)
+    assert api.status_code == 429 and api.json()["error"] == "rate_limited"  # the API's refusal stays JSON
     other = requests.get(f"{portal.url}/status", params={"code": code}, timeout=10,
                          headers={"X-Forwarded-For": "203.0.113.9"})  # another citizen is not held up
     assert other.status_code == 404
