@@ -71,6 +71,8 @@ def test_submitted_returned_unknown_and_malformed(site: Centre, portal: Central)
         assert malformed.status_code == 422 and "ليس رقم متابعة صحيحًا" in malformed.text
     form = requests.get(f"{portal.url}/status", timeout=10)
     assert form.status_code == 200 and 'name="code"' in form.text
+    home = requests.get(f"{portal.url}/", timeout=10).text  # the home page has the look-up form too
+    assert 'action="/status"' in home and "تابِع طلبك برقم المتابعة" in home
     assert "/status" not in requests.get(f"{portal.url}/openapi.json", timeout=10).json()["paths"]
 
 

@@ -2,7 +2,8 @@
 group, with a search that forgives Arabic spelling (:mod:`counter_app.common.arabic_search`);
 a service's documents (mandatory, then optional), fee lines and total (EGP, Western digits),
 processing days and the centres that offer it. Public catalogue data only: not rate-limited
-(one indexed read and a cached parse per request)."""
+(one indexed read and a cached parse per request). ``Cache-Control: no-cache``: the language
+may come from a cookie, so a cached copy is revalidated rather than served in the wrong one."""
 
 from __future__ import annotations
 
@@ -84,7 +85,7 @@ def add_routes(app: FastAPI, db: ServerDatabase) -> None:
             return render(request, "services.html", status=503, groups=[], query=query, found=0, total=0)
         found = find(cat, query)
         return render(request, "services.html", groups=grouped(cat, found, lang), query=query, found=len(found),
-                      total=len(cat.services), cache="public, max-age=300")
+                      total=len(cat.services))
 
     @app.get("/services/{code}", include_in_schema=False)
     def service(request: Request, code: str) -> HTMLResponse:
@@ -108,4 +109,4 @@ def add_routes(app: FastAPI, db: ServerDatabase) -> None:
             mandatory=[name_of(d, lang) for d in spec.documents if d.mandatory],
             optional=[name_of(d, lang) for d in spec.documents if not d.mandatory],
             fees=[(name_of(f, lang), money(f.amount_piastres, lang)) for f in spec.fees],
-            total=money(spec.total_fee_piastres, lang), centres=centres, cache="public, max-age=60")
+            total=money(spec.total_fee_piastres, lang), centres=centres)
