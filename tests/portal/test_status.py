@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy import select
 
 from counter_app.common.tracking import new_tracking_code
 from counter_app.core import applications as apps
@@ -17,6 +18,7 @@ from counter_app.core.models import Application, User
 from sync import protocol
 from sync.agent.agent import Agent
 from sync.server import ratelimit
+from sync.server.models import StoredEvent
 from tests.helpers.applications import NAME, NID, submitted
 from tests.helpers.browser import SIZES, assert_public_page, browser_page
 from tests.helpers.central import Central, enrol_site
@@ -59,6 +61,17 @@ def test_submitted_returned_unknown_and_malformed(site: Centre, portal: Central)
     assert returned.status_code == 200 and "state-returned" in returned.text and "أحضر ما يلي" in returned.text
     for name in wanted:
         assert f"<li>{name}</li>" in returned.text
+    # the clerk ticks one of them while the file is still returned: a later event, the same documents to bring
+    with site.db.begin() as s:
+        app = s.get_one(Application, s.scalar(select(Application.id).where(Application.tracking_code == back)))
+        apps.set_documents(s, app.id, [d.code for d in app.documents if d.name_ar != wanted[1]],
+                           clerk=s.get_one(User, site.clerk_ids[0]))
+    with closing(Agent(site.db)) as agent:
+        agent.sync_once()
+    with portal.db.sessions() as s:
+        assert s.scalar(select(StoredEvent.kind).order_by(StoredEvent.seq.desc()).limit(1)) == "application.documents"
+    again = look_up(portal, back)
+    assert "state-returned" in again.text and all(f"<li>{name}</li>" in again.text for name in wanted)
     english = look_up(portal, back, "en")
     assert "Bring the following" in english.text and "Registration certificate" in english.text
     for answer in (page, returned, english):  # nothing personal on the page
