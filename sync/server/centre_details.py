@@ -18,8 +18,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
-from sync.events import CentreDetails
-from sync.protocol import WireEvent
+from sync.protocol import CentreDetails, WireEvent
 from sync.server.models import EnrolledCentre
 
 FIELDS = ("address_ar", "address_en", "opening_hours", "portal_url", "services")
