@@ -38,7 +38,8 @@ def normalise_base_url(text: str | None) -> str:
     if not value:
         return ""
     if not value.isascii() or not value.isprintable() or any(ch.isspace() for ch in value):
-        raise InvalidPortalUrl(f"the portal address must be a plain http(s) URL: {value!r}")
+        raise InvalidPortalUrl(f"the portal address must be a plain http(s) URL (an Arabic domain in its xn-- form): "
+                              f"{value!r}")
     try:
         parts = urlsplit(value)
         port = parts.port  # raises on a bad port
