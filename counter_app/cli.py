@@ -41,7 +41,7 @@ def _details_args(parser: argparse.ArgumentParser) -> None:
                         help="the citizens' portal, e.g. https://portal.example: printed QR codes link to it")
     parser.add_argument("--address-ar", default=None, help="the centre's address in Arabic")
     parser.add_argument("--address-en", default=None, help="the centre's address in English")
-    parser.add_argument("--hours", default=None, help="opening hours, e.g. 'Sun-Thu 08:00-15:00'")
+    parser.add_argument("--hours", default=None, help="opening hours, e.g. 'sun-thu 08:00-15:00; sat 09:00-13:00'")
 
 
 def _open(args: argparse.Namespace, migrate: bool = True) -> Database:

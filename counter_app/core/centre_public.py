@@ -64,7 +64,7 @@ def _check(name: str, value: str) -> str:
             return normalise_base_url(value)
         if name == "opening_hours":
             value = normalise_opening_hours(value)
-    except (InvalidPortalUrl, InvalidOpeningHours):
+    except (InvalidPortalUrl, InvalidOpeningHours):  # the form is in the command's --help
         raise ValidationFailed(detail=Msg(_FIELDS[name])) from None
     if len(value) > LIMITS[name] or "\x00" in value or not value.replace("\n", " ").isprintable():
         raise ValidationFailed(detail=Msg(_FIELDS[name]))
