@@ -9,6 +9,7 @@ checks the link offline."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,8 +22,15 @@ from counter_app.cli import main as shubbak
 from counter_app.common.signing import payload_from_scan, save_private_key, save_public_key, verify_receipt
 from counter_app.core.models import Ticket
 from counter_app.services import kiosk
-from counter_app.services.views import CentreView
-from counter_app.ui.shell.printing import ticket_document, tracking_code_from_scan
+from counter_app.services.cashdesk import RefundView
+from counter_app.services.views import CentreView, FeeView, ServiceView, SubmittedView
+from counter_app.ui.shell.printing import (
+    REFUND_MARK,
+    receipt_document,
+    refund_document,
+    ticket_document,
+    tracking_code_from_scan,
+)
 from printers.documents import render_document
 from printers.escpos_out import build_escpos
 from printers.samples import SAMPLE_TOKEN, sample_receipt
@@ -109,3 +117,24 @@ def test_the_receipt_link_verifies_offline(tmp_path: Path, centre_key: Ed25519Pr
     other = tmp_path / "other.pem"
     save_public_key(Ed25519PrivateKey.generate(), other)
     assert shubbak(["receipt", "verify", url, "--key", str(other)]) == 1
+
+
+def test_the_counter_receipt_and_refund_slip_link_to_the_portal(centre_key: Ed25519PrivateKey) -> None:
+    """What the counter window prints (``receipt_document``, ``refund_document``): the link with the
+    PC's portal or else the centre's; the bare payload with neither."""
+    paid = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    service = ServiceView("MP-REG-CERT", "شهادة قيد", "Registration certificate", "A", (), (FeeView("f", "رسم", "Fee", 2500),))
+    done = SubmittedView(3, "3168-8504-8297", 2500, paid, "CAI-01", (), (FeeView("f", "رسم", "Fee", 2500),))
+    refund = RefundView(7, 3, "3168-8504-8297", "CAI-01", "MP-REG-CERT", "مواطن", "29001010112355", 2500, "cash", paid)
+    bare = CentreView("CAI-01", "مركز", "Centre")
+    linked = CentreView("CAI-01", "مركز", "Centre", "https://centre-portal.example")
+    for centre, pc, base in ((bare, PORTAL, PORTAL), (linked, "", "https://centre-portal.example"),
+                             (linked, PORTAL, PORTAL), (bare, "", "")):
+        receipt = receipt_document(centre_key, centre, "شباك 2", "0104", service, done, "cash", "", "ar", pc)
+        slip = refund_document(centre_key, centre, "شباك 2", "0104", service, refund, pc)
+        for code, tracking in ((receipt.qr_payload, done.tracking_code),
+                               (slip.qr_payload, f"{REFUND_MARK}{refund.tracking_code}")):
+            assert code.startswith(f"{base}/r/SHB1%7CCAI-01%7C") if base else code.startswith("SHB1|CAI-01|")
+            assert verify_receipt(payload_from_scan(code), centre_key.public_key()).tracking_code == tracking
+        (printed,) = qr_texts(decode_escpos(build_escpos(render_document("refund", slip, 576, "ar"))).image())
+        assert printed == slip.qr_payload
