@@ -28,8 +28,9 @@ from tests.ui.conftest import WAIT_MS
 
 def printed_ticket_codes(qtbot: QtBot, kiosk: KioskWindow, printer_dir: Path) -> list[str]:
     before = set(printer_dir.glob("*.bin"))
-    qtbot.mouseClick(kiosk.buttons["A"], Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: len(set(printer_dir.glob("*.bin")) - before) == 1, timeout=WAIT_MS)
+    assert kiosk.ctx.printing is not None
+    with qtbot.waitSignal(kiosk.ctx.printing.job_done, timeout=WAIT_MS):  # the printer has all the bytes
+        qtbot.mouseClick(kiosk.buttons["A"], Qt.MouseButton.LeftButton)
     (new,) = set(printer_dir.glob("*.bin")) - before
     image = decode(new.read_bytes()).image().convert("L")
     return [s.data.decode("utf-8") for s in zbar_decode(image) if s.type == "QRCODE"]
