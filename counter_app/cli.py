@@ -7,8 +7,11 @@
     shubbak catalogue apply|show [--file F] --db URL
     shubbak user add --db URL --username U --role R --full-name NAME [--department D]
     shubbak demo [--db URL] [--citizens N] [--counters K]
-    shubbak print sample --kind ticket|receipt|slip --printer URL [--width 384|576] [--lang ar|en]
+    shubbak print sample --kind ticket|receipt|slip --printer URL [--width 384|576] [--lang ar|en] [--portal URL]
     shubbak support bundle --out FILE.zip [--db URL] [--config FILE] [--data-dir DIR]
+    shubbak centre enrol --server URL [--portal URL] [--address-ar T] [--address-en T] [--hours T] ...
+    shubbak centre details [--portal URL] [--address-ar T] [--address-en T] [--hours T] --db URL
+    shubbak receipt verify CODE --key PEM   (offline: a receipt's QR payload or its portal link)
 """
 
 from __future__ import annotations
@@ -30,6 +33,15 @@ from counter_app.core.errors import ShubbakError
 
 def _db_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", default=None, help="database URL (default: SHUBBAK_DB or the local SQLite file)")
+
+
+def _details_args(parser: argparse.ArgumentParser) -> None:
+    """The centre's public details for the citizens' portal (kept as centre settings; "" clears one)."""
+    parser.add_argument("--portal", default=None, metavar="URL",
+                        help="the citizens' portal, e.g. https://portal.example: printed QR codes link to it")
+    parser.add_argument("--address-ar", default=None, help="the centre's address in Arabic")
+    parser.add_argument("--address-en", default=None, help="the centre's address in English")
+    parser.add_argument("--hours", default=None, help="opening hours, e.g. 'sun-thu 08:00-15:00; sat 09:00-13:00'")
 
 
 def _open(args: argparse.Namespace, migrate: bool = True) -> Database:
@@ -185,13 +197,58 @@ def cmd_centre_enrol(args: argparse.Namespace) -> int:
     db = Database(args.db)
     try:
         code = enrol(db, args.server, token, receipt_key=receipt, governorate=args.governorate,
-                     verify=args.ca_bundle or True)
+                     verify=args.ca_bundle or True, portal=args.portal, address_ar=args.address_ar,
+                     address_en=args.address_en, opening_hours=args.hours)
     except SyncError as exc:
         print(f"enrolment failed: {exc}", file=sys.stderr)
         return 1
     finally:
         db.dispose()
     print(f"centre {code} enrolled on {args.server}; the sync agent will use it")
+    return 0
+
+
+def cmd_centre_details(args: argparse.Namespace) -> int:
+    """Set the centre's public details given (tells the central server when they change); print them."""
+    from counter_app.core import centre_public
+
+    db = _open(args)
+    try:
+        with db.begin() as s:
+            centre_public.set_details(s, address_ar=args.address_ar, address_en=args.address_en,
+                                      opening_hours=args.hours, portal_url=args.portal)
+            details = centre_public.details(s)
+    finally:
+        db.dispose()
+    for name, value in details.items():
+        print(f"{name}: {' '.join(value) if isinstance(value, list) else value or '-'}")
+    return 0
+
+
+def cmd_receipt_verify(args: argparse.Namespace) -> int:
+    """Offline: is this receipt code (bare payload or portal link) signed by the key? 0 yes, 1 no."""
+    from counter_app.common.signing import (
+        InvalidReceiptPayload,
+        load_private_key,
+        load_public_key,
+        payload_from_scan,
+        verify_receipt,
+    )
+
+    pem = Path(args.key)
+    try:
+        public = (load_private_key(pem).public_key() if b"PRIVATE KEY" in pem.read_bytes()
+                  else load_public_key(pem))
+    except (OSError, ValueError) as exc:
+        print(f"cannot read the key {pem}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        claim = verify_receipt(payload_from_scan(args.code), public)
+    except InvalidReceiptPayload as exc:
+        print(f"NOT genuine: {exc}")
+        return 1
+    print(f"genuine: centre {claim.centre_code}, tracking code {claim.tracking_code}, "
+          f"{claim.total_piastres / 100:.2f} EGP, paid {claim.paid_at.isoformat()}")
     return 0
 
 
@@ -341,7 +398,18 @@ def build_parser() -> argparse.ArgumentParser:
     enrol_p.add_argument("--ca-bundle", default=None, help="CA certificates for the server's TLS certificate")
     enrol_p.add_argument("--governorate", default=None, metavar="CODE",
                          help="the centre's governorate, two digits as in the national ID (21 = Giza)")
+    _details_args(enrol_p)
     enrol_p.set_defaults(func=cmd_centre_enrol)
+    details_p = centre_p.add_parser("details", help="the centre's address, opening hours and portal for citizens")
+    _db_arg(details_p)
+    _details_args(details_p)
+    details_p.set_defaults(func=cmd_centre_details)
+
+    receipt_p = sub.add_parser("receipt", help="receipts").add_subparsers(dest="action", required=True)
+    rverify = receipt_p.add_parser("verify", help="check a receipt's QR code offline (exit 1 when not genuine)")
+    rverify.add_argument("code", help="the QR code's text: the signed payload or its portal link")
+    rverify.add_argument("--key", required=True, help="the centre's receipt key (PEM, public or private)")
+    rverify.set_defaults(func=cmd_receipt_verify)
 
     sync_p = sub.add_parser("sync", help="sync with the central server").add_subparsers(dest="action",
                                                                                       required=True)

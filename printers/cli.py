@@ -1,5 +1,7 @@
 """``shubbak print sample ...`` (and ``python -m printers sample ...``): print a sample document
-through the real path: layout, Qt rendering, python-escpos, the printer named by URL."""
+through the real path: layout, Qt rendering, python-escpos, the printer named by URL. With
+``--portal URL`` the sample ticket's and receipt's QR codes are links to that portal, as a centre
+with ``[portal] base_url`` prints them."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Any
 
 from counter_app.common.i18n import Lang
 from counter_app.common.logs import configure_logging
+from counter_app.common.portal import InvalidPortalUrl, normalise_base_url
 from printers.devices import open_printer, parse_printer_url
 from printers.errors import PrintError
 from printers.jobs import print_document
@@ -34,6 +37,12 @@ def add_sample_arguments(parser: argparse.ArgumentParser) -> None:
         help="paper width in dots (default: the URL's width= option, else 576)",
     )
     parser.add_argument("--lang", choices=("ar", "en"), default="ar", help="language of the labels")
+    parser.add_argument(
+        "--portal",
+        default="",
+        metavar="URL",
+        help="the citizens' portal (e.g. https://portal.example): the ticket's and receipt's QR codes link to it",
+    )
     parser.set_defaults(func=run)
 
 
@@ -46,10 +55,10 @@ def add_print_commands(subparsers: Any) -> argparse.ArgumentParser:
     return print_parser
 
 
-def _sample(kind: str) -> Any:
+def _sample(kind: str, portal: str = "") -> Any:
     factories: dict[str, Callable[[], Any]] = {
-        "ticket": sample_ticket,
-        "receipt": sample_receipt,
+        "ticket": lambda: sample_ticket(portal=portal),
+        "receipt": lambda: sample_receipt(portal=portal),
         "slip": sample_slip,
         "dayclose": sample_dayclose,
     }
@@ -63,10 +72,15 @@ def run(args: argparse.Namespace) -> int:
         url += ("&" if "?" in url else "?") + f"width={args.width}"
     lang: Lang = args.lang
     try:
+        portal = normalise_base_url(args.portal)
+    except InvalidPortalUrl as exc:
+        print(f"--portal: {exc}", file=sys.stderr)
+        return 2
+    try:
         parse_printer_url(url)
         ensure_qt()
         printer = open_printer(url)
-        data = print_document(printer, _sample(args.kind), lang, job_name="sample")
+        data = print_document(printer, _sample(args.kind, portal), lang, job_name="sample")
     except PrintError as exc:
         print(exc.message("ar"), file=sys.stderr)
         print(exc.message("en"), file=sys.stderr)

@@ -102,7 +102,9 @@ class ReceiptData:
     payment_method: PaymentMethod
     payment_reference: str
     paid_at: datetime  # aware, UTC
-    qr_payload: str  # signed verification payload (see counter_app.common.signing)
+    #: The QR code: the signed verification payload (see counter_app.common.signing), or, when the
+    #: centre knows its portal, that payload as a link to the portal's check page (``signing.receipt_url``).
+    qr_payload: str
 
     def __post_init__(self) -> None:
         _require_aware(self.paid_at, "paid_at")
@@ -192,7 +194,7 @@ class RefundSlipData:
     amount_piastres: int
     payment_method: PaymentMethod
     paid_at: datetime  # aware, UTC
-    qr_payload: str  # signed verification payload (see counter_app.common.signing), total = -amount
+    qr_payload: str  # signed payload (see counter_app.common.signing), total = -amount; a portal link as a receipt's
 
     def __post_init__(self) -> None:
         _require_aware(self.paid_at, "paid_at")

@@ -145,7 +145,9 @@ def receipt_layout(data: ReceiptData, width: int = 576, lang: Lang = "ar") -> La
         Text(gettext("print.receipt.clerk", lang, number=code(data.clerk_number)), s.small),
         Text(gettext("print.common.issued", lang, datetime=format_datetime(data.paid_at, lang)), s.small),
     )
-    verify = Text(gettext("print.receipt.verify", lang), s.small, bold=True)
+    linked = data.qr_payload.startswith(("https://", "http://"))  # a link to the portal's check page
+    verify = Text(gettext("portal_print.receipt_verify_phone", lang) if linked else gettext("print.receipt.verify", lang),
+                  s.small, bold=True)
     layout.add(Text(gettext("print.receipt.title", lang), s.large, bold=True, align="center", inverse=True))
     if width >= 576:  # QR beside the identity lines: keeps the raster (and the bytes) short
         layout.add(QRAside(data.qr_payload, (Spacer(4), *identity, verify), max_fraction=0.45))

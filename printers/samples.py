@@ -6,15 +6,19 @@ from datetime import UTC, date, datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from counter_app.common.signing import generate_key, sign_receipt
+from counter_app.common.portal import ticket_url
+from counter_app.common.signing import generate_key, receipt_url, sign_receipt
 from printers.data import DayCloseData, FeeLine, ReceiptData, ServiceRow, SlipData, TestPageData, TicketData
 
 SAMPLE_TIME = datetime(2025, 3, 4, 8, 15, 30, tzinfo=UTC)  # 10:15 in Cairo
 CENTRE_AR = "مركز خدمة المواطنين - حي الدقي"
 CENTRE_EN = "Citizen Service Centre - Dokki"
+#: The sample ticket's public token (22 characters of ``secrets.token_urlsafe(16)``, as the queue makes them).
+SAMPLE_TOKEN = "Xq3vJ8kLm2Np5Rt7Wy9zAb"
 
 
-def sample_ticket(priority: bool = True) -> TicketData:
+def sample_ticket(priority: bool = True, portal: str = "") -> TicketData:
+    """``portal``: the portal's base URL, for a QR code linking to the ticket's live page."""
     return TicketData(
         centre_name_ar=CENTRE_AR,
         centre_name_en=CENTRE_EN,
@@ -25,10 +29,13 @@ def sample_ticket(priority: bool = True) -> TicketData:
         waiting_ahead=7,
         estimated_wait_minutes=25,
         issued_at=SAMPLE_TIME,
+        qr_url=ticket_url(portal, SAMPLE_TOKEN),
     )
 
 
-def sample_receipt(key: Ed25519PrivateKey | None = None, payment_method: str = "cash") -> ReceiptData:
+def sample_receipt(key: Ed25519PrivateKey | None = None, payment_method: str = "cash",
+                   portal: str = "") -> ReceiptData:
+    """``portal``: the portal's base URL, for a QR code linking to the receipt's check page."""
     fee_lines = [
         FeeLine("رسم الخدمة", "Service fee", 2500),
         FeeLine("رسم تنمية موارد", "Resource development fee", 1000),
@@ -52,7 +59,7 @@ def sample_receipt(key: Ed25519PrivateKey | None = None, payment_method: str = "
         payment_method=payment_method,  # type: ignore[arg-type]
         payment_reference="POS-88213" if payment_method != "cash" else "",
         paid_at=SAMPLE_TIME,
-        qr_payload=payload,
+        qr_payload=receipt_url(portal, payload) if portal else payload,
     )
 
 

@@ -58,6 +58,7 @@ MAX_PIASTRES = 10**12
 MAX_ROW_ID = 2**63 - 1  # a centre database's ids (users, counters, requests) and the outbox sequence
 MAX_COUNT = 10**9
 MAX_LIST = 200  # documents named in one event
+MAX_SERVICES = 2000  # services a centre offers (its centre.updated event)
 REASON_LENGTH = 2000
 
 # -- field types --------------------------------------------------------------------------------
@@ -112,6 +113,10 @@ Subject = Annotated[str, Strict(), StringConstraints(min_length=1, max_length=64
 Reference = Annotated[str, Strict(), StringConstraints(min_length=1, max_length=100, pattern=_NO_NUL)]
 Name = Annotated[str, Strict(), StringConstraints(min_length=1, max_length=200, pattern=_NO_NUL)]
 Reason = Annotated[str, Strict(), StringConstraints(min_length=1, max_length=REASON_LENGTH, pattern=_NO_NUL)]
+Address = Annotated[str, Strict(), StringConstraints(min_length=1, max_length=300, pattern=_NO_NUL)]
+# counter_app.common.portal.normalise_base_url's form: http(s), a host, no query, fragment or spaces
+PortalUrl = Annotated[str, Strict(), StringConstraints(min_length=8, max_length=200,
+                                                       pattern=r"^https?://[^\s?#@/]+(/[^\s?#]*)?$")]
 # A time as the centres write it (``datetime.isoformat`` of a UTC time): what both pydantic and
 # :func:`datetime.fromisoformat` read, with its zone, in a year where every offset has a UTC time.
 Moment = Annotated[str, _Checked(_TIME, core_schema.datetime_schema(strict=False, tz_constraint="aware"))]
@@ -126,6 +131,7 @@ Money = Annotated[int, Strict(), Field(ge=0, le=MAX_PIASTRES)]
 Flag = Annotated[bool, Strict()]
 Token = Annotated[str, Strict(), StringConstraints(pattern=r"^[A-Za-z0-9_-]{16,32}$")]
 Codes = Annotated[list[Code], Field(max_length=MAX_LIST)]
+ServiceCodes = Annotated[list[Code], Field(max_length=MAX_SERVICES)]
 # The centres' enumerations (``counter_app.core.models``; the test compares them).
 Method = Literal["cash", "card", "epayment"]
 State = Literal["draft", "submitted", "in_review", "approved", "ready", "delivered", "returned", "rejected",
@@ -390,7 +396,19 @@ class UserCreated(TypedDict):
 
 
 @with_config(_FORBID)
-class CentreUpdated(TypedDict):
+class CentreDetails(TypedDict):
+    """A centre's public details for the citizens' portal (counter_app.core.centre_public), in its
+    ``centre.updated`` events and its enrolment request; None clears one; an older centre sends none."""
+
+    address_ar: NotRequired[Address | None]
+    address_en: NotRequired[Address | None]
+    opening_hours: NotRequired[Name | None]
+    portal_url: NotRequired[PortalUrl | None]
+    services: NotRequired[ServiceCodes]  # the active services' codes
+
+
+@with_config(_FORBID)
+class CentreUpdated(CentreDetails):
     code: Short
     name_ar: Name
     name_en: Name

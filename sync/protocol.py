@@ -40,6 +40,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat,
 # does not); both sides reach them through this one.
 from sync.events import MAX_PIASTRES as MAX_PIASTRES
 from sync.events import SCHEMA_VERSION as SCHEMA_VERSION
+from sync.events import CentreDetails as CentreDetails
 from sync.events import is_day as is_day
 from sync.events import is_time as is_time
 from sync.events import reasons as _reasons

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from counter_app.common import formatting
 from counter_app.common.catalogue_data import Catalogue, load_catalogue
 from counter_app.common.i18n import Msg
-from counter_app.core import audit, outbox
+from counter_app.core import audit, centre_public, outbox
 from counter_app.core.clock import utcnow
 from counter_app.core.errors import DomainError, NotFound
 from counter_app.core.models import (
@@ -86,6 +86,7 @@ def apply_catalogue(session: Session, catalogue: Catalogue, *, user_id: int | No
                  entity_id=catalogue.version, detail={"services": len(catalogue.services)})
     outbox.emit(session, "catalogue.applied", catalogue.version, {"version": catalogue.version})
     session.flush()
+    centre_public.announce(session)  # the services the centre offers may have changed
     log.info("catalogue version %s applied (%d services)", catalogue.version, len(catalogue.services))
     return True
 

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from counter_app.common import formatting
 from counter_app.common.i18n import Msg
-from counter_app.core import audit, outbox, settings
+from counter_app.core import audit, centre_public, settings
 from counter_app.core.errors import DomainError, NotFound, ValidationFailed
 from counter_app.core.models import Centre, Counter, ServiceGroup
 
@@ -37,7 +37,7 @@ def setup_centre(session: Session, *, code: str, name_ar: str, name_en: str, by:
     session.flush()
     audit.record(session, user_id=by, action="centre.setup", entity_type="centre", entity_id=code,
                  detail={"name_ar": name_ar, "name_en": name_en})
-    outbox.emit(session, "centre.updated", code, {"code": code, "name_ar": name_ar, "name_en": name_en})
+    centre_public.announce(session, force=True)  # names and public details
     return centre
 
 

@@ -6,11 +6,15 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from counter_app.core import catalogue, centre, users
+from counter_app.core import catalogue, centre, centre_public, users
 from counter_app.core.db import Database
 from counter_app.core.models import Role, User
 
 DEMO_PASSWORD = "shubbak-demo"
+#: The demo centre's public details (the portal's centre page): a public office, nothing personal.
+DEMO_ADDRESS_AR = "3 شارع مراد، الجيزة، بجوار حديقة الحيوان"
+DEMO_ADDRESS_EN = "3 Murad Street, Giza, next to the Zoo"
+DEMO_HOURS = "sun-thu 08:00-15:00; sat 09:00-13:00"
 
 
 @dataclass
@@ -33,6 +37,9 @@ def ensure_demo_centre(db: Database, *, counters: int = 3, clerks: int | None = 
             centre.setup_centre(s, code=code, name_ar="المركز التكنولوجي لخدمة المواطنين بالجيزة",
                                 name_en="Giza Citizen Service Centre")
         catalogue.ensure_catalogue(s)
+        if not centre_public.details(s)["address_ar"]:  # the public details the portal shows
+            centre_public.set_details(s, address_ar=DEMO_ADDRESS_AR, address_en=DEMO_ADDRESS_EN,
+                                      opening_hours=DEMO_HOURS)
         existing = {u.username: u for u in s.scalars(select(User))}
 
         def user(username: str, full_name: str, role: Role, department: str | None = None) -> int:

@@ -26,6 +26,12 @@ DEFAULTS: dict[str, str] = {
     "sync.last_attempt": "",
     "sync.last_error": "",
     "sync.clock_skew_s": "",
+    # The centre's public details for the citizens' portal (counter_app.core.centre_public).
+    "centre.address_ar": "",
+    "centre.address_en": "",
+    "centre.opening_hours": "",
+    "portal.base_url": "",
+    "centre.announced": "",
 }
 
 #: The name, in a sentence, of each setting a user may set (catalogue ids).

@@ -16,16 +16,29 @@
     in_app = yes
     ca_bundle = /etc/shubbak/central-ca.pem
 
+    [portal]
+    # the citizens' portal: printed tickets and receipts carry links to it (QR codes)
+    base_url = https://portal.example.gov.eg
+
 Printer URLs default to a virtual printer (PNG files) in the data directory, as in the demo.
+Without ``[portal] base_url`` the centre's own (``shubbak centre enrol --portal``) is used; with
+neither a ticket has no QR code and a receipt's QR code is the bare signed payload. A base URL that
+is not an http(s) URL with a host and no query is refused with an error in the log and not used
+(the counter keeps working; its codes are printed as without one).
 """
 
 from __future__ import annotations
 
 import configparser
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
+
+from counter_app.common.portal import InvalidPortalUrl, normalise_base_url
+
+log = logging.getLogger(__name__)
 
 
 def default_data_dir() -> Path:
@@ -45,6 +58,8 @@ class AppConfig:
     #: The ``[notifications]`` section: smtp_host, smtp_port, smtp_from, ..., sms_url, sms_token
     #: (see ``counter_app.notify.senders.senders_from``); empty: messages wait for ``shubbak notify dispatch``.
     notifications: dict[str, str] = field(default_factory=dict)
+    #: ``[portal] base_url``: the citizens' portal, for the printed QR codes (normalised; "" for none).
+    portal_base_url: str = ""
 
     def __post_init__(self) -> None:
         virtual = f"virtual://{(self.data_dir / 'virtual-printer').as_posix()}"
@@ -76,6 +91,8 @@ class AppConfig:
         parser["sync"] = {"in_app": "yes" if self.sync_in_app else "no", "ca_bundle": self.sync_ca_bundle}
         if self.notifications:
             parser["notifications"] = dict(self.notifications)
+        if self.portal_base_url:
+            parser["portal"] = {"base_url": self.portal_base_url}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("w", encoding="utf-8") as fh:
             parser.write(fh)
@@ -103,4 +120,14 @@ def load_config(path: str | Path | None) -> AppConfig:
         sync_in_app=str(sync.get("in_app", "yes")).strip().lower() not in ("no", "false", "0", "off"),
         sync_ca_bundle=sync.get("ca_bundle", ""),
         notifications=dict(parser["notifications"]) if parser.has_section("notifications") else {},
+        portal_base_url=_portal(parser, file),
     )
+
+
+def _portal(parser: configparser.ConfigParser, file: Path) -> str:
+    raw = parser.get("portal", "base_url", raw=True, fallback="")
+    try:
+        return normalise_base_url(raw)
+    except InvalidPortalUrl as exc:
+        log.error("%s: [portal] base_url ignored: %s", file, exc)
+        return ""

@@ -14,7 +14,7 @@ def issue_ticket(db: Database, group: str, priority: bool) -> IssuedView:
         issued = queue.issue_ticket(s, group, priority=priority)
         t = issued.ticket
         return IssuedView(ticket_number(t), t.priority, issued.waiting_ahead, issued.estimated_wait_minutes,
-                          as_utc(t.issued_at), t.uuid, t.group_letter)
+                          as_utc(t.issued_at), t.uuid, t.group_letter, t.public_token or "")
 
 
 def waiting_counts(db: Database) -> dict[str, int]:

@@ -4,7 +4,7 @@ threads, no Qt)."""
 
 from __future__ import annotations
 
-from counter_app.core import catalogue, centre, users
+from counter_app.core import catalogue, centre, centre_public, users
 from counter_app.core.db import Database as Database
 from counter_app.core.db import default_database_url
 from counter_app.core.errors import NotFound
@@ -32,7 +32,7 @@ def load_catalogue(db: Database) -> Catalogue:
         if found is None:
             raise NotFound(what="centre")
         return Catalogue(
-            centre_view(found),
+            centre_view(found, centre_public.portal_url(s)),
             tuple(GroupView(g.letter, g.name_ar, g.name_en) for g in catalogue.groups(s)),
             tuple(service_view(svc) for svc in catalogue.services(s)),
             tuple(counter_view(c) for c in centre.counters(s)),

@@ -25,6 +25,7 @@ class CentreView:
     code: str
     name_ar: str
     name_en: str
+    portal_url: str = ""  # the centre's portal (``shubbak centre enrol --portal``); "" for none
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,7 @@ class IssuedView:
     issued_at: datetime
     uuid: str
     group: str
+    token: str = ""  # the public token of the portal's /t/<token> (never the uuid on paper)
 
 
 @dataclass(frozen=True)
@@ -200,8 +202,8 @@ def counter_view(c: Counter) -> CounterView:
     return CounterView(c.id, c.number, c.name_ar, c.name_en, c.groups)
 
 
-def centre_view(c: Centre) -> CentreView:
-    return CentreView(c.code, c.name_ar, c.name_en)
+def centre_view(c: Centre, portal_url: str = "") -> CentreView:
+    return CentreView(c.code, c.name_ar, c.name_en, portal_url)
 
 
 def service_view(svc: Service) -> ServiceView:

@@ -1,14 +1,18 @@
 """``shubbak centre enrol``: create the centre's sync key pair and register it (with the receipt
 key and the centre's governorate, which the central reports group by) on the central server, using
-an administrator's enrolment token."""
+an administrator's enrolment token. The request carries the centre's public details for the
+citizens' portal too (address, opening hours, portal address, services offered:
+:mod:`counter_app.core.centre_public`); those given here are stored in the centre's settings first,
+and a ``centre.updated`` event follows them through the outbox."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import requests
 
-from counter_app.core import settings
+from counter_app.core import centre_public, settings
 from counter_app.core.centre import get_centre
 from counter_app.core.db import Database
 from sync import protocol
@@ -16,11 +20,15 @@ from sync.agent.agent import SyncError, load_or_create_key
 
 
 def enrol(db: Database, server: str, admin_token: str, *, receipt_key: Path | None = None,
-          governorate: str | None = None, verify: bool | str = True, timeout: float = 15.0) -> str:
+          governorate: str | None = None, verify: bool | str = True, timeout: float = 15.0,
+          portal: str | None = None, address_ar: str | None = None, address_en: str | None = None,
+          opening_hours: str | None = None) -> str:
     """Returns the centre code enrolled; the server URL is remembered for the agent.
 
     ``governorate`` is the two-digit code of the national ID (``21`` Giza); enrolling again
-    without it leaves the centre without one."""
+    without it leaves the centre without one. ``portal`` (the citizens' portal's base URL, printed
+    in the tickets' and receipts' QR codes), the addresses and the opening hours are kept as the
+    centre's settings (None: as they are); a refused one raises :class:`ValidationFailed`."""
     from counter_app.common.signing import load_private_key
     from counter_app.core.national_id import GOVERNORATES
 
@@ -33,8 +41,11 @@ def enrol(db: Database, server: str, admin_token: str, *, receipt_key: Path | No
             raise SyncError("the centre is not set up yet", retryable=False)
         key = load_or_create_key(s)
         code, name = centre.code, centre.name_en or centre.name_ar
-    body: dict[str, str] = {"code": code, "name": name,
-                            "sync_public_key": protocol.public_pem(key.public_key())}
+        centre_public.set_details(s, address_ar=address_ar, address_en=address_en, opening_hours=opening_hours,
+                                  portal_url=portal)
+        details = centre_public.details(s)
+    body: dict[str, Any] = {"code": code, "name": name,
+                            "sync_public_key": protocol.public_pem(key.public_key()), **details}
     if receipt_key is not None and receipt_key.exists():
         body["receipt_public_key"] = protocol.public_pem(load_private_key(receipt_key).public_key())
     if governorate is not None:
@@ -48,4 +59,5 @@ def enrol(db: Database, server: str, admin_token: str, *, receipt_key: Path | No
         raise SyncError(f"enrolment refused: {response.status_code} {response.text[:200]}", retryable=False)
     with db.begin() as s:
         settings.put(s, "sync.server", server)
+        centre_public.announce(s, force=True)  # and in the event stream, whatever was sent before
     return code

@@ -39,6 +39,7 @@ from counter_app.common.clock import utcnow
 from sync import protocol
 from sync.server import docs, errors, freshness, headers, inputs, limits, openapi, portal, ratelimit
 from sync.server.anchors import add_anchor_routes, record_head
+from sync.server.centre_details import apply_details, details_from_enrolment
 from sync.server.db import DEFAULT_URL, ServerDatabase
 from sync.server.ingest import ingest, status_of
 from sync.server.models import EnrolledCentre, PublishedCatalogue, QuarantinedEvent
@@ -182,6 +183,7 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
             receipt = payload.get("receipt_public_key")
             if receipt:
                 protocol.load_public(str(receipt))
+            details = details_from_enrolment(payload)  # the portal's address, hours, services
         except (KeyError, protocol.ProtocolError, ValueError) as exc:
             raise HTTPException(422, f"bad enrolment: {exc}") from exc
         if not code or len(code) > 16:
@@ -197,6 +199,7 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
             row.governorate = (str(payload["governorate"])[:2] if payload.get("governorate") else None)
             row.sync_public_key = str(payload["sync_public_key"])
             row.receipt_public_key = str(receipt) if receipt else None
+            apply_details(row, details)
         keys.pop(code, None)
         log.info("centre %s enrolled", code)
         return {"centre": code}

@@ -108,6 +108,13 @@ class Enrolment(BaseModel):
     governorate: str | None = Field(None, max_length=2, examples=["01"])
     sync_public_key: str = Field(description="the centre's Ed25519 public key (PEM) that signs its requests")
     receipt_public_key: str | None = Field(None, description="the key its receipts are signed with (PEM)")
+    # The centre's public details for the citizens' portal (sync.events.CentreDetails); absent: unchanged
+    address_ar: str | None = Field(None, max_length=300, description="the centre's address in Arabic")
+    address_en: str | None = Field(None, max_length=300, description="the centre's address in English")
+    opening_hours: str | None = Field(None, max_length=200, examples=["sun-thu 08:00-15:00; sat 09:00-13:00"])
+    portal_url: str | None = Field(None, max_length=200, examples=["https://portal.example"],
+                                   description="the portal its printed QR codes link to")
+    services: list[str] | None = Field(None, description="codes of the services it offers (absent: all)")
 
 
 class ReceiptCheck(BaseModel):

@@ -20,7 +20,7 @@ from tests.printers.test_reading_order import lines
 
 CENTRE = CentreView("GIZ-01", "المركز التكنولوجي بالجيزة", "Giza Citizen Service Centre")
 ISSUED = IssuedView("B-061", False, 4, 18, datetime(2026, 11, 25, 21, 40, tzinfo=UTC),
-                    "7d1c0a5e-3b4f-4c2e-9a61-0b8f2f6c9e17", "B")
+                    "7d1c0a5e-3b4f-4c2e-9a61-0b8f2f6c9e17", "B", "Xq3vJ8kLm2Np5Rt7Wy9zAb")
 SERVICE = ServiceView("planning.permit", "ترخيص بناء", "Building permit", "B",
                       (DocView("deed", "عقد الملكية", "Title deed", True),), (FeeView("fee", "رسم", "Fee", 5000),))
 
@@ -47,10 +47,13 @@ def test_the_ticket_prints_what_the_citizen_needs_not_the_internal_id(lang: Lang
 
 def test_the_ticket_qr_follows_the_queue_on_the_portal_when_its_address_is_known() -> None:
     data = ticket_document(CENTRE, "التخطيط العمراني", "Urban planning", ISSUED, portal_url="https://portal.example/")
-    assert data.qr_url == f"https://portal.example/ticket/{ISSUED.uuid}"
+    assert data.qr_url == f"https://portal.example/t/{ISSUED.token}", "the public token, never the uuid"
     layout = ticket_layout(data, 576, "ar")
     assert [block.payload for block in layout.blocks if isinstance(block, QRCode)] == [data.qr_url]
-    assert ISSUED.uuid not in _text(lines(layout)), "the id is in the QR code only, never printed as text"
+    assert ISSUED.token not in _text(lines(layout)), "the token is in the QR code only, never printed as text"
+    centre = CentreView(CENTRE.code, CENTRE.name_ar, CENTRE.name_en, "https://centre-portal.example")
+    assert ticket_document(centre, "ت", "T", ISSUED).qr_url == f"https://centre-portal.example/t/{ISSUED.token}"
+    assert ticket_document(centre, "ت", "T", ISSUED, "https://pc.example").qr_url.startswith("https://pc.example/t/")
 
 
 @pytest.mark.parametrize("lang", ["ar", "en"])

@@ -281,7 +281,7 @@ class DeliveryPanel(QWidget):
             paid = cashdesk.pay_refund(db, refund.refund_id, user.id, counter_id, name, nid)
             if key is not None and cat is not None:
                 slip = refund_document(key, cat.centre, counter_name, user.clerk_number,
-                                                service, paid)  # type: ignore[arg-type]
+                                                service, paid, ctx.config.portal_base_url)  # type: ignore[arg-type]
                 ctx.printing.submit(slip, url, lang)
             return paid
 

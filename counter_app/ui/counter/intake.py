@@ -590,7 +590,7 @@ class IntakePanel(QWidget):
                 if signing is None:
                     raise UiError("intake.no_key")
                 receipt = receipt_document(signing, cat.centre, counter_name, user.clerk_number, service, done,
-                                           method, reference, lang)
+                                           method, reference, lang, ctx.config.portal_base_url)
                 return SubmitOutcome(done, ctx.printing.submit(receipt, url, lang), None)
             except Exception as exc:
                 if not expected(exc):  # the clerk reads "logged for support": it is

@@ -297,10 +297,11 @@ class KioskWindow(QWidget):
             return
         priority = self.priority.isChecked()
         url, lang, printing, db = ctx.config.ticket_printer, ctx.lang.lang, ctx.printing, ctx.db
+        portal = ctx.config.portal_base_url
 
         def work() -> IssuedView:
             issued = kiosk_service.issue_ticket(db, letter, priority)
-            printing.submit(ticket_document(cat.centre, group.name_ar, group.name_en, issued), url, lang)
+            printing.submit(ticket_document(cat.centre, group.name_ar, group.name_en, issued, portal), url, lang)
             return issued
 
         self.busy = True

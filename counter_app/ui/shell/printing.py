@@ -17,7 +17,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from PySide6.QtCore import QObject, Signal, Slot
 
 from counter_app.common.clock import to_local
-from counter_app.common.signing import generate_key, load_private_key, save_private_key, sign_receipt
+from counter_app.common.portal import ticket_url
+from counter_app.common.signing import (
+    generate_key,
+    load_private_key,
+    payload_from_scan,
+    receipt_url,
+    save_private_key,
+    sign_receipt,
+)
 from counter_app.services.views import CentreView, IssuedView, ServiceView, SubmittedView, mask_national_id
 from printers.data import (
     FeeLine,
@@ -160,17 +168,28 @@ class PrintService(QObject):
 
 # -- documents ------------------------------------------------------------------------------
 
+def portal_of(centre: CentreView, portal_url: str = "") -> str:
+    """The portal the printed codes link to: this PC's ``[portal] base_url``, else the centre's."""
+    return portal_url or centre.portal_url
+
+
 def ticket_document(centre: CentreView, group_ar: str, group_en: str, issued: IssuedView,
                     portal_url: str = "") -> TicketData:
     """What the citizen needs: the centre, the service group, the number, who is ahead, the estimated
-    wait and the time; a QR code to follow the queue only when the portal's address is known."""
+    wait and the time; a QR code to follow the queue (``{portal}/t/{public token}``, never the
+    ticket's uuid) only when the portal's address is known."""
     return TicketData(
         centre_name_ar=centre.name_ar, centre_name_en=centre.name_en,
         service_name_ar=group_ar, service_name_en=group_en, ticket_number=issued.number,
         priority=issued.priority, waiting_ahead=issued.waiting_ahead,
         estimated_wait_minutes=issued.estimated_wait_minutes, issued_at=issued.issued_at,
-        qr_url=f"{portal_url.rstrip('/')}/ticket/{issued.uuid}" if portal_url else "",
+        qr_url=ticket_url(portal_of(centre, portal_url), issued.token),
     )
+
+
+def receipt_code(payload: str, portal_url: str) -> str:
+    """A receipt's QR code: a link to the portal's check page, or the bare signed payload without one."""
+    return receipt_url(portal_url, payload) if portal_url else payload
 
 
 def test_page_document(centre: CentreView, role: str, printer_url: str, now: datetime) -> TestPageData:
@@ -181,7 +200,7 @@ def test_page_document(centre: CentreView, role: str, printer_url: str, now: dat
 
 def receipt_document(key: Ed25519PrivateKey, centre: CentreView, counter_name: str, clerk_number: str,
                      service: ServiceView, submitted: SubmittedView, method: str, reference: str,
-                     lang: str) -> ReceiptData:
+                     lang: str, portal_url: str = "") -> ReceiptData:
     payload = sign_receipt(key, submitted.centre_code, submitted.tracking_code, submitted.total_piastres,
                            submitted.paid_at)
     return ReceiptData(
@@ -191,7 +210,8 @@ def receipt_document(key: Ed25519PrivateKey, centre: CentreView, counter_name: s
         documents_received=[ar if lang == "ar" else en for ar, en in submitted.documents],
         fee_lines=[FeeLine(f.name_ar, f.name_en, f.amount_piastres) for f in submitted.fees],
         total_piastres=submitted.total_piastres, payment_method=method,  # type: ignore[arg-type]
-        payment_reference=reference, paid_at=submitted.paid_at, qr_payload=payload,
+        payment_reference=reference, paid_at=submitted.paid_at,
+        qr_payload=receipt_code(payload, portal_of(centre, portal_url)),
     )
 
 
@@ -216,8 +236,9 @@ def slip_document(centre: CentreView, service: ServiceView, missing: list[str], 
 
 
 def tracking_code_from_scan(text: str, public_key: Ed25519PublicKey | None) -> str:
-    """A typed tracking code, or the one inside a scanned receipt QR payload (checked when a key is known)."""
-    text = text.strip()
+    """A typed tracking code, or the one inside a scanned receipt QR code, a bare payload or a portal
+    link (checked when a key is known)."""
+    text = payload_from_scan(text)
     if "|" not in text:
         return text
     if public_key is not None:
@@ -233,7 +254,7 @@ REFUND_MARK = "R:"
 
 
 def refund_document(key: Ed25519PrivateKey, centre: CentreView, counter_name: str, clerk_number: str,
-                    service: ServiceView | None, refund: RefundView) -> RefundSlipData:
+                    service: ServiceView | None, refund: RefundView, portal_url: str = "") -> RefundSlipData:
     assert refund.paid_at is not None
     payload = sign_receipt(key, refund.centre_code, f"{REFUND_MARK}{refund.tracking_code}", refund.amount_piastres,
                            refund.paid_at)
@@ -244,7 +265,7 @@ def refund_document(key: Ed25519PrivateKey, centre: CentreView, counter_name: st
         service_name_en=service.name_en if service else refund.service_code,
         applicant_name=refund.applicant_name, national_id_masked=mask_national_id(refund.national_id),
         amount_piastres=refund.amount_piastres, payment_method=refund.method,  # type: ignore[arg-type]
-        paid_at=refund.paid_at, qr_payload=payload,
+        paid_at=refund.paid_at, qr_payload=receipt_code(payload, portal_of(centre, portal_url)),
     )
 
 
