@@ -29,7 +29,9 @@ until the server is upgraded. To add a field or a kind:
 3. upgrade the central server first, then the centres (an older server keeps new events waiting
    in the outbox, answered ``retry``).
 
-Versions: 1 — the kinds below (issue 17).
+Versions: 1 — the kinds below (issue 17). 2 — issue 18: ``ticket.issued`` carries ``token`` (the
+portal's ``/t/<token>``), ``ticket.called``/``ticket.recalled`` carry ``counter_number``,
+``centre.updated`` carries the centre's public details (address, opening hours, portal, services).
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ from typing_extensions import TypedDict  # pydantic needs typing_extensions' Typ
 
 from counter_app.common.ticket_events import TicketEventKind
 
-SCHEMA_VERSION = 1  # a server validates batches of every version up to its own
+SCHEMA_VERSION = 2  # a server validates batches of every version up to its own
 #: 10 billion pounds: above any fee, payment or day's takings, far below 2**53 (exact in any JSON).
 MAX_PIASTRES = 10**12
 MAX_ROW_ID = 2**63 - 1  # a centre database's ids (users, counters, requests) and the outbox sequence

@@ -143,8 +143,9 @@ def _event(session: Session, ticket: _TicketLike, kind: TicketEventKind, at: dat
         "at": as_utc(at).isoformat(), "counter_id": counter_id, "user_id": user_id,
         "service": ticket.service_code,
     }
-    if kind is TicketEventKind.ISSUED and getattr(ticket, "public_token", None):
-        payload["token"] = ticket.public_token  # the portal's /t/<token> (DESIGN: no personal data)
+    token = getattr(ticket, "public_token", None) if kind is TicketEventKind.ISSUED else None
+    if token:
+        payload["token"] = token  # the portal's /t/<token> (DESIGN: no personal data)
     if detail:
         payload["detail"] = detail
     outbox.emit(session, f"ticket.{kind.value}", ticket.uuid, payload, at=at)

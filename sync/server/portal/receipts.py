@@ -3,9 +3,10 @@ payload is genuine (:func:`sync.server.receipts.check_receipt`, the check of
 ``POST /v1/receipts/verify``) and what it certifies: the centre, the tracking code, the amount and
 the date. Rate-limited per client with the ``receipts`` rule (:mod:`sync.server.ratelimit`).
 
-The URL carries the payload percent-encoded (``SHB1%7C...``; the server decodes the path) or as
-base64url of its UTF-8 bytes: :func:`payload_from_path` accepts both.
-TODO(merge with PRINT): use ``counter_app.common.signing.payload_from_scan`` here.
+The URL carries the payload percent-encoded (``SHB1%7C...``, as the centres print it:
+:func:`counter_app.common.signing.receipt_url`; the server decodes the path) or as base64url of its
+UTF-8 bytes: :func:`payload_from_path` accepts both, through the scanner's own
+:func:`counter_app.common.signing.payload_from_scan`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 
 from counter_app.common.formatting import format_datetime, money, tracking_code
-from counter_app.common.signing import PREFIX
+from counter_app.common.signing import PREFIX, payload_from_scan
 from sync.server.db import ServerDatabase
 from sync.server.models import EnrolledCentre
 from sync.server.portal import render, request_lang
@@ -34,7 +35,7 @@ MAX_PAYLOAD = 600
 def payload_from_path(text: str) -> str:
     """The signed payload in a ``/r/`` path (already percent-decoded by the server): as it is when
     it starts with the payload's prefix, else decoded from base64url when that gives one."""
-    text = text.strip()
+    text = payload_from_scan(text)
     if text.startswith(PREFIX + "|"):
         return text
     try:
