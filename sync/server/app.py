@@ -41,6 +41,8 @@ from sync.server.anchors import add_anchor_routes, record_head
 from sync.server.db import DEFAULT_URL, ServerDatabase
 from sync.server.ingest import ingest, status_of
 from sync.server.models import EnrolledCentre, PublishedCatalogue, QuarantinedEvent
+from sync.server.portal import centres as portal_centres
+from sync.server.portal import tickets as portal_tickets
 from sync.server.reports import add_report_routes
 
 log = logging.getLogger(__name__)
@@ -309,6 +311,8 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
     add_report_routes(app, db, admin_token)
     add_anchor_routes(app, db, authenticate, require_admin)
     portal.install(app)  # the citizens' pages at / (sync/server/portal)
+    portal_tickets.add_routes(app, db)  # the mobile ticket /t/<token>
+    portal_centres.add_routes(app, db)  # /centres, live
     return app
 
 

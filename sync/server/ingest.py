@@ -29,6 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from sync.protocol import MAX_BATCH_EVENTS, SCHEMA_VERSION, EventResult, WireEvent, canonical, invalid_events
+from sync.server import queue_state
 from sync.server.inputs import event_problem
 from sync.server.models import ApplicationProjection, QuarantinedEvent, StoredEvent
 
@@ -104,7 +105,9 @@ def ingest(session: Session, centre: str, events: list[WireEvent], now: datetime
             results[i] = EventResult(e.uuid, "duplicate")
         else:
             results[i] = EventResult(e.uuid, first.status, first.reason)
-    project(session, centre, [e for e in fresh if e.uuid in inserted])
+    stored = [e for e in fresh if e.uuid in inserted]
+    project(session, centre, stored)
+    queue_state.fold(session, centre, stored)
     assert all(r is not None for r in results)
     return [r for r in results if r is not None]
 

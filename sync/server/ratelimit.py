@@ -22,6 +22,8 @@ rule                     default                 why this figure
 ``login``                10 per 5 minutes        an administrator mistypes a few times
 ``enrol``                30 per minute           a technician's script enrolling many centres
 ``admin``                120 per minute          an administrator's report pages and API calls
+``ticket``               120 per minute          a phone refreshes its ticket every 15 s (4 a
+                                                 minute); many phones share one CGNAT address
 ``centre`` (per centre)  600 per minute          every signed request of one centre: 300,000
                                                  events a minute in full batches; a week offline
                                                  at a big centre is about 35,000 events
@@ -72,10 +74,12 @@ DEFAULTS: Mapping[str, str] = {
     "enrol": "30/minute",
     "admin": "120/minute",
     "centre": "600/minute",
+    "ticket": "120/minute",
 }
 #: Which requests count against which per-client rule: (method, exact path or prefix ending in /).
 ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", "/v1/status/", "status"),
+    ("GET", "/t/", "ticket"),  # the mobile ticket page and its state (portal/tickets.py)
     ("POST", "/v1/receipts/verify", "receipts"),
     ("POST", "/reports/login", "login"),
     ("POST", "/v1/centres/enrol", "enrol"),

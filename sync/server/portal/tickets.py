@@ -1,0 +1,107 @@
+"""The mobile ticket: ``/t/<token>`` (the printed ticket's QR code) and its live state
+``/t/<token>/state`` (JSON, for ``/static/ticket.js``).
+
+The page shows the ticket's number, the people ahead (:func:`sync.server.queue_state.waiting_ahead`,
+the centre core's own count), the estimated wait and the tickets called now; once called, the
+counter to go to in large type. It refreshes by itself: the script asks the state every
+:data:`POLL_S` seconds (less with ``SHUBBAK_PORTAL_POLL_S``) and updates the page, reloading it
+when the ticket's state changes; without JavaScript a ``<meta refresh>`` in ``<noscript>`` reloads.
+
+A token is 22 random characters (``secrets.token_urlsafe(16)``); the server keeps only its SHA-256.
+An unknown token, a malformed one and one of another day get the same 404 page: the answer tells
+nothing to someone trying tokens. Both routes are counted under the per-client rate limit
+``ticket`` (:mod:`sync.server.ratelimit`). Nothing personal is ever shown: the ticket has none.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from counter_app.common.clock import as_utc, local_day, to_local, utcnow
+from sync.server import queue_state
+from sync.server.db import ServerDatabase
+from sync.server.models import EnrolledCentre, TicketProjection
+from sync.server.portal import render, request_lang, translator
+
+#: Seconds between two refreshes of an open ticket page (the issue: at most every 15 s); a
+#: deployment (or a test) may ask for less with ``SHUBBAK_PORTAL_POLL_S``, read when the app is made.
+POLL_S = 15
+
+
+def poll_seconds() -> int:
+    return max(1, min(POLL_S, int(os.environ.get("SHUBBAK_PORTAL_POLL_S", str(POLL_S)))))
+#: A centre that has not synced for this long shows that its live figures are old.
+STALE_AFTER = timedelta(minutes=15)
+
+
+def hhmm(moment: datetime) -> str:
+    return to_local(moment).strftime("%H:%M")
+
+
+def _stale_since(centre: EnrolledCentre | None, now: datetime) -> str | None:
+    if centre is None or centre.last_seen is None:
+        return None
+    return hhmm(centre.last_seen) if now - as_utc(centre.last_seen) > STALE_AFTER else None
+
+
+def ticket_state(db: ServerDatabase, token: str) -> dict[str, Any] | None:
+    """What the page shows of the ticket of ``token``, or None (unknown, or not of today)."""
+    now = utcnow()
+    with db.sessions() as s:
+        ticket: TicketProjection | None = queue_state.by_token(s, token)
+        if ticket is None or ticket.day != local_day(now):
+            return None
+        centre = s.get(EnrolledCentre, ticket.centre_code)
+        state = {"waiting": "waiting", "called": "called"}.get(ticket.status, "ended")
+        ahead = queue_state.waiting_ahead(s, ticket)
+        wait = (queue_state.estimate_wait_minutes(s, ticket.centre_code, ticket.day, ticket.group_letter, ahead)
+                if state == "waiting" else 0)
+        calling = queue_state.now_calling(s, ticket.centre_code, ticket.day, group=ticket.group_letter)
+        return {"state": state, "number": ticket.number, "ahead": ahead, "wait_minutes": wait,
+                "counter": ticket.counter_number if state == "called" else None,
+                "calling": [{"number": c.number, "counter": c.counter_number} for c in calling],
+                "centre": centre.name if centre is not None else ticket.centre_code,
+                # the figures are the centre's as of its last sync
+                "updated": hhmm(centre.last_seen if centre is not None and centre.last_seen else ticket.updated_at),
+                "offline_since": _stale_since(centre, now)}
+
+
+def texts(request: Request, state: dict[str, Any]) -> dict[str, str]:
+    """The page's live lines in the request's language (the script puts them in place)."""
+    t, nt = translator(request_lang(request))
+    ahead = state["ahead"]
+    return {
+        "ahead": nt("portal.ticket_ahead", ahead, n=ahead),
+        "wait": (t("portal.ticket_next") if ahead == 0
+                 else nt("portal.ticket_wait", state["wait_minutes"], n=state["wait_minutes"])),
+        "counter": t("portal.ticket_go_to_counter", counter=state["counter"]) if state["counter"] is not None else "",
+        "updated": t("portal.ticket_updated", time=state["updated"]),
+        "offline": t("portal.ticket_offline", time=state["offline_since"]) if state["offline_since"] else "",
+    }
+
+
+def add_routes(app: FastAPI, db: ServerDatabase) -> None:
+    poll = poll_seconds()
+
+    @app.get("/t/{token}", include_in_schema=False)
+    def ticket_page(request: Request, token: str) -> HTMLResponse:
+        state = ticket_state(db, token)
+        if state is None:
+            return render(request, "ticket_unknown.html", status=404, cache="no-store")
+        if state["state"] == "ended":
+            return render(request, "ticket_ended.html", cache="no-store", number=state["number"])
+        return render(request, "ticket.html", cache="no-store", s=state, live=texts(request, state),
+                      poll=poll, state_url=f"/t/{token}/state")
+
+    @app.get("/t/{token}/state", include_in_schema=False)
+    def ticket_state_json(request: Request, token: str) -> JSONResponse:
+        state = ticket_state(db, token)
+        headers = {"Cache-Control": "no-store"}
+        if state is None:
+            return JSONResponse({"state": "unknown"}, status_code=404, headers=headers)
+        return JSONResponse({**state, "poll": poll, "texts": texts(request, state)}, headers=headers)
