@@ -84,6 +84,9 @@ def _apply(row: dict[str, Any], e: WireEvent) -> None:
         row["queued_at"], row["issued_seq"] = at, e.seq
         if p.get("token"):
             row["token_hash"] = token_hash(str(p["token"]))
+    if kind == "called":  # the latest call: call times follow the centre's commits, whatever the arrival
+        called = row.get("called_at")
+        row["called_at"] = at if called is None or as_utc(called) < at else called
     if e.seq <= row.get("last_seq", -1):
         return
     row.update(day=date.fromisoformat(str(p["day"])), number=str(p["number"]), group_letter=str(p["group"]),
@@ -92,13 +95,11 @@ def _apply(row: dict[str, Any], e: WireEvent) -> None:
     moved_to_counter = isinstance(detail, dict) and "to_counter" in detail
     if kind in ("issued", "transferred"):
         row.update(status="waiting", to_counter=kind == "transferred" and moved_to_counter,
-                   counter_number=None, called_at=None, finished_at=None, counter_id=None)
+                   counter_number=None, finished_at=None, counter_id=None)
     elif kind in ("called", "recalled"):
         row.update(status="called", to_counter=False, counter_number=p.get("counter_number"))
-        if kind == "called" or row.get("called_at") is None:
-            row["called_at"] = at
     elif kind in _ENDED:
-        row.update(status=_ENDED[kind], to_counter=False, finished_at=at)
+        row.update(status=_ENDED[kind], to_counter=False, counter_number=None, finished_at=at)
     row.setdefault("to_counter", False)
 
 

@@ -97,4 +97,7 @@ def live_centre(site: Centre, portal_url: str) -> Iterator[Live]:
         finally:
             agent.stop()
             thread.join(10)
+            for other in threading.enumerate():  # its PostgreSQL LISTEN thread, before the database goes
+                if other.name == "sync-agent-listen":
+                    other.join(5)
             agent.close()
