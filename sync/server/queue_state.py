@@ -35,10 +35,11 @@ exactly what the centre says, so a citizen never reads two figures; the test
 ``tests/portal/test_ticket_live.py`` compares them for every waiting ticket after each change.
 
 **Estimated wait** follows ``core.queue.estimate_wait_minutes``: people ahead times the mean
-service time of the group's last :data:`ESTIMATE_WINDOW` finished tickets (from their call and
+service time of the group's last :data:`ESTIMATE_WINDOW` finished tickets of the day (from their call and
 finish times; else the catalogue's expected minutes of the group's services; else 8 minutes),
 divided by the counters serving the group. The server does not know the centre's counters, so it
-counts those that called a ticket of the group that day (at least one).
+counts those that called a ticket of the group that day (else of any group; at least one): the
+estimate can differ from the kiosk's, the position cannot.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -145,20 +147,30 @@ def waiting_ahead(session: Session, ticket: TicketProjection) -> int:
     return int(session.scalar(select(func.count()).select_from(T).where(cond)) or 0)
 
 
+_catalogue_cache: dict[int, dict[str, float]] = {}
+
+
 def _catalogue_seconds(session: Session) -> dict[str, float]:
-    body = session.scalar(select(PublishedCatalogue.body).order_by(PublishedCatalogue.version.desc()).limit(1))
+    """The catalogue's expected service seconds per group (parsed once per published version)."""
+    version = session.scalar(select(func.max(PublishedCatalogue.version)))
+    if version in _catalogue_cache:
+        return _catalogue_cache[version]
+    body = session.scalar(select(PublishedCatalogue.body).where(PublishedCatalogue.version == version))
     minutes: dict[str, list[float]] = {}
     for service in json.loads(body)["services"] if body else []:
         if service.get("expected_service_minutes"):
             minutes.setdefault(str(service.get("group")), []).append(float(service["expected_service_minutes"]))
-    return {g: 60 * sum(m) / len(m) for g, m in minutes.items()}
+    seconds = {g: 60 * sum(m) / len(m) for g, m in minutes.items()}
+    if version is not None:
+        _catalogue_cache[version] = seconds
+    return seconds
 
 
-def service_seconds(session: Session, centre: str, group: str) -> float:
-    """Mean service time of the group's last finished tickets at the centre, or the catalogue's."""
+def service_seconds(session: Session, centre: str, day: date, group: str) -> float:
+    """Mean service time of the group's last finished tickets at the centre that day, or the catalogue's."""
     rows = session.execute(
         select(T.called_at, T.finished_at)
-        .where(T.centre_code == centre, T.group_letter == group, T.status == "done",
+        .where(T.centre_code == centre, T.day == day, T.status == "done", T.group_letter == group,
                T.called_at.is_not(None), T.finished_at.is_not(None))
         .order_by(T.finished_at.desc()).limit(ESTIMATE_WINDOW)).all()
     durations = [(as_utc(done) - as_utc(called)).total_seconds() for called, done in rows if called and done]
@@ -168,16 +180,19 @@ def service_seconds(session: Session, centre: str, group: str) -> float:
 
 
 def serving_counters(session: Session, centre: str, day: date, group: str) -> int:
-    n = session.scalar(select(func.count(func.distinct(T.counter_id)))
-                       .where(T.centre_code == centre, T.day == day, T.group_letter == group,
-                              T.called_at.is_not(None), T.counter_id.is_not(None)))
-    return max(1, int(n or 0))
+    """Counters that called a ticket of the group that day; else that called any ticket; at least one."""
+    def distinct(*where: Any) -> int:
+        return int(session.scalar(select(func.count(func.distinct(T.counter_id)))
+                                  .where(T.centre_code == centre, T.day == day, T.called_at.is_not(None),
+                                         T.counter_id.is_not(None), *where)) or 0)
+
+    return max(1, distinct(T.group_letter == group) or distinct())
 
 
 def estimate_wait_minutes(session: Session, centre: str, day: date, group: str, ahead: int) -> int:
     if ahead <= 0:
         return 0
-    seconds = service_seconds(session, centre, group)
+    seconds = service_seconds(session, centre, day, group)
     return math.ceil(ahead * seconds / serving_counters(session, centre, day, group) / 60)
 
 
@@ -203,6 +218,36 @@ def waiting_counts(session: Session, centre: str, day: date) -> dict[str, int]:
                            .where(T.centre_code == centre, T.day == day, T.status == "waiting")
                            .group_by(T.group_letter)).all()
     return {letter: int(n) for letter, n in rows}
+
+
+@dataclass(frozen=True)
+class GroupView:
+    """What every ticket page of one centre's group shares: kept :data:`SHARED_TTL_S` in the process,
+    so a thousand phones of one centre cost the server their own row and count, not the estimate."""
+
+    seconds_per_ahead: float
+    calling: list[Calling]
+
+    def wait_minutes(self, ahead: int) -> int:
+        return math.ceil(ahead * self.seconds_per_ahead / 60) if ahead > 0 else 0
+
+
+SHARED_TTL_S = 2.0
+_views: dict[tuple[str, date, str], tuple[float, GroupView]] = {}
+
+
+def group_view(session: Session, centre: str, day: date, group: str) -> GroupView:
+    key = (centre, day, group)
+    now = time.monotonic()
+    cached = _views.get(key)
+    if cached is not None and now - cached[0] < SHARED_TTL_S:
+        return cached[1]
+    view = GroupView(service_seconds(session, centre, day, group) / serving_counters(session, centre, day, group),
+                     now_calling(session, centre, day, group=group))
+    if len(_views) > 10_000:  # old days and centres: start again
+        _views.clear()
+    _views[key] = (now, view)
+    return view
 
 
 def by_token(session: Session, token: str) -> TicketProjection | None:

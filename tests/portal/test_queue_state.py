@@ -5,7 +5,7 @@ equals the core's for every ticket: the real core makes the events, the real ing
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from tests.helpers.factories import Centre
 
 
 @pytest.fixture
-def server_db(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Callable[[str], ServerDatabase]:
+def server_db(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[[str], ServerDatabase]]:
     made: list[ServerDatabase] = []
 
     def make(name: str) -> ServerDatabase:
@@ -37,7 +37,7 @@ def server_db(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Ca
         made.append(ServerDatabase(url))
         return made[-1]
 
-    yield make  # type: ignore[misc]
+    yield make
     for db in made:
         db.dispose()
 

@@ -59,9 +59,9 @@ def ticket_state(db: ServerDatabase, token: str) -> dict[str, Any] | None:
         centre = s.get(EnrolledCentre, ticket.centre_code)
         state = {"waiting": "waiting", "called": "called"}.get(ticket.status, "ended")
         ahead = queue_state.waiting_ahead(s, ticket)
-        wait = (queue_state.estimate_wait_minutes(s, ticket.centre_code, ticket.day, ticket.group_letter, ahead)
-                if state == "waiting" else 0)
-        calling = queue_state.now_calling(s, ticket.centre_code, ticket.day, group=ticket.group_letter)
+        shared = queue_state.group_view(s, ticket.centre_code, ticket.day, ticket.group_letter)
+        wait = shared.wait_minutes(ahead) if state == "waiting" else 0
+        calling = shared.calling
         return {"state": state, "number": ticket.number, "ahead": ahead, "wait_minutes": wait,
                 "counter": ticket.counter_number if state == "called" else None,
                 "calling": [{"number": c.number, "counter": c.counter_number} for c in calling],
