@@ -16,11 +16,15 @@ nothing to someone trying tokens. Both routes are counted under the per-client r
 from __future__ import annotations
 
 import os
+import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from counter_app.common.clock import as_utc, local_day, to_local, utcnow
 from sync.server import queue_state
@@ -43,10 +47,35 @@ def hhmm(moment: datetime) -> str:
     return to_local(moment).strftime("%H:%M")
 
 
-def _stale_since(centre: EnrolledCentre | None, now: datetime) -> str | None:
-    if centre is None or centre.last_seen is None:
+def _stale_since(last_seen: datetime | None, now: datetime) -> str | None:
+    if last_seen is None:
         return None
-    return hhmm(centre.last_seen) if now - as_utc(centre.last_seen) > STALE_AFTER else None
+    return hhmm(last_seen) if now - as_utc(last_seen) > STALE_AFTER else None
+
+
+@dataclass(frozen=True)
+class CentreInfo:
+    name: str
+    last_seen: datetime | None
+
+
+_centres: dict[str, tuple[float, CentreInfo]] = {}
+
+
+def centre_info(session: Session, code: str) -> CentreInfo:
+    """A centre's name and last sync, kept :data:`~sync.server.queue_state.SHARED_TTL_S` in the process
+    (every phone of the centre asks for them)."""
+    now = time.monotonic()
+    cached = _centres.get(code)
+    if cached is not None and now - cached[0] < queue_state.SHARED_TTL_S:
+        return cached[1]
+    row = session.execute(select(EnrolledCentre.name, EnrolledCentre.last_seen)
+                          .where(EnrolledCentre.code == code)).first()
+    info = CentreInfo(row.name, as_utc(row.last_seen) if row.last_seen else None) if row else CentreInfo(code, None)
+    if len(_centres) > 10_000:
+        _centres.clear()
+    _centres[code] = (now, info)
+    return info
 
 
 def ticket_state(db: ServerDatabase, token: str) -> dict[str, Any] | None:
@@ -56,7 +85,7 @@ def ticket_state(db: ServerDatabase, token: str) -> dict[str, Any] | None:
         ticket: TicketProjection | None = queue_state.by_token(s, token)
         if ticket is None or ticket.day != local_day(now):
             return None
-        centre = s.get(EnrolledCentre, ticket.centre_code)
+        centre = centre_info(s, ticket.centre_code)
         state = {"waiting": "waiting", "called": "called"}.get(ticket.status, "ended")
         ahead = queue_state.waiting_ahead(s, ticket)
         shared = queue_state.group_view(s, ticket.centre_code, ticket.day, ticket.group_letter)
@@ -65,10 +94,10 @@ def ticket_state(db: ServerDatabase, token: str) -> dict[str, Any] | None:
         return {"state": state, "number": ticket.number, "ahead": ahead, "wait_minutes": wait,
                 "counter": ticket.counter_number if state == "called" else None,
                 "calling": [{"number": c.number, "counter": c.counter_number} for c in calling],
-                "centre": centre.name if centre is not None else ticket.centre_code,
+                "centre": centre.name,
                 # the figures are the centre's as of its last sync
-                "updated": hhmm(centre.last_seen if centre is not None and centre.last_seen else ticket.updated_at),
-                "offline_since": _stale_since(centre, now)}
+                "updated": hhmm(centre.last_seen or ticket.updated_at),
+                "offline_since": _stale_since(centre.last_seen, now)}
 
 
 def texts(request: Request, state: dict[str, Any]) -> dict[str, str]:
