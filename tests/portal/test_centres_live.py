@@ -95,6 +95,6 @@ def test_centre_pages_in_chromium(live: Live, size: str, lang: str) -> None:
         assert_public_page(page, made, live.central.url, lang=lang)
         page.goto(f"{live.central.url}/centres/{code}?lang={lang}")
         assert plain(page.inner_text('tr[data-group="A"] td.num')) == "2"
-        assert ("الانتظار الآن" if lang == "ar" else "Waiting now") in plain(page.inner_text("main"))
+        assert ("الانتظار الآن" if lang == "ar" else "The wait now") in plain(page.inner_text("main"))
         page.screenshot(path=str(SHOTS / f"centre-{lang}-{size}.png"), full_page=True)
         assert_public_page(page, made, live.central.url, lang=lang)

@@ -27,10 +27,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from counter_app.common.clock import as_utc, local_day, to_local, utcnow
+from counter_app.common.i18n import gettext, ngettext
 from sync.server import queue_state
 from sync.server.db import ServerDatabase
 from sync.server.models import EnrolledCentre, TicketProjection
-from sync.server.portal import render, request_lang, translator
+from sync.server.portal import render, request_lang
 
 #: Seconds between two refreshes of an open ticket page (the issue: at most every 15 s); a
 #: deployment (or a test) may ask for less with ``SHUBBAK_PORTAL_POLL_S``, read when the app is made.
@@ -102,15 +103,16 @@ def ticket_state(db: ServerDatabase, token: str) -> dict[str, Any] | None:
 
 def texts(request: Request, state: dict[str, Any]) -> dict[str, str]:
     """The page's live lines in the request's language (the script puts them in place)."""
-    t, nt = translator(request_lang(request))
-    ahead = state["ahead"]
+    lang = request_lang(request)
+    ahead, minutes, counter = state["ahead"], state["wait_minutes"], state["counter"]
     return {
-        "ahead": nt("portal.ticket_ahead", ahead, n=ahead),
-        "wait": (t("portal.ticket_next") if ahead == 0
-                 else nt("portal.ticket_wait", state["wait_minutes"], n=state["wait_minutes"])),
-        "counter": t("portal.ticket_go_to_counter", counter=state["counter"]) if state["counter"] is not None else "",
-        "updated": t("portal.ticket_updated", time=state["updated"]),
-        "offline": t("portal.ticket_offline", time=state["offline_since"]) if state["offline_since"] else "",
+        "ahead": ngettext("portal.ticket_ahead", ahead, lang, n=ahead),
+        "wait": (gettext("portal.ticket_next", lang) if ahead == 0
+                 else ngettext("portal.ticket_wait", minutes, lang, n=minutes)),
+        "counter": gettext("portal.ticket_go_to_counter", lang, counter=counter) if counter is not None else "",
+        "updated": gettext("portal.ticket_updated", lang, time=state["updated"]),
+        "offline": (gettext("portal.ticket_offline", lang, time=state["offline_since"])
+                    if state["offline_since"] else ""),
     }
 
 
