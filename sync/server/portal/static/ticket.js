@@ -38,9 +38,11 @@
     nobody.hidden = rows.length !== 0;
   }
 
-  function next(delay) { window.setTimeout(refresh, delay); }
+  var timer = null;
+  function next(delay) { timer = window.setTimeout(refresh, delay); }
 
   function refresh() {
+    timer = null;
     fetch(url, { credentials: "same-origin", cache: "no-store", headers: { "Accept": "application/json" } })
       .then(function (answer) {
         if (answer.status === 429) {
@@ -59,4 +61,12 @@
   }
 
   next(poll);
+  // a phone that wakes the page (timers sleep in the background) asks at once
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden && timer !== null) {
+      window.clearTimeout(timer);
+      timer = null;
+      refresh();
+    }
+  });
 })();
