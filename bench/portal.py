@@ -219,6 +219,7 @@ def main() -> int:
             proc.terminate()
             proc.wait(30)
     print(f"server_db: {'sqlite' if args.sqlite else 'postgresql'}")
+    print(f"load_average_1m: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (client, server and centre share them)")
     print(f"phones: {args.phones}")
     print(f"refresh_interval_s: {args.interval:g}")
     print(f"ticket_requests: {len(state_ms) + len(html_ms)}")

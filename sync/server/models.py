@@ -120,7 +120,7 @@ class TicketProjection(ServerBase):
     queued_at: Mapped[datetime | None] = mapped_column(Utc, nullable=True)  # issued; kept on transfer
     issued_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # core's id order
     to_counter: Mapped[bool] = mapped_column(Boolean)  # transferred to one counter
-    counter_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    counter_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # a centre row id: up to 2**63-1
     counter_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
     called_at: Mapped[datetime | None] = mapped_column(Utc, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(Utc, nullable=True)

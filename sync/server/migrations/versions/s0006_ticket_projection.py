@@ -32,7 +32,7 @@ def upgrade() -> None:
     sa.Column('queued_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('issued_seq', sa.BigInteger(), nullable=True),
     sa.Column('to_counter', sa.Boolean(), nullable=False),
-    sa.Column('counter_id', sa.Integer(), nullable=True),
+    sa.Column('counter_id', sa.BigInteger(), nullable=True),
     sa.Column('counter_number', sa.Integer(), nullable=True),
     sa.Column('called_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
