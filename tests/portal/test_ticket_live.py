@@ -189,3 +189,31 @@ def test_the_ticket_pages_are_rate_limited_per_client(site: Centre, portal_url: 
         assert [a.status_code for a in answers] == [404] * 5 + [429]
         assert int(answers[-1].headers["Retry-After"]) >= 1
         assert requests.get(f"{centre.central.url}/centres", timeout=10).status_code == 200  # another rule
+
+
+def test_a_ticket_of_another_day_is_gone_and_a_silent_centre_is_said(live: Live) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from counter_app.core.clock import local_day, utcnow
+    from sync.server import queue_state
+    from sync.server.models import EnrolledCentre, TicketProjection
+    from sync.server.portal import tickets
+
+    _, old = live.issue("A")
+    _, mine = live.issue("A")
+    live.wait_equal()
+    live.agent.stop()  # the centre goes silent
+    silent_since = utcnow() - timedelta(minutes=20)
+    with live.central.db.sessions.begin() as s:
+        s.execute(update(EnrolledCentre).values(last_seen=silent_since))
+        s.execute(update(TicketProjection).where(TicketProjection.token_hash == queue_state.token_hash(old))
+                  .values(day=local_day(utcnow()) - timedelta(days=1)))
+    tickets._centres.clear()  # the 2-second cache of the centre's last sync
+    assert requests.get(f"{live.central.url}/t/{old}", timeout=10).status_code == 404
+    state = live.state(mine, "en")
+    assert state["offline_since"] is not None
+    assert state["texts"]["offline"].startswith("No live data from the centre since")
+    page = requests.get(f"{live.central.url}/t/{mine}", timeout=10).text
+    assert "لا بيانات حية من المركز منذ" in plain(page)
