@@ -204,11 +204,13 @@ class TicketIssued(_Ticket):
 @with_config(_FORBID)
 class TicketCalled(_Ticket):
     event: Literal["called"]
+    counter_number: NotRequired[Count]  # the counter's own number, for the portal's "go to counter N"
 
 
 @with_config(_FORBID)
 class TicketRecalled(_Ticket):
     event: Literal["recalled"]
+    counter_number: NotRequired[Count]
     detail: _Recall
 
 

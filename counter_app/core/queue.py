@@ -65,7 +65,7 @@ DEFAULT_SERVICE_SECONDS = 8 * 60
 _INSERT_EVENT = insert(table(TicketEvent))
 _T = table(Ticket)
 _C = table(Counter)
-_SELECT_COUNTER = select(_C.c.id, _C.c.groups, _C.c.ordinary_since_priority).where(_C.c.id == bindparam("cid"))
+_SELECT_COUNTER = select(_C.c.id, _C.c.number, _C.c.groups, _C.c.ordinary_since_priority).where(_C.c.id == bindparam("cid"))
 _SELECT_CURRENT = (
     select(_T.c.id, _T.c.uuid, _T.c.letter, _T.c.number, _T.c.day, _T.c.group_letter, _T.c.priority,
            _T.c.service_code)
@@ -130,7 +130,8 @@ def waiting_clause(day: date) -> ColumnElement[bool]:
 
 
 def _event(session: Session, ticket: _TicketLike, kind: TicketEventKind, at: datetime, *,
-           counter_id: int | None = None, user_id: int | None = None, detail: dict[str, object] | None = None) -> None:
+           counter_id: int | None = None, user_id: int | None = None, detail: dict[str, object] | None = None,
+           counter_number: int | None = None) -> None:
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         conn.execute(_NOTIFY, {"kind": kind.value})
@@ -146,6 +147,8 @@ def _event(session: Session, ticket: _TicketLike, kind: TicketEventKind, at: dat
     token = getattr(ticket, "public_token", None) if kind is TicketEventKind.ISSUED else None
     if token:
         payload["token"] = token  # the portal's /t/<token> (DESIGN: no personal data)
+    if counter_number is not None:  # called/recalled: the portal's "go to counter N"
+        payload["counter_number"] = counter_number
     if detail:
         payload["detail"] = detail
     outbox.emit(session, f"ticket.{kind.value}", ticket.uuid, payload, at=at)
@@ -288,7 +291,8 @@ def call_next(session: Session, counter_id: int, clerk_id: int | None, *, at: da
         set_committed_value(ticket, attr, value)
     conn.execute(_SET_FAIRNESS, {"cid": counter_id,
                                  "n": 0 if ticket.priority else counter.ordinary_since_priority + 1})
-    _event(session, ticket, TicketEventKind.CALLED, moment, counter_id=counter_id, user_id=clerk_id)
+    _event(session, ticket, TicketEventKind.CALLED, moment, counter_id=counter_id, user_id=clerk_id,
+           counter_number=counter.number)
     return ticket
 
 
@@ -328,7 +332,7 @@ def recall(session: Session, ticket_id: int, counter_id: int, clerk_id: int | No
         raise DomainError("recall_limit", n=limit)
     ticket.recall_count += 1
     _event(session, ticket, TicketEventKind.RECALLED, moment, counter_id=counter_id, user_id=clerk_id,
-           detail={"recall": ticket.recall_count})
+           detail={"recall": ticket.recall_count}, counter_number=get_counter(session, counter_id).number)
     return ticket
 
 

@@ -43,9 +43,11 @@ from sync.server.centre_details import apply_details, details_from_enrolment
 from sync.server.db import DEFAULT_URL, ServerDatabase
 from sync.server.ingest import ingest, status_of
 from sync.server.models import EnrolledCentre, PublishedCatalogue, QuarantinedEvent
+from sync.server.portal import centres as portal_centres
 from sync.server.portal import receipts as portal_receipts
 from sync.server.portal import services as portal_services
 from sync.server.portal import status as portal_status
+from sync.server.portal import tickets as portal_tickets
 from sync.server.receipts import check_receipt
 from sync.server.reports import add_report_routes
 
@@ -302,6 +304,8 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
     portal.install(app)  # the citizens' pages at / (sync/server/portal)
     for feature in (portal_services, portal_status, portal_receipts):
         feature.add_routes(app, db)
+    portal_tickets.add_routes(app, db)  # the mobile ticket /t/<token>
+    portal_centres.add_routes(app, db)  # /centres, live
     return app
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from sync.protocol import MAX_BATCH_EVENTS, SCHEMA_VERSION, EventResult, WireEvent, canonical, invalid_events
+from sync.server import queue_state
 from sync.server.centre_details import project_centre
 from sync.server.inputs import event_problem
 from sync.server.models import ApplicationProjection, QuarantinedEvent, StoredEvent
@@ -108,6 +109,7 @@ def ingest(session: Session, centre: str, events: list[WireEvent], now: datetime
     stored = [e for e in fresh if e.uuid in inserted]
     project(session, centre, stored)
     project_centre(session, centre, stored)
+    queue_state.fold(session, centre, stored)
     assert all(r is not None for r in results)
     return [r for r in results if r is not None]
 

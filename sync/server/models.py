@@ -3,11 +3,12 @@ per-centre projections of applications and the published service catalogues."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     Index,
     Integer,
     MetaData,
@@ -98,6 +99,34 @@ class ApplicationProjection(ServerBase):
     state: Mapped[str] = mapped_column(String(20))
     last_seq: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[str] = mapped_column(String(40))
+
+
+class TicketProjection(ServerBase):
+    """Each ticket's latest known state, folded from its centre's ticket events in the centre's own
+    sequence (:mod:`sync.server.queue_state`): what the portal's live pages read. Nothing personal;
+    the public token only as its SHA-256."""
+
+    __tablename__ = "ticket_projection"
+    __table_args__ = (PrimaryKeyConstraint("centre_code", "ticket_uuid"),
+                      Index("ix_ticket_projection_queue", "centre_code", "day", "status", "group_letter"))
+
+    centre_code: Mapped[str] = mapped_column(String(16))
+    ticket_uuid: Mapped[str] = mapped_column(String(36))
+    day: Mapped[date] = mapped_column(Date)
+    number: Mapped[str] = mapped_column(String(16))  # "A-001"
+    group_letter: Mapped[str] = mapped_column(String(1))
+    priority: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(12))
+    queued_at: Mapped[datetime | None] = mapped_column(Utc, nullable=True)  # issued; kept on transfer
+    issued_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # core's id order
+    to_counter: Mapped[bool] = mapped_column(Boolean)  # transferred to one counter
+    counter_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # a centre row id: up to 2**63-1
+    counter_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    called_at: Mapped[datetime | None] = mapped_column(Utc, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(Utc, nullable=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(Utc)
 
 
 class PublishedCatalogue(ServerBase):

@@ -25,6 +25,9 @@ rule                     default                 why this figure
 ``login``                10 per 5 minutes        an administrator mistypes a few times
 ``enrol``                30 per minute           a technician's script enrolling many centres
 ``admin``                120 per minute          an administrator's report pages and API calls
+``ticket``               120 per minute          a phone refreshes its ticket every 15 s (4 a
+                                                 minute); many phones share one CGNAT address.
+                                                 Counted in memory per process (:data:`IN_MEMORY`)
 ``centre`` (per centre)  600 per minute          every signed request of one centre: 300,000
                                                  events a minute in full batches; a week offline
                                                  at a big centre is about 35,000 events
@@ -51,7 +54,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from limits import RateLimitItem, parse
-from limits.storage import Storage
+from limits.storage import MemoryStorage, Storage
 from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy import case, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -75,11 +78,13 @@ DEFAULTS: Mapping[str, str] = {
     "enrol": "30/minute",
     "admin": "120/minute",
     "centre": "600/minute",
+    "ticket": "120/minute",
 }
 #: Which requests count against which per-client rule: (method, exact path or prefix ending in /).
 ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", "/v1/status/", "status"),
     ("GET", "/status", "status"),  # the portal's look-up page (sync/server/portal/status.py)
+    ("GET", "/t/", "ticket"),  # the mobile ticket page and its state (portal/tickets.py)
     ("POST", "/v1/receipts/verify", "receipts"),
     ("GET", "/r/", "receipts"),  # the portal's receipt page (sync/server/portal/receipts.py)
     ("POST", "/reports/login", "login"),
@@ -90,6 +95,12 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("POST", "/v1/catalogue", "admin"),
     ("GET", "/v1/audit/check", "admin"),
 )
+#: Rules counted in each server process's memory, not in the database: the mobile ticket's page and
+#: state are refreshed by every phone of every centre every 15 s, and a database write per refresh
+#: would cost more than the answer (bench/portal.py). With N worker processes a client may make up
+#: to N times the figure; the page only reads, and its tokens (128 random bits) cannot be guessed
+#: at any rate, so the limit only stops one client from flooding the server.
+IN_MEMORY = frozenset({"ticket"})
 #: Ended windows are swept at most this often per process.
 SWEEP_EVERY_S = 60.0
 
@@ -192,13 +203,15 @@ class RateLimits:
     def __init__(self, db: ServerDatabase, rules: Mapping[str, RateLimitItem] | None = None) -> None:
         self.rules = dict(policy() if rules is None else rules)
         self.limiter = FixedWindowRateLimiter(DatabaseStorage(db))
+        self.memory = FixedWindowRateLimiter(MemoryStorage())
 
     def hit(self, rule: str, who: str) -> Refusal | None:
         """Count one request of ``who`` under ``rule``; a refusal when it is over the limit."""
         item = self.rules.get(rule)
-        if item is None or self.limiter.hit(item, rule, who):
+        limiter = self.memory if rule in IN_MEMORY else self.limiter
+        if item is None or limiter.hit(item, rule, who):
             return None
-        reset = self.limiter.get_window_stats(item, rule, who).reset_time
+        reset = limiter.get_window_stats(item, rule, who).reset_time
         wait = max(1, math.ceil(reset - time.time()))
         log.info("rate limit %s (%s) reached by %s", rule, item, who)
         return Refusal(f"too many requests ({rule}: {item}); try again in {wait} s", wait)

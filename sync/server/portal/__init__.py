@@ -53,11 +53,11 @@ def switch_url(request: Request, lang: Lang) -> str:
 
 
 def translator(lang: Lang) -> tuple[Callable[..., str], Callable[..., str]]:
-    def t(msgid: str, **fields: Any) -> str:
+    def t(msgid: str, /, **fields: Any) -> str:
         return gettext(msgid, lang, **fields)
 
-    def nt(msgid: str, n: int, **fields: Any) -> str:
-        return ngettext(msgid, n, lang, **fields)
+    def nt(msgid: str, count: int, /, **fields: Any) -> str:  # positional: the text's own field is often ``n``
+        return ngettext(msgid, count, lang, **fields)
 
     return t, nt
 
