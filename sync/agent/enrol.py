@@ -41,10 +41,11 @@ def enrol(db: Database, server: str, admin_token: str, *, receipt_key: Path | No
             raise SyncError("the centre is not set up yet", retryable=False)
         key = load_or_create_key(s)
         code, name = centre.code, centre.name_en or centre.name_ar
+        names = {"name_ar": centre.name_ar, "name_en": centre.name_en}
         centre_public.set_details(s, address_ar=address_ar, address_en=address_en, opening_hours=opening_hours,
                                   portal_url=portal)
         details = centre_public.details(s)
-    body: dict[str, Any] = {"code": code, "name": name,
+    body: dict[str, Any] = {"code": code, "name": name, **names,
                             "sync_public_key": protocol.public_pem(key.public_key()), **details}
     if receipt_key is not None and receipt_key.exists():
         body["receipt_public_key"] = protocol.public_pem(load_private_key(receipt_key).public_key())

@@ -190,7 +190,7 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
             raise HTTPException(422, f"bad enrolment: {exc}") from exc
         if not code or len(code) > 16:
             raise HTTPException(422, "bad centre code")
-        for field in ("code", "name", "governorate"):
+        for field in ("code", "name", "governorate", "name_ar", "name_en"):
             inputs.require_text(field, str(payload[field]) if payload.get(field) is not None else None)
         with db.sessions.begin() as s:
             row = s.get(EnrolledCentre, code)

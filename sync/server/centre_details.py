@@ -22,6 +22,8 @@ from sync.protocol import CentreDetails, WireEvent
 from sync.server.models import EnrolledCentre
 
 FIELDS = ("address_ar", "address_en", "opening_hours", "portal_url", "services")
+#: The names in both languages: in every centre.updated event and in an enrolment request.
+NAMES = ("name_ar", "name_en")
 _DETAILS: TypeAdapter[CentreDetails] = TypeAdapter(CentreDetails)
 
 
@@ -32,8 +34,10 @@ class InvalidDetails(ValueError):
 def details_from_enrolment(payload: dict[str, Any]) -> dict[str, Any]:
     """The public details an enrolment request carries (checked like the event's), by field."""
     given = {name: payload[name] for name in FIELDS if name in payload}
+    names = {name: str(payload[name]).strip()[:200] for name in NAMES if isinstance(payload.get(name), str)
+             and payload[name].strip()}
     try:
-        return dict(_DETAILS.validate_python(given))
+        return {**dict(_DETAILS.validate_python(given)), **names}
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
@@ -42,6 +46,9 @@ def details_from_enrolment(payload: dict[str, Any]) -> dict[str, Any]:
 
 def apply_details(row: EnrolledCentre, details: dict[str, Any]) -> None:
     """Store the fields given on the centre's row."""
+    for name in NAMES:
+        if details.get(name):
+            setattr(row, name, details[name])
     for name in FIELDS:
         if name not in details:
             continue
@@ -60,4 +67,4 @@ def project_centre(session: Session, centre: str, events: list[WireEvent]) -> No
     latest = max(updates, key=lambda e: e.seq)
     row = session.get(EnrolledCentre, centre)
     if row is not None:
-        apply_details(row, {name: latest.payload[name] for name in FIELDS if name in latest.payload})
+        apply_details(row, {name: latest.payload[name] for name in (*NAMES, *FIELDS) if name in latest.payload})

@@ -38,10 +38,17 @@ class EnrolledCentre(ServerBase):
     sync_public_key: Mapped[str] = mapped_column(Text)
     receipt_public_key: Mapped[str | None] = mapped_column(Text, nullable=True)
     enrolled_at: Mapped[datetime] = mapped_column(Utc)
+
+    def public_name(self, lang: str) -> str:
+        """The centre's name in the portal's language (the enrolment's one name for a centre that
+        sent neither)."""
+        return (self.name_en if lang == "en" else self.name_ar) or self.name_ar or self.name_en or self.name
     last_seen: Mapped[datetime | None] = mapped_column(Utc, nullable=True)
     clock_skew_s: Mapped[float | None] = mapped_column(nullable=True)
     clock_flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     # Public details for the citizens' portal (s0005): sent at enrolment and in centre.updated events.
+    name_ar: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    name_en: Mapped[str | None] = mapped_column(String(200), nullable=True)
     address_ar: Mapped[str | None] = mapped_column(String(300), nullable=True)
     address_en: Mapped[str | None] = mapped_column(String(300), nullable=True)
     opening_hours: Mapped[str | None] = mapped_column(String(200), nullable=True)  # e.g. "Sun-Thu 08:00-15:00"

@@ -105,6 +105,8 @@ class Results(BaseModel):
 class Enrolment(BaseModel):
     code: str = Field(min_length=1, max_length=16, examples=["0103"])
     name: str | None = Field(None, max_length=200)
+    name_ar: str | None = Field(None, max_length=200, description="the centre's name in Arabic (the portal's pages)")
+    name_en: str | None = Field(None, max_length=200, description="the centre's name in English")
     governorate: str | None = Field(None, max_length=2, examples=["01"])
     sync_public_key: str = Field(description="the centre's Ed25519 public key (PEM) that signs its requests")
     receipt_public_key: str | None = Field(None, description="the key its receipts are signed with (PEM)")

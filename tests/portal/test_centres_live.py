@@ -4,7 +4,6 @@ live data since HH:MM" (Cairo time). Chromium at a phone's and a desktop's size,
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 import requests
 
 from counter_app.common.clock import to_local
-from counter_app.core import queue
+from counter_app.core import centre_public, queue
 from counter_app.core.centre import centre_code
 from counter_app.core.clock import local_day, utcnow
 from sync.server.models import EnrolledCentre
@@ -28,15 +27,14 @@ SHOTS = Path("/tmp/portal-shots")
 @pytest.fixture
 def live(site: Centre, portal_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Live]:
     monkeypatch.setenv("SHUBBAK_RATE_LIMITS", "ticket=1000000/minute")
+    with site.db.begin() as s:  # the centre's public details, sent with its enrolment
+        centre_public.set_details(s, address_ar="١٢ شارع الهرم، الجيزة", address_en="12 Haram Street, Giza",
+                                  opening_hours="sun-thu 08:00-15:00")
     with live_centre(site, portal_url) as centre:
         with site.db.read() as s:
             code = centre_code(s)
-        with centre.central.db.sessions.begin() as s:  # what helper PRINT's enrolment will send
-            row = s.get_one(EnrolledCentre, code)
-            row.governorate = "21"
-            row.address_ar, row.address_en = "١٢ شارع الهرم، الجيزة", "12 Haram Street, Giza"
-            row.opening_hours = "Sun-Thu 08:00-15:00"
-            row.services = json.dumps(["MP-REG-CERT"])
+        with centre.central.db.sessions.begin() as s:
+            s.get_one(EnrolledCentre, code).governorate = "21"  # given at enrolment (shubbak centre enrol)
         yield centre
 
 
@@ -55,7 +53,7 @@ def test_a_centre_shows_its_live_waiting_per_group(live: Live) -> None:
         core_counts = queue.waiting_counts(s, local_day(utcnow()))
     listing = plain(requests.get(f"{live.central.url}/centres", timeout=10).text)
     assert "الجيزة" in listing and f'href="/centres/{code}"' in listing and "١٢ شارع الهرم، الجيزة" in listing
-    assert "Sun-Thu 08:00-15:00" in listing and "خدمة واحدة" in listing
+    assert "الأحد – الخميس 08:00–15:00" in listing and "13 خدمة" in listing
     page = requests.get(f"{live.central.url}/centres/{code}", timeout=10)
     assert page.status_code == 200
     text = plain(page.text)

@@ -75,5 +75,5 @@ def centres_offering(session: Session, service_code: str, lang: Lang) -> list[Ce
             if isinstance(codes, list) and service_code not in codes:
                 continue
         address = (row.address_ar if lang == "ar" else row.address_en) or row.address_ar or row.address_en or ""
-        out.append(CentreSummary(row.code, row.name, governorate_name(row.governorate, lang), address))
+        out.append(CentreSummary(row.code, row.public_name(lang), governorate_name(row.governorate, lang), address))
     return out

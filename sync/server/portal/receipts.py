@@ -64,7 +64,7 @@ def add_routes(app: FastAPI, db: ServerDatabase) -> None:
             with db.sessions() as s:
                 answer = check_receipt(s, text)
                 row = s.get(EnrolledCentre, answer["centre"]) if answer["valid"] else None
-                centre = row.name if row is not None else str(answer.get("centre", ""))
+                centre = row.public_name(lang) if row is not None else str(answer.get("centre", ""))
                 where = governorate_name(row.governorate if row is not None else None, lang)
         if not answer["valid"]:
             reason = {NOT_A_RECEIPT: "malformed", UNKNOWN_CENTRE: "unknown_centre"}.get(str(answer["reason"]), "altered")

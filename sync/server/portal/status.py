@@ -87,7 +87,8 @@ def status_view(session: Session, code: str, lang: Lang) -> StatusView | None:
     centre = found["centre"]
     if centre_row is not None:
         where = governorate_name(centre_row.governorate, lang)
-        centre = f"{centre_row.name} · {where}" if where else centre_row.name
+        name = centre_row.public_name(lang)
+        centre = f"{name} · {where}" if where else name
     try:
         day = str(format_date(datetime.fromisoformat(found["updated_at"]), lang, style="medium"))
     except ValueError:

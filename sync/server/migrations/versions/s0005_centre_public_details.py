@@ -4,7 +4,8 @@ Revision ID: s0005
 Revises: s0004
 Create Date: 2026-11-26 02:00:00.000000
 
-What the portal's centre pages show besides the name and governorate: the address in both
+What the portal's pages show of a centre: its name in Arabic and English (``name`` keeps the one
+name the enrolment gave, for the administrators' reports), the address in both
 languages, the opening hours, the centre's own portal address, and the services it offers (a JSON
 list of service codes; none known yet: every service of the catalogue). Sent by the centre at
 enrolment and in its ``centre.updated`` events. Nothing personal.
@@ -24,6 +25,8 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table('centre', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('name_ar', sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column('name_en', sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column('address_ar', sa.String(length=300), nullable=True))
         batch_op.add_column(sa.Column('address_en', sa.String(length=300), nullable=True))
         batch_op.add_column(sa.Column('opening_hours', sa.String(length=200), nullable=True))
@@ -33,5 +36,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table('centre', schema=None) as batch_op:
-        for column in ('services', 'portal_url', 'opening_hours', 'address_en', 'address_ar'):
+        for column in ('services', 'portal_url', 'opening_hours', 'address_en', 'address_ar', 'name_en', 'name_ar'):
             batch_op.drop_column(column)
