@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Literal
 
 from counter_app.core.applications import Applicant as Applicant
 from counter_app.core.clock import as_utc, local_day, utcnow
@@ -146,6 +147,9 @@ class IssuedView:
     issued_at: datetime
     uuid: str
     group: str
+    #: What the printed ticket says about the SMS of the turn (printers.data.TicketData.sms) and N.
+    sms: Literal["", "offer", "ahead", "called"] = ""
+    sms_ahead: int = 0
 
 
 @dataclass(frozen=True)

@@ -170,6 +170,7 @@ def ticket_document(centre: CentreView, group_ar: str, group_en: str, issued: Is
         priority=issued.priority, waiting_ahead=issued.waiting_ahead,
         estimated_wait_minutes=issued.estimated_wait_minutes, issued_at=issued.issued_at,
         qr_url=f"{portal_url.rstrip('/')}/ticket/{issued.uuid}" if portal_url else "",
+        sms=issued.sms, sms_ahead=issued.sms_ahead,
     )
 
 
