@@ -303,8 +303,10 @@ def call_next(session: Session, counter_id: int, clerk_id: int | None, *, at: da
 
 
 def sms_check(session: Session, day: date, at: datetime) -> int:
-    """After a queue change: the "N ahead" SMS now due (:mod:`counter_app.core.ticket_sms`)."""
-    return ticket_sms.after_change(session, day, at, lambda t: waiting_ahead(session, t))
+    """After a queue change: the "N ahead" SMS now due (:mod:`counter_app.core.ticket_sms`).
+
+    Only a call takes a ticket out of a line (a transfer puts one back in); both check."""
+    return ticket_sms.after_change(session, day, at)
 
 
 def _get_ticket(session: Session, ticket_id: int) -> Ticket:

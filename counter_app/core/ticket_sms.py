@@ -4,8 +4,7 @@
   the ticket (``ticket.sms_phone``, E.164) and nowhere else: not in the ticket's events (outbox,
   sync), not in the audit, not in a log line, never on a screen.
 * **N ahead** (setting ``queue.sms_ahead``, default 3): when a queue change leaves N or fewer
-  tickets ahead of it (:func:`counter_app.core.queue.waiting_ahead`, the core's one definition),
-  one SMS. A ticket issued with N or fewer ahead already has that number printed on it: it gets
+  tickets ahead of it (counted as :func:`counter_app.core.queue.waiting_ahead` counts), one SMS. A ticket issued with N or fewer ahead already has that number printed on it: it gets
   no such SMS (``ticket.sms_ahead_due`` says whether one is still to come).
 * **Called**: when a counter calls the ticket, one SMS naming the counter. A recall, or a second
   call after a transfer, sends nothing more: ``(ticket_id, event, channel)`` is unique.
@@ -20,7 +19,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import date, datetime
 
 from sqlalchemy import delete, exists, select, text, update
@@ -30,7 +28,7 @@ from counter_app.common import formatting
 from counter_app.common.i18n import N_, gettext, ngettext, normalise_digits
 from counter_app.core import settings
 from counter_app.core.clock import as_utc
-from counter_app.core.models import Centre, Counter, Notification, NotificationState, Ticket, TicketStatus
+from counter_app.core.models import Centre, Counter, Notification, NotificationState, Ticket
 from counter_app.core.notifications import MESSAGE_LANG
 
 REGION = "EG"
@@ -41,7 +39,9 @@ SUBJECT = N_("sms.ticket_subject")
 AHEAD_BODY = N_("sms.ticket_ahead")
 CALLED_BODY = N_("sms.ticket_called")
 _CHARS = re.compile(r"^\+?[0-9 ().\-]+$")
-_HAS_PHONE = text("ticket.sms_phone IS NOT NULL")  # literal: the partial index ix_ticket_sms applies
+# Literals, not bound parameters: only then do the partial indexes (ix_ticket_sms, ix_ticket_waiting) apply.
+_HAS_PHONE = text("ticket.sms_phone IS NOT NULL")
+_IS_WAITING = text("ticket.status = 'waiting'")
 
 
 class InvalidMobile(ValueError):
@@ -97,25 +97,43 @@ def _queue(session: Session, ticket: Ticket, event: str, body: str, at: datetime
         state=NotificationState.PENDING, attempts=0, created_at=moment, next_attempt_at=moment))
 
 
-def after_change(session: Session, day: date, at: datetime, ahead_of: Callable[[Ticket], int]) -> int:
+def after_change(session: Session, day: date, at: datetime) -> int:
     """After a queue change: queue the "N ahead" SMS of every waiting ticket of ``day`` that has a
-    number, still expects it, and has N or fewer ahead now. Returns how many were queued."""
-    due = session.scalars(select(Ticket).where(
-        _HAS_PHONE, Ticket.day == day, Ticket.sms_ahead_due.is_(True),
-        Ticket.status == TicketStatus.WAITING)).all()
-    if not due:
+    number, still expects it, and has N or fewer ahead now. Returns how many were queued.
+
+    One query finds the groups of those tickets (the partial index of tickets with a number: nothing
+    to read when nobody gave one); then, per such group, the first N + 1 tickets are read in the order the
+    core's :func:`counter_app.core.queue.waiting_ahead` counts (priority first, then queue time and
+    id; tickets sent to one counter are not in the group's line): a ticket's place in that list is
+    its number ahead, so the cost does not grow with the phones waiting further back.
+    """
+    groups = session.scalars(select(Ticket.group_letter).where(
+        _HAS_PHONE, Ticket.day == day, Ticket.sms_ahead_due.is_(True), _IS_WAITING).distinct()).all()
+    if not groups:
         return 0
     limit = ahead_threshold(session)
     queued = 0
-    for ticket in due:
-        ahead = ahead_of(ticket)
-        if ahead > limit:
-            continue
-        body = ngettext(AHEAD_BODY, ahead, MESSAGE_LANG, n=ahead, number=formatting.ticket_label(
-            ticket.display_number), centre=_centre_name(session))
-        _queue(session, ticket, AHEAD_EVENT, body, at)
-        ticket.sms_ahead_due = False
-        queued += 1
+    for group in sorted(groups):
+        front: list[tuple[int, bool]] = []
+        for priority in (True, False):  # equality on priority: the index's order, no sort
+            if len(front) > limit:
+                break
+            front += [(ticket_id, bool(due)) for ticket_id, due in session.execute(
+                select(Ticket.id, Ticket.sms_ahead_due).where(
+                    _IS_WAITING, Ticket.day == day, Ticket.group_letter == group, Ticket.priority.is_(priority),
+                    Ticket.target_counter_id.is_(None))
+                .order_by(Ticket.queued_at, Ticket.id).limit(limit + 1 - len(front)))]
+        for ahead, (ticket_id, due) in enumerate(front):
+            if not due:
+                continue
+            ticket = session.get_one(Ticket, ticket_id)
+            if not ticket.sms_phone:
+                continue
+            body = ngettext(AHEAD_BODY, ahead, MESSAGE_LANG, n=ahead, number=formatting.ticket_label(
+                ticket.display_number), centre=_centre_name(session))
+            _queue(session, ticket, AHEAD_EVENT, body, at)
+            ticket.sms_ahead_due = False
+            queued += 1
     session.flush()
     return queued
 

@@ -199,3 +199,47 @@ def test_expiry_by_the_next_day_forgets_the_numbers(db: Database, site: Centre) 
         queue.expire_tickets(s, up_to=local_day(utcnow()), at=utcnow())
     with db.read() as s:
         assert s.scalars(select(Ticket.sms_phone).where(Ticket.sms_phone.is_not(None))).all() == []
+
+
+@pytest.mark.parametrize("fairness", ["strict", "ratio:2"])
+def test_the_sms_follows_the_cores_waiting_ahead(db: Database, site: Centre, fairness: str) -> None:
+    """Random issues (some priority, some with a number), calls and transfers: after every change
+    no ticket with a number is left expecting its SMS while N or fewer are ahead by the core's own
+    ``waiting_ahead``, and every SMS queued by that change went to a ticket with N or fewer ahead."""
+    import random
+
+    rng = random.Random(18)
+    counters, k = site.counter_ids, site.clerk_ids[0]
+    with db.begin() as s:
+        settings.put(s, "queue.fairness", fairness)
+        settings.put(s, "queue.sms_ahead", "2")
+    seen: set[int] = set()
+    for step in range(80):
+        with db.begin() as s:
+            roll = rng.random()
+            if roll < 0.55:
+                queue.issue_ticket(s, rng.choice("AB"), priority=rng.random() < 0.25,
+                                   sms_phone=f"010{rng.randrange(10**7, 10**8)}" if rng.random() < 0.5 else None)
+            else:
+                counter = rng.choice(counters)
+                called = queue.call_next(s, counter, k)
+                if called is not None and rng.random() < 0.2:
+                    queue.transfer(s, called.id, counter, k, to_group="B" if called.group_letter == "A" else "A")
+        with db.read() as s:
+            waiting = s.scalars(select(Ticket).where(Ticket.sms_phone.is_not(None),
+                                                     Ticket.status == "waiting")).all()
+            for ticket in waiting:
+                ahead = queue.waiting_ahead(s, ticket)
+                assert not (ticket.sms_ahead_due and ahead <= 2), f"step {step}: {ticket.display_number} missed"
+            new = s.scalars(select(Notification).where(Notification.event == "ahead",
+                                                       Notification.id.not_in(seen or {0}))).all()
+            for note in new:
+                assert note.ticket_id is not None
+                ticket = s.get_one(Ticket, note.ticket_id)
+                if ticket.status == "waiting":
+                    assert queue.waiting_ahead(s, ticket) <= 2, f"step {step}: {ticket.display_number} too early"
+                seen.add(note.id)
+    with db.read() as s:
+        events = s.execute(select(Notification.ticket_id, Notification.event)
+                           .where(Notification.ticket_id.is_not(None))).all()
+    assert len(events) == len(set(events)) and seen
