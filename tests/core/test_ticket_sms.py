@@ -243,3 +243,17 @@ def test_the_sms_follows_the_cores_waiting_ahead(db: Database, site: Centre, fai
         events = s.execute(select(Notification.ticket_id, Notification.event)
                            .where(Notification.ticket_id.is_not(None))).all()
     assert len(events) == len(set(events)) and seen
+
+
+def test_only_the_kiosk_and_the_core_touch_the_number() -> None:
+    """No window (counter, supervisor, review), no display, no printer, no sync code and no other
+    service reads the number: it cannot reach a screen, a document or the central server."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    allowed = {"counter_app/core/ticket_sms.py", "counter_app/core/queue.py", "counter_app/core/models.py",
+               "counter_app/core/migrations/versions/0010_ticket_sms.py", "counter_app/services/kiosk.py"}
+    readers = {path.relative_to(root).as_posix()
+               for folder in ("counter_app", "sync", "queue_display", "printers")
+               for path in (root / folder).rglob("*.py") if "sms_phone" in path.read_text(encoding="utf-8")}
+    assert readers == allowed
