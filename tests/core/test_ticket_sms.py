@@ -6,6 +6,7 @@ the pending SMS are gone when the day ends (closing it, or expiry by the next da
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -19,24 +20,20 @@ from counter_app.core.errors import ValidationFailed
 from counter_app.core.models import AuditEntry, Counter, Notification, NotificationState, OutboxEvent, Ticket
 from counter_app.core.notifications import Store
 from counter_app.notify.dispatch import dispatch
-from counter_app.notify.senders import Message, Outcome
+from counter_app.notify.senders import HttpSmsSender
 from tests.helpers.factories import Centre
+from tests.sync.test_notify import Gateway
 
 PHONE = "010 1234 5678"
 E164 = "+201012345678"
 
 
-class Phone:
-    """An SMS sender that keeps what it is given (the real gateway sender is tested in tests/sync)."""
-
-    channel = "sms"
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str]] = []
-
-    def send(self, note: Message) -> Outcome:
-        self.sent.append((note.recipient, note.body))
-        return Outcome(f"id-{note.id}")
+@pytest.fixture
+def gateway() -> Iterator[Gateway]:
+    """An HTTP SMS gateway on loopback (the one the notification tests use)."""
+    g = Gateway()
+    yield g
+    g.close()
 
 
 def sms_of(db: Database) -> list[tuple[int | None, str, str, NotificationState]]:
@@ -67,7 +64,7 @@ def test_a_wrong_number_is_refused(typed: str) -> None:
         ticket_sms.mobile_e164(typed)
 
 
-def test_sms_at_n_ahead_and_at_call_once_each(db: Database, site: Centre) -> None:
+def test_sms_at_n_ahead_and_at_call_once_each(db: Database, site: Centre, gateway: Gateway) -> None:
     c1, c2, k = site.counter_ids[0], site.counter_ids[1], site.clerk_ids[0]
     with db.begin() as s:
         assert ticket_sms.ahead_threshold(s) == 3  # the default
@@ -105,10 +102,10 @@ def test_sms_at_n_ahead_and_at_call_once_each(db: Database, site: Centre) -> Non
                                                                Notification.event == "ahead")).one()
     assert "A-006" in strip_isolates(body) and f"رقم {counter_numbers[c2]}" in strip_isolates(body)
     assert "A-006" in strip_isolates(ahead_body) and "3 أشخاص" in strip_isolates(ahead_body)
-    # the dispatcher sends them (the gateway gets the number, nobody else does)
-    phone = Phone()
-    assert dispatch(Store(db), {"sms": phone}).sent == 3
-    assert [to for to, _ in phone.sent] == [E164, "+201123456789", E164]
+    # the dispatcher sends them through the SMS gateway (the one place the number goes)
+    assert dispatch(Store(db), {"sms": HttpSmsSender(gateway.url, "sms-token")}).sent == 3
+    assert [m["to"] for m in gateway.received] == [E164, "+201123456789", E164]
+    assert [m["text"] for m in gateway.received] == [ahead_body, *[m["text"] for m in gateway.received[1:2]], body]
     assert len(before) == 5
 
 
@@ -154,7 +151,8 @@ def test_the_number_is_in_no_event_audit_or_sync(db: Database, site: Centre) -> 
     assert issued and all("phone" not in str(p).lower() and "sms" not in str(p).lower() for p in issued)
 
 
-def test_closing_the_day_forgets_the_numbers_and_their_pending_sms(db: Database, site: Centre) -> None:
+def test_closing_the_day_forgets_the_numbers_and_their_pending_sms(db: Database, site: Centre,
+                                                                  gateway: Gateway) -> None:
     c, k = site.counter_ids[0], site.clerk_ids[0]
     with db.begin() as s:
         served = queue.issue_ticket(s, "A", sms_phone=PHONE).ticket.id
@@ -162,7 +160,8 @@ def test_closing_the_day_forgets_the_numbers_and_their_pending_sms(db: Database,
             queue.issue_ticket(s, "A")
         waiting = queue.issue_ticket(s, "A", sms_phone="01123456789").ticket.id
         queue.call_next(s, c, k)  # served: its "called" SMS
-    assert dispatch(Store(db), {"sms": Phone()}).sent == 1
+    sms = HttpSmsSender(gateway.url, "sms-token")
+    assert dispatch(Store(db), {"sms": sms}).sent == 1
     with db.begin() as s:
         queue.call_next(s, c, k)
         queue.call_next(s, c, k)  # 3 ahead of the waiting one: its SMS pending
@@ -174,7 +173,7 @@ def test_closing_the_day_forgets_the_numbers_and_their_pending_sms(db: Database,
         phones = s.scalars(select(Ticket.sms_phone).where(Ticket.sms_phone.is_not(None))).all()
     assert phones == []
     assert sms_of(db) == [(served, "called", "", NotificationState.SENT)]  # kept without its recipient
-    assert dispatch(Store(db), {"sms": Phone()}).sent == 0
+    assert dispatch(Store(db), {"sms": sms}).sent == 0 and len(gateway.received) == 1
 
 
 def _yesterday_at(hour: int) -> datetime:
