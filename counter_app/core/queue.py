@@ -298,15 +298,15 @@ def call_next(session: Session, counter_id: int, clerk_id: int | None, *, at: da
                                  "n": 0 if ticket.priority else counter.ordinary_since_priority + 1})
     _event(session, ticket, TicketEventKind.CALLED, moment, counter_id=counter_id, user_id=clerk_id)
     ticket_sms.on_called(session, ticket, counter_id, moment)
-    sms_check(session, day, moment)
+    sms_check(session, day, moment, ticket.group_letter)
     return ticket
 
 
-def sms_check(session: Session, day: date, at: datetime) -> int:
-    """After a queue change: the "N ahead" SMS now due (:mod:`counter_app.core.ticket_sms`).
-
-    Only a call takes a ticket out of a line (a transfer puts one back in); both check."""
-    return ticket_sms.after_change(session, day, at)
+def sms_check(session: Session, day: date, at: datetime, group: str | None = None) -> int:
+    """After a queue change in ``group``'s line: the "N ahead" SMS now due
+    (:mod:`counter_app.core.ticket_sms`). Only a call takes a ticket out of a line (a transfer
+    puts one back in); both check."""
+    return ticket_sms.after_change(session, day, at, group)
 
 
 def _get_ticket(session: Session, ticket_id: int) -> Ticket:
@@ -413,7 +413,7 @@ def transfer(session: Session, ticket_id: int, counter_id: int, clerk_id: int | 
     ticket.recall_count = 0
     _event(session, ticket, TicketEventKind.TRANSFERRED, moment, counter_id=counter_id, user_id=clerk_id,
            detail=detail)
-    sms_check(session, ticket.day, moment)
+    sms_check(session, ticket.day, moment, ticket.group_letter)
     return ticket
 
 

@@ -97,9 +97,10 @@ def _queue(session: Session, ticket: Ticket, event: str, body: str, at: datetime
         state=NotificationState.PENDING, attempts=0, created_at=moment, next_attempt_at=moment))
 
 
-def after_change(session: Session, day: date, at: datetime) -> int:
+def after_change(session: Session, day: date, at: datetime, group: str | None = None) -> int:
     """After a queue change: queue the "N ahead" SMS of every waiting ticket of ``day`` that has a
-    number, still expects it, and has N or fewer ahead now. Returns how many were queued.
+    number, still expects it, and has N or fewer ahead now (only of ``group`` when given: the line
+    that changed). Returns how many were queued.
 
     One query finds the groups of those tickets (the partial index of tickets with a number: nothing
     to read when nobody gave one); then, per such group, the first N + 1 tickets are read in the order the
@@ -107,20 +108,23 @@ def after_change(session: Session, day: date, at: datetime) -> int:
     id; tickets sent to one counter are not in the group's line): a ticket's place in that list is
     its number ahead, so the cost does not grow with the phones waiting further back.
     """
-    groups = session.scalars(select(Ticket.group_letter).where(
-        _HAS_PHONE, Ticket.day == day, Ticket.sms_ahead_due.is_(True), _IS_WAITING).distinct()).all()
+    stmt = select(Ticket.group_letter).where(_HAS_PHONE, Ticket.day == day, Ticket.sms_ahead_due.is_(True),
+                                             _IS_WAITING)
+    if group is not None:
+        stmt = stmt.where(Ticket.group_letter == group)
+    groups = session.scalars(stmt.distinct()).all()
     if not groups:
         return 0
     limit = ahead_threshold(session)
     queued = 0
-    for group in sorted(groups):
+    for letter in sorted(groups):
         front: list[tuple[int, bool]] = []
         for priority in (True, False):  # equality on priority: the index's order, no sort
             if len(front) > limit:
                 break
             front += [(ticket_id, bool(due)) for ticket_id, due in session.execute(
                 select(Ticket.id, Ticket.sms_ahead_due).where(
-                    _IS_WAITING, Ticket.day == day, Ticket.group_letter == group, Ticket.priority.is_(priority),
+                    _IS_WAITING, Ticket.day == day, Ticket.group_letter == letter, Ticket.priority.is_(priority),
                     Ticket.target_counter_id.is_(None))
                 .order_by(Ticket.queued_at, Ticket.id).limit(limit + 1 - len(front)))]
         for ahead, (ticket_id, due) in enumerate(front):
