@@ -51,6 +51,11 @@ class TicketData:
     #: centre knows no portal address. The ticket's internal id is never printed: it means nothing
     #: to a citizen.
     qr_url: str = ""
+    #: The line about the SMS of the turn: "" none; "offer": a number may be given at the kiosk;
+    #: "ahead": one was given, an SMS comes at ``sms_ahead`` ahead and at the call; "called": one
+    #: was given, an SMS comes at the call (fewer were ahead already). The number is never printed.
+    sms: Literal["", "offer", "ahead", "called"] = ""
+    sms_ahead: int = 0
 
     def __post_init__(self) -> None:
         _require_aware(self.issued_at, "issued_at")

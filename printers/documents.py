@@ -124,13 +124,24 @@ def ticket_layout(data: TicketData, width: int = 576, lang: Lang = "ar") -> Layo
         Text(ngettext("print.ticket.estimated_wait", data.estimated_wait_minutes, lang), s.body, align="center"),
         Text(gettext("print.common.issued", lang, datetime=format_datetime(data.issued_at, lang)), s.body,
              align="center"),
-        Rule(2, dashed=True),
     )
+    if data.sms:
+        layout.add(Text(sms_line(data, lang), s.small, align="center"))
+    layout.add(Rule(2, dashed=True))
     if data.qr_url:  # the live place in the queue, on the citizen's phone
         layout.add(QRCode(data.qr_url, max_fraction=0.3),
                    Text(gettext("print.ticket.follow", lang), s.small, align="center"))
     layout.add(Text(gettext("print.ticket.footer", lang), s.small, align="center"), Spacer(8))
     return layout
+
+
+def sms_line(data: TicketData, lang: Lang) -> str:
+    """The ticket's line about the SMS of the turn (see :attr:`TicketData.sms`)."""
+    if data.sms == "ahead":
+        return ngettext("sms.ticket_print_ahead", data.sms_ahead, lang)
+    if data.sms == "called":
+        return gettext("sms.ticket_print_called", lang)
+    return gettext("kiosk.sms_print_offer", lang)
 
 
 def receipt_layout(data: ReceiptData, width: int = 576, lang: Lang = "ar") -> Layout:

@@ -252,6 +252,9 @@ class Ticket(Base):
         ),
         Index("ix_ticket_day", "day", "group_letter"),
         Index("ix_ticket_finished", "group_letter", "finished_at"),
+        # The few tickets with a number for the SMS of their turn: what each queue change checks.
+        Index("ix_ticket_sms", "day", sqlite_where=text("sms_phone IS NOT NULL"),
+              postgresql_where=text("sms_phone IS NOT NULL")),
         # The ticket each counter is serving now.
         Index(
             "ix_ticket_called",
@@ -284,6 +287,11 @@ class Ticket(Base):
     called_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     recall_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The mobile number a citizen typed at the kiosk for the SMS of their turn (E.164), cleared
+    # when the ticket's day ends (:mod:`counter_app.core.ticket_sms`); never shown, logged or synced.
+    sms_phone: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # True while the "N tickets ahead" SMS is still to come (set at issue when more than N were ahead).
+    sms_ahead_due: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     @property
     def display_number(self) -> str:
@@ -546,10 +554,15 @@ class Notification(Base):
     __table_args__ = (
         Index("ix_notification_due", "state", "next_attempt_at"),
         UniqueConstraint("application_id", "event", "channel"),
+        UniqueConstraint("ticket_id", "event", "channel"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"))
+    # About an application, or (the SMS of a queue ticket's turn) about a ticket: one of the two.
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"),
+                                                       nullable=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), nullable=True,
+                                                  index=True)
     event: Mapped[str] = mapped_column(String(48))  # e.g. "ready:3" (the state and the event's sequence)
     channel: Mapped[str] = mapped_column(String(8))  # "sms" or "email"
     recipient: Mapped[str] = mapped_column(String(254))

@@ -1,4 +1,5 @@
-"""Messages to citizens about their application (no network here).
+"""Messages to citizens about their application (no network here); the SMS of a queue ticket's
+turn are queued in the same table by :mod:`counter_app.core.ticket_sms`.
 
 When an application becomes ready for collection, is returned for a document or is rejected,
 the same transaction queues an SMS (to the phone given at the counter) and an email (when one is
@@ -180,11 +181,15 @@ class Store:
 
     def sent(self, message_id: int, provider_id: str | None, at: datetime, *, delivered: bool) -> None:
         with self.db.begin() as s:
-            mark_sent(s.get_one(Notification, message_id), provider_id, at, delivered=delivered)
+            note = s.get(Notification, message_id)
+            if note is not None:  # a ticket's SMS deleted meanwhile by the end of its day
+                mark_sent(note, provider_id, at, delivered=delivered)
 
     def failed_attempt(self, message_id: int, error: str, at: datetime, *, permanent: bool) -> bool:
         with self.db.begin() as s:
-            note = s.get_one(Notification, message_id)
+            note = s.get(Notification, message_id)
+            if note is None:  # deleted meanwhile (a ticket's SMS at the end of its day)
+                return True
             mark_failed_attempt(note, error, at, permanent=permanent)
             return note.state == NotificationState.FAILED
 

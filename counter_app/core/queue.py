@@ -38,7 +38,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from counter_app.common import formatting
 from counter_app.common.i18n import Msg
-from counter_app.core import audit, centre_day, outbox, settings
+from counter_app.core import audit, centre_day, outbox, settings, ticket_sms
 from counter_app.core.centre import centre_code as _centre_code
 from counter_app.core.centre import get_counter
 from counter_app.core.clock import as_utc, local_day, utcnow
@@ -174,8 +174,15 @@ def _next_number(session: Session, centre: str, day: object, letter: str) -> int
 
 def issue_ticket(session: Session, group_letter: str, *, service_code: str | None = None,
                  priority: bool = False, priority_reason: str | None = None,
-                 at: datetime | None = None) -> IssuedTicket:
-    """Give a citizen the next number of ``group_letter`` (or of the service's group)."""
+                 at: datetime | None = None, sms_phone: str | None = None) -> IssuedTicket:
+    """Give a citizen the next number of ``group_letter`` (or of the service's group).
+
+    ``sms_phone``: a mobile number typed at the kiosk for the SMS of this ticket's turn
+    (:mod:`counter_app.core.ticket_sms`); kept on the ticket only, never in its events."""
+    try:
+        phone = ticket_sms.mobile_e164(sms_phone)
+    except ticket_sms.InvalidMobile:
+        raise ValidationFailed(detail=Msg(ticket_sms.PHONE_FIELD)) from None
     moment = locked_now(session, at)
     if service_code is not None:
         service = session.get(Service, service_code)
@@ -204,6 +211,7 @@ def issue_ticket(session: Session, group_letter: str, *, service_code: str | Non
     _event(session, ticket, TicketEventKind.ISSUED, moment,
            detail={"priority_reason": priority_reason} if priority else None)
     ahead = waiting_ahead(session, ticket)
+    ticket_sms.on_issue(session, ticket, phone, ahead)
     return IssuedTicket(ticket, ahead, estimate_wait_minutes(session, group_letter, ahead))
 
 
@@ -293,7 +301,16 @@ def call_next(session: Session, counter_id: int, clerk_id: int | None, *, at: da
                                  "n": 0 if ticket.priority else counter.ordinary_since_priority + 1})
     _event(session, ticket, TicketEventKind.CALLED, moment, counter_id=counter_id, user_id=clerk_id,
            counter_number=counter.number)
+    ticket_sms.on_called(session, ticket, counter_id, moment)
+    sms_check(session, day, moment, ticket.group_letter)
     return ticket
+
+
+def sms_check(session: Session, day: date, at: datetime, group: str | None = None) -> int:
+    """After a queue change in ``group``'s line: the "N ahead" SMS now due
+    (:mod:`counter_app.core.ticket_sms`). Only a call takes a ticket out of a line (a transfer
+    puts one back in); both check."""
+    return ticket_sms.after_change(session, day, at, group)
 
 
 def _get_ticket(session: Session, ticket_id: int) -> Ticket:
@@ -400,6 +417,7 @@ def transfer(session: Session, ticket_id: int, counter_id: int, clerk_id: int | 
     ticket.recall_count = 0
     _event(session, ticket, TicketEventKind.TRANSFERRED, moment, counter_id=counter_id, user_id=clerk_id,
            detail=detail)
+    sms_check(session, ticket.day, moment, ticket.group_letter)
     return ticket
 
 
@@ -433,6 +451,7 @@ _OPEN_STATUSES = (TicketStatus.WAITING, TicketStatus.CALLED)
 def expire_tickets(session: Session, *, up_to: date, at: datetime, by: int | None = None) -> int:
     """End every ticket of day ``up_to`` or before still waiting or called: status ``expired``,
     an ``expired`` event each (audited, in the outbox). Returns how many expired."""
+    ticket_sms.forget(session, up_to)  # the mobile numbers of those days and their pending SMS
     tickets = session.scalars(
         select(Ticket).where(Ticket.status.in_(_OPEN_STATUSES), Ticket.day <= up_to).order_by(Ticket.id)).all()
     for ticket in tickets:

@@ -18,6 +18,8 @@ DEFAULTS: dict[str, str] = {
     "queue.max_recalls": "3",
     # How many recent finished tickets feed the estimate of service time.
     "queue.estimate_window": "20",
+    # The SMS of a ticket's turn goes when this many tickets (or fewer) are ahead of it.
+    "queue.sms_ahead": "3",
     "centre.code": "",
     # Sync with the central server (written by ``shubbak centre enrol`` and the sync agent).
     "sync.server": "",
@@ -39,6 +41,7 @@ SETTING_FIELDS: dict[str, str] = {
     "queue.fairness": N_("field.queue_fairness"),
     "queue.max_recalls": N_("field.max_recalls"),
     "queue.estimate_window": N_("field.estimate_window"),
+    "queue.sms_ahead": N_("sms.ticket_setting_ahead"),
 }
 
 
@@ -79,7 +82,7 @@ def get(session: Session, key: str) -> str:
 def put(session: Session, key: str, value: str) -> None:
     if key == "queue.fairness":
         Fairness.parse(value)
-    elif key in ("queue.max_recalls", "queue.estimate_window") and (not value.isdigit() or int(value) < 1):
+    elif key in ("queue.max_recalls", "queue.estimate_window", "queue.sms_ahead") and (not value.isdigit() or int(value) < 1):
         raise invalid(key, value)
     row = session.get(Setting, key)
     if row is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Literal
 
 from counter_app.core.applications import Applicant as Applicant
 from counter_app.core.clock import as_utc, local_day, utcnow
@@ -148,6 +149,9 @@ class IssuedView:
     uuid: str
     group: str
     token: str = ""  # the public token of the portal's /t/<token> (never the uuid on paper)
+    #: What the printed ticket says about the SMS of the turn (printers.data.TicketData.sms) and N.
+    sms: Literal["", "offer", "ahead", "called"] = ""
+    sms_ahead: int = 0
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,11 @@
 """The ticket kiosk / reception window: one large touch button per service group (Arabic names),
 a priority option, the number of people waiting per group; a press issues and prints a ticket.
 
+A citizen may type a mobile number for the SMS of their turn (optional): checked before the ticket
+is issued (an Egyptian mobile; a wrong one is refused with a message and nothing typed or chosen is
+lost), then emptied as soon as the ticket is issued or the kiosk falls idle. It is never shown
+again on any screen, and the window neither logs nor keeps it (:mod:`counter_app.core.ticket_sms`).
+
 Kiosk mode: the window is full screen with no title bar, and neither Alt+F4 nor the window manager
 closes it. A supervisor leaves it with Ctrl+Shift+K and the username and password of a supervisor or
 administrator account (checked by the core, like a login: failures are counted and audited). After
@@ -84,6 +89,16 @@ class KioskWindow(QWidget):
         self.language_button.setObjectName("language")
         self.language_button.setMinimumHeight(64)
         self.language_button.clicked.connect(ctx.lang.toggle)
+        self.mobile_label = QLabel(self)
+        self.mobile_label.setObjectName("kioskMobileLabel")
+        self.mobile_label.setWordWrap(True)
+        self.mobile = QLineEdit(self)
+        self.mobile.setObjectName("kioskMobile")
+        self.mobile.setMaxLength(24)
+        self.mobile.setMinimumHeight(56)
+        self.mobile.setInputMethodHints(Qt.InputMethodHint.ImhDialableCharactersOnly)
+        self.mobile.setLayoutDirection(Qt.LayoutDirection.LeftToRight)  # digits read left to right
+        self.mobile_label.setBuddy(self.mobile)
         self.result = MessageLine(ctx.lang, self, name="kioskResult")
         self.result.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.result.setMinimumHeight(120)
@@ -102,6 +117,9 @@ class KioskWindow(QWidget):
             button.clicked.connect(lambda _c=False, letter=group.letter: self.take(letter))
             self.buttons[group.letter] = button
             grid.addWidget(button, i // columns, i % columns)
+        mobile_row = QHBoxLayout()
+        mobile_row.addWidget(self.mobile_label, 2)
+        mobile_row.addWidget(self.mobile, 1)
         bottom = QHBoxLayout()
         bottom.addWidget(self.priority, 2)
         bottom.addWidget(self.language_button, 1)
@@ -111,6 +129,7 @@ class KioskWindow(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.prompt)
         layout.addLayout(grid, 1)
+        layout.addLayout(mobile_row)
         layout.addLayout(bottom)
         layout.addWidget(self.result)
         layout.addWidget(self._exit_panel())
@@ -118,6 +137,9 @@ class KioskWindow(QWidget):
         self.t(self.setWindowTitle, "kiosk.window_title")
         self.t(self.prompt.setText, "kiosk.prompt")
         self.t(self.language_button.setText, "common.language_switch")
+        self.t(self.mobile_label.setText, "kiosk.sms_label")
+        self.t(self.mobile.setPlaceholderText, "kiosk.sms_placeholder")
+        self.t(self.mobile.setAccessibleName, "kiosk.sms_label")
         self.t.also(self.update_texts)
         QShortcut(QKeySequence(EXIT_KEY), self, self.ask_exit)
         self.idle_timer = QTimer(self)  # the test drives it with a short interval
@@ -130,6 +152,7 @@ class KioskWindow(QWidget):
             app.aboutToQuit.connect(self.unlock)
         ctx.lang.changed.connect(lambda _lang: self.touched())
         self.priority.toggled.connect(lambda _on: self.touched())
+        self.mobile.textEdited.connect(lambda _text: self.touched())
         self.touched()  # a kiosk started in English goes back to Arabic too
         # No poll: the counts are read again when the database announces a change (and at start).
         self._reload: Reload[dict[str, int]] = Reload(ctx.ops, self._read_counts, self._counts, self)
@@ -209,16 +232,18 @@ class KioskWindow(QWidget):
 
     def touched(self) -> None:
         """A citizen is using the kiosk: the idle time starts again (only away from Arabic or mid-choice)."""
-        if self.ctx.lang.lang != "ar" or self.priority.isChecked() or self.exit_panel.isVisible():
+        if (self.ctx.lang.lang != "ar" or self.priority.isChecked() or self.exit_panel.isVisible()
+                or self.mobile.text()):
             self.idle_timer.start()
         else:
             self.idle_timer.stop()
 
     @Slot()
     def idle(self) -> None:
-        """Nobody touched the kiosk for a while: back to Arabic, no priority, no exit form."""
+        """Nobody touched the kiosk for a while: back to Arabic, no priority, no number, no exit form."""
         self.cancel_exit()
         self.priority.setChecked(False)
+        self.mobile.clear()
         if self.ctx.lang.lang != "ar":
             self.ctx.lang.set("ar")
         self.idle_timer.stop()
@@ -228,6 +253,9 @@ class KioskWindow(QWidget):
         self._exit_error = None
         self.exit_error.clear()
         self.result.hide()  # the form takes the ticket message's place: the kiosk still fits 1366x768
+        self.mobile_label.hide()  # and the citizen's number field's (what was typed is forgotten)
+        self.mobile.clear()
+        self.mobile.hide()
         self.exit_panel.show()
         self.exit_username.setFocus()
         self.touched()
@@ -240,6 +268,8 @@ class KioskWindow(QWidget):
         self.exit_error.clear()
         self.exit_panel.hide()
         self.result.show()
+        self.mobile_label.show()
+        self.mobile.show()
 
     @Slot()
     def confirm_exit(self) -> None:
@@ -296,20 +326,36 @@ class KioskWindow(QWidget):
         if cat is None or group is None:
             return
         priority = self.priority.isChecked()
+        try:
+            mobile = kiosk_service.check_mobile(self.mobile.text())
+        except kiosk_service.InvalidMobile:
+            self._refuse_mobile()
+            return
         url, lang, printing, db = ctx.config.ticket_printer, ctx.lang.lang, ctx.printing, ctx.db
         portal = ctx.config.portal_base_url
 
         def work() -> IssuedView:
-            issued = kiosk_service.issue_ticket(db, letter, priority)
+            issued = kiosk_service.issue_ticket(db, letter, priority, mobile)
             printing.submit(ticket_document(cat.centre, group.name_ar, group.name_en, issued, portal), url, lang)
             return issued
 
         self.busy = True
         self.ctx.ops.write(work, self._issued, self._failed, owner=self)
 
+    def _refuse_mobile(self) -> None:
+        """A wrong number: say so, keep what was typed and chosen, put the cursor back in the field."""
+        from counter_app.ui.shell.i18n import UiError
+
+        self._error, self._last = UiError("kiosk.sms_invalid"), None
+        self.update_texts()
+        self._clear.start()
+        self.mobile.setFocus()
+        self.touched()
+
     def _issued(self, issued: IssuedView) -> None:
         self.busy = False
         self._last, self._error = issued, None
+        self.mobile.clear()  # never shown again
         self.priority.setChecked(False)
         self.waiting[issued.group] = issued.waiting_ahead + 1
         self.update_texts()
