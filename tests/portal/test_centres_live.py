@@ -13,14 +13,14 @@ import pytest
 import requests
 
 from counter_app.common.clock import to_local
-from counter_app.core import queue
+from counter_app.core import outbox, queue
 from counter_app.core.centre import centre_code
 from counter_app.core.clock import local_day, utcnow
 from sync.server.models import EnrolledCentre
 from tests.helpers.bidi import plain
 from tests.helpers.browser import SIZES, assert_public_page, browser_page
 from tests.helpers.factories import Centre
-from tests.portal.live import Live, live_centre
+from tests.portal.live import Live, live_centre, wait_for
 
 SHOTS = Path("/tmp/portal-shots")
 
@@ -31,7 +31,12 @@ def live(site: Centre, portal_url: str, monkeypatch: pytest.MonkeyPatch) -> Iter
     with live_centre(site, portal_url) as centre:
         with site.db.read() as s:
             code = centre_code(s)
-        with centre.central.db.sessions.begin() as s:  # what helper PRINT's enrolment will send
+        def arrived() -> bool:  # the centre's own details (enrolment, centre.updated event), then ours over them
+            with site.db.read() as s:
+                return outbox.pending_count(s) == 0
+
+        wait_for(arrived)
+        with centre.central.db.sessions.begin() as s:
             row = s.get_one(EnrolledCentre, code)
             row.governorate = "21"
             row.address_ar, row.address_en = "١٢ شارع الهرم، الجيزة", "12 Haram Street, Giza"
@@ -55,12 +60,16 @@ def test_a_centre_shows_its_live_waiting_per_group(live: Live) -> None:
         core_counts = queue.waiting_counts(s, local_day(utcnow()))
     listing = plain(requests.get(f"{live.central.url}/centres", timeout=10).text)
     assert "الجيزة" in listing and f'href="/centres/{code}"' in listing and "١٢ شارع الهرم، الجيزة" in listing
-    assert "Sun-Thu 08:00-15:00" in listing and "خدمة واحدة" in listing
+    # the hours as a citizen reads them, not as the centre wrote them
+    assert "الأحد – الخميس 08:00–15:00" in listing and "Sun-Thu" not in listing and "خدمة واحدة" in listing
+    english = plain(requests.get(f"{live.central.url}/centres", params={"lang": "en"}, timeout=10).text)
+    assert "Sunday – Thursday 08:00–15:00" in english
     page = requests.get(f"{live.central.url}/centres/{code}", timeout=10)
     assert page.status_code == 200
     text = plain(page.text)
     assert f'<tr data-group="A"><th scope="row">القوى العاملة</th><td class="num">{core_counts["A"]}</td>' in text
     assert "شهادة القيد" in text and "آخر تحديث" in text
+    assert "الأحد – الخميس 08:00–15:00" in text
     # the catalogue of this centre has only group A's service, but B has people waiting: shown too
     assert f'<tr data-group="B"><th scope="row">المباني والتخطيط العمراني</th><td class="num">{core_counts["B"]}' in text
     assert requests.get(f"{live.central.url}/centres/NOPE", timeout=10).status_code == 404

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from counter_app.common.clock import as_utc, local_day, utcnow
 from counter_app.common.governorates import GOVERNORATES
+from counter_app.common.portal import opening_hours_text
 from sync.server import queue_state
 from sync.server.db import ServerDatabase
 from sync.server.models import EnrolledCentre, PublishedCatalogue
@@ -65,7 +66,8 @@ def _card(centre: EnrolledCentre, cat: Catalogue, lang: str) -> dict[str, Any]:
     return {"code": centre.code, "name": centre.name,
             "address": (centre.address_ar if lang == "ar" else centre.address_en) or centre.address_ar
             or centre.address_en,
-            "hours": centre.opening_hours, "all_services": centre.services is None,
+            "hours": opening_hours_text(centre.opening_hours, lang) if centre.opening_hours else None,
+            "all_services": centre.services is None,
             "services": [_name(s, lang) for s in services]}
 
 
