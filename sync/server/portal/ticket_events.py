@@ -183,7 +183,8 @@ class CentreWatch:
     async def changed_since(self, seen: int, timeout: float) -> bool:
         if self.version == seen:
             try:
-                await asyncio.wait_for(self._changed.wait(), timeout)
+                async with asyncio.timeout(timeout):  # no task per wait (a thousand streams wake at once)
+                    await self._changed.wait()
             except TimeoutError:
                 pass
         return self.version != seen
@@ -261,10 +262,9 @@ async def _stream(request: Request, db: ServerDatabase, centre: str, token: str,
                 if state is None:
                     yield _event({"state": "unknown"})
                     return
-                payload = {**state, "poll": poll, "texts": tickets.texts(request, state)}
-                if payload != sent:
-                    yield _event(payload)
-                    sent = payload
+                if state != sent:  # most changes of a centre change nothing of most of its tickets
+                    yield _event({**state, "poll": poll, "texts": tickets.texts(request, state)})
+                    sent = state
                 if state["state"] == "ended":
                     return
             remaining = deadline - loop.time()
