@@ -6,11 +6,11 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
-import queue
 import socket
 import threading
 import time
 from dataclasses import dataclass
+from queue import Queue
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,7 +33,7 @@ class Stream:
         self.response = self.conn.getresponse()
         self.status = self.response.status
         self.headers = {k.lower(): v for k, v in self.response.getheaders()}
-        self.events: queue.Queue[Event | None] = queue.Queue()
+        self.events: Queue[Event | None] = Queue()
         self.comments = 0
         self.retry: int | None = None
         self.ended = threading.Event()
