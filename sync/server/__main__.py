@@ -35,8 +35,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.admin_token:
         log.warning("no --admin-token: enrolment and catalogue publishing are disabled")
     # log_config=None: uvicorn keeps its hands off logging, so its records reach our file and journal
+    # a stop waits at most 5 s for answers under way: the mobile ticket's event streams would keep it
+    # for their whole life (10 min); their pages come back by themselves (EventSource, then polling)
     options: dict[str, Any] = {"host": args.host, "port": args.port, "log_level": "warning", "log_config": None,
-                               "ssl_certfile": args.certfile, "ssl_keyfile": args.keyfile}
+                               "ssl_certfile": args.certfile, "ssl_keyfile": args.keyfile,
+                               "timeout_graceful_shutdown": 5}
     if args.workers > 1:  # worker processes import the app by name and read these
         db.dispose()
         os.environ["SHUBBAK_CENTRAL_DB"], os.environ["SHUBBAK_ADMIN_TOKEN"] = args.db, args.admin_token

@@ -47,6 +47,7 @@ from sync.server.portal import centres as portal_centres
 from sync.server.portal import receipts as portal_receipts
 from sync.server.portal import services as portal_services
 from sync.server.portal import status as portal_status
+from sync.server.portal import ticket_events as portal_ticket_events
 from sync.server.portal import tickets as portal_tickets
 from sync.server.receipts import check_receipt
 from sync.server.reports import add_report_routes
@@ -305,6 +306,7 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
     for feature in (portal_services, portal_status, portal_receipts):
         feature.add_routes(app, db)
     portal_tickets.add_routes(app, db)  # the mobile ticket /t/<token>
+    portal_ticket_events.add_routes(app, db)  # its live stream /t/<token>/events
     portal_centres.add_routes(app, db)  # /centres, live
     return app
 

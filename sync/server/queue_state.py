@@ -48,11 +48,13 @@ import hashlib
 import json
 import math
 import time
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, event, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -127,6 +129,32 @@ def fold(session: Session, centre: str, events: list[WireEvent]) -> None:
     upsert = ins.on_conflict_do_update(index_elements=["centre_code", "ticket_uuid"],
                                        set_={c: ins.excluded[c] for c in _COLUMNS})
     session.connection().execute(upsert, values)
+    session.info.setdefault(_CHANGED, set()).add(centre)
+
+
+#: The centres whose projection a session changed, told to :func:`on_change` listeners once committed.
+_CHANGED = "shubbak.ticket_projection_changed"
+_listeners: list[Callable[[str], None]] = []
+
+
+def on_change(listener: Callable[[str], None]) -> None:
+    """Call ``listener(centre)`` after each commit that folded ticket events of ``centre`` in this
+    process (from the committing thread): the portal's event streams wake at once instead of at
+    their next look at the database (``sync.server.portal.ticket_events``)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    for centre in session.info.pop(_CHANGED, ()):
+        for listener in _listeners:
+            listener(centre)
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
 
 
 def _same_queue(ticket: TicketProjection) -> Any:
@@ -145,6 +173,38 @@ def waiting_ahead(session: Session, ticket: TicketProjection) -> int:
     else:
         cond = and_(_same_queue(ticket), or_(T.priority.is_(True), earlier))
     return int(session.scalar(select(func.count()).select_from(T).where(cond)) or 0)
+
+
+def _before(line: list[tuple[datetime, int | None]], times: list[datetime], r: Any) -> int:
+    """How many of ``line`` (sorted by queue time) are queued before ``r`` (then issued before it)."""
+    lo, hi = bisect_left(times, r.queued_at), bisect_right(times, r.queued_at)
+    mine = r.issued_seq or 0
+    return lo + sum(1 for _, seq in line[lo:hi] if seq is not None and seq < mine)
+
+
+def all_waiting_ahead(rows: Iterable[Any]) -> dict[str, int]:
+    """:func:`waiting_ahead` of every ticket of one centre day at once, in Python (rows with the
+    projection's column names, e.g. from one ``select``), by ``ticket_uuid``: the same rule term by
+    term, including SQL's NULLs (a row without queue time or sequence is never "before")."""
+    rows = list(rows)
+    queues: dict[str, list[Any]] = {}
+    for r in rows:
+        if r.status == "waiting" and not r.to_counter:
+            queues.setdefault(r.group_letter, []).append(r)
+    out = {r.ticket_uuid: 0 for r in rows}
+    for members in queues.values():
+        priority = [r for r in members if r.priority]
+        lines = {flag: sorted(((r.queued_at, r.issued_seq) for r in members
+                               if bool(r.priority) is flag and r.queued_at is not None), key=lambda p: p[0])
+                 for flag in (True, False)}
+        times = {flag: [p[0] for p in line] for flag, line in lines.items()}
+        for r in members:
+            if r.queued_at is None:
+                continue
+            flag = bool(r.priority)
+            before = _before(lines[flag], times[flag], r)
+            out[r.ticket_uuid] = before if flag else len(priority) + before
+    return out
 
 
 _catalogue_cache: dict[int, dict[str, float]] = {}

@@ -84,7 +84,7 @@ DEFAULTS: Mapping[str, str] = {
 ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", "/v1/status/", "status"),
     ("GET", "/status", "status"),  # the portal's look-up page (sync/server/portal/status.py)
-    ("GET", "/t/", "ticket"),  # the mobile ticket page and its state (portal/tickets.py)
+    ("GET", "/t/", "ticket"),  # the mobile ticket page, its state and opening its event stream (portal/ticket*.py)
     ("POST", "/v1/receipts/verify", "receipts"),
     ("GET", "/r/", "receipts"),  # the portal's receipt page (sync/server/portal/receipts.py)
     ("POST", "/reports/login", "login"),

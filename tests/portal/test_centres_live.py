@@ -54,11 +54,14 @@ def test_a_centre_shows_its_live_waiting_per_group(live: Live) -> None:
     listing = plain(requests.get(f"{live.central.url}/centres", timeout=10).text)
     assert "الجيزة" in listing and f'href="/centres/{code}"' in listing and "١٢ شارع الهرم، الجيزة" in listing
     assert "الأحد – الخميس 08:00–15:00" in listing and "13 خدمة" in listing
+    english = plain(requests.get(f"{live.central.url}/centres", params={"lang": "en"}, timeout=10).text)
+    assert "Sunday – Thursday 08:00–15:00" in english
     page = requests.get(f"{live.central.url}/centres/{code}", timeout=10)
     assert page.status_code == 200
     text = plain(page.text)
     assert f'<tr data-group="A"><th scope="row">القوى العاملة</th><td class="num">{core_counts["A"]}</td>' in text
     assert "شهادة القيد" in text and "آخر تحديث" in text
+    assert "الأحد – الخميس 08:00–15:00" in text
     # the catalogue of this centre has only group A's service, but B has people waiting: shown too
     assert f'<tr data-group="B"><th scope="row">المباني والتخطيط العمراني</th><td class="num">{core_counts["B"]}' in text
     assert requests.get(f"{live.central.url}/centres/NOPE", timeout=10).status_code == 404

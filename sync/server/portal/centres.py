@@ -66,7 +66,8 @@ def _card(centre: EnrolledCentre, cat: Catalogue, lang: str) -> dict[str, Any]:
     return {"code": centre.code, "name": centre.public_name(lang),
             "address": (centre.address_ar if lang == "ar" else centre.address_en) or centre.address_ar
             or centre.address_en,
-            "hours": opening_hours_text(centre.opening_hours, lang) if centre.opening_hours else None, "all_services": centre.services is None,
+            "hours": opening_hours_text(centre.opening_hours, lang) if centre.opening_hours else None,
+            "all_services": centre.services is None,
             "services": [_name(s, lang) for s in services]}
 
 

@@ -3,9 +3,11 @@
 
 The page shows the ticket's number, the people ahead (:func:`sync.server.queue_state.waiting_ahead`,
 the centre core's own count), the estimated wait and the tickets called now; once called, the
-counter to go to in large type. It refreshes by itself: the script asks the state every
-:data:`POLL_S` seconds (less with ``SHUBBAK_PORTAL_POLL_S``) and updates the page, reloading it
-when the ticket's state changes; without JavaScript a ``<meta refresh>`` in ``<noscript>`` reloads.
+counter to go to in large type. It refreshes by itself: the script listens to the ticket's
+server-sent events (``/t/<token>/events``, :mod:`sync.server.portal.ticket_events`: a change shows
+within a second or two) and, while that stream is not open, asks the state every :data:`POLL_S`
+seconds (less with ``SHUBBAK_PORTAL_POLL_S``); it updates the page, reloading it when the
+ticket's state changes; without JavaScript a ``<meta refresh>`` in ``<noscript>`` reloads.
 
 A token is 22 random characters (``secrets.token_urlsafe(16)``); the server keeps only its SHA-256.
 An unknown token, a malformed one and one of another day get the same 404 page: the answer tells
@@ -23,7 +25,6 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from counter_app.common.clock import as_utc, local_day, to_local, utcnow
@@ -56,8 +57,9 @@ def _stale_since(last_seen: datetime | None, now: datetime) -> str | None:
 
 @dataclass(frozen=True)
 class CentreInfo:
-    name: str
+    name: str  # in Arabic (the enrolment's one name for a centre that sent none)
     last_seen: datetime | None
+    name_en: str = ""
 
 
 _centres: dict[str, tuple[float, CentreInfo]] = {}
@@ -70,13 +72,18 @@ def centre_info(session: Session, code: str) -> CentreInfo:
     cached = _centres.get(code)
     if cached is not None and now - cached[0] < queue_state.SHARED_TTL_S:
         return cached[1]
-    row = session.execute(select(EnrolledCentre.name, EnrolledCentre.last_seen)
-                          .where(EnrolledCentre.code == code)).first()
-    info = CentreInfo(row.name, as_utc(row.last_seen) if row.last_seen else None) if row else CentreInfo(code, None)
+    info = info_of(session.get(EnrolledCentre, code), code)
     if len(_centres) > 10_000:
         _centres.clear()
     _centres[code] = (now, info)
     return info
+
+
+def info_of(row: EnrolledCentre | None, code: str) -> CentreInfo:
+    """The centre's names in both languages and its last sync (its code for an unknown centre)."""
+    if row is None:
+        return CentreInfo(code, None, code)
+    return CentreInfo(row.public_name("ar"), as_utc(row.last_seen) if row.last_seen else None, row.public_name("en"))
 
 
 def ticket_state(db: ServerDatabase, token: str) -> dict[str, Any] | None:
@@ -87,18 +94,24 @@ def ticket_state(db: ServerDatabase, token: str) -> dict[str, Any] | None:
         if ticket is None or ticket.day != local_day(now):
             return None
         centre = centre_info(s, ticket.centre_code)
-        state = {"waiting": "waiting", "called": "called"}.get(ticket.status, "ended")
         ahead = queue_state.waiting_ahead(s, ticket)
         shared = queue_state.group_view(s, ticket.centre_code, ticket.day, ticket.group_letter)
-        wait = shared.wait_minutes(ahead) if state == "waiting" else 0
-        calling = shared.calling
-        return {"state": state, "number": ticket.number, "ahead": ahead, "wait_minutes": wait,
-                "counter": ticket.counter_number if state == "called" else None,
-                "calling": [{"number": c.number, "counter": c.counter_number} for c in calling],
-                "centre": centre.name,
-                # the figures are the centre's as of its last sync
-                "updated": hhmm(centre.last_seen or ticket.updated_at),
-                "offline_since": _stale_since(centre.last_seen, now)}
+        return compose(ticket, ahead, shared, centre, now)
+
+
+def compose(ticket: Any, ahead: int, shared: queue_state.GroupView, centre: CentreInfo,
+            now: datetime) -> dict[str, Any]:
+    """The state's fields from the ticket's row (a ``TicketProjection`` or a row of the same names),
+    its count, its group's shared view and its centre (the JSON ``/state`` and the event stream alike)."""
+    state = {"waiting": "waiting", "called": "called"}.get(ticket.status, "ended")
+    wait = shared.wait_minutes(ahead) if state == "waiting" else 0
+    return {"state": state, "number": ticket.number, "ahead": ahead, "wait_minutes": wait,
+            "counter": ticket.counter_number if state == "called" else None,
+            "calling": [{"number": c.number, "counter": c.counter_number} for c in shared.calling],
+            "centre": centre.name, "centre_en": centre.name_en or centre.name,
+            # the figures are the centre's as of its last sync
+            "updated": hhmm(centre.last_seen or ticket.updated_at),
+            "offline_since": _stale_since(centre.last_seen, now)}
 
 
 def texts(request: Request, state: dict[str, Any]) -> dict[str, str]:
@@ -127,7 +140,8 @@ def add_routes(app: FastAPI, db: ServerDatabase) -> None:
         if state["state"] == "ended":
             return render(request, "ticket_ended.html", cache="no-store", number=state["number"])
         return render(request, "ticket.html", cache="no-store", s=state, live=texts(request, state),
-                      poll=poll, state_url=f"/t/{token}/state")
+                      poll=poll, state_url=f"/t/{token}/state",
+                      events_url=f"/t/{token}/events")
 
     @app.get("/t/{token}/state", include_in_schema=False)
     def ticket_state_json(request: Request, token: str) -> JSONResponse:
