@@ -177,7 +177,7 @@ def test_unknown_tokens_and_headers(live: Live) -> None:
     assert not [p for p in paths if p.startswith("/t/") or p.startswith("/centres")]
     with live.site.db.read() as s:  # the state says nothing of the counter's row id or its clerk
         assert s.get(Counter, live.site.counter_ids[0]) is not None
-    assert set(live.state(mine)) == {"state", "number", "ahead", "wait_minutes", "counter", "calling", "centre",
+    assert set(live.state(mine)) == {"state", "number", "ahead", "wait_minutes", "counter", "calling", "centre", "centre_en",
                                      "updated", "offline_since", "poll", "texts"}
 
 
