@@ -55,6 +55,14 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
+def central_url(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A central server's database on the same backend as the centre's (tests/sync, tests/portal)."""
+    if db_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / 'central.sqlite3'}"
+    return str(request.getfixturevalue("pg_cluster").create_database())
+
+
+@pytest.fixture
 def db(db_url: str) -> Iterator[Database]:
     database = Database(db_url)
     yield database

@@ -4,7 +4,6 @@ PostgreSQL run), seeded with the shipped catalogue."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -12,10 +11,9 @@ from tests.helpers.central import Central, running_central
 
 
 @pytest.fixture
-def portal_url(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
-    if db_url.startswith("sqlite"):
-        return f"sqlite:///{tmp_path / 'central.sqlite3'}"
-    return str(request.getfixturevalue("pg_cluster").create_database())
+def portal_url(central_url: str) -> str:
+    """The portal is the central server: its database (tests/conftest.py ``central_url``)."""
+    return central_url
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ enrolled agent."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,13 +28,6 @@ def close_agents(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
     for agent in made:
         agent.close()
-
-
-@pytest.fixture
-def central_url(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
-    if db_url.startswith("sqlite"):
-        return f"sqlite:///{tmp_path / 'central.sqlite3'}"
-    return str(request.getfixturevalue("pg_cluster").create_database())
 
 
 @pytest.fixture
