@@ -19,10 +19,12 @@ Endpoints (OpenAPI at ``/openapi.json``, browsable at ``/docs``):
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import logging
 import os
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -48,6 +50,7 @@ from sync.server.portal import receipts as portal_receipts
 from sync.server.portal import services as portal_services
 from sync.server.portal import status as portal_status
 from sync.server.portal import ticket_events as portal_ticket_events
+from sync.server.portal import ticket_snapshots as portal_ticket_snapshots
 from sync.server.portal import tickets as portal_tickets
 from sync.server.receipts import check_receipt
 from sync.server.reports import add_report_routes
@@ -94,8 +97,14 @@ class ServerTime:
 
 
 def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await portal_ticket_snapshots.close(db)  # its task ends with the server's loop
+
     # /docs from the installed package's files (sync.server.docs); FastAPI's own load from a CDN
-    app = FastAPI(title="Shubbak central server", version=protocol.VERSION, docs_url=None, redoc_url=None)
+    app = FastAPI(title="Shubbak central server", version=protocol.VERSION, docs_url=None, redoc_url=None,
+                  lifespan=lifespan)
     app.add_middleware(GZipMiddleware, minimum_size=1024)  # per-event answers of a big batch
     app.add_middleware(limits.BodyLimits, admin_token=admin_token)  # sizes and admin token before bodies
     errors.install(app)

@@ -20,7 +20,7 @@ from counter_app.core import queue
 from counter_app.core.clock import local_day, utcnow
 from sync.server import queue_state
 from sync.server.models import TicketProjection
-from sync.server.portal import ticket_events
+from sync.server.portal import ticket_events, ticket_snapshots
 from tests.helpers.bidi import plain
 from tests.helpers.browser import PHONE, browser_page
 from tests.helpers.central import ADMIN_TOKEN, start_central_process
@@ -39,7 +39,12 @@ def live(site: Centre, portal_url: str, monkeypatch: pytest.MonkeyPatch) -> Iter
     monkeypatch.setenv("SHUBBAK_PORTAL_MAX_CLIENT_STREAMS", "3")
     with live_centre(site, portal_url) as centre:
         yield centre
-    wait_for(lambda: ticket_events.registry.open == 0 and not ticket_events.watches)
+    wait_for(lambda: ticket_events.registry.open == 0 and not _streaming())
+
+
+def _streaming() -> list[ticket_snapshots.Snapshot]:
+    """The centres' snapshots that streams of this process hold now."""
+    return [snap for lt in ticket_snapshots.lives() for snap in lt.streaming()]
 
 
 def _record(line: str) -> None:
@@ -60,7 +65,7 @@ def test_a_stream_gets_the_call_within_seconds_and_ends_with_the_turn(live: Live
         assert stream.retry is not None and stream.retry > 0
         assert first.data == live.state(mine, "en")  # the JSON of /state, field for field
         assert first.data["state"] == "waiting" and first.data["ahead"] == 1
-        assert ticket_events.registry.open == 1 and len(ticket_events.watches) == 1
+        assert ticket_events.registry.open == 1 and len(_streaming()) == 1
         delays = []
         start = time.monotonic()
         live.call_next(0)  # the first A: one fewer ahead
@@ -81,7 +86,7 @@ def test_a_stream_gets_the_call_within_seconds_and_ends_with_the_turn(live: Live
         assert stream.ended.wait(5), "the stream goes on after the turn is over"
         with pytest.raises(EOFError):
             stream.next(1)
-        wait_for(lambda: ticket_events.registry.open == 0 and not ticket_events.watches)
+        wait_for(lambda: ticket_events.registry.open == 0 and not _streaming())
     finally:
         stream.close()
     _record(f"{live.site.db.dialect} stream: " + " ".join(f"{d:.2f}" for d in delays)
@@ -122,24 +127,25 @@ def test_unknown_tokens_limits_and_hang_ups(live: Live) -> None:
     try:
         for stream in streams:
             assert stream.next().data["state"] == "waiting"
-        assert ticket_events.registry.open == 3 and len(ticket_events.watches) == 1
+        assert ticket_events.registry.open == 3 and len(_streaming()) == 1
         refused = Stream(f"{live.central.url}/t/{mine}/events")  # a fourth from one address
         assert refused.status == 503 and int(refused.headers["retry-after"]) > 0
         refused.close()
         assert ticket_events.registry.open == 3
         streams[0].close()  # a phone leaves the page
         wait_for(lambda: ticket_events.registry.open == 2, timeout=5)
-        watch = next(iter(ticket_events.watches.values()))
-        assert watch.streams == 2
-        # one look at the database per interval for the centre, whatever the number of streams
-        checks, start = watch.checks, time.monotonic()
-        wait_for(lambda: watch.checks >= checks + 4, timeout=5)
-        per_second = (watch.checks - checks) / (time.monotonic() - start)
-        assert per_second < 1.5 / ticket_events.CHECK_S + 1, per_second
+        (snap,) = _streaming()
+        assert snap.streams == 2
+        # one look at the database per interval for the process, whatever the number of streams
+        (live_tickets,) = [lt for lt in ticket_snapshots.lives() if lt.snapshots.get(snap.centre) is snap]
+        checks, start = live_tickets.checks, time.monotonic()
+        wait_for(lambda: live_tickets.checks >= checks + 4, timeout=5)
+        per_second = (live_tickets.checks - checks) / (time.monotonic() - start)
+        assert per_second < 1.5 / ticket_snapshots.CHECK_S + 1, per_second
     finally:
         for stream in streams:
             stream.close()
-    wait_for(lambda: ticket_events.registry.open == 0 and not ticket_events.watches, timeout=5)
+    wait_for(lambda: ticket_events.registry.open == 0 and not _streaming(), timeout=5)
     assert not ticket_events.registry.by_client
     paths = requests.get(f"{live.central.url}/openapi.json", timeout=10).json()["paths"]
     assert not [p for p in paths if p.startswith("/t/")]

@@ -211,9 +211,10 @@ def test_a_ticket_of_another_day_is_gone_and_a_silent_centre_is_said(live: Live)
         s.execute(update(TicketProjection).where(TicketProjection.token_hash == queue_state.token_hash(old))
                   .values(day=local_day(utcnow()) - timedelta(days=1)))
     tickets._centres.clear()  # the 2-second cache of the centre's last sync
-    assert requests.get(f"{live.central.url}/t/{old}", timeout=10).status_code == 404
+    # the pages answer from the centre's snapshot, which sees the change at its next look (0.5 s)
+    wait_for(lambda: requests.get(f"{live.central.url}/t/{old}", timeout=10).status_code == 404, timeout=5)
+    wait_for(lambda: live.state(mine, "en")["offline_since"] is not None, timeout=5)
     state = live.state(mine, "en")
-    assert state["offline_since"] is not None
     assert state["texts"]["offline"].startswith("No live data from the centre since")
     page = requests.get(f"{live.central.url}/t/{mine}", timeout=10).text
     assert "لا بيانات حية من المركز منذ" in plain(page)

@@ -17,6 +17,7 @@ nothing to someone trying tokens. Both routes are counted under the per-client r
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy.orm import Session
 
 from counter_app.common.clock import as_utc, local_day, to_local, utcnow
-from counter_app.common.i18n import gettext, ngettext
+from counter_app.common.i18n import Lang, gettext, ngettext
 from sync.server import queue_state
 from sync.server.db import ServerDatabase
 from sync.server.models import EnrolledCentre, TicketProjection
@@ -88,6 +89,12 @@ def info_of(row: EnrolledCentre | None, code: str) -> CentreInfo:
 
 def ticket_state(db: ServerDatabase, token: str) -> dict[str, Any] | None:
     """What the page shows of the ticket of ``token``, or None (unknown, or not of today)."""
+    answer = ticket_answer(db, token)
+    return answer[1] if answer is not None else None
+
+
+def ticket_answer(db: ServerDatabase, token: str) -> tuple[str, dict[str, Any]] | None:
+    """The ticket's centre code and :func:`ticket_state`, from the database (its own row and count)."""
     now = utcnow()
     with db.sessions() as s:
         ticket: TicketProjection | None = queue_state.by_token(s, token)
@@ -96,7 +103,7 @@ def ticket_state(db: ServerDatabase, token: str) -> dict[str, Any] | None:
         centre = centre_info(s, ticket.centre_code)
         ahead = queue_state.waiting_ahead(s, ticket)
         shared = queue_state.group_view(s, ticket.centre_code, ticket.day, ticket.group_letter)
-        return compose(ticket, ahead, shared, centre, now)
+        return ticket.centre_code, compose(ticket, ahead, shared, centre, now)
 
 
 def compose(ticket: Any, ahead: int, shared: queue_state.GroupView, centre: CentreInfo,
@@ -115,26 +122,34 @@ def compose(ticket: Any, ahead: int, shared: queue_state.GroupView, centre: Cent
 
 
 def texts(request: Request, state: dict[str, Any]) -> dict[str, str]:
-    """The page's live lines in the request's language (the script puts them in place)."""
-    lang = request_lang(request)
-    ahead, minutes, counter = state["ahead"], state["wait_minutes"], state["counter"]
+    """The page's live lines in the request's language (the script puts them in place); the same
+    place says the same whichever ticket holds it, so they are kept (a thousand phones of a centre
+    share a few hundred of them). The answer is shared: not to be changed."""
+    return _texts(request_lang(request), state["ahead"], state["wait_minutes"], state["counter"],
+                  state["updated"], state["offline_since"])
+
+
+@functools.lru_cache(maxsize=4096)
+def _texts(lang: Lang, ahead: int, minutes: int, counter: int | None, updated: str,
+           offline_since: str | None) -> dict[str, str]:
     return {
         "ahead": ngettext("portal.ticket_ahead", ahead, lang, n=ahead),
         "wait": (gettext("portal.ticket_next", lang) if ahead == 0
                  else ngettext("portal.ticket_wait", minutes, lang, n=minutes)),
         "counter": gettext("portal.ticket_go_to_counter", lang, counter=counter) if counter is not None else "",
-        "updated": gettext("portal.ticket_updated", lang, time=state["updated"]),
-        "offline": (gettext("portal.ticket_offline", lang, time=state["offline_since"])
-                    if state["offline_since"] else ""),
+        "updated": gettext("portal.ticket_updated", lang, time=updated),
+        "offline": gettext("portal.ticket_offline", lang, time=offline_since) if offline_since else "",
     }
 
 
 def add_routes(app: FastAPI, db: ServerDatabase) -> None:
     poll = poll_seconds()
 
+    from sync.server.portal import ticket_snapshots  # it builds on this module
+
     @app.get("/t/{token}", include_in_schema=False)
-    def ticket_page(request: Request, token: str) -> HTMLResponse:
-        state = ticket_state(db, token)
+    async def ticket_page(request: Request, token: str) -> HTMLResponse:
+        state = await ticket_snapshots.live(db).state(token)
         if state is None:
             return render(request, "ticket_unknown.html", status=404, cache="no-store")
         if state["state"] == "ended":
@@ -144,8 +159,8 @@ def add_routes(app: FastAPI, db: ServerDatabase) -> None:
                       events_url=f"/t/{token}/events")
 
     @app.get("/t/{token}/state", include_in_schema=False)
-    def ticket_state_json(request: Request, token: str) -> JSONResponse:
-        state = ticket_state(db, token)
+    async def ticket_state_json(request: Request, token: str) -> JSONResponse:
+        state = await ticket_snapshots.live(db).state(token)
         headers = {"Cache-Control": "no-store"}
         if state is None:
             return JSONResponse({"state": "unknown"}, status_code=404, headers=headers)
