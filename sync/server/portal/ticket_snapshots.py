@@ -29,7 +29,6 @@ changed, not every stream of the centre.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -53,6 +52,8 @@ CHECK_S = 0.5  # the marks of the kept centres are looked at this often
 FRESH_S = 3.0  # a snapshot whose last look is older answers nothing (the usual way does)
 IDLE_S = 60.0  # a centre nobody asked about for this long (and without streams) is forgotten
 _CHUNK = 500  # centres per grouped query
+WAKE_BATCH = 32  # streams woken per turn of the event loop
+CLOSE_S = 10.0  # at the server's stop, the look under way may end in this time
 _COLUMNS = (T.ticket_uuid, T.token_hash, T.number, T.status, T.group_letter, T.priority, T.queued_at, T.issued_seq,
             T.to_counter, T.counter_number, T.updated_at)
 
@@ -242,10 +243,17 @@ class LiveTickets:
         for key in states.keys() - old.keys():
             self.centre_of[key] = snap.centre
         snap.ready.set()
-        for key, events in snap.waiters.items():
-            if states.get(key) != old.get(key):
-                for event in events:
-                    event.set()
+        self._wake([event for key, events in snap.waiters.items() if states.get(key) != old.get(key)
+                    for event in events])
+
+    def _wake(self, events: list[asyncio.Event]) -> None:
+        """Wake the streams :data:`WAKE_BATCH` at a time, one turn of the loop each: the sockets are
+        looked at between two batches, so a thousand streams sending do not hold up the questions
+        that arrive meanwhile."""
+        for event in events[:WAKE_BATCH]:
+            event.set()
+        if len(events) > WAKE_BATCH:
+            self.loop.call_soon(self._wake, events[WAKE_BATCH:])
 
     def _forget(self, snap: Snapshot) -> None:
         del self.snapshots[snap.centre]
@@ -280,11 +288,14 @@ async def close(db: ServerDatabase) -> None:
     if mine is None or mine.loop is not asyncio.get_running_loop():
         return
     del _lives[db]
-    mine.snapshots.clear()
+    mine.snapshots.clear()  # its task ends after the look under way (its thread holds a connection)
+    mine.poke.set()
     if mine.task is not None and not mine.task.done():
-        mine.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await mine.task
+        try:
+            await asyncio.wait_for(asyncio.shield(mine.task), CLOSE_S)
+        except TimeoutError:
+            mine.task.cancel()
+            log.warning("ticket snapshots: a look at the database still under way at the stop")
 
 
 def _folded(centre: str) -> None:
