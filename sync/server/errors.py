@@ -5,8 +5,8 @@
 ``code`` is stable (an agent or a test decides on it); ``message`` says what was wrong. Raise
 :class:`ApiError`; FastAPI's own refusals (a path not found, a body that fails its schema) and
 Starlette's are given the same shape by :func:`install`. The one exception: a path not found
-outside the API (``/v1/``) that a browser asks for gets the portal's page (:func:`is_api_path`,
-``sync.server.portal.install``).
+outside the API (``/v1/``), asked with GET or HEAD, gets the portal's page in the reader's language
+(:func:`is_api_path`, ``sync.server.portal.install``).
 """
 
 from __future__ import annotations
