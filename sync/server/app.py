@@ -52,6 +52,7 @@ from sync.server.portal import status as portal_status
 from sync.server.portal import ticket_events as portal_ticket_events
 from sync.server.portal import ticket_snapshots as portal_ticket_snapshots
 from sync.server.portal import tickets as portal_tickets
+from sync.server.queue_state import ProjectionPruner
 from sync.server.receipts import check_receipt
 from sync.server.reports import add_report_routes
 
@@ -116,6 +117,7 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
 
     app.add_middleware(ServerTime)
     keys: dict[str, tuple[str, Any]] = {}  # centre -> (pem, key): a cache of enrolled keys
+    app.state.projection_pruner = pruner = ProjectionPruner(db.sessions)  # old days, hourly
 
     def require_admin(authorization: str | None) -> None:
         expected = f"Bearer {admin_token}"
@@ -238,7 +240,8 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
                 seen(s, centre, device_time, now)
             return results
 
-        return JSONResponse(protocol.encode_results(await run_in_threadpool(store)))
+        return JSONResponse(protocol.encode_results(await run_in_threadpool(store)),
+                            background=pruner.after_ingest(_now()))  # after the answer is sent
 
     @app.get("/v1/catalogue/latest")
     async def catalogue_latest(request: Request) -> dict[str, Any]:

@@ -4,7 +4,9 @@
 
 ``code`` is stable (an agent or a test decides on it); ``message`` says what was wrong. Raise
 :class:`ApiError`; FastAPI's own refusals (a path not found, a body that fails its schema) and
-Starlette's are given the same shape by :func:`install`.
+Starlette's are given the same shape by :func:`install`. The one exception: a path not found
+outside the API (``/v1/``), asked with GET or HEAD, gets the portal's page in the reader's language
+(:func:`is_api_path`, ``sync.server.portal.install``).
 """
 
 from __future__ import annotations
@@ -41,11 +43,20 @@ def body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": code, "message": message, **extra}
 
 
+def is_api_path(path: str) -> bool:
+    """Paths whose refusals are always this JSON shape, whatever asks."""
+    return path == "/v1" or path.startswith("/v1/")
+
+
+def refusal(exc: StarletteHTTPException) -> JSONResponse:
+    code = getattr(exc, "code", None) or DEFAULT_CODES.get(exc.status_code, "error")
+    return JSONResponse(body(code, str(exc.detail)), exc.status_code, headers=exc.headers)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def refused(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = getattr(exc, "code", None) or DEFAULT_CODES.get(exc.status_code, "error")
-        return JSONResponse(body(code, str(exc.detail)), exc.status_code, headers=exc.headers)
+        return refusal(exc)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -9,6 +9,10 @@ and no external request: one style sheet and, on the live pages only, one small 
 Each page answers with :data:`CSP` (no inline script or style) and ``Cache-Control``; the
 security headers of every answer (HSTS under TLS, nosniff, frame options) are
 :mod:`sync.server.headers`'. The pages are not in the OpenAPI document (``include_in_schema=False``).
+
+A path that is no page (``/nope``, ``/t/``) answers 404 with a page in the reader's language and a
+link home; under ``/v1/`` (the API), for a method other than GET or HEAD, and when a route refuses
+with an ``ApiError`` of its own, a 404 keeps the API's JSON shape (:mod:`sync.server.errors`).
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ from urllib.parse import urlencode
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from counter_app.common.i18n import Lang, gettext, lang_of, ngettext
+from sync.server import errors
 
 #: No inline script or style anywhere; only this server's own files; no frames of the portal.
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -102,3 +108,11 @@ def install(app: FastAPI) -> None:
     @app.get("/", include_in_schema=False)
     def home(request: Request) -> HTMLResponse:
         return render(request, "home.html")
+
+    @app.exception_handler(404)  # before the class handler of sync.server.errors (Starlette's order)
+    async def not_found(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        api = errors.is_api_path(request.url.path) or isinstance(exc, errors.ApiError)  # a route's own refusal
+        if api or request.method not in ("GET", "HEAD"):
+            return errors.refusal(exc)
+        return render(request, "not_found.html", status=404, cache="no-store")
