@@ -52,7 +52,7 @@ from sync.server.portal import status as portal_status
 from sync.server.portal import ticket_events as portal_ticket_events
 from sync.server.portal import ticket_snapshots as portal_ticket_snapshots
 from sync.server.portal import tickets as portal_tickets
-from sync.server.queue_state import ProjectionPruner
+from sync.server.projection_cleanup import ProjectionPruner
 from sync.server.receipts import check_receipt
 from sync.server.reports import add_report_routes
 

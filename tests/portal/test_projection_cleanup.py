@@ -1,5 +1,5 @@
 """``ticket_projection`` keeps today and yesterday (Cairo days): older rows are deleted after an
-ingest, at most one round an hour per process, in bounded batches (sync/server/queue_state.py,
+ingest, at most one round an hour per process, in bounded batches (sync/server/projection_cleanup.py,
 "Cleaning"). On SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from counter_app.common.clock import local_day, utcnow
 from counter_app.core import queue
 from counter_app.core.centre import centre_code
 from sync.agent.agent import Agent
-from sync.server import queue_state
+from sync.server import projection_cleanup, queue_state
 from sync.server.db import ServerDatabase
 from sync.server.models import TicketProjection
-from sync.server.queue_state import ProjectionPruner
+from sync.server.projection_cleanup import ProjectionPruner
 from tests.helpers.central import enrol_site, running_central
 from tests.helpers.factories import Centre
 from tests.portal.live import wait_for
@@ -62,7 +62,7 @@ class Clock:
 
 def test_old_days_go_in_bounded_batches_and_once_an_hour(central_db: ServerDatabase) -> None:
     today, yesterday = date(2026, 11, 27), date(2026, 11, 26)  # Cairo's, at NOW
-    assert queue_state.keep_from(NOW) == yesterday
+    assert projection_cleanup.keep_from(NOW) == yesterday
     for centre in ("C1", "C2", "C3"):
         for day, n in ((today, 4), (yesterday, 3), (date(2026, 11, 25), 12), (date(2026, 10, 1), 5)):
             add_rows(central_db, centre, day, n)
@@ -87,7 +87,7 @@ def test_old_days_go_in_bounded_batches_and_once_an_hour(central_db: ServerDatab
         assert days_held(central_db, centre) == {today: 4, yesterday: 3}
 
     add_rows(central_db, "C2", date(2026, 11, 20), 2)  # a late event of an old day, within the hour
-    clock.now += queue_state.PRUNE_EVERY_S - 1
+    clock.now += projection_cleanup.PRUNE_EVERY_S - 1
     assert not pruner.due() and pruner.after_ingest(NOW) is None and pruner.run(NOW) == 0
     assert days_held(central_db, "C2")[date(2026, 11, 20)] == 2
     clock.now += 1  # an hour after the round ended
