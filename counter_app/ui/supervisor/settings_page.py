@@ -6,7 +6,7 @@ language and leaves every field as typed. Ctrl+S saves; a second press while sav
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTime, Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -17,12 +17,11 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
-    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
 
-from counter_app.common.i18n import N_
+from counter_app.common.i18n import LRI, N_
 from counter_app.common.portal import WEEK, day_name, opening_hours_text
 from counter_app.services import centre_settings
 from counter_app.services.centre_settings import CentreSettings, HoursRow, Saved
@@ -33,6 +32,8 @@ from counter_app.ui.supervisor.supervisor_backoffice import WorkerTab
 
 #: The most lines of opening hours (one per day of the week).
 MAX_HOURS_LINES = 7
+#: The times a line offers, a quarter of an hour apart, the day's end (24:00) last.
+TIMES = [f"{minute // 60:02d}:{minute % 60:02d}" for minute in range(0, 24 * 60 + 1, 15)]
 
 
 class HoursLine(QWidget):
@@ -43,11 +44,15 @@ class HoursLine(QWidget):
         self.first, self.last = QComboBox(self), QComboBox(self)
         self.first.setObjectName("hoursFirst")
         self.last.setObjectName("hoursLast")
-        self.opens, self.closes = QTimeEdit(self), QTimeEdit(self)
-        for edit, value in ((self.opens, row.opens), (self.closes, row.closes)):
-            edit.setDisplayFormat("HH:mm")
-            edit.setLayoutDirection(Qt.LayoutDirection.LeftToRight)  # 08:00 reads the same in Arabic
-            edit.setTime(QTime.fromString(value, "HH:mm"))
+        # times from a list (a quarter of an hour apart, typed to jump: "08:3"): a time edit under an
+        # Arabic window shows one time and holds another (its sections follow the visual order)
+        self.opens, self.closes = QComboBox(self), QComboBox(self)
+        for combo, value in ((self.opens, row.opens), (self.closes, row.closes)):
+            combo.setLayoutDirection(Qt.LayoutDirection.LeftToRight)  # 08:00 reads the same in Arabic
+            times = [*TIMES, value] if value not in TIMES else TIMES
+            for time in sorted(times):
+                combo.addItem(time, time)
+            combo.setCurrentIndex(combo.findData(value))
         self.opens.setObjectName("hoursOpens")
         self.closes.setObjectName("hoursCloses")
         self.to_label, self.opens_label, self.closes_label = QLabel(self), QLabel(self), QLabel(self)
@@ -80,7 +85,14 @@ class HoursLine(QWidget):
 
     def row(self) -> HoursRow:
         return HoursRow(str(self.first.currentData()), str(self.last.currentData()),
-                        self.opens.time().toString("HH:mm"), self.closes.time().toString("HH:mm"))
+                        str(self.opens.currentData()), str(self.closes.currentData()))
+
+
+def hours_preview(rows: tuple[HoursRow, ...], lang: str) -> str:
+    """The lines as the portal says them (``opening_hours_text``), each span of times kept left to
+    right inside an Arabic sentence (else "09:00–13:30" shows as "13:30–09:00")."""
+    return " · ".join(opening_hours_text(f"{r.first}-{r.last} {r.opens}-{r.closes}", lang)
+                      .replace(f"{r.opens}–{r.closes}", isolate(f"{r.opens}–{r.closes}", LRI)) for r in rows)
 
 
 class CentreSettingsTab(WorkerTab):
@@ -104,6 +116,7 @@ class CentreSettingsTab(WorkerTab):
         self.fairness.currentIndexChanged.connect(self._fairness_changed)
         self.numbers: dict[str, QSpinBox] = {}
         queue = QFormLayout(self.queue_box)
+        queue.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)  # long labels above their fields
         self.queue_labels = {key: QLabel(self.queue_box) for key in (
             N_("supervisor.settings_fairness"), N_("supervisor.settings_ratio"), N_("supervisor.settings_recalls"),
             N_("supervisor.settings_estimate"), N_("supervisor.settings_sms_ahead"))}
@@ -216,8 +229,8 @@ class CentreSettingsTab(WorkerTab):
     # -- the opening hours' lines ----------------------------------------------------------
     def _append(self, row: HoursRow) -> HoursLine:
         line = HoursLine(self, row)
-        line.opens.timeChanged.connect(self._render_hours)
-        line.closes.timeChanged.connect(self._render_hours)
+        line.opens.currentIndexChanged.connect(self._render_hours)
+        line.closes.currentIndexChanged.connect(self._render_hours)
         line.first.currentIndexChanged.connect(self._render_hours)
         line.last.currentIndexChanged.connect(self._render_hours)
         self.lines.append(line)
@@ -298,8 +311,7 @@ class CentreSettingsTab(WorkerTab):
         if edited is not None and not edited.hours and edited.hours_as_written:
             self.hours_note.setText(tr("supervisor.settings_hours_written", hours=isolate(edited.hours_as_written)))
         elif edited is not None and edited.hours:
-            value = "; ".join(f"{r.first}-{r.last} {r.opens}-{r.closes}" for r in edited.hours)
-            self.hours_note.setText(tr("supervisor.settings_hours_preview", hours=opening_hours_text(value, lang)))
+            self.hours_note.setText(tr("supervisor.settings_hours_preview", hours=hours_preview(edited.hours, lang)))
         else:
             self.hours_note.setText(tr("supervisor.settings_hours_none"))
         self.add_line_button.setEnabled(len(self.lines) < MAX_HOURS_LINES)
