@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.common.i18n import LRI, N_
-from counter_app.common.portal import WEEK, day_name, opening_hours_text
+from counter_app.common.portal import WEEK, day_name
 from counter_app.services import centre_settings
 from counter_app.services.centre_settings import CentreSettings, HoursRow, Saved
 from counter_app.ui.shell.context import AppContext
@@ -89,10 +89,17 @@ class HoursLine(QWidget):
 
 
 def hours_preview(rows: tuple[HoursRow, ...], lang: str) -> str:
-    """The lines as the portal says them (``opening_hours_text``), each span of times kept left to
-    right inside an Arabic sentence (else "09:00–13:30" shows as "13:30–09:00")."""
-    return " · ".join(opening_hours_text(f"{r.first}-{r.last} {r.opens}-{r.closes}", lang)
-                      .replace(f"{r.opens}–{r.closes}", isolate(f"{r.opens}–{r.closes}", LRI)) for r in rows)
+    """The lines as the portal says them (``portal.opening_hours_text``), a line not yet valid too,
+    each span of times kept left to right inside an Arabic sentence (else "09:00–13:30" shows as
+    "13:30–09:00")."""
+    def name(day: str) -> str:
+        return day_name(day, lang) if day in WEEK else "—"  # a list being refilled has no day for a moment
+
+    parts = []
+    for r in rows:
+        days = name(r.first) if r.first == r.last else f"{name(r.first)} – {name(r.last)}"
+        parts.append(f"{days} {isolate(f'{r.opens}–{r.closes}', LRI)}")
+    return " · ".join(parts)
 
 
 class CentreSettingsTab(WorkerTab):
