@@ -110,6 +110,13 @@ def put(session: Session, key: str, value: str) -> None:
     session.flush()  # readers use the connection directly
 
 
+def lock_for_change(session: Session) -> None:
+    """Serialise a supervisor's change of the settings with any other (PostgreSQL; SQLite's write
+    transaction already is): called first, the values read next are those the change replaces, so
+    two supervisors saving the same edit at once write and audit it once."""
+    audit.lock_chain(session)
+
+
 def set_queue(session: Session, values: dict[str, str], *, by: int | None) -> dict[str, str]:
     """A supervisor's change of the queue settings (keys of :data:`SETTING_FIELDS`): every value is
     checked before any is written; those that differ from the stored ones are written and audited

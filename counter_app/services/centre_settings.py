@@ -136,6 +136,7 @@ def save(db: Database, user_id: int, loaded: CentreSettings, edited: CentreSetti
     }
     with db.begin() as s:
         by = acting(s, user_id).id
+        settings.lock_for_change(s)
         queue = settings.set_queue(s, {k: v for k, v in queue_after.items() if v != queue_before[k]}, by=by)
         stored = {name: settings.get(s, key) for name, key in centre_public.SETTING_KEYS.items()}
         centre_public.set_details(s, **details, by=by)

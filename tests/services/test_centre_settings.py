@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 
 import pytest
 from sqlalchemy import func, select
@@ -150,3 +151,31 @@ def test_hours_written_by_hand_are_kept_until_replaced(site: Centre) -> None:
 def test_the_queue_values_match_the_core_settings(site: Centre) -> None:
     shown: CentreSettings = centre_settings.load(site.db, site.supervisor_id)
     assert shown.queue_values() == {key: stored(site)[key] for key in settings.SETTING_FIELDS}
+
+
+def test_two_supervisors_saving_the_same_edit_at_once_save_it_once(site: Centre) -> None:
+    """Four saves of one edit, started together on their own connections: one writes, audits and
+    tells the central server; the others find nothing left to change."""
+    loaded = centre_settings.load(site.db, site.supervisor_id)
+    edited = dataclasses.replace(loaded, max_recalls=4, address_en="12 Haram Street, Giza")
+    events = count(site, kind="centre.updated")
+    start = threading.Barrier(4)
+    results: list[bool] = []
+    errors: list[BaseException] = []
+
+    def worker(user_id: int) -> None:
+        try:
+            start.wait(timeout=30)
+            results.append(centre_settings.save(site.db, user_id, loaded, edited).changed)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(uid,))
+               for uid in (site.supervisor_id, site.admin_id, site.supervisor_id, site.admin_id)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and sorted(results) == [False, False, False, True]
+    assert count(site, action="settings.change") == 1 and count(site, kind="centre.updated") == events + 1
+    assert (stored(site)["queue.max_recalls"], stored(site)["centre.address_en"]) == ("4", "12 Haram Street, Giza")
