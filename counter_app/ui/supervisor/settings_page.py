@@ -208,7 +208,9 @@ class CentreSettingsTab(WorkerTab):
     # -- loading ---------------------------------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if self.loaded is None and not self.busy:
+        # shown again: what is stored now (another PC or `shubbak centre details` may have changed
+        # it), unless the supervisor has edits not saved yet
+        if not self.busy and not self.saving and (self.loaded is None or self.edited() == self.loaded):
             self.refresh()
 
     @Slot()

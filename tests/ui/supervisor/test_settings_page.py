@@ -187,3 +187,20 @@ def test_the_window_closed_while_saving_saves_once(qtbot: QtBot, shell: Shell, s
     qtbot.waitUntil(lambda: shell.window is not window, timeout=WAIT_MS)  # logged out half-way
     wait_idle(qtbot, shell)
     assert stored(site, "queue.estimate_window") == "40" and audited(site, "settings.change") == 1
+
+
+def test_the_tab_shown_again_shows_a_change_made_elsewhere_but_keeps_unsaved_edits(
+        qtbot: QtBot, shell: Shell, site: Centre) -> None:
+    window, page = open_settings(qtbot, shell, "en")
+    with site.db.begin() as s:  # another supervisor's PC, or `shubbak centre details`
+        settings.put(s, "queue.sms_ahead", "7")
+    window.tabs.setCurrentIndex(0)
+    window.tabs.setCurrentWidget(page)
+    qtbot.waitUntil(lambda: page.numbers["queue.sms_ahead"].value() == 7, timeout=WAIT_MS)
+    type_number(qtbot, page.numbers["queue.max_recalls"], 5)  # not saved yet
+    with site.db.begin() as s:
+        settings.put(s, "queue.sms_ahead", "8")
+    window.tabs.setCurrentIndex(0)
+    window.tabs.setCurrentWidget(page)
+    wait_idle(qtbot, shell)
+    assert page.numbers["queue.max_recalls"].value() == 5 and page.numbers["queue.sms_ahead"].value() == 7
