@@ -117,3 +117,18 @@ def opening_hours_text(value: str, lang: str) -> str:
         days = names[DAYS.index(first)] if first == last else f"{names[DAYS.index(first)]} – {names[DAYS.index(last)]}"
         parts.append(f"{days} {opens}–{closes}")
     return " · ".join(parts)
+
+
+#: The days of a centre's week (Saturday first, as in Egypt), for a form that edits the hours.
+WEEK = ("sat", "sun", "mon", "tue", "wed", "thu", "fri")
+
+
+def day_name(day: str, lang: str) -> str:
+    """A day key's full name in ``lang`` (``sun`` → «الأحد» / «Sunday»)."""
+    return str(get_day_names("wide", locale="ar" if lang == "ar" else "en")[DAYS.index(day)])
+
+
+def opening_hours_entries(value: str) -> list[tuple[str, str, str, str]]:
+    """Each entry of the opening hours as (first day, last day, opens, closes), times ``HH:MM``;
+    :class:`InvalidOpeningHours` for a value not in the form."""
+    return _entries(value)

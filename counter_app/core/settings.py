@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from counter_app.common.i18n import N_, Msg
+from counter_app.core import audit
 from counter_app.core.errors import ValidationFailed
 from counter_app.core.models import Setting, table
 
@@ -45,6 +46,15 @@ SETTING_FIELDS: dict[str, str] = {
 }
 
 
+#: The bounds of the numeric settings a supervisor sets (inclusive); ``ratio:N`` takes 1..RATIO_MAX.
+NUMBER_LIMITS: dict[str, tuple[int, int]] = {
+    "queue.max_recalls": (1, 10),
+    "queue.estimate_window": (1, 200),
+    "queue.sms_ahead": (1, 20),
+}
+RATIO_MAX = 20
+
+
 def invalid(key: str, value: str) -> ValidationFailed:
     return ValidationFailed("setting_invalid", setting=Msg(SETTING_FIELDS[key]), value=value)
 
@@ -79,17 +89,50 @@ def get(session: Session, key: str) -> str:
     return DEFAULTS[key] if value is None else str(value)
 
 
-def put(session: Session, key: str, value: str) -> None:
+def check(key: str, value: str) -> None:
+    """Refuse (:class:`ValidationFailed`, naming the setting) a value a queue setting cannot take."""
     if key == "queue.fairness":
-        Fairness.parse(value)
-    elif key in ("queue.max_recalls", "queue.estimate_window", "queue.sms_ahead") and (not value.isdigit() or int(value) < 1):
-        raise invalid(key, value)
+        if Fairness.parse(value).ordinary_per_priority > RATIO_MAX:
+            raise invalid(key, value)
+    elif key in NUMBER_LIMITS:
+        low, high = NUMBER_LIMITS[key]
+        if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
+            raise invalid(key, value)
+
+
+def put(session: Session, key: str, value: str) -> None:
+    check(key, value)
     row = session.get(Setting, key)
     if row is None:
         session.add(Setting(key=key, value=value))
     else:
         row.value = value
     session.flush()  # readers use the connection directly
+
+
+def lock_for_change(session: Session) -> None:
+    """Serialise a supervisor's change of the settings with any other (PostgreSQL; SQLite's write
+    transaction already is): called first, the values read next are those the change replaces, so
+    two supervisors saving the same edit at once write and audit it once."""
+    audit.lock_chain(session)
+
+
+def set_queue(session: Session, values: dict[str, str], *, by: int | None) -> dict[str, str]:
+    """A supervisor's change of the queue settings (keys of :data:`SETTING_FIELDS`): every value is
+    checked before any is written; those that differ from the stored ones are written and audited
+    together. Returns what changed (nothing: no audit entry)."""
+    for key, value in values.items():
+        if key not in SETTING_FIELDS:
+            raise KeyError(key)
+        check(key, value)
+    changed = {key: value for key, value in values.items() if value != get(session, key)}
+    if changed:
+        before = {key: get(session, key) for key in changed}
+        for key, value in changed.items():
+            put(session, key, value)
+        audit.record(session, user_id=by, action="settings.change", entity_type="settings", entity_id="queue",
+                     detail={"before": before, "after": changed})
+    return changed
 
 
 def fairness(session: Session) -> Fairness:

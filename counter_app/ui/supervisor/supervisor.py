@@ -76,6 +76,11 @@ class SupervisorWindow(QWidget):
         self.audit = AuditTab(ctx, self)
         self.tabs.addTab(self.backoffice, "")
         self.tabs.addTab(self.audit, "")
+        from counter_app.ui.supervisor.settings_page import CentreSettingsTab
+
+        self.settings_page = CentreSettingsTab(ctx, self)  # the queue settings and the portal's details
+        self.settings_page.changed.connect(self._settings_changed)
+        self.tabs.addTab(self.settings_page, "")
         self.message = MessageLine(ctx.lang, self, name="supervisorMessage")
         self.status_line = StatusLine(ctx, self)
         self.header = WindowHeader(ctx.lang, self)  # last in the focus chain: the window opens on its tabs
@@ -311,6 +316,13 @@ class SupervisorWindow(QWidget):
         self.backoffice.refresh()
         self.dashboard.refresh()
         self.refresh_print_jobs()
+
+    @Slot()
+    def _settings_changed(self) -> None:
+        """A saved portal address is the one the next printed QR codes carry."""
+        loaded, cat = self.settings_page.loaded, self.ctx.catalogue
+        if loaded is not None and cat is not None and loaded.portal_url != cat.centre.portal_url:
+            self.catalogue_changed.emit()
 
     def _loaded(self, data: Overview) -> None:
         self.data = data
@@ -590,7 +602,7 @@ class SupervisorWindow(QWidget):
                             role=tr(f"role.{user.role.value}") if user else "",
                             centre=lang.pick(cat.centre.name_ar, cat.centre.name_en) if cat else ""))
         for i, key in enumerate((N_("sup.dashboard_tab"), N_("sup.day_tab"), N_("sup.users_tab"), N_("sup.counters_tab"), N_("sup.printers_tab"),
-                                 N_("sup.backoffice_tab"), N_("sup.audit_tab"))):
+                                 N_("sup.backoffice_tab"), N_("sup.audit_tab"), N_("supervisor.settings_tab"))):
             self.tabs.setTabText(i, tr(key))
         role_index = self.new_role.currentIndex()
         self.new_role.clear()
