@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 
 from babel.dates import get_day_names
 
+from counter_app.common.i18n import LRI, isolate
+
 #: The central server keeps a centre's portal address in a column of this size (s0005).
 MAX_BASE_URL = 200
 
@@ -106,7 +108,8 @@ def normalise_opening_hours(text: str | None) -> str:
 
 def opening_hours_text(value: str, lang: str) -> str:
     """The opening hours for a page in ``lang`` (``en``: «Sunday – Thursday 08:00–15:00 · Saturday ...»);
-    a value not in the form (written by hand elsewhere) is shown as it is."""
+    each span of times isolated left to right (inside an Arabic sentence "08:00–15:00" would show as
+    "15:00–08:00"); a value not in the form (written by hand elsewhere) is shown as it is."""
     try:
         entries = _entries(value)
     except InvalidOpeningHours:
@@ -115,7 +118,7 @@ def opening_hours_text(value: str, lang: str) -> str:
     parts = []
     for first, last, opens, closes in entries:
         days = names[DAYS.index(first)] if first == last else f"{names[DAYS.index(first)]} – {names[DAYS.index(last)]}"
-        parts.append(f"{days} {opens}–{closes}")
+        parts.append(f"{days} {isolate(f'{opens}–{closes}', LRI)}")
     return " · ".join(parts)
 
 

@@ -97,8 +97,9 @@ def test_a_changed_amount_in_the_link_is_not_genuine(key: Ed25519PrivateKey) -> 
 def test_opening_hours_are_kept_in_one_form_and_said_in_each_language() -> None:
     kept = normalise_opening_hours(" Sun-Thu 8:00-15:00 ;sat 09:00 - 13:00 ")
     assert kept == "sun-thu 08:00-15:00; sat 09:00-13:00"
-    assert opening_hours_text(kept, "ar") == "الأحد – الخميس 08:00–15:00 · السبت 09:00–13:00"
-    assert opening_hours_text(kept, "en") == "Sunday – Thursday 08:00–15:00 · Saturday 09:00–13:00"
+    # each span of times isolated left to right: in an Arabic line "08:00–15:00" would read "15:00–08:00"
+    assert opening_hours_text(kept, "ar") == "الأحد – الخميس \u206608:00–15:00\u2069 · السبت \u206609:00–13:00\u2069"
+    assert opening_hours_text(kept, "en") == "Sunday – Thursday \u206608:00–15:00\u2069 · Saturday \u206609:00–13:00\u2069"
     assert normalise_opening_hours("") == ""
     assert opening_hours_text("by appointment", "en") == "by appointment", "hand-written: shown as it is"
     for bad in ("sun-thu", "sunday 08:00-15:00", "sun 15:00-08:00", "sun 25:00-26:00", "sun 08:00-15:00 extra"):
