@@ -10,9 +10,16 @@ opens them, with the checks every public page must pass:
 
 Use::
 
-    with browser_page(PHONE, "ar") as (page, requests):
-        page.goto(url)
-        assert_public_page(page, requests, server_url, lang="ar")
+    @ON_SQLITE
+    def test_a_page_in_chromium(...):
+        with browser_page(PHONE, "ar") as (page, requests):
+            page.goto(url)
+            assert_public_page(page, requests, server_url, lang="ar")
+
+A browser test runs on one database, SQLite (:data:`ON_SQLITE`): what the browser checks (the
+layout, the script, the audit) does not depend on the database, and Chromium is the slowest part
+of the suite. The queries behind every page still run on PostgreSQL in that page's tests without
+the browser (``requests``), which take both databases (``db_url``).
 """
 
 from __future__ import annotations
@@ -24,12 +31,18 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlsplit
 
+import pytest
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1366, "height": 768}
 SIZES = {"phone": PHONE, "desktop": DESKTOP}
+#: A test that opens a browser: on SQLite only (the ``db_url`` fixture of tests/conftest.py).
+ON_SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+#: A test that checks over HTTP, without the browser, what a browser test checks on SQLite.
+ON_POSTGRESQL = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 AXE = Path(__file__).resolve().parents[2] / ".venv" / "node_modules" / "axe-core" / "axe.min.js"
 
 

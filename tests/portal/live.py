@@ -8,8 +8,10 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from typing import Any
 
+import pytest
 import requests
 from sqlalchemy import select
 
@@ -17,6 +19,7 @@ from counter_app.core import queue
 from counter_app.core.clock import local_day, utcnow
 from counter_app.core.models import Counter, Ticket, TicketStatus
 from sync.agent.agent import Agent
+from tests.helpers.bidi import plain
 from tests.helpers.central import Central, enrol_site, running_central
 from tests.helpers.factories import Centre
 
@@ -104,3 +107,64 @@ def live_centre(site: Centre, portal_url: str) -> Iterator[Live]:
                 if other.name == "sync-agent-listen":
                     other.join(5)
             agent.close()
+
+
+#: The live tests look at every ticket many times a second from one address: the ticket pages'
+#: per-client limit lifted (each look is still counted).
+UNLIMITED_TICKETS = "ticket=1000000/minute"
+
+
+@contextmanager
+def running_live(site: Centre, portal_url: str, monkeypatch: pytest.MonkeyPatch,
+                 **env: str | None) -> Iterator[Live]:
+    """:func:`live_centre` with these environment variables set (``None``: unset) before the
+    server starts; ``SHUBBAK_RATE_LIMITS`` is :data:`UNLIMITED_TICKETS` unless given."""
+    env.setdefault("SHUBBAK_RATE_LIMITS", UNLIMITED_TICKETS)
+    for name, value in env.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    with live_centre(site, portal_url) as centre:
+        yield centre
+
+
+class _Texts(HTMLParser):
+    """The text of the first element of an id (``"#ticket-ahead"``) or of a tag (``"h1"``)."""
+
+    VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+                      "track", "wbr"})
+
+    def __init__(self, selector: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.selector, self.depth, self.found, self.parts = selector, 0, False, list[str]()
+
+    def _matches(self, tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+        if self.selector.startswith("#"):
+            return dict(attrs).get("id") == self.selector[1:]
+        return tag == self.selector
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.VOID:
+            return
+        if self.depth:
+            self.depth += 1
+        elif not self.found and self._matches(tag, attrs):
+            self.depth, self.found = 1, True
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.depth and tag not in self.VOID:
+            self.depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self.depth:
+            self.parts.append(data)
+
+
+def element_text(html: str, selector: str) -> str | None:
+    """The text of the element ``selector`` (an ``#id`` or a tag name) in ``html``, bidi marks
+    and spaces as :func:`tests.helpers.bidi.plain` leaves them; ``None`` if there is none."""
+    parser = _Texts(selector)
+    parser.feed(html)
+    parser.close()
+    return plain(" ".join(" ".join(parser.parts).split())) if parser.found else None

@@ -17,20 +17,19 @@ from counter_app.core.centre import centre_code
 from counter_app.core.clock import local_day, utcnow
 from sync.server.models import EnrolledCentre
 from tests.helpers.bidi import plain
-from tests.helpers.browser import SIZES, assert_public_page, browser_page
+from tests.helpers.browser import ON_SQLITE, SIZES, assert_public_page, browser_page
 from tests.helpers.factories import Centre
-from tests.portal.live import Live, live_centre
+from tests.portal.live import Live, running_live
 
 SHOTS = Path("/tmp/portal-shots")
 
 
 @pytest.fixture
 def live(site: Centre, portal_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Live]:
-    monkeypatch.setenv("SHUBBAK_RATE_LIMITS", "ticket=1000000/minute")
     with site.db.begin() as s:  # the centre's public details, sent with its enrolment
         centre_public.set_details(s, address_ar="١٢ شارع الهرم، الجيزة", address_en="12 Haram Street, Giza",
                                   opening_hours="sun-thu 08:00-15:00")
-    with live_centre(site, portal_url) as centre:
+    with running_live(site, portal_url, monkeypatch) as centre:
         with site.db.read() as s:
             code = centre_code(s)
         with centre.central.db.sessions.begin() as s:
@@ -81,6 +80,7 @@ def test_a_silent_centre_says_since_when(live: Live) -> None:
     assert f"لا بيانات حية منذ {to_local(silent_since):%H:%M}" in text
 
 
+@ON_SQLITE
 @pytest.mark.parametrize("size", sorted(SIZES))
 @pytest.mark.parametrize("lang", ["ar", "en"])
 def test_centre_pages_in_chromium(live: Live, size: str, lang: str) -> None:

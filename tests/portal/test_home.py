@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.helpers.browser import SIZES, assert_public_page, browser_page
+from tests.helpers.browser import ON_SQLITE, SIZES, assert_public_page, browser_page
 from tests.helpers.central import Central
 
 SHOTS = Path("/tmp/portal-shots")
@@ -32,6 +32,7 @@ def test_home_headers_and_languages(portal: Central) -> None:
     assert "/" not in [p for p in requests.get(f"{portal.url}/openapi.json", timeout=10).json()["paths"]]
 
 
+@ON_SQLITE
 @pytest.mark.parametrize("size", sorted(SIZES))
 @pytest.mark.parametrize("lang", ["ar", "en"])
 def test_home_in_chromium(portal: Central, size: str, lang: str) -> None:

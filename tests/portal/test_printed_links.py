@@ -17,7 +17,7 @@ from counter_app.ui.shell.printing import receipt_document, ticket_document
 from printers.documents import DocumentKind, render_document
 from printers.escpos_out import build_escpos
 from sync.agent.agent import Agent
-from tests.helpers.browser import PHONE, assert_public_page, browser_page
+from tests.helpers.browser import ON_SQLITE, PHONE, assert_public_page, browser_page
 from tests.helpers.central import Central, enrol_site
 from tests.helpers.factories import Centre
 from tests.printers.escpos_decode import decode as decode_escpos
@@ -31,6 +31,7 @@ def printed_codes(kind: DocumentKind, data: object) -> list[str]:
     return qr_texts(decode_escpos(build_escpos(render_document(kind, data, 576, "ar"))).image())
 
 
+@ON_SQLITE
 def test_a_printed_ticket_opens_its_live_page(site: Centre, portal: Central) -> None:
     code = enrol_site(portal, site.db)
     first = kiosk.issue_ticket(site.db, "A", False)
@@ -49,6 +50,7 @@ def test_a_printed_ticket_opens_its_live_page(site: Centre, portal: Central) -> 
         assert_public_page(page, requests_made, portal.url, lang="ar")
 
 
+@ON_SQLITE
 def test_a_printed_receipt_opens_genuine_and_a_changed_amount_does_not(site: Centre, portal: Central,
                                                                      tmp_path: Path) -> None:
     key = generate_key()

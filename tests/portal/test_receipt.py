@@ -17,7 +17,7 @@ import requests
 from counter_app.common.signing import generate_key, save_private_key, sign_receipt
 from sync.server import ratelimit
 from sync.server.portal.receipts import payload_from_path
-from tests.helpers.browser import SIZES, assert_public_page, browser_page
+from tests.helpers.browser import ON_SQLITE, SIZES, assert_public_page, browser_page
 from tests.helpers.central import Central, enrol_site
 from tests.helpers.factories import Centre
 
@@ -81,6 +81,7 @@ def test_the_page_is_rate_limited(portal: Central) -> None:
     assert "Too many requests" in refused.text and "try again in a minute" in refused.text
 
 
+@ON_SQLITE
 @pytest.mark.parametrize("size", sorted(SIZES))
 @pytest.mark.parametrize("lang", ["ar", "en"])
 def test_receipt_in_chromium(site: Centre, portal: Central, tmp_path: Path, size: str, lang: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from counter_app.common.catalogue_data import load_catalogue
 from sync import protocol
 from sync.server.models import EnrolledCentre
-from tests.helpers.browser import SIZES, assert_public_page, browser_page
-from tests.helpers.central import ADMIN_TOKEN, Central
+from tests.helpers.browser import ON_SQLITE, SIZES, assert_public_page, browser_page
+from tests.helpers.central import ADMIN_TOKEN, Central, running_central
 
 SHOTS = Path("/tmp/portal-shots")
 
@@ -42,9 +43,21 @@ def found_codes(html: str) -> list[str]:
     return re.findall(r'<a href="/services/([A-Z0-9-]+)">', html)
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def search_portal(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Central]:
+    """One portal per database for the whole spelling table (a search only reads the catalogue):
+    a server per spelling spent half a minute starting servers."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('search') / 'central.sqlite3'}"
+    else:
+        url = str(request.getfixturevalue("pg_cluster").create_database())
+    with running_central(url) as server:
+        yield server
+
+
 @pytest.mark.parametrize(("typed", "code"), SPELLINGS)
-def test_spellings_find_the_same_service(portal: Central, typed: str, code: str) -> None:
-    page = requests.get(f"{portal.url}/services", params={"q": typed}, timeout=10)
+def test_spellings_find_the_same_service(search_portal: Central, typed: str, code: str) -> None:
+    page = requests.get(f"{search_portal.url}/services", params={"q": typed}, timeout=10)
     assert page.status_code == 200
     assert found_codes(page.text) == [code], (typed, found_codes(page.text))
 
@@ -98,6 +111,7 @@ def test_a_service_page(portal: Central) -> None:
     assert missing.status_code == 404 and "لا توجد هذه الخدمة" in missing.text
 
 
+@ON_SQLITE
 @pytest.mark.parametrize("size", sorted(SIZES))
 @pytest.mark.parametrize("lang", ["ar", "en"])
 def test_services_in_chromium(portal: Central, size: str, lang: str) -> None:

@@ -20,7 +20,7 @@ from sync.agent.agent import Agent
 from sync.server import ratelimit
 from sync.server.models import StoredEvent
 from tests.helpers.applications import NAME, NID, submitted
-from tests.helpers.browser import SIZES, assert_public_page, browser_page
+from tests.helpers.browser import ON_SQLITE, SIZES, assert_public_page, browser_page
 from tests.helpers.central import Central, enrol_site
 from tests.helpers.factories import Centre
 
@@ -105,6 +105,7 @@ def test_the_page_is_rate_limited_per_client_with_the_json_look_up(portal: Centr
     assert other.status_code == 404
 
 
+@ON_SQLITE
 @pytest.mark.parametrize("size", sorted(SIZES))
 @pytest.mark.parametrize("lang", ["ar", "en"])
 def test_status_in_chromium(site: Centre, portal: Central, size: str, lang: str) -> None:

@@ -22,10 +22,10 @@ from sync.server import queue_state
 from sync.server.models import TicketProjection
 from sync.server.portal import ticket_events, ticket_snapshots
 from tests.helpers.bidi import plain
-from tests.helpers.browser import PHONE, browser_page
+from tests.helpers.browser import ON_SQLITE, PHONE, browser_page
 from tests.helpers.central import ADMIN_TOKEN, start_central_process
 from tests.helpers.factories import Centre
-from tests.portal.live import Live, live_centre, wait_for
+from tests.portal.live import Live, running_live, wait_for
 from tests.portal.sse import Stream
 
 SHOTS = Path("/tmp/portal-shots")
@@ -34,10 +34,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def live(site: Centre, portal_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Live]:
-    monkeypatch.delenv("SHUBBAK_PORTAL_POLL_S", raising=False)  # the deployed 15 s
-    monkeypatch.setenv("SHUBBAK_RATE_LIMITS", "ticket=1000000/minute")
-    monkeypatch.setenv("SHUBBAK_PORTAL_MAX_CLIENT_STREAMS", "3")
-    with live_centre(site, portal_url) as centre:
+    # the deployed 15 s poll; three streams per client
+    with running_live(site, portal_url, monkeypatch, SHUBBAK_PORTAL_POLL_S=None,
+                      SHUBBAK_PORTAL_MAX_CLIENT_STREAMS="3") as centre:
         yield centre
     wait_for(lambda: ticket_events.registry.open == 0 and not _streaming())
 
@@ -94,6 +93,7 @@ def test_a_stream_gets_the_call_within_seconds_and_ends_with_the_turn(live: Live
     assert max(delays) < 3.0, delays
 
 
+@ON_SQLITE
 def test_the_page_with_the_15_s_poll_shows_the_call_within_3_s(live: Live) -> None:
     _, mine = live.issue("A")
     live.wait_equal()

@@ -9,7 +9,9 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 import pytest
 import requests
@@ -17,9 +19,9 @@ import requests
 from counter_app.core import queue
 from counter_app.core.models import Counter
 from tests.helpers.bidi import plain
-from tests.helpers.browser import PHONE, SIZES, assert_public_page, browser_page
+from tests.helpers.browser import ON_POSTGRESQL, ON_SQLITE, PHONE, SIZES, assert_public_page, browser_page
 from tests.helpers.factories import Centre
-from tests.portal.live import Live, live_centre, wait_for
+from tests.portal.live import Live, element_text, running_live, wait_for
 
 SHOTS = Path("/tmp/portal-shots")
 POLL_S = 1
@@ -27,10 +29,8 @@ POLL_S = 1
 
 @pytest.fixture
 def live(site: Centre, portal_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Live]:
-    monkeypatch.setenv("SHUBBAK_PORTAL_POLL_S", str(POLL_S))  # the page asks every second (15 s deployed)
-    # the test compares every ticket many times a second from one address; still counted
-    monkeypatch.setenv("SHUBBAK_RATE_LIMITS", "ticket=1000000/minute")
-    with live_centre(site, portal_url) as centre:
+    # the page asks every second (15 s deployed)
+    with running_live(site, portal_url, monkeypatch, SHUBBAK_PORTAL_POLL_S=str(POLL_S)) as centre:
         yield centre
 
 
@@ -38,8 +38,112 @@ def _text(page: object, selector: str) -> str:
     return plain(page.inner_text(selector))  # type: ignore[attr-defined]
 
 
-def test_the_page_follows_the_centre_and_equals_core(live: Live) -> None:
+class View(Protocol):
+    """The ticket page as the test looks at it: the text of an element, a screenshot."""
+
+    def text(self, selector: str) -> str: ...
+
+    def shot(self, name: str) -> None: ...
+
+
+@dataclass
+class InChromium:
+    page: Any
+
+    def text(self, selector: str) -> str:
+        return _text(self.page, selector)
+
+    def shot(self, name: str) -> None:
+        self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+@dataclass
+class OverHttp:
+    """The page as the server renders it (what a phone without JavaScript sees at each refresh)."""
+
+    url: str
+
+    def text(self, selector: str) -> str:
+        found = element_text(requests.get(self.url, timeout=10).text, selector)
+        if found is None:
+            raise LookupError(f"no {selector} on the page")
+        return found
+
+    def shot(self, name: str) -> None:
+        pass
+
+
+def _follow_the_centre(live: Live, view: View, mine_id: int, mine: str) -> dict[str, float]:
+    """Counters call, transfer, recall and finish around the ticket ``mine`` (three A tickets
+    and a priority one ahead of it, one B) while ``view`` shows its page; after each change the
+    portal equals the core for every ticket, and the page says so. The delays, by step."""
     delays: dict[str, float] = {}
+    assert "أمامك 3 أشخاص" in view.text("#ticket-ahead")
+    assert view.text("#ticket-number") == live.state(mine)["number"]
+    view.shot("ticket-live-waiting-ar-phone")
+
+    def page_says(selector: str, wanted: str) -> bool:
+        try:
+            return wanted in view.text(selector)
+        except Exception:  # the page is reloading
+            return False
+
+    # counter 1 takes the priority ticket: one fewer ahead
+    start = time.monotonic()
+    live.call_next(0)
+    wait_for(lambda: page_says("#ticket-ahead", "أمامك شخصان"))
+    delays["call_to_page_s"] = time.monotonic() - start
+    live.wait_equal()
+
+    # it transfers the priority ticket to group B: B's ticket now has it ahead, A's one fewer
+    with live.site.db.begin() as s:
+        current = queue.current_ticket(s, live.site.counter_ids[0])
+        assert current is not None and current.priority
+        queue.transfer(s, current.id, live.site.counter_ids[0], live.site.clerk_ids[0], to_group="B")
+    live.wait_equal()
+    # counter 2 calls: the priority ticket (now B) first, then the first A
+    live.call_next(1)
+    live.wait_equal()
+    start = time.monotonic()
+    live.call_next(1)
+    wait_for(lambda: page_says("#ticket-ahead", "أمامك شخص واحد"))
+    delays["call_to_page_2_s"] = time.monotonic() - start
+    live.wait_equal()
+    # a ticket sent to one counter waits for that counter only: nobody's "ahead"
+    with live.site.db.begin() as s:
+        current = queue.current_ticket(s, live.site.counter_ids[1])
+        assert current is not None
+        queue.transfer(s, current.id, live.site.counter_ids[1], live.site.clerk_ids[1],
+                       to_counter_id=live.site.counter_ids[2])
+    live.wait_equal()
+    assert live.state(mine)["ahead"] == 1
+    # counter 3 calls the ticket sent to it, then counter 2 the next A, then counter 3 mine
+    live.call_next(2)
+    live.call_next(1)
+    live.wait_equal()
+    assert "أنت التالي" in view.text("#ticket-wait") or wait_for(lambda: page_says("#ticket-wait", "أنت التالي")) >= 0
+    start = time.monotonic()
+    called = live.call_next(2)
+    assert called == mine_id
+    number = live.counter_number(2)
+    wait_for(lambda: page_says("#ticket-counter", f"توجّه إلى الشباك رقم {number}"))
+    delays["called_to_page_s"] = time.monotonic() - start
+    view.shot("ticket-live-called-ar-phone")
+    assert live.state(mine)["counter"] == number
+    # a recall keeps the counter; finishing ends the page
+    with live.site.db.begin() as s:
+        queue.recall(s, mine_id, live.site.counter_ids[2], live.site.clerk_ids[2])
+    live.wait_equal()
+    start = time.monotonic()
+    with live.site.db.begin() as s:
+        queue.finish(s, mine_id, live.site.counter_ids[2], live.site.clerk_ids[2])
+    wait_for(lambda: page_says("h1", "انتهى دور هذه التذكرة"))
+    delays["finished_to_page_s"] = time.monotonic() - start
+    live.wait_equal()
+    return delays
+
+
+def _tickets_around_mine(live: Live) -> tuple[int, str]:
     for _ in range(2):
         live.issue("A")
     mine_id, mine = live.issue("A")
@@ -47,77 +151,34 @@ def test_the_page_follows_the_centre_and_equals_core(live: Live) -> None:
     live.issue("B")
     live.wait_equal()
     assert live.state(mine)["ahead"] == 3  # two before it, and the priority ticket that came after
+    return mine_id, mine
+
+
+def _record_delays(live: Live, how: str, delays: dict[str, float]) -> None:
+    with (SHOTS / "live-delays.txt").open("a", encoding="utf-8") as out:
+        out.write(f"{live.site.db.dialect} {how} poll={POLL_S}s " + " ".join(f"{k}={v:.2f}" for k, v in delays.items())
+                  + f" median={statistics.median(delays.values()):.2f}\n")
+    assert max(delays.values()) < POLL_S + 4, delays
+
+
+@ON_SQLITE
+def test_the_page_follows_the_centre_and_equals_core(live: Live) -> None:
+    mine_id, mine = _tickets_around_mine(live)
     SHOTS.mkdir(exist_ok=True)
     with browser_page(PHONE, "ar") as (page, made):
         page.goto(f"{live.central.url}/t/{mine}?lang=ar")
-        assert "أمامك 3 أشخاص" in _text(page, "#ticket-ahead")
-        assert _text(page, "#ticket-number") == live.state(mine)["number"]
-        page.screenshot(path=str(SHOTS / "ticket-live-waiting-ar-phone.png"), full_page=True)
-
-        def page_says(selector: str, wanted: str) -> bool:
-            try:
-                return wanted in _text(page, selector)
-            except Exception:  # the page is reloading
-                return False
-
-        # counter 1 takes the priority ticket: one fewer ahead
-        start = time.monotonic()
-        live.call_next(0)
-        wait_for(lambda: page_says("#ticket-ahead", "أمامك شخصان"))
-        delays["call_to_page_s"] = time.monotonic() - start
-        live.wait_equal()
-
-        # it transfers the priority ticket to group B: B's ticket now has it ahead, A's one fewer
-        with live.site.db.begin() as s:
-            current = queue.current_ticket(s, live.site.counter_ids[0])
-            assert current is not None and current.priority
-            queue.transfer(s, current.id, live.site.counter_ids[0], live.site.clerk_ids[0], to_group="B")
-        live.wait_equal()
-        # counter 2 calls: the priority ticket (now B) first, then the first A
-        live.call_next(1)
-        live.wait_equal()
-        start = time.monotonic()
-        live.call_next(1)
-        wait_for(lambda: page_says("#ticket-ahead", "أمامك شخص واحد"))
-        delays["call_to_page_2_s"] = time.monotonic() - start
-        live.wait_equal()
-        # a ticket sent to one counter waits for that counter only: nobody's "ahead"
-        with live.site.db.begin() as s:
-            current = queue.current_ticket(s, live.site.counter_ids[1])
-            assert current is not None
-            queue.transfer(s, current.id, live.site.counter_ids[1], live.site.clerk_ids[1],
-                           to_counter_id=live.site.counter_ids[2])
-        live.wait_equal()
-        assert live.state(mine)["ahead"] == 1
-        # counter 3 calls the ticket sent to it, then counter 2 the next A, then counter 3 mine
-        live.call_next(2)
-        live.call_next(1)
-        live.wait_equal()
-        assert "أنت التالي" in _text(page, "#ticket-wait") or wait_for(
-            lambda: page_says("#ticket-wait", "أنت التالي")) >= 0
-        start = time.monotonic()
-        called = live.call_next(2)
-        assert called == mine_id
-        number = live.counter_number(2)
-        wait_for(lambda: page_says("#ticket-counter", f"توجّه إلى الشباك رقم {number}"))
-        delays["called_to_page_s"] = time.monotonic() - start
-        page.screenshot(path=str(SHOTS / "ticket-live-called-ar-phone.png"), full_page=True)
-        assert live.state(mine)["counter"] == number
-        # a recall keeps the counter; finishing ends the page
-        with live.site.db.begin() as s:
-            queue.recall(s, mine_id, live.site.counter_ids[2], live.site.clerk_ids[2])
-        live.wait_equal()
-        start = time.monotonic()
-        with live.site.db.begin() as s:
-            queue.finish(s, mine_id, live.site.counter_ids[2], live.site.clerk_ids[2])
-        wait_for(lambda: page_says("h1", "انتهى دور هذه التذكرة"))
-        delays["finished_to_page_s"] = time.monotonic() - start
-        live.wait_equal()
+        delays = _follow_the_centre(live, InChromium(page), mine_id, mine)
         assert_public_page(page, made, live.central.url, lang="ar")
-    with (SHOTS / "live-delays.txt").open("a", encoding="utf-8") as out:
-        out.write(f"{live.site.db.dialect} poll={POLL_S}s " + " ".join(f"{k}={v:.2f}" for k, v in delays.items())
-                  + f" median={statistics.median(delays.values()):.2f}\n")
-    assert max(delays.values()) < POLL_S + 4, delays
+    _record_delays(live, "chromium", delays)
+
+
+@ON_POSTGRESQL
+def test_the_served_page_follows_the_centre_and_equals_core(live: Live) -> None:
+    """The same, the page fetched as the server renders it: its queries on PostgreSQL."""
+    mine_id, mine = _tickets_around_mine(live)
+    SHOTS.mkdir(exist_ok=True)
+    delays = _follow_the_centre(live, OverHttp(f"{live.central.url}/t/{mine}?lang=ar"), mine_id, mine)
+    _record_delays(live, "http", delays)
 
 
 def test_equality_under_the_fairness_ratio_and_many_tickets(live: Live) -> None:
@@ -135,6 +196,7 @@ def test_equality_under_the_fairness_ratio_and_many_tickets(live: Live) -> None:
         live.wait_equal()
 
 
+@ON_SQLITE
 @pytest.mark.parametrize("size", sorted(SIZES))
 @pytest.mark.parametrize("lang", ["ar", "en"])
 def test_ticket_pages_in_chromium(live: Live, size: str, lang: str) -> None:
@@ -183,8 +245,7 @@ def test_unknown_tokens_and_headers(live: Live) -> None:
 
 def test_the_ticket_pages_are_rate_limited_per_client(site: Centre, portal_url: str,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SHUBBAK_RATE_LIMITS", "ticket=5/minute")
-    with live_centre(site, portal_url) as centre:
+    with running_live(site, portal_url, monkeypatch, SHUBBAK_RATE_LIMITS="ticket=5/minute") as centre:
         answers = [requests.get(f"{centre.central.url}/t/{'y' * 22}/state", timeout=10) for _ in range(6)]
         assert [a.status_code for a in answers] == [404] * 5 + [429]
         assert int(answers[-1].headers["Retry-After"]) >= 1
