@@ -95,8 +95,10 @@ class Heartbeats:
                 self.failures = 0
             except SyncError as exc:
                 self.failures += 1
-                # the push loop says the server is unreachable loudly already; once is enough here
-                (log.warning if self.failures == 1 else log.info)("heartbeat not sent: %s", exc)
+                # An unreachable or busy server: the push loop says so loudly already, and the next
+                # beat comes anyway. A refusal (an older server without heartbeats, say): once.
+                loud = not exc.retryable and self.failures == 1
+                (log.warning if loud else log.info)("heartbeat not sent: %s", exc)
             except Exception:  # a bug or the local database: keep beating, say it loudly
                 log.exception("heartbeat failed")
             self._stop.wait(self.interval)
