@@ -23,7 +23,7 @@ from sync import protocol
 from sync.agent.agent import Agent, SyncError, load_or_create_key
 from sync.agent.heartbeat import Heartbeats, collect, software_version
 from sync.server.models import CentreHeartbeat, StoredEvent
-from tests.helpers.central import Central
+from tests.helpers.central import Central, enrol_site, running_central
 from tests.helpers.factories import Centre
 from tests.helpers.faultproxy import FaultProxy
 from tests.helpers.syncing import queue_events
@@ -219,3 +219,21 @@ def test_malformed_is_422_unsigned_is_401_never_500(enrolled: Centre, central: C
     r = signed(central, code, key, body)
     assert r.status_code == 200, r.text
     assert latest(central, code) is not None
+
+
+def test_heartbeats_count_under_the_centre_rate_limit(site: Centre, central_url: str,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHUBBAK_RATE_LIMITS", "centre=3/minute")  # read when the app is made
+    with running_central(central_url) as server:
+        enrol_site(server, site.db)
+        agent = Agent(site.db, timeout=(2.0, 5.0))
+        beats = Heartbeats(agent)
+        try:
+            for _ in range(3):
+                beats.send_once()
+            with pytest.raises(SyncError) as refused:
+                beats.send_once()
+        finally:
+            beats.stop()
+    assert refused.value.retryable and refused.value.retry_after is not None and refused.value.retry_after > 0
+    assert "429" in str(refused.value) and beats.sent == 3
