@@ -86,12 +86,26 @@ class Heartbeats:
             answer = None
         return answer if isinstance(answer, dict) else {}
 
+    def _beat(self) -> None:
+        """One heartbeat; sent again at once on a fresh connection when the kept-alive one broke
+        (the server closes an idle connection after a few seconds: between two beats it may close
+        just as the next one goes out)."""
+        from sync.agent.agent import SyncError
+
+        try:
+            self.send_once()
+        except SyncError as exc:
+            if not isinstance(exc.__cause__, requests.ConnectionError) or self._stop.is_set():
+                raise
+            log.info("heartbeat: the connection broke (%s); sending again", exc)
+            self.send_once()
+
     def run(self) -> None:
         from sync.agent.agent import SyncError
 
         while not self._stop.is_set():
             try:
-                self.send_once()
+                self._beat()
                 self.failures = 0
             except SyncError as exc:
                 self.failures += 1

@@ -237,3 +237,17 @@ def test_heartbeats_count_under_the_centre_rate_limit(site: Centre, central_url:
             beats.stop()
     assert refused.value.retryable and refused.value.retry_after is not None and refused.value.retry_after > 0
     assert "429" in str(refused.value) and beats.sent == 3
+
+
+def test_a_broken_connection_is_tried_again_at_once_quietly(enrolled: Centre, central: Central) -> None:
+    code = centre_of(enrolled)
+    with FaultProxy(central.port) as proxy:
+        proxy.inject("drop_request")  # as when the server closes an idle kept-alive connection
+        agent = Agent(enrolled.db, proxy.url, timeout=(2.0, 5.0))
+        beats = Heartbeats(agent, interval=60.0)
+        beats.start()
+        try:
+            wait_for(lambda: latest(central, code) is not None)
+        finally:
+            beats.stop()
+        assert proxy.applied == ["drop_request", "pass"] and beats.sent == 1 and beats.failures == 0
