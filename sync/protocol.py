@@ -20,6 +20,9 @@ covers the method, the path, the timestamp and the SHA-256 of the exact body byt
 body, path or centre is refused. A request whose time is more than five minutes off the server's
 is refused (401 ``stale_request``), and the same signed request twice is refused the second time
 (409 ``replayed``): the agent signs again and retries once (:mod:`sync.server.freshness`).
+
+A heartbeat (at least each minute, with or without events to send) is ``POST /v1/heartbeat``,
+signed the same way, whose body is plain JSON (:class:`Heartbeat`, at the end of this module).
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ It reads the centre database in one short read transaction of its own. Every run
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import logging
 import threading
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 HEARTBEAT_S = 30.0
 
 
+@functools.cache  # the metadata look-up reads site-packages (~40 ms); the version does not change
 def software_version() -> str:
     try:
         return importlib.metadata.version("shubbak")
