@@ -1,5 +1,6 @@
-"""``sync-agent --db URL [--server URL] [--once] [--ca-bundle FILE]`` (``python -m sync.agent``): the
-centre's sync agent as its own process, for a multi-counter centre."""
+"""``sync-agent --db URL [--server URL] [--once] [--ca-bundle FILE] [--heartbeat SECONDS]``
+(``python -m sync.agent``): the centre's sync agent as its own process, for a multi-counter centre.
+``--once`` sends one round and one heartbeat."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from counter_app.core.db import Database
 from counter_app.core.errors import ShubbakError
 from sync import protocol
 from sync.agent.agent import INTERVAL_S, Agent, SyncError
-from sync.agent.heartbeat import HEARTBEAT_S
+from sync.agent.heartbeat import HEARTBEAT_S, Heartbeats
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -55,12 +56,15 @@ def _run(db: Database, args: argparse.Namespace) -> int:
         print(f"sync-agent: {exc}", file=sys.stderr)
         return 2
     if args.once:
+        beats = Heartbeats(agent)
         try:
             report = agent.sync_once()
+            beats.send_once()  # a centre synced by a timer (--once) is seen live too
         except SyncError as exc:
             print(f"sync-agent: {exc}", file=sys.stderr)
             return 1
         finally:
+            beats.stop()
             agent.close()
         print(f"sent {report.sent}, duplicates {report.duplicates}, rejected {report.rejected}, "
               f"left for retry {report.retry}, batches {report.batches}")

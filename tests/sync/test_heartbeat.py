@@ -251,3 +251,12 @@ def test_a_broken_connection_is_tried_again_at_once_quietly(enrolled: Centre, ce
         finally:
             beats.stop()
         assert proxy.applied == ["drop_request", "pass"] and beats.sent == 1 and beats.failures == 0
+
+
+def test_sync_agent_once_sends_a_heartbeat_too(enrolled: Centre, central: Central) -> None:
+    from sync.agent.__main__ import main as agent_main
+
+    queue_events(enrolled.db, 3)
+    assert agent_main(["--db", enrolled.db.url, "--once"]) == 0
+    row = latest(central, centre_of(enrolled))
+    assert row is not None and row.backlog_events == 0  # the round first, then the heartbeat
