@@ -20,6 +20,9 @@ covers the method, the path, the timestamp and the SHA-256 of the exact body byt
 body, path or centre is refused. A request whose time is more than five minutes off the server's
 is refused (401 ``stale_request``), and the same signed request twice is refused the second time
 (409 ``replayed``): the agent signs again and retries once (:mod:`sync.server.freshness`).
+
+A heartbeat (at least each minute, with or without events to send) is ``POST /v1/heartbeat``,
+signed the same way, whose body is plain JSON (:class:`Heartbeat`, at the end of this module).
 """
 
 from __future__ import annotations
@@ -30,11 +33,13 @@ import hashlib
 import json
 import zlib
 from dataclasses import dataclass
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_public_key
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 # The event schemas live in their own module (they grow by kind and version; the wire format
 # does not); both sides reach them through this one.
@@ -261,3 +266,56 @@ def load_public(pem: str) -> Ed25519PublicKey:
     if not isinstance(key, Ed25519PublicKey):
         raise ProtocolError("not an Ed25519 public key")
     return key
+
+
+# -- the heartbeat (issue 19) ---------------------------------------------------------------------
+#: ``POST`` with a JSON :class:`Heartbeat` body, signed as a push is; the server keeps the latest
+#: per centre (:mod:`sync.server.heartbeats`).
+HEARTBEAT_PATH = "/v1/heartbeat"
+#: The most a heartbeat body may hold: 26 groups and a few figures are ~700 bytes of JSON.
+MAX_HEARTBEAT_BYTES = 4 * 1024
+#: A figure of the heartbeat: a count, or an age or a wait in seconds (up to ~31 years).
+_Figure = Annotated[int, Field(ge=0, le=10**9)]
+_Group = Annotated[str, StringConstraints(pattern=r"^[A-Z]$")]
+_SoftwareVersion = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z.+_-]+$")]
+_Centre = Annotated[str, StringConstraints(min_length=1, max_length=16, pattern=r"^[^\x00]+$")]
+_STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class HeartbeatBacklog(BaseModel):
+    """The centre's outbox: events waiting to be sent, the oldest one's age (by the centre's own
+    clock; None when none waits) and the events the server refused for good."""
+
+    model_config = _STRICT
+    events: _Figure
+    oldest_age_s: _Figure | None
+    rejected: _Figure
+
+
+class HeartbeatQueue(BaseModel):
+    """The queue now (:func:`counter_app.core.queue_now.queue_now`): the centre day, tickets waiting
+    per group letter, the longest current wait in seconds (None when nobody waits), the counters
+    open and the counters configured."""
+
+    model_config = _STRICT
+    day: date
+    waiting: Annotated[dict[_Group, _Figure], Field(max_length=26)]
+    longest_wait_s: _Figure | None
+    counters_open: _Figure
+    counters_active: _Figure
+
+
+class Heartbeat(BaseModel):
+    """What an agent reports at least each minute, with or without events to send. ``clock`` is the
+    centre PC's own clock when it was made (not the corrected time it signs with): the server's
+    receive time minus it is the centre's clock skew. Strict JSON types, bounded, no extra field."""
+
+    model_config = _STRICT
+    centre: _Centre
+    clock: AwareDatetime
+    version: _SoftwareVersion
+    backlog: HeartbeatBacklog
+    queue: HeartbeatQueue
+
+    def encode(self) -> bytes:
+        return self.model_dump_json().encode()

@@ -1,5 +1,6 @@
-"""``sync-agent --db URL [--server URL] [--once] [--ca-bundle FILE]`` (``python -m sync.agent``): the
-centre's sync agent as its own process, for a multi-counter centre."""
+"""``sync-agent --db URL [--server URL] [--once] [--ca-bundle FILE] [--heartbeat SECONDS]``
+(``python -m sync.agent``): the centre's sync agent as its own process, for a multi-counter centre.
+``--once`` sends one round and one heartbeat."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from counter_app.core.db import Database
 from counter_app.core.errors import ShubbakError
 from sync import protocol
 from sync.agent.agent import INTERVAL_S, Agent, SyncError
+from sync.agent.heartbeat import HEARTBEAT_S, Heartbeats
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -24,6 +26,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--once", action="store_true", help="one round, then exit (0 when all was sent)")
     parser.add_argument("--ca-bundle", help="CA certificates to verify the server's TLS certificate")
     parser.add_argument("--interval", type=float, default=INTERVAL_S, help="seconds between rounds (default 60)")
+    parser.add_argument("--heartbeat", type=float, default=HEARTBEAT_S, metavar="SECONDS",
+                        help=f"seconds between heartbeats to the central server (default {HEARTBEAT_S:.0f}; "
+                             "at most 60)")
     parser.add_argument("--batch-events", type=int, default=protocol.MAX_BATCH_EVENTS,
                         help=f"events per request (at most {protocol.MAX_BATCH_EVENTS})")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -51,18 +56,21 @@ def _run(db: Database, args: argparse.Namespace) -> int:
         print(f"sync-agent: {exc}", file=sys.stderr)
         return 2
     if args.once:
+        beats = Heartbeats(agent)
         try:
             report = agent.sync_once()
+            beats.send_once()  # a centre synced by a timer (--once) is seen live too
         except SyncError as exc:
             print(f"sync-agent: {exc}", file=sys.stderr)
             return 1
         finally:
+            beats.stop()
             agent.close()
         print(f"sent {report.sent}, duplicates {report.duplicates}, rejected {report.rejected}, "
               f"left for retry {report.retry}, batches {report.batches}")
         return 0 if not report.leased_elsewhere else 3
     try:
-        agent.run_forever(args.interval)
+        agent.run_forever(args.interval, heartbeat_interval=min(max(args.heartbeat, 1.0), 60.0))
     except KeyboardInterrupt:
         agent.stop()
     finally:

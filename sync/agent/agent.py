@@ -40,6 +40,7 @@ from counter_app.core.models import OutboxEvent
 from counter_app.core.sync_state import record_attempt
 from sync import protocol
 from sync.agent.freshness import SigningClock, refusal_code, sign_again
+from sync.agent.heartbeat import HEARTBEAT_S, Heartbeats
 from sync.agent.lease import acquire_lease, default_holder, release_lease
 
 log = logging.getLogger(__name__)
@@ -145,6 +146,7 @@ class Agent:
         #: The audit head read with the last batch, and the last one the server answered for.
         self._audit_head: protocol.AuditHead | None = None
         self._anchored: protocol.AuditHead | None = None
+        self._heartbeats: Heartbeats | None = None
 
     def close(self) -> None:
         """Close the kept-alive connections to the server."""
@@ -157,11 +159,13 @@ class Agent:
         self.close()
 
     # -- HTTP -----------------------------------------------------------------------------------
-    def request(self, method: str, path: str, body: bytes = b"") -> requests.Response:
-        response = self._send(method, path, body)
+    def request(self, method: str, path: str, body: bytes = b"", *,
+                http: requests.Session | None = None) -> requests.Response:
+        """One signed request, on ``http`` (the heartbeat's own connection) or the agent's."""
+        response = self._send(method, path, body, http)
         if sign_again(response):  # stale (this PC's clock; now measured) or replayed (the network): once
             log.info("the server refused a request as %s; signing it again", refusal_code(response))
-            response = self._send(method, path, body)
+            response = self._send(method, path, body, http)
         if sign_again(response):
             raise SyncError(f"server refused the request as {refusal_code(response)} twice: {response.text[:200]}",
                             retryable=True)
@@ -172,7 +176,7 @@ class Agent:
             raise SyncError(f"server refused: {response.status_code} {response.text[:200]}", retryable=False)
         return response
 
-    def _send(self, method: str, path: str, body: bytes) -> requests.Response:
+    def _send(self, method: str, path: str, body: bytes, http: requests.Session | None = None) -> requests.Response:
         """One attempt, signed with the time now (corrected when this PC's clock is far off)."""
         sent_at = utcnow()
         stamp, extra = self.clock.stamp(sent_at)
@@ -181,7 +185,7 @@ class Agent:
         if body:
             headers["Content-Type"] = "application/octet-stream"
         try:
-            response = self.http.request(method, self.server + path, data=body or None, headers=headers,
+            response = (http or self.http).request(method, self.server + path, data=body or None, headers=headers,
                                          timeout=self.timeout, verify=self.verify)
         except requests.exceptions.SSLError as exc:
             raise SyncError(f"TLS verification failed: {exc}", retryable=False) from exc
@@ -314,16 +318,22 @@ class Agent:
     def stop(self) -> None:
         self._stop.set()
         self._kick.set()
+        if self._heartbeats is not None:
+            self._heartbeats.stop(join=False)  # run_forever waits for it as it ends
 
     def backoff(self, error: SyncError) -> float:
         self.failures += 1
         delay = random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** min(self.failures, 16)))
         return max(delay, error.retry_after or 0.0)
 
-    def run_forever(self, interval: float = INTERVAL_S) -> None:
+    def run_forever(self, interval: float = INTERVAL_S, heartbeat_interval: float | None = HEARTBEAT_S) -> None:
         """At start, after each kick, every ``interval`` and, while offline, on the backoff's
-        schedule (so the first round after the network returns sends everything)."""
+        schedule (so the first round after the network returns sends everything). Heartbeats go
+        every ``heartbeat_interval`` on their own thread (:mod:`sync.agent.heartbeat`; None: none)."""
         next_pull = 0.0
+        if heartbeat_interval is not None and not self._stop.is_set():
+            self._heartbeats = Heartbeats(self, heartbeat_interval)
+            self._heartbeats.start()
         self.db.outbox_listeners.append(self.kick)  # commits of this process
         if self.db.dialect == "postgresql":
             threading.Thread(target=self._listen_postgres, name="sync-agent-listen", daemon=True).start()
@@ -350,5 +360,7 @@ class Agent:
             self._kick.wait(wait)
         if self.kick in self.db.outbox_listeners:
             self.db.outbox_listeners.remove(self.kick)
+        if self._heartbeats is not None:
+            self._heartbeats.stop()
         with self.db.begin() as s:
             release_lease(s, self.holder)

@@ -9,6 +9,8 @@ Endpoints (OpenAPI at ``/openapi.json``, browsable at ``/docs``):
 * ``GET /v1/catalogue/latest`` and ``GET /v1/catalogue/{version}`` (signed)
 * ``POST /v1/catalogue`` (administrator token): publish a new catalogue version
 * ``GET /v1/quarantine`` (administrator token): events refused as conflicting, for a supervisor
+* ``POST /v1/heartbeat`` (signed by the centre): its backlog, queue now, version and clock, see
+  :mod:`sync.server.heartbeats`
 * ``GET /v1/audit/anchors`` (signed) and ``GET /v1/audit/check`` (administrator token): the audit
   heads each batch carried, see :mod:`sync.server.anchors`
 * ``GET /v1/status/{tracking_code}``: a citizen's look-up, with no personal data
@@ -43,6 +45,7 @@ from sync.server import docs, errors, freshness, headers, inputs, limits, openap
 from sync.server.anchors import add_anchor_routes, record_head
 from sync.server.centre_details import apply_details, details_from_enrolment
 from sync.server.db import DEFAULT_URL, ServerDatabase
+from sync.server.heartbeats import add_heartbeat_routes
 from sync.server.ingest import ingest, status_of
 from sync.server.models import EnrolledCentre, PublishedCatalogue, QuarantinedEvent
 from sync.server.portal import centres as portal_centres
@@ -314,6 +317,7 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
 
     add_report_routes(app, db, admin_token)
     add_anchor_routes(app, db, authenticate, require_admin)
+    add_heartbeat_routes(app, db, authenticate)  # POST /v1/heartbeat (signed)
     portal.install(app)  # the citizens' pages at / (sync/server/portal)
     for feature in (portal_services, portal_status, portal_receipts):
         feature.add_routes(app, db)

@@ -44,6 +44,8 @@ ENROL_BODY = 16 * 1024
 RECEIPT_BODY = 4 * 1024
 #: The reports login / logout form (a token, a period and a language).
 FORM_BODY = 4 * 1024
+#: A heartbeat (sync.protocol.Heartbeat): ~700 bytes of JSON at most.
+HEARTBEAT_BODY = protocol.MAX_HEARTBEAT_BYTES
 #: Any other request (the GETs carry no body; a signed GET signs an empty one).
 OTHER_BODY = 16 * 1024
 
@@ -53,6 +55,7 @@ BODY_LIMITS: Mapping[tuple[str, str], int] = {
     ("POST", "/v1/catalogue"): CATALOGUE_BODY,
     ("POST", "/v1/centres/enrol"): ENROL_BODY,
     ("POST", "/v1/receipts/verify"): RECEIPT_BODY,
+    ("POST", protocol.HEARTBEAT_PATH): HEARTBEAT_BODY,
     ("POST", "/reports/login"): FORM_BODY,
     ("POST", "/reports/logout"): FORM_BODY,
 }

@@ -191,3 +191,28 @@ class AuditAnchor(ServerBase):
     hash: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(Utc)
     flagged: Mapped[bool] = mapped_column(Boolean, index=True)
+
+
+# -- heartbeats (issue 19, sync/server/heartbeats.py) ------------------------------------------------
+class CentreHeartbeat(ServerBase):
+    """The latest heartbeat of each centre (one row per centre, overwritten by the next one): its
+    backlog, its queue now, its software version and its clock. ``received_at`` is the server's
+    clock when it arrived; ``clock_skew_s`` the centre's clock minus it. No row of ``centre`` is
+    written, so a heartbeat never waits for a push's transaction (which locks the centre's row)."""
+
+    __tablename__ = "centre_heartbeat"
+
+    centre_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(Utc, index=True)
+    centre_clock: Mapped[datetime] = mapped_column(Utc)
+    clock_skew_s: Mapped[float] = mapped_column()
+    version: Mapped[str] = mapped_column(String(40))
+    backlog_events: Mapped[int] = mapped_column(BigInteger)
+    backlog_oldest_age_s: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    rejected_events: Mapped[int] = mapped_column(BigInteger)
+    day: Mapped[date] = mapped_column(Date)
+    waiting: Mapped[str] = mapped_column(Text)  # JSON object: group letter -> tickets waiting
+    waiting_total: Mapped[int] = mapped_column(BigInteger)
+    longest_wait_s: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    counters_open: Mapped[int] = mapped_column(BigInteger)
+    counters_active: Mapped[int] = mapped_column(BigInteger)

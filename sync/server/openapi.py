@@ -52,12 +52,14 @@ REFUSALS: dict[tuple[str, str], tuple[int, ...]] = {
     ("get", "/v1/audit/anchors"): (401, 409, 429),
     ("get", "/v1/audit/anchors/after/{after_id}"): (401, 409, 422, 429),
     ("get", "/v1/audit/check"): (401, 422, 429),
+    ("post", protocol.HEARTBEAT_PATH): (401, 403, 409, 413, 422, 429),
 }
 #: Operations a centre signs (``sync.protocol.sign``), with the headers that carry the signature;
 #: a signed request is refused 401 ``stale_request`` outside the freshness window and 409
 #: ``replayed`` when it was seen before (:mod:`sync.server.freshness`).
 SIGNED = (("post", "/v1/events"), ("get", "/v1/catalogue/latest"), ("get", "/v1/catalogue/{version}"),
-          ("get", "/v1/audit/anchors"), ("get", "/v1/audit/anchors/after/{after_id}"))
+          ("get", "/v1/audit/anchors"), ("get", "/v1/audit/anchors/after/{after_id}"),
+          ("post", protocol.HEARTBEAT_PATH))
 SIGNATURE_HEADERS = (
     {"name": protocol.HEADER_CENTRE, "in": "header", "required": True, "schema": {"type": "string"},
      "description": "the enrolled centre's code"},
@@ -131,8 +133,16 @@ class LoginForm(BaseModel):
     to: str = Field("", description="YYYY-MM-DD")
 
 
+class HeartbeatAnswer(BaseModel):
+    """A heartbeat kept: when the server received it, and the centre's clock minus the server's."""
+
+    centre: str
+    received_at: str = Field(description="ISO 8601, the server's clock")
+    clock_skew_s: float
+
+
 MODELS: tuple[type[BaseModel], ...] = (ErrorBody, Batch, Results, Enrolment, ReceiptCheck,
-                                       LoginForm)
+                                       LoginForm, protocol.Heartbeat, HeartbeatAnswer)
 
 
 def _ref(model: type[BaseModel]) -> dict[str, str]:
@@ -183,6 +193,10 @@ def _request_bodies(paths: dict[str, Any]) -> None:
         paths[path][method].setdefault("parameters", []).extend(SIGNATURE_HEADERS)
     for path, model in (("/v1/centres/enrol", Enrolment), ("/v1/receipts/verify", ReceiptCheck)):
         paths[path]["post"]["requestBody"] = {"required": True, "content": _json(_ref(model))}
+    beat = paths[protocol.HEARTBEAT_PATH]["post"]
+    beat["requestBody"] = {"required": True, "description": "JSON (not compressed), signed like a push",
+                           "content": _json(_ref(protocol.Heartbeat))}
+    beat["responses"]["200"]["content"] = _json(_ref(HeartbeatAnswer))
     paths["/reports/login"]["post"]["requestBody"] = {
         "required": True, "content": {"application/x-www-form-urlencoded": {"schema": _ref(LoginForm)}}}
 

@@ -6,8 +6,8 @@ Loaded by the ``st`` command line through ``SCHEMATHESIS_HOOKS=tests.helpers.fuz
   schemathesis has no serializer for it, so it gets this one;
 * when ``SHUBBAK_FUZZ_CENTRE`` and ``SHUBBAK_FUZZ_KEY`` (a PEM file) name an enrolled centre, every
   request to a signed operation is signed as that centre, with its generated body, so the fuzzing
-  reaches past authentication into decoding and storing a batch; a batch names that centre, so it
-  is not refused for naming another one.
+  reaches past authentication into decoding and storing a batch (or a heartbeat); a batch names
+  that centre, so it is not refused for naming another one.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from counter_app.common.clock import utcnow
 from sync import protocol
 
 CENTRE_ENV, KEY_ENV = "SHUBBAK_FUZZ_CENTRE", "SHUBBAK_FUZZ_KEY"
-SIGNED_PATHS = ("/v1/events", "/v1/catalogue/")
+SIGNED_PATHS = ("/v1/events", "/v1/catalogue/", protocol.HEARTBEAT_PATH)
 
 
 def gzip_json(value: Any) -> bytes:
@@ -62,7 +62,8 @@ def before_call(_context: schemathesis.HookContext, case: schemathesis.Case[Any]
         value = case.body
         if isinstance(value, dict) and "centre" in value:
             value = {**value, "centre": centre}
-        body = gzip_json(value)
+        # a push is gzip-compressed JSON; a heartbeat plain JSON
+        body = json.dumps(value).encode() if case.path == protocol.HEARTBEAT_PATH else gzip_json(value)
         kwargs["data"] = body  # sent as signed: schemathesis does not serialize it again
     path = case.formatted_path
     stamp = utcnow().isoformat()  # the suite's pinned clock, inherited by this process

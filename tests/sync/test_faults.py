@@ -109,7 +109,8 @@ def test_the_agent_thread_drains_after_faults_and_on_kick(enrolled: Centre, cent
     proxy.inject("drop_request", "status:503", "drop_response", "timeout", "garbage", "truncate")
     agent = Agent(enrolled.db, proxy.url, timeout=(0.5, 1.0), max_events=60)
     agent.http.headers["Connection"] = "close"  # a new connection per request: every fault is met
-    thread = threading.Thread(target=agent.run_forever, kwargs={"interval": 30.0}, daemon=True)
+    thread = threading.Thread(target=agent.run_forever, kwargs={"interval": 30.0, "heartbeat_interval": None},
+                              daemon=True)  # every fault for the push (tests/sync/test_heartbeat.py beats)
     thread.start()
     try:
         wait_drained(enrolled.db, 60)
