@@ -205,7 +205,7 @@ def cmd_centre_enrol(args: argparse.Namespace) -> int:
     try:
         code = enrol(db, args.server, token, receipt_key=receipt, governorate=args.governorate,
                      verify=args.ca_bundle or True, portal=args.portal, address_ar=args.address_ar,
-                     address_en=args.address_en, opening_hours=args.hours, code=args.code)
+                     address_en=args.address_en, opening_hours=args.hours, enrolment_code=args.code)
     except EnrolmentRefused as exc:
         if exc.reason in ENROL_CODE_REFUSALS:
             print(strip_isolates(gettext(ENROL_CODE_REFUSALS[exc.reason], _terminal_lang())), file=sys.stderr)

@@ -38,10 +38,10 @@ def _reason(response: requests.Response) -> str:
 def enrol(db: Database, server: str, admin_token: str = "", *, receipt_key: Path | None = None,
           governorate: str | None = None, verify: bool | str = True, timeout: float = 15.0,
           portal: str | None = None, address_ar: str | None = None, address_en: str | None = None,
-          opening_hours: str | None = None, code: str | None = None) -> str:
+          opening_hours: str | None = None, enrolment_code: str | None = None) -> str:
     """Returns the centre code enrolled; the server URL is remembered for the agent.
 
-    ``code``: a one-time enrolment code an administrator issued for this centre (no token then;
+    ``enrolment_code``: a one-time code an administrator issued for this centre (no token then;
     the server takes the centre's governorate from the code). A refused code raises
     :class:`EnrolmentRefused` whose ``reason`` is the server's (``expired_code``, ``used_code``,
     ``wrong_centre``, ``unknown_code``).
@@ -72,10 +72,10 @@ def enrol(db: Database, server: str, admin_token: str = "", *, receipt_key: Path
         body["receipt_public_key"] = protocol.public_pem(load_private_key(receipt_key).public_key())
     if governorate is not None:
         body["governorate"] = governorate
-    if code is not None:
-        body["enrolment_code"] = code
-    headers: dict[str, str] = {} if code is not None else {"Authorization": f"Bearer {admin_token}"}
-    path = "/v1/centres/enrol-with-code" if code is not None else "/v1/centres/enrol"
+    if enrolment_code is not None:
+        body["enrolment_code"] = enrolment_code
+    headers: dict[str, str] = {} if enrolment_code is not None else {"Authorization": f"Bearer {admin_token}"}
+    path = "/v1/centres/enrol-with-code" if enrolment_code is not None else "/v1/centres/enrol"
     try:
         response = requests.post(server + path, json=body, timeout=timeout, verify=verify, headers=headers)
     except requests.RequestException as exc:

@@ -121,7 +121,7 @@ def add_report_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> Non
 
         outcome = await run_in_threadpool(check)
         if isinstance(outcome, str):
-            log.warning("reports login refused (%s) from %s", outcome, client_of(request) or "?")
+            log.warning("reports login refused from %s (%s)", client_of(request) or "?", outcome)
             return HTMLResponse(render_login(shown, first=field("from"), last=field("to"), failed=outcome,
                                              username=field("username")), 401, PAGE_HEADERS)
         kept = {name: field(name) for name in ("from", "to") if field(name)}
