@@ -17,7 +17,7 @@ from counter_app.common.clock import utcnow
 from counter_app.common.i18n import strip_isolates
 from sync.server import __main__ as server_main
 from sync.server.models import CentralAudit, CentralUser, ReportSession
-from sync.server.reports import COOKIE
+from sync.server.sessions import COOKIE
 from tests.helpers.browser import DESKTOP, PHONE, assert_public_page, browser_page
 from tests.helpers.central import ADMIN_TOKEN, PASSWORD, Central, add_person, log_in
 from tests.sync.test_central_reports import DAY, World, world  # noqa: F401 - a fixture
@@ -46,7 +46,7 @@ def actions(central: Central, actor: str) -> list[str]:
         return list(s.scalars(select(CentralAudit.action).where(CentralAudit.actor == actor).order_by(CentralAudit.id)))
 
 
-def test_each_role_sees_only_its_centres_by_api_and_by_page(world: World) -> None:
+def test_each_role_sees_only_its_centres_by_api_and_by_page(world: World) -> None:  # noqa: F811
     central, url = world.central, world.central.url
     add_person(central, "sara.giza", "governorate_supervisor", governorate="21")
     add_person(central, "omar.cairo", "centre_viewer", centre="CAI-01")
@@ -161,7 +161,7 @@ def test_the_user_commands(central_url: str, monkeypatch: pytest.MonkeyPatch,
 
 
 @pytest.mark.allow_log(REFUSED, logger="sync.server.reports")
-def test_the_login_page_in_chromium_arabic(world: World) -> None:
+def test_the_login_page_in_chromium_arabic(world: World) -> None:  # noqa: F811
     url = world.central.url
     add_person(world.central, "sara.giza", "governorate_supervisor", governorate="21")
     for size in (PHONE, DESKTOP):

@@ -25,7 +25,7 @@ from counter_app.core.demo import ensure_demo_centre
 from counter_app.core.models import Application, ApplicationState, PaymentMethod, User
 from sync.agent.agent import Agent
 from sync.server.report_page import render_report
-from sync.server.reports import COOKIE
+from sync.server.sessions import COOKIE
 from tests.helpers.central import ADMIN_TOKEN, Central, add_person, log_in
 from tests.helpers.central import PASSWORD as PERSON_PASSWORD
 from tests.helpers.factories import CHEAP_HASHER, PASSWORD, Centre

@@ -20,7 +20,7 @@ from sync import protocol
 from sync.agent.agent import Agent
 from sync.server import __main__ as server_main
 from sync.server.models import CentralAudit, EnrolledCentre, EnrolmentCode
-from sync.server.reports import COOKIE
+from sync.server.sessions import COOKIE
 from tests.helpers.central import ADMIN_TOKEN, Central, add_person, log_in
 from tests.helpers.factories import Centre
 

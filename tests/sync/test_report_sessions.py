@@ -11,7 +11,7 @@ import requests
 from sqlalchemy import update
 
 from sync.server.models import ReportSession
-from sync.server.reports import COOKIE
+from sync.server.sessions import COOKIE
 from tests.helpers.central import PASSWORD, Central, add_person, running_central
 
 
