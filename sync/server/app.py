@@ -6,7 +6,8 @@ Endpoints (OpenAPI at ``/openapi.json``, browsable at ``/docs``):
 * ``GET /v1/health``
 * ``POST /v1/centres/enrol`` (administrator token, automation) and ``POST /v1/centres/enrol-with-code``
   (a one-time code, :mod:`sync.server.enrol_codes`): a centre's public keys
-* ``POST /v1/enrolment-codes`` (a national administrator or governorate supervisor): issue a code
+* ``POST /v1/enrolment-codes`` and the page ``/reports/enrolment-codes`` (a national administrator or
+  governorate supervisor): issue a code
 * ``POST /v1/events`` (signed by the centre): a batch push, one answer per event
 * ``GET /v1/catalogue/latest`` and ``GET /v1/catalogue/{version}`` (signed)
 * ``POST /v1/catalogue`` (administrator token): publish a new catalogue version
@@ -42,6 +43,7 @@ from sync import protocol
 from sync.server import (
     accounts,
     docs,
+    enrol_code_page,
     enrol_codes,
     errors,
     freshness,
@@ -64,7 +66,7 @@ from sync.server.portal import status as portal_status
 from sync.server.portal import ticket_events as portal_ticket_events
 from sync.server.portal import tickets as portal_tickets
 from sync.server.receipts import check_receipt
-from sync.server.reports import add_report_routes
+from sync.server.reports import PAGE_HEADERS, add_report_routes
 
 log = logging.getLogger(__name__)
 SKEW_FLAG_S = 300.0
@@ -345,6 +347,7 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
 
     add_report_routes(app, db, admin_token)
     enrol_codes.add_routes(app, db, admin_token)
+    enrol_code_page.add_routes(app, db, admin_token, PAGE_HEADERS)  # /reports/enrolment-codes
     add_anchor_routes(app, db, authenticate, require_admin)
     portal.install(app)  # the citizens' pages at / (sync/server/portal)
     for feature in (portal_services, portal_status, portal_receipts):

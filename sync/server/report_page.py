@@ -45,6 +45,7 @@ section {{ overflow-x: auto; }} /* a wide table scrolls on a phone; the page doe
 .skipped {{ color: #7a4a00; }}
 form.login {{ display: flex; flex-direction: column; gap: .75rem; max-width: 22rem; }}
 form.login label {{ display: flex; flex-direction: column; gap: .25rem; }}
+p.code output {{ font: 1.6rem monospace; letter-spacing: .08em; }}
 """
 
 COLUMNS = (N_("central.issued"), N_("central.served"), N_("central.no_shows"), N_("central.wait_mean"),
@@ -182,6 +183,9 @@ def render_report(kpis: dict[str, Any], lang: str, who: Scope | None = None) -> 
     unread_text = ntext("central.skipped_events", shown, skipped)
     unread = f'<p class="skipped" role="status">{unread_text}</p>\n' if skipped else ""
     reader = f'<p class="who">{_who(who, shown)}</p>\n' if who is not None else ""
+    issues_codes = who is not None and who.role != CENTRE and who.actor != "token"
+    codes = (f'<a href="/reports/enrolment-codes?{escape(urlencode({"lang": shown}))}">'
+             f'{text("central.enrol_code_link", shown)}</a>' if issues_codes else "")
     header = (f"<header><h1>{title}</h1>\n{reader}"
               f'<p class="period">{period}</p>\n{unread}'
               f'<form class="range" method="get" action="/reports"><input type="hidden" name="lang" value="{shown}">'
@@ -189,7 +193,7 @@ def render_report(kpis: dict[str, Any], lang: str, who: Scope | None = None) -> 
               f'<label>{last} <input type="date" name="to" value="{escape(kpis["to"])}"></label>'
               f'<button type="submit">{show}</button></form>\n'
               f'<nav><a href="/reports?{query(other)}" lang="{other}">{switch}</a>'
-              f'<a href="/v1/reports/kpis?{query(shown)}">{json_link}</a>'
+              f'<a href="/v1/reports/kpis?{query(shown)}">{json_link}</a>{codes}'
               f'<form method="post" action="/reports/logout"><input type="hidden" name="lang" value="{shown}">'
               f'<button type="submit">{logout}</button>'
               f"</form></nav></header>\n")

@@ -5,6 +5,7 @@ racing with one code exactly one wins) and is its centre's only."""
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import timedelta
 from typing import Any
@@ -16,12 +17,14 @@ from sqlalchemy import select, update
 
 from counter_app import cli
 from counter_app.common.clock import utcnow
+from counter_app.common.i18n import strip_isolates
 from sync import protocol
 from sync.agent.agent import Agent
 from sync.server import __main__ as server_main
 from sync.server.models import CentralAudit, EnrolledCentre, EnrolmentCode
 from sync.server.sessions import COOKIE
-from tests.helpers.central import ADMIN_TOKEN, Central, add_person, log_in
+from tests.helpers.browser import DESKTOP, PHONE, assert_public_page, browser_page
+from tests.helpers.central import ADMIN_TOKEN, PASSWORD, Central, add_person, log_in
 from tests.helpers.factories import Centre
 
 
@@ -152,3 +155,37 @@ def test_an_enrolment_needs_a_code_or_the_token(central: Central, site: Centre,
         r = requests.post(central.url + "/v1/centres/enrol-with-code", timeout=10,
                           json={"code": "X-1", "sync_public_key": pem, **forged})
         assert r.status_code == 422
+
+
+def test_the_code_page_in_chromium_arabic(central: Central, site: Centre, capsys: pytest.CaptureFixture[str]) -> None:
+    """A governorate supervisor issues a code on the page, in Arabic; the centre enrols with it."""
+    add_person(central, "sara.giza", "governorate_supervisor", governorate="21")
+    add_person(central, "omar.cairo", "centre_viewer", centre="CAI-01")
+    viewer = requests.get(central.url + "/reports/enrolment-codes?lang=en", cookies=session(central, "omar.cairo"),
+                          timeout=10)
+    assert viewer.status_code == 403 and "issues no enrolment codes" in viewer.text
+    assert requests.get(central.url + "/reports/enrolment-codes", timeout=10).status_code == 401  # the login form
+    code = ""
+    for size in (PHONE, DESKTOP):
+        with browser_page(size, "ar") as (page, requests_made):
+            page.goto(central.url + "/reports")
+            page.fill("input[name=username]", "sara.giza")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit]")
+            page.click("text=إصدار رمز تسجيل لمركز")
+            page.wait_for_selector("input[name=centre]")
+            assert page.title() == "رموز تسجيل المراكز" and page.locator("select").count() == 0  # hers only
+            assert_public_page(page, requests_made, central.url, lang="ar")
+            page.fill("input[name=centre]", "GIZ-01")
+            page.keyboard.press("Enter")
+            page.wait_for_selector("output")
+            code = page.inner_text("output")
+            assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){3}", code)
+            assert "رمز تسجيل المركز GIZ-01 أدناه. يُستخدم مرة واحدة، وصالح حتى" in strip_isolates(
+                page.inner_text("p[role=status]"))
+            assert_public_page(page, requests_made, central.url, lang="ar")
+            page.screenshot(path=f"/tmp/central_enrol_code_ar_{size['width']}.png", full_page=True)
+    assert enrol(site, central, code, capsys)[0] == 0  # the newest code; the first one stays unused
+    with central.db.sessions() as s:
+        assert [c.used_at is not None for c in s.scalars(select(EnrolmentCode).order_by(EnrolmentCode.issued_at))] == [
+            False, True]
