@@ -194,7 +194,9 @@ def authenticate(session: Session, username: str, password: str, now: datetime,
     """The person with this name and password, else :class:`AccountError` (``bad_credentials``,
     ``locked``). Every outcome is audited; the caller commits even when it raises."""
     name = normalise_username(username)[:64]
-    user = session.scalar(select(CentralUser).where(CentralUser.username == name)) if name else None
+    sound = bool(name) and set(name) <= USERNAME_CHARS  # no NUL or other byte a database refuses
+    user = session.scalar(select(CentralUser).where(CentralUser.username == name)) if sound else None
+    name = name if sound else "?"
     if user is None or user.disabled:
         try:
             _hasher.verify(_DUMMY, password[:MAX_PASSWORD])  # the same cost as a known name

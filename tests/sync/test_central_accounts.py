@@ -97,7 +97,10 @@ def test_five_failed_logins_lock_the_account_for_fifteen_minutes(central: Centra
         assert timedelta(minutes=14) < until - utcnow() <= timedelta(minutes=15)
     unknown = log_in(central.url, "nobody", "whatever it is")
     assert unknown.status_code == 401 and "Wrong user name or password." in unknown.text  # not told apart
+    odd = log_in(central.url, "sara\x00giza", "\x00")  # a byte PostgreSQL refuses: a refusal, not a 500
+    assert odd.status_code == 401 and "Wrong user name or password." in odd.text
     assert actions(central, "user:sara.giza") == ["login.refused"] * 4 + ["login.locked", "login.refused"]
+    assert actions(central, "user:nobody") == actions(central, "user:?") == ["login.refused"]
     with central.db.sessions.begin() as s:  # fifteen minutes later
         s.execute(update(CentralUser).values(locked_until=utcnow() - timedelta(seconds=1)))
     assert log_in(central.url, "sara.giza").status_code == 303
