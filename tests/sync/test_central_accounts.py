@@ -5,8 +5,12 @@ five failed logins; every action audited; ``central-server user ...``; the login
 from __future__ import annotations
 
 import io
+import os
 import re
+import subprocess
+import sys
 from datetime import UTC, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,10 +23,11 @@ from sync.server import __main__ as server_main
 from sync.server.models import CentralAudit, CentralUser, ReportSession
 from sync.server.sessions import COOKIE
 from tests.helpers.browser import DESKTOP, PHONE, assert_public_page, browser_page
-from tests.helpers.central import ADMIN_TOKEN, PASSWORD, Central, add_person, log_in
+from tests.helpers.central import ADMIN_TOKEN, PASSWORD, Central, add_person, log_in, start_central_process
 from tests.sync.test_central_reports import DAY, World, world  # noqa: F401 - a fixture
 
 REFUSED = r"^reports login refused from "
+ROOT = Path(__file__).resolve().parents[2]
 PERIOD = {"from": str(DAY), "to": str(DAY)}
 
 
@@ -200,3 +205,22 @@ def test_the_login_page_in_chromium_arabic(world: World) -> None:  # noqa: F811
         assert strip_isolates(page.inner_text("p.error")) == ("الحساب مقفل بعد محاولات دخول خاطئة متتالية (الحد المسموح: 5). "
                                               "حاول مرة أخرى بعد 15 دقيقة.")
         page.screenshot(path="/tmp/central_login_locked_ar.png", full_page=True)
+
+
+def test_central_server_still_serves_beside_its_subcommands(tmp_path: Path) -> None:
+    """``central-server --db URL`` serves as before; ``central-server --db URL user ...`` manages people."""
+    url = f"sqlite:///{tmp_path / 'central.sqlite3'}"
+    env = {"PYTHONPATH": str(ROOT)}
+    added = subprocess.run([sys.executable, "-m", "sync.server", "--db", url, "user", "add", "nour.admin", "--role",
+                            "national_admin", "--password-stdin"], input=PASSWORD + "\n", capture_output=True,
+                           text=True, cwd=tmp_path, env={**os.environ, **env}, timeout=60)
+    assert added.returncode == 0 and "user nour.admin added" in added.stdout, added.stderr
+    proc, server = start_central_process(url, ADMIN_TOKEN, cwd=tmp_path, env=env)
+    try:
+        login = log_in(server, "nour.admin")
+        assert login.status_code == 303
+        assert requests.get(server + "/reports", cookies={COOKIE: str(login.cookies.get(COOKIE))},
+                            timeout=10).status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(20)
