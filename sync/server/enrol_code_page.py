@@ -40,9 +40,9 @@ def _ltr(value: str) -> Html:
 
 def render_form(scope: Scope, lang: Lang, *, centre: str = "", governorate: str = "", message: str = "",
                 issued: enrol_codes.IssuedCode | None = None) -> str:
-    title = text("central.enrol_code_title", lang)
+    title, back_text = text("central.enrol_code_title", lang), text("central.enrol_code_back", lang)
     back = escape(urlencode({"lang": lang}))
-    parts = [f"<h1>{title}</h1>", f'<p><a href="/reports?{back}">{text("central.enrol_code_back", lang)}</a></p>']
+    parts = [f"<h1>{title}</h1>", f'<p><a href="/reports?{back}">{back_text}</a></p>']
     if issued is not None:
         until = issued.expires_at.astimezone(UTC)
         day, clock = until.date().isoformat(), until.strftime("%H:%M UTC")
@@ -51,19 +51,22 @@ def render_form(scope: Scope, lang: Lang, *, centre: str = "", governorate: str 
     if message:
         parts.append(f'<p class="error" role="alert">{message}</p>')
     if scope.role == CENTRE:
-        parts.append(f'<p class="error" role="alert">{text("central.enrol_code_viewer", lang)}</p>')
+        viewer = text("central.enrol_code_viewer", lang)
+        parts.append(f'<p class="error" role="alert">{viewer}</p>')
         return _page(lang, gettext("central.enrol_code_title", lang), "\n".join(parts))
     choose = ""
     if scope.national:
         options = "".join(f'<option value="{code}"{" selected" if code == governorate else ""}>'
                           f"{escape(names[0] if lang == 'ar' else names[1])} ({code})</option>"
                           for code, names in sorted(GOVERNORATES.items()))
-        choose = (f'<label>{text("central.enrol_code_governorate", lang)} '
+        label = text("central.enrol_code_governorate", lang)
+        choose = (f'<label>{label} '
                   f'<select name="governorate" required><option value=""></option>{options}</select></label>')
+    centre_label, issue_label = text("central.enrol_code_centre", lang), text("central.enrol_code_issue", lang)
     parts.append(f'<form class="login" method="post" action="{PATH}"><input type="hidden" name="lang" value="{lang}">'
-                 f'<label>{text("central.enrol_code_centre", lang)} <input type="text" name="centre" '
+                 f'<label>{centre_label} <input type="text" name="centre" '
                  f'value="{escape(centre[:16])}" maxlength="16" dir="ltr" required></label>{choose}'
-                 f'<button type="submit">{text("central.enrol_code_issue", lang)}</button></form>')
+                 f'<button type="submit">{issue_label}</button></form>')
     return _page(lang, gettext("central.enrol_code_title", lang), "\n".join(parts))
 
 

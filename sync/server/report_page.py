@@ -184,8 +184,9 @@ def render_report(kpis: dict[str, Any], lang: str, who: Scope | None = None) -> 
     unread = f'<p class="skipped" role="status">{unread_text}</p>\n' if skipped else ""
     reader = f'<p class="who">{_who(who, shown)}</p>\n' if who is not None else ""
     issues_codes = who is not None and who.role != CENTRE and who.actor != "token"
-    codes = (f'<a href="/reports/enrolment-codes?{escape(urlencode({"lang": shown}))}">'
-             f'{text("central.enrol_code_link", shown)}</a>' if issues_codes else "")
+    code_link = text("central.enrol_code_link", shown)
+    codes = (f'<a href="/reports/enrolment-codes?{escape(urlencode({"lang": shown}))}">{code_link}</a>'
+             if issues_codes else "")
     header = (f"<header><h1>{title}</h1>\n{reader}"
               f'<p class="period">{period}</p>\n{unread}'
               f'<form class="range" method="get" action="/reports"><input type="hidden" name="lang" value="{shown}">'
