@@ -312,6 +312,7 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
                 raise HTTPException(409, f"version {version} is not newer than {newest}")
             s.add(PublishedCatalogue(version=version, body=json.dumps(payload, ensure_ascii=False),
                                      published_at=_now()))
+            accounts.audit(s, "token", "catalogue.publish", _now(), target=str(version))
         return {"version": version}
 
     @app.get("/v1/quarantine")
