@@ -56,16 +56,16 @@ def normalise(code: str) -> str:
 
 
 def _digest(code: str) -> str:
-    return hashlib.sha256(f"shubbak-enrol|{normalise(code)}".encode()).hexdigest()
+    return hashlib.sha256(f"shubbak-enrol|{normalise(code)}".encode("utf-8", "replace")).hexdigest()
 
 
 def issue(session: Session, scope: Scope, centre: str, governorate: str | None, now: datetime,
           client: str | None = None) -> IssuedCode:
     """A new code for ``centre``; a governorate supervisor's is always for their governorate, and
     only for a centre not already enrolled in another. Raises :class:`AccountError`."""
-    centre = centre.strip()
-    if not centre or len(centre) > 16 or not centre.isprintable():
-        raise AccountError("bad_centre", "a centre code is 1-16 characters")
+    centre = centre.strip().upper()
+    if not centre or len(centre) > 16 or not centre.replace("-", "").isalnum():  # the centres' own rule
+        raise AccountError("bad_centre", "a centre code is 1-16 letters, digits and dashes")
     existing = session.get(EnrolledCentre, centre)
     if governorate is None and scope.role != "national_admin":
         governorate = scope.governorate
