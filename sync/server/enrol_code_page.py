@@ -23,6 +23,7 @@ from counter_app.common.i18n import N_, Lang, gettext
 from sync.server import enrol_codes
 from sync.server.accounts import CENTRE, AccountError, Scope
 from sync.server.db import ServerDatabase
+from sync.server.errors import ApiError
 from sync.server.inputs import form_fields
 from sync.server.report_page import Html, _page, language, render_login, text
 from sync.server.sessions import client_of, request_scope, require_same_origin
@@ -85,7 +86,10 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str, headers: dict
         body = await request.body()
         if len(body) > MAX_FORM_BYTES:
             raise HTTPException(413, "form too large")
-        form = form_fields(body)
+        try:
+            form = form_fields(body)
+        except ApiError:  # not this page's form: answered as an empty one (a page, not JSON)
+            form = {}
 
         def field(name: str) -> str:
             return (form.get(name) or [""])[0].strip()
@@ -110,4 +114,4 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str, headers: dict
             message = text(REFUSALS.get(outcome, "central.enrol_code_forbidden"), shown)
             page = render_form(scope, shown, centre=centre, governorate=governorate or "", message=message)
             return HTMLResponse(page, 403 if outcome == "forbidden" else 422, headers)
-        return HTMLResponse(render_form(scope, shown, issued=outcome), 201, headers)
+        return HTMLResponse(render_form(scope, shown, issued=outcome), 200, headers)
