@@ -9,7 +9,7 @@
     shubbak demo [--db URL] [--citizens N] [--counters K]
     shubbak print sample --kind ticket|receipt|slip --printer URL [--width 384|576] [--lang ar|en] [--portal URL]
     shubbak support bundle --out FILE.zip [--db URL] [--config FILE] [--data-dir DIR]
-    shubbak centre enrol --server URL [--portal URL] [--address-ar T] [--address-en T] [--hours T] ...
+    shubbak centre enrol --server URL --code CODE [--portal URL] [--address-ar T] [--address-en T] [--hours T] ...
     shubbak centre details [--portal URL] [--address-ar T] [--address-en T] [--hours T] --db URL
     shubbak receipt verify CODE --key PEM   (offline: a receipt's QR payload or its portal link)
 """
@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from counter_app.common.i18n import lang_of, strip_isolates
+from counter_app.common.i18n import N_, Lang, gettext, lang_of, strip_isolates
 from counter_app.common.logs import configure_logging
 from counter_app.core.db import Database, default_database_url
 from counter_app.core.errors import ShubbakError
@@ -185,20 +185,33 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Why the central server refused an enrolment code (sync/server/enrol_codes.py), as messages.
+ENROL_CODE_REFUSALS = {"expired_code": N_("central.enrol_code_expired"), "used_code": N_("central.enrol_code_used"),
+                       "wrong_centre": N_("central.enrol_code_wrong_centre"),
+                       "unknown_code": N_("central.enrol_code_unknown")}
+
+
 def cmd_centre_enrol(args: argparse.Namespace) -> int:
     from sync.agent.agent import SyncError
-    from sync.agent.enrol import enrol
+    from sync.agent.enrol import EnrolmentRefused, enrol
 
     token = args.admin_token or os.environ.get("SHUBBAK_ADMIN_TOKEN", "")
-    if not token:
-        print("an administrator's enrolment token is needed (--admin-token or SHUBBAK_ADMIN_TOKEN)", file=sys.stderr)
+    if not token and not args.code:
+        print("an enrolment code (--code, from the central server's administrator) or, for automation, an "
+              "administrator token (--admin-token or SHUBBAK_ADMIN_TOKEN) is needed", file=sys.stderr)
         return 2
     receipt = Path(args.receipt_key) if args.receipt_key else None
     db = Database(args.db)
     try:
         code = enrol(db, args.server, token, receipt_key=receipt, governorate=args.governorate,
                      verify=args.ca_bundle or True, portal=args.portal, address_ar=args.address_ar,
-                     address_en=args.address_en, opening_hours=args.hours)
+                     address_en=args.address_en, opening_hours=args.hours, enrolment_code=args.code)
+    except EnrolmentRefused as exc:
+        if exc.reason in ENROL_CODE_REFUSALS:
+            print(strip_isolates(gettext(ENROL_CODE_REFUSALS[exc.reason], _terminal_lang())), file=sys.stderr)
+        else:
+            print(f"enrolment failed: {exc}", file=sys.stderr)
+        return 1
     except SyncError as exc:
         print(f"enrolment failed: {exc}", file=sys.stderr)
         return 1
@@ -393,7 +406,10 @@ def build_parser() -> argparse.ArgumentParser:
     enrol_p = centre_p.add_parser("enrol", help="create the centre's key pair and enrol it on the central server")
     _db_arg(enrol_p)
     enrol_p.add_argument("--server", required=True, help="central server URL, e.g. https://central.example:8443")
-    enrol_p.add_argument("--admin-token", default=None, help="(default: SHUBBAK_ADMIN_TOKEN)")
+    enrol_p.add_argument("--code", default=None, help="the one-time enrolment code the central server's "
+                         "administrator issued for this centre (valid 48 hours)")
+    enrol_p.add_argument("--admin-token", default=None, help="automation only, instead of --code "
+                         "(default: SHUBBAK_ADMIN_TOKEN)")
     enrol_p.add_argument("--receipt-key", default=None, help="the counter app's receipt key (PEM), to verify receipts")
     enrol_p.add_argument("--ca-bundle", default=None, help="CA certificates for the server's TLS certificate")
     enrol_p.add_argument("--governorate", default=None, metavar="CODE",
@@ -471,11 +487,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminal_lang() -> Lang:
+    return lang_of(os.environ.get("SHUBBAK_LANG", "ar" if os.environ.get("LANG", "").startswith("ar") else "en"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     configure_logging("shubbak", data_dir=None, verbose=args.verbose, console_level=logging.WARNING)
-    lang = lang_of(os.environ.get("SHUBBAK_LANG", "ar" if os.environ.get("LANG", "").startswith("ar") else "en"))
+    lang = _terminal_lang()
     try:
         return int(args.func(args) or 0)
     except ShubbakError as exc:

@@ -19,11 +19,32 @@ from sync import protocol
 from sync.agent.agent import SyncError, load_or_create_key
 
 
-def enrol(db: Database, server: str, admin_token: str, *, receipt_key: Path | None = None,
+class EnrolmentRefused(SyncError):
+    """The server said no; ``reason`` is its error code (e.g. ``expired_code``), or ``""``."""
+
+    def __init__(self, status: int, reason: str, text: str) -> None:
+        super().__init__(f"enrolment refused: {status} {text}", retryable=False)
+        self.status, self.reason = status, reason
+
+
+def _reason(response: requests.Response) -> str:
+    try:
+        answer = response.json()
+    except ValueError:
+        return ""
+    return str(answer.get("error") or "") if isinstance(answer, dict) else ""
+
+
+def enrol(db: Database, server: str, admin_token: str = "", *, receipt_key: Path | None = None,
           governorate: str | None = None, verify: bool | str = True, timeout: float = 15.0,
           portal: str | None = None, address_ar: str | None = None, address_en: str | None = None,
-          opening_hours: str | None = None) -> str:
+          opening_hours: str | None = None, enrolment_code: str | None = None) -> str:
     """Returns the centre code enrolled; the server URL is remembered for the agent.
+
+    ``enrolment_code``: a one-time code an administrator issued for this centre (no token then;
+    the server takes the centre's governorate from the code). A refused code raises
+    :class:`EnrolmentRefused` whose ``reason`` is the server's (``expired_code``, ``used_code``,
+    ``wrong_centre``, ``unknown_code``).
 
     ``governorate`` is the two-digit code of the national ID (``21`` Giza); enrolling again
     without it leaves the centre without one. ``portal`` (the citizens' portal's base URL, printed
@@ -51,13 +72,16 @@ def enrol(db: Database, server: str, admin_token: str, *, receipt_key: Path | No
         body["receipt_public_key"] = protocol.public_pem(load_private_key(receipt_key).public_key())
     if governorate is not None:
         body["governorate"] = governorate
+    if enrolment_code is not None:
+        body["enrolment_code"] = enrolment_code
+    headers: dict[str, str] = {} if enrolment_code is not None else {"Authorization": f"Bearer {admin_token}"}
+    path = "/v1/centres/enrol-with-code" if enrolment_code is not None else "/v1/centres/enrol"
     try:
-        response = requests.post(f"{server}/v1/centres/enrol", json=body, timeout=timeout, verify=verify,
-                                 headers={"Authorization": f"Bearer {admin_token}"})
+        response = requests.post(server + path, json=body, timeout=timeout, verify=verify, headers=headers)
     except requests.RequestException as exc:
         raise SyncError(f"central server unreachable: {exc}", retryable=True) from exc
     if response.status_code != 201:
-        raise SyncError(f"enrolment refused: {response.status_code} {response.text[:200]}", retryable=False)
+        raise EnrolmentRefused(response.status_code, _reason(response), response.text[:200])
     with db.begin() as s:
         settings.put(s, "sync.server", server)
         centre_public.announce(s, force=True)  # and in the event stream, whatever was sent before

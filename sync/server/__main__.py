@@ -1,5 +1,7 @@
 """``central-server --db URL [--host 127.0.0.1] [--port 8080] [--admin-token T]`` (``python -m
-sync.server``): the central server (FastAPI on uvicorn; PostgreSQL in production, SQLite by default)."""
+sync.server``): the central server (FastAPI on uvicorn; PostgreSQL in production, SQLite by default).
+``central-server [--db URL] user ...`` and ``enrol-code ...``: :mod:`sync.server.accounts_cli`.
+The administrator token is for automation only (scripts calling the API); people log in by name."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from counter_app.common.logs import configure_logging
+from sync.server import accounts_cli
 from sync.server.app import create_app, seed_catalogue
 from sync.server.db import DEFAULT_URL, ServerDatabase
 
@@ -20,6 +23,9 @@ log = logging.getLogger(__name__)
 def main(argv: Sequence[str] | None = None) -> int:
     import uvicorn
 
+    given = list(argv) if argv is not None else sys.argv[1:]
+    if any(word in accounts_cli.COMMANDS for word in given[:3]):  # central-server [--db URL] user|enrol-code ...
+        return accounts_cli.main(given)
     parser = argparse.ArgumentParser(prog="central-server", description="the central server of the centres (FastAPI on uvicorn)")
     parser.add_argument("--db", default=os.environ.get("SHUBBAK_CENTRAL_DB", DEFAULT_URL))
     parser.add_argument("--host", default="127.0.0.1")
@@ -28,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--certfile", help="serve HTTPS with this certificate (PEM)")
     parser.add_argument("--keyfile", help="the certificate's private key (PEM)")
     parser.add_argument("--workers", type=int, default=1)
-    args = parser.parse_args(list(argv) if argv is not None else None)
+    args = parser.parse_args(given)
     configure_logging("central-server", data_dir=None)  # a rotating file, and the journal / stderr
     db = ServerDatabase(args.db)
     seed_catalogue(db)

@@ -4,7 +4,10 @@ SQLite by default); ``central-server`` (:mod:`sync.server.__main__`) serves it o
 Endpoints (OpenAPI at ``/openapi.json``, browsable at ``/docs``):
 
 * ``GET /v1/health``
-* ``POST /v1/centres/enrol`` (administrator token): a centre's public keys
+* ``POST /v1/centres/enrol`` (administrator token, automation) and ``POST /v1/centres/enrol-with-code``
+  (a one-time code, :mod:`sync.server.enrol_codes`): a centre's public keys
+* ``POST /v1/enrolment-codes`` and the page ``/reports/enrolment-codes`` (a national administrator or
+  governorate supervisor): issue a code
 * ``POST /v1/events`` (signed by the centre): a batch push, one answer per event
 * ``GET /v1/catalogue/latest`` and ``GET /v1/catalogue/{version}`` (signed)
 * ``POST /v1/catalogue`` (administrator token): publish a new catalogue version
@@ -41,7 +44,20 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from counter_app.common.clock import utcnow
 from sync import protocol
-from sync.server import docs, errors, freshness, headers, inputs, limits, openapi, portal, ratelimit
+from sync.server import (
+    accounts,
+    docs,
+    enrol_code_page,
+    enrol_codes,
+    errors,
+    freshness,
+    headers,
+    inputs,
+    limits,
+    openapi,
+    portal,
+    ratelimit,
+)
 from sync.server.anchors import add_anchor_routes, record_head
 from sync.server.centre_details import apply_details, details_from_enrolment
 from sync.server.db import DEFAULT_URL, ServerDatabase
@@ -57,7 +73,7 @@ from sync.server.portal import ticket_snapshots as portal_ticket_snapshots
 from sync.server.portal import tickets as portal_tickets
 from sync.server.projection_cleanup import ProjectionPruner
 from sync.server.receipts import check_receipt
-from sync.server.reports import add_report_routes
+from sync.server.reports import PAGE_HEADERS, add_report_routes
 
 log = logging.getLogger(__name__)
 SKEW_FLAG_S = 300.0
@@ -192,8 +208,21 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
         return {"status": "ok", "database": db.dialect}
 
     @app.post("/v1/centres/enrol", status_code=201)
-    def enrol(payload: dict[str, Any] = Body(...), authorization: str | None = Header(None)) -> dict[str, str]:
+    def enrol(request: Request, payload: dict[str, Any] = Body(...),
+              authorization: str | None = Header(None)) -> dict[str, str]:
+        """Automation's enrolment, with the administrator token (people use a one-time code)."""
         require_admin(authorization)
+        return register(payload, None, request.client.host if request.client else None)
+
+    @app.post("/v1/centres/enrol-with-code", status_code=201)
+    def enrol_with_code(request: Request, payload: dict[str, Any] = Body(...)) -> dict[str, str]:
+        """A centre's enrolment with a one-time code (:mod:`sync.server.enrol_codes`)."""
+        code = payload.get("enrolment_code")
+        if not isinstance(code, str) or not code.strip() or len(code) > 64:
+            raise HTTPException(422, "bad enrolment: an enrolment_code is needed")
+        return register(payload, code, request.client.host if request.client else None)
+
+    def register(payload: dict[str, Any], enrolment_code: str | None, client: str | None) -> dict[str, str]:
         try:
             code = str(payload["code"]).strip()
             protocol.load_public(str(payload["sync_public_key"]))
@@ -207,19 +236,35 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
             raise HTTPException(422, "bad centre code")
         for field in ("code", "name", "governorate", "name_ar", "name_en"):
             inputs.require_text(field, str(payload[field]) if payload.get(field) is not None else None)
+        refused: accounts.AccountError | None = None
         with db.sessions.begin() as s:
-            row = s.get(EnrolledCentre, code)
-            if row is None:
-                row = EnrolledCentre(code=code, enrolled_at=_now(), clock_flagged=False)
-                s.add(row)
-            row.name = str(payload.get("name") or code)[:200]
-            row.governorate = (str(payload["governorate"])[:2] if payload.get("governorate") else None)
-            row.sync_public_key = str(payload["sync_public_key"])
-            row.receipt_public_key = str(receipt) if receipt else None
-            apply_details(row, details)
+            governorate = (str(payload["governorate"])[:2] if payload.get("governorate") else None)
+            if enrolment_code is None:
+                accounts.audit(s, "token", "centre.enrol", _now(), target=code, client=client)
+            else:
+                try:  # spent in this transaction, with the key stored: exactly one of a race wins
+                    governorate = enrol_codes.use(s, enrolment_code, code, _now(), client)
+                except accounts.AccountError as exc:
+                    refused = exc  # committed all the same: the refusal's audit, nothing else
+            if refused is None:
+                store(s, code, governorate, payload, receipt, details)
+        if refused is not None:
+            raise errors.ApiError(409 if refused.key == "used_code" else 403, refused.key, str(refused))
         keys.pop(code, None)
         log.info("centre %s enrolled", code)
         return {"centre": code}
+
+    def store(s: Any, code: str, governorate: str | None, payload: dict[str, Any], receipt: Any,
+              details: Any) -> None:
+        row = s.get(EnrolledCentre, code)
+        if row is None:
+            row = EnrolledCentre(code=code, enrolled_at=_now(), clock_flagged=False)
+            s.add(row)
+        row.name = str(payload.get("name") or code)[:200]
+        row.governorate = governorate
+        row.sync_public_key = str(payload["sync_public_key"])
+        row.receipt_public_key = str(receipt) if receipt else None
+        apply_details(row, details)
 
     @app.post("/v1/events")
     async def push(request: Request) -> JSONResponse:
@@ -282,6 +327,7 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
                 raise HTTPException(409, f"version {version} is not newer than {newest}")
             s.add(PublishedCatalogue(version=version, body=json.dumps(payload, ensure_ascii=False),
                                      published_at=_now()))
+            accounts.audit(s, "token", "catalogue.publish", _now(), target=str(version))
         return {"version": version}
 
     @app.get("/v1/quarantine")
@@ -316,6 +362,8 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
             return check_receipt(s, str(payload.get("payload") or ""))
 
     add_report_routes(app, db, admin_token)
+    enrol_codes.add_routes(app, db, admin_token)
+    enrol_code_page.add_routes(app, db, admin_token, PAGE_HEADERS)  # /reports/enrolment-codes
     add_anchor_routes(app, db, authenticate, require_admin)
     add_heartbeat_routes(app, db, authenticate)  # POST /v1/heartbeat (signed)
     portal.install(app)  # the citizens' pages at / (sync/server/portal)

@@ -50,7 +50,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -244,17 +244,22 @@ def _fold(centre: str, facts: Iterable[_Fact]) -> _Ticket:
     return ticket
 
 
-def _between(kind: Any, first: date, last: date) -> Any:
-    """The cheap cut: events created (UTC) from the day before ``first`` to the day after ``last``."""
-    created = StoredEvent.__table__.c.created_at
-    return (kind, created >= (first - timedelta(days=1)).isoformat(), created < (last + timedelta(days=2)).isoformat())
+def _between(kind: Any, first: date, last: date, centres: Collection[str] | None = None) -> Any:
+    """The cheap cut: events created (UTC) from the day before ``first`` to the day after ``last``
+    (of ``centres`` only, when given: a person's scope)."""
+    c = StoredEvent.__table__.c
+    created = c.created_at
+    scoped = () if centres is None else (c.centre_code.in_(sorted(centres)),)
+    return (kind, created >= (first - timedelta(days=1)).isoformat(),
+            created < (last + timedelta(days=2)).isoformat(), *scoped)
 
 
-def _tickets(session: Session, first: date, last: date, rows_of: _Rows) -> Iterator[_Ticket]:
+def _tickets(session: Session, first: date, last: date, rows_of: _Rows,
+             centres: Collection[str] | None = None) -> Iterator[_Ticket]:
     e = StoredEvent.__table__.c
     rows = session.connection().execute(
         select(e.centre_code, e.aggregate_id, e.payload)
-        .where(*_between(e.kind.like("ticket.%"), first, last))
+        .where(*_between(e.kind.like("ticket.%"), first, last, centres))
         .order_by(e.centre_code, e.aggregate_id, e.seq)
         .execution_options(yield_per=5000))  # streamed: a month of a country is millions of events
     low, high = first.isoformat(), last.isoformat()
@@ -290,11 +295,13 @@ def _codes_last(key: str | None) -> tuple[bool, str]:
     return key is None, key or ""
 
 
-def central_kpis(session: Session, first: date, last: date) -> dict[str, Any]:
-    """The figures of centre days ``first``..``last`` (inclusive); the shape is in the module's doc."""
-    centres = {c.code: c for c in session.scalars(select(EnrolledCentre))}
+def central_kpis(session: Session, first: date, last: date, scope: Collection[str] | None = None) -> dict[str, Any]:
+    """The figures of centre days ``first``..``last`` (inclusive); the shape is in the module's doc.
+    ``scope``: only these centres' (a person's scope, :mod:`sync.server.accounts`); None: all."""
+    centres = {c.code: c for c in session.scalars(select(EnrolledCentre))
+               if scope is None or c.code in scope}
     rows = _Rows(centres)
-    for ticket in _tickets(session, first, last, rows):
+    for ticket in _tickets(session, first, last, rows, scope):
         if not ticket.day:
             continue  # none of its events is of the period
         for tally in rows.of(ticket.centre, ticket.service):
@@ -311,7 +318,7 @@ def central_kpis(session: Session, first: date, last: date) -> dict[str, Any]:
         select(e.centre_code, e.created_at, projection.service_code, projection.state)
         .join_from(StoredEvent.__table__, ApplicationProjection.__table__,
                    (projection.centre_code == e.centre_code) & (projection.application_uuid == e.aggregate_id))
-        .where(*_between(e.kind == "application.create", first, last)))
+        .where(*_between(e.kind == "application.create", first, last, scope)))
     for centre, created_at, service, state in received:
         try:
             if not _in_days(created_at, first, last):
@@ -322,7 +329,8 @@ def central_kpis(session: Session, first: date, last: date) -> dict[str, Any]:
         for tally in rows.of(centre, service):
             tally.states[str(state)] += 1
     paid = session.connection().execute(
-        select(e.centre_code, e.created_at, e.payload).where(*_between(e.kind == "application.payment", first, last)))
+        select(e.centre_code, e.created_at, e.payload).where(
+            *_between(e.kind == "application.payment", first, last, scope)))
     for centre, created_at, payload in paid:
         try:
             if not _in_days(created_at, first, last):

@@ -54,10 +54,13 @@ BODY_LIMITS: Mapping[tuple[str, str], int] = {
     ("POST", "/v1/events"): EVENTS_BODY,
     ("POST", "/v1/catalogue"): CATALOGUE_BODY,
     ("POST", "/v1/centres/enrol"): ENROL_BODY,
+    ("POST", "/v1/centres/enrol-with-code"): ENROL_BODY,
+    ("POST", "/v1/enrolment-codes"): FORM_BODY,
     ("POST", "/v1/receipts/verify"): RECEIPT_BODY,
     ("POST", protocol.HEARTBEAT_PATH): HEARTBEAT_BODY,
     ("POST", "/reports/login"): FORM_BODY,
     ("POST", "/reports/logout"): FORM_BODY,
+    ("POST", "/reports/enrolment-codes"): FORM_BODY,
 }
 #: Routes whose body only an administrator may send: the token is checked before the body is read.
 ADMIN_BODIES = frozenset({("POST", "/v1/catalogue"), ("POST", "/v1/centres/enrol")})

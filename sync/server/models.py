@@ -166,17 +166,6 @@ class RateLimitCounter(ServerBase):
     expires_at: Mapped[float] = mapped_column(index=True)  # seconds since the epoch (system clock)
 
 
-class ReportSession(ServerBase):
-    """A login to the ``/reports`` page; logging out deletes it, so a copied cookie dies with it."""
-
-    __tablename__ = "report_session"
-
-    digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the cookie's secret
-    grant: Mapped[str] = mapped_column(String(64))  # HMAC of the digest by the administrator token
-    created_at: Mapped[datetime] = mapped_column(Utc)
-    expires_at: Mapped[datetime] = mapped_column(Utc, index=True)
-
-
 class AuditAnchor(ServerBase):
     """A centre's audit chain head as one of its batches carried it, kept for good: the history
     of heads anchors the chain off the centre's PC (:mod:`sync.server.anchors`). A head that does
@@ -216,3 +205,66 @@ class CentreHeartbeat(ServerBase):
     longest_wait_s: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     counters_open: Mapped[int] = mapped_column(BigInteger)
     counters_active: Mapped[int] = mapped_column(BigInteger)
+
+
+# -- people, roles, sessions, the central audit and enrolment codes (s0007: sync/server/accounts.py,
+#    sessions.py, enrol_codes.py) --
+class CentralUser(ServerBase):
+    """A person who reads the central server's reports: a national administrator, a governorate
+    supervisor (``governorate``) or a centre viewer (``centre_code``). The password only as its
+    Argon2id hash; ``failed_logins`` in a row lock the account until ``locked_until``."""
+
+    __tablename__ = "central_user"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(24))
+    governorate: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    centre_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    disabled: Mapped[bool] = mapped_column(Boolean)
+    failed_logins: Mapped[int] = mapped_column(Integer)
+    locked_until: Mapped[datetime | None] = mapped_column(Utc, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(Utc)
+
+
+class ReportSession(ServerBase):
+    """A person's login to the report pages; logging out deletes it, so a copied cookie dies with
+    it; disabling the person or resetting their password deletes all of theirs."""
+
+    __tablename__ = "user_session"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the cookie's secret
+    user_id: Mapped[int] = mapped_column(BigId, index=True)
+    created_at: Mapped[datetime] = mapped_column(Utc)
+    expires_at: Mapped[datetime] = mapped_column(Utc, index=True)
+
+
+class CentralAudit(ServerBase):
+    """Every action of a person (or of the administrator token, or of the ``central-server``
+    command) on the central server, appended, never changed."""
+
+    __tablename__ = "central_audit"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(Utc, index=True)
+    actor: Mapped[str] = mapped_column(String(80))  # "user:<name>", "token", "cli", "centre:<code>"
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON
+    client: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class EnrolmentCode(ServerBase):
+    """A one-time code that lets the named centre register its key: kept only as its SHA-256; used
+    once (``used_at``), before ``expires_at``."""
+
+    __tablename__ = "enrolment_code"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    centre_code: Mapped[str] = mapped_column(String(16), index=True)
+    governorate: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    issued_by: Mapped[str] = mapped_column(String(80))
+    issued_at: Mapped[datetime] = mapped_column(Utc)
+    expires_at: Mapped[datetime] = mapped_column(Utc)
+    used_at: Mapped[datetime | None] = mapped_column(Utc, nullable=True)

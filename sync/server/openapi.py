@@ -38,6 +38,10 @@ MEANINGS = {
 REFUSALS: dict[tuple[str, str], tuple[int, ...]] = {
     ("get", "/v1/health"): (503,),
     ("post", "/v1/centres/enrol"): (400, 401, 413, 422, 429),
+    ("post", "/v1/centres/enrol-with-code"): (400, 403, 409, 413, 422, 429),
+    ("post", "/v1/enrolment-codes"): (400, 401, 403, 413, 422, 429),
+    ("get", "/reports/enrolment-codes"): (401, 403, 422, 429),
+    ("post", "/reports/enrolment-codes"): (401, 403, 413, 422, 429),
     ("post", "/v1/events"): (400, 401, 403, 409, 413, 429),
     ("get", "/v1/catalogue/latest"): (401, 404, 409, 429),
     ("get", "/v1/catalogue/{version}"): (401, 404, 409, 422, 429),
@@ -68,7 +72,9 @@ SIGNATURE_HEADERS = (
     {"name": protocol.HEADER_SIGNATURE, "in": "header", "required": True, "schema": {"type": "string"},
      "description": "Ed25519 signature (base64) of the version, method, path, time and the body's SHA-256"})
 #: Operations whose refusals are pages for a person (HTML), not the JSON error body.
-HTML_REFUSALS = {("get", "/reports"): (401, 422), ("post", "/reports/login"): (401,)}
+HTML_REFUSALS = {("get", "/reports"): (401, 422), ("post", "/reports/login"): (401,),
+                 ("get", "/reports/enrolment-codes"): (401, 403),
+                 ("post", "/reports/enrolment-codes"): (401, 403, 422)}
 #: Operations that answer a redirect (303 See Other) instead of a body.
 REDIRECTS = {("post", "/reports/login"): "logged in: to the report page, with a session cookie",
              ("post", "/reports/logout"): "logged out: to the login page"}
@@ -125,8 +131,26 @@ class ReceiptCheck(BaseModel):
     payload: str = Field(description="the text of a receipt's QR code")
 
 
+class EnrolmentWithCode(Enrolment):
+    enrolment_code: str = Field(min_length=1, max_length=64, examples=["7K2M-Q9XA-40RT-B1ZD"],
+                                description="the one-time code issued for this centre (48 hours, used once)")
+
+
+class CodeRequest(BaseModel):
+    centre: str = Field(min_length=1, max_length=16, examples=["GIZ-01"])
+    governorate: str | None = Field(None, max_length=2, examples=["21"],
+                                    description="a national administrator's choice; a supervisor's is theirs")
+
+
+class CodeForm(BaseModel):
+    centre: str = Field(description="the centre's code")
+    governorate: str = Field("", description="(a national administrator) the centre's governorate")
+    lang: Literal["ar", "en"] = "ar"
+
+
 class LoginForm(BaseModel):
-    token: str = Field(description="the administrator token")
+    username: str = Field(description="the person's user name")
+    password: str = Field(description="their password (five wrong in a row lock the account for 15 minutes)")
     lang: Literal["ar", "en"] = "ar"
     # the period the login page was asked for, kept for after the login
     from_: str = Field("", alias="from", description="YYYY-MM-DD")
@@ -142,7 +166,8 @@ class HeartbeatAnswer(BaseModel):
 
 
 MODELS: tuple[type[BaseModel], ...] = (ErrorBody, Batch, Results, Enrolment, ReceiptCheck,
-                                       LoginForm, protocol.Heartbeat, HeartbeatAnswer)
+                                       LoginForm, EnrolmentWithCode, CodeRequest, CodeForm, protocol.Heartbeat,
+                                       HeartbeatAnswer)
 
 
 def _ref(model: type[BaseModel]) -> dict[str, str]:
@@ -191,14 +216,16 @@ def _request_bodies(paths: dict[str, Any]) -> None:
     events["responses"]["200"]["content"] = _json(_ref(Results))
     for method, path in SIGNED:
         paths[path][method].setdefault("parameters", []).extend(SIGNATURE_HEADERS)
-    for path, model in (("/v1/centres/enrol", Enrolment), ("/v1/receipts/verify", ReceiptCheck)):
+    for path, model in (("/v1/centres/enrol", Enrolment), ("/v1/receipts/verify", ReceiptCheck),
+                        ("/v1/centres/enrol-with-code", EnrolmentWithCode), ("/v1/enrolment-codes", CodeRequest)):
         paths[path]["post"]["requestBody"] = {"required": True, "content": _json(_ref(model))}
     beat = paths[protocol.HEARTBEAT_PATH]["post"]
     beat["requestBody"] = {"required": True, "description": "JSON (not compressed), signed like a push",
                            "content": _json(_ref(protocol.Heartbeat))}
     beat["responses"]["200"]["content"] = _json(_ref(HeartbeatAnswer))
-    paths["/reports/login"]["post"]["requestBody"] = {
-        "required": True, "content": {"application/x-www-form-urlencoded": {"schema": _ref(LoginForm)}}}
+    for path, form in (("/reports/login", LoginForm), ("/reports/enrolment-codes", CodeForm)):
+        paths[path]["post"]["requestBody"] = {
+            "required": True, "content": {"application/x-www-form-urlencoded": {"schema": _ref(form)}}}
 
 
 def install(app: FastAPI) -> None:

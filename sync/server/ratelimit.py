@@ -89,6 +89,9 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", "/r/", "receipts"),  # the portal's receipt page (sync/server/portal/receipts.py)
     ("POST", "/reports/login", "login"),
     ("POST", "/v1/centres/enrol", "enrol"),
+    ("POST", "/v1/centres/enrol-with-code", "enrol"),  # codes are 80 random bits: 30 a minute guess none
+    ("POST", "/v1/enrolment-codes", "admin"),
+    ("POST", "/reports/enrolment-codes", "admin"),
     ("GET", "/v1/reports/kpis", "admin"),
     ("GET", "/reports", "admin"),
     ("GET", "/v1/quarantine", "admin"),

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from counter_app.common import formatting
+from counter_app.common.governorates import GOVERNORATES
 from counter_app.common.i18n import (
     N_,
     Lang,
@@ -25,6 +26,7 @@ from counter_app.common.i18n import (
     lang_of,
     strip_isolates,
 )
+from sync.server.accounts import CENTRE, GOVERNORATE, LOCK_S, MAX_FAILED, Scope
 from sync.server.kpis import MAX_DAYS
 
 FONTS = '"Noto Naskh Arabic", "DejaVu Sans", "Amiri", sans-serif'
@@ -41,6 +43,9 @@ nav, form.range {{ margin: .5rem 0; display: flex; flex-wrap: wrap; gap: .5rem 1
 section {{ overflow-x: auto; }} /* a wide table scrolls on a phone; the page does not */
 .notes {{ color: #444; font-size: .85rem; margin-top: 1.5rem; }} .error {{ color: #a00000; }}
 .skipped {{ color: #7a4a00; }}
+form.login {{ display: flex; flex-direction: column; gap: .75rem; max-width: 22rem; }}
+form.login label {{ display: flex; flex-direction: column; gap: .25rem; }}
+p.code output {{ font: 1.6rem monospace; letter-spacing: .08em; }}
 """
 
 COLUMNS = (N_("central.issued"), N_("central.served"), N_("central.no_shows"), N_("central.wait_mean"),
@@ -160,8 +165,8 @@ def _label(ids: dict[str, str], key: str, lang: Lang) -> str:
     return text(ids[key], lang) if key in ids else escape(key)
 
 
-def render_report(kpis: dict[str, Any], lang: str) -> str:
-    """The report page of :func:`sync.server.kpis.central_kpis`'s figures."""
+def render_report(kpis: dict[str, Any], lang: str, who: Scope | None = None) -> str:
+    """The report page of :func:`sync.server.kpis.central_kpis`'s figures, for ``who``."""
     shown = lang_of(lang)
     other = "en" if shown == "ar" else "ar"
 
@@ -177,14 +182,19 @@ def render_report(kpis: dict[str, Any], lang: str) -> str:
     skipped = int(kpis.get("skipped_events") or 0)  # stored events the figures could not read
     unread_text = ntext("central.skipped_events", shown, skipped)
     unread = f'<p class="skipped" role="status">{unread_text}</p>\n' if skipped else ""
-    header = (f"<header><h1>{title}</h1>\n"
+    reader = f'<p class="who">{_who(who, shown)}</p>\n' if who is not None else ""
+    issues_codes = who is not None and who.role != CENTRE and who.actor != "token"
+    code_link = text("central.enrol_code_link", shown)
+    codes = (f'<a href="/reports/enrolment-codes?{escape(urlencode({"lang": shown}))}">{code_link}</a>'
+             if issues_codes else "")
+    header = (f"<header><h1>{title}</h1>\n{reader}"
               f'<p class="period">{period}</p>\n{unread}'
               f'<form class="range" method="get" action="/reports"><input type="hidden" name="lang" value="{shown}">'
               f'<label>{first} <input type="date" name="from" value="{escape(kpis["from"])}"></label>'
               f'<label>{last} <input type="date" name="to" value="{escape(kpis["to"])}"></label>'
               f'<button type="submit">{show}</button></form>\n'
               f'<nav><a href="/reports?{query(other)}" lang="{other}">{switch}</a>'
-              f'<a href="/v1/reports/kpis?{query(shown)}">{json_link}</a>'
+              f'<a href="/v1/reports/kpis?{query(shown)}">{json_link}</a>{codes}'
               f'<form method="post" action="/reports/logout"><input type="hidden" name="lang" value="{shown}">'
               f'<button type="submit">{logout}</button>'
               f"</form></nav></header>\n")
@@ -210,18 +220,44 @@ def render_report(kpis: dict[str, Any], lang: str) -> str:
     return _page(shown, gettext("central.title", shown), header + "<main>\n" + "".join(sections) + "</main>\n" + notes)
 
 
-def render_login(lang: str, *, first: str = "", last: str = "", failed: bool = False) -> str:
-    """The token form; the token travels in the POST body, never in an address."""
+#: Why a login was refused (:class:`sync.server.accounts.AccountError` keys), as messages.
+LOGIN_ERRORS: dict[str, str] = {"bad_credentials": N_("central.users_bad_credentials")}
+
+
+def render_login(lang: str, *, first: str = "", last: str = "", failed: str | None = None,
+                 username: str = "") -> str:
+    """The login form (a person's name and password); the password travels in the POST body, never
+    in an address. ``failed``: why the last try was refused (what was typed as the name is kept)."""
     shown = lang_of(lang)
-    title, token, login = text("central.login_title", shown), text("central.token", shown), text("central.login", shown)
-    refused = text("central.bad_token", shown)
-    error = f'<p class="error" role="alert">{refused}</p>' if failed else ""
+    title, login = text("central.login_title", shown), text("central.login", shown)
+    name, password = text("central.users_username", shown), text("central.users_password", shown)
+    error = ""
+    if failed:
+        if failed == "locked":
+            reason = ntext("central.users_locked", shown, LOCK_S // 60, attempts=MAX_FAILED)
+        else:
+            reason = text(LOGIN_ERRORS.get(failed, "central.users_bad_credentials"), shown)
+        error = f'<p class="error" role="alert">{reason}</p>'
     body = (f"<h1>{title}</h1>{error}\n"
-            f'<form method="post" action="/reports/login"><input type="hidden" name="lang" value="{shown}">'
+            f'<form class="login" method="post" action="/reports/login"><input type="hidden" name="lang" value="{shown}">'
             f'<input type="hidden" name="from" value="{escape(first)}"><input type="hidden" name="to" value="{escape(last)}">'
-            f'<label>{token} <input type="password" name="token" autocomplete="current-password" '
+            f'<label>{name} <input type="text" name="username" value="{escape(username[:64])}" '
+            f'autocomplete="username" dir="ltr" required></label>'
+            f'<label>{password} <input type="password" name="password" autocomplete="current-password" '
             f'required></label> <button type="submit">{login}</button></form>')
     return _page(shown, gettext("central.login_title", shown), body)
+
+
+def _who(scope: Scope, lang: Lang) -> Html:
+    """Whom the page is for, and which centres they see."""
+    user = Html(f'<bdi dir="ltr">{escape(scope.username)}</bdi>')
+    if scope.role == GOVERNORATE:
+        names = GOVERNORATES.get(scope.governorate or "", ("", ""))
+        place = names[0] if lang == "ar" else names[1]
+        return text("central.users_as_governorate", lang, user=user, governorate=place or scope.governorate or "")
+    if scope.role == CENTRE:
+        return text("central.users_as_centre", lang, user=user, centre=Html(f'<bdi dir="ltr">{escape(scope.centre or "")}</bdi>'))
+    return text("central.users_as_national", lang, user=user)
 
 
 def render_error(lang: str, key: str) -> str:

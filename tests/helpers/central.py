@@ -89,3 +89,24 @@ def start_central_process(db_url: str, admin_token: str, *, cwd: Path, env: dict
             time.sleep(0.1)
     proc.kill()
     raise RuntimeError("the central server did not start")
+
+
+PASSWORD = "a long test password"
+
+
+def add_person(central: Central, name: str, role: str = "national_admin", *, governorate: str | None = None,
+               centre: str | None = None, password: str = PASSWORD) -> None:
+    """A person of the central server, added as ``central-server user add`` adds one."""
+    from counter_app.common.clock import utcnow
+    from sync.server.accounts import add_user
+
+    with central.db.sessions.begin() as s:
+        add_user(s, name, password, role, utcnow(), actor="cli", governorate=governorate, centre=centre)
+
+
+def log_in(url: str, name: str, password: str = PASSWORD, **fields: str) -> Any:
+    """``POST /reports/login`` as the page's form sends it; the answer (303 with the cookie, or 401)."""
+    import requests
+
+    return requests.post(url + "/reports/login", data={"username": name, "password": password, "lang": "en", **fields},
+                         timeout=10, allow_redirects=False)

@@ -42,6 +42,10 @@ def publish(central: Central, version: int, fee_factor: int = 2) -> dict[str, An
     r = requests.post(central.url + "/v1/catalogue", json=body, timeout=10,
                       headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
     assert r.status_code == 201, r.text
+    from sync.server.models import CentralAudit  # every action at the central server is audited
+
+    assert central.count(CentralAudit, CentralAudit.action == "catalogue.publish",
+                         CentralAudit.target == str(version)) == 1
     return body
 
 

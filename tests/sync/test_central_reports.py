@@ -25,8 +25,9 @@ from counter_app.core.demo import ensure_demo_centre
 from counter_app.core.models import Application, ApplicationState, PaymentMethod, User
 from sync.agent.agent import Agent
 from sync.server.report_page import render_report
-from sync.server.reports import COOKIE
-from tests.helpers.central import ADMIN_TOKEN, Central
+from sync.server.sessions import COOKIE
+from tests.helpers.central import ADMIN_TOKEN, Central, add_person, log_in
+from tests.helpers.central import PASSWORD as PERSON_PASSWORD
 from tests.helpers.factories import CHEAP_HASHER, PASSWORD, Centre
 
 DAY = date(2026, 11, 23)
@@ -289,7 +290,7 @@ def test_reports_need_the_administrator_and_a_sound_period(central: Central, sit
     wrong = requests.get(url, params=day, headers={"Authorization": "Bearer nope"}, timeout=10)
     assert wrong.status_code == 401 and wrong.headers["www-authenticate"] == "Bearer"
     page = requests.get(f"{central.url}/reports", params=day, timeout=10)
-    assert page.status_code == 401 and 'name="token"' in page.text and '<html lang="ar" dir="rtl">' in page.text
+    assert page.status_code == 401 and 'name="password"' in page.text and '<html lang="ar" dir="rtl">' in page.text
     assert requests.get(url, params=day, headers=AUTH, timeout=10).status_code == 200
 
     for params, message in (({"from": "2026-13-01", "to": "2026-12-01"}, "'from' is not a date"),
@@ -307,15 +308,14 @@ def test_reports_need_the_administrator_and_a_sound_period(central: Central, sit
     # the session cookie: only a live server-side session opens the reports (test_report_sessions.py)
     for value in ("4102444800.00ff", ADMIN_TOKEN, "x" * 300, ""):
         assert requests.get(url, params=day, cookies={COOKIE: value}, timeout=10).status_code == 401, value
-    refused = requests.post(f"{central.url}/reports/login", data={"token": "nope", "lang": "en"}, timeout=10,
-                            allow_redirects=False)
-    assert refused.status_code == 401 and COOKIE not in refused.cookies and "not right" in refused.text
-    login = requests.post(f"{central.url}/reports/login", data={"token": ADMIN_TOKEN, **day}, timeout=10,
-                          allow_redirects=False)
-    assert login.status_code == 303 and ADMIN_TOKEN not in login.headers["location"]
+    add_person(central, "nour.admin")
+    refused = log_in(central.url, "nour.admin", "not the password")
+    assert refused.status_code == 401 and COOKIE not in refused.cookies and "Wrong user name or password" in refused.text
+    login = log_in(central.url, "nour.admin", lang="ar", **day)
+    assert login.status_code == 303 and "password" not in login.headers["location"]
     assert login.headers["location"] == "/reports?from=2026-11-23&to=2026-11-23&lang=ar"
     cookie = login.headers["set-cookie"]
-    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and ADMIN_TOKEN not in cookie
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and PERSON_PASSWORD not in cookie
 
 
 def test_the_page_escapes_what_centres_sent(central: Central) -> None:
@@ -388,10 +388,12 @@ def test_the_web_page_in_headless_chromium_is_arabic_right_to_left(world: World)
             first = page.goto(f"{url}/reports?from={DAY}&to={DAY}")
             assert first is not None and first.status == 401  # the login form, in Arabic
             assert page.evaluate("document.documentElement.dir") == "rtl"
-            page.fill("input[name=token]", ADMIN_TOKEN)
+            add_person(world.central, "nour.admin")
+            page.fill("input[name=username]", "nour.admin")
+            page.fill("input[name=password]", PERSON_PASSWORD)
             page.click("button[type=submit]")
             page.wait_for_url(re.compile(r"/reports\?from=2026-11-23&to=2026-11-23&lang=ar$"))
-            assert ADMIN_TOKEN not in page.url
+            assert PERSON_PASSWORD.replace(" ", "+") not in page.url and "password" not in page.url
             [cookie] = context.cookies()
             assert (cookie["name"], cookie["httpOnly"], cookie["sameSite"]) == (COOKIE, True, "Strict")
             assert page.evaluate("document.cookie") == ""  # out of the page scripts' reach
@@ -464,6 +466,6 @@ def test_the_web_page_in_headless_chromium_is_arabic_right_to_left(world: World)
 
             page.click("nav form button[type=submit]")  # log out
             page.wait_for_url(re.compile(r"/reports\?lang=en$"))
-            assert context.cookies() == [] and page.locator("input[name=token]").count() == 1
+            assert context.cookies() == [] and page.locator("input[name=password]").count() == 1
         finally:
             browser.close()

@@ -176,11 +176,29 @@ def test_status_and_report_inputs_with_nul_bytes(central: Central) -> None:
 
 @pytest.mark.expect_log("reports login refused", logger="sync.server.reports")
 def test_the_login_form_with_nul_bytes_and_broken_utf8(central: Central) -> None:
-    for form in (b"token=%00&from=%00&to=%ff%fe&lang=%00", b"token=\xff\xfe", b"%00=%00", b"token=%ED%A0%80"):
+    for form in (b"username=%00&password=%00&from=%00&to=%ff%fe&lang=%00", b"username=\xff\xfe&password=\xff",
+                 b"%00=%00", b"username=a%ED%A0%80&password=%ED%A0%80", b"username=nour%00admin&password=x"):
         r = not_a_server_error(requests.post(central.url + "/reports/login", data=form, timeout=10,
                                              headers={"Content-Type": "application/x-www-form-urlencoded"},
                                              allow_redirects=False))
         assert r.status_code == 401
+
+
+def test_enrolment_codes_with_nul_bytes_and_broken_utf8(central: Central) -> None:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    pem = protocol.public_pem(Ed25519PrivateKey.generate().public_key())
+    for code in ("\x00", "ABCD\x00EFGH", "\udfff" * 3, "%00"):
+        r = not_a_server_error(requests.post(central.url + "/v1/centres/enrol-with-code", timeout=10,
+                                             json={"code": "X-1", "sync_public_key": pem, "enrolment_code": code}))
+        assert r.status_code in (403, 422)
+    for body in ({"centre": "\x00"}, {"centre": "GIZ-01", "governorate": "\x00"}, {"centre": "\udfff"}):
+        r = not_a_server_error(requests.post(central.url + "/v1/enrolment-codes", json=body, headers=ADMIN, timeout=10))
+        assert r.status_code == 422
+    for form in (b"centre=%00&lang=%00", b"centre=GIZ-01&governorate=%00", b"centre=%ff%fe"):
+        r = not_a_server_error(requests.post(central.url + "/reports/enrolment-codes", data=form, timeout=10,
+                                             headers={**ADMIN, "Content-Type": "application/x-www-form-urlencoded"}))
+        assert r.status_code == 422
 
 
 def test_a_centre_header_with_latin1_bytes_is_unauthenticated(central: Central, expect_log: Any) -> None:

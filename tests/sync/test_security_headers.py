@@ -10,7 +10,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 import requests
 
-from tests.helpers.central import ADMIN_TOKEN, Central, running_central
+from tests.helpers.central import ADMIN_TOKEN, PASSWORD, Central, add_person, running_central
 from tests.sync.test_catalogue_tls import certificates  # noqa: F401 - a fixture
 from tests.sync.test_central_reports import CHROMIUM, CHROMIUM_ARGS
 
@@ -29,8 +29,9 @@ def test_every_answer_over_tls_carries_hsts(tls_central: Central, certificates: 
         hsts = r.headers.get("Strict-Transport-Security", "")
         assert re.fullmatch(r"max-age=(\d+); includeSubDomains", hsts), (path, r.status_code, hsts)
         assert int(hsts.split("=")[1].split(";")[0]) >= 365 * 24 * 3600
-    login = requests.post(tls_central.url + "/reports/login", data={"token": ADMIN_TOKEN}, verify=certificates["ca"],
-                          allow_redirects=False, timeout=10)
+    add_person(tls_central, "nour.admin")
+    login = requests.post(tls_central.url + "/reports/login", data={"username": "nour.admin", "password": PASSWORD},
+                          verify=certificates["ca"], allow_redirects=False, timeout=10)
     assert login.status_code == 303 and "Strict-Transport-Security" in login.headers
 
 
@@ -47,7 +48,7 @@ def test_html_pages_cannot_be_framed_sniffed_or_leak_their_address(central: Cent
              requests.get(central.url + "/reports", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=10),
              requests.get(central.url + "/reports?from=nonsense", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
                           timeout=10),
-             requests.post(central.url + "/reports/login", data={"token": "wrong"}, timeout=10),
+             requests.post(central.url + "/reports/login", data={"username": "x", "password": "wrong"}, timeout=10),
              requests.get(central.url + "/docs", timeout=10)]
     assert [p.status_code for p in pages] == [401, 200, 422, 401, 200]
     for page in pages:

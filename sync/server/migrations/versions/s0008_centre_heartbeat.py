@@ -1,11 +1,10 @@
 """the latest heartbeat of each centre: backlog, queue now, version, clock
 
 Revision ID: s0008
-Revises: s0006
+Revises: s0007
 Create Date: 2026-11-26 05:10:00.000000
 
-One row per centre, overwritten by each heartbeat (``sync.server.heartbeats``). The lead re-chains
-the issue-19 revisions (s0007, s0008, s0009) at merge.
+One row per centre, overwritten by each heartbeat (``sync.server.heartbeats``).
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 's0008'
-down_revision = 's0006'
+down_revision = 's0007'
 branch_labels = None
 depends_on = None
 
