@@ -89,8 +89,8 @@ def ingest(session: Session, centre: str, events: list[WireEvent], now: datetime
         inserted.update(session.connection().execute(stmt, keys).scalars().all())
         new_rows = [r for r in rows if r["uuid"] in inserted]
         if new_rows:
-            partitions.ensure(session, {r["created_at"] for r in new_rows})
-            session.connection().execute(insert(StoredEvent.__table__), new_rows)
+            partitions.ensure(session, {str(r["created_at"]) for r in new_rows})
+            session.connection().execute(insert(StoredEvent), new_rows)
     existing: dict[str, str] = {}
     others = [e.uuid for e in fresh if e.uuid not in inserted]
     if others:

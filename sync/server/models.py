@@ -258,7 +258,7 @@ class RollupService(ServerBase):
     service_hist: Mapped[str] = mapped_column(Text, default="{}")
     states: Mapped[str] = mapped_column(Text, default="{}")  # applications received: state -> count
     payments: Mapped[int] = mapped_column(Integer, default=0)
-    methods: Mapped[str] = mapped_column(Text, default="{}")  # piastres per payment method
+    methods: Mapped[str] = mapped_column(Text, default="{}")  # piastres per payment method, "n:<method>": payments
 
 
 class RollupClerk(ServerBase):

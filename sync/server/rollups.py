@@ -34,7 +34,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, delete, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -51,6 +51,7 @@ from sync.server.models import (
     RollupHour,
     RollupService,
     RollupTicket,
+    ServerBase,
     StoredEvent,
 )
 
@@ -58,6 +59,7 @@ NO_SHOW, SKIPPED = TicketEventKind.NO_SHOW.value, TicketEventKind.SKIPPED.value
 MINUTE_BUCKETS, TEN_MINUTE_BUCKETS = 120, 36
 LAST_BUCKET = MINUTE_BUCKETS + TEN_MINUTE_BUCKETS  # 8 hours or more
 US = 1_000_000
+PAID = "n:"  # in ``methods``: the number of payments by a method, beside its amount
 PRUNE_EVERY_S = 3600.0
 _last_prune = 0.0  # this process's last deletion of old hours (time.monotonic)
 
@@ -117,6 +119,10 @@ def _decode(name: str, text: str) -> Counter[Any]:
 def _encode(counter: Counter[Any]) -> str:
     return json.dumps({str(k): n for k, n in sorted(counter.items(), key=lambda kv: str(kv[0])) if n != 0},
                       separators=(",", ":"))
+
+
+def _t(model: type[ServerBase]) -> Table:
+    return cast(Table, model.__table__)
 
 
 def _insert(session: Session, table: Table) -> Any:
@@ -270,9 +276,9 @@ class Deltas:
             self.to_hour(t.finished_at, {"served": 1}, sign)
 
     def write(self, session: Session) -> None:
-        _apply(session, RollupService.__table__, ["span", "day", "centre_code", "service_code"], self.service)
-        _apply(session, RollupClerk.__table__, ["span", "day", "centre_code", "user_id"], self.clerk)
-        _apply(session, RollupHour.__table__, ["day", "centre_code", "hour"], self.hour)
+        _apply(session, _t(RollupService), ["span", "day", "centre_code", "service_code"], self.service)
+        _apply(session, _t(RollupClerk), ["span", "day", "centre_code", "user_id"], self.clerk)
+        _apply(session, _t(RollupHour), ["day", "centre_code", "hour"], self.hour)
 
 
 def _fact(e: WireEvent) -> Fact | None:
@@ -292,11 +298,11 @@ def _tickets(session: Session, centre: str, events: list[WireEvent], deltas: Del
             new.setdefault(e.aggregate_id, []).append(fact)
     if not new:
         return
-    table = RollupTicket.__table__
+    table = _t(RollupTicket)
     rows = _locked(session, table, ["centre_code", "ticket_uuid"], [(centre, t) for t in new], {"facts": "[]"})
     changes = []
     for ticket, facts in new.items():
-        old: list[Fact] = [tuple(f) for f in json.loads(rows[(centre, ticket)].facts)]  # type: ignore[misc]
+        old: list[Fact] = [tuple(f) for f in json.loads(rows[(centre, ticket)].facts)]
         if old:
             deltas.ticket(fold(old), -1)
         deltas.ticket(fold(old + facts), 1)
@@ -320,14 +326,14 @@ def _applications(session: Session, centre: str, events: list[WireEvent], deltas
         if e.kind == "application.payment":
             service, method, amount = p.get("service") or None, str(p.get("method")), int(p.get("amount") or 0)
             deltas.to_service(service, local_day(datetime.fromisoformat(e.created_at)),
-                              {"payments": 1, "methods": Counter({method: amount})})
+                              {"payments": 1, "methods": Counter({method: amount, PAID + method: 1})})
     if not touched:
         return
     projection = ApplicationProjection.__table__.c
     now = {u: (str(s), str(st)) for u, s, st in session.connection().execute(
         select(projection.application_uuid, projection.service_code, projection.state)
         .where(projection.centre_code == centre, projection.application_uuid.in_(sorted(touched))))}
-    table = RollupApplication.__table__
+    table = _t(RollupApplication)
     rows = _locked(session, table, ["centre_code", "application_uuid"], [(centre, u) for u in touched],
                    {"day": None, "service_code": "", "state": ""})
     changes = []
@@ -401,7 +407,8 @@ class Summary:
 
     def figures(self) -> dict[str, Any]:
         states = {k: n for k, n in sorted(self.states.items()) if n}
-        methods = {k: n for k, n in sorted(self.methods.items()) if n}
+        methods = {k: n for k, n in sorted(self.methods.items())
+                   if not k.startswith(PAID) and self.methods[PAID + k] > 0}  # a payment of 0 names its method
         return {
             "tickets": {"issued": self.issued, "served": self.served, "no_shows": self.no_shows,
                         "skipped": self.skipped},
@@ -434,7 +441,7 @@ def spans(first: date, last: date) -> tuple[list[date], list[tuple[date, date]]]
 def service_summaries(session: Session, first: date, last: date) -> dict[tuple[str, str | None], Summary]:
     """Per (centre, service or None) the figures of centre days ``first``..``last``."""
     months, ranges = spans(first, last)
-    t = RollupService.__table__.c
+    t = _t(RollupService).c
     conditions = [and_(t.span == "d", t.day >= a, t.day <= b) for a, b in ranges]
     if months:
         conditions.append(and_(t.span == "m", t.day.in_(months)))
