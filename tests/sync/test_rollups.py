@@ -211,7 +211,7 @@ def test_rollups_equal_the_raw_figures_on_random_histories(central_db: ServerDat
 
     run()
     with central_db.sessions() as s:
-        assert s.scalar(select(func.count()).select_from(StoredEvent)) > 100
+        assert (s.scalar(select(func.count()).select_from(StoredEvent)) or 0) > 100
 
 
 def test_a_late_ticket_event_moves_its_day_and_month(central_db: ServerDatabase) -> None:
@@ -305,7 +305,7 @@ def test_month_of_a_time_text() -> None:
 def test_two_workers_storing_one_batch_at_once_count_it_once(central_db: ServerDatabase, run: int) -> None:
     tickets = [Ticket("RLP-01", run % 4, 10 * i, SERVICES[i % 3], PATHS[i % len(PATHS)], i, 2 * i, 1 + i % 3)
                for i in range(8)]
-    events = history(tickets, [App("RLP-01", run % 4, 5, SERVICES[0], (("cash", 2500),), 2)])
+    events = history(tickets, [App("RLP-01", run % 4, 5, "MP-REG-CERT", (("cash", 2500),), 2)])
     barrier = threading.Barrier(2)
     failures: list[BaseException] = []
 
