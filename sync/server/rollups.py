@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, delete, or_, select, tuple_, update
+from sqlalchemy import Table, and_, delete, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -131,22 +131,24 @@ def _insert(session: Session, table: Table) -> Any:
 
 def _locked(session: Session, table: Table, keys: list[str], wanted: Sequence[tuple[Any, ...]],
             blank: dict[str, Any]) -> dict[tuple[Any, ...], Any]:
-    """The rows of ``wanted`` keys, made to exist and locked, in key order."""
+    """The rows of ``wanted`` keys, made to exist, locked and read in one statement (an upsert that
+    sets a key to itself, ``RETURNING`` the row), in key order."""
     ordered = sorted(set(wanted), key=lambda k: tuple(str(v) for v in k))
     if not ordered:
         return {}
-    conn = session.connection()
-    conn.execute(_insert(session, table).on_conflict_do_nothing(index_elements=keys),
-                 [{**blank, **dict(zip(keys, k, strict=True))} for k in ordered])
-    columns = [table.c[k] for k in keys]
-    found: dict[tuple[Any, ...], Any] = {}
-    for chunk in range(0, len(ordered), 500):
-        query = select(table).where(tuple_(*columns).in_(ordered[chunk:chunk + 500])).order_by(*columns)
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update()
-        for row in conn.execute(query):
-            found[tuple(getattr(row, k) for k in keys)] = row
-    return found
+    stmt = _insert(session, table)
+    stmt = stmt.on_conflict_do_update(index_elements=keys, set_={keys[0]: stmt.excluded[keys[0]]}).returning(*table.c)
+    rows = session.connection().execute(stmt, [{**blank, **dict(zip(keys, k, strict=True))} for k in ordered])
+    return {tuple(getattr(row, k) for k in keys): row for row in rows}
+
+
+def _write(session: Session, table: Table, keys: list[str], rows: list[dict[str, Any]]) -> None:
+    """Whole rows, written over the locked ones in one statement."""
+    if rows:
+        stmt = _insert(session, table)
+        stmt = stmt.on_conflict_do_update(index_elements=keys,
+                                          set_={c.name: stmt.excluded[c.name] for c in table.c if c.name not in keys})
+        session.connection().execute(stmt, rows)
 
 
 def _apply(session: Session, table: Table, keys: list[str], deltas: dict[tuple[Any, ...], Delta]) -> None:
@@ -157,23 +159,18 @@ def _apply(session: Session, table: Table, keys: list[str], deltas: dict[tuple[A
     blank = {c.name: ("{}" if c.name in _COUNTERS else 0) for c in table.c if c.name not in keys}
     rows = _locked(session, table, keys, list(deltas), blank)
     changes = []
-    for key, delta in deltas.items():
-        row, values = rows[key], {}
+    for key, delta in sorted(deltas.items(), key=lambda kv: tuple(str(v) for v in kv[0])):
+        row = rows[key]
+        values = {c.name: getattr(row, c.name) for c in table.c}
         for name, value in delta.items():
             if isinstance(value, Counter):
-                merged = _decode(name, getattr(row, name))
+                merged = _decode(name, values[name])
                 merged.update(value)
                 values[name] = _encode(merged)
             else:
-                values[name] = getattr(row, name) + value
-        changes.append({**{f"k_{k}": v for k, v in zip(keys, key, strict=True)}, **values})
-    names = sorted({n for c in changes for n in c if not n.startswith("k_")})
-    for c in changes:  # one statement for all: every row sets every changed column
-        for n in names:
-            c.setdefault(n, getattr(rows[tuple(c[f"k_{k}"] for k in keys)], n))
-    stmt = (update(table).where(and_(*(table.c[k] == bindparam(f"k_{k}") for k in keys)))
-            .values({n: bindparam(n) for n in names}))
-    session.connection().execute(stmt, changes)
+                values[name] += value
+        changes.append(values)
+    _write(session, table, keys, changes)
 
 
 def _flat(delta: Delta) -> Iterable[int]:
@@ -298,29 +295,42 @@ def _tickets(session: Session, centre: str, events: list[WireEvent], deltas: Del
             new.setdefault(e.aggregate_id, []).append(fact)
     if not new:
         return
-    table = _t(RollupTicket)
-    rows = _locked(session, table, ["centre_code", "ticket_uuid"], [(centre, t) for t in new], {"facts": "[]"})
+    table, keys = _t(RollupTicket), ["centre_code", "ticket_uuid"]
+    # a ticket seen for the first time (the common case): stored at once, nothing to take back
+    first = _insert(session, table).on_conflict_do_nothing(index_elements=keys).returning(table.c.ticket_uuid)
+    fresh = set(session.connection().execute(first, [
+        {"centre_code": centre, "ticket_uuid": t, "facts": _facts_text(new[t])} for t in sorted(new)]).scalars())
+    for ticket in fresh:
+        deltas.ticket(fold(new[ticket]), 1)
+    rows = _locked(session, table, keys, [(centre, t) for t in new if t not in fresh], {"facts": "[]"})
     changes = []
-    for ticket, facts in new.items():
-        old: list[Fact] = [tuple(f) for f in json.loads(rows[(centre, ticket)].facts)]
+    for (_centre, ticket), row in sorted(rows.items()):
+        old: list[Fact] = [tuple(f) for f in json.loads(row.facts)]
         if old:
             deltas.ticket(fold(old), -1)
-        deltas.ticket(fold(old + facts), 1)
-        changes.append({"k_c": centre, "k_t": ticket, "facts": json.dumps(old + facts, separators=(",", ":"))})
-    session.connection().execute(
-        update(table).where(table.c.centre_code == bindparam("k_c"), table.c.ticket_uuid == bindparam("k_t"))
-        .values(facts=bindparam("facts")), changes)
+        deltas.ticket(fold(old + new[ticket]), 1)
+        changes.append({"centre_code": centre, "ticket_uuid": ticket, "facts": _facts_text(old + new[ticket])})
+    _write(session, table, keys, changes)
+
+
+def _facts_text(facts: list[Fact]) -> str:
+    return json.dumps(sorted(facts, key=lambda f: f[0]), separators=(",", ":"))
 
 
 # -- applications and payments --------------------------------------------------------------------------
 def _applications(session: Session, centre: str, events: list[WireEvent], deltas: Deltas) -> None:
     touched: set[str] = set()
     created: dict[str, date] = {}
+    latest: dict[str, tuple[str, str]] = {}  # service and state of each application's latest event here
+    last_seq: dict[str, int] = {}
     for e in events:
         p = e.payload
         if not e.kind.startswith("application.") or not isinstance(p.get("application"), str):
             continue
         touched.add(p["application"])
+        if e.seq > last_seq.get(p["application"], -1):  # as sync.server.ingest.project reads them
+            last_seq[p["application"]] = e.seq
+            latest[p["application"]] = (str(p.get("service")), str(p.get("state")))
         if e.kind == "application.create":
             created.setdefault(p["application"], local_day(datetime.fromisoformat(e.created_at)))
         if e.kind == "application.payment":
@@ -329,15 +339,26 @@ def _applications(session: Session, centre: str, events: list[WireEvent], deltas
                               {"payments": 1, "methods": Counter({method: amount, PAID + method: 1})})
     if not touched:
         return
+    table, keys = _t(RollupApplication), ["centre_code", "application_uuid"]
+    # an application seen for the first time: its service and state are its latest event's here
+    # (as the projection keeps them), nothing to take back
+    first = _insert(session, table).on_conflict_do_nothing(index_elements=keys).returning(table.c.application_uuid)
+    fresh = set(session.connection().execute(first, [
+        {"centre_code": centre, "application_uuid": u, "day": created.get(u), "service_code": latest[u][0],
+         "state": latest[u][1]} for u in sorted(touched)]).scalars())
+    for app_uuid in fresh:
+        if (day := created.get(app_uuid)) is not None:
+            deltas.to_service(latest[app_uuid][0], day, {"states": Counter({latest[app_uuid][1]: 1})})
+    rest = sorted(touched - fresh)
+    if not rest:
+        return
     projection = ApplicationProjection.__table__.c
     now = {u: (str(s), str(st)) for u, s, st in session.connection().execute(
         select(projection.application_uuid, projection.service_code, projection.state)
-        .where(projection.centre_code == centre, projection.application_uuid.in_(sorted(touched))))}
-    table = _t(RollupApplication)
-    rows = _locked(session, table, ["centre_code", "application_uuid"], [(centre, u) for u in touched],
-                   {"day": None, "service_code": "", "state": ""})
+        .where(projection.centre_code == centre, projection.application_uuid.in_(rest)))}
+    rows = _locked(session, table, keys, [(centre, u) for u in rest], {"day": None, "service_code": "", "state": ""})
     changes = []
-    for app_uuid in sorted(touched):
+    for app_uuid in rest:
         row = rows[(centre, app_uuid)]
         day = row.day or created.get(app_uuid)
         service, state = now.get(app_uuid, (row.service_code, row.state))
@@ -347,11 +368,9 @@ def _applications(session: Session, centre: str, events: list[WireEvent], deltas
             deltas.to_service(row.service_code, row.day, {"states": Counter({row.state: 1})}, -1)
         if day is not None:
             deltas.to_service(service, day, {"states": Counter({state: 1})})
-        changes.append({"k_c": centre, "k_a": app_uuid, "day": day, "service_code": service, "state": state})
-    if changes:
-            session.connection().execute(
-            update(table).where(table.c.centre_code == bindparam("k_c"), table.c.application_uuid == bindparam("k_a"))
-            .values(day=bindparam("day"), service_code=bindparam("service_code"), state=bindparam("state")), changes)
+        changes.append({"centre_code": centre, "application_uuid": app_uuid, "day": day, "service_code": service,
+                        "state": state})
+    _write(session, table, keys, changes)
 
 
 def add(session: Session, centre: str, stored: list[WireEvent], now: datetime) -> None:
@@ -407,8 +426,8 @@ class Summary:
 
     def figures(self) -> dict[str, Any]:
         states = {k: n for k, n in sorted(self.states.items()) if n}
-        methods = {k: n for k, n in sorted(self.methods.items())
-                   if not k.startswith(PAID) and self.methods[PAID + k] > 0}  # a payment of 0 names its method
+        paid = sorted(k.removeprefix(PAID) for k, n in self.methods.items() if k.startswith(PAID) and n > 0)
+        methods = {k: self.methods[k] for k in paid}  # a payment of 0 names its method
         return {
             "tickets": {"issued": self.issued, "served": self.served, "no_shows": self.no_shows,
                         "skipped": self.skipped},

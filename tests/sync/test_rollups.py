@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
@@ -203,7 +203,7 @@ def check_random_histories(db: ServerDatabase, data: st.DataObject) -> None:
 def test_rollups_equal_the_raw_figures_on_random_histories(central_db: ServerDatabase) -> None:
     examples = 30 if central_db.dialect == "sqlite" else 12
 
-    @settings(max_examples=examples, deadline=None, database=None,
+    @settings(max_examples=examples, deadline=None, database=None, phases=[Phase.explicit, Phase.generate],
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(st.data())
     def run(data: st.DataObject) -> None:
