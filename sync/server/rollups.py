@@ -469,9 +469,14 @@ def service_summaries(session: Session, first: date, last: date) -> dict[tuple[s
                                                t.wait_count, t.wait_sum_us, t.wait_hist, t.service_count,
                                                t.service_sum_us, t.service_hist, t.states, t.payments, t.methods)
                                         .where(or_(*conditions)))
+    texts: dict[tuple[str, str | None], tuple[dict[str, int], ...]] = {}
     for (centre, service, issued, served, no_shows, skipped, wait_count, wait_sum, wait_hist, service_count,
          service_sum, service_hist, states, payments, methods) in rows:
-        s = out.setdefault((centre, service or None), Summary())
+        key = (centre, service or None)
+        s = out.get(key)
+        if s is None:
+            s = out[key] = Summary()
+            texts[key] = ({}, {}, {}, {})
         s.issued += issued
         s.served += served
         s.no_shows += no_shows
@@ -481,10 +486,15 @@ def service_summaries(session: Session, first: date, last: date) -> dict[tuple[s
         s.service_count += service_count
         s.service_sum_us += service_sum
         s.payments += payments
-        s.wait_hist.update(_decode("wait_hist", wait_hist))
-        s.service_hist.update(_decode("service_hist", service_hist))
-        s.states.update(_decode("states", states))
-        s.methods.update(_decode("methods", methods))
+        for into, text_ in zip(texts[key], (wait_hist, service_hist, states, methods), strict=True):
+            if text_ != "{}":  # most rows: decoded only when there is something (a year reads many rows)
+                for k, n in json.loads(text_).items():
+                    into[k] = into.get(k, 0) + n
+    for key, (waits, services, states_, methods_) in texts.items():
+        s = out[key]
+        s.wait_hist = Counter({int(k): n for k, n in waits.items()})
+        s.service_hist = Counter({int(k): n for k, n in services.items()})
+        s.states, s.methods = Counter(states_), Counter(methods_)
     return out
 
 
