@@ -1,6 +1,6 @@
 """National scale of the central server's reports, on a throwaway PostgreSQL cluster.
 
-    python bench/central_scale.py [--centres 200] [--days 365] [--tickets 2] [--scale 10] [--runs 7]
+    python bench/central_scale.py [--centres 100] [--days 365] [--tickets 1] [--scale 10] [--runs 7]
 
 A synthetic national history (``--centres`` centres in the 27 governorates, ``--days`` days up to
 today, ``--tickets`` finished tickets per centre and day over five services, a paid application
@@ -175,9 +175,9 @@ def ingest_rate(db: ServerDatabase, centres: list[str], day: date, tickets: int,
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--centres", type=int, default=200)
+    parser.add_argument("--centres", type=int, default=100)
     parser.add_argument("--days", type=int, default=365)
-    parser.add_argument("--tickets", type=int, default=2, help="finished tickets per centre and day at 1x")
+    parser.add_argument("--tickets", type=int, default=1, help="finished tickets per centre and day at 1x")
     parser.add_argument("--scale", type=int, default=10)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--ingest-centres", type=int, default=20)
