@@ -1,7 +1,9 @@
 """``central-server --db URL [--host 127.0.0.1] [--port 8080] [--admin-token T]`` (``python -m
 sync.server``): the central server (FastAPI on uvicorn; PostgreSQL in production, SQLite by default).
 ``central-server [--db URL] user ...`` and ``enrol-code ...``: :mod:`sync.server.accounts_cli`.
-The administrator token is for automation only (scripts calling the API); people log in by name."""
+The administrator token is for automation only (scripts calling the API); people log in by name.
+``central-server report verify --from D --to D``: the reports' rollups against the raw events
+(:mod:`sync.server.report_verify`)."""
 
 from __future__ import annotations
 
@@ -21,6 +23,9 @@ log = logging.getLogger(__name__)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if (list(argv) if argv is not None else sys.argv[1:])[:1] == ["report"]:  # central-server report verify ...
+        from sync.server import report_verify
+        return report_verify.main((list(argv) if argv is not None else sys.argv[1:])[1:])
     import uvicorn
 
     given = list(argv) if argv is not None else sys.argv[1:]

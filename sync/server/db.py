@@ -12,7 +12,9 @@ from alembic.config import Config
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
+from counter_app.common.clock import local_day, utcnow
 from counter_app.common.engine import make_engine
+from sync.server import partitions
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,7 @@ class ServerDatabase:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         if migrate:
             command.upgrade(alembic_config(self.engine), "head")
+            partitions.ahead(self.engine, local_day(utcnow()))  # the event table's months ahead (PostgreSQL)
 
     @property
     def dialect(self) -> str:

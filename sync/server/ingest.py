@@ -6,12 +6,15 @@ Every event gets its own answer, in the order sent:
   server's (the centre keeps it until the server is upgraded);
 * ``rejected`` when its payload names another centre, or when it does not follow the schema of its
   kind (:mod:`sync.events`; the reason names the field): never stored, and the centre sets it aside;
-* otherwise it is inserted under the unique constraint on (centre, UUID) (``ON CONFLICT DO NOTHING
-  ... RETURNING``): the database decides what is new, so two agents sending the same batch at once,
+* otherwise its key is inserted under the primary key of ``event_key`` on (centre, UUID) (``ON
+  CONFLICT DO NOTHING ... RETURNING``), and the event itself only when its key was new (the ``event``
+  table is partitioned by month on PostgreSQL, where a unique constraint would have to hold the
+  month: :mod:`sync.server.partitions`): the database decides what is new, so two agents sending the same batch at once,
   or a replayed request, store each event once. UUIDs are the centre's own: another centre's event
   with the same UUID is another event. An event that was not inserted is a ``duplicate`` when its
   payload hash matches the stored one; otherwise it goes to quarantine for a supervisor and is
   answered ``rejected`` (the stored event is never overwritten);
+* the events stored move the rollups of the reports in the same transaction (:mod:`sync.server.rollups`);
 * the same UUID again in one batch: ``duplicate`` of the first when identical (or the first's own
   refusal), else quarantined and ``rejected`` like any other conflict.
 """
@@ -23,16 +26,16 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, select
+from sqlalchemy import Insert, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from sync.protocol import MAX_BATCH_EVENTS, SCHEMA_VERSION, EventResult, WireEvent, canonical, invalid_events
-from sync.server import queue_state
+from sync.server import partitions, queue_state, rollups
 from sync.server.centre_details import project_centre
 from sync.server.inputs import event_problem
-from sync.server.models import ApplicationProjection, QuarantinedEvent, StoredEvent
+from sync.server.models import ApplicationProjection, EventKey, QuarantinedEvent, StoredEvent
 
 log = logging.getLogger(__name__)
 CONFLICT = "quarantined: same uuid, different payload"
@@ -78,16 +81,22 @@ def ingest(session: Session, centre: str, events: list[WireEvent], now: datetime
         rows = [{"uuid": e.uuid, "centre_code": centre, "seq": e.seq, "kind": e.kind,
                  "aggregate_id": e.aggregate_id, "created_at": e.created_at, "payload": texts[e.uuid],
                  "payload_hash": hashes[e.uuid], "received_at": now} for e in fresh]
-        stmt = _insert(session, StoredEvent.__table__).on_conflict_do_nothing(  # type: ignore[attr-defined]
-            index_elements=["centre_code", "uuid"]).returning(StoredEvent.__table__.c.uuid)
+        keys = [{"centre_code": centre, "uuid": e.uuid, "created_at": e.created_at, "payload_hash": hashes[e.uuid]}
+                for e in fresh]
+        stmt = _insert(session, EventKey.__table__).on_conflict_do_nothing(  # type: ignore[attr-defined]
+            index_elements=["centre_code", "uuid"]).returning(EventKey.__table__.c.uuid)
         # one cached statement, sent as multi-row INSERTs by SQLAlchemy's "insertmanyvalues"
-        inserted.update(session.connection().execute(stmt, rows).scalars().all())
+        inserted.update(session.connection().execute(stmt, keys).scalars().all())
+        new_rows = [r for r in rows if r["uuid"] in inserted]
+        if new_rows:
+            partitions.ensure(session, {str(r["created_at"]) for r in new_rows})
+            session.connection().execute(insert(StoredEvent), new_rows)
     existing: dict[str, str] = {}
     others = [e.uuid for e in fresh if e.uuid not in inserted]
     if others:
         existing = {u: h for u, h in session.execute(
-            select(StoredEvent.uuid, StoredEvent.payload_hash)
-            .where(StoredEvent.centre_code == centre, StoredEvent.uuid.in_(others)))}
+            select(EventKey.uuid, EventKey.payload_hash)
+            .where(EventKey.centre_code == centre, EventKey.uuid.in_(others)))}
     for e in fresh:
         i = accepted[e.uuid]
         if e.uuid in inserted:
@@ -110,6 +119,7 @@ def ingest(session: Session, centre: str, events: list[WireEvent], now: datetime
     project(session, centre, stored)
     project_centre(session, centre, stored)
     queue_state.fold(session, centre, stored)
+    rollups.add(session, centre, stored, now)
     assert all(r is not None for r in results)
     return [r for r in results if r is not None]
 

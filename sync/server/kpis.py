@@ -1,5 +1,6 @@
-"""Key figures across centres for the central server, computed from the events the centres sent
-(no HTTP here). The definitions are the centres' own (:mod:`counter_app.common.ticket_events`, as
+"""Key figures across centres for the central server (no HTTP here): :func:`central_kpis` reads
+the rollups ingest keeps (:mod:`sync.server.rollups`); :func:`central_kpis_raw` computes them from
+the events the centres sent, the check the rollups must equal (``central-server report verify``). The definitions are the centres' own (:mod:`counter_app.common.ticket_events`, as
 :mod:`counter_app.core.kpis` uses them):
 
 * a ticket belongs to the centre day (Africa/Cairo) it was issued on, its payload's ``day``;
@@ -50,10 +51,10 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -70,6 +71,7 @@ from counter_app.common.ticket_events import (
 )
 from sync.protocol import MAX_PIASTRES, is_day, is_time
 from sync.server.models import ApplicationProjection, EnrolledCentre, PublishedCatalogue, StoredEvent
+from sync.server.rollups import Summary, service_summaries
 
 MAX_DAYS = 366
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -295,11 +297,12 @@ def _codes_last(key: str | None) -> tuple[bool, str]:
     return key is None, key or ""
 
 
-def central_kpis(session: Session, first: date, last: date, scope: Collection[str] | None = None) -> dict[str, Any]:
-    """The figures of centre days ``first``..``last`` (inclusive); the shape is in the module's doc.
+def central_kpis_raw(session: Session, first: date, last: date,
+                     scope: Collection[str] | None = None) -> dict[str, Any]:
+    """The figures of centre days ``first``..``last`` (inclusive) computed from the stored events
+    (a scan of the period's events: the check of the rollups, ``central-server report verify``).
     ``scope``: only these centres' (a person's scope, :mod:`sync.server.accounts`); None: all."""
-    centres = {c.code: c for c in session.scalars(select(EnrolledCentre))
-               if scope is None or c.code in scope}
+    centres = {c.code: c for c in session.scalars(select(EnrolledCentre)) if scope is None or c.code in scope}
     rows = _Rows(centres)
     for ticket in _tickets(session, first, last, rows, scope):
         if not ticket.day:
@@ -344,23 +347,55 @@ def central_kpis(session: Session, first: date, last: date, scope: Collection[st
         for tally in rows.of(centre, service):
             tally.payments += 1
             tally.methods[method] += amount
+    return _answer(session, first, last, rows.skipped, rows.overall, rows.governorates, rows.centres, rows.services,
+                   rows.governorate_of, centres)
+
+
+def central_kpis(session: Session, first: date, last: date, scope: Collection[str] | None = None) -> dict[str, Any]:
+    """The figures of centre days ``first``..``last`` (inclusive) read from the rollups (the shape
+    is in the module's doc; percentiles to the precision :mod:`sync.server.rollups` states;
+    ``skipped_events`` is 0: only events that follow their schema reach the rollups).
+    ``scope``: only these centres' (a person's scope, :mod:`sync.server.accounts`); None: all."""
+    centres = {c.code: c for c in session.scalars(select(EnrolledCentre)) if scope is None or c.code in scope}
+    governorate_of = {code: c.governorate for code, c in centres.items()}
+    overall = Summary()
+    governorates: dict[str | None, Summary] = {g: Summary() for g in governorate_of.values()}
+    by_centre: dict[str, Summary] = {code: Summary() for code in centres}
+    services: dict[str | None, Summary] = {}
+    for (centre, service), summary in sorted(service_summaries(session, first, last, scope).items(),
+                                             key=lambda kv: (kv[0][0], _codes_last(kv[0][1]))):
+        if summary.empty:
+            continue
+        for target in (overall, governorates.setdefault(governorate_of.get(centre), Summary()),
+                       by_centre.setdefault(centre, Summary()), services.setdefault(service, Summary())):
+            target.add(summary)
+    return _answer(session, first, last, 0, overall, governorates, by_centre, services, governorate_of, centres)
+
+
+class _Row(Protocol):
+    def figures(self) -> dict[str, Any]: ...
+
+
+def _answer(session: Session, first: date, last: date, skipped: int, overall: _Row,
+            governorates: Mapping[str | None, _Row], by_centre: Mapping[str, _Row], services: Mapping[str | None, _Row],
+            governorate_of: dict[str, str | None], centres: dict[str, EnrolledCentre]) -> dict[str, Any]:
     names = _service_names(session)
     no_name = ("", "")
     return {
         "from": first.isoformat(), "to": last.isoformat(),
-        "skipped_events": rows.skipped,
-        "overall": rows.overall.figures(),
+        "skipped_events": skipped,
+        "overall": overall.figures(),
         "by_governorate": [
             {"governorate": g, "name_ar": GOVERNORATES[g][0] if g in GOVERNORATES else None,
              "name_en": GOVERNORATES[g][1] if g in GOVERNORATES else None,
-             "centres": sorted(c for c, gov in rows.governorate_of.items() if gov == g), **t.figures()}
-            for g, t in sorted(rows.governorates.items(), key=lambda kv: _codes_last(kv[0]))],
+             "centres": sorted(c for c, gov in governorate_of.items() if gov == g), **t.figures()}
+            for g, t in sorted(governorates.items(), key=lambda kv: _codes_last(kv[0]))],
         "by_centre": [
-            {"centre": c, "name": centres[c].name if c in centres else c, "governorate": rows.governorate_of.get(c),
+            {"centre": c, "name": centres[c].name if c in centres else c, "governorate": governorate_of.get(c),
              **t.figures()}
-            for c, t in sorted(rows.centres.items())],
+            for c, t in sorted(by_centre.items())],
         "by_service": [
             {"service": s, "name_ar": names.get(s or "", no_name)[0] or None,
              "name_en": names.get(s or "", no_name)[1] or None, **t.figures()}
-            for s, t in sorted(rows.services.items(), key=lambda kv: _codes_last(kv[0]))],
+            for s, t in sorted(services.items(), key=lambda kv: _codes_last(kv[0]))],
     }

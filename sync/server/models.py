@@ -15,7 +15,6 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -57,14 +56,16 @@ class EnrolledCentre(ServerBase):
 
 
 class StoredEvent(ServerBase):
-    """Each event exactly once: the unique constraint on (centre, ``uuid``) decides, never a prior
-    SELECT. A UUID is the centre's own: another centre's event with the same UUID is another event."""
+    """Each event exactly once: the primary key of ``event_key`` on (centre, ``uuid``) decides, never a
+    prior SELECT. A UUID is the centre's own: another centre's event with the same UUID is another event."""
 
     __tablename__ = "event"
     __table_args__ = (Index("ix_event_centre_seq", "centre_code", "seq"),
-                      UniqueConstraint("centre_code", "uuid", name="uq_event_centre_code_uuid"))
+                      PrimaryKeyConstraint("centre_code", "uuid", "created_at"))
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # (s0009) On PostgreSQL the table is partitioned by month of ``created_at`` (sync.server.partitions):
+    # a partitioned table's keys must hold the partition key, so (centre, uuid) alone is unique in
+    # ``event_key`` (below), which ingest inserts into first; the event row follows only when its key was new.
     uuid: Mapped[str] = mapped_column(String(36))
     centre_code: Mapped[str] = mapped_column(String(16))
     seq: Mapped[int] = mapped_column(BigInteger)
@@ -268,3 +269,104 @@ class EnrolmentCode(ServerBase):
     issued_at: Mapped[datetime] = mapped_column(Utc)
     expires_at: Mapped[datetime] = mapped_column(Utc)
     used_at: Mapped[datetime | None] = mapped_column(Utc, nullable=True)
+
+
+# -- national scale (s0009): event keys, rollups (sync/server/rollups.py, partitions.py) --------------
+class EventKey(ServerBase):
+    """Each stored event's key, unique across the months of the partitioned ``event`` table: ingest
+    inserts here first (``ON CONFLICT DO NOTHING``), so a UUID is stored once whatever its time says."""
+
+    __tablename__ = "event_key"
+    __table_args__ = (PrimaryKeyConstraint("centre_code", "uuid"),)
+
+    centre_code: Mapped[str] = mapped_column(String(16))
+    uuid: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[str] = mapped_column(String(40))  # the event row's partition key
+    payload_hash: Mapped[str] = mapped_column(String(64))
+
+
+class RollupTicket(ServerBase):
+    """What the figures read of each ticket's events so far (JSON list, any order of arrival): a
+    late or out-of-order event refolds its ticket and moves the rollups by the difference."""
+
+    __tablename__ = "rollup_ticket"
+    __table_args__ = (PrimaryKeyConstraint("centre_code", "ticket_uuid"),)
+
+    centre_code: Mapped[str] = mapped_column(String(16))
+    ticket_uuid: Mapped[str] = mapped_column(String(64))
+    facts: Mapped[str] = mapped_column(Text)
+
+
+class RollupApplication(ServerBase):
+    """What one application counts for now in the rollups: its service and state, on the centre day
+    its ``application.create`` event was created (None until that event arrived)."""
+
+    __tablename__ = "rollup_application"
+    __table_args__ = (PrimaryKeyConstraint("centre_code", "application_uuid"),)
+
+    centre_code: Mapped[str] = mapped_column(String(16))
+    application_uuid: Mapped[str] = mapped_column(String(36))
+    day: Mapped[date | None] = mapped_column(Date, nullable=True)
+    service_code: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(20))
+
+
+class RollupService(ServerBase):
+    """Key figures per centre × service × day (``span`` 'd'), and the same per month (``span`` 'm',
+    ``day`` its first day) so that a year reads twelve rows per centre and service. Waiting and
+    service times as integer microseconds' sums and fixed histograms (:mod:`sync.server.rollups`)."""
+
+    __tablename__ = "rollup_service"
+    __table_args__ = (PrimaryKeyConstraint("span", "day", "centre_code", "service_code"),)
+
+    span: Mapped[str] = mapped_column(String(1))
+    day: Mapped[date] = mapped_column(Date)
+    centre_code: Mapped[str] = mapped_column(String(16))
+    service_code: Mapped[str] = mapped_column(String(32))  # '' for tickets of a group without a service
+    issued: Mapped[int] = mapped_column(Integer, default=0)
+    served: Mapped[int] = mapped_column(Integer, default=0)
+    no_shows: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    wait_count: Mapped[int] = mapped_column(Integer, default=0)
+    wait_sum_us: Mapped[int] = mapped_column(BigInteger, default=0)
+    wait_hist: Mapped[str] = mapped_column(Text, default="{}")
+    service_count: Mapped[int] = mapped_column(Integer, default=0)
+    service_sum_us: Mapped[int] = mapped_column(BigInteger, default=0)
+    service_hist: Mapped[str] = mapped_column(Text, default="{}")
+    states: Mapped[str] = mapped_column(Text, default="{}")  # applications received: state -> count
+    payments: Mapped[int] = mapped_column(Integer, default=0)
+    methods: Mapped[str] = mapped_column(Text, default="{}")  # piastres per payment method, "n:<method>": payments
+
+
+class RollupClerk(ServerBase):
+    """Per centre × clerk (the centre's user id) × day ('d') and month ('m'): tickets served and
+    their service time, no-shows."""
+
+    __tablename__ = "rollup_clerk"
+    __table_args__ = (PrimaryKeyConstraint("span", "day", "centre_code", "user_id"),)
+
+    span: Mapped[str] = mapped_column(String(1))
+    day: Mapped[date] = mapped_column(Date)
+    centre_code: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    served: Mapped[int] = mapped_column(Integer, default=0)
+    no_shows: Mapped[int] = mapped_column(Integer, default=0)
+    service_count: Mapped[int] = mapped_column(Integer, default=0)
+    service_sum_us: Mapped[int] = mapped_column(BigInteger, default=0)
+    service_hist: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class RollupHour(ServerBase):
+    """Per centre × hour of today and yesterday (Cairo): tickets issued, first calls and their
+    waits, tickets served; older days are deleted."""
+
+    __tablename__ = "rollup_hour"
+    __table_args__ = (PrimaryKeyConstraint("day", "centre_code", "hour"),)
+
+    day: Mapped[date] = mapped_column(Date)
+    centre_code: Mapped[str] = mapped_column(String(16))
+    hour: Mapped[int] = mapped_column(Integer)
+    issued: Mapped[int] = mapped_column(Integer, default=0)
+    called: Mapped[int] = mapped_column(Integer, default=0)
+    wait_sum_us: Mapped[int] = mapped_column(BigInteger, default=0)
+    served: Mapped[int] = mapped_column(Integer, default=0)

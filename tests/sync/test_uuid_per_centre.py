@@ -111,7 +111,7 @@ def test_the_quarantine_is_per_centre(enrolled: Centre, central: Central, agent:
     assert agent.sync_once().sent == 1
     with central.db.sessions() as s:  # the event as the server holds it for this centre
         row = s.scalars(select(StoredEvent).where(StoredEvent.centre_code == agent.centre)
-                        .order_by(StoredEvent.id.desc()).limit(1)).one()
+                        .order_by(StoredEvent.seq.desc()).limit(1)).one()
     mine = protocol.WireEvent(row.uuid, row.seq, row.kind, row.aggregate_id, row.created_at, json.loads(row.payload))
     key = enrol_key(central, OTHER)
     other_copy = as_centre(mine, OTHER)

@@ -1,0 +1,531 @@
+"""Rollups: the key figures kept up to date by ingest, in the transaction that stores the events
+(no HTTP here). :mod:`sync.server.kpis` reads them; its raw computation from the events stays as the
+check (``central-server report verify``, :mod:`sync.server.report_verify`).
+
+* ``rollup_service``: per centre × service × day, and the same per month (``span`` 'm');
+* ``rollup_clerk``: per centre × clerk × day (and month): tickets served, service time, no-shows;
+* ``rollup_hour``: per centre × hour of today and yesterday (Cairo); older days are deleted;
+* ``rollup_ticket`` keeps what the figures read of each ticket's events, whatever order they came
+  in: a new event of a ticket refolds the ticket (the same fold as the raw computation) and moves
+  the rollups by the difference between the ticket's new and old contribution, so an event that
+  arrives late, out of order or twice (a duplicate is never stored, so never folded) counts once;
+* ``rollup_application`` keeps what each application counts for (its create day, service and
+  latest state): a change of state moves it from one state's count to the other's.
+
+Rows are read and written under a row lock (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's
+``BEGIN IMMEDIATE`` serialises writers), in key order, after an ``INSERT ... ON CONFLICT DO NOTHING``
+has made sure they exist: two workers adding to one row never lose an addition.
+
+**Precision.** Waiting and service times are summed exactly (integer microseconds), so counts and
+means equal the raw figures. Their median and 90th percentile come from fixed histograms: one-minute
+buckets up to 2 hours, ten-minute buckets up to 8 hours, one bucket beyond (a negative time, from a
+centre's clock, counts in the first bucket). A percentile is the start of the bucket its rank falls
+in (the median of an even count: the mean of the two middle ranks' bucket starts, as
+:func:`statistics.median` averages): the raw value is at most 59 s more under 2 hours, at most 9 min
+59 s more under 8 hours, and equal when every time is a whole number of minutes under 2 hours.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections import Counter
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Table, and_, delete, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from counter_app.common.clock import local_day, to_local, utcnow
+from counter_app.common.ticket_events import CALLED, ENDED_WITHOUT_SERVICE, FINISHED, ISSUED, TicketEventKind
+from sync.protocol import WireEvent
+from sync.server.models import (
+    ApplicationProjection,
+    RollupApplication,
+    RollupClerk,
+    RollupHour,
+    RollupService,
+    RollupTicket,
+    ServerBase,
+    StoredEvent,
+)
+
+NO_SHOW, SKIPPED = TicketEventKind.NO_SHOW.value, TicketEventKind.SKIPPED.value
+MINUTE_BUCKETS, TEN_MINUTE_BUCKETS = 120, 36
+LAST_BUCKET = MINUTE_BUCKETS + TEN_MINUTE_BUCKETS  # 8 hours or more
+US = 1_000_000
+PAID = "n:"  # in ``methods``: the number of payments by a method, beside its amount
+PRUNE_EVERY_S = 3600.0
+_last_prune = 0.0  # this process's last deletion of old hours (time.monotonic)
+
+
+def bucket(us: int) -> int:
+    """The histogram bucket of a time in microseconds."""
+    seconds = max(us, 0) // US
+    if seconds < MINUTE_BUCKETS * 60:
+        return seconds // 60
+    return min(MINUTE_BUCKETS + (seconds - MINUTE_BUCKETS * 60) // 600, LAST_BUCKET)
+
+
+def bucket_start_s(b: int) -> float:
+    return float(b * 60 if b < MINUTE_BUCKETS else MINUTE_BUCKETS * 60 + (b - MINUTE_BUCKETS) * 600)
+
+
+def durations(count: int, sum_us: int, hist: Counter[int]) -> dict[str, Any]:
+    """``{"count", "mean_s", "median_s", "p90_s"}`` like :class:`~counter_app.common.ticket_events.Durations`."""
+    if count <= 0:
+        return {"count": 0, "mean_s": 0.0, "median_s": 0.0, "p90_s": 0.0}
+    ordered = sorted((b, n) for b, n in hist.items() if n > 0)
+
+    def at_rank(rank: int) -> float:  # 1-based
+        seen = 0
+        for b, n in ordered:
+            seen += n
+            if seen >= rank:
+                return bucket_start_s(b)
+        return bucket_start_s(ordered[-1][0]) if ordered else 0.0
+
+    median = at_rank((count + 1) // 2) if count % 2 else (at_rank(count // 2) + at_rank(count // 2 + 1)) / 2
+    return {"count": count, "mean_s": sum_us / (count * US), "median_s": median,
+            "p90_s": at_rank(max(math.ceil(0.9 * count), 1))}
+
+
+# -- deltas: a row's additions (ints, and Counters kept as JSON text) ---------------------------------
+Delta = dict[str, Any]
+_COUNTERS = {"wait_hist", "service_hist", "states", "methods"}
+_INT_KEYED = {"wait_hist", "service_hist"}
+
+
+def _add(target: Delta, source: Delta, sign: int = 1) -> None:
+    for name, value in source.items():
+        if isinstance(value, Counter):
+            into = target.setdefault(name, Counter())
+            for k, n in value.items():
+                into[k] += sign * n
+        else:
+            target[name] = target.get(name, 0) + sign * value
+
+
+def _decode(name: str, text: str) -> Counter[Any]:
+    raw = json.loads(text or "{}")
+    return Counter({int(k) if name in _INT_KEYED else k: int(n) for k, n in raw.items()})
+
+
+def _encode(counter: Counter[Any]) -> str:
+    return json.dumps({str(k): n for k, n in sorted(counter.items(), key=lambda kv: str(kv[0])) if n != 0},
+                      separators=(",", ":"))
+
+
+def _t(model: type[ServerBase]) -> Table:
+    return cast(Table, model.__table__)
+
+
+def _insert(session: Session, table: Table) -> Any:
+    return (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
+
+
+def _locked(session: Session, table: Table, keys: list[str], wanted: Sequence[tuple[Any, ...]],
+            blank: dict[str, Any]) -> dict[tuple[Any, ...], Any]:
+    """The rows of ``wanted`` keys, made to exist, locked and read in one statement (an upsert that
+    sets a key to itself, ``RETURNING`` the row), in key order."""
+    ordered = sorted(set(wanted), key=lambda k: tuple(str(v) for v in k))
+    if not ordered:
+        return {}
+    stmt = _insert(session, table)
+    stmt = stmt.on_conflict_do_update(index_elements=keys, set_={keys[0]: stmt.excluded[keys[0]]}).returning(*table.c)
+    rows = session.connection().execute(stmt, [{**blank, **dict(zip(keys, k, strict=True))} for k in ordered])
+    return {tuple(getattr(row, k) for k in keys): row for row in rows}
+
+
+def _write(session: Session, table: Table, keys: list[str], rows: list[dict[str, Any]]) -> None:
+    """Whole rows, written over the locked ones in one statement."""
+    if rows:
+        stmt = _insert(session, table)
+        stmt = stmt.on_conflict_do_update(index_elements=keys,
+                                          set_={c.name: stmt.excluded[c.name] for c in table.c if c.name not in keys})
+        session.connection().execute(stmt, rows)
+
+
+def _apply(session: Session, table: Table, keys: list[str], deltas: dict[tuple[Any, ...], Delta]) -> None:
+    """Add each key's delta to its row."""
+    deltas = {k: d for k, d in deltas.items() if any(v != 0 for v in _flat(d))}
+    if not deltas:
+        return
+    blank = {c.name: ("{}" if c.name in _COUNTERS else 0) for c in table.c if c.name not in keys}
+    rows = _locked(session, table, keys, list(deltas), blank)
+    changes = []
+    for key, delta in sorted(deltas.items(), key=lambda kv: tuple(str(v) for v in kv[0])):
+        row = rows[key]
+        values = {c.name: getattr(row, c.name) for c in table.c}
+        for name, value in delta.items():
+            if isinstance(value, Counter):
+                merged = _decode(name, values[name])
+                merged.update(value)
+                values[name] = _encode(merged)
+            else:
+                values[name] += value
+        changes.append(values)
+    _write(session, table, keys, changes)
+
+
+def _flat(delta: Delta) -> Iterable[int]:
+    for value in delta.values():
+        if isinstance(value, Counter):
+            yield from value.values()
+        else:
+            yield value
+
+
+# -- tickets --------------------------------------------------------------------------------------------
+#: seq, kind, at (ISO), centre day, service or None, the centre's user id or None
+Fact = tuple[int, str, str, str, str | None, int | None]
+
+
+@dataclass
+class Folded:
+    """One ticket's events folded in the centre's order, as :func:`sync.server.kpis._fold` does."""
+
+    day: str = ""
+    service: str | None = None
+    status: str | None = None
+    wait_us: int | None = None
+    served_us: int | None = None
+    issued_at: datetime | None = None
+    called_at: datetime | None = None  # its first call (that ended the wait)
+    finished_at: datetime | None = None
+    ended_by: int | None = None  # the user of its last finishing or no-show event
+
+
+def fold(facts: Iterable[Fact]) -> Folded:
+    t = Folded()
+    last_call: datetime | None = None
+    for _seq, kind, at_text, day, service, user in sorted(facts, key=lambda f: f[0]):
+        at = datetime.fromisoformat(at_text)
+        t.day = t.day or day
+        t.service = t.service or service
+        if kind == ISSUED:
+            t.issued_at = at
+        elif kind == CALLED:
+            if t.wait_us is None and t.issued_at is not None:
+                t.wait_us = (at - t.issued_at) // timedelta(microseconds=1)
+                t.called_at = at
+            last_call = at
+        elif kind == FINISHED:
+            t.status, t.finished_at, t.ended_by = FINISHED, at, user
+            t.served_us = (at - last_call) // timedelta(microseconds=1) if last_call is not None else None
+            last_call = None
+        elif kind in ENDED_WITHOUT_SERVICE:
+            t.status, last_call = kind, None
+            t.ended_by = user if kind == NO_SHOW else None
+    return t
+
+
+class Deltas:
+    """What a batch adds to each rollup table, by key."""
+
+    def __init__(self, centre: str, hours_from: date) -> None:
+        self.centre, self.hours_from = centre, hours_from
+        self.service: dict[tuple[Any, ...], Delta] = {}
+        self.clerk: dict[tuple[Any, ...], Delta] = {}
+        self.hour: dict[tuple[Any, ...], Delta] = {}
+
+    def to_service(self, service: str | None, day: date, delta: Delta, sign: int = 1) -> None:
+        for span, first in (("d", day), ("m", day.replace(day=1))):
+            _add(self.service.setdefault((span, first, self.centre, service or ""), {}), delta, sign)
+
+    def to_clerk(self, user: int, day: date, delta: Delta, sign: int) -> None:
+        for span, first in (("d", day), ("m", day.replace(day=1))):
+            _add(self.clerk.setdefault((span, first, self.centre, user), {}), delta, sign)
+
+    def to_hour(self, moment: datetime | None, delta: Delta, sign: int) -> None:
+        if moment is None:
+            return
+        local = to_local(moment)
+        if local.date() >= self.hours_from:
+            _add(self.hour.setdefault((local.date(), self.centre, local.hour), {}), delta, sign)
+
+    def ticket(self, t: Folded, sign: int) -> None:
+        if not t.day:
+            return
+        day = date.fromisoformat(t.day)
+        d: Delta = {"issued": 1, "served": int(t.status == FINISHED), "no_shows": int(t.status == NO_SHOW),
+                    "skipped": int(t.status == SKIPPED)}
+        if t.wait_us is not None:
+            d.update(wait_count=1, wait_sum_us=t.wait_us, wait_hist=Counter({bucket(t.wait_us): 1}))
+        if t.served_us is not None:
+            d.update(service_count=1, service_sum_us=t.served_us, service_hist=Counter({bucket(t.served_us): 1}))
+        self.to_service(t.service, day, d, sign)
+        if t.ended_by is not None and t.status in (FINISHED, NO_SHOW):
+            c: Delta = {"served": int(t.status == FINISHED), "no_shows": int(t.status == NO_SHOW)}
+            if t.served_us is not None and t.status == FINISHED:
+                c.update(service_count=1, service_sum_us=t.served_us,
+                         service_hist=Counter({bucket(t.served_us): 1}))
+            self.to_clerk(t.ended_by, day, c, sign)
+        self.to_hour(t.issued_at, {"issued": 1}, sign)
+        if t.wait_us is not None:
+            self.to_hour(t.called_at, {"called": 1, "wait_sum_us": t.wait_us}, sign)
+        if t.status == FINISHED:
+            self.to_hour(t.finished_at, {"served": 1}, sign)
+
+    def write(self, session: Session) -> None:
+        _apply(session, _t(RollupService), ["span", "day", "centre_code", "service_code"], self.service)
+        _apply(session, _t(RollupClerk), ["span", "day", "centre_code", "user_id"], self.clerk)
+        _apply(session, _t(RollupHour), ["day", "centre_code", "hour"], self.hour)
+
+
+def _fact(e: WireEvent) -> Fact | None:
+    p = e.payload
+    try:
+        user = p.get("user_id")
+        return (e.seq, str(p["event"]), str(p["at"]), str(p["day"]), p.get("service") or None,
+                user if isinstance(user, int) and not isinstance(user, bool) else None)
+    except KeyError:
+        return None
+
+
+def _tickets(session: Session, centre: str, events: list[WireEvent], deltas: Deltas) -> None:
+    new: dict[str, list[Fact]] = {}
+    for e in events:
+        if e.kind.startswith("ticket.") and (fact := _fact(e)) is not None:
+            new.setdefault(e.aggregate_id, []).append(fact)
+    if not new:
+        return
+    table, keys = _t(RollupTicket), ["centre_code", "ticket_uuid"]
+    # a ticket seen for the first time (the common case): stored at once, nothing to take back
+    first = _insert(session, table).on_conflict_do_nothing(index_elements=keys).returning(table.c.ticket_uuid)
+    fresh = set(session.connection().execute(first, [
+        {"centre_code": centre, "ticket_uuid": t, "facts": _facts_text(new[t])} for t in sorted(new)]).scalars())
+    for ticket in fresh:
+        deltas.ticket(fold(new[ticket]), 1)
+    rows = _locked(session, table, keys, [(centre, t) for t in new if t not in fresh], {"facts": "[]"})
+    changes = []
+    for (_centre, ticket), row in sorted(rows.items()):
+        old: list[Fact] = [tuple(f) for f in json.loads(row.facts)]
+        if old:
+            deltas.ticket(fold(old), -1)
+        deltas.ticket(fold(old + new[ticket]), 1)
+        changes.append({"centre_code": centre, "ticket_uuid": ticket, "facts": _facts_text(old + new[ticket])})
+    _write(session, table, keys, changes)
+
+
+def _facts_text(facts: list[Fact]) -> str:
+    return json.dumps(sorted(facts, key=lambda f: f[0]), separators=(",", ":"))
+
+
+# -- applications and payments --------------------------------------------------------------------------
+def _applications(session: Session, centre: str, events: list[WireEvent], deltas: Deltas) -> None:
+    touched: set[str] = set()
+    created: dict[str, date] = {}
+    latest: dict[str, tuple[str, str]] = {}  # service and state of each application's latest event here
+    last_seq: dict[str, int] = {}
+    for e in events:
+        p = e.payload
+        if not e.kind.startswith("application.") or not isinstance(p.get("application"), str):
+            continue
+        touched.add(p["application"])
+        if e.seq > last_seq.get(p["application"], -1):  # as sync.server.ingest.project reads them
+            last_seq[p["application"]] = e.seq
+            latest[p["application"]] = (str(p.get("service")), str(p.get("state")))
+        if e.kind == "application.create":
+            created.setdefault(p["application"], local_day(datetime.fromisoformat(e.created_at)))
+        if e.kind == "application.payment":
+            service, method, amount = p.get("service") or None, str(p.get("method")), int(p.get("amount") or 0)
+            deltas.to_service(service, local_day(datetime.fromisoformat(e.created_at)),
+                              {"payments": 1, "methods": Counter({method: amount, PAID + method: 1})})
+    if not touched:
+        return
+    table, keys = _t(RollupApplication), ["centre_code", "application_uuid"]
+    # an application seen for the first time: its service and state are its latest event's here
+    # (as the projection keeps them), nothing to take back
+    first = _insert(session, table).on_conflict_do_nothing(index_elements=keys).returning(table.c.application_uuid)
+    fresh = set(session.connection().execute(first, [
+        {"centre_code": centre, "application_uuid": u, "day": created.get(u), "service_code": latest[u][0],
+         "state": latest[u][1]} for u in sorted(touched)]).scalars())
+    for app_uuid in fresh:
+        if (day := created.get(app_uuid)) is not None:
+            deltas.to_service(latest[app_uuid][0], day, {"states": Counter({latest[app_uuid][1]: 1})})
+    rest = sorted(touched - fresh)
+    if not rest:
+        return
+    projection = ApplicationProjection.__table__.c
+    now = {u: (str(s), str(st)) for u, s, st in session.connection().execute(
+        select(projection.application_uuid, projection.service_code, projection.state)
+        .where(projection.centre_code == centre, projection.application_uuid.in_(rest)))}
+    rows = _locked(session, table, keys, [(centre, u) for u in rest], {"day": None, "service_code": "", "state": ""})
+    changes = []
+    for app_uuid in rest:
+        row = rows[(centre, app_uuid)]
+        day = row.day or created.get(app_uuid)
+        service, state = now.get(app_uuid, (row.service_code, row.state))
+        if (row.day, row.service_code, row.state) == (day, service, state):
+            continue
+        if row.day is not None:
+            deltas.to_service(row.service_code, row.day, {"states": Counter({row.state: 1})}, -1)
+        if day is not None:
+            deltas.to_service(service, day, {"states": Counter({state: 1})})
+        changes.append({"centre_code": centre, "application_uuid": app_uuid, "day": day, "service_code": service,
+                        "state": state})
+    _write(session, table, keys, changes)
+
+
+def add(session: Session, centre: str, stored: list[WireEvent], now: datetime) -> None:
+    """Move the rollups by the events just stored (call after the application projection)."""
+    if not stored:
+        return
+    today = local_day(now)
+    deltas = Deltas(centre, today - timedelta(days=1))
+    _tickets(session, centre, stored, deltas)
+    _applications(session, centre, stored, deltas)
+    deltas.write(session)
+    prune_hours(session, today)
+
+
+def prune_hours(session: Session, today: date, force: bool = False) -> None:
+    """Delete hours of days before yesterday, at most once an hour per process."""
+    global _last_prune
+    if not force and time.monotonic() - _last_prune < PRUNE_EVERY_S:
+        return
+    _last_prune = time.monotonic()
+    session.execute(delete(RollupHour).where(RollupHour.day < today - timedelta(days=1)))
+
+
+# -- reading ------------------------------------------------------------------------------------------
+@dataclass
+class Summary:
+    """The rollups' figures of one report row."""
+
+    issued: int = 0
+    served: int = 0
+    no_shows: int = 0
+    skipped: int = 0
+    wait_count: int = 0
+    wait_sum_us: int = 0
+    wait_hist: Counter[int] = field(default_factory=Counter)
+    service_count: int = 0
+    service_sum_us: int = 0
+    service_hist: Counter[int] = field(default_factory=Counter)
+    states: Counter[str] = field(default_factory=Counter)
+    payments: int = 0
+    methods: Counter[str] = field(default_factory=Counter)
+
+    def add(self, other: Summary) -> None:
+        for name, value in vars(other).items():
+            if isinstance(value, Counter):
+                getattr(self, name).update(value)
+            else:
+                setattr(self, name, getattr(self, name) + value)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.issued or sum(self.states.values()) or self.payments)
+
+    def figures(self) -> dict[str, Any]:
+        states = {k: n for k, n in sorted(self.states.items()) if n}
+        paid = sorted(k.removeprefix(PAID) for k, n in self.methods.items() if k.startswith(PAID) and n > 0)
+        methods = {k: self.methods[k] for k in paid}  # a payment of 0 names its method
+        return {
+            "tickets": {"issued": self.issued, "served": self.served, "no_shows": self.no_shows,
+                        "skipped": self.skipped},
+            "waiting_time": durations(self.wait_count, self.wait_sum_us, self.wait_hist),
+            "service_time": durations(self.service_count, self.service_sum_us, self.service_hist),
+            "applications": {"received": sum(states.values()), "by_state": states},
+            "money": {"total": sum(methods.values()), "payments": self.payments, "by_method": methods},
+        }
+
+
+def spans(first: date, last: date) -> tuple[list[date], list[tuple[date, date]]]:
+    """The whole months inside ``first``..``last`` (their first days) and the day ranges left over."""
+    months: list[date] = []
+    ranges: list[tuple[date, date]] = []
+    start = first
+    cursor = first
+    while cursor <= last:
+        month_end = (cursor.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        if cursor.day == 1 and month_end <= last:
+            if start < cursor:
+                ranges.append((start, cursor - timedelta(days=1)))
+            months.append(cursor)
+            start = month_end + timedelta(days=1)
+        cursor = month_end + timedelta(days=1)
+    if start <= last:
+        ranges.append((start, last))
+    return months, ranges
+
+
+def service_summaries(session: Session, first: date, last: date,
+                      centres: Collection[str] | None = None) -> dict[tuple[str, str | None], Summary]:
+    """Per (centre, service or None) the figures of centre days ``first``..``last`` (of ``centres``
+    only, when given)."""
+    months, ranges = spans(first, last)
+    t = _t(RollupService).c
+    conditions = [and_(t.span == "d", t.day >= a, t.day <= b) for a, b in ranges]
+    if months:
+        conditions.append(and_(t.span == "m", t.day.in_(months)))
+    out: dict[tuple[str, str | None], Summary] = {}
+    rows = session.connection().execute(select(t.centre_code, t.service_code, t.issued, t.served, t.no_shows, t.skipped,
+                                               t.wait_count, t.wait_sum_us, t.wait_hist, t.service_count,
+                                               t.service_sum_us, t.service_hist, t.states, t.payments, t.methods)
+                                        .where(or_(*conditions),
+                                               *(() if centres is None else (t.centre_code.in_(sorted(centres)),))))
+    texts: dict[tuple[str, str | None], tuple[dict[str, int], ...]] = {}
+    for (centre, service, issued, served, no_shows, skipped, wait_count, wait_sum, wait_hist, service_count,
+         service_sum, service_hist, states, payments, methods) in rows:
+        key = (centre, service or None)
+        s = out.get(key)
+        if s is None:
+            s = out[key] = Summary()
+            texts[key] = ({}, {}, {}, {})
+        s.issued += issued
+        s.served += served
+        s.no_shows += no_shows
+        s.skipped += skipped
+        s.wait_count += wait_count
+        s.wait_sum_us += wait_sum
+        s.service_count += service_count
+        s.service_sum_us += service_sum
+        s.payments += payments
+        for into, text_ in zip(texts[key], (wait_hist, service_hist, states, methods), strict=True):
+            if text_ != "{}":  # most rows: decoded only when there is something (a year reads many rows)
+                for k, n in json.loads(text_).items():
+                    into[k] = into.get(k, 0) + n
+    for key, (waits, services, states_, methods_) in texts.items():
+        s = out[key]
+        s.wait_hist = Counter({int(k): n for k, n in waits.items()})
+        s.service_hist = Counter({int(k): n for k, n in services.items()})
+        s.states, s.methods = Counter(states_), Counter(methods_)
+    return out
+
+
+def rebuild(session: Session, chunk: int = 20_000) -> int:
+    """Empty the rollups and build them again from every stored event, through :func:`add`, each
+    centre's events in its own order (the migration that made them; the bench's bulk load). Returns
+    the number of events read."""
+    for model in (RollupService, RollupClerk, RollupHour, RollupTicket, RollupApplication):
+        session.execute(delete(model))
+    e = StoredEvent.__table__.c
+    conn, now, count = session.connection(), utcnow(), 0
+    for centre in sorted(conn.execute(select(e.centre_code).distinct()).scalars()):
+        after: int | None = None
+        while True:
+            query = select(e.uuid, e.seq, e.kind, e.aggregate_id, e.created_at, e.payload).where(e.centre_code == centre)
+            if after is not None:
+                query = query.where(e.seq > after)
+            rows = conn.execute(query.order_by(e.seq).limit(chunk)).all()
+            if not rows:
+                break
+            events = []
+            for uuid, seq, kind, aggregate, created_at, payload in rows:
+                try:
+                    body = json.loads(payload)
+                except ValueError:
+                    continue
+                if isinstance(body, dict):
+                    events.append(WireEvent(uuid, seq, kind, aggregate, created_at, body))
+            add(session, centre, events, now)
+            count, after = count + len(rows), rows[-1][1]
+    return count
