@@ -52,7 +52,7 @@ CHECK_S = 0.5  # the marks of the kept centres are looked at this often
 FRESH_S = 3.0  # a snapshot whose last look is older answers nothing (the usual way does)
 IDLE_S = 60.0  # a centre nobody asked about for this long (and without streams) is forgotten
 _CHUNK = 500  # centres per grouped query
-WAKE_BATCH = 32  # streams woken per turn of the event loop
+WAKE_BATCH = 8  # streams woken per turn of the event loop
 CLOSE_S = 10.0  # at the server's stop, the look under way may end in this time
 _COLUMNS = (T.ticket_uuid, T.token_hash, T.number, T.status, T.group_letter, T.priority, T.queued_at, T.issued_seq,
             T.to_counter, T.counter_number, T.updated_at)
