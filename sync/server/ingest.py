@@ -24,26 +24,19 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Insert, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from sync.protocol import MAX_BATCH_EVENTS, SCHEMA_VERSION, EventResult, WireEvent, canonical, invalid_events
-from sync.server import partitions, queue_state, rollups
+from sync.server import bulk, partitions, queue_state, rollups
 from sync.server.centre_details import project_centre
 from sync.server.inputs import event_problem
 from sync.server.models import ApplicationProjection, EventKey, QuarantinedEvent, StoredEvent
 
 log = logging.getLogger(__name__)
 CONFLICT = "quarantined: same uuid, different payload"
-
-
-def _insert(session: Session, model: Any) -> Insert:
-    dialect = session.get_bind().dialect.name
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
 
 
 def ingest(session: Session, centre: str, events: list[WireEvent], now: datetime) -> list[EventResult]:
@@ -83,14 +76,14 @@ def ingest(session: Session, centre: str, events: list[WireEvent], now: datetime
                  "payload_hash": hashes[e.uuid], "received_at": now} for e in fresh]
         keys = [{"centre_code": centre, "uuid": e.uuid, "created_at": e.created_at, "payload_hash": hashes[e.uuid]}
                 for e in fresh]
-        stmt = _insert(session, EventKey.__table__).on_conflict_do_nothing(  # type: ignore[attr-defined]
-            index_elements=["centre_code", "uuid"]).returning(EventKey.__table__.c.uuid)
-        # one cached statement, sent as multi-row INSERTs by SQLAlchemy's "insertmanyvalues"
-        inserted.update(session.connection().execute(stmt, keys).scalars().all())
+        key_table = cast(Table, EventKey.__table__)
+        # one short statement of arrays on PostgreSQL (sync.server.bulk)
+        inserted.update(bulk.insert(session, key_table, keys, lambda stmt: stmt.on_conflict_do_nothing(
+            index_elements=["centre_code", "uuid"]).returning(key_table.c.uuid)).scalars().all())
         new_rows = [r for r in rows if r["uuid"] in inserted]
         if new_rows:
             partitions.ensure(session, {str(r["created_at"]) for r in new_rows})
-            session.connection().execute(insert(StoredEvent), new_rows)
+            bulk.insert(session, cast(Table, StoredEvent.__table__), new_rows)
     existing: dict[str, str] = {}
     others = [e.uuid for e in fresh if e.uuid not in inserted]
     if others:
@@ -146,14 +139,11 @@ def project(session: Session, centre: str, events: list[WireEvent]) -> None:
     rows = [{"application_uuid": app_uuid, "centre_code": centre, "tracking_code": str(e.payload.get("tracking_code")),
              "service_code": str(e.payload.get("service")), "state": str(e.payload.get("state")), "last_seq": e.seq,
              "updated_at": str(e.payload.get("at") or e.created_at)} for app_uuid, e in latest.items()]
-    table = ApplicationProjection.__table__
-    stmt = _insert(session, table)
-    excluded = stmt.excluded  # type: ignore[attr-defined]
-    stmt = stmt.on_conflict_do_update(  # type: ignore[attr-defined]
+    table = cast(Table, ApplicationProjection.__table__)
+    bulk.insert(session, table, rows, lambda stmt: stmt.on_conflict_do_update(
         index_elements=["centre_code", "application_uuid"],
-        set_={"state": excluded.state, "last_seq": excluded.last_seq, "updated_at": excluded.updated_at},
-        where=table.c.last_seq < excluded.last_seq)
-    session.connection().execute(stmt, rows)
+        set_={"state": stmt.excluded.state, "last_seq": stmt.excluded.last_seq, "updated_at": stmt.excluded.updated_at},
+        where=table.c.last_seq < stmt.excluded.last_seq))
 
 
 def status_of(session: Session, tracking_code: str) -> dict[str, str] | None:

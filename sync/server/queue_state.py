@@ -53,15 +53,14 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, event, func, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Table, and_, event, func, or_, select
 from sqlalchemy.orm import Session
 
 from counter_app.common.clock import as_utc
 from sync.protocol import WireEvent
+from sync.server import bulk
 from sync.server.models import PublishedCatalogue, TicketProjection
 
 log = logging.getLogger(__name__)
@@ -127,10 +126,8 @@ def fold(session: Session, centre: str, events: list[WireEvent]) -> None:
               for u, row in rows.items() if "status" in row]
     if not values:
         return
-    ins = (pg_insert if postgres else sqlite_insert)(T)
-    upsert = ins.on_conflict_do_update(index_elements=["centre_code", "ticket_uuid"],
-                                       set_={c: ins.excluded[c] for c in _COLUMNS})
-    session.connection().execute(upsert, values)
+    bulk.insert(session, cast(Table, T.__table__), values, lambda ins: ins.on_conflict_do_update(
+        index_elements=["centre_code", "ticket_uuid"], set_={c: ins.excluded[c] for c in _COLUMNS}))
     session.info.setdefault(_CHANGED, set()).add(centre)
 
 

@@ -36,14 +36,27 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, delete, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Table,
+    and_,
+    case,
+    delete,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from counter_app.common.clock import local_day, to_local, utcnow
 from counter_app.common.ticket_events import CALLED, ENDED_WITHOUT_SERVICE, FINISHED, ISSUED, TicketEventKind
 from sync.protocol import WireEvent
+from sync.server import bulk
 from sync.server.models import (
     ApplicationProjection,
     RollupApplication,
@@ -125,10 +138,6 @@ def _t(model: type[ServerBase]) -> Table:
     return cast(Table, model.__table__)
 
 
-def _insert(session: Session, table: Table) -> Any:
-    return (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
-
-
 def _locked(session: Session, table: Table, keys: list[str], wanted: Sequence[tuple[Any, ...]],
             blank: dict[str, Any]) -> dict[tuple[Any, ...], Any]:
     """The rows of ``wanted`` keys, made to exist, locked and read in one statement (an upsert that
@@ -136,41 +145,50 @@ def _locked(session: Session, table: Table, keys: list[str], wanted: Sequence[tu
     ordered = sorted(set(wanted), key=lambda k: tuple(str(v) for v in k))
     if not ordered:
         return {}
-    stmt = _insert(session, table)
-    stmt = stmt.on_conflict_do_update(index_elements=keys, set_={keys[0]: stmt.excluded[keys[0]]}).returning(*table.c)
-    rows = session.connection().execute(stmt, [{**blank, **dict(zip(keys, k, strict=True))} for k in ordered])
+    rows = bulk.insert(session, table, [{**dict(zip(keys, k, strict=True)), **blank} for k in ordered],
+                       lambda stmt: stmt.on_conflict_do_update(index_elements=keys,
+                                                               set_={keys[0]: stmt.excluded[keys[0]]})
+                       .returning(*table.c))
     return {tuple(getattr(row, k) for k in keys): row for row in rows}
 
 
 def _write(session: Session, table: Table, keys: list[str], rows: list[dict[str, Any]]) -> None:
     """Whole rows, written over the locked ones in one statement."""
     if rows:
-        stmt = _insert(session, table)
-        stmt = stmt.on_conflict_do_update(index_elements=keys,
-                                          set_={c.name: stmt.excluded[c.name] for c in table.c if c.name not in keys})
-        session.connection().execute(stmt, rows)
+        bulk.insert(session, table, rows, lambda stmt: stmt.on_conflict_do_update(
+            index_elements=keys, set_={c.name: stmt.excluded[c.name] for c in table.c if c.name not in keys}))
+
+
+_MERGE = {  # a counter column's JSON plus the excluded row's, zeros left out; {t}: table, {c}: column
+    "postgresql": "(SELECT COALESCE(json_object_agg(entry_key, entry_n), '{{}}')::text FROM (SELECT key AS entry_key, "
+                  "SUM(value::bigint) AS entry_n FROM (SELECT * FROM json_each_text({t}.{c}::json) UNION ALL "
+                  "SELECT * FROM json_each_text(excluded.{c}::json)) AS entries GROUP BY key "
+                  "HAVING SUM(value::bigint) <> 0) AS merged)",
+    "sqlite": "(SELECT COALESCE(json_group_object(entry_key, entry_n), '{{}}') FROM (SELECT key AS entry_key, "
+              "SUM(value) AS entry_n FROM (SELECT key, value FROM json_each({t}.{c}) UNION ALL "
+              "SELECT key, value FROM json_each(excluded.{c})) GROUP BY key HAVING SUM(value) <> 0))",
+}
 
 
 def _apply(session: Session, table: Table, keys: list[str], deltas: dict[tuple[Any, ...], Delta]) -> None:
-    """Add each key's delta to its row."""
+    """Add each key's delta to its row, in one upsert (``ON CONFLICT DO UPDATE SET n = n + excluded.n``;
+    a counter's JSON merged by the database, :data:`_MERGE`): the database locks each row while it
+    adds, in key order, so two workers adding to one row never lose an addition."""
     deltas = {k: d for k, d in deltas.items() if any(v != 0 for v in _flat(d))}
     if not deltas:
         return
-    blank = {c.name: ("{}" if c.name in _COUNTERS else 0) for c in table.c if c.name not in keys}
-    rows = _locked(session, table, keys, list(deltas), blank)
-    changes = []
+    merge = _MERGE[session.get_bind().dialect.name]
+    values = [c.name for c in table.c if c.name not in keys]
+    rows = []
     for key, delta in sorted(deltas.items(), key=lambda kv: tuple(str(v) for v in kv[0])):
-        row = rows[key]
-        values = {c.name: getattr(row, c.name) for c in table.c}
-        for name, value in delta.items():
-            if isinstance(value, Counter):
-                merged = _decode(name, values[name])
-                merged.update(value)
-                values[name] = _encode(merged)
-            else:
-                values[name] += value
-        changes.append(values)
-    _write(session, table, keys, changes)
+        row: dict[str, Any] = dict(zip(keys, key, strict=True))
+        for name in values:
+            value = delta.get(name)
+            row[name] = (_encode(value) if value else "{}") if name in _COUNTERS else (value or 0)
+        rows.append(row)
+    bulk.insert(session, table, rows, lambda stmt: stmt.on_conflict_do_update(index_elements=keys, set_={
+        name: literal_column(merge.format(t=table.name, c=name)) if name in _COUNTERS
+        else table.c[name] + stmt.excluded[name] for name in values}))
 
 
 def _flat(delta: Delta) -> Iterable[int]:
@@ -297,9 +315,9 @@ def _tickets(session: Session, centre: str, events: list[WireEvent], deltas: Del
         return
     table, keys = _t(RollupTicket), ["centre_code", "ticket_uuid"]
     # a ticket seen for the first time (the common case): stored at once, nothing to take back
-    first = _insert(session, table).on_conflict_do_nothing(index_elements=keys).returning(table.c.ticket_uuid)
-    fresh = set(session.connection().execute(first, [
-        {"centre_code": centre, "ticket_uuid": t, "facts": _facts_text(new[t])} for t in sorted(new)]).scalars())
+    fresh = set(bulk.insert(session, table, [
+        {"centre_code": centre, "ticket_uuid": t, "facts": _facts_text(new[t])} for t in sorted(new)],
+        lambda stmt: stmt.on_conflict_do_nothing(index_elements=keys).returning(table.c.ticket_uuid)).scalars())
     for ticket in fresh:
         deltas.ticket(fold(new[ticket]), 1)
     rows = _locked(session, table, keys, [(centre, t) for t in new if t not in fresh], {"facts": "[]"})
@@ -342,10 +360,10 @@ def _applications(session: Session, centre: str, events: list[WireEvent], deltas
     table, keys = _t(RollupApplication), ["centre_code", "application_uuid"]
     # an application seen for the first time: its service and state are its latest event's here
     # (as the projection keeps them), nothing to take back
-    first = _insert(session, table).on_conflict_do_nothing(index_elements=keys).returning(table.c.application_uuid)
-    fresh = set(session.connection().execute(first, [
+    fresh = set(bulk.insert(session, table, [
         {"centre_code": centre, "application_uuid": u, "day": created.get(u), "service_code": latest[u][0],
-         "state": latest[u][1]} for u in sorted(touched)]).scalars())
+         "state": latest[u][1]} for u in sorted(touched)],
+        lambda stmt: stmt.on_conflict_do_nothing(index_elements=keys).returning(table.c.application_uuid)).scalars())
     for app_uuid in fresh:
         if (day := created.get(app_uuid)) is not None:
             deltas.to_service(latest[app_uuid][0], day, {"states": Counter({latest[app_uuid][1]: 1})})
@@ -438,66 +456,79 @@ class Summary:
         }
 
 
-def spans(first: date, last: date) -> tuple[list[date], list[tuple[date, date]]]:
-    """The whole months inside ``first``..``last`` (their first days) and the day ranges left over."""
+def _month_end(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def pieces(first: date, last: date) -> tuple[list[date], list[tuple[date, date]], list[tuple[date, date]]]:
+    """What to read for centre days ``first``..``last``: month rows (their first days), day rows to
+    add, and day rows to take away. A month the period covers only in part is read as its day rows
+    inside the period, or, when fewer of its days are outside, as its month row less its day rows
+    outside the period (the month row is the sum of its day rows: :meth:`Deltas.to_service`), so a
+    year reads about twelve rows per centre and service, not a month of day rows at each end."""
     months: list[date] = []
-    ranges: list[tuple[date, date]] = []
-    start = first
-    cursor = first
+    plus: list[tuple[date, date]] = []
+    minus: list[tuple[date, date]] = []
+    cursor = first.replace(day=1)
     while cursor <= last:
-        month_end = (cursor.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-        if cursor.day == 1 and month_end <= last:
-            if start < cursor:
-                ranges.append((start, cursor - timedelta(days=1)))
+        end = _month_end(cursor)
+        a, b = max(cursor, first), min(end, last)
+        inside, outside = (b - a).days + 1, (end - cursor).days + 1 - ((b - a).days + 1)
+        if outside == 0:
             months.append(cursor)
-            start = month_end + timedelta(days=1)
-        cursor = month_end + timedelta(days=1)
-    if start <= last:
-        ranges.append((start, last))
-    return months, ranges
+        elif outside < inside:
+            months.append(cursor)
+            if cursor < a:
+                minus.append((cursor, a - timedelta(days=1)))
+            if b < end:
+                minus.append((b + timedelta(days=1), end))
+        else:
+            plus.append((a, b))
+        cursor = end + timedelta(days=1)
+    return months, plus, minus
+
+
+_SUMMED = ("issued", "served", "no_shows", "skipped", "wait_count", "wait_sum_us", "service_count", "service_sum_us",
+           "payments")
 
 
 def service_summaries(session: Session, first: date, last: date,
                       centres: Collection[str] | None = None) -> dict[tuple[str, str | None], Summary]:
     """Per (centre, service or None) the figures of centre days ``first``..``last`` (of ``centres``
-    only, when given)."""
-    months, ranges = spans(first, last)
+    only, when given). The database sums the rows (:func:`pieces`), the plain counts and each
+    histogram's or count's entries alike (its JSON read by ``json_each``): Python gets one row per
+    centre and service, and one per entry of each."""
+    months, plus, minus = pieces(first, last)
     t = _t(RollupService).c
-    conditions = [and_(t.span == "d", t.day >= a, t.day <= b) for a, b in ranges]
+    adding = [and_(t.span == "d", t.day >= a, t.day <= b) for a, b in plus]
     if months:
-        conditions.append(and_(t.span == "m", t.day.in_(months)))
+        adding.append(and_(t.span == "m", t.day.in_(months)))
+    taking = [and_(t.span == "d", t.day >= a, t.day <= b) for a, b in minus]
+    sign: Any = case((or_(*taking), -1), else_=1) if taking else literal(1)
+    where = [or_(*adding, *taking), *(() if centres is None else (t.centre_code.in_(sorted(centres)),))]
+    conn = session.connection()
     out: dict[tuple[str, str | None], Summary] = {}
-    rows = session.connection().execute(select(t.centre_code, t.service_code, t.issued, t.served, t.no_shows, t.skipped,
-                                               t.wait_count, t.wait_sum_us, t.wait_hist, t.service_count,
-                                               t.service_sum_us, t.service_hist, t.states, t.payments, t.methods)
-                                        .where(or_(*conditions),
-                                               *(() if centres is None else (t.centre_code.in_(sorted(centres)),))))
-    texts: dict[tuple[str, str | None], tuple[dict[str, int], ...]] = {}
-    for (centre, service, issued, served, no_shows, skipped, wait_count, wait_sum, wait_hist, service_count,
-         service_sum, service_hist, states, payments, methods) in rows:
-        key = (centre, service or None)
-        s = out.get(key)
-        if s is None:
-            s = out[key] = Summary()
-            texts[key] = ({}, {}, {}, {})
-        s.issued += issued
-        s.served += served
-        s.no_shows += no_shows
-        s.skipped += skipped
-        s.wait_count += wait_count
-        s.wait_sum_us += wait_sum
-        s.service_count += service_count
-        s.service_sum_us += service_sum
-        s.payments += payments
-        for into, text_ in zip(texts[key], (wait_hist, service_hist, states, methods), strict=True):
-            if text_ != "{}":  # most rows: decoded only when there is something (a year reads many rows)
-                for k, n in json.loads(text_).items():
-                    into[k] = into.get(k, 0) + n
-    for key, (waits, services, states_, methods_) in texts.items():
-        s = out[key]
-        s.wait_hist = Counter({int(k): n for k, n in waits.items()})
-        s.service_hist = Counter({int(k): n for k, n in services.items()})
-        s.states, s.methods = Counter(states_), Counter(methods_)
+    sums = select(t.centre_code, t.service_code,
+                  *(sql_cast(func.sum(t[name] * sign), BigInteger) for name in _SUMMED)).where(*where).group_by(
+        t.centre_code, t.service_code)
+    for centre, service, *values in conn.execute(sums):
+        summary = out[(centre, service or None)] = Summary()
+        for name, value in zip(_SUMMED, values, strict=True):
+            setattr(summary, name, int(value))
+    postgres = conn.dialect.name == "postgresql"
+    for name in ("wait_hist", "service_hist", "states", "methods"):
+        each = (func.json_each_text(sql_cast(t[name], JSON)) if postgres else func.json_each(t[name])).table_valued(
+            "key", "value")
+        entries = (select(t.centre_code, t.service_code, each.c.key,
+                          sql_cast(func.sum(sql_cast(each.c.value, BigInteger) * sign), BigInteger))
+                   .select_from(_t(RollupService).join(each, true()))
+                   .where(*where, t[name] != "{}")
+                   .group_by(t.centre_code, t.service_code, each.c.key))
+        int_keyed = name in _INT_KEYED
+        for centre, service, key, n in conn.execute(entries):
+            found = out.get((centre, service or None))
+            if found is not None and n:
+                getattr(found, name)[int(key) if int_keyed else key] += int(n)
     return out
 
 

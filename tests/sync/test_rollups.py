@@ -28,7 +28,7 @@ from sync.server.ingest import ingest
 from sync.server.kpis import central_kpis, central_kpis_raw
 from sync.server.models import EnrolledCentre, EventKey, RollupHour, StoredEvent
 from sync.server.report_verify import differences
-from sync.server.rollups import bucket, bucket_start_s, durations
+from sync.server.rollups import bucket, bucket_start_s, durations, pieces
 
 CENTRES = {"RLP-01": "21", "RLP-02": "21", "RLP-03": "01"}
 SERVICES = ["MP-REG-CERT", "LU-SHOP-LICENCE", None]
@@ -36,7 +36,9 @@ FIRST_DAY = date(2026, 3, 30)  # four days across the end of March
 NOW = datetime(2026, 4, 2, 18, 0, tzinfo=UTC)
 RANGES = [(date(2026, 3, 1), date(2026, 4, 30)),  # two whole months: the month rows
           (date(2026, 3, 31), date(2026, 4, 1)),  # days either side of a month's end
-          (date(2026, 3, 30), date(2026, 3, 30)), (date(2026, 4, 2), date(2026, 4, 2))]
+          (date(2026, 3, 30), date(2026, 3, 30)), (date(2026, 4, 2), date(2026, 4, 2)),
+          (date(2026, 3, 1), date(2026, 3, 30)),  # March less its last day: its month row less a day row
+          (date(2026, 4, 2), date(2026, 4, 30))]  # April less its first day
 _ids = itertools.count(1)
 _centre_of_ticket: dict[str, str] = {}  # ticket UUID -> its centre
 
@@ -254,6 +256,20 @@ def test_percentiles_from_the_histograms_keep_the_stated_precision() -> None:
     assert durations(3, 640 * 10**6, Counter({1: 1, 2: 1, 6: 1})) == {
         "count": 3, "mean_s": 640 / 3, "median_s": 120.0, "p90_s": 360.0}
     assert durations(2, 0, Counter({1: 1, 2: 1}))["median_s"] == 90.0  # the mean of the two middle ranks
+
+
+def test_a_period_reads_whole_months_and_the_fewer_day_rows_at_its_ends() -> None:
+    d = date
+    # a year: twelve months, four days added at the start, the days after today taken away at the end
+    assert pieces(d(2025, 11, 27), d(2026, 11, 26)) == (
+        [d(2025, 12, 1), *(d(2026, m, 1) for m in range(1, 12))], [(d(2025, 11, 27), d(2025, 11, 30))],
+        [(d(2026, 11, 27), d(2026, 11, 30))])
+    assert pieces(d(2026, 3, 1), d(2026, 4, 30)) == ([d(2026, 3, 1), d(2026, 4, 1)], [], [])
+    assert pieces(d(2026, 3, 31), d(2026, 4, 1)) == ([], [(d(2026, 3, 31), d(2026, 3, 31)),
+                                                         (d(2026, 4, 1), d(2026, 4, 1))], [])
+    # inside one month: both ends taken away when they are fewer than the days inside
+    assert pieces(d(2026, 2, 3), d(2026, 2, 26)) == ([d(2026, 2, 1)], [], [(d(2026, 2, 1), d(2026, 2, 2)),
+                                                                          (d(2026, 2, 27), d(2026, 2, 28))])
 
 
 def test_the_hours_of_today_and_yesterday_only(central_db: ServerDatabase) -> None:
