@@ -108,28 +108,18 @@ def durations(count: int, sum_us: int, hist: Counter[int]) -> dict[str, Any]:
             "p90_s": at_rank(max(math.ceil(0.9 * count), 1))}
 
 
-# -- deltas: a row's additions (ints, and Counters kept as JSON text) ---------------------------------
-Delta = dict[str, Any]
+# -- deltas: a row's additions: a column's by its name, a counter's entry by (column, key) ---------------
+Delta = dict[Any, int]
 _COUNTERS = {"wait_hist", "service_hist", "states", "methods"}
 _INT_KEYED = {"wait_hist", "service_hist"}
 
 
 def _add(target: Delta, source: Delta, sign: int = 1) -> None:
     for name, value in source.items():
-        if isinstance(value, Counter):
-            into = target.setdefault(name, Counter())
-            for k, n in value.items():
-                into[k] += sign * n
-        else:
-            target[name] = target.get(name, 0) + sign * value
+        target[name] = target.get(name, 0) + sign * value
 
 
-def _decode(name: str, text: str) -> Counter[Any]:
-    raw = json.loads(text or "{}")
-    return Counter({int(k) if name in _INT_KEYED else k: int(n) for k, n in raw.items()})
-
-
-def _encode(counter: Counter[Any]) -> str:
+def _encode(counter: dict[Any, int]) -> str:
     return json.dumps({str(k): n for k, n in sorted(counter.items(), key=lambda kv: str(kv[0])) if n != 0},
                       separators=(",", ":"))
 
@@ -174,7 +164,7 @@ def _apply(session: Session, table: Table, keys: list[str], deltas: dict[tuple[A
     """Add each key's delta to its row, in one upsert (``ON CONFLICT DO UPDATE SET n = n + excluded.n``;
     a counter's JSON merged by the database, :data:`_MERGE`): the database locks each row while it
     adds, in key order, so two workers adding to one row never lose an addition."""
-    deltas = {k: d for k, d in deltas.items() if any(v != 0 for v in _flat(d))}
+    deltas = {k: d for k, d in deltas.items() if any(v != 0 for v in d.values())}
     if not deltas:
         return
     merge = _MERGE[session.get_bind().dialect.name]
@@ -182,21 +172,16 @@ def _apply(session: Session, table: Table, keys: list[str], deltas: dict[tuple[A
     rows = []
     for key, delta in sorted(deltas.items(), key=lambda kv: tuple(str(v) for v in kv[0])):
         row: dict[str, Any] = dict(zip(keys, key, strict=True))
+        counters: dict[str, dict[Any, int]] = {}
+        for name, value in delta.items():
+            if isinstance(name, tuple):
+                counters.setdefault(name[0], {})[name[1]] = value
         for name in values:
-            value = delta.get(name)
-            row[name] = (_encode(value) if value else "{}") if name in _COUNTERS else (value or 0)
+            row[name] = _encode(counters.get(name, {})) if name in _COUNTERS else delta.get(name, 0)
         rows.append(row)
     bulk.insert(session, table, rows, lambda stmt: stmt.on_conflict_do_update(index_elements=keys, set_={
         name: literal_column(merge.format(t=table.name, c=name)) if name in _COUNTERS
         else table.c[name] + stmt.excluded[name] for name in values}))
-
-
-def _flat(delta: Delta) -> Iterable[int]:
-    for value in delta.values():
-        if isinstance(value, Counter):
-            yield from value.values()
-        else:
-            yield value
 
 
 # -- tickets --------------------------------------------------------------------------------------------
@@ -274,15 +259,15 @@ class Deltas:
         d: Delta = {"issued": 1, "served": int(t.status == FINISHED), "no_shows": int(t.status == NO_SHOW),
                     "skipped": int(t.status == SKIPPED)}
         if t.wait_us is not None:
-            d.update(wait_count=1, wait_sum_us=t.wait_us, wait_hist=Counter({bucket(t.wait_us): 1}))
+            d.update({"wait_count": 1, "wait_sum_us": t.wait_us, ("wait_hist", bucket(t.wait_us)): 1})
         if t.served_us is not None:
-            d.update(service_count=1, service_sum_us=t.served_us, service_hist=Counter({bucket(t.served_us): 1}))
+            d.update({"service_count": 1, "service_sum_us": t.served_us, ("service_hist", bucket(t.served_us)): 1})
         self.to_service(t.service, day, d, sign)
         if t.ended_by is not None and t.status in (FINISHED, NO_SHOW):
             c: Delta = {"served": int(t.status == FINISHED), "no_shows": int(t.status == NO_SHOW)}
             if t.served_us is not None and t.status == FINISHED:
-                c.update(service_count=1, service_sum_us=t.served_us,
-                         service_hist=Counter({bucket(t.served_us): 1}))
+                c.update({"service_count": 1, "service_sum_us": t.served_us,
+                          ("service_hist", bucket(t.served_us)): 1})
             self.to_clerk(t.ended_by, day, c, sign)
         self.to_hour(t.issued_at, {"issued": 1}, sign)
         if t.wait_us is not None:
@@ -354,7 +339,7 @@ def _applications(session: Session, centre: str, events: list[WireEvent], deltas
         if e.kind == "application.payment":
             service, method, amount = p.get("service") or None, str(p.get("method")), int(p.get("amount") or 0)
             deltas.to_service(service, local_day(datetime.fromisoformat(e.created_at)),
-                              {"payments": 1, "methods": Counter({method: amount, PAID + method: 1})})
+                              {"payments": 1, ("methods", method): amount, ("methods", PAID + method): 1})
     if not touched:
         return
     table, keys = _t(RollupApplication), ["centre_code", "application_uuid"]
@@ -366,7 +351,7 @@ def _applications(session: Session, centre: str, events: list[WireEvent], deltas
         lambda stmt: stmt.on_conflict_do_nothing(index_elements=keys).returning(table.c.application_uuid)).scalars())
     for app_uuid in fresh:
         if (day := created.get(app_uuid)) is not None:
-            deltas.to_service(latest[app_uuid][0], day, {"states": Counter({latest[app_uuid][1]: 1})})
+            deltas.to_service(latest[app_uuid][0], day, {("states", latest[app_uuid][1]): 1})
     rest = sorted(touched - fresh)
     if not rest:
         return
@@ -383,9 +368,9 @@ def _applications(session: Session, centre: str, events: list[WireEvent], deltas
         if (row.day, row.service_code, row.state) == (day, service, state):
             continue
         if row.day is not None:
-            deltas.to_service(row.service_code, row.day, {"states": Counter({row.state: 1})}, -1)
+            deltas.to_service(row.service_code, row.day, {("states", row.state): 1}, -1)
         if day is not None:
-            deltas.to_service(service, day, {"states": Counter({state: 1})})
+            deltas.to_service(service, day, {("states", state): 1})
         changes.append({"centre_code": centre, "application_uuid": app_uuid, "day": day, "service_code": service,
                         "state": state})
     _write(session, table, keys, changes)
