@@ -32,6 +32,7 @@ def _same(stmt: Any) -> Any:
     return stmt
 
 
+@lru_cache(maxsize=256)  # a batch's rows share their times (``received_at``)
 def _json_value(value: object) -> str:
     if isinstance(value, datetime):
         return (value.astimezone(UTC) if value.tzinfo is not None else value).isoformat()

@@ -116,10 +116,10 @@ def fold(session: Session, centre: str, events: list[WireEvent]) -> None:
         return
     uuids = sorted({str(e.payload["ticket"]) for e in mine})
     postgres = session.get_bind().dialect.name == "postgresql"
-    stmt = select(T).where(T.centre_code == centre, T.ticket_uuid.in_(uuids))
-    rows: dict[str, dict[str, Any]] = {
+    stmt = select(*cast(Table, T.__table__).c).where(T.centre_code == centre, T.ticket_uuid.in_(uuids))
+    rows: dict[str, dict[str, Any]] = {  # Core rows: no ORM object per ticket
         r.ticket_uuid: {c: getattr(r, c) for c in _COLUMNS}
-        for r in session.scalars(stmt.with_for_update() if postgres else stmt)}
+        for r in session.connection().execute(stmt.with_for_update() if postgres else stmt)}
     for e in mine:
         _apply(rows.setdefault(str(e.payload["ticket"]), {}), e)
     values = [{"centre_code": centre, "ticket_uuid": u, **{c: row.get(c) for c in _COLUMNS}}
