@@ -140,6 +140,12 @@ def make_partitions(db: ServerDatabase, days: list[date]) -> None:
                                                                      for d in days})
 
 
+def vacuum(db: ServerDatabase) -> None:
+    """What autovacuum would have done after the rebuild's delete and bulk load."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE")
+
+
 def timed_kpis(db: ServerDatabase, first: date, last: date, runs: int) -> float:
     times = []
     for _ in range(runs):
@@ -183,6 +189,7 @@ def main() -> int:
     parser.add_argument("--ingest-centres", type=int, default=20)
     parser.add_argument("--ingest-tickets", type=int, default=150)
     args = parser.parse_args()
+    began, load_before = time.perf_counter(), os.getloadavg()
     today = local_day(utcnow())
     days = [today - timedelta(days=d) for d in range(args.days - 1, -1, -1)]
     governorates = sorted(GOVERNORATES)
@@ -200,16 +207,14 @@ def main() -> int:
         events_1x = copy_load(url, generate(centres, days, args.tickets, 0, seqs))
         load_s = time.perf_counter() - start
         read, rebuild_s = rebuild(db)
-        with db.engine.connect() as conn:
-            conn.exec_driver_sql("ANALYZE")
+        vacuum(db)
         first, last = today - timedelta(days=364), today
         one = timed_kpis(db, first, last, args.runs)
         start = time.perf_counter()
         more = copy_load(url, generate(centres, days, args.tickets * (args.scale - 1), 1, seqs))
         load_s += time.perf_counter() - start
         read_10x, rebuild_10x_s = rebuild(db)
-        with db.engine.connect() as conn:
-            conn.exec_driver_sql("ANALYZE")
+        vacuum(db)
         ten = timed_kpis(db, first, last, args.runs)
         with db.engine.connect() as conn:
             rows = conn.exec_driver_sql("SELECT count(*) FROM rollup_service").scalar()
@@ -240,6 +245,9 @@ def main() -> int:
     print(f"centres: {args.centres}")
     print(f"rollup_service_rows: {rows}")
     print(f"load_s: {load_s:.1f}")
+    print(f"bench_s: {time.perf_counter() - began:.0f}")
+    load_after = os.getloadavg()[0]
+    print(f"machine_load_1min: {load_before[0]:.1f} at the start, {load_after:.1f} at the end ({os.cpu_count()} cores)")
     return 0
 
 

@@ -12,9 +12,15 @@ check (``central-server report verify``, :mod:`sync.server.report_verify`).
 * ``rollup_application`` keeps what each application counts for (its create day, service and
   latest state): a change of state moves it from one state's count to the other's.
 
-Rows are read and written under a row lock (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's
-``BEGIN IMMEDIATE`` serialises writers), in key order, after an ``INSERT ... ON CONFLICT DO NOTHING``
-has made sure they exist: two workers adding to one row never lose an addition.
+A batch moves each rollup row it touches by one upsert per table, rows in key order: ``INSERT ...
+ON CONFLICT DO UPDATE SET n = n + excluded.n``, the histograms' and counts' JSON merged by the
+database (``json_each``); the database holds the row's lock while it adds (SQLite's ``BEGIN
+IMMEDIATE`` serialises writers), so two workers adding to one row never lose an addition. A ticket's
+or application's own row (refolded in Python) is read under ``SELECT ... FOR UPDATE`` (an upsert
+``RETURNING`` it) and written back. On PostgreSQL the rows go as one JSON document per statement
+(:mod:`sync.server.bulk`). Reading, the database sums the rows of a period, the histograms'
+entries too (:func:`service_summaries`), and a month the period covers in part is read as its
+month row less the days outside when they are fewer (:func:`pieces`).
 
 **Precision.** Waiting and service times are summed exactly (integer microseconds), so counts and
 means equal the raw figures. Their median and 90th percentile come from fixed histograms: one-minute
@@ -417,11 +423,22 @@ class Summary:
     methods: Counter[str] = field(default_factory=Counter)
 
     def add(self, other: Summary) -> None:
-        for name, value in vars(other).items():
-            if isinstance(value, Counter):
-                getattr(self, name).update(value)
-            else:
-                setattr(self, name, getattr(self, name) + value)
+        """Add ``other``'s figures (spelled out: a national year adds a few thousand summaries)."""
+        self.issued += other.issued
+        self.served += other.served
+        self.no_shows += other.no_shows
+        self.skipped += other.skipped
+        self.wait_count += other.wait_count
+        self.wait_sum_us += other.wait_sum_us
+        self.service_count += other.service_count
+        self.service_sum_us += other.service_sum_us
+        self.payments += other.payments
+        counters: tuple[tuple[Counter[Any], Counter[Any]], ...] = (
+            (self.wait_hist, other.wait_hist), (self.service_hist, other.service_hist),
+            (self.states, other.states), (self.methods, other.methods))
+        for mine, theirs in counters:
+            for key, n in theirs.items():
+                mine[key] += n
 
     @property
     def empty(self) -> bool:
