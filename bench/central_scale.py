@@ -8,7 +8,8 @@ for one ticket in three) is written with COPY into the migrated, month-partition
 and its ``event_key``; the rollups are then built by the product's own code
 (:func:`sync.server.rollups.rebuild`, which runs each centre's events through ingest's
 :func:`sync.server.rollups.add`). Then the same days get ``--scale`` times the tickets and the
-rollups are built again.
+rollups are built again. After each build, ``VACUUM ANALYZE`` (what autovacuum does after the
+rebuild's delete; without it the 10x figure reads through the 1x rows' dead tuples).
 
 Prints ``name: value`` lines:
 
@@ -21,7 +22,9 @@ Prints ``name: value`` lines:
   500 events of one centre, one transaction each, rollups maintained), and
   ``ingest_events_per_s_without_rollups``: the same with :func:`sync.server.rollups.add` switched
   off, on another day's events;
-* ``rebuild_events_per_s``, ``events_1x``, ``events_10x``, ``load_s``.
+* ``rebuild_events_per_s``, ``events_1x``, ``events_10x``, ``load_s``, ``bench_s`` (the whole run;
+  defaults: about 6.5 minutes on 2 cores with a 1-minute load average of 6 to 9) and the machine's
+  load average at the start and the end (the figures are medians, but a loaded machine slows them).
 
 ``monitor_page_ms`` of the issue belongs to the monitoring page, not built yet.
 """

@@ -55,6 +55,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
 )
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
@@ -518,19 +519,22 @@ def service_summaries(session: Session, first: date, last: date,
         for name, value in zip(_SUMMED, values, strict=True):
             setattr(summary, name, int(value))
     postgres = conn.dialect.name == "postgresql"
-    for name in ("wait_hist", "service_hist", "states", "methods"):
-        each = (func.json_each_text(sql_cast(t[name], JSON)) if postgres else func.json_each(t[name])).table_valued(
+    counters = ("wait_hist", "service_hist", "states", "methods")
+    picked = select(t.centre_code, t.service_code, sign.label("sign"), *(t[name] for name in counters)).where(
+        *where, or_(*(t[name] != "{}" for name in counters))).cte("picked")  # read once, expanded four times
+    p = picked.c
+    branches = []
+    for name in counters:
+        each = (func.json_each_text(sql_cast(p[name], JSON)) if postgres else func.json_each(p[name])).table_valued(
             "key", "value")
-        entries = (select(t.centre_code, t.service_code, each.c.key,
-                          sql_cast(func.sum(sql_cast(each.c.value, BigInteger) * sign), BigInteger))
-                   .select_from(_t(RollupService).join(each, true()))
-                   .where(*where, t[name] != "{}")
-                   .group_by(t.centre_code, t.service_code, each.c.key))
-        int_keyed = name in _INT_KEYED
-        for centre, service, key, n in conn.execute(entries):
-            found = out.get((centre, service or None))
-            if found is not None and n:
-                getattr(found, name)[int(key) if int_keyed else key] += int(n)
+        branches.append(select(literal(name).label("counter"), p.centre_code, p.service_code, each.c.key,
+                               sql_cast(func.sum(sql_cast(each.c.value, BigInteger) * p.sign), BigInteger))
+                        .select_from(picked.join(each, true()))
+                        .group_by(p.centre_code, p.service_code, each.c.key))
+    for name, centre, service, key, n in conn.execute(union_all(*branches)):
+        found = out.get((centre, service or None))
+        if found is not None and n:
+            getattr(found, name)[int(key) if name in _INT_KEYED else key] += int(n)
     return out
 
 
