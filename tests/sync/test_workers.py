@@ -1,0 +1,148 @@
+"""Several central server processes on one database (issue 19 item 6; the README's "Several server
+processes"): ``central-server --workers N`` and separate servers, real processes on loopback.
+Servers starting together on an empty database migrate once; sessions, the audit and the
+database-counted rate limits are shared by every process; the ``ticket`` limit is each process's."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import func, select, text
+
+from counter_app.core.db import Database
+from sync.agent.agent import Agent
+from sync.agent.enrol import enrol
+from sync.server import ratelimit
+from sync.server.accounts import add_user
+from sync.server.db import ServerDatabase
+from sync.server.models import PublishedCatalogue, ReportSession, StoredEvent
+from sync.server.sessions import COOKIE
+from tests.helpers.central import ADMIN_TOKEN, PASSWORD, free_port, log_in, running_central
+from tests.helpers.factories import build_centre
+from tests.helpers.syncing import queue_events, wait_drained
+from tests.sync.test_rate_limits import STATUS_LIMIT, assert_limited, hammer
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def servers(db_url: str, *extra: tuple[str, ...], env: dict[str, str] | None = None) -> Iterator[list[str]]:
+    """One ``python -m sync.server`` process per item of ``extra`` (its own arguments), all started
+    at once on ``db_url``; their URLs once every one answers ``/v1/health``."""
+    import os
+
+    ports = [free_port() for _ in extra]
+    procs = [subprocess.Popen([sys.executable, "-m", "sync.server", "--db", db_url, "--port", str(port),
+                               "--admin-token", ADMIN_TOKEN, *args], cwd=ROOT, env={**os.environ, **(env or {})})
+             for port, args in zip(ports, extra, strict=True)]
+    urls = [f"http://127.0.0.1:{port}" for port in ports]
+    try:
+        deadline = time.monotonic() + 90
+        waiting = set(urls)
+        while waiting and time.monotonic() < deadline:
+            assert all(p.poll() is None for p in procs), [p.returncode for p in procs]  # none died starting
+            for url in sorted(waiting):
+                try:
+                    if requests.get(url + "/v1/health", timeout=2).ok:
+                        waiting.discard(url)
+                except requests.ConnectionError:
+                    pass
+            time.sleep(0.05)  # polling interval while they start, not a wait for a condition
+        assert not waiting, f"not answering: {waiting}"
+        yield urls
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(10)
+
+
+def test_four_servers_starting_together_on_an_empty_database_migrate_once(central_url: str) -> None:
+    """No race at start: a lock (PostgreSQL advisory, or a file lock for SQLite) lets one process
+    migrate at a time; the others find the head applied. The shipped catalogue is published once."""
+    with servers(central_url, (), (), (), ()) as urls:
+        for url in urls:
+            assert requests.get(url + "/v1/health", timeout=10).json()["status"] == "ok"
+        db = ServerDatabase(central_url, migrate=False)
+        try:
+            with db.sessions() as s:
+                assert s.scalar(text("SELECT count(*) FROM alembic_version")) == 1
+                assert s.scalar(select(func.count()).select_from(PublishedCatalogue)) == 1
+            from alembic.script import ScriptDirectory
+
+            from sync.server.db import alembic_config
+
+            head = ScriptDirectory.from_config(alembic_config(db.engine)).get_current_head()
+            with db.sessions() as s:
+                assert s.scalar(text("SELECT version_num FROM alembic_version")) == head
+        finally:
+            db.dispose()
+
+
+def test_worker_processes_share_sessions_limits_and_events(central_url: str, tmp_path: Path) -> None:
+    """``--workers 2`` and a separate server on one database: a real agent's events stored once, a
+    login made on one usable and revoked on the other, the status limit counted together."""
+    with servers(central_url, ("--workers", "2"), ()) as (pooled, single):
+        db = ServerDatabase(central_url, migrate=False)
+        site_db = Database(f"sqlite:///{tmp_path / 'centre.sqlite3'}")
+        try:
+            with db.sessions.begin() as s:
+                from counter_app.common.clock import utcnow
+
+                add_user(s, "nour.admin", PASSWORD, "national_admin", utcnow(), actor="cli")
+            build_centre(site_db)
+            enrol(site_db, pooled, ADMIN_TOKEN)
+            queue_events(site_db, 120)
+            agent = Agent(site_db, max_events=10)  # twelve batches and more, over the workers' connections
+            try:
+                agent.sync_once()
+            finally:
+                agent.close()
+            wait_drained(site_db, 30)
+            with db.sessions() as s:
+                stored = s.scalar(select(func.count()).select_from(StoredEvent))
+            assert stored is not None and stored >= 120
+
+            login = log_in(pooled, "nour.admin")
+            assert login.status_code == 303, login.text
+            cookie = login.cookies[COOKIE]
+            for url in (pooled, single, pooled):
+                assert requests.get(url + "/reports", cookies={COOKIE: cookie}, timeout=10).status_code == 200
+            out = requests.post(single + "/reports/logout", cookies={COOKIE: cookie}, timeout=10,
+                                allow_redirects=False)
+            assert out.status_code == 303
+            for _ in range(4):  # whichever worker answers, the session is gone
+                assert requests.get(pooled + "/reports", cookies={COOKIE: cookie}, timeout=10).status_code == 401
+            with db.sessions() as s:
+                assert s.scalar(select(func.count()).select_from(ReportSession)) == 0
+
+            answers = hammer([pooled, single], threads=6, each=20)  # 120 guesses, over three processes
+            passed = [a for a in answers if a.status_code != 429]
+            assert len(passed) == STATUS_LIMIT, [a.status_code for a in answers]
+            for refused in (a for a in answers if a.status_code == 429):
+                assert_limited(refused)
+        finally:
+            site_db.dispose()
+            db.dispose()
+
+
+def test_the_ticket_limit_is_each_process_s_own(central_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The documented per-process share (sync/server/ratelimit.py, ``IN_MEMORY``): two servers on
+    one database each let a client make the whole ``ticket`` figure."""
+    monkeypatch.setenv(ratelimit.ENVIRONMENT, "ticket=5/minute")
+    with running_central(central_url) as first, running_central(central_url) as second:
+        for server in (first, second):
+            answers = [requests.get(f"{server.url}/t/not-a-token/state", timeout=10) for _ in range(5)]
+            assert all(a.status_code != 429 for a in answers), [a.status_code for a in answers]
+            assert_limited(requests.get(f"{server.url}/t/not-a-token/state", timeout=10))
