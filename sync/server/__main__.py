@@ -18,9 +18,9 @@ processes share, and what each keeps to itself:
   the mobile ticket's snapshots and event streams (each process polls the database for the tickets
   its own clients watch: :mod:`sync.server.portal.ticket_snapshots`), the cache of centres' keys
   (read again after ``KEY_CACHE_S``, and at once when a signature fails), the parsed catalogue per
-  published version (a version never changes), the ticket projection's hourly cleaning (each
-  process's rounds delete in short batches; two at once delete each row once:
-  :mod:`sync.server.projection_cleanup`).
+  published version (a version never changes);
+* done by one process for all: the start-up migrations (a lock, :func:`sync.server.db.startup_lock`),
+  the ticket projection's hourly cleaning (a lease, :mod:`sync.server.leases`).
 
 ``--read-db URL`` (or ``SHUBBAK_CENTRAL_READ_DB``): the reports' figures are read there (a hot
 standby of ``--db``, e.g. PostgreSQL streaming replication), read-only; logins, sessions and the

@@ -64,6 +64,7 @@ from sync.server.centre_details import apply_details, details_from_enrolment
 from sync.server.db import DEFAULT_URL, ServerDatabase
 from sync.server.heartbeats import add_heartbeat_routes
 from sync.server.ingest import ingest, status_of
+from sync.server.leases import Lease
 from sync.server.models import EnrolledCentre, PublishedCatalogue, QuarantinedEvent
 from sync.server.portal import centres as portal_centres
 from sync.server.portal import receipts as portal_receipts
@@ -72,7 +73,7 @@ from sync.server.portal import status as portal_status
 from sync.server.portal import ticket_events as portal_ticket_events
 from sync.server.portal import ticket_snapshots as portal_ticket_snapshots
 from sync.server.portal import tickets as portal_tickets
-from sync.server.projection_cleanup import ProjectionPruner
+from sync.server.projection_cleanup import PRUNE_EVERY_S, ProjectionPruner
 from sync.server.receipts import check_receipt
 from sync.server.reports import PAGE_HEADERS, add_report_routes
 
@@ -145,7 +146,9 @@ def create_app(db: ServerDatabase, admin_token: str, read_db: ServerDatabase | N
     # centre enrolled again through another worker (a new key) is refused its old key within that
     keys: dict[str, tuple[str, Any, float]] = {}
     app.state.read_db = read_db or db  # the reports' (and the monitoring's) reading
-    app.state.projection_pruner = pruner = ProjectionPruner(db.sessions)  # old days, hourly
+    # old days, one round an hour by one of the processes on the database (a lease)
+    app.state.projection_pruner = pruner = ProjectionPruner(
+        db.sessions, claim=Lease(db, "projection-prune", PRUNE_EVERY_S).claim)
 
     def require_admin(authorization: str | None) -> None:
         expected = f"Bearer {admin_token}"

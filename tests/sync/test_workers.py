@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from sync.agent.enrol import enrol
 from sync.server import ratelimit
 from sync.server.accounts import add_user
 from sync.server.db import ServerDatabase
+from sync.server.leases import Lease
 from sync.server.models import PublishedCatalogue, ReportSession, StoredEvent
 from sync.server.sessions import COOKIE
 from tests.helpers.central import ADMIN_TOKEN, PASSWORD, free_port, log_in, running_central
@@ -146,3 +148,57 @@ def test_the_ticket_limit_is_each_process_s_own(central_url: str, monkeypatch: p
             answers = [requests.get(f"{server.url}/t/not-a-token/state", timeout=10) for _ in range(5)]
             assert all(a.status_code != 429 for a in answers), [a.status_code for a in answers]
             assert_limited(requests.get(f"{server.url}/t/not-a-token/state", timeout=10))
+
+
+@pytest.mark.parametrize("run", range(10))
+def test_a_lease_is_claimed_by_one_of_many_at_once(central_url: str, run: int) -> None:
+    """Eight claimers (two "processes" of four threads each, with their own engines) at once: one
+    gets the lease; after its window another claim gets it again."""
+    dbs = [ServerDatabase(central_url, migrate=(n == 0)) for n in range(2)]
+    try:
+        leases = [Lease(db, "job", 1.0) for db in dbs for _ in range(4)]
+        barrier = threading.Barrier(len(leases))
+        won: list[bool] = []
+
+        def claim(lease: Lease) -> None:
+            barrier.wait()
+            won.append(lease.claim())
+
+        threads = [threading.Thread(target=claim, args=(lease,)) for lease in leases]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(won) == [False] * 7 + [True]
+        deadline = time.monotonic() + 10
+        while not leases[5].claim():  # the window of one second ends
+            assert time.monotonic() < deadline
+            time.sleep(0.05)  # polling interval
+        assert not leases[0].claim()
+    finally:
+        for db in dbs:
+            db.dispose()
+
+
+def test_one_process_cleans_the_projection_for_all(central_url: str) -> None:
+    """Two processes' pruners (their own engines) both due at once: one claims the hour's round and
+    deletes the old rows; the other does nothing and waits its hour."""
+    from datetime import UTC, date, datetime
+
+    from sync.server.projection_cleanup import PRUNE_EVERY_S, ProjectionPruner
+    from tests.portal.test_projection_cleanup import add_rows, days_held
+
+    now = datetime(2026, 11, 26, 10, tzinfo=UTC)
+    dbs = [ServerDatabase(central_url, migrate=(n == 0)) for n in range(2)]
+    try:
+        add_rows(dbs[0], "C1", date(2026, 11, 1), 40)
+        add_rows(dbs[0], "C1", date(2026, 11, 26), 3)
+        pruners = [ProjectionPruner(db.sessions, claim=Lease(db, "projection-prune", PRUNE_EVERY_S).claim)
+                   for db in dbs]
+        assert all(p.due() for p in pruners)
+        done = [p.run(now) for p in pruners]
+        assert done == [40, 0] and not any(p.due() for p in pruners)
+        assert days_held(dbs[1]) == {date(2026, 11, 26): 3}
+    finally:
+        for db in dbs:
+            db.dispose()
