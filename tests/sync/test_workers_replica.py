@@ -17,8 +17,10 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from counter_app.common.clock import local_day, utcnow
 from counter_app.core.db import Database
 from sync.agent.enrol import enrol
+from sync.server import report_verify
 from sync.server.db import ServerDatabase
 from sync.server.models import CentralAudit, EnrolledCentre
 from tests.helpers.central import ADMIN_TOKEN, free_port
@@ -92,8 +94,8 @@ def wait_for(condition: Any, timeout: float = 30.0) -> None:
         time.sleep(0.05)  # polling interval
 
 
-def test_reports_read_the_replica_and_write_nothing_there(replicated: tuple[Cluster, Standby],
-                                                          tmp_path: Path) -> None:
+def test_reports_read_the_replica_and_write_nothing_there(replicated: tuple[Cluster, Standby], tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
     primary, standby = replicated
     primary_url = primary.create_database("central")
     ServerDatabase(primary_url).dispose()  # migrated on the primary; the standby replays it
@@ -117,6 +119,11 @@ def test_reports_read_the_replica_and_write_nothing_there(replicated: tuple[Clus
             with db.sessions() as s:  # every report's reading audited, on the primary
                 audited = s.scalars(select(CentralAudit.action).where(CentralAudit.action == "report.kpis")).all()
             assert len(audited) >= 6
+        # the raw check's long scan on the replica too (read-only: a write there would fail)
+        today = local_day(utcnow()).isoformat()
+        assert report_verify.main(["verify", "--from", today, "--to", today, "--db", "postgresql://nowhere.invalid/x",
+                                   "--read-db", standby.url("central")]) == 0
+        assert ": equal (" in capsys.readouterr().out
     finally:
         db.dispose()
         site_db.dispose()
