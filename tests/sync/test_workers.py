@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -202,3 +203,50 @@ def test_one_process_cleans_the_projection_for_all(central_url: str) -> None:
     finally:
         for db in dbs:
             db.dispose()
+
+
+def signed_get(url: str, centre: str, key: Any, path: str = "/v1/catalogue/latest") -> int:
+    from counter_app.common.clock import utcnow
+    from sync import protocol
+
+    stamp = utcnow().isoformat()  # microseconds: every request its own (a copy would be "replayed")
+    headers = {protocol.HEADER_CENTRE: centre, protocol.HEADER_TIME: stamp,
+               protocol.HEADER_SIGNATURE: protocol.sign(key, "GET", path, stamp, b"")}
+    return requests.get(url + path, headers=headers, timeout=10).status_code
+
+
+@pytest.mark.allow_log(r"^refused an unauthenticated GET /v1/catalogue/latest", logger="sync.server.app",
+                       level="WARNING")
+def test_a_key_replaced_through_one_server_is_refused_by_the_other(central_url: str,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A centre enrolled again with a new key through server B: server A, which had cached the old
+    key, refuses it once its cache ends (``KEY_CACHE_S``, 30 s in production, shortened here), and
+    takes the new one at once."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from sync import protocol
+    from sync.server import app as server_app
+
+    monkeypatch.setattr(server_app, "KEY_CACHE_S", 0.5)
+    old, new = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+
+    def enrol_key(url: str, key: Ed25519PrivateKey) -> None:
+        body = {"code": "GIZ-07", "name": "Giza 7", "name_ar": "الجيزة ٧", "name_en": "Giza 7", "governorate": "21",
+                "sync_public_key": protocol.public_pem(key.public_key())}
+        answer = requests.post(url + "/v1/centres/enrol", json=body, timeout=10,
+                               headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+        assert answer.status_code == 201, answer.text
+
+    with running_central(central_url) as a, running_central(central_url) as b:
+        enrol_key(a.url, old)
+        assert signed_get(a.url, "GIZ-07", old) == 200  # cached by A
+        enrol_key(b.url, new)  # the PC replaced: a new key, through the other server
+        assert signed_get(b.url, "GIZ-07", old) == 401
+        deadline = time.monotonic() + 10
+        while signed_get(a.url, "GIZ-07", old) != 401:  # A's cached copy ends
+            assert time.monotonic() < deadline, "server A still takes the replaced key"
+            time.sleep(0.05)  # polling interval
+        assert signed_get(a.url, "GIZ-07", new) == 200
+        monkeypatch.setattr(server_app, "KEY_CACHE_S", 3600.0)
+        enrol_key(b.url, old)  # and back: a failed signature on A reads the key again at once
+        assert signed_get(a.url, "GIZ-07", old) == 200
