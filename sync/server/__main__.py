@@ -18,7 +18,9 @@ processes share, and what each keeps to itself:
   the mobile ticket's snapshots and event streams (each process polls the database for the tickets
   its own clients watch: :mod:`sync.server.portal.ticket_snapshots`), the cache of centres' keys
   (read again after ``KEY_CACHE_S``, and at once when a signature fails), the parsed catalogue per
-  published version (a version never changes);
+  published version (a version never changes), the rollups' hourly deletion of old hours
+  (:func:`sync.server.rollups.prune_hours`, inside an ingest: after the first process's, the others'
+  find nothing to delete);
 * done by one process for all: the start-up migrations (a lock, :func:`sync.server.db.startup_lock`),
   the ticket projection's hourly cleaning (a lease, :mod:`sync.server.leases`).
 
