@@ -3,7 +3,30 @@ sync.server``): the central server (FastAPI on uvicorn; PostgreSQL in production
 ``central-server [--db URL] user ...`` and ``enrol-code ...``: :mod:`sync.server.accounts_cli`.
 The administrator token is for automation only (scripts calling the API); people log in by name.
 ``central-server report verify --from D --to D``: the reports' rollups against the raw events
-(:mod:`sync.server.report_verify`)."""
+(:mod:`sync.server.report_verify`).
+
+**Several processes** (the README's "Several server processes"): ``--workers N`` starts N worker
+processes of uvicorn sharing one listening socket (the parent migrates once, then each worker opens
+its own pool of :data:`sync.server.db.POOL_SIZE` + :data:`sync.server.db.MAX_OVERFLOW`
+connections: mind PostgreSQL's ``max_connections``); servers on several machines behind a load
+balancer may share one PostgreSQL too, and start together (migrations take a lock). What the
+processes share, and what each keeps to itself:
+
+* shared through the database: sessions and logins, the audit, rate limits (but ``ticket``),
+  replayed requests (:mod:`sync.server.freshness`), enrolment codes, heartbeats, the rollups;
+* per process, by design: the ``ticket`` rate limit (:mod:`sync.server.ratelimit`, ``IN_MEMORY``),
+  the mobile ticket's snapshots and event streams (each process polls the database for the tickets
+  its own clients watch: :mod:`sync.server.portal.ticket_snapshots`), the cache of centres' keys
+  (read again after ``KEY_CACHE_S``, and at once when a signature fails), the parsed catalogue per
+  published version (a version never changes), the rollups' hourly deletion of old hours
+  (:func:`sync.server.rollups.prune_hours`, inside an ingest: after the first process's, the others'
+  find nothing to delete);
+* done by one process for all: the start-up migrations (a lock, :func:`sync.server.db.startup_lock`),
+  the ticket projection's hourly cleaning (a lease, :mod:`sync.server.leases`).
+
+``--read-db URL`` (or ``SHUBBAK_CENTRAL_READ_DB``): the reports' figures are read there (a hot
+standby of ``--db``, e.g. PostgreSQL streaming replication), read-only; logins, sessions and the
+audit of every report stay on ``--db``. A replica's figures lag by its replay delay."""
 
 from __future__ import annotations
 
@@ -38,11 +61,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--admin-token", default=os.environ.get("SHUBBAK_ADMIN_TOKEN", ""))
     parser.add_argument("--certfile", help="serve HTTPS with this certificate (PEM)")
     parser.add_argument("--keyfile", help="the certificate's private key (PEM)")
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=1,
+                        help="worker processes (each with its own pool of connections); see the README")
+    parser.add_argument("--read-db", default=os.environ.get("SHUBBAK_CENTRAL_READ_DB", ""),
+                        help="a database URL for the reports' reading, e.g. a streaming replica of --db")
     args = parser.parse_args(given)
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
     configure_logging("central-server", data_dir=None)  # a rotating file, and the journal / stderr
-    db = ServerDatabase(args.db)
+    db = ServerDatabase(args.db)  # migrates under a lock: several servers may start at once
     seed_catalogue(db)
+    read_db = ServerDatabase(args.read_db, migrate=False, read_only=True) if args.read_db else None
     if not args.admin_token:
         log.warning("no --admin-token: enrolment and catalogue publishing are disabled")
     # log_config=None: uvicorn keeps its hands off logging, so its records reach our file and journal
@@ -53,10 +82,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                                "timeout_graceful_shutdown": 5}
     if args.workers > 1:  # worker processes import the app by name and read these
         db.dispose()
+        if read_db is not None:
+            read_db.dispose()
         os.environ["SHUBBAK_CENTRAL_DB"], os.environ["SHUBBAK_ADMIN_TOKEN"] = args.db, args.admin_token
+        os.environ["SHUBBAK_CENTRAL_READ_DB"] = args.read_db
         uvicorn.run("sync.server.app:app_from_environment", factory=True, workers=args.workers, **options)
     else:
-        uvicorn.run(create_app(db, args.admin_token), **options)
+        uvicorn.run(create_app(db, args.admin_token, read_db), **options)
     return 0
 
 

@@ -29,6 +29,7 @@ import hmac
 import json
 import logging
 import os
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -37,7 +38,7 @@ from typing import Any
 from fastapi import Body, FastAPI, Header, HTTPException, Path, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -63,6 +64,7 @@ from sync.server.centre_details import apply_details, details_from_enrolment
 from sync.server.db import DEFAULT_URL, ServerDatabase
 from sync.server.heartbeats import add_heartbeat_routes
 from sync.server.ingest import ingest, status_of
+from sync.server.leases import Lease
 from sync.server.models import EnrolledCentre, PublishedCatalogue, QuarantinedEvent
 from sync.server.portal import centres as portal_centres
 from sync.server.portal import receipts as portal_receipts
@@ -71,12 +73,14 @@ from sync.server.portal import status as portal_status
 from sync.server.portal import ticket_events as portal_ticket_events
 from sync.server.portal import ticket_snapshots as portal_ticket_snapshots
 from sync.server.portal import tickets as portal_tickets
-from sync.server.projection_cleanup import ProjectionPruner
+from sync.server.projection_cleanup import PRUNE_EVERY_S, ProjectionPruner
 from sync.server.receipts import check_receipt
 from sync.server.reports import PAGE_HEADERS, add_report_routes
 
 log = logging.getLogger(__name__)
 SKEW_FLAG_S = 300.0
+#: A worker reads a centre's enrolled key again after this long (another worker may have replaced it).
+KEY_CACHE_S = 30.0
 
 
 def _now() -> datetime:
@@ -116,7 +120,10 @@ class ServerTime:
         await self.app(scope, receive, stamped)
 
 
-def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
+def create_app(db: ServerDatabase, admin_token: str, read_db: ServerDatabase | None = None) -> FastAPI:
+    """The app on ``db``; the reports' reading on ``read_db`` when given (``--read-db``: a replica,
+    read-only), else on ``db``. Nothing in it assumes it is the only process on ``db``: see the
+    README's "Several server processes" and :mod:`sync.server.__main__`."""
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
@@ -135,8 +142,13 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
     docs.install(app)
 
     app.add_middleware(ServerTime)
-    keys: dict[str, tuple[str, Any]] = {}  # centre -> (pem, key): a cache of enrolled keys
-    app.state.projection_pruner = pruner = ProjectionPruner(db.sessions)  # old days, hourly
+    # centre -> (pem, key, read at): a cache of enrolled keys, read again after KEY_CACHE_S, so a
+    # centre enrolled again through another worker (a new key) is refused its old key within that
+    keys: dict[str, tuple[str, Any, float]] = {}
+    app.state.read_db = read_db or db  # the reports' (and the monitoring's) reading
+    # old days, one round an hour by one of the processes on the database (a lease)
+    app.state.projection_pruner = pruner = ProjectionPruner(
+        db.sessions, claim=Lease(db, "projection-prune", PRUNE_EVERY_S).claim)
 
     def require_admin(authorization: str | None) -> None:
         expected = f"Bearer {admin_token}"
@@ -146,7 +158,7 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
     def centre_key(code: str, *, fresh: bool = False) -> Any:
         """The centre's enrolled public key (cached; read again when ``fresh``)."""
         cached = keys.get(code)
-        if cached is not None and not fresh:
+        if cached is not None and not fresh and time.monotonic() - cached[2] < KEY_CACHE_S:
             return cached[1]
         with db.sessions() as s:
             centre = s.get(EnrolledCentre, code)
@@ -154,9 +166,9 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
         if pem is None:
             keys.pop(code, None)
             return None
-        if cached is None or cached[0] != pem:
-            keys[code] = (pem, protocol.load_public(pem))
-        return keys[code][1]
+        key = cached[1] if cached is not None and cached[0] == pem else protocol.load_public(pem)
+        keys[code] = (pem, key, time.monotonic())
+        return key
 
     async def authenticate(request: Request) -> tuple[str, bytes, datetime | None]:
         """The centre that signed this request, the body it signed and the device's clock.
@@ -361,7 +373,7 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
         with db.sessions() as s:
             return check_receipt(s, str(payload.get("payload") or ""))
 
-    add_report_routes(app, db, admin_token)
+    add_report_routes(app, db, admin_token, read_db=read_db)
     enrol_codes.add_routes(app, db, admin_token)
     enrol_code_page.add_routes(app, db, admin_token, PAGE_HEADERS)  # /reports/enrolment-codes
     add_anchor_routes(app, db, authenticate, require_admin)
@@ -379,14 +391,19 @@ def seed_catalogue(db: ServerDatabase) -> None:
     """Publish the shipped catalogue when the server has none yet."""
     from importlib.resources import files
 
-    with db.sessions.begin() as s:
-        if s.scalar(select(PublishedCatalogue.version).limit(1)) is None:
-            body = json.loads((files("resources") / "catalogue" / "services.json").read_text(encoding="utf-8"))
-            s.add(PublishedCatalogue(version=int(body["version"]), body=json.dumps(body, ensure_ascii=False),
-                                     published_at=_now()))
+    try:
+        with db.sessions.begin() as s:
+            if s.scalar(select(PublishedCatalogue.version).limit(1)) is None:
+                body = json.loads((files("resources") / "catalogue" / "services.json").read_text(encoding="utf-8"))
+                s.add(PublishedCatalogue(version=int(body["version"]), body=json.dumps(body, ensure_ascii=False),
+                                         published_at=_now()))
+    except IntegrityError:  # another server process starting at the same moment published it first
+        log.info("the shipped catalogue was published by another server process")
 
 
 def app_from_environment() -> FastAPI:
     """The app of one worker process (``--workers N``); the parent applied the migrations."""
     db = ServerDatabase(os.environ.get("SHUBBAK_CENTRAL_DB", DEFAULT_URL), migrate=False)
-    return create_app(db, os.environ.get("SHUBBAK_ADMIN_TOKEN", ""))
+    read_url = os.environ.get("SHUBBAK_CENTRAL_READ_DB", "")
+    read_db = ServerDatabase(read_url, migrate=False, read_only=True) if read_url else None
+    return create_app(db, os.environ.get("SHUBBAK_ADMIN_TOKEN", ""), read_db)

@@ -4,7 +4,9 @@
 **Cleaning.** The projection keeps today and yesterday (Cairo days, :func:`keep_from`): a ticket
 page of the day that just ended still answers, and nothing older is read. :class:`ProjectionPruner`
 deletes the older rows after an ingest (``POST /v1/events`` runs it once the answer is sent): a round
-at most once per :data:`PRUNE_EVERY_S` per process, centre by centre through the queue index's
+at most once per :data:`PRUNE_EVERY_S`, by one process of all those on the database (a
+:class:`sync.server.leases.Lease` claimed at the round's start; a process refused it waits for its
+next hour), centre by centre through the queue index's
 ``(centre_code, day)`` prefix, in batches of at most :data:`PRUNE_BATCH` rows each committed on its
 own, and at most :data:`PRUNE_BUDGET_S` of work per ingest (a round left unfinished goes on at the
 next ingest), so millions of old rows never make one long transaction nor one slow push. An event of
@@ -64,12 +66,14 @@ def prune_batch(session: Session, centre: str, before: date, limit: int) -> int:
 class ProjectionPruner:
     """Rounds of :func:`prune_batch` over every centre, at most one round per ``every_s`` (module
     docstring, "Cleaning"); one per process (``create_app``). Thread-safe: a slice asked while
-    another runs does nothing."""
+    another runs does nothing. ``claim``: asked before a round begins (the lease shared by every
+    process on the database); refused, the round waits ``every_s``."""
 
     def __init__(self, sessions: sessionmaker[Session], *, every_s: float = PRUNE_EVERY_S,
                  batch: int = PRUNE_BATCH, budget_s: float = PRUNE_BUDGET_S,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, claim: Callable[[], bool] | None = None) -> None:
         self._sessions, self._every_s, self._batch, self._budget_s = sessions, every_s, batch, budget_s
+        self._claim = claim
         self._clock = clock
         self._lock = threading.Lock()
         self._next = clock()  # due at once: the first ingest after start-up begins a round
@@ -100,6 +104,9 @@ class ProjectionPruner:
     def _slice(self, now: datetime) -> int:
         start = self._clock()
         if self._round is None:
+            if self._claim is not None and not self._claim():  # another process's round this hour
+                self._next = self._clock() + self._every_s
+                return 0
             with self._sessions() as s:
                 self._round = projection_centres(s)[::-1]
             self._before, self.deleted_in_round = keep_from(now), 0

@@ -100,9 +100,13 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
 )
 #: Rules counted in each server process's memory, not in the database: the mobile ticket's page and
 #: state are refreshed by every phone of every centre every 15 s, and a database write per refresh
-#: would cost more than the answer (bench/portal.py). With N worker processes a client may make up
-#: to N times the figure; the page only reads, and its tokens (128 random bits) cannot be guessed
-#: at any rate, so the limit only stops one client from flooding the server.
+#: would cost more than the answer (bench/portal.py). Each process's share is the whole figure: with
+#: N worker processes (``--workers N``, on one or several machines) a client may make up to N times
+#: the figure. That is accepted: the page only reads, its tokens (128 random bits) cannot be guessed
+#: at any rate, so the limit only stops one client from flooding a process; and dividing the figure
+#: by N would refuse a busy CGNAT address early, since the kernel does not spread one address's
+#: connections evenly over the processes. A deployment that wants a strict total sets
+#: ``ticket=<figure / N>`` in ``SHUBBAK_RATE_LIMITS`` (tests/sync/test_workers.py shows the share).
 IN_MEMORY = frozenset({"ticket"})
 #: Ended windows are swept at most this often per process.
 SWEEP_EVERY_S = 60.0

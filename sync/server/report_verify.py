@@ -76,13 +76,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     verify.add_argument("--from", dest="first", required=True, help="first centre day, YYYY-MM-DD")
     verify.add_argument("--to", dest="last", required=True, help="last centre day, YYYY-MM-DD (inclusive)")
     verify.add_argument("--db", default=os.environ.get("SHUBBAK_CENTRAL_DB", DEFAULT_URL))
+    verify.add_argument("--read-db", default=os.environ.get("SHUBBAK_CENTRAL_READ_DB", ""),
+                        help="read there instead (a replica of --db: the raw scan off the primary)")
     args = parser.parse_args(list(argv) if argv is not None else None)
     try:
         first, last = parse_range(args.first, args.last, local_day(utcnow()))
     except BadRange as exc:
         print(f"report verify: {exc}", file=sys.stderr)
         return 2
-    db = ServerDatabase(args.db)
+    db = ServerDatabase(args.read_db, migrate=False, read_only=True) if args.read_db else ServerDatabase(args.db)
     try:
         with db.sessions() as s:
             served, raw = central_kpis(s, first, last), central_kpis_raw(s, first, last)

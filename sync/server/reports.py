@@ -57,7 +57,12 @@ PAGE_HEADERS = {
 }
 
 
-def add_report_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
+def add_report_routes(app: FastAPI, db: ServerDatabase, admin_token: str, *,
+                      read_db: ServerDatabase | None = None) -> None:
+    """The report routes; their figures are read on ``read_db`` (``--read-db``, a replica) when
+    given. The login, sessions and the audit of each report always go to ``db``."""
+    reader = read_db or db
+
     def scope_of_request(request: Request) -> Scope | None:
         return request_scope(db, admin_token, request)
 
@@ -68,7 +73,7 @@ def add_report_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> Non
         with db.sessions.begin() as s:  # its own short write: the report's reading holds no lock
             audit(s, scope.actor, what, utcnow(), client=client_of(request), first=start.isoformat(),
                   last=end.isoformat())
-        with db.sessions() as s:
+        with reader.sessions() as s:  # a replica's figures lag the primary's by its replay delay
             return central_kpis(s, start, end, scope.centres(s))
 
     @app.get("/v1/reports/kpis")
