@@ -46,6 +46,7 @@ from counter_app.common.clock import utcnow
 from sync import protocol
 from sync.server import (
     accounts,
+    alerts,
     docs,
     enrol_code_page,
     enrol_codes,
@@ -54,6 +55,7 @@ from sync.server import (
     headers,
     inputs,
     limits,
+    monitor_page,
     openapi,
     portal,
     ratelimit,
@@ -116,10 +118,18 @@ class ServerTime:
         await self.app(scope, receive, stamped)
 
 
-def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
+def create_app(db: ServerDatabase, admin_token: str, alert_settings: alerts.AlertSettings | None = None) -> FastAPI:
+    """``alert_settings``: this process takes part in evaluating the alerts (one process at a time
+    does: :mod:`sync.server.alerts`); None: it does not (tests that do not watch alerts)."""
+    runner = alerts.AlertRunner(db, alert_settings) if alert_settings is not None else None
+
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if runner is not None:
+            runner.start()
         yield
+        if runner is not None:
+            await run_in_threadpool(runner.stop)
         await portal_ticket_snapshots.close(db)  # its task ends with the server's loop
 
     # /docs from the installed package's files (sync.server.docs); FastAPI's own load from a CDN
@@ -366,6 +376,8 @@ def create_app(db: ServerDatabase, admin_token: str) -> FastAPI:
     enrol_code_page.add_routes(app, db, admin_token, PAGE_HEADERS)  # /reports/enrolment-codes
     add_anchor_routes(app, db, authenticate, require_admin)
     add_heartbeat_routes(app, db, authenticate)  # POST /v1/heartbeat (signed)
+    monitor_page.add_routes(app, db, admin_token)  # /monitor, /monitor/centres/<code>, /v1/monitor/centres
+    app.state.alerts = runner
     portal.install(app)  # the citizens' pages at / (sync/server/portal)
     for feature in (portal_services, portal_status, portal_receipts):
         feature.add_routes(app, db)
@@ -389,4 +401,4 @@ def seed_catalogue(db: ServerDatabase) -> None:
 def app_from_environment() -> FastAPI:
     """The app of one worker process (``--workers N``); the parent applied the migrations."""
     db = ServerDatabase(os.environ.get("SHUBBAK_CENTRAL_DB", DEFAULT_URL), migrate=False)
-    return create_app(db, os.environ.get("SHUBBAK_ADMIN_TOKEN", ""))
+    return create_app(db, os.environ.get("SHUBBAK_ADMIN_TOKEN", ""), alerts.AlertSettings.from_environment())

@@ -1,0 +1,173 @@
+"""The live monitoring pages (issue 19, item 4), for the people of :mod:`sync.server.accounts`:
+
+* ``GET /monitor?lang=ar|en&governorate=GG&service=CODE``: every centre the person sees, worst first
+  (:mod:`sync.server.monitor` says the rules), with the open alerts (:mod:`sync.server.alerts`);
+* ``GET /monitor/centres/{code}``: one centre: its queue now, today's key figures (the rollups),
+  its last 14 days and its alerts; a centre the person does not see answers 404, as an unknown one;
+* ``GET /v1/monitor/centres``: the same rows as JSON (the same scope).
+
+Server-rendered (Jinja2, ``templates/monitor*.html``, autoescaped), Arabic first and right to left;
+the pages refresh themselves every :data:`REFRESH_S` seconds with ``<meta http-equiv="refresh">``:
+no script at all, so the reports' CSP (no script source) holds. Without a session they answer 401
+with the login form, which comes back here. A page view is not audited (it reloads every 30
+seconds); the JSON view is, as the reports are.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from importlib.resources import files
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+
+from counter_app.common.clock import CENTRE_TZ, as_utc, utcnow
+from counter_app.common.governorates import GOVERNORATES
+from counter_app.common.i18n import N_, Lang, gettext, lang_of
+from sync.server.accounts import Scope, audit
+from sync.server.alerts import ALERT_IDS
+from sync.server.db import ServerDatabase
+from sync.server.monitor import ONLINE_S, CentreRow, Filters, centre_detail, centre_rows, open_alerts
+from sync.server.portal.catalogue import catalogue_version
+from sync.server.report_page import render_login
+from sync.server.reports import PAGE_HEADERS
+from sync.server.sessions import client_of, request_scope
+
+REFRESH_S = 30
+STATE_IDS = {True: N_("central.monitor_online"), False: N_("central.monitor_offline")}
+
+templates = Environment(
+    loader=FileSystemLoader(str(files("sync.server") / "templates")),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    trim_blocks=True, lstrip_blocks=True, auto_reload=False,
+)
+
+
+def _when(moment: datetime | None) -> str:
+    return as_utc(moment).astimezone(CENTRE_TZ).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+def _minutes(seconds: float | None) -> str:
+    return f"{seconds / 60:.0f}" if seconds is not None and seconds >= 0 else "—"
+
+
+def _count(value: int | None) -> str:
+    return "—" if value is None else str(value)
+
+
+def render(lang: Lang, template: str, **context: Any) -> str:
+    def t(msgid: str, /, **fields: Any) -> str:
+        return gettext(msgid, lang, **fields)
+
+    return templates.get_template(template).render(
+        lang=lang, dir="rtl" if lang == "ar" else "ltr", other="en" if lang == "ar" else "ar", text=t,
+        when=_when, minutes=_minutes, count=_count, refresh=REFRESH_S, alert_ids=ALERT_IDS, state_ids=STATE_IDS,
+        online_minutes=ONLINE_S // 60, **context)
+
+
+def _governorate_name(code: str | None, lang: Lang) -> str:
+    names = GOVERNORATES.get(code or "")
+    return (names[0] if lang == "ar" else names[1]) if names else (code or "—")
+
+
+def _row_json(row: CentreRow) -> dict[str, Any]:
+    return {"centre": row.code, "name": row.name, "governorate": row.governorate, "online": row.online,
+            "heartbeat_at": row.heartbeat_at.isoformat() if row.heartbeat_at else None,
+            "last_sync": row.last_sync.isoformat() if row.last_sync else None,
+            "backlog_events": row.backlog_events, "backlog_oldest_s": row.backlog_oldest_s,
+            "waiting": row.waiting, "longest_wait_s": row.longest_wait_s, "counters_open": row.counters_open,
+            "overdue": row.overdue, "open_alerts": row.alerts}
+
+
+def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
+    def scope_of(request: Request) -> Scope | None:
+        return request_scope(db, admin_token, request)
+
+    def login(lang: Lang) -> HTMLResponse:
+        return HTMLResponse(render_login(lang, next_page="/monitor"), 401, PAGE_HEADERS)
+
+    def filters(governorate: str | None, service: str | None) -> Filters:
+        return Filters(governorate if governorate in GOVERNORATES else None,
+                       service[:32] if service and service.isprintable() else None)
+
+    @app.get("/v1/monitor/centres")
+    def monitor_json(request: Request, governorate: str | None = Query(None, max_length=2),
+                     service: str | None = Query(None, max_length=32)) -> dict[str, Any]:
+        """Every centre the caller sees, worst first (:mod:`sync.server.monitor`)."""
+        scope = scope_of(request)
+        if scope is None:
+            raise HTTPException(401, "a login or the administrator token is required",
+                                headers={"WWW-Authenticate": "Bearer"})
+        now = utcnow()
+        with db.sessions.begin() as s:
+            audit(s, scope.actor, "monitor.centres", now, client=client_of(request))
+        with db.sessions() as s:
+            rows = centre_rows(s, scope, now, "en", filters(governorate, service))
+        return {"at": now.isoformat(), "online_s": ONLINE_S, "centres": [_row_json(r) for r in rows]}
+
+    @app.get("/monitor", response_class=HTMLResponse, include_in_schema=False)
+    async def monitor_page(request: Request, lang: str | None = None, governorate: str | None = None,
+                           service: str | None = None) -> HTMLResponse:
+        shown = lang_of(lang)
+        scope = await run_in_threadpool(scope_of, request)
+        if scope is None:
+            return login(shown)
+        chosen = filters(governorate, service)
+
+        def page() -> str:
+            now = utcnow()
+            with db.sessions() as s:
+                rows = centre_rows(s, scope, now, shown, chosen)
+                alerts = open_alerts(s, scope)
+                visible = scope.centres(s)
+                catalogue = catalogue_version(s)
+                names = {r.code: r.name for r in rows}
+                if len(names) < len({code for _a, code in alerts}):
+                    names = {r.code: r.name for r in centre_rows(s, scope, now, shown)}
+            governorates = sorted({r.governorate for r in rows if r.governorate} | (
+                set(GOVERNORATES) if visible is None else ({scope.governorate} if scope.governorate else set())))
+            services = [(spec.code, spec.name_ar if shown == "ar" else spec.name_en)
+                        for spec in (catalogue.services if catalogue else ())]
+            return render(shown, "monitor.html", rows=rows, now=now, scope=scope, who=scope.username,
+                          alerts=[(a, names.get(code, code)) for a, code in alerts],
+                          governorates=[(g, _governorate_name(g, shown)) for g in governorates],
+                          services=services, chosen=chosen, governorate_name=lambda g: _governorate_name(g, shown),
+                          switch=f"/monitor?{urlencode(_query(shown, chosen, switch=True))}",
+                          online=sum(r.online for r in rows))
+
+        return HTMLResponse(await run_in_threadpool(page), 200, PAGE_HEADERS)
+
+    @app.get("/monitor/centres/{code}", response_class=HTMLResponse, include_in_schema=False)
+    async def monitor_centre(request: Request, code: str, lang: str | None = None) -> HTMLResponse:
+        shown = lang_of(lang)
+        scope = await run_in_threadpool(scope_of, request)
+        if scope is None:
+            return login(shown)
+
+        def page() -> tuple[str, int]:
+            now = utcnow()
+            with db.sessions() as s:
+                detail = centre_detail(s, scope, code[:16], now, shown) if code.isprintable() else None
+            if detail is None:
+                return render(shown, "monitor_unknown.html", now=now,
+                              switch=f"/monitor?lang={'en' if shown == 'ar' else 'ar'}"), 404
+            return render(shown, "monitor_centre.html", d=detail, row=detail.row, now=now,
+                          governorate=_governorate_name(detail.row.governorate, shown),
+                          switch=f"/monitor/centres/{detail.row.code}?lang={'en' if shown == 'ar' else 'ar'}",
+                          peak=max([1, *(i for _d, i, _s in detail.trend)])), 200
+
+        body, status = await run_in_threadpool(page)
+        return HTMLResponse(body, status, PAGE_HEADERS)
+
+
+def _query(lang: Lang, chosen: Filters, *, switch: bool = False) -> dict[str, str]:
+    query: dict[str, str] = {"lang": ("en" if lang == "ar" else "ar") if switch else lang}
+    if chosen.governorate:
+        query["governorate"] = chosen.governorate
+    if chosen.service:
+        query["service"] = chosen.service
+    return query
