@@ -171,8 +171,9 @@ def evaluate(session: Session, now: datetime, settings: AlertSettings) -> tuple[
             continue
         result = session.execute(_insert(session).values(
             centre_code=code, kind=kind, open_key=f"{code}/{kind}", raised_at=now, since=condition.since,
-            value=condition.value).on_conflict_do_nothing(index_elements=[CentralAlert.open_key]))
-        if result.rowcount:  # type: ignore[attr-defined]
+            value=condition.value).on_conflict_do_nothing(index_elements=[CentralAlert.open_key])
+            .returning(CentralAlert.id))
+        if result.first() is not None:
             raised += 1
             log.info("alert raised: centre %s, %s", code, kind)
     for key, alert_id in open_now.items():
@@ -272,8 +273,8 @@ def take_lease(session: Session, holder: str, now: datetime, ttl_s: float, name:
         return True
     insert = (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(ServerLease)
     added = session.execute(insert.values(name=name, holder=holder, expires_at=expires)
-                            .on_conflict_do_nothing(index_elements=[ServerLease.name]))
-    return bool(added.rowcount)  # type: ignore[attr-defined]
+                            .on_conflict_do_nothing(index_elements=[ServerLease.name]).returning(ServerLease.name))
+    return added.first() is not None  # (psycopg's rowcount of an INSERT ... ON CONFLICT is no count)
 
 
 class AlertRunner:
