@@ -7,8 +7,10 @@
 * ``GET /v1/monitor/centres``: the same rows as JSON (the same scope).
 
 Server-rendered (Jinja2, ``templates/monitor*.html``, autoescaped), Arabic first and right to left;
-the pages refresh themselves every :data:`REFRESH_S` seconds with ``<meta http-equiv="refresh">``:
-no script at all, so the reports' CSP (no script source) holds. Without a session they answer 401
+the pages refresh themselves every :data:`REFRESH_S` seconds: this server's own script
+``/static/monitor.js`` (no inline script: the CSP allows only ``'self'``) fetches the page again and
+puts its new content in place, with a button that pauses it (a ``<meta refresh>`` would reload
+with no way to stop it: WCAG 2.2.1); without script a ``<meta refresh>`` in ``<noscript>`` does it. Without a session they answer 401
 with the login form, which comes back here. A page view is not audited (it reloads every 30
 seconds); the JSON view is, as the reports are.
 """
@@ -34,10 +36,14 @@ from sync.server.db import ServerDatabase
 from sync.server.monitor import ONLINE_S, CentreRow, Filters, centre_detail, centre_rows, open_alerts
 from sync.server.portal.catalogue import catalogue_version
 from sync.server.report_page import render_login
-from sync.server.reports import PAGE_HEADERS
+from sync.server.reports import PAGE_HEADERS as REPORT_HEADERS
 from sync.server.sessions import client_of, request_scope
 
 REFRESH_S = 30
+#: The reports' headers, with this server's own script (``/static/monitor.js``) and its fetches allowed.
+PAGE_HEADERS = {**REPORT_HEADERS, "Content-Security-Policy": (
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'")}
 STATE_IDS = {True: N_("central.monitor_online"), False: N_("central.monitor_offline")}
 
 templates = Environment(
