@@ -87,17 +87,14 @@ def rows_html(rows: list[CentreRow], lang: Lang) -> Markup:
         if place is None:
             place = governorates[r.governorate] = escape(_governorate_name(r.governorate, lang))
         code, bad = escape(r.code), ' class="bad"' if r.alerts or not r.online else ""
-        out.append(
-            f'<tr data-centre="{code}"{bad}>'
-            f'<th scope="row"><a href="/monitor/centres/{code}?lang={lang}">{escape(r.name)}</a> '
-            f'<small><bdi dir="ltr">{code}</bdi></small></th><td>{place}</td>'
+        out.append(  # compact: 2,000 rows; #centres' CSS aligns the figures and isolates the times
+            f'<tr data-centre="{code}"{bad}><th scope="row"><a href="/monitor/centres/{code}?lang={lang}">'
+            f'{escape(r.name)}</a> <small dir="ltr">{code}</small></th><td>{place}</td>'
             f'<td class="{"online" if r.online else "offline"}">{state[r.online]}</td>'
-            f'<td class="num"><bdi dir="ltr">{_when(r.heartbeat_at)}</bdi></td>'
-            f'<td class="num"><bdi dir="ltr">{_when(r.last_sync)}</bdi></td>'
-            f'<td class="num">{_count(r.backlog_events)}</td><td class="num">{_minutes(r.backlog_oldest_s)}</td>'
-            f'<td class="num" data-live="waiting">{_count(r.waiting)}</td>'
-            f'<td class="num">{_minutes(r.longest_wait_s)}</td><td class="num">{_count(r.counters_open)}</td>'
-            f'<td class="num">{r.overdue}</td><td class="num">{r.alerts}</td></tr>')
+            f'<td dir="ltr">{_when(r.heartbeat_at)}</td><td dir="ltr">{_when(r.last_sync)}</td>'
+            f"<td>{_count(r.backlog_events)}</td><td>{_minutes(r.backlog_oldest_s)}</td><td>{_count(r.waiting)}</td>"
+            f"<td>{_minutes(r.longest_wait_s)}</td><td>{_count(r.counters_open)}</td><td>{r.overdue}</td>"
+            f"<td>{r.alerts}</td></tr>")
     return Markup("\n".join(out))
 
 
