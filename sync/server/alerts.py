@@ -35,6 +35,7 @@ process evaluates; the unique key above keeps it correct even while two overlap 
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -99,12 +100,19 @@ class AlertSettings:
                    page_url=os.environ.get("SHUBBAK_MONITOR_URL", ""))
 
 
+@functools.lru_cache(maxsize=1024)
+def _entries(opening_hours: str) -> tuple[tuple[str, str, str, str], ...]:
+    """The hours' entries (few distinct values among 2,000 centres: parsed once each); none for hours
+    not in the form."""
+    try:
+        return tuple(opening_hours_entries(opening_hours))
+    except InvalidOpeningHours:
+        return ()
+
+
 def is_open(opening_hours: str | None, now: datetime) -> bool:
     """Is a centre with these hours open at ``now`` (Cairo)? No hours, or hours not in the form: yes."""
-    try:
-        entries = opening_hours_entries(opening_hours or "")
-    except InvalidOpeningHours:
-        return True
+    entries = _entries(opening_hours or "")
     if not entries:
         return True
     local = as_utc(now).astimezone(CENTRE_TZ)
@@ -127,27 +135,26 @@ def conditions(session: Session, now: datetime, settings: AlertSettings) -> dict
     """What holds now, per (centre, kind)."""
     found: dict[tuple[str, str], Condition] = {}
     day_ago = now - timedelta(seconds=DAY_S)
-    for centre, beat in session.execute(select(EnrolledCentre, CentreHeartbeat).outerjoin(
-            CentreHeartbeat, CentreHeartbeat.centre_code == EnrolledCentre.code)):
-        code = centre.code
-        last = as_utc(beat.received_at) if beat is not None else as_utc(centre.enrolled_at)
+    c, h = EnrolledCentre, CentreHeartbeat
+    for (code, enrolled_at, hours, received_at, longest, oldest, skew, rejected) in session.execute(
+            select(c.code, c.enrolled_at, c.opening_hours, h.received_at, h.longest_wait_s, h.backlog_oldest_age_s,
+                   h.clock_skew_s, h.rejected_events).outerjoin(h, h.centre_code == c.code)):
+        last = as_utc(received_at) if received_at is not None else as_utc(enrolled_at)
         silent = (now - last).total_seconds()
-        if silent > settings.offline_s and is_open(centre.opening_hours, now):
+        if silent > settings.offline_s and is_open(hours, now):
             found[code, "offline"] = Condition(last, silent)
-        if beat is None:
+        if received_at is None:
             continue
-        received = as_utc(beat.received_at)
-        if beat.longest_wait_s is not None and beat.longest_wait_s > settings.wait_s:
-            found[code, "long_wait"] = Condition(received - timedelta(seconds=beat.longest_wait_s - settings.wait_s),
-                                                 float(beat.longest_wait_s))
-        if beat.backlog_oldest_age_s is not None and beat.backlog_oldest_age_s > settings.backlog_s:
-            found[code, "old_backlog"] = Condition(
-                received - timedelta(seconds=beat.backlog_oldest_age_s - settings.backlog_s),
-                float(beat.backlog_oldest_age_s))
-        if abs(beat.clock_skew_s) > settings.skew_s:
-            found[code, "clock_skew"] = Condition(received, beat.clock_skew_s)
-        if beat.rejected_events > 0:
-            found[code, "rejected"] = Condition(received, float(beat.rejected_events))
+        received = last
+        if longest is not None and longest > settings.wait_s:
+            found[code, "long_wait"] = Condition(received - timedelta(seconds=longest - settings.wait_s), float(longest))
+        if oldest is not None and oldest > settings.backlog_s:
+            found[code, "old_backlog"] = Condition(received - timedelta(seconds=oldest - settings.backlog_s),
+                                                   float(oldest))
+        if abs(skew) > settings.skew_s:
+            found[code, "clock_skew"] = Condition(received, skew)
+        if rejected > 0:
+            found[code, "rejected"] = Condition(received, float(rejected))
     for code, first, n in session.execute(
             select(QuarantinedEvent.centre_code, func.min(QuarantinedEvent.received_at), func.count())
             .where(QuarantinedEvent.received_at >= day_ago).group_by(QuarantinedEvent.centre_code)):
