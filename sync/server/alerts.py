@@ -72,6 +72,7 @@ ALERT_IDS: dict[str, str] = {
     "offline": N_("central.alert_offline"), "long_wait": N_("central.alert_long_wait"),
     "old_backlog": N_("central.alert_old_backlog"), "clock_skew": N_("central.alert_clock_skew"),
     "quarantine": N_("central.alert_quarantine"), "rejected": N_("central.alert_rejected")}
+ALERT_OTHER = N_("central.alert_other")  # a kind this server does not know (a newer worker's)
 LEASE = "alerts"
 DAY_S = 86_400
 
@@ -220,7 +221,7 @@ def mail_text(alert: CentralAlert, centre: EnrolledCentre | None, page_url: str)
     name_ar = centre.public_name("ar") if centre else alert.centre_code
     name_en = centre.public_name("en") if centre else alert.centre_code
     since = as_utc(alert.since).astimezone(CENTRE_TZ).strftime("%Y-%m-%d %H:%M")
-    msgid = ALERT_IDS.get(alert.kind, "central.alert_other")
+    msgid = ALERT_IDS.get(alert.kind, ALERT_OTHER)
     what_ar, what_en = gettext(msgid, "ar"), gettext(msgid, "en")
     subject = " / ".join((gettext("central.alert_mail_subject", "ar", centre=name_ar, code=alert.centre_code,
                                   what=what_ar),
