@@ -5,23 +5,29 @@ lease; the real central server on loopback, both databases."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select, update
 
 from counter_app.core import queue
-from counter_app.core.clock import utcnow
+from counter_app.core.clock import as_utc, utcnow
 from counter_app.notify.senders import SmtpSender
 from sync import protocol
 from sync.agent.agent import Agent
 from sync.agent.heartbeat import Heartbeats
+from sync.server.accounts import add_user
 from sync.server.alerts import AlertRunner, AlertSettings, evaluate, is_open, take_lease
-from sync.server.models import CentralAlert, CentralUser, EnrolledCentre
-from tests.helpers.central import ADMIN_TOKEN, Central, add_person, log_in
+from sync.server.db import ServerDatabase
+from sync.server.models import CentralAlert, CentralUser, EnrolledCentre, ServerLease
+from tests.helpers.central import ADMIN_TOKEN, Central, add_person, log_in, start_central_process
 from tests.helpers.factories import Centre
 from tests.helpers.notifying import Mailbox
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def enrol_centre(central: Central, code: str, governorate: str, name: str) -> None:
@@ -187,3 +193,45 @@ def test_several_workers_evaluating_at_once_raise_each_alert_once(central: Centr
     with central.db.sessions.begin() as s:
         assert take_lease(s, "a", later, 60) and not take_lease(s, "b", later, 60)
         assert take_lease(s, "b", later + timedelta(seconds=61), 60)
+
+
+def test_the_server_processes_evaluate_alerts_by_themselves_and_mail_once(
+        central_url: str, tmp_path: Path, smtp: tuple[Mailbox, int]) -> None:
+    """``central-server --workers 2``: each worker runs the alerts' thread, the lease lets one
+    evaluate; a centre silent for an hour is raised once and mailed once to its supervisor."""
+    box, port = smtp
+    db = ServerDatabase(central_url)
+    try:
+        with db.sessions.begin() as s:
+            s.add(EnrolledCentre(code="2101", name="Giza One", governorate="21", sync_public_key="-",
+                                 enrolled_at=utcnow() - timedelta(hours=1), clock_flagged=False))
+            add_user(s, "giza", "a long test password", "governorate_supervisor", utcnow(), actor="cli",
+                     governorate="21", email="giza@example.org")
+    finally:
+        db.dispose()
+    proc, _url = start_central_process(central_url, ADMIN_TOKEN, cwd=ROOT, args=("--workers", "2"), env={
+        "SHUBBAK_ALERT_SMTP": f"127.0.0.1:{port}", "SHUBBAK_ALERT_INTERVAL_S": "0.3",
+        "SHUBBAK_ALERT_FROM": "monitor@example.org"})
+    try:
+        deadline = time.monotonic() + 60
+        while not box.messages:
+            assert time.monotonic() < deadline, "no alert was mailed"
+            time.sleep(0.05)
+        check = ServerDatabase(central_url, migrate=False)
+        try:
+            def lease() -> datetime:
+                with check.sessions() as s:
+                    return as_utc(s.get_one(ServerLease, "alerts").expires_at)
+
+            first = lease()
+            while lease() < first + timedelta(seconds=1.2):  # four more rounds (0.3 s each) have run
+                assert time.monotonic() < deadline, "the alerts' rounds stopped"
+                time.sleep(0.05)
+            assert len(box.messages) == 1 and box.messages[0]["To"] == "giza@example.org"
+            with check.sessions() as s:
+                assert [(a.kind, a.centre_code) for a in s.scalars(select(CentralAlert))] == [("offline", "2101")]
+        finally:
+            check.dispose()
+    finally:
+        proc.terminate()
+        proc.wait(30)
