@@ -13,6 +13,7 @@ Rules (the page's notes say them too):
   catalogue's ``processing_days`` per service: a file is past its due date when it is still open
   (submitted, in review or approved; not yet ready, delivered, returned, rejected or cancelled) and
   its creation day plus the service's processing days (calendar days) is before today (Cairo);
+  every centre's count is read at most once a minute per server process (a due date is a day);
 * **worst first**: most open alerts, then offline before online, then the longest wait, then the
   oldest backlog, then the most files past due, then the code.
 
