@@ -30,13 +30,14 @@ from tests.helpers.notifying import Mailbox
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def enrol_centre(central: Central, code: str, governorate: str, name: str) -> None:
+def enrol_centre(central: Central, code: str, governorate: str, name: str, services: list[str] | None = None) -> None:
     """A centre enrolled as automation enrols one (the API with the administrator token)."""
     key = Ed25519PrivateKey.generate().public_key()
     answer = requests.post(central.url + "/v1/centres/enrol", timeout=10,
                            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
                            json={"code": code, "name": name, "name_ar": name, "name_en": name,
-                                 "governorate": governorate, "sync_public_key": protocol.public_pem(key)})
+                                 "governorate": governorate, "sync_public_key": protocol.public_pem(key),
+                                 **({"services": services} if services is not None else {})})
     assert answer.status_code == 201, answer.text
 
 
@@ -50,7 +51,7 @@ def session_of(central: Central, name: str) -> requests.Session:
 
 def test_a_governorate_supervisor_sees_only_the_centres_of_their_governorate(central: Central) -> None:
     enrol_centre(central, "2101", "21", "Giza One")
-    enrol_centre(central, "2102", "21", "Giza Two")
+    enrol_centre(central, "2102", "21", "Giza Two", services=["MP-REG-CERT"])
     enrol_centre(central, "0101", "01", "Cairo One")
     add_person(central, "giza", "governorate_supervisor", governorate="21")
     add_person(central, "viewer", "centre_viewer", centre="0101")
@@ -67,6 +68,12 @@ def test_a_governorate_supervisor_sees_only_the_centres_of_their_governorate(cen
     assert giza.get(central.url + "/monitor/centres/2101", timeout=10).status_code == 200
     rows = giza.get(central.url + "/v1/monitor/centres", timeout=10).json()["centres"]
     assert sorted(r["centre"] for r in rows) == ["2101", "2102"]
+    # a service filter keeps the centres that offer it (one without a list offers every service)
+    offering = giza.get(central.url + "/v1/monitor/centres", params={"service": "LU-BUILD-PERMIT"}, timeout=10)
+    assert [r["centre"] for r in offering.json()["centres"]] == ["2101"]
+    page = giza.get(central.url + "/monitor", params={"service": "MP-REG-CERT", "lang": "en"}, timeout=10)
+    assert 'data-centre="2101"' in page.text and 'data-centre="2102"' in page.text
+    assert '<option value="MP-REG-CERT" selected>' in page.text
     # a filter for another governorate shows nothing of it
     other = giza.get(central.url + "/monitor", params={"governorate": "01"}, timeout=10)
     assert "0101" not in other.text and "Cairo One" not in other.text
