@@ -9,6 +9,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select, update
@@ -242,3 +243,20 @@ def test_the_server_processes_evaluate_alerts_by_themselves_and_mail_once(
     finally:
         proc.terminate()
         proc.wait(30)
+
+
+@pytest.mark.allow_log(r"^an alert's mail was not sent", logger="sync.server.alerts", level="WARNING")
+def test_a_mail_the_server_could_not_send_is_sent_at_the_next_round_once(
+        central: Central, smtp: tuple[Mailbox, int]) -> None:
+    box, port = smtp
+    enrol_centre(central, "2101", "21", "Giza One")
+    add_person(central, "giza", "governorate_supervisor", governorate="21")
+    with central.db.sessions.begin() as s:
+        s.execute(update(CentralUser).where(CentralUser.username == "giza").values(email="giza@example.org"))
+    runner = AlertRunner(central.db, AlertSettings(), SmtpSender("127.0.0.1", port, sender="m@example.org", timeout=5))
+    box.refuse.append("451 4.3.0 try again later")
+    later = utcnow() + timedelta(hours=1)  # silent for an hour
+    assert runner.run_once(later)
+    assert not box.messages and alerts(central) == [("offline", True, None)]  # the claim was given back
+    assert runner.run_once(later + timedelta(minutes=1)) and runner.run_once(later + timedelta(minutes=2))
+    assert len(box.messages) == 1 and alerts(central) == [("offline", True, "giza@example.org")]
