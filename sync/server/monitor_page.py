@@ -81,6 +81,17 @@ def rows_html(rows: list[CentreRow], lang: Lang) -> Markup:
     pass: 2,000 rows through the template's calls cost most of the page's time); every value escaped."""
     state = {True: escape(gettext(STATE_IDS[True], lang)), False: escape(gettext(STATE_IDS[False], lang))}
     governorates: dict[str | None, str] = {}
+    minutes_shown: dict[int, str] = {}  # a time zone's conversion per row costs more than the rest of it
+
+    def when(moment: datetime | None) -> str:
+        if moment is None:
+            return "—"
+        minute = int(moment.timestamp()) // 60
+        shown = minutes_shown.get(minute)
+        if shown is None:
+            shown = minutes_shown[minute] = _when(moment)
+        return shown
+
     out = []
     for r in rows:
         place = governorates.get(r.governorate)
@@ -91,7 +102,7 @@ def rows_html(rows: list[CentreRow], lang: Lang) -> Markup:
             f'<tr data-centre="{code}"{bad}><th scope="row"><a href="/monitor/centres/{code}?lang={lang}">'
             f'{escape(r.name)}</a> <small dir="ltr">{code}</small></th><td>{place}</td>'
             f'<td class="{"online" if r.online else "offline"}">{state[r.online]}</td>'
-            f'<td dir="ltr">{_when(r.heartbeat_at)}</td><td dir="ltr">{_when(r.last_sync)}</td>'
+            f'<td dir="ltr">{when(r.heartbeat_at)}</td><td dir="ltr">{when(r.last_sync)}</td>'
             f"<td>{_count(r.backlog_events)}</td><td>{_minutes(r.backlog_oldest_s)}</td><td>{_count(r.waiting)}</td>"
             f"<td>{_minutes(r.longest_wait_s)}</td><td>{_count(r.counters_open)}</td><td>{r.overdue}</td>"
             f"<td>{r.alerts}</td></tr>")
