@@ -169,8 +169,9 @@ def centre_rows(session: Session, scope: Scope, now: datetime, lang: str,
         if filters.service and services is not None and filters.service not in services:
             continue
         shown = (name_en if lang == "en" else name_ar) or name_ar or name_en or name
-        rows.append(CentreRow(code, shown, governorate, is_online(received, now),
-                              as_utc(received) if received else None, as_utc(last_seen) if last_seen else None,
+        received = as_utc(received) if received is not None else None
+        rows.append(CentreRow(code, shown, governorate, received is not None and (now - received).total_seconds() < ONLINE_S,
+                              received, as_utc(last_seen) if last_seen else None,
                               backlog, oldest, waiting, longest, counters, overdue.get(code, 0),
                               alerts.get(code, 0), services))
     rows.sort(key=CentreRow.worst_first)
@@ -240,11 +241,12 @@ def centre_detail(session: Session, scope: Scope, code: str, now: datetime, lang
     return detail
 
 
-def open_alerts(session: Session, scope: Scope, limit: int = 200) -> list[tuple[CentralAlert, str]]:
-    """The open alerts of the centres ``scope`` sees, newest first, with each centre's name."""
+def open_alerts(session: Session, scope: Scope, limit: int = 200) -> list[tuple[Any, str]]:
+    """The open alerts of the centres ``scope`` sees, newest first: rows of (``centre_code``,
+    ``kind``, ``since``), each with its centre's code."""
     visible = scope.centres(session)
-    query = (select(CentralAlert, EnrolledCentre).join(EnrolledCentre, EnrolledCentre.code == CentralAlert.centre_code)
+    query = (select(CentralAlert.centre_code, CentralAlert.kind, CentralAlert.since)
              .where(CentralAlert.cleared_at.is_(None)).order_by(CentralAlert.since.desc()).limit(limit))
     if visible is not None:
         query = query.where(CentralAlert.centre_code.in_(visible))
-    return [(alert, centre.code) for alert, centre in session.execute(query)]
+    return [(row, row.centre_code) for row in session.execute(query)]

@@ -165,16 +165,14 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
                 alerts = open_alerts(s, scope)
                 visible = scope.centres(s)
                 catalogue = catalogue_version(s)
-                names = {r.code: r.name for r in rows}
-                if len(names) < len({code for _a, code in alerts}):
-                    names = {r.code: r.name for r in centre_rows(s, scope, now, shown)}
+            names = {r.code: r.name for r in rows}  # the alerts of the centres shown (the filters hold)
             governorates = sorted({r.governorate for r in rows if r.governorate} | (
                 set(GOVERNORATES) if visible is None else ({scope.governorate} if scope.governorate else set())))
             services = [(spec.code, spec.name_ar if shown == "ar" else spec.name_en)
                         for spec in (catalogue.services if catalogue else ())]
             return render(shown, "monitor.html", rows=rows, rows_html=rows_html(rows, shown), now=now,
                           scope=scope, who=scope.username,
-                          alerts=[(a, names.get(code, code)) for a, code in alerts],
+                          alerts=[(a, names[code]) for a, code in alerts if code in names],
                           governorates=[(g, _governorate_name(g, shown)) for g in governorates],
                           services=services, chosen=chosen, governorate_name=lambda g: _governorate_name(g, shown),
                           switch=f"/monitor?{urlencode(_query(shown, chosen, switch=True))}",
