@@ -39,6 +39,7 @@ from typing import Any
 
 from counter_app.common.logs import configure_logging
 from sync.server import accounts_cli
+from sync.server.alerts import AlertSettings
 from sync.server.app import create_app, seed_catalogue
 from sync.server.db import DEFAULT_URL, ServerDatabase
 
@@ -88,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ["SHUBBAK_CENTRAL_READ_DB"] = args.read_db
         uvicorn.run("sync.server.app:app_from_environment", factory=True, workers=args.workers, **options)
     else:
-        uvicorn.run(create_app(db, args.admin_token, read_db), **options)
+        uvicorn.run(create_app(db, args.admin_token, read_db, AlertSettings.from_environment()), **options)
     return 0
 
 

@@ -127,7 +127,7 @@ def _check_scope(role: str, governorate: str | None, centre: str | None) -> None
 
 
 def add_user(session: Session, username: str, password: str, role: str, now: datetime, *, actor: str,
-             governorate: str | None = None, centre: str | None = None) -> CentralUser:
+             governorate: str | None = None, centre: str | None = None, email: str | None = None) -> CentralUser:
     name = normalise_username(username)
     if not name or len(name) > 64 or not set(name) <= USERNAME_CHARS:
         raise AccountError("bad_username", "a user name is 1-64 letters a-z, digits and . _ - @")
@@ -135,8 +135,12 @@ def add_user(session: Session, username: str, password: str, role: str, now: dat
     _check_scope(role, governorate, centre)
     if session.scalar(select(CentralUser.id).where(CentralUser.username == name)) is not None:
         raise AccountError("exists", f"user {name} exists already")
+    email = (email or "").strip() or None
+    if email is not None and (len(email) > 254 or email.count("@") != 1 or not email.isprintable() or " " in email):
+        raise AccountError("bad_email", "an e-mail address looks like name@example.org")
     user = CentralUser(username=name, role=role, governorate=governorate, centre_code=centre,
-                       password_hash=_hasher.hash(password), disabled=False, failed_logins=0, created_at=now)
+                       password_hash=_hasher.hash(password), disabled=False, failed_logins=0, created_at=now,
+                       email=email)
     session.add(user)
     session.flush()
     audit(session, actor, "user.add", now, target=name, role=role, governorate=governorate, centre=centre)

@@ -49,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=accounts.ROLES)
     add.add_argument("--governorate", help="a governorate supervisor's: the two-digit code (21 Giza)")
     add.add_argument("--centre", help="a centre viewer's centre code")
+    add.add_argument("--email", help="where the monitoring's alerts are mailed (a supervisor's)")
     reset = user.add_parser("reset-password", help="a new password (clears a lockout)")
     reset.add_argument("name")
     for sub in (add, reset):
@@ -80,7 +81,7 @@ def main(argv: Sequence[str]) -> int:
                 print(f"{issued.code}\ncentre {issued.centre}, valid until {issued.expires_at.isoformat()}")
             elif args.action == "add":
                 accounts.add_user(s, args.name, password, args.role, now, actor="cli", governorate=args.governorate,
-                                  centre=args.centre)
+                                  centre=args.centre, email=args.email)
                 print(f"user {accounts.normalise_username(args.name)} added")
             elif args.action == "reset-password":
                 accounts.reset_password(s, args.name, password, now, actor="cli")

@@ -1,30 +1,55 @@
 """Work that one central server process of many does at a time: a lease in the database.
 
 Every worker process (``--workers N``), and every server on the same database, runs the same
-periodic jobs (the ticket projection's hourly cleaning, :mod:`sync.server.projection_cleanup`; the
-monitoring's alert evaluation may use the same). :meth:`Lease.claim` says yes to exactly one caller
-per ``period_s`` over all of them: the first claim of a window takes it by the same atomic upsert as
-the rate limits (``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` on table ``rate_limit``, key
-``lease:<name>``; :class:`sync.server.ratelimit.DatabaseStorage`), so two processes asking at once
-never both get it, on PostgreSQL and SQLite alike. The window opens at the first claim and ends
-``period_s`` later (the system clock); a process that dies while holding it leaves the work to the
-next window's first claimer. Nothing is held open between claims: no connection, no lock.
+periodic jobs: the alerts' evaluation (:mod:`sync.server.alerts`) and the ticket projection's
+hourly cleaning (:mod:`sync.server.projection_cleanup`). Both rest on one row per job in table
+``server_lease`` (name, holder, expires_at), taken by one atomic statement, so two processes asking
+at once never both get it, on PostgreSQL and SQLite alike:
+
+- :func:`take_lease`: a *holder* takes the job and renews it at each round; another holder takes it
+  over only once it has expired (a process that died leaves it after its time to live).
+- :meth:`Lease.claim`: yes to exactly one caller per ``period_s``: each claim is a new holder, so
+  the first claim after the window's end takes it and every other claim of the window is refused.
+
+Nothing is held open between rounds: no connection, no lock. Times are the database's clients'
+system clocks (UTC).
 """
 
 from __future__ import annotations
 
-import math
+import uuid
+from datetime import datetime, timedelta
 
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from counter_app.common.clock import utcnow
 from sync.server.db import ServerDatabase
-from sync.server.ratelimit import DatabaseStorage
+from sync.server.models import ServerLease
+
+
+def take_lease(session: Session, holder: str, now: datetime, ttl_s: float, name: str) -> bool:
+    """Take or renew the lease ``name`` for ``holder`` (in the caller's transaction): True when held."""
+    expires = now + timedelta(seconds=ttl_s)
+    renewed = session.execute(update(ServerLease).where(
+        ServerLease.name == name, (ServerLease.holder == holder) | (ServerLease.expires_at < now))
+        .values(holder=holder, expires_at=expires))
+    if renewed.rowcount:  # type: ignore[attr-defined]
+        return True
+    insert = (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(ServerLease)
+    added = session.execute(insert.values(name=name, holder=holder, expires_at=expires)
+                            .on_conflict_do_nothing(index_elements=[ServerLease.name]).returning(ServerLease.name))
+    return added.first() is not None  # (psycopg's rowcount of an INSERT ... ON CONFLICT is no count)
 
 
 class Lease:
     """``claim()`` is true for one caller per ``period_s`` across every process on ``db``."""
 
     def __init__(self, db: ServerDatabase, name: str, period_s: float) -> None:
-        self.key, self.period_s = f"lease:{name}", max(1, math.ceil(period_s))
-        self._storage = DatabaseStorage(db)
+        self.db, self.name, self.period_s = db, name, period_s
 
     def claim(self) -> bool:
-        return self._storage.incr(self.key, self.period_s) == 1
+        with self.db.sessions.begin() as s:
+            return take_lease(s, uuid.uuid4().hex, utcnow(), self.period_s, self.name)

@@ -227,6 +227,7 @@ class CentralUser(ServerBase):
     failed_logins: Mapped[int] = mapped_column(Integer)
     locked_until: Mapped[datetime | None] = mapped_column(Utc, nullable=True)
     created_at: Mapped[datetime] = mapped_column(Utc)
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)  # (s0010) where alerts are mailed
 
 
 class ReportSession(ServerBase):
@@ -370,3 +371,37 @@ class RollupHour(ServerBase):
     called: Mapped[int] = mapped_column(Integer, default=0)
     wait_sum_us: Mapped[int] = mapped_column(BigInteger, default=0)
     served: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# -- live monitoring and alerts (s0010: sync/server/monitor.py, alerts.py) ---------------------------
+class CentralAlert(ServerBase):
+    """An alert about a centre (:mod:`sync.server.alerts`): raised once, cleared once. ``open_key``
+    is ``<centre>/<kind>`` while the alert is open and NULL once cleared: its unique index lets
+    exactly one of several workers raising the same alert at once insert it (NULLs never collide,
+    so the cleared ones stay as history). ``emailed_at`` is claimed by one UPDATE before the mail
+    is sent, so one mail goes out per alert whichever worker sends it."""
+
+    __tablename__ = "central_alert"
+    __table_args__ = (Index("ix_central_alert_centre_raised", "centre_code", "raised_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    centre_code: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(24))
+    open_key: Mapped[str | None] = mapped_column(String(48), nullable=True, unique=True)
+    raised_at: Mapped[datetime] = mapped_column(Utc)
+    since: Mapped[datetime] = mapped_column(Utc)  # when the condition began, as far as the server knows
+    cleared_at: Mapped[datetime | None] = mapped_column(Utc, nullable=True, index=True)
+    value: Mapped[float | None] = mapped_column(nullable=True)  # the figure that raised it (seconds, events)
+    emailed_at: Mapped[datetime | None] = mapped_column(Utc, nullable=True)
+    emailed_to: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ServerLease(ServerBase):
+    """A named job one server process does at a time (the alerts' evaluation): the holder renews
+    ``expires_at``; another process takes it over only once it has expired."""
+
+    __tablename__ = "server_lease"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(80))
+    expires_at: Mapped[datetime] = mapped_column(Utc)

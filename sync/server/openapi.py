@@ -50,6 +50,7 @@ REFUSALS: dict[tuple[str, str], tuple[int, ...]] = {
     ("get", "/v1/status/{tracking_code}"): (404, 422, 429),
     ("post", "/v1/receipts/verify"): (400, 413, 422, 429),
     ("get", "/v1/reports/kpis"): (401, 422, 429),
+    ("get", "/v1/monitor/centres"): (401, 422, 429),
     ("get", "/reports"): (401, 422, 429),
     ("post", "/reports/login"): (401, 403, 413, 422, 429),
     ("post", "/reports/logout"): (403, 413, 422),

@@ -225,7 +225,7 @@ LOGIN_ERRORS: dict[str, str] = {"bad_credentials": N_("central.users_bad_credent
 
 
 def render_login(lang: str, *, first: str = "", last: str = "", failed: str | None = None,
-                 username: str = "") -> str:
+                 username: str = "", next_page: str = "") -> str:
     """The login form (a person's name and password); the password travels in the POST body, never
     in an address. ``failed``: why the last try was refused (what was typed as the name is kept)."""
     shown = lang_of(lang)
@@ -241,6 +241,7 @@ def render_login(lang: str, *, first: str = "", last: str = "", failed: str | No
     body = (f"<h1>{title}</h1>{error}\n"
             f'<form class="login" method="post" action="/reports/login"><input type="hidden" name="lang" value="{shown}">'
             f'<input type="hidden" name="from" value="{escape(first)}"><input type="hidden" name="to" value="{escape(last)}">'
+            + (f'<input type="hidden" name="next" value="{escape(next_page)}">' if next_page else "") +
             f'<label>{name} <input type="text" name="username" value="{escape(username[:64])}" '
             f'autocomplete="username" dir="ltr" required></label>'
             f'<label>{password} <input type="password" name="password" autocomplete="current-password" '

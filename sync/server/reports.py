@@ -46,6 +46,8 @@ from sync.server.sessions import (
 log = logging.getLogger(__name__)
 
 MAX_FORM_BYTES = 4096
+#: Where a login may lead besides the reports (the form's ``next``): only these pages of this server.
+NEXT_PAGES = ("/reports", "/monitor")
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
@@ -129,9 +131,11 @@ def add_report_routes(app: FastAPI, db: ServerDatabase, admin_token: str, *,
         if isinstance(outcome, str):
             log.warning("reports login refused from %s (%s)", client_of(request) or "?", outcome)
             return HTMLResponse(render_login(shown, first=field("from"), last=field("to"), failed=outcome,
-                                             username=field("username")), 401, PAGE_HEADERS)
+                                             username=field("username"), next_page=field("next")[:20]), 401,
+                                PAGE_HEADERS)
         kept = {name: field(name) for name in ("from", "to") if field(name)}
-        response = RedirectResponse("/reports?" + urlencode({**kept, "lang": shown}), status_code=303)
+        page = field("next") if field("next") in NEXT_PAGES else "/reports"  # never another site
+        response = RedirectResponse(page + "?" + urlencode({**kept, "lang": shown}), status_code=303)
         cookie = await run_in_threadpool(open_session, db, outcome)
         response.set_cookie(COOKIE, cookie, max_age=SESSION_S, path="/",
                             secure=request.url.scheme == "https", httponly=True, samesite="strict")

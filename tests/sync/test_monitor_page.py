@@ -1,0 +1,102 @@
+"""The monitoring pages in headless Chromium, Arabic first (phone and desktop, axe-core): a
+governorate supervisor logs in from the page, sees their centres worst first with the open alerts,
+opens a centre's page; nothing of another governorate; no script."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import update
+
+from counter_app.common.clock import local_day, utcnow
+from counter_app.common.i18n import strip_isolates
+from sync import protocol
+from sync.server import monitor_page
+from sync.server.alerts import AlertSettings, evaluate
+from sync.server.heartbeats import record
+from sync.server.models import EnrolledCentre
+from tests.helpers.browser import DESKTOP, ON_SQLITE, PHONE, assert_public_page, browser_page
+from tests.helpers.central import PASSWORD, Central, add_person
+from tests.sync.test_monitor import enrol_centre
+
+
+def beat(code: str, *, waiting: dict[str, int], longest: int | None, backlog: int = 0,
+         oldest: int | None = None) -> protocol.Heartbeat:
+    now = utcnow()
+    return protocol.Heartbeat(
+        centre=code, clock=now, version="1.9.0",
+        backlog=protocol.HeartbeatBacklog(events=backlog, oldest_age_s=oldest, rejected=0),
+        queue=protocol.HeartbeatQueue(day=local_day(now), waiting=waiting, longest_wait_s=longest,
+                                      counters_open=2, counters_active=3))
+
+
+@ON_SQLITE
+def test_the_monitoring_page_in_chromium_arabic(central: Central, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    enrol_centre(central, "2101", "21", "الجيزة الأول")
+    enrol_centre(central, "2102", "21", "الجيزة الثاني")
+    enrol_centre(central, "2103", "21", "الجيزة الثالث")  # silent: offline
+    enrol_centre(central, "0101", "01", "القاهرة الأول")
+    with central.db.sessions.begin() as s:
+        record(s, beat("2101", waiting={"A": 3, "B": 1}, longest=600), utcnow())
+        record(s, beat("2102", waiting={"A": 12}, longest=3600, backlog=40, oldest=90_000), utcnow())
+        record(s, beat("0101", waiting={"A": 1}, longest=60), utcnow())
+    with central.db.sessions.begin() as s:  # 2103 enrolled an hour ago and silent since
+        s.execute(update(EnrolledCentre).where(EnrolledCentre.code == "2103")
+                  .values(enrolled_at=utcnow() - timedelta(hours=1)))
+    with central.db.sessions.begin() as s:
+        evaluate(s, utcnow(), AlertSettings())  # 2103 offline; 2102 a long wait and an old backlog
+    add_person(central, "mona.giza", "governorate_supervisor", governorate="21")
+    url = central.url
+    for name, size in (("phone", PHONE), ("desktop", DESKTOP)):
+        with browser_page(size, "ar") as (page, requests_made):
+            first = page.goto(f"{url}/monitor")
+            assert first is not None and first.status == 401
+            page.fill("input[name=username]", "mona.giza")
+            page.fill("input[name=password]", PASSWORD)
+            page.keyboard.press("Enter")
+            page.wait_for_url(re.compile(r"/monitor\?lang=ar$"))
+            assert page.title() == "المتابعة الحية للمراكز"
+            assert page.locator("script:not([src])").count() == 0  # no inline script
+            order = page.eval_on_selector_all("#centres tbody tr", "rows => rows.map(r => r.dataset.centre)")
+            assert order == ["2102", "2103", "2101"], order  # worst first: two alerts, then one (offline)
+            text = strip_isolates(page.inner_text("body"))
+            assert "القاهرة الأول" not in text and "0101" not in text
+            assert "انتظار طويل" in text and "منقطع في ساعات العمل" in text and "غير متصل" in text
+            assert_public_page(page, requests_made, url, lang="ar")
+            if name == "desktop":
+                page.screenshot(path=str(tmp_path / "monitor-ar.png"), full_page=True)
+                # it refreshes by itself: a new heartbeat shows without a reload, until paused
+                monkeypatch.setattr(monitor_page, "REFRESH_S", 1)
+                page.reload()
+                page.wait_for_selector("#monitor-pause:not([hidden])")
+                with central.db.sessions.begin() as s:
+                    record(s, beat("2101", waiting={"A": 7}, longest=600), utcnow())
+                cell = '#centres tr[data-centre="2101"] td:nth-of-type(7)'  # waiting now
+                expect(page.locator(cell)).to_have_text("7", timeout=10_000)
+                page.keyboard.press("Tab")  # the language link, the links, the logout button, then pause
+                page.click("#monitor-pause")
+                assert page.get_attribute("#monitor-pause", "aria-pressed") == "true"
+                with central.db.sessions.begin() as s:
+                    record(s, beat("2101", waiting={"A": 9}, longest=600), utcnow())
+                page.wait_for_timeout(2500)  # two turns of the refresh: paused, nothing changes
+                assert page.inner_text(cell) == "7"
+                page.click("#monitor-pause")
+                expect(page.locator(cell)).to_have_text("9", timeout=10_000)
+            page.click('#centres a[href^="/monitor/centres/2102"]')
+            page.wait_for_url(re.compile(r"/monitor/centres/2102"))
+            assert page.locator("#queue").count() == 1 and page.locator("#trend tbody tr").count() == 14
+            assert "أحداث لم تُرسل منذ أكثر من يوم" in strip_isolates(page.inner_text("body"))
+            assert_public_page(page, requests_made, url, lang="ar")
+            if name == "desktop":
+                page.screenshot(path=str(tmp_path / "monitor-centre-ar.png"), full_page=True)
+            not_theirs = page.goto(f"{url}/monitor/centres/0101")
+            assert not_theirs is not None and not_theirs.status == 404
+    if os.environ.get("SHUBBAK_SHOTS"):  # to look at them: SHUBBAK_SHOTS=/some/folder
+        for png in tmp_path.glob("*.png"):
+            (Path(os.environ["SHUBBAK_SHOTS"]) / png.name).write_bytes(png.read_bytes())
