@@ -22,7 +22,7 @@ processes share, and what each keeps to itself:
   (:func:`sync.server.rollups.prune_hours`, inside an ingest: after the first process's, the others'
   find nothing to delete);
 * done by one process for all: the start-up migrations (a lock, :func:`sync.server.db.startup_lock`),
-  the ticket projection's hourly cleaning (a lease, :mod:`sync.server.leases`).
+  the ticket projection's hourly cleaning and the alerts' round (leases, :mod:`sync.server.leases`).
 
 ``--read-db URL`` (or ``SHUBBAK_CENTRAL_READ_DB``): the reports' figures are read there (a hot
 standby of ``--db``, e.g. PostgreSQL streaming replication), read-only; logins, sessions and the
@@ -55,7 +55,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     given = list(argv) if argv is not None else sys.argv[1:]
     if any(word in accounts_cli.COMMANDS for word in given[:3]):  # central-server [--db URL] user|enrol-code ...
         return accounts_cli.main(given)
-    parser = argparse.ArgumentParser(prog="central-server", description="the central server of the centres (FastAPI on uvicorn)")
+    parser = argparse.ArgumentParser(
+        prog="central-server", description="the central server of the centres (FastAPI on uvicorn)",
+        epilog="other commands: central-server [--db URL] user add|reset-password|disable|list ...; "
+               "central-server [--db URL] enrol-code ...; central-server report verify --from D --to D "
+               "(each with --help)")
     parser.add_argument("--db", default=os.environ.get("SHUBBAK_CENTRAL_DB", DEFAULT_URL))
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
