@@ -28,7 +28,8 @@ integer of piastres, a text that is not text) is left out of every figure and co
       "overall": FIGURES,
       "by_governorate": [{"governorate": "21" | null, "name_ar": "الجيزة" | null, "name_en": "Giza" | null,
                           "centres": ["GIZ-01", ...], **FIGURES}, ...],
-      "by_centre": [{"centre": "GIZ-01", "name": "...", "governorate": "21" | null, **FIGURES}, ...],
+      "by_centre": [{"centre": "GIZ-01", "name": "..." (as enrolled), "name_ar": ..., "name_en": ...,
+                     "governorate": "21" | null, **FIGURES}, ...],
       "by_service": [{"service": "MP-REG-CERT" | null, "name_ar": ... | null, "name_en": ... | null,
                       **FIGURES}, ...]
     }
@@ -391,8 +392,10 @@ def _answer(session: Session, first: date, last: date, skipped: int, overall: _R
              "centres": sorted(c for c, gov in governorate_of.items() if gov == g), **t.figures()}
             for g, t in sorted(governorates.items(), key=lambda kv: _codes_last(kv[0]))],
         "by_centre": [
-            {"centre": c, "name": centres[c].name if c in centres else c, "governorate": governorate_of.get(c),
-             **t.figures()}
+            {"centre": c, "name": centres[c].name if c in centres else c,
+             "name_ar": centres[c].public_name("ar") if c in centres else None,
+             "name_en": centres[c].public_name("en") if c in centres else None,
+             "governorate": governorate_of.get(c), **t.figures()}
             for c, t in sorted(by_centre.items())],
         "by_service": [
             {"service": s, "name_ar": names.get(s or "", no_name)[0] or None,

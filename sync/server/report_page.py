@@ -184,7 +184,7 @@ def render_report(kpis: dict[str, Any], lang: str, who: Scope | None = None) -> 
     unread = f'<p class="skipped" role="status">{unread_text}</p>\n' if skipped else ""
     reader = f'<p class="who">{_who(who, shown)}</p>\n' if who is not None else ""
     issues_codes = who is not None and who.role != CENTRE and who.actor != "token"
-    code_link = text("central.enrol_code_link", shown)
+    code_link, monitor = text("central.enrol_code_link", shown), text("central.monitor_title", shown)
     codes = (f'<a href="/reports/enrolment-codes?{escape(urlencode({"lang": shown}))}">{code_link}</a>'
              if issues_codes else "")
     header = (f"<header><h1>{title}</h1>\n{reader}"
@@ -195,6 +195,7 @@ def render_report(kpis: dict[str, Any], lang: str, who: Scope | None = None) -> 
               f'<button type="submit">{show}</button></form>\n'
               f'<nav><a href="/reports?{query(other)}" lang="{other}">{switch}</a>'
               f'<a href="/v1/reports/kpis?{query(shown)}">{json_link}</a>{codes}'
+              f'<a href="/monitor?{escape(urlencode({"lang": shown}))}">{monitor}</a>'
               f'<form method="post" action="/reports/logout"><input type="hidden" name="lang" value="{shown}">'
               f'<button type="submit">{logout}</button>'
               f"</form></nav></header>\n")
@@ -205,7 +206,7 @@ def render_report(kpis: dict[str, Any], lang: str, who: Scope | None = None) -> 
         _table("by_governorate", N_("central.by_governorate"), N_("central.governorate"),
                [(_named(g[local], g["governorate"], unknown_governorate), g) for g in kpis["by_governorate"]], shown),
         _table("by_centre", N_("central.by_centre"), N_("central.centre"),
-               [(_named(c["name"], c["centre"], ""), c) for c in kpis["by_centre"]], shown),
+               [(_named(c.get(local) or c["name"], c["centre"], ""), c) for c in kpis["by_centre"]], shown),
         _table("by_service", N_("central.by_service"), N_("central.service"),
                [(_named(s[local], s["service"], no_service), s) for s in kpis["by_service"]], shown),
         _counts("by_state", N_("central.by_state"), (N_("central.state"), N_("central.count")),

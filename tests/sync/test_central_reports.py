@@ -245,6 +245,9 @@ def test_the_figures_per_governorate_centre_and_service_are_the_hand_computed_on
     assert [(c["centre"], c["name"], c["governorate"]) for c in k["by_centre"]] == [
         ("CAI-01", "Cairo Service Centre", "01"), ("GIZ-01", "Giza Technology Centre", "21"),
         ("GIZ-02", "Dokki Service Centre", "21")]
+    assert [(c["name_ar"], c["name_en"]) for c in k["by_centre"]] == [  # the page shows its language's
+        ("مركز خدمة المواطنين بالقاهرة", "Cairo Service Centre"), ("المركز التكنولوجي بالجيزة", "Giza Technology Centre"),
+        ("مركز خدمة المواطنين بالدقي", "Dokki Service Centre")]
     assert [without_labels(c) for c in k["by_centre"]] == [CAI1, GIZ1, GIZ2]
     assert [(g["governorate"], g["name_ar"], g["name_en"], g["centres"]) for g in k["by_governorate"]] == [
         ("01", "القاهرة", "Cairo", ["CAI-01"]), ("21", "الجيزة", "Giza", ["GIZ-01", "GIZ-02"])]
@@ -419,11 +422,11 @@ def test_the_web_page_in_headless_chromium_is_arabic_right_to_left(world: World)
             assert rows(page, "overall") == [
                 ["جميع المراكز", "8", "6", "1", "12.1", "10.0", "30.0", "14.2", "13.5", "25.0", "4", "3,835.00"]]
             assert rows(page, "by_centre") == [
-                ["Cairo Service Centre CAI-01", "3", "2", "0", "17.5", "17.5", "30.0", "18.5", "18.5", "25.0", "1",
+                ["مركز خدمة المواطنين بالقاهرة CAI-01", "3", "2", "0", "17.5", "17.5", "30.0", "18.5", "18.5", "25.0", "1",
                  "3,070.00"],
-                ["Giza Technology Centre GIZ-01", "3", "2", "1", "8.7", "10.0", "10.0", "14.0", "14.0", "18.0", "2",
+                ["المركز التكنولوجي بالجيزة GIZ-01", "3", "2", "1", "8.7", "10.0", "10.0", "14.0", "14.0", "18.0", "2",
                  "765.00"],
-                ["Dokki Service Centre GIZ-02", "2", "2", "0", "12.0", "12.0", "20.0", "10.0", "10.0", "15.0", "1",
+                ["مركز خدمة المواطنين بالدقي GIZ-02", "2", "2", "0", "12.0", "12.0", "20.0", "10.0", "10.0", "15.0", "1",
                  "0.00"]]
             assert [r[:4] for r in rows(page, "by_governorate")] == [["القاهرة 01", "3", "2", "0"],
                                                                       ["الجيزة 21", "5", "4", "1"]]
@@ -436,6 +439,7 @@ def test_the_web_page_in_headless_chromium_is_arabic_right_to_left(world: World)
             assert_in_order(page, "#overall tbody", "3,835.00")
             assert_in_order(page, "#by_governorate tbody tr:first-child th", "01")
             assert_in_order(page, "#by_centre tbody tr:first-child th", "CAI-01")
+            assert page.get_attribute("nav a[href='/monitor?lang=ar']", "href") is not None  # the live view
             page.screenshot(path=str(SCREENSHOT), full_page=True)
             page.set_viewport_size({"width": 390, "height": 844})  # a phone
             assert_in_order(page, "p.period", str(DAY), occurrences=2)
@@ -458,7 +462,8 @@ def test_the_web_page_in_headless_chromium_is_arabic_right_to_left(world: World)
             assert (html.get_attribute("lang"), html.get_attribute("dir")) == ("en", "ltr")
             text = page.inner_text("body")
             for label in ("Central performance report", "By governorate", "Tickets issued", "Giza", "Cairo",
-                          "Registration certificate", "Period from 2026-11-23 to 2026-11-23"):
+                          "Registration certificate", "Period from 2026-11-23 to 2026-11-23",
+                          "Giza Technology Centre", "Live monitoring of the centres"):
                 assert label in text, label
             box = header_boxes(page, "by_centre")
             assert abs(box["first"]["left"] - box["table"]["left"]) < 2 and box["first"]["right"] < box["last"]["left"]
