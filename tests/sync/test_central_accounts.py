@@ -176,7 +176,7 @@ def test_the_login_page_in_chromium_arabic(world: World) -> None:  # noqa: F811
         with browser_page(size, "ar") as (page, requests_made):
             first = page.goto(f"{url}/reports?from={DAY}&to={DAY}")
             assert first is not None and first.status == 401
-            assert page.title() == "دخول التقارير المركزية"
+            assert page.title() == "الدخول إلى التقارير والمتابعة المركزية"
             assert_public_page(page, requests_made, url, lang="ar")
             page.fill("input[name=username]", "sara.giza")
             page.fill("input[name=password]", "not her password")
