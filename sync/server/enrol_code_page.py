@@ -77,7 +77,7 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str, headers: dict
         shown = language(lang)
         scope = request_scope(db, admin_token, request)
         if scope is None:
-            return HTMLResponse(render_login(shown), 401, headers)
+            return HTMLResponse(render_login(shown, next_page=PATH), 401, headers)
         return HTMLResponse(render_form(scope, shown), 403 if scope.role == CENTRE else 200, headers)
 
     @app.post(PATH, response_class=HTMLResponse)
@@ -97,7 +97,7 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str, headers: dict
         shown = language(field("lang"))
         scope = await run_in_threadpool(request_scope, db, admin_token, request)
         if scope is None:
-            return HTMLResponse(render_login(shown), 401, headers)
+            return HTMLResponse(render_login(shown, next_page=PATH), 401, headers)
         if scope.role == CENTRE:
             return HTMLResponse(render_form(scope, shown), 403, headers)
         centre, governorate = field("centre"), field("governorate") or None

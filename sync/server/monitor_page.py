@@ -127,8 +127,8 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
     def scope_of(request: Request) -> Scope | None:
         return request_scope(db, admin_token, request)
 
-    def login(lang: Lang) -> HTMLResponse:
-        return HTMLResponse(render_login(lang, next_page="/monitor"), 401, PAGE_HEADERS)
+    def login(lang: Lang, request: Request) -> HTMLResponse:  # back to the page asked for, once logged in
+        return HTMLResponse(render_login(lang, next_page=request.url.path), 401, PAGE_HEADERS)
 
     def filters(governorate: str | None, service: str | None) -> Filters:
         return Filters(governorate if governorate in GOVERNORATES else None,
@@ -155,7 +155,7 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
         shown = lang_of(lang)
         scope = await run_in_threadpool(scope_of, request)
         if scope is None:
-            return login(shown)
+            return login(shown, request)
         chosen = filters(governorate, service)
 
         def page() -> str:
@@ -185,7 +185,7 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
         shown = lang_of(lang)
         scope = await run_in_threadpool(scope_of, request)
         if scope is None:
-            return login(shown)
+            return login(shown, request)
 
         def page() -> tuple[str, int]:
             now = utcnow()

@@ -19,6 +19,7 @@ logout refuse a post from another site (403).
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -46,8 +47,14 @@ from sync.server.sessions import (
 log = logging.getLogger(__name__)
 
 MAX_FORM_BYTES = 4096
-#: Where a login may lead besides the reports (the form's ``next``): only these pages of this server.
-NEXT_PAGES = ("/reports", "/monitor")
+#: Where a login may lead besides the reports (the form's ``next``, the page that asked for the
+#: login): only these pages of this server, never another site.
+NEXT_PAGE = re.compile(r"/reports(/enrolment-codes)?|/monitor(/centres/[A-Za-z0-9_-]{1,40})?")
+
+
+def next_page(asked: str) -> str:
+    """Where the login leads: ``asked`` when it is one of :data:`NEXT_PAGE`, else the reports."""
+    return asked if NEXT_PAGE.fullmatch(asked) else "/reports"
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
@@ -99,7 +106,7 @@ def add_report_routes(app: FastAPI, db: ServerDatabase, admin_token: str, *,
         shown = language(lang)
         scope = scope_of_request(request)
         if scope is None:
-            return HTMLResponse(render_login(shown, first=first or "", last=last or ""), 401, PAGE_HEADERS)
+            return HTMLResponse(render_login(shown, first=first or "", last=last or "", next_page="/reports"), 401, PAGE_HEADERS)
         try:
             start, end = period(first, last)
         except BadRange as exc:
@@ -131,10 +138,10 @@ def add_report_routes(app: FastAPI, db: ServerDatabase, admin_token: str, *,
         if isinstance(outcome, str):
             log.warning("reports login refused from %s (%s)", client_of(request) or "?", outcome)
             return HTMLResponse(render_login(shown, first=field("from"), last=field("to"), failed=outcome,
-                                             username=field("username"), next_page=field("next")[:20]), 401,
+                                             username=field("username"), next_page=next_page(field("next"))), 401,
                                 PAGE_HEADERS)
         kept = {name: field(name) for name in ("from", "to") if field(name)}
-        page = field("next") if field("next") in NEXT_PAGES else "/reports"  # never another site
+        page = next_page(field("next"))
         response = RedirectResponse(page + "?" + urlencode({**kept, "lang": shown}), status_code=303)
         cookie = await run_in_threadpool(open_session, db, outcome)
         response.set_cookie(COOKIE, cookie, max_age=SESSION_S, path="/",
