@@ -18,6 +18,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
+from counter_app.common.clock import CENTRE_TZ
 from counter_app.common.governorates import GOVERNORATES
 from counter_app.common.i18n import N_, Lang, gettext
 from sync.server import enrol_codes
@@ -45,8 +46,8 @@ def render_form(scope: Scope, lang: Lang, *, centre: str = "", governorate: str 
     back = escape(urlencode({"lang": lang}))
     parts = [f"<h1>{title}</h1>", f'<p><a href="/reports?{back}">{back_text}</a></p>']
     if issued is not None:
-        until = issued.expires_at.astimezone(UTC)
-        day, clock = until.date().isoformat(), until.strftime("%H:%M UTC")
+        until = issued.expires_at.astimezone(CENTRE_TZ)  # the operators' clock, as on every central page
+        day, clock = until.date().isoformat(), until.strftime("%H:%M")
         sentence = text("central.enrol_code_issued", lang, centre=_ltr(issued.centre), day=_ltr(day), time=_ltr(clock))
         parts.append(f'<p role="status">{sentence}</p><p class="code"><output dir="ltr">{escape(issued.code)}</output></p>')
     if message:

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select, update
 
 from counter_app import cli
-from counter_app.common.clock import utcnow
+from counter_app.common.clock import CENTRE_TZ, as_utc, utcnow
 from counter_app.common.i18n import strip_isolates
 from sync import protocol
 from sync.agent.agent import Agent
@@ -181,8 +181,13 @@ def test_the_code_page_in_chromium_arabic(central: Central, site: Centre, capsys
             page.wait_for_selector("output")
             code = page.inner_text("output")
             assert re.fullmatch(r"[0-9A-Z]{4}(-[0-9A-Z]{4}){3}", code)
-            assert "رمز تسجيل المركز GIZ-01 أدناه. يُستخدم مرة واحدة، وصالح حتى" in strip_isolates(
-                page.inner_text("p[role=status]"))
+            status = strip_isolates(page.inner_text("p[role=status]"))
+            assert "رمز تسجيل المركز GIZ-01 أدناه. يُستخدم مرة واحدة، وصالح حتى" in status
+            with central.db.sessions() as s:  # the expiry in Cairo time, as every central page says times
+                newest = s.scalars(select(EnrolmentCode).order_by(EnrolmentCode.issued_at.desc())).first()
+                assert newest is not None
+                until = as_utc(newest.expires_at).astimezone(CENTRE_TZ)
+            assert f"{until:%Y-%m-%d} الساعة {until:%H:%M} بتوقيت القاهرة" in status, status
             assert_public_page(page, requests_made, central.url, lang="ar")
             page.screenshot(path=f"/tmp/central_enrol_code_ar_{size['width']}.png", full_page=True)
     assert enrol(site, central, code, capsys)[0] == 0  # the newest code; the first one stays unused
