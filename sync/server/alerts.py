@@ -55,7 +55,7 @@ from counter_app.common.portal import DAYS, InvalidOpeningHours, opening_hours_e
 from counter_app.notify.senders import Sender, SendError, SmtpSender
 from sync.server.accounts import GOVERNORATE, NATIONAL
 from sync.server.db import ServerDatabase
-from sync.server.leases import take_lease
+from sync.server.leases import release_lease, take_lease
 from sync.server.models import (
     CentralAlert,
     CentralUser,
@@ -310,6 +310,12 @@ class AlertRunner:
         self._thread.start()
 
     def stop(self) -> None:
+        """End the rounds and give the lease back (another process takes over at its next round)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(10)
+        try:
+            with self.db.sessions.begin() as s:
+                release_lease(s, self.holder, LEASE)
+        except Exception:  # the database away at the stop: the lease expires by itself
+            log.warning("the alerts' lease was not given back at the stop", exc_info=True)

@@ -7,7 +7,8 @@ hourly cleaning (:mod:`sync.server.projection_cleanup`). Both rest on one row pe
 at once never both get it, on PostgreSQL and SQLite alike:
 
 - :func:`take_lease`: a *holder* takes the job and renews it at each round; another holder takes it
-  over only once it has expired (a process that died leaves it after its time to live).
+  over only once it has expired (a process that died leaves it after its time to live; one that
+  stops gives it back, :func:`release_lease`).
 - :meth:`Lease.claim`: yes to exactly one caller per ``period_s``: each claim is a new holder, so
   the first claim after the window's end takes it and every other claim of the window is refused.
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -42,6 +43,13 @@ def take_lease(session: Session, holder: str, now: datetime, ttl_s: float, name:
     added = session.execute(insert.values(name=name, holder=holder, expires_at=expires)
                             .on_conflict_do_nothing(index_elements=[ServerLease.name]).returning(ServerLease.name))
     return added.first() is not None  # (psycopg's rowcount of an INSERT ... ON CONFLICT is no count)
+
+
+def release_lease(session: Session, holder: str, name: str) -> bool:
+    """Give the lease ``name`` back if ``holder`` holds it (a process stopping: the next one takes
+    over at its next round instead of after the time to live); True when it was held."""
+    gone = session.execute(delete(ServerLease).where(ServerLease.name == name, ServerLease.holder == holder))
+    return bool(gone.rowcount)  # type: ignore[attr-defined]
 
 
 class Lease:
