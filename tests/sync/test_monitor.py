@@ -20,6 +20,7 @@ from counter_app.notify.senders import SmtpSender
 from sync import protocol
 from sync.agent.agent import Agent
 from sync.agent.heartbeat import Heartbeats
+from sync.server import __main__ as server_main
 from sync.server.accounts import add_user
 from sync.server.alerts import AlertRunner, AlertSettings, evaluate, is_open
 from sync.server.db import ServerDatabase
@@ -261,3 +262,25 @@ def test_a_mail_the_server_could_not_send_is_sent_at_the_next_round_once(
     assert not box.messages and alerts(central) == [("offline", True, None)]  # the claim was given back
     assert runner.run_once(later + timedelta(minutes=1)) and runner.run_once(later + timedelta(minutes=2))
     assert len(box.messages) == 1 and alerts(central) == [("offline", True, "giza@example.org")]
+
+
+def test_the_alerts_go_to_the_address_set_by_the_command_and_to_the_administrators_once_cleared(
+        central: Central, central_url: str, smtp: tuple[Mailbox, int], capsys: pytest.CaptureFixture[str]) -> None:
+    """``central-server user set-email``: the next alert of the supervisor's governorate goes to the
+    new address; once cleared, to the national administrators' (nobody of the governorate has one)."""
+    box, port = smtp
+    enrol_centre(central, "2101", "21", "Giza One")
+    add_person(central, "giza", "governorate_supervisor", governorate="21")
+    add_person(central, "nour", "national_admin")
+    assert server_main.main(["--db", central_url, "user", "set-email", "giza", "giza.new@example.org"]) == 0
+    assert server_main.main(["--db", central_url, "user", "set-email", "nour", "nour@example.org"]) == 0
+    capsys.readouterr()
+    runner = AlertRunner(central.db, AlertSettings(), SmtpSender("127.0.0.1", port, sender="m@example.org", timeout=5))
+    later = utcnow() + timedelta(hours=1)  # silent for an hour
+    assert runner.run_once(later)
+    assert [m["To"] for m in box.messages] == ["giza.new@example.org"]
+    assert server_main.main(["--db", central_url, "user", "set-email", "giza", "--clear"]) == 0
+    enrol_centre(central, "2102", "21", "Giza Two")
+    assert runner.run_once(later + timedelta(minutes=1)) and runner.run_once(later + timedelta(minutes=2))
+    assert [m["To"] for m in box.messages] == ["giza.new@example.org", "nour@example.org"]
+    assert alerts(central) == [("offline", True, "giza.new@example.org"), ("offline", True, "nour@example.org")]
