@@ -26,6 +26,7 @@ from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from counter_app.common.clock import CENTRE_TZ, as_utc, utcnow
@@ -34,6 +35,7 @@ from counter_app.common.i18n import N_, Lang, gettext, lang_of
 from sync.server.accounts import Scope, audit
 from sync.server.alerts import ALERT_IDS
 from sync.server.db import ServerDatabase
+from sync.server.errors import ApiError
 from sync.server.monitor import ONLINE_S, CentreRow, Filters, centre_detail, centre_rows, open_alerts
 from sync.server.portal.catalogue import catalogue_version
 from sync.server.report_page import render_login
@@ -46,6 +48,7 @@ PAGE_HEADERS = {**REPORT_HEADERS, "Content-Security-Policy": (
     "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'")}
 STATE_IDS = {True: N_("central.monitor_online"), False: N_("central.monitor_offline")}
+BAD_FILTER_IDS = {"governorate": N_("central.monitor_bad_governorate"), "service": N_("central.monitor_bad_service")}
 
 templates = Environment(
     loader=FileSystemLoader(str(files("sync.server") / "templates")),
@@ -130,9 +133,15 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
     def login(lang: Lang) -> HTMLResponse:
         return HTMLResponse(render_login(lang, next_page="/monitor"), 401, PAGE_HEADERS)
 
-    def filters(governorate: str | None, service: str | None) -> Filters:
-        return Filters(governorate if governorate in GOVERNORATES else None,
-                       service[:32] if service and service.isprintable() else None)
+    def filters(governorate: str | None, service: str | None, services: set[str]) -> Filters:
+        """The filters asked for; an empty one is every governorate or service.
+        :class:`BadFilter` for a governorate code or a service the server does not know."""
+        governorate, service = (governorate or "").strip() or None, (service or "").strip() or None
+        if governorate is not None and governorate not in GOVERNORATES:
+            raise BadFilter("governorate", governorate)
+        if service is not None and service not in services:
+            raise BadFilter("service", service)
+        return Filters(governorate, service)
 
     @app.get("/v1/monitor/centres")
     def monitor_json(request: Request, governorate: str | None = Query(None, max_length=2),
@@ -146,7 +155,13 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
         with db.sessions.begin() as s:
             audit(s, scope.actor, "monitor.centres", now, client=client_of(request))
         with db.sessions() as s:
-            rows = centre_rows(s, scope, now, "en", filters(governorate, service))
+            try:
+                chosen = filters(governorate, service, service_codes(s))
+            except BadFilter as exc:
+                raise ApiError(422, f"bad_{exc.field}", (
+                    f"unknown governorate code {exc.value!r} (two digits, e.g. 21)" if exc.field == "governorate"
+                    else f"unknown service {exc.value!r}: not in the published catalogue")) from None
+            rows = centre_rows(s, scope, now, "en", chosen)
         return {"at": now.isoformat(), "online_s": ONLINE_S, "centres": [_row_json(r) for r in rows]}
 
     @app.get("/monitor", response_class=HTMLResponse, include_in_schema=False)
@@ -156,15 +171,21 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
         scope = await run_in_threadpool(scope_of, request)
         if scope is None:
             return login(shown)
-        chosen = filters(governorate, service)
 
-        def page() -> str:
+        def page() -> tuple[str, int]:
             now = utcnow()
             with db.sessions() as s:
+                catalogue = catalogue_version(s)
+                try:
+                    chosen = filters(governorate, service, {spec.code for spec in catalogue.services}
+                                     if catalogue else set())
+                except BadFilter as exc:
+                    msgid = BAD_FILTER_IDS[exc.field]
+                    return render(shown, "monitor_unknown.html", now=now, message=gettext(
+                        msgid, shown, code=exc.value[:40]), switch=f"/monitor?lang={'en' if shown == 'ar' else 'ar'}"), 400
                 rows = centre_rows(s, scope, now, shown, chosen)
                 alerts = open_alerts(s, scope)
                 visible = scope.centres(s)
-                catalogue = catalogue_version(s)
             names = {r.code: r.name for r in rows}  # the alerts of the centres shown (the filters hold)
             governorates = sorted({r.governorate for r in rows if r.governorate} | (
                 set(GOVERNORATES) if visible is None else ({scope.governorate} if scope.governorate else set())))
@@ -176,9 +197,10 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
                           governorates=[(g, _governorate_name(g, shown)) for g in governorates],
                           services=services, chosen=chosen, governorate_name=lambda g: _governorate_name(g, shown),
                           switch=f"/monitor?{urlencode(_query(shown, chosen, switch=True))}",
-                          online=sum(r.online for r in rows))
+                          online=sum(r.online for r in rows)), 200
 
-        return HTMLResponse(await run_in_threadpool(page), 200, PAGE_HEADERS)
+        body, status = await run_in_threadpool(page)
+        return HTMLResponse(body, status, PAGE_HEADERS)
 
     @app.get("/monitor/centres/{code}", response_class=HTMLResponse, include_in_schema=False)
     async def monitor_centre(request: Request, code: str, lang: str | None = None) -> HTMLResponse:
@@ -201,6 +223,17 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
 
         body, status = await run_in_threadpool(page)
         return HTMLResponse(body, status, PAGE_HEADERS)
+
+
+class BadFilter(ValueError):
+    def __init__(self, field: str, value: str) -> None:
+        super().__init__(f"unknown {field} {value!r}")
+        self.field, self.value = field, value
+
+
+def service_codes(session: Session) -> set[str]:
+    catalogue = catalogue_version(session)
+    return {spec.code for spec in catalogue.services} if catalogue else set()
 
 
 def _query(lang: Lang, chosen: Filters, *, switch: bool = False) -> dict[str, str]:
