@@ -68,6 +68,7 @@ def test_the_monitoring_page_in_chromium_arabic(central: Central, tmp_path: Path
             text = strip_isolates(page.inner_text("body"))
             assert "القاهرة الأول" not in text and "0101" not in text
             assert "انتظار طويل" in text and "منقطع في ساعات العمل" in text and "غير متصل" in text
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")  # no sideways page
             assert_public_page(page, requests_made, url, lang="ar")
             page.screenshot(path=str(tmp_path / f"monitor-ar-{name}.png"), full_page=True)
             if name == "desktop":
