@@ -71,12 +71,28 @@ def _count(value: int | None) -> str:
 
 
 def render(lang: Lang, template: str, **context: Any) -> str:
+    plain: dict[str, str] = {}  # a text without fields, made once per page (an alert's kind: one per row)
+    shown: dict[datetime, str] = {}  # a time, converted once per page (the alerts' rows repeat them)
+
     def t(msgid: str, /, **fields: Any) -> str:
-        return gettext(msgid, lang, **fields)
+        if fields:
+            return gettext(msgid, lang, **fields)
+        text = plain.get(msgid)
+        if text is None:
+            text = plain[msgid] = gettext(msgid, lang)
+        return text
+
+    def when(moment: datetime | None) -> str:
+        if moment is None:
+            return "—"
+        text = shown.get(moment)
+        if text is None:
+            text = shown[moment] = _when(moment)
+        return text
 
     return templates.get_template(template).render(
         lang=lang, dir="rtl" if lang == "ar" else "ltr", other="en" if lang == "ar" else "ar", text=t,
-        when=_when, minutes=_minutes, count=_count, refresh=REFRESH_S, alert_ids=ALERT_IDS, state_ids=STATE_IDS,
+        when=when, minutes=_minutes, count=_count, refresh=REFRESH_S, alert_ids=ALERT_IDS, state_ids=STATE_IDS,
         online_minutes=ONLINE_S // 60, **context)
 
 
