@@ -188,7 +188,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 #: Why the central server refused an enrolment code (sync/server/enrol_codes.py), as messages.
 ENROL_CODE_REFUSALS = {"expired_code": N_("central.enrol_code_expired"), "used_code": N_("central.enrol_code_used"),
                        "wrong_centre": N_("central.enrol_code_wrong_centre"),
-                       "unknown_code": N_("central.enrol_code_unknown")}
+                       "unknown_code": N_("central.enrol_code_unknown"),
+                       "enrolled_meanwhile": N_("central.enrol_code_raced")}
 
 
 def cmd_centre_enrol(args: argparse.Namespace) -> int:

@@ -57,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return accounts_cli.main(given)
     parser = argparse.ArgumentParser(
         prog="central-server", description="the central server of the centres (FastAPI on uvicorn)",
-        epilog="other commands: central-server [--db URL] user add|reset-password|disable|list ...; "
+        epilog="other commands: central-server [--db URL] user add|set-email|reset-password|disable|list ...; "
                "central-server [--db URL] enrol-code ...; central-server report verify --from D --to D "
                "(each with --help)")
     parser.add_argument("--db", default=os.environ.get("SHUBBAK_CENTRAL_DB", DEFAULT_URL))

@@ -135,9 +135,7 @@ def add_user(session: Session, username: str, password: str, role: str, now: dat
     _check_scope(role, governorate, centre)
     if session.scalar(select(CentralUser.id).where(CentralUser.username == name)) is not None:
         raise AccountError("exists", f"user {name} exists already")
-    email = (email or "").strip() or None
-    if email is not None and (len(email) > 254 or email.count("@") != 1 or not email.isprintable() or " " in email):
-        raise AccountError("bad_email", "an e-mail address looks like name@example.org")
+    email = check_email(email)
     user = CentralUser(username=name, role=role, governorate=governorate, centre_code=centre,
                        password_hash=_hasher.hash(password), disabled=False, failed_logins=0, created_at=now,
                        email=email)
@@ -145,6 +143,36 @@ def add_user(session: Session, username: str, password: str, role: str, now: dat
     session.flush()
     audit(session, actor, "user.add", now, target=name, role=role, governorate=governorate, centre=centre)
     return user
+
+
+_EMAIL_FORBIDDEN = frozenset(' ,;:<>()[]\\"')
+
+
+def check_email(email: str | None) -> str | None:
+    """``email`` trimmed, or None for none (empty); :class:`AccountError` ``bad_email`` unless it is
+    one plain address: ``local@domain.tld``, at most 254 characters, no spaces, no list or header
+    characters (``, ; < > ( ) [ ] : "``), a domain of dotted labels."""
+    email = (email or "").strip()
+    if not email:
+        return None
+    local, _, domain = email.partition("@")
+    labels = domain.split(".")
+    if (len(email) > 254 or not email.isprintable() or not local or len(local) > 64 or "@" in domain
+            or set(email) & _EMAIL_FORBIDDEN or len(labels) < 2
+            or not all(label and len(label) <= 63 and not label.startswith("-") and not label.endswith("-")
+                       for label in labels)):
+        raise AccountError("bad_email", f"{email[:80]!r} is not an e-mail address (like name@example.org)")
+    return email
+
+
+def set_email(session: Session, username: str, email: str | None, now: datetime, *, actor: str) -> str | None:
+    """Where the person's alerts are mailed (:mod:`sync.server.alerts`); None or empty clears it.
+    Returns the address kept (None: cleared); audited as ``user.set_email`` with the old and new."""
+    user = _user(session, username)
+    address = check_email(email)
+    previous, user.email = user.email, address
+    audit(session, actor, "user.set_email", now, target=user.username, email=address, previous=previous)
+    return address
 
 
 def _user(session: Session, username: str) -> CentralUser:
@@ -178,7 +206,7 @@ def reset_password(session: Session, username: str, password: str, now: datetime
 
 def list_users(session: Session) -> list[dict[str, Any]]:
     return [{"username": u.username, "role": u.role, "governorate": u.governorate, "centre": u.centre_code,
-             "disabled": u.disabled, "locked_until": u.locked_until.isoformat() if u.locked_until else None}
+             "email": u.email, "disabled": u.disabled, "locked_until": u.locked_until.isoformat() if u.locked_until else None}
             for u in session.scalars(select(CentralUser).order_by(CentralUser.username))]
 
 

@@ -1,4 +1,4 @@
-"""``central-server user add|disable|reset-password|list`` and ``central-server enrol-code issue``:
+"""``central-server user add|disable|reset-password|set-email|list`` and ``central-server enrol-code issue``:
 the people of the central server (:mod:`sync.server.accounts`) and one-time enrolment codes
 (:mod:`sync.server.enrol_codes`), from the server's own machine. Each action is audited as
 ``cli`` (the operator logged into the machine).
@@ -8,7 +8,10 @@ the people of the central server (:mod:`sync.server.accounts`) and one-time enro
   with ``--password-stdin`` (one line);
 * ``user disable NAME``: no more logins, open sessions end;
 * ``user reset-password NAME``: a new password; clears a lockout, enables the account, ends sessions;
-* ``user list``;
+* ``user set-email NAME EMAIL`` / ``user set-email NAME --clear``: where the monitoring's alerts
+  for this person are mailed (:mod:`sync.server.alerts`: a governorate's supervisors, else the
+  national administrators); the address is checked (one plain ``name@example.org``);
+* ``user list``: name, role, scope, state and e-mail address;
 * ``enrol-code issue --centre C [--governorate 21]``: prints the code and when it expires (48 h).
 
 Every command takes ``--db URL`` (default: ``SHUBBAK_CENTRAL_DB``, else the server's default).
@@ -55,7 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     for sub in (add, reset):
         sub.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     user.add_parser("disable", help="no more logins; open sessions end").add_argument("name")
-    user.add_parser("list", help="every person, their role and scope")
+    email = user.add_parser("set-email", help="where the person's alerts are mailed (or --clear)")
+    email.add_argument("name")
+    email.add_argument("email", nargs="?", help="one address, e.g. sara@example.org")
+    email.add_argument("--clear", action="store_true", help="no address: no alert is mailed to this person")
+    user.add_parser("list", help="every person, their role, scope, state and e-mail address")
     code = top.add_parser("enrol-code", help="one-time enrolment codes").add_subparsers(dest="action", required=True)
     issue = code.add_parser("issue", help="a code for one centre, valid 48 hours")
     issue.add_argument("--centre", required=True)
@@ -66,6 +73,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str]) -> int:
     parser = _parser()
     args = parser.parse_args(list(argv))
+    if args.command == "user" and args.action == "set-email" and (args.email is None) == (not args.clear):
+        parser.error("user set-email takes an address or --clear (one of the two)")
+    if args.command == "user" and args.action == "set-email" and args.email is not None and not args.email.strip():
+        parser.error("user set-email: the address is empty; to remove it, use --clear")
     if args.command == "user" and args.action in ("add", "reset-password"):
         try:
             password = _password(args)
@@ -86,6 +97,10 @@ def main(argv: Sequence[str]) -> int:
             elif args.action == "reset-password":
                 accounts.reset_password(s, args.name, password, now, actor="cli")
                 print(f"password of {accounts.normalise_username(args.name)} reset")
+            elif args.action == "set-email":
+                kept = accounts.set_email(s, args.name, None if args.clear else args.email, now, actor="cli")
+                name = accounts.normalise_username(args.name)
+                print(f"alerts for {name} are mailed to {kept}" if kept else f"no e-mail address for {name}")
             elif args.action == "disable":
                 accounts.disable_user(s, args.name, now, actor="cli")
                 print(f"user {accounts.normalise_username(args.name)} disabled")
@@ -93,7 +108,7 @@ def main(argv: Sequence[str]) -> int:
                 for u in accounts.list_users(s):
                     scope = u["governorate"] or u["centre"] or "-"
                     state = "disabled" if u["disabled"] else ("locked" if u["locked_until"] else "active")
-                    print(f"{u['username']}\t{u['role']}\t{scope}\t{state}")
+                    print(f"{u['username']}\t{u['role']}\t{scope}\t{state}\t{u['email'] or '-'}")
     except accounts.AccountError as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return 1

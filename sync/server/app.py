@@ -263,17 +263,35 @@ def create_app(db: ServerDatabase, admin_token: str, read_db: ServerDatabase | N
         for field in ("code", "name", "governorate", "name_ar", "name_en"):
             inputs.require_text(field, str(payload[field]) if payload.get(field) is not None else None)
         refused: accounts.AccountError | None = None
-        with db.sessions.begin() as s:
-            governorate = (str(payload["governorate"])[:2] if payload.get("governorate") else None)
-            if enrolment_code is None:
-                accounts.audit(s, "token", "centre.enrol", _now(), target=code, client=client)
-            else:
-                try:  # spent in this transaction, with the key stored: exactly one of a race wins
-                    governorate = enrol_codes.use(s, enrolment_code, code, _now(), client)
-                except accounts.AccountError as exc:
-                    refused = exc  # committed all the same: the refusal's audit, nothing else
-            if refused is None:
-                store(s, code, governorate, payload, receipt, details)
+        try:
+            with db.sessions.begin() as s:
+                governorate = (str(payload["governorate"])[:2] if payload.get("governorate") else None)
+                if enrolment_code is None:
+                    accounts.audit(s, "token", "centre.enrol", _now(), target=code, client=client)
+                else:
+                    try:  # spent in this transaction, with the key stored: exactly one of a race wins
+                        governorate = enrol_codes.use(s, enrolment_code, code, _now(), client)
+                    except accounts.AccountError as exc:
+                        refused = exc  # committed all the same: the refusal's audit, nothing else
+                if refused is None:
+                    store(s, code, governorate, payload, receipt, details)
+        except IntegrityError:
+            # Two enrolments of the same new centre at the same moment (two codes, or the token):
+            # both found no row and inserted one; the other committed first. This one is rolled
+            # back whole (its code unspent) and refused, rather than silently replacing a key
+            # stored a moment ago.
+            with db.sessions() as s:
+                if s.get(EnrolledCentre, code) is None:
+                    raise
+            with db.sessions.begin() as s:
+                accounts.audit(s, f"centre:{code}" if enrolment_code is not None else "token",
+                               "centre.enrol_refused", _now(), target=code, client=client,
+                               reason="enrolled_meanwhile")
+            log.warning("centre %s: two enrolments at the same moment; the later one refused", code)
+            raise errors.ApiError(409, "enrolled_meanwhile", (
+                f"centre {code} was enrolled by another enrolment at the same moment; this one changed nothing"
+                + (" and its enrolment code was not spent" if enrolment_code is not None else "")
+                + ". Check which machine is the centre's: enrolling again replaces the centre's key.")) from None
         if refused is not None:
             raise errors.ApiError(409 if refused.key == "used_code" else 403, refused.key, str(refused))
         keys.pop(code, None)

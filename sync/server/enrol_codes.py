@@ -14,6 +14,11 @@ keys with it to ``POST /v1/centres/enrol-with-code``.
   that stores the centre's key, so of two enrolments racing with one code exactly one wins, on
   SQLite and PostgreSQL alike; the loser changes nothing.
 * It is for its centre only: another centre's enrolment with it is refused and leaves it unused.
+* Two codes for the same NEW centre used at the same moment: both spend their code and insert the
+  centre; the second insert fails on the centre's key, so its whole transaction (its code's use
+  too) rolls back and it is refused with 409 ``enrolled_meanwhile``: its code stays **usable**
+  (re-enrolling with it later replaces the key, as any code for an enrolled centre does; the
+  message says so), rather than silently replacing a key stored a moment ago.
 * The centre's governorate is the code's (the issuer's word), not the centre's claim.
 """
 

@@ -28,10 +28,11 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from types import EllipsisType
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, null, or_, select
 from sqlalchemy.orm import Session
 
 from counter_app.common.clock import as_utc, local_day
@@ -68,7 +69,7 @@ class CentreRow:
     counters_open: int | None = None
     overdue: int = 0
     alerts: int = 0
-    services: list[str] | None = None  # None: every service
+    services: list[str] | None = None  # read only when filtering by service (then None: every service)
 
     def worst_first(self) -> tuple[Any, ...]:
         return (-self.alerts, self.online, -(self.longest_wait_s or 0), -(self.backlog_oldest_s or 0),
@@ -147,14 +148,19 @@ def open_alert_counts(session: Session, centres: list[str] | None) -> dict[str, 
 
 
 def centre_rows(session: Session, scope: Scope, now: datetime, lang: str,
-                filters: Filters | None = None) -> list[CentreRow]:
+                filters: Filters | None = None, *, visible: list[str] | None | EllipsisType = ...) -> list[CentreRow]:
     """Every centre ``scope`` sees (narrowed by ``filters``), worst first. Plain columns, no ORM
-    objects (2,000 centres' rows are the page's main cost)."""
+    objects (2,000 centres' rows are the page's main cost). ``visible``: ``scope.centres(session)``
+    when the caller has read it already."""
     filters = filters or Filters()
-    visible = scope.centres(session)
+    if isinstance(visible, EllipsisType):
+        visible = scope.centres(session)
     c, h = EnrolledCentre, CentreHeartbeat
-    query = (select(c.code, c.name, c.name_ar, c.name_en, c.governorate, c.services, c.last_seen, h.received_at,
-                    h.backlog_events, h.backlog_oldest_age_s, h.waiting_total, h.longest_wait_s, h.counters_open)
+    first, second = (c.name_en, c.name_ar) if lang == "en" else (c.name_ar, c.name_en)
+    shown = func.coalesce(func.nullif(first, ""), func.nullif(second, ""), c.name)  # the page's language first
+    query = (select(c.code, shown, c.governorate, c.last_seen, h.received_at, h.backlog_events,
+                    h.backlog_oldest_age_s, h.waiting_total, h.longest_wait_s, h.counters_open,
+                    c.services if filters.service else null())  # the services' JSON only to filter by it
              .outerjoin(h, h.centre_code == c.code))
     if visible is not None:
         query = query.where(c.code.in_(visible))
@@ -162,17 +168,22 @@ def centre_rows(session: Session, scope: Scope, now: datetime, lang: str,
         query = query.where(c.governorate == filters.governorate)
     overdue = overdue_counts(session, visible, local_day(now))
     alerts = open_alert_counts(session, visible)
+    online_since = now - timedelta(seconds=ONLINE_S)
     rows = []
-    for (code, name, name_ar, name_en, governorate, services_json, last_seen, received, backlog, oldest, waiting,
-         longest, counters) in session.execute(query):
-        services = _services(services_json)
-        if filters.service and services is not None and filters.service not in services:
-            continue
-        shown = (name_en if lang == "en" else name_ar) or name_ar or name_en or name
-        received = as_utc(received) if received is not None else None
-        rows.append(CentreRow(code, shown, governorate, received is not None and (now - received).total_seconds() < ONLINE_S,
-                              received, as_utc(last_seen) if last_seen else None,
-                              backlog, oldest, waiting, longest, counters, overdue.get(code, 0),
+    # Core rows through the session's connection (no ORM loading: 2,000 rows are the page's main cost).
+    for (code, name, governorate, last_seen, received, backlog, oldest, waiting, longest, counters,
+         services_json) in session.connection().execute(query).all():  # one fetch, not one per row
+        services = None
+        if filters.service:
+            services = _services(services_json)
+            if services is not None and filters.service not in services:
+                continue
+        if received is not None and received.tzinfo is None:  # SQLite: naive, UTC
+            received = received.replace(tzinfo=UTC)
+        if last_seen is not None and last_seen.tzinfo is None:
+            last_seen = last_seen.replace(tzinfo=UTC)
+        rows.append(CentreRow(code, name, governorate, received is not None and received > online_since,
+                              received, last_seen, backlog, oldest, waiting, longest, counters, overdue.get(code, 0),
                               alerts.get(code, 0), services))
     rows.sort(key=CentreRow.worst_first)
     return rows
@@ -241,10 +252,12 @@ def centre_detail(session: Session, scope: Scope, code: str, now: datetime, lang
     return detail
 
 
-def open_alerts(session: Session, scope: Scope, limit: int = 200) -> list[tuple[Any, str]]:
+def open_alerts(session: Session, scope: Scope, limit: int = 200, *,
+                visible: list[str] | None | EllipsisType = ...) -> list[tuple[Any, str]]:
     """The open alerts of the centres ``scope`` sees, newest first: rows of (``centre_code``,
     ``kind``, ``since``), each with its centre's code."""
-    visible = scope.centres(session)
+    if isinstance(visible, EllipsisType):
+        visible = scope.centres(session)
     query = (select(CentralAlert.centre_code, CentralAlert.kind, CentralAlert.since)
              .where(CentralAlert.cleared_at.is_(None)).order_by(CentralAlert.since.desc()).limit(limit))
     if visible is not None:

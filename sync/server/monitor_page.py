@@ -17,6 +17,7 @@ seconds); the JSON view is, as the reports are.
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from importlib.resources import files
 from typing import Any
@@ -26,6 +27,7 @@ from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from counter_app.common.clock import CENTRE_TZ, as_utc, utcnow
@@ -34,6 +36,7 @@ from counter_app.common.i18n import N_, Lang, gettext, lang_of
 from sync.server.accounts import Scope, audit
 from sync.server.alerts import ALERT_IDS
 from sync.server.db import ServerDatabase
+from sync.server.errors import ApiError
 from sync.server.monitor import ONLINE_S, CentreRow, Filters, centre_detail, centre_rows, open_alerts
 from sync.server.portal.catalogue import catalogue_version
 from sync.server.report_page import render_login
@@ -46,6 +49,7 @@ PAGE_HEADERS = {**REPORT_HEADERS, "Content-Security-Policy": (
     "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'")}
 STATE_IDS = {True: N_("central.monitor_online"), False: N_("central.monitor_offline")}
+BAD_FILTER_IDS = {"governorate": N_("central.monitor_bad_governorate"), "service": N_("central.monitor_bad_service")}
 
 templates = Environment(
     loader=FileSystemLoader(str(files("sync.server") / "templates")),
@@ -67,21 +71,43 @@ def _count(value: int | None) -> str:
 
 
 def render(lang: Lang, template: str, **context: Any) -> str:
+    plain: dict[str, str] = {}  # a text without fields, made once per page (an alert's kind: one per row)
+    shown: dict[datetime, str] = {}  # a time, converted once per page (the alerts' rows repeat them)
+
     def t(msgid: str, /, **fields: Any) -> str:
-        return gettext(msgid, lang, **fields)
+        if fields:
+            return gettext(msgid, lang, **fields)
+        text = plain.get(msgid)
+        if text is None:
+            text = plain[msgid] = gettext(msgid, lang)
+        return text
+
+    def when(moment: datetime | None) -> str:
+        if moment is None:
+            return "—"
+        text = shown.get(moment)
+        if text is None:
+            text = shown[moment] = _when(moment)
+        return text
 
     return templates.get_template(template).render(
         lang=lang, dir="rtl" if lang == "ar" else "ltr", other="en" if lang == "ar" else "ar", text=t,
-        when=_when, minutes=_minutes, count=_count, refresh=REFRESH_S, alert_ids=ALERT_IDS, state_ids=STATE_IDS,
+        when=when, minutes=_minutes, count=_count, refresh=REFRESH_S, alert_ids=ALERT_IDS, state_ids=STATE_IDS,
         online_minutes=ONLINE_S // 60, **context)
 
 
 def rows_html(rows: list[CentreRow], lang: Lang) -> Markup:
     """The centres table's rows (what ``monitor.html`` would write for each, built here in one
-    pass: 2,000 rows through the template's calls cost most of the page's time); every value escaped."""
-    state = {True: escape(gettext(STATE_IDS[True], lang)), False: escape(gettext(STATE_IDS[False], lang))}
+    pass: 2,000 rows through the template's calls cost most of the page's time); every value escaped
+    (:func:`html.escape`: plain strings, no Markup object per value). The figures' texts, the places'
+    names and the times shown (per minute: a time zone's conversion costs more than the rest of a
+    row) are made once per page and reused."""
+    state = {True: f'<td class="online">{escape(gettext(STATE_IDS[True], lang))}</td>',
+             False: f'<td class="offline">{escape(gettext(STATE_IDS[False], lang))}</td>'}
     governorates: dict[str | None, str] = {}
-    minutes_shown: dict[int, str] = {}  # a time zone's conversion per row costs more than the rest of it
+    minutes_shown: dict[int, str] = {}
+    numbers: dict[int | None, str] = {None: "—"}
+    waits: dict[int | None, str] = {None: "—"}
 
     def when(moment: datetime | None) -> str:
         if moment is None:
@@ -92,21 +118,36 @@ def rows_html(rows: list[CentreRow], lang: Lang) -> Markup:
             shown = minutes_shown[minute] = _when(moment)
         return shown
 
+    def count(value: int | None) -> str:
+        shown = numbers.get(value)
+        if shown is None:
+            shown = numbers[value] = _count(value)
+        return shown
+
+    def minutes(value: int | None) -> str:
+        shown = waits.get(value)
+        if shown is None:
+            shown = waits[value] = _minutes(value)
+        return shown
+
     out = []
     for r in rows:
         place = governorates.get(r.governorate)
         if place is None:
-            place = governorates[r.governorate] = escape(_governorate_name(r.governorate, lang))
-        code, bad = escape(r.code), ' class="bad"' if r.alerts or not r.online else ""
+            place = governorates[r.governorate] = html.escape(_governorate_name(r.governorate, lang))
+        code = html.escape(r.code)
         out.append(  # compact: 2,000 rows; #centres' CSS aligns the figures and isolates the times
-            f'<tr data-centre="{code}"{bad}><th scope="row"><a href="/monitor/centres/{code}?lang={lang}">'
-            f'{escape(r.name)}</a> <small dir="ltr">{code}</small></th><td>{place}</td>'
-            f'<td class="{"online" if r.online else "offline"}">{state[r.online]}</td>'
+            f'<tr data-centre="{code}"{BAD if r.alerts or not r.online else ""}><th scope="row">'
+            f'<a href="/monitor/centres/{code}?lang={lang}">{html.escape(r.name)}</a> <small dir="ltr">{code}</small>'
+            f'</th><td>{place}</td>{state[r.online]}'
             f'<td dir="ltr">{when(r.heartbeat_at)}</td><td dir="ltr">{when(r.last_sync)}</td>'
-            f"<td>{_count(r.backlog_events)}</td><td>{_minutes(r.backlog_oldest_s)}</td><td>{_count(r.waiting)}</td>"
-            f"<td>{_minutes(r.longest_wait_s)}</td><td>{_count(r.counters_open)}</td><td>{r.overdue}</td>"
-            f"<td>{r.alerts}</td></tr>")
+            f"<td>{count(r.backlog_events)}</td><td>{minutes(r.backlog_oldest_s)}</td><td>{count(r.waiting)}</td>"
+            f"<td>{minutes(r.longest_wait_s)}</td><td>{count(r.counters_open)}</td><td>{count(r.overdue)}</td>"
+            f"<td>{count(r.alerts)}</td></tr>")
     return Markup("\n".join(out))
+
+
+BAD = ' class="bad"'
 
 
 def _governorate_name(code: str | None, lang: Lang) -> str:
@@ -130,9 +171,15 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
     def login(lang: Lang, request: Request) -> HTMLResponse:  # back to the page asked for, once logged in
         return HTMLResponse(render_login(lang, next_page=request.url.path), 401, PAGE_HEADERS)
 
-    def filters(governorate: str | None, service: str | None) -> Filters:
-        return Filters(governorate if governorate in GOVERNORATES else None,
-                       service[:32] if service and service.isprintable() else None)
+    def filters(governorate: str | None, service: str | None, services: set[str]) -> Filters:
+        """The filters asked for; an empty one is every governorate or service.
+        :class:`BadFilter` for a governorate code or a service the server does not know."""
+        governorate, service = (governorate or "").strip() or None, (service or "").strip() or None
+        if governorate is not None and governorate not in GOVERNORATES:
+            raise BadFilter("governorate", governorate)
+        if service is not None and service not in services:
+            raise BadFilter("service", service)
+        return Filters(governorate, service)
 
     @app.get("/v1/monitor/centres")
     def monitor_json(request: Request, governorate: str | None = Query(None, max_length=2),
@@ -146,7 +193,13 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
         with db.sessions.begin() as s:
             audit(s, scope.actor, "monitor.centres", now, client=client_of(request))
         with db.sessions() as s:
-            rows = centre_rows(s, scope, now, "en", filters(governorate, service))
+            try:
+                chosen = filters(governorate, service, service_codes(s))
+            except BadFilter as exc:
+                raise ApiError(422, f"bad_{exc.field}", (
+                    f"unknown governorate code {exc.value!r} (two digits, e.g. 21)" if exc.field == "governorate"
+                    else f"unknown service {exc.value!r}: not in the published catalogue")) from None
+            rows = centre_rows(s, scope, now, "en", chosen)
         return {"at": now.isoformat(), "online_s": ONLINE_S, "centres": [_row_json(r) for r in rows]}
 
     @app.get("/monitor", response_class=HTMLResponse, include_in_schema=False)
@@ -156,15 +209,21 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
         scope = await run_in_threadpool(scope_of, request)
         if scope is None:
             return login(shown, request)
-        chosen = filters(governorate, service)
 
-        def page() -> str:
+        def page() -> tuple[str, int]:
             now = utcnow()
             with db.sessions() as s:
-                rows = centre_rows(s, scope, now, shown, chosen)
-                alerts = open_alerts(s, scope)
-                visible = scope.centres(s)
                 catalogue = catalogue_version(s)
+                try:
+                    chosen = filters(governorate, service, {spec.code for spec in catalogue.services}
+                                     if catalogue else set())
+                except BadFilter as exc:
+                    msgid = BAD_FILTER_IDS[exc.field]
+                    return render(shown, "monitor_unknown.html", now=now, message=gettext(
+                        msgid, shown, code=exc.value[:40]), switch=f"/monitor?lang={'en' if shown == 'ar' else 'ar'}"), 400
+                visible = scope.centres(s)  # read once (a governorate's centres: a query)
+                rows = centre_rows(s, scope, now, shown, chosen, visible=visible)
+                alerts = open_alerts(s, scope, visible=visible)
             names = {r.code: r.name for r in rows}  # the alerts of the centres shown (the filters hold)
             governorates = sorted({r.governorate for r in rows if r.governorate} | (
                 set(GOVERNORATES) if visible is None else ({scope.governorate} if scope.governorate else set())))
@@ -176,9 +235,10 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
                           governorates=[(g, _governorate_name(g, shown)) for g in governorates],
                           services=services, chosen=chosen, governorate_name=lambda g: _governorate_name(g, shown),
                           switch=f"/monitor?{urlencode(_query(shown, chosen, switch=True))}",
-                          online=sum(r.online for r in rows))
+                          online=sum(r.online for r in rows)), 200
 
-        return HTMLResponse(await run_in_threadpool(page), 200, PAGE_HEADERS)
+        body, status = await run_in_threadpool(page)
+        return HTMLResponse(body, status, PAGE_HEADERS)
 
     @app.get("/monitor/centres/{code}", response_class=HTMLResponse, include_in_schema=False)
     async def monitor_centre(request: Request, code: str, lang: str | None = None) -> HTMLResponse:
@@ -201,6 +261,17 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
 
         body, status = await run_in_threadpool(page)
         return HTMLResponse(body, status, PAGE_HEADERS)
+
+
+class BadFilter(ValueError):
+    def __init__(self, field: str, value: str) -> None:
+        super().__init__(f"unknown {field} {value!r}")
+        self.field, self.value = field, value
+
+
+def service_codes(session: Session) -> set[str]:
+    catalogue = catalogue_version(session)
+    return {spec.code for spec in catalogue.services} if catalogue else set()
 
 
 def _query(lang: Lang, chosen: Filters, *, switch: bool = False) -> dict[str, str]:

@@ -5,6 +5,7 @@ five failed logins; every action audited; ``central-server user ...``; the login
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import subprocess
@@ -20,6 +21,7 @@ from sqlalchemy import select, update
 from counter_app.common.clock import utcnow
 from counter_app.common.i18n import strip_isolates
 from sync.server import __main__ as server_main
+from sync.server.db import ServerDatabase
 from sync.server.models import CentralAudit, CentralUser, ReportSession
 from sync.server.sessions import COOKIE
 from tests.helpers.browser import DESKTOP, PHONE, assert_public_page, browser_page
@@ -163,9 +165,37 @@ def test_the_user_commands(central_url: str, monkeypatch: pytest.MonkeyPatch,
     assert run("user", "disable", "nobody") == 1 and "no user nobody" in capsys.readouterr().err
     assert run("user", "disable", "omar") == 0
     capsys.readouterr()
+    # where her alerts are mailed: checked, set, changed, cleared; each audited with the old and new
+    for bad in ("sara", "sara@giza", "a@b.org, c@d.org", "Sara <sara@giza.example>", "sara @giza.example",
+                "sara@giza..example", "sara@@giza.example", "sara@giza.example\r\nBcc: x@y.org"):
+        assert run("user", "set-email", "sara.giza", bad) == 1, bad
+        assert "is not an e-mail address" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # neither an address nor --clear; or both; or an empty one
+        run("user", "set-email", "sara.giza")
+    with pytest.raises(SystemExit):
+        run("user", "set-email", "sara.giza", "s@giza.example", "--clear")
+    with pytest.raises(SystemExit):
+        run("user", "set-email", "sara.giza", " ")
+    assert "--clear" in capsys.readouterr().err
+    assert run("user", "set-email", "nobody", "n@giza.example") == 1 and "no user nobody" in capsys.readouterr().err
+    assert run("user", "set-email", "Sara.Giza", " sara@giza.example ") == 0
+    assert capsys.readouterr().out == "alerts for sara.giza are mailed to sara@giza.example\n"
+    assert run("user", "set-email", "omar", "omar@cairo.example") == 0
+    assert run("user", "set-email", "omar", "--clear") == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "no e-mail address for omar"
     assert run("user", "list") == 0
-    assert capsys.readouterr().out.splitlines() == ["omar\tcentre_viewer\tCAI-01\tdisabled",
-                                                    "sara.giza\tgovernorate_supervisor\t21\tactive"]
+    assert capsys.readouterr().out.splitlines() == ["omar\tcentre_viewer\tCAI-01\tdisabled\t-",
+                                                    "sara.giza\tgovernorate_supervisor\t21\tactive\tsara@giza.example"]
+    check = ServerDatabase(central_url, migrate=False)
+    try:
+        with check.sessions() as s:
+            changes = [(a.actor, a.target, json.loads(a.detail or "{}")) for a in s.scalars(
+                select(CentralAudit).where(CentralAudit.action == "user.set_email").order_by(CentralAudit.id))]
+    finally:
+        check.dispose()
+    assert changes == [("cli", "sara.giza", {"email": "sara@giza.example", "previous": None}),
+                       ("cli", "omar", {"email": "omar@cairo.example", "previous": None}),
+                       ("cli", "omar", {"email": None, "previous": "omar@cairo.example"})]
 
 
 @pytest.mark.allow_log(REFUSED, logger="sync.server.reports")

@@ -143,6 +143,48 @@ def test_ten_enrolments_racing_with_one_code_exactly_one_wins(central: Central) 
         assert len(list(s.scalars(select(CentralAudit.id).where(CentralAudit.action == "centre.enrol")))) == 1
 
 
+@pytest.mark.allow_log(r"two enrolments at the same moment", logger="sync.server.app", level="WARNING")
+def test_two_codes_for_one_new_centre_racing_one_wins_the_other_is_refused_and_kept(central: Central) -> None:
+    """Installers enrol the same new centre with several codes at the same moment (six, so that a
+    true race happens nearly every run): the first wins (201); one that finds the centre created
+    meanwhile gets a clear 409 (``enrolled_meanwhile``), its code unspent (it may re-enrol the centre
+    later, replacing the key, as any code for an enrolled centre does); one that comes after the
+    first committed re-enrols it (201). Never a 500."""
+    codes = [issue(central, centre="RACE-02", governorate="21").json()["code"] for _ in range(6)]
+    keys = [Ed25519PrivateKey.generate() for _ in codes]
+    start = threading.Barrier(len(codes))
+    answers: dict[str, tuple[int, dict[str, Any]]] = {}
+    lock = threading.Lock()
+
+    def attempt(code: str, key: Ed25519PrivateKey) -> None:
+        pem = protocol.public_pem(key.public_key())
+        start.wait(10)
+        r = requests.post(central.url + "/v1/centres/enrol-with-code", timeout=30,
+                          json={"code": "RACE-02", "name": "Race", "sync_public_key": pem, "enrolment_code": code})
+        with lock:
+            answers[pem] = (r.status_code, r.json())
+
+    threads = [threading.Thread(target=attempt, args=pair) for pair in zip(codes, keys, strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    statuses = [status for status, _ in answers.values()]
+    assert len(statuses) == 6 and 201 in statuses and set(statuses) <= {201, 409}, answers
+    with central.db.sessions() as s:
+        row = s.get(EnrolledCentre, "RACE-02")
+        assert row is not None and row.governorate == "21"
+        winners = [pem for pem, (status, _) in answers.items() if status == 201]
+        assert row.sync_public_key in winners
+        used = sum(c.used_at is not None for c in s.scalars(select(EnrolmentCode).where(
+            EnrolmentCode.centre_code == "RACE-02")))
+    assert used == statuses.count(201)  # a refused code stays usable
+    for status, refusal in answers.values():
+        if status == 409:
+            assert refusal["error"] == "enrolled_meanwhile", refusal
+            assert "was not spent" in refusal["message"], refusal
+
+
 def test_an_enrolment_needs_a_code_or_the_token(central: Central, site: Centre,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["centre", "enrol", "--db", site.db.url, "--server", central.url]) == 2

@@ -14,17 +14,20 @@ import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select, update
 
+from counter_app.common.i18n import strip_isolates
 from counter_app.core import queue
 from counter_app.core.clock import as_utc, utcnow
 from counter_app.notify.senders import SmtpSender
 from sync import protocol
 from sync.agent.agent import Agent
 from sync.agent.heartbeat import Heartbeats
+from sync.server import __main__ as server_main
 from sync.server.accounts import add_user
 from sync.server.alerts import AlertRunner, AlertSettings, evaluate, is_open
 from sync.server.db import ServerDatabase
 from sync.server.leases import take_lease
 from sync.server.models import CentralAlert, CentralUser, EnrolledCentre, ServerLease
+from sync.server.sessions import COOKIE
 from tests.helpers.central import ADMIN_TOKEN, Central, add_person, log_in, start_central_process
 from tests.helpers.factories import Centre
 from tests.helpers.notifying import Mailbox
@@ -94,6 +97,49 @@ def test_a_governorate_supervisor_sees_only_the_centres_of_their_governorate(cen
     anonymous = requests.get(central.url + "/monitor", timeout=10)
     assert anonymous.status_code == 401 and 'name="next" value="/monitor"' in anonymous.text
     assert requests.get(central.url + "/v1/monitor/centres", timeout=10).status_code == 401
+
+
+def test_bad_input_and_no_rights_get_clear_answers(central: Central, central_url: str) -> None:
+    """Unknown filters: the page answers 400 saying which (in the person's language), the API 422
+    with a code; an unknown or unprintable centre code: 404 with the page's message; no session, a
+    forged one or a disabled account: 401 (the login form, or the API's JSON)."""
+    enrol_centre(central, "2101", "21", "Giza One")
+    add_person(central, "giza", "governorate_supervisor", governorate="21")
+    giza = session_of(central, "giza")
+    for params, field in (({"governorate": "99"}, "governorate"), ({"governorate": "Giza"}, "governorate"),
+                          ({"service": "NO-SUCH"}, "service"), ({"service": "x" * 300}, "service")):
+        page = giza.get(central.url + "/monitor", params={**params, "lang": "en"}, timeout=10)
+        assert page.status_code == 400, (params, page.status_code)
+        shown = strip_isolates(page.text)
+        value = str(next(iter(params.values())))[:40]
+        assert (f"There is no governorate with the code {value}." in shown if field == "governorate"
+                else f"The service {value} is not in the published catalogue." in shown), shown
+        assert 'data-refresh' not in page.text and "Giza One" not in page.text  # a message, not a page that reloads
+        api = giza.get(central.url + "/v1/monitor/centres", params=params, timeout=10)
+        assert api.status_code == 422 and api.json()["error"] in (f"bad_{field}", "invalid"), api.text
+    arabic = giza.get(central.url + "/monitor", params={"governorate": "99"}, timeout=10)
+    assert arabic.status_code == 400 and "لا توجد محافظة بالكود 99" in strip_isolates(arabic.text)
+    assert giza.get(central.url + "/v1/monitor/centres", params={"governorate": "99"}, timeout=10).json() == {
+        "error": "bad_governorate", "message": "unknown governorate code '99' (two digits, e.g. 21)"}
+    # empty filters (the form's "all") are no filter
+    assert giza.get(central.url + "/monitor", params={"governorate": "", "service": ""}, timeout=10).status_code == 200
+    # unknown centres: the page's message, whatever the code looks like
+    for code in ("NOPE", "2101%00", "a" * 200, "%D8%A7"):
+        unknown = giza.get(central.url + f"/monitor/centres/{code}?lang=en", timeout=10)
+        assert unknown.status_code == 404 and "data-refresh" not in unknown.text, code
+        assert "<title>" in unknown.text and 'role="alert"' in unknown.text
+    # no rights: no session, a forged one, a disabled account's
+    forged = requests.Session()
+    forged.cookies.set(COOKIE, "forged")
+    for who in (requests.Session(), forged):
+        assert who.get(central.url + "/monitor/centres/2101", timeout=10).status_code == 401
+        answer = who.get(central.url + "/v1/monitor/centres", timeout=10)
+        assert answer.status_code == 401 and answer.json()["error"] == "unauthenticated", answer.text
+    assert requests.get(central.url + "/v1/monitor/centres", headers={"Authorization": "Bearer wrong"},
+                        timeout=10).status_code == 401
+    assert server_main.main(["--db", central_url, "user", "disable", "giza"]) == 0
+    assert giza.get(central.url + "/v1/monitor/centres", timeout=10).status_code == 401
+    assert giza.get(central.url + "/monitor", timeout=10).status_code == 401
 
 
 def test_opening_hours_decide_whether_silence_is_an_alert() -> None:
@@ -261,3 +307,25 @@ def test_a_mail_the_server_could_not_send_is_sent_at_the_next_round_once(
     assert not box.messages and alerts(central) == [("offline", True, None)]  # the claim was given back
     assert runner.run_once(later + timedelta(minutes=1)) and runner.run_once(later + timedelta(minutes=2))
     assert len(box.messages) == 1 and alerts(central) == [("offline", True, "giza@example.org")]
+
+
+def test_the_alerts_go_to_the_address_set_by_the_command_and_to_the_administrators_once_cleared(
+        central: Central, central_url: str, smtp: tuple[Mailbox, int], capsys: pytest.CaptureFixture[str]) -> None:
+    """``central-server user set-email``: the next alert of the supervisor's governorate goes to the
+    new address; once cleared, to the national administrators' (nobody of the governorate has one)."""
+    box, port = smtp
+    enrol_centre(central, "2101", "21", "Giza One")
+    add_person(central, "giza", "governorate_supervisor", governorate="21")
+    add_person(central, "nour", "national_admin")
+    assert server_main.main(["--db", central_url, "user", "set-email", "giza", "giza.new@example.org"]) == 0
+    assert server_main.main(["--db", central_url, "user", "set-email", "nour", "nour@example.org"]) == 0
+    capsys.readouterr()
+    runner = AlertRunner(central.db, AlertSettings(), SmtpSender("127.0.0.1", port, sender="m@example.org", timeout=5))
+    later = utcnow() + timedelta(hours=1)  # silent for an hour
+    assert runner.run_once(later)
+    assert [m["To"] for m in box.messages] == ["giza.new@example.org"]
+    assert server_main.main(["--db", central_url, "user", "set-email", "giza", "--clear"]) == 0
+    enrol_centre(central, "2102", "21", "Giza Two")
+    assert runner.run_once(later + timedelta(minutes=1)) and runner.run_once(later + timedelta(minutes=2))
+    assert [m["To"] for m in box.messages] == ["giza.new@example.org", "nour@example.org"]
+    assert alerts(central) == [("offline", True, "giza.new@example.org"), ("offline", True, "nour@example.org")]
