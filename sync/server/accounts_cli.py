@@ -24,8 +24,9 @@ import getpass
 import os
 import sys
 from collections.abc import Sequence
+from datetime import UTC
 
-from counter_app.common.clock import utcnow
+from counter_app.common.clock import CENTRE_TZ, as_utc, utcnow
 from sync.server import accounts, enrol_codes
 from sync.server.db import DEFAULT_URL, ServerDatabase
 
@@ -89,7 +90,9 @@ def main(argv: Sequence[str]) -> int:
             now = utcnow()
             if args.command == "enrol-code":
                 issued = enrol_codes.issue(s, CLI, args.centre, args.governorate, now)
-                print(f"{issued.code}\ncentre {issued.centre}, valid until {issued.expires_at.isoformat()}")
+                until = as_utc(issued.expires_at).astimezone(CENTRE_TZ)
+                print(f"{issued.code}\ncentre {issued.centre}, valid until {until:%Y-%m-%d %H:%M} Cairo time "
+                      f"({until.astimezone(UTC):%H:%M} UTC)")
             elif args.action == "add":
                 accounts.add_user(s, args.name, password, args.role, now, actor="cli", governorate=args.governorate,
                                   centre=args.centre, email=args.email)

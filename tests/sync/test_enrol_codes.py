@@ -78,7 +78,10 @@ def test_a_code_enrols_its_centre_once_and_the_agent_syncs(central: Central, cen
     # issued by the command on the server's machine, for another centre: refused, and left unused
     assert server_main.main(["--db", central_url, "enrol-code", "issue", "--centre", "GIZ-02",
                              "--governorate", "21"]) == 0
-    other = capsys.readouterr().out.splitlines()[0]
+    other, said = capsys.readouterr().out.splitlines()
+    until = (utcnow() + timedelta(hours=48)).astimezone(CENTRE_TZ)  # the operator's clock, UTC beside it
+    assert re.fullmatch(r"centre GIZ-02, valid until \d{4}-\d\d-\d\d \d\d:\d\d Cairo time \(\d\d:\d\d UTC\)", said), said
+    assert f"valid until {until:%Y-%m-%d} " in said
     assert enrol(site, central, other, capsys) == (
         1, "This enrolment code was issued for another centre. Check the centre's code or ask for a code for this "
            "centre.")
