@@ -76,12 +76,13 @@ def centre_code(i: int) -> str:
 
 def ticket_life(centre: str, day: date, k: int, salt: int, seqs: dict[str, Iterator[int]]) -> list[WireEvent]:
     """One finished ticket (and, one in three, its paid application) of ``centre`` on ``day``."""
-    service = SERVICES[(k + salt) % len(SERVICES)]
+    turn = k + day.toordinal()  # each day starts the services and clerks at another one: at 1x too a centre
+    service = SERVICES[turn % len(SERVICES)]  # offers every service and has every clerk over a month
     opening = datetime.combine(day, datetime.min.time(), CENTRE_TZ) + timedelta(hours=8)
     issued = (opening + timedelta(seconds=(k * 97 + salt * 13) % 25_000)).astimezone(UTC)
     called = issued + timedelta(seconds=30 + (k * 37 + salt * 11) % 2400)
     finished = called + timedelta(seconds=120 + (k * 53 + salt) % 1500)
-    ticket, user = new_uuid(), 1 + k % 6
+    ticket, user = new_uuid(), 1 + turn % 6
     out = []
     for kind, at in (("issued", issued), ("called", called), ("finished", finished)):
         payload = {"ticket": ticket, "number": f"A-{k % 999 + 1:03d}", "day": day.isoformat(), "group": "A",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -258,18 +259,63 @@ def test_percentiles_from_the_histograms_keep_the_stated_precision() -> None:
     assert durations(2, 0, Counter({1: 1, 2: 1}))["median_s"] == 90.0  # the mean of the two middle ranks
 
 
-def test_a_period_reads_whole_months_and_the_fewer_day_rows_at_its_ends() -> None:
+def test_a_period_reads_years_months_and_the_fewer_day_rows_at_its_ends() -> None:
     d = date
-    # a year: twelve months, four days added at the start, the days after today taken away at the end
+    # a year up to today: last year's four days and last month, this year's row less the days to come
     assert pieces(d(2025, 11, 27), d(2026, 11, 26)) == (
-        [d(2025, 12, 1), *(d(2026, m, 1) for m in range(1, 12))], [(d(2025, 11, 27), d(2025, 11, 30))],
-        [(d(2026, 11, 27), d(2026, 11, 30))])
-    assert pieces(d(2026, 3, 1), d(2026, 4, 30)) == ([d(2026, 3, 1), d(2026, 4, 1)], [], [])
-    assert pieces(d(2026, 3, 31), d(2026, 4, 1)) == ([], [(d(2026, 3, 31), d(2026, 3, 31)),
-                                                         (d(2026, 4, 1), d(2026, 4, 1))], [])
+        [("d", d(2025, 11, 27), d(2025, 11, 30)), ("m", d(2025, 12, 1), d(2025, 12, 1)),
+         ("y", d(2026, 1, 1), d(2026, 1, 1))],
+        [("d", d(2026, 11, 27), d(2026, 11, 30)), ("m", d(2026, 12, 1), d(2026, 12, 1))])
+    # a year from mid-year: its months (fewer than each year's row less its six months outside)
+    assert pieces(d(2025, 7, 1), d(2026, 6, 30)) == ([("m", d(2025, 7, 1), d(2026, 6, 1))], [])
+    assert pieces(d(2024, 1, 1), d(2024, 12, 31)) == ([("y", d(2024, 1, 1), d(2024, 1, 1))], [])
+    assert pieces(d(2026, 3, 1), d(2026, 4, 30)) == ([("m", d(2026, 3, 1), d(2026, 4, 1))], [])
+    assert pieces(d(2026, 3, 31), d(2026, 4, 1)) == ([("d", d(2026, 3, 31), d(2026, 4, 1))], [])
     # inside one month: both ends taken away when they are fewer than the days inside
-    assert pieces(d(2026, 2, 3), d(2026, 2, 26)) == ([d(2026, 2, 1)], [], [(d(2026, 2, 1), d(2026, 2, 2)),
-                                                                          (d(2026, 2, 27), d(2026, 2, 28))])
+    assert pieces(d(2026, 2, 3), d(2026, 2, 26)) == ([("m", d(2026, 2, 1), d(2026, 2, 1))],
+                                                     [("d", d(2026, 2, 1), d(2026, 2, 2)),
+                                                      ("d", d(2026, 2, 27), d(2026, 2, 28))])
+
+
+def _rows(span: str, a: date, b: date) -> Iterator[date]:
+    """The first days of the rows of ``span`` from ``a`` to ``b``."""
+    row = a
+    while row <= b:
+        yield row
+        row = _next(span, row)
+
+
+def _next(span: str, row: date) -> date:
+    return (row + timedelta(days=1) if span == "d" else (row.replace(day=28) + timedelta(days=4)).replace(day=1)
+            if span == "m" else row.replace(year=row.year + 1))
+
+
+def _days_of(span: str, row: date) -> Iterator[date]:
+    following = _next(span, row)
+    assert span == "d" or row.day == 1 and (span == "m" or row.month == 1)
+    day = row
+    while day < following:
+        yield day
+        day += timedelta(days=1)
+
+
+def test_every_period_is_covered_once_by_its_pieces() -> None:
+    """Each day of a period counts once in the rows read (added less taken away), a day outside it
+    never: a year row holds its months' days, a month row its days."""
+    first_of_all = date(2024, 11, 1)
+    for start_offset in range(0, 430, 7):
+        for length in (1, 2, 28, 31, 45, 180, 300, 365, 366):
+            first = first_of_all + timedelta(days=start_offset)
+            last = first + timedelta(days=length - 1)
+            count: Counter[date] = Counter()
+            plus, minus = pieces(first, last)
+            for pieces_, sign in ((plus, 1), (minus, -1)):
+                for span, a, b in pieces_:
+                    for row in _rows(span, a, b):
+                        for day in _days_of(span, row):
+                            count[day] += sign
+            expected = Counter({first + timedelta(days=n): 1 for n in range(length)})
+            assert +count == expected and not -count, (first, last)
 
 
 def test_the_hours_of_today_and_yesterday_only(central_db: ServerDatabase) -> None:
