@@ -3,9 +3,11 @@
     python bench/central_scale.py [--centres 100] [--days 365] [--tickets 1] [--scale 10] [--runs 7]
 
 A synthetic national history (``--centres`` centres in the 27 governorates, ``--days`` days up to
-today, ``--tickets`` finished tickets per centre and day over five services, a paid application
-for one ticket in three) is written with COPY into the migrated, month-partitioned ``event`` table
-and its ``event_key``; the rollups are then built by the product's own code
+today, ``--tickets`` finished tickets per centre and day over five services and six clerks, a
+paid application for one ticket in three; each day starts the services and clerks at the next one,
+so that at 1x too every centre offers the five services and has the six clerks over a month: the 10x
+data has the same centres, services, clerks and days, only more tickets) is written with COPY
+into the migrated, month-partitioned ``event`` table and its ``event_key``; the rollups are then built by the product's own code
 (:func:`sync.server.rollups.rebuild`, which runs each centre's events through ingest's
 :func:`sync.server.rollups.add`). Then the same days get ``--scale`` times the tickets and the
 rollups are built again. After each build, ``VACUUM ANALYZE`` (what autovacuum does after the

@@ -39,7 +39,10 @@ RANGES = [(date(2026, 3, 1), date(2026, 4, 30)),  # two whole months: the month 
           (date(2026, 3, 31), date(2026, 4, 1)),  # days either side of a month's end
           (date(2026, 3, 30), date(2026, 3, 30)), (date(2026, 4, 2), date(2026, 4, 2)),
           (date(2026, 3, 1), date(2026, 3, 30)),  # March less its last day: its month row less a day row
-          (date(2026, 4, 2), date(2026, 4, 30))]  # April less its first day
+          (date(2026, 4, 2), date(2026, 4, 30)),  # April less its first day
+          (date(2026, 1, 1), date(2026, 12, 31)),  # a whole year: its year row
+          (date(2026, 4, 1), date(2027, 3, 31)),  # 2026's row less January to March
+          (date(2026, 3, 31), date(2027, 3, 30))]  # 2026's row less January to March, plus March 31
 _ids = itertools.count(1)
 _centre_of_ticket: dict[str, str] = {}  # ticket UUID -> its centre
 
