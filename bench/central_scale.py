@@ -19,7 +19,11 @@ Prints ``name: value`` lines:
   (what ``/v1/reports/kpis`` and ``/reports`` serve) for the last 365 days, all centres, per
   governorate, centre and service;
 * ``kpis_scale_ratio``: the same query at ``--scale`` times the events (same centres and days) ÷
-  at 1×;
+  at 1×. The query reads about three rows per centre and service (this year's row less the months
+  to come, last year's last month, the days of the period's first month) whatever the tickets;
+  what still grows from 1x to 10x here is that each of those days holds one service at 1x and five
+  at 10x, and that the histograms' entries fill up (a national day holds every service and full
+  histograms: there the rows read no longer grow with the tickets);
 * ``ingest_events_per_s``: :func:`sync.server.ingest.ingest` (one process, one thread, batches of
   500 events of one centre, one transaction each, rollups maintained), and
   ``ingest_events_per_s_without_rollups``: the same with :func:`sync.server.rollups.add` switched
