@@ -27,7 +27,7 @@ from sync.server.__main__ import main as central_server
 from sync.server.db import ServerDatabase
 from sync.server.ingest import ingest
 from sync.server.kpis import central_kpis, central_kpis_raw
-from sync.server.models import EnrolledCentre, EventKey, RollupHour, StoredEvent
+from sync.server.models import EnrolledCentre, EventKey, RollupHour, RollupService, StoredEvent
 from sync.server.report_verify import differences
 from sync.server.rollups import bucket, bucket_start_s, durations, pieces
 
@@ -433,3 +433,24 @@ def test_the_migration_keeps_the_events_and_builds_the_rollups(central_url: str)
             assert central_kpis(s, *RANGES[0])["overall"]["tickets"]["issued"] == len(tickets)
     finally:
         db.dispose()
+
+
+def test_a_database_rolled_up_before_the_year_rows_gets_them(central_db: ServerDatabase) -> None:
+    """A database at s0010 had no year rows (ingest made only days and months): s0011 builds them,
+    and a year's figures read through them equal the raw ones."""
+    from alembic import command
+
+    from sync.server.db import alembic_config
+
+    tickets = [Ticket("RLP-01", i % 4, 11 * i, SERVICES[i % 3], PATHS[i % len(PATHS)], i, i + 2, 1) for i in range(15)]
+    events = history(tickets, [])
+    deliver(central_db, events, list(range(len(events))), [], [])
+    with central_db.sessions.begin() as s:
+        assert s.scalar(select(func.count()).select_from(RollupService).where(RollupService.span == "y"))
+    command.downgrade(alembic_config(central_db.engine), "s0010")  # what an s0010 database holds
+    with central_db.sessions() as s:
+        assert not s.scalar(select(func.count()).select_from(RollupService).where(RollupService.span == "y"))
+    command.upgrade(alembic_config(central_db.engine), "head")
+    with central_db.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(RollupService).where(RollupService.span == "y"))
+    figures_equal(central_db)
