@@ -3,9 +3,11 @@
     python bench/central_scale.py [--centres 100] [--days 365] [--tickets 1] [--scale 10] [--runs 7]
 
 A synthetic national history (``--centres`` centres in the 27 governorates, ``--days`` days up to
-today, ``--tickets`` finished tickets per centre and day over five services, a paid application
-for one ticket in three) is written with COPY into the migrated, month-partitioned ``event`` table
-and its ``event_key``; the rollups are then built by the product's own code
+today, ``--tickets`` finished tickets per centre and day over five services and six clerks, a
+paid application for one ticket in three; each day starts the services and clerks at the next one,
+so that at 1x too every centre offers the five services and has the six clerks over a month: the 10x
+data has the same centres, services, clerks and days, only more tickets) is written with COPY
+into the migrated, month-partitioned ``event`` table and its ``event_key``; the rollups are then built by the product's own code
 (:func:`sync.server.rollups.rebuild`, which runs each centre's events through ingest's
 :func:`sync.server.rollups.add`). Then the same days get ``--scale`` times the tickets and the
 rollups are built again. After each build, ``VACUUM ANALYZE`` (what autovacuum does after the
@@ -17,7 +19,11 @@ Prints ``name: value`` lines:
   (what ``/v1/reports/kpis`` and ``/reports`` serve) for the last 365 days, all centres, per
   governorate, centre and service;
 * ``kpis_scale_ratio``: the same query at ``--scale`` times the events (same centres and days) ÷
-  at 1×;
+  at 1×. The query reads about three rows per centre and service (this year's row less the months
+  to come, last year's last month, the days of the period's first month) whatever the tickets;
+  what still grows from 1x to 10x here is that each of those days holds one service at 1x and five
+  at 10x, and that the histograms' entries fill up (a national day holds every service and full
+  histograms: there the rows read no longer grow with the tickets);
 * ``ingest_events_per_s``: :func:`sync.server.ingest.ingest` (one process, one thread, batches of
   500 events of one centre, one transaction each, rollups maintained), and
   ``ingest_events_per_s_without_rollups``: the same with :func:`sync.server.rollups.add` switched
@@ -76,12 +82,13 @@ def centre_code(i: int) -> str:
 
 def ticket_life(centre: str, day: date, k: int, salt: int, seqs: dict[str, Iterator[int]]) -> list[WireEvent]:
     """One finished ticket (and, one in three, its paid application) of ``centre`` on ``day``."""
-    service = SERVICES[(k + salt) % len(SERVICES)]
+    turn = k + day.toordinal()  # each day starts the services and clerks at another one: at 1x too a centre
+    service = SERVICES[turn % len(SERVICES)]  # offers every service and has every clerk over a month
     opening = datetime.combine(day, datetime.min.time(), CENTRE_TZ) + timedelta(hours=8)
     issued = (opening + timedelta(seconds=(k * 97 + salt * 13) % 25_000)).astimezone(UTC)
     called = issued + timedelta(seconds=30 + (k * 37 + salt * 11) % 2400)
     finished = called + timedelta(seconds=120 + (k * 53 + salt) % 1500)
-    ticket, user = new_uuid(), 1 + k % 6
+    ticket, user = new_uuid(), 1 + turn % 6
     out = []
     for kind, at in (("issued", issued), ("called", called), ("finished", finished)):
         payload = {"ticket": ticket, "number": f"A-{k % 999 + 1:03d}", "day": day.isoformat(), "group": "A",

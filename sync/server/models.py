@@ -314,8 +314,9 @@ class RollupApplication(ServerBase):
 
 class RollupService(ServerBase):
     """Key figures per centre × service × day (``span`` 'd'), and the same per month (``span`` 'm',
-    ``day`` its first day) so that a year reads twelve rows per centre and service. Waiting and
-    service times as integer microseconds' sums and fixed histograms (:mod:`sync.server.rollups`)."""
+    ``day`` its first day) and per calendar year (``span`` 'y', ``day`` 1 January) so that a year
+    reads about three rows per centre and service. Waiting and service times as integer
+    microseconds' sums and fixed histograms (:mod:`sync.server.rollups`)."""
 
     __tablename__ = "rollup_service"
     __table_args__ = (PrimaryKeyConstraint("span", "day", "centre_code", "service_code"),)

@@ -109,26 +109,49 @@ def _apply(row: dict[str, Any], e: WireEvent) -> None:
 
 
 def fold(session: Session, centre: str, events: list[WireEvent]) -> None:
-    """Fold newly stored ticket events into ``ticket_projection`` (one read, one upsert per batch)."""
+    """Fold newly stored ticket events into ``ticket_projection``. A ticket whose ``issued`` event is
+    in the batch is most often new: its row, folded from the batch alone, is inserted (``ON CONFLICT
+    DO NOTHING RETURNING``); the others, and those that were there after all, are read under ``FOR
+    UPDATE``, folded on and written back (one upsert)."""
     mine = sorted((e for e in events if e.kind.startswith("ticket.") and isinstance(e.payload.get("ticket"), str)),
                   key=lambda e: e.seq)
     if not mine:
         return
-    uuids = sorted({str(e.payload["ticket"]) for e in mine})
-    postgres = session.get_bind().dialect.name == "postgresql"
-    stmt = select(*cast(Table, T.__table__).c).where(T.centre_code == centre, T.ticket_uuid.in_(uuids))
-    rows: dict[str, dict[str, Any]] = {  # Core rows: no ORM object per ticket
-        r.ticket_uuid: {c: getattr(r, c) for c in _COLUMNS}
-        for r in session.connection().execute(stmt.with_for_update() if postgres else stmt)}
+    table = cast(Table, T.__table__)
+    keys = ["centre_code", "ticket_uuid"]
+    by_ticket: dict[str, list[WireEvent]] = {}
     for e in mine:
-        _apply(rows.setdefault(str(e.payload["ticket"]), {}), e)
-    values = [{"centre_code": centre, "ticket_uuid": u, **{c: row.get(c) for c in _COLUMNS}}
-              for u, row in rows.items() if "status" in row]
-    if not values:
-        return
-    bulk.insert(session, cast(Table, T.__table__), values, lambda ins: ins.on_conflict_do_update(
-        index_elements=["centre_code", "ticket_uuid"], set_={c: ins.excluded[c] for c in _COLUMNS}))
-    session.info.setdefault(_CHANGED, set()).add(centre)
+        by_ticket.setdefault(str(e.payload["ticket"]), []).append(e)
+    rest, changed = set(by_ticket), False
+    issued_here = sorted(u for u, es in by_ticket.items() if any(e.payload.get("event") == "issued" for e in es))
+    if issued_here:
+        fresh_rows = {u: _folded({}, by_ticket[u]) for u in issued_here}
+        values = [{"centre_code": centre, "ticket_uuid": u, **{c: row.get(c) for c in _COLUMNS}}
+                  for u, row in fresh_rows.items() if "status" in row]
+        if values:
+            inserted = set(bulk.insert(session, table, values, lambda ins: ins.on_conflict_do_nothing(
+                index_elements=keys).returning(table.c.ticket_uuid)).scalars())
+            rest, changed = rest - inserted, bool(inserted)
+    if rest:
+        postgres = session.get_bind().dialect.name == "postgresql"
+        stmt = select(*table.c).where(T.centre_code == centre, T.ticket_uuid.in_(sorted(rest)))
+        rows: dict[str, dict[str, Any]] = {  # Core rows: no ORM object per ticket
+            r.ticket_uuid: {c: getattr(r, c) for c in _COLUMNS}
+            for r in session.connection().execute(stmt.with_for_update() if postgres else stmt)}
+        values = [{"centre_code": centre, "ticket_uuid": u, **{c: row.get(c) for c in _COLUMNS}}
+                  for u in sorted(rest) if "status" in (row := _folded(rows.get(u, {}), by_ticket[u]))]
+        if values:
+            bulk.insert(session, table, values, lambda ins: ins.on_conflict_do_update(
+                index_elements=keys, set_={c: ins.excluded[c] for c in _COLUMNS}))
+            changed = True
+    if changed:
+        session.info.setdefault(_CHANGED, set()).add(centre)
+
+
+def _folded(row: dict[str, Any], events: list[WireEvent]) -> dict[str, Any]:
+    for e in events:
+        _apply(row, e)
+    return row
 
 
 #: The centres whose projection a session changed, told to :func:`on_change` listeners once committed.

@@ -2,7 +2,9 @@
 (no HTTP here). :mod:`sync.server.kpis` reads them; its raw computation from the events stays as the
 check (``central-server report verify``, :mod:`sync.server.report_verify`).
 
-* ``rollup_service``: per centre × service × day, and the same per month (``span`` 'm');
+* ``rollup_service``: per centre × service × day, and the same per month (``span`` 'm') and per
+  calendar year (``span`` 'y'): a national year reads about three rows per centre and service
+  (:func:`pieces`), however many tickets they hold;
 * ``rollup_clerk``: per centre × clerk × day (and month): tickets served, service time, no-shows;
 * ``rollup_hour``: per centre × hour of today and yesterday (Cairo); older days are deleted;
 * ``rollup_ticket`` keeps what the figures read of each ticket's events, whatever order they came
@@ -19,8 +21,8 @@ IMMEDIATE`` serialises writers), so two workers adding to one row never lose an 
 or application's own row (refolded in Python) is read under ``SELECT ... FOR UPDATE`` (an upsert
 ``RETURNING`` it) and written back. On PostgreSQL the rows go as one JSON document per statement
 (:mod:`sync.server.bulk`). Reading, the database sums the rows of a period, the histograms'
-entries too (:func:`service_summaries`), and a month the period covers in part is read as its
-month row less the days outside when they are fewer (:func:`pieces`).
+entries too (:func:`service_summaries`), and a year or month the period covers in part is read as
+its row less the months or days outside when they are fewer (:func:`pieces`).
 
 **Precision.** Waiting and service times are summed exactly (integer microseconds), so counts and
 means equal the raw figures. Their median and 90th percentile come from fixed histograms: one-minute
@@ -60,7 +62,7 @@ from sqlalchemy import (
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
-from counter_app.common.clock import local_day, to_local, utcnow
+from counter_app.common.clock import CENTRE_TZ, as_utc, local_day, to_local, utcnow
 from counter_app.common.ticket_events import CALLED, ENDED_WITHOUT_SERVICE, FINISHED, ISSUED, TicketEventKind
 from sync.protocol import WireEvent
 from sync.server import bulk
@@ -187,7 +189,8 @@ def _apply(session: Session, table: Table, keys: list[str], deltas: dict[tuple[A
             row[name] = _encode(counters.get(name, {})) if name in _COUNTERS else delta.get(name, 0)
         rows.append(row)
     bulk.insert(session, table, rows, lambda stmt: stmt.on_conflict_do_update(index_elements=keys, set_={
-        name: literal_column(merge.format(t=table.name, c=name)) if name in _COUNTERS
+        name: literal_column(f"CASE WHEN excluded.{name} = '{{}}' THEN {table.name}.{name} ELSE "  # nothing to add
+                             f"{merge.format(t=table.name, c=name)} END") if name in _COUNTERS
         else table.c[name] + stmt.excluded[name] for name in values}))
 
 
@@ -236,28 +239,27 @@ def fold(facts: Iterable[Fact]) -> Folded:
 
 
 class Deltas:
-    """What a batch adds to each rollup table, by key."""
+    """What a batch adds to each rollup table, by key: a service's and a clerk's by day, spread over
+    the day's, month's (and year's) rows once, when written (:meth:`write`)."""
 
     def __init__(self, centre: str, hours_from: date) -> None:
         self.centre, self.hours_from = centre, hours_from
-        self.service: dict[tuple[Any, ...], Delta] = {}
-        self.clerk: dict[tuple[Any, ...], Delta] = {}
+        self.hours_from_moment = datetime.combine(hours_from, datetime.min.time(), CENTRE_TZ)
+        self.service: dict[tuple[date, str], Delta] = {}
+        self.clerk: dict[tuple[date, int], Delta] = {}
         self.hour: dict[tuple[Any, ...], Delta] = {}
 
     def to_service(self, service: str | None, day: date, delta: Delta, sign: int = 1) -> None:
-        for span, first in (("d", day), ("m", day.replace(day=1))):
-            _add(self.service.setdefault((span, first, self.centre, service or ""), {}), delta, sign)
+        _add(self.service.setdefault((day, service or ""), {}), delta, sign)
 
     def to_clerk(self, user: int, day: date, delta: Delta, sign: int) -> None:
-        for span, first in (("d", day), ("m", day.replace(day=1))):
-            _add(self.clerk.setdefault((span, first, self.centre, user), {}), delta, sign)
+        _add(self.clerk.setdefault((day, user), {}), delta, sign)
 
     def to_hour(self, moment: datetime | None, delta: Delta, sign: int) -> None:
-        if moment is None:
+        if moment is None or as_utc(moment) < self.hours_from_moment:  # a day before yesterday (Cairo)
             return
         local = to_local(moment)
-        if local.date() >= self.hours_from:
-            _add(self.hour.setdefault((local.date(), self.centre, local.hour), {}), delta, sign)
+        _add(self.hour.setdefault((local.date(), self.centre, local.hour), {}), delta, sign)
 
     def ticket(self, t: Folded, sign: int) -> None:
         if not t.day:
@@ -283,9 +285,21 @@ class Deltas:
             self.to_hour(t.finished_at, {"served": 1}, sign)
 
     def write(self, session: Session) -> None:
-        _apply(session, _t(RollupService), ["span", "day", "centre_code", "service_code"], self.service)
-        _apply(session, _t(RollupClerk), ["span", "day", "centre_code", "user_id"], self.clerk)
+        _apply(session, _t(RollupService), ["span", "day", "centre_code", "service_code"],
+               self._spans(self.service, years=True))
+        _apply(session, _t(RollupClerk), ["span", "day", "centre_code", "user_id"], self._spans(self.clerk))
         _apply(session, _t(RollupHour), ["day", "centre_code", "hour"], self.hour)
+
+    def _spans(self, by_day: dict[tuple[date, Any], Delta], years: bool = False) -> dict[tuple[Any, ...], Delta]:
+        """Each day's delta added to its day's row, its month's and (``years``) its year's."""
+        out: dict[tuple[Any, ...], Delta] = {}
+        for (day, other), delta in by_day.items():
+            firsts = [("d", day), ("m", day.replace(day=1))]
+            if years:
+                firsts.append(("y", day.replace(month=1, day=1)))
+            for span, first in firsts:
+                _add(out.setdefault((span, first, self.centre, other), {}), delta)
+        return out
 
 
 def _fact(e: WireEvent) -> Fact | None:
@@ -463,32 +477,85 @@ def _month_end(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
-def pieces(first: date, last: date) -> tuple[list[date], list[tuple[date, date]], list[tuple[date, date]]]:
-    """What to read for centre days ``first``..``last``: month rows (their first days), day rows to
-    add, and day rows to take away. A month the period covers only in part is read as its day rows
-    inside the period, or, when fewer of its days are outside, as its month row less its day rows
-    outside the period (the month row is the sum of its day rows: :meth:`Deltas.to_service`), so a
-    year reads about twelve rows per centre and service, not a month of day rows at each end."""
-    months: list[date] = []
-    plus: list[tuple[date, date]] = []
-    minus: list[tuple[date, date]] = []
-    cursor = first.replace(day=1)
+#: Rows of one span whose first days are from ``[1]`` to ``[2]``: ('d', first day, last day),
+#: ('m', a month's first day, a later month's first day), ('y', 1 January, 1 January).
+Piece = tuple[str, date, date]
+
+
+@dataclass
+class Cover:
+    """Rows whose sum is a period's figures: ``plus`` added, ``minus`` taken away; ``cost``: how many
+    rows per centre and service."""
+
+    plus: list[Piece] = field(default_factory=list)
+    minus: list[Piece] = field(default_factory=list)
+    cost: int = 0
+
+    def take(self, other: Cover, sign: int = 1) -> None:
+        self.plus += other.plus if sign > 0 else other.minus
+        self.minus += other.minus if sign > 0 else other.plus
+        self.cost += other.cost
+
+
+def _days(first: date, last: date) -> Cover:
+    return Cover([("d", first, last)], [], (last - first).days + 1)
+
+
+def _months(first: date, last: date) -> Cover:
+    """Whole months as their month rows; a month covered in part as its day rows inside, or as its
+    month row less its day rows outside when those are fewer."""
+    out, cursor = Cover(), first.replace(day=1)
     while cursor <= last:
         end = _month_end(cursor)
         a, b = max(cursor, first), min(end, last)
-        inside, outside = (b - a).days + 1, (end - cursor).days + 1 - ((b - a).days + 1)
-        if outside == 0:
-            months.append(cursor)
-        elif outside < inside:
-            months.append(cursor)
+        inside = (b - a).days + 1
+        outside = (end - cursor).days + 1 - inside
+        if outside < inside:
+            out.take(Cover([("m", cursor, cursor)], [], 1))
             if cursor < a:
-                minus.append((cursor, a - timedelta(days=1)))
+                out.take(_days(cursor, a - timedelta(days=1)), -1)
             if b < end:
-                minus.append((b + timedelta(days=1), end))
+                out.take(_days(b + timedelta(days=1), end), -1)
         else:
-            plus.append((a, b))
+            out.take(_days(a, b))
         cursor = end + timedelta(days=1)
-    return months, plus, minus
+    return out
+
+
+def _merged(pieces: list[Piece]) -> list[Piece]:
+    """Neighbours of one span joined (months one after the other, days one after the other)."""
+    out: list[Piece] = []
+    for span, a, b in sorted(pieces, key=lambda p: (p[1], p[0])):
+        if out and out[-1][0] == span == "d" and out[-1][2] + timedelta(days=1) == a:
+            out[-1] = (span, out[-1][1], b)
+        elif out and out[-1][0] == span == "m" and _month_end(out[-1][2]) + timedelta(days=1) == a:
+            out[-1] = (span, out[-1][1], b)
+        else:
+            out.append((span, a, b))
+    return out
+
+
+def pieces(first: date, last: date) -> tuple[list[Piece], list[Piece]]:
+    """What to read for centre days ``first``..``last``: rows to add and rows to take away. A whole
+    calendar year is its year row; a year covered in part is read as its months (:func:`_months`),
+    or, when that reads fewer rows, as its year row less its months outside the period (a year row
+    is the sum of its month rows, a month row of its day rows: :meth:`Deltas._spans`). So a
+    year up to today reads about three rows per centre and service (this year's row less the
+    months to come, last year's last month and its days in the period), whatever the number of
+    tickets, not twelve month rows."""
+    out, cursor = Cover(), first.replace(month=1, day=1)
+    while cursor <= last:
+        end = cursor.replace(month=12, day=31)
+        a, b = max(cursor, first), min(end, last)
+        inside = _months(a, b)
+        year = Cover([("y", cursor, cursor)], [], 1)
+        if cursor < a:
+            year.take(_months(cursor, a - timedelta(days=1)), -1)
+        if b < end:
+            year.take(_months(b + timedelta(days=1), end), -1)
+        out.take(year if year.cost < inside.cost else inside)
+        cursor = end + timedelta(days=1)
+    return _merged(out.plus), _merged(out.minus)
 
 
 _SUMMED = ("issued", "served", "no_shows", "skipped", "wait_count", "wait_sum_us", "service_count", "service_sum_us",
@@ -501,12 +568,10 @@ def service_summaries(session: Session, first: date, last: date,
     only, when given). The database sums the rows (:func:`pieces`), the plain counts and each
     histogram's or count's entries alike (its JSON read by ``json_each``): Python gets one row per
     centre and service, and one per entry of each."""
-    months, plus, minus = pieces(first, last)
+    plus, minus = pieces(first, last)
     t = _t(RollupService).c
-    adding = [and_(t.span == "d", t.day >= a, t.day <= b) for a, b in plus]
-    if months:
-        adding.append(and_(t.span == "m", t.day.in_(months)))
-    taking = [and_(t.span == "d", t.day >= a, t.day <= b) for a, b in minus]
+    adding = [and_(t.span == span, t.day >= a, t.day <= b) for span, a, b in plus]
+    taking = [and_(t.span == span, t.day >= a, t.day <= b) for span, a, b in minus]
     sign: Any = case((or_(*taking), -1), else_=1) if taking else literal(1)
     where = [or_(*adding, *taking), *(() if centres is None else (t.centre_code.in_(sorted(centres)),))]
     conn = session.connection()
@@ -514,7 +579,7 @@ def service_summaries(session: Session, first: date, last: date,
     sums = select(t.centre_code, t.service_code,
                   *(sql_cast(func.sum(t[name] * sign), BigInteger) for name in _SUMMED)).where(*where).group_by(
         t.centre_code, t.service_code)
-    for centre, service, *values in conn.execute(sums):
+    for centre, service, *values in conn.execute(sums).all():
         summary = out[(centre, service or None)] = Summary()
         for name, value in zip(_SUMMED, values, strict=True):
             setattr(summary, name, int(value))
@@ -529,9 +594,9 @@ def service_summaries(session: Session, first: date, last: date,
             "key", "value")
         branches.append(select(literal(name).label("counter"), p.centre_code, p.service_code, each.c.key,
                                sql_cast(func.sum(sql_cast(each.c.value, BigInteger) * p.sign), BigInteger))
-                        .select_from(picked.join(each, true()))
+                        .select_from(picked.join(each, true())).where(p[name] != "{}")
                         .group_by(p.centre_code, p.service_code, each.c.key))
-    for name, centre, service, key, n in conn.execute(union_all(*branches)):
+    for name, centre, service, key, n in conn.execute(union_all(*branches)).all():  # fetched at once
         found = out.get((centre, service or None))
         if found is not None and n:
             getattr(found, name)[int(key) if name in _INT_KEYED else key] += int(n)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -26,7 +27,7 @@ from sync.server.__main__ import main as central_server
 from sync.server.db import ServerDatabase
 from sync.server.ingest import ingest
 from sync.server.kpis import central_kpis, central_kpis_raw
-from sync.server.models import EnrolledCentre, EventKey, RollupHour, StoredEvent
+from sync.server.models import EnrolledCentre, EventKey, RollupHour, RollupService, StoredEvent
 from sync.server.report_verify import differences
 from sync.server.rollups import bucket, bucket_start_s, durations, pieces
 
@@ -38,7 +39,10 @@ RANGES = [(date(2026, 3, 1), date(2026, 4, 30)),  # two whole months: the month 
           (date(2026, 3, 31), date(2026, 4, 1)),  # days either side of a month's end
           (date(2026, 3, 30), date(2026, 3, 30)), (date(2026, 4, 2), date(2026, 4, 2)),
           (date(2026, 3, 1), date(2026, 3, 30)),  # March less its last day: its month row less a day row
-          (date(2026, 4, 2), date(2026, 4, 30))]  # April less its first day
+          (date(2026, 4, 2), date(2026, 4, 30)),  # April less its first day
+          (date(2026, 1, 1), date(2026, 12, 31)),  # a whole year: its year row
+          (date(2026, 4, 1), date(2027, 3, 31)),  # 2026's row less January to March
+          (date(2026, 3, 31), date(2027, 3, 30))]  # 2026's row less January to March, plus March 31
 _ids = itertools.count(1)
 _centre_of_ticket: dict[str, str] = {}  # ticket UUID -> its centre
 
@@ -258,18 +262,63 @@ def test_percentiles_from_the_histograms_keep_the_stated_precision() -> None:
     assert durations(2, 0, Counter({1: 1, 2: 1}))["median_s"] == 90.0  # the mean of the two middle ranks
 
 
-def test_a_period_reads_whole_months_and_the_fewer_day_rows_at_its_ends() -> None:
+def test_a_period_reads_years_months_and_the_fewer_day_rows_at_its_ends() -> None:
     d = date
-    # a year: twelve months, four days added at the start, the days after today taken away at the end
+    # a year up to today: last year's four days and last month, this year's row less the days to come
     assert pieces(d(2025, 11, 27), d(2026, 11, 26)) == (
-        [d(2025, 12, 1), *(d(2026, m, 1) for m in range(1, 12))], [(d(2025, 11, 27), d(2025, 11, 30))],
-        [(d(2026, 11, 27), d(2026, 11, 30))])
-    assert pieces(d(2026, 3, 1), d(2026, 4, 30)) == ([d(2026, 3, 1), d(2026, 4, 1)], [], [])
-    assert pieces(d(2026, 3, 31), d(2026, 4, 1)) == ([], [(d(2026, 3, 31), d(2026, 3, 31)),
-                                                         (d(2026, 4, 1), d(2026, 4, 1))], [])
+        [("d", d(2025, 11, 27), d(2025, 11, 30)), ("m", d(2025, 12, 1), d(2025, 12, 1)),
+         ("y", d(2026, 1, 1), d(2026, 1, 1))],
+        [("d", d(2026, 11, 27), d(2026, 11, 30)), ("m", d(2026, 12, 1), d(2026, 12, 1))])
+    # a year from mid-year: its months (fewer than each year's row less its six months outside)
+    assert pieces(d(2025, 7, 1), d(2026, 6, 30)) == ([("m", d(2025, 7, 1), d(2026, 6, 1))], [])
+    assert pieces(d(2024, 1, 1), d(2024, 12, 31)) == ([("y", d(2024, 1, 1), d(2024, 1, 1))], [])
+    assert pieces(d(2026, 3, 1), d(2026, 4, 30)) == ([("m", d(2026, 3, 1), d(2026, 4, 1))], [])
+    assert pieces(d(2026, 3, 31), d(2026, 4, 1)) == ([("d", d(2026, 3, 31), d(2026, 4, 1))], [])
     # inside one month: both ends taken away when they are fewer than the days inside
-    assert pieces(d(2026, 2, 3), d(2026, 2, 26)) == ([d(2026, 2, 1)], [], [(d(2026, 2, 1), d(2026, 2, 2)),
-                                                                          (d(2026, 2, 27), d(2026, 2, 28))])
+    assert pieces(d(2026, 2, 3), d(2026, 2, 26)) == ([("m", d(2026, 2, 1), d(2026, 2, 1))],
+                                                     [("d", d(2026, 2, 1), d(2026, 2, 2)),
+                                                      ("d", d(2026, 2, 27), d(2026, 2, 28))])
+
+
+def _rows(span: str, a: date, b: date) -> Iterator[date]:
+    """The first days of the rows of ``span`` from ``a`` to ``b``."""
+    row = a
+    while row <= b:
+        yield row
+        row = _next(span, row)
+
+
+def _next(span: str, row: date) -> date:
+    return (row + timedelta(days=1) if span == "d" else (row.replace(day=28) + timedelta(days=4)).replace(day=1)
+            if span == "m" else row.replace(year=row.year + 1))
+
+
+def _days_of(span: str, row: date) -> Iterator[date]:
+    following = _next(span, row)
+    assert span == "d" or row.day == 1 and (span == "m" or row.month == 1)
+    day = row
+    while day < following:
+        yield day
+        day += timedelta(days=1)
+
+
+def test_every_period_is_covered_once_by_its_pieces() -> None:
+    """Each day of a period counts once in the rows read (added less taken away), a day outside it
+    never: a year row holds its months' days, a month row its days."""
+    first_of_all = date(2024, 11, 1)
+    for start_offset in range(0, 430, 7):
+        for length in (1, 2, 28, 31, 45, 180, 300, 365, 366):
+            first = first_of_all + timedelta(days=start_offset)
+            last = first + timedelta(days=length - 1)
+            count: Counter[date] = Counter()
+            plus, minus = pieces(first, last)
+            for pieces_, sign in ((plus, 1), (minus, -1)):
+                for span, a, b in pieces_:
+                    for row in _rows(span, a, b):
+                        for day in _days_of(span, row):
+                            count[day] += sign
+            expected = Counter({first + timedelta(days=n): 1 for n in range(length)})
+            assert +count == expected and not -count, (first, last)
 
 
 def test_the_hours_of_today_and_yesterday_only(central_db: ServerDatabase) -> None:
@@ -384,3 +433,24 @@ def test_the_migration_keeps_the_events_and_builds_the_rollups(central_url: str)
             assert central_kpis(s, *RANGES[0])["overall"]["tickets"]["issued"] == len(tickets)
     finally:
         db.dispose()
+
+
+def test_a_database_rolled_up_before_the_year_rows_gets_them(central_db: ServerDatabase) -> None:
+    """A database at s0010 had no year rows (ingest made only days and months): s0011 builds them,
+    and a year's figures read through them equal the raw ones."""
+    from alembic import command
+
+    from sync.server.db import alembic_config
+
+    tickets = [Ticket("RLP-01", i % 4, 11 * i, SERVICES[i % 3], PATHS[i % len(PATHS)], i, i + 2, 1) for i in range(15)]
+    events = history(tickets, [])
+    deliver(central_db, events, list(range(len(events))), [], [])
+    with central_db.sessions.begin() as s:
+        assert s.scalar(select(func.count()).select_from(RollupService).where(RollupService.span == "y"))
+    command.downgrade(alembic_config(central_db.engine), "s0010")  # what an s0010 database holds
+    with central_db.sessions() as s:
+        assert not s.scalar(select(func.count()).select_from(RollupService).where(RollupService.span == "y"))
+    command.upgrade(alembic_config(central_db.engine), "head")
+    with central_db.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(RollupService).where(RollupService.span == "y"))
+    figures_equal(central_db)
