@@ -32,7 +32,9 @@ Prints ``name: value`` lines:
   defaults: about 6.5 minutes on 2 cores with a 1-minute load average of 6 to 9) and the machine's
   load average at the start and the end (the figures are medians, but a loaded machine slows them).
 
-``monitor_page_ms`` of the issue belongs to the monitoring page, not built yet.
+* ``monitor_page_ms`` (and the monitoring's other figures): ``bench/monitor.py --centres 2000`` run
+  after the rest, on its own cluster, its lines printed here as they come (``--monitor-centres 0``
+  leaves it out).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 import argparse  # noqa: E402
 import itertools  # noqa: E402
 import statistics  # noqa: E402
+import subprocess  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
@@ -198,6 +201,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--ingest-centres", type=int, default=20)
     parser.add_argument("--ingest-tickets", type=int, default=150)
+    parser.add_argument("--monitor-centres", type=int, default=2000,
+                        help="centres of bench/monitor.py's monitoring page (0: not measured)")
     args = parser.parse_args()
     began, load_before = time.perf_counter(), os.getloadavg()
     today = local_day(utcnow())
@@ -255,6 +260,10 @@ def main() -> int:
     print(f"centres: {args.centres}")
     print(f"rollup_service_rows: {rows}")
     print(f"load_s: {load_s:.1f}")
+    sys.stdout.flush()
+    if args.monitor_centres:  # the live monitoring page at national scale (bench/monitor.py)
+        subprocess.run([sys.executable, str(ROOT / "bench" / "monitor.py"), "--centres", str(args.monitor_centres)],
+                       check=True, cwd=ROOT)
     print(f"bench_s: {time.perf_counter() - began:.0f}")
     load_after = os.getloadavg()[0]
     print(f"machine_load_1min: {load_before[0]:.1f} at the start, {load_after:.1f} at the end ({os.cpu_count()} cores)")

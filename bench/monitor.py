@@ -16,7 +16,7 @@ Prints ``name: value`` lines:
 * ``monitor_json_ms``: ``GET /v1/monitor/centres``, every centre;
 * ``monitor_centre_page_ms``: one centre's page;
 * ``alerts_round_ms``: one evaluation of every centre's alerts (:func:`sync.server.alerts.evaluate`),
-  in this process; ``open_alerts``, ``centres``.
+  in this process; ``open_alerts``, ``monitor_centres``.
 
 Last figures (2026-11-26, 2 cores shared with two other test runs, load 7-11: the figures swing by
 half from run to run). Six runs of the code before (e1255ae) and after the page's cost was cut,
@@ -155,7 +155,7 @@ def main() -> int:
     print(f"monitor_centre_page_ms: {centre:.1f}")
     print(f"alerts_round_ms: {statistics.median(times):.1f}")
     print(f"open_alerts: {open_alerts}")
-    print(f"centres: {args.centres}")
+    print(f"monitor_centres: {args.centres}")
     return 0
 
 
