@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Shubbak developer entry point: installs what is missing, then runs the demo or the tests.
 #   ./dev.sh demo   install, create the demo centre (SQLite, virtual printer) and start it
-#   ./dev.sh test   install, then ruff, mypy and the whole test suite (SQLite and PostgreSQL)
+#   ./dev.sh test   install, then ruff, mypy and the whole test suite (SQLite and PostgreSQL), in parallel
 #   ./dev.sh i18n   extract the message ids from the code, check and compile the catalogues
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -81,7 +81,13 @@ case "${1:-}" in
         compile_catalogues
         .venv/bin/ruff check .
         .venv/bin/mypy counter_app queue_display sync printers tests
-        exec .venv/bin/python -m pytest -p no:cacheprovider "$@"
+        # In parallel processes (pytest-xdist), one per core up to four (SHUBBAK_TEST_WORKERS overrides; 0:
+        # one process), each with its own throwaway PostgreSQL cluster, log folder and temporary folders.
+        # A test file stays in one process (--dist loadfile): its module fixtures are made once and
+        # its tests never race each other. Arguments given after `test` come last and win (`-n 0`).
+        workers="${SHUBBAK_TEST_WORKERS:-$(nproc)}"
+        if ((workers > 4)); then workers=4; fi
+        exec .venv/bin/python -m pytest -p no:cacheprovider -n "$workers" --dist loadfile "$@"
         ;;
     *)
         echo "usage: ./dev.sh demo|test [args]" >&2

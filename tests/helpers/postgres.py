@@ -42,6 +42,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _create(name: str, template: str | None) -> str:
+    return f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
+
+
+def database_name(url: str) -> str:
+    return url.rsplit("/", 1)[1]
+
+
 class Cluster:
     def __init__(self, *, durable: bool = False) -> None:
         self.bin = _bin_dir()
@@ -87,10 +95,11 @@ class Cluster:
     def admin_url(self) -> str:
         return f"postgresql://{self.user}@127.0.0.1:{self.port}/postgres"
 
-    def create_database(self, name: str | None = None) -> str:
+    def create_database(self, name: str | None = None, *, template: str | None = None) -> str:
+        """A new database, empty or a copy of the database ``template`` (which nobody may be connected to)."""
         name = name or f"t_{uuid.uuid4().hex[:12]}"
         with psycopg.connect(self.admin_url(), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(_create(name, template))
         return f"postgresql+psycopg://{self.user}@127.0.0.1:{self.port}/{name}"
 
     def stop(self) -> None:
@@ -111,10 +120,10 @@ class External:
     def __init__(self, url: str) -> None:
         self.url = url.replace("postgresql+psycopg://", "postgresql://")
 
-    def create_database(self, name: str | None = None) -> str:
+    def create_database(self, name: str | None = None, *, template: str | None = None) -> str:
         name = name or f"t_{uuid.uuid4().hex[:12]}"
         with psycopg.connect(self.url, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(_create(name, template))
         base = self.url.rsplit("/", 1)[0]
         return base.replace("postgresql://", "postgresql+psycopg://") + "/" + name
 

@@ -26,6 +26,7 @@ from counter_app.core.models import Application, ApplicationState, PaymentMethod
 from sync.agent.agent import Agent
 from sync.server.report_page import render_report
 from sync.server.sessions import COOKIE
+from tests.helpers.browser import ON_SQLITE
 from tests.helpers.central import ADMIN_TOKEN, Central, add_person, log_in
 from tests.helpers.central import PASSWORD as PERSON_PASSWORD
 from tests.helpers.factories import CHEAP_HASHER, PASSWORD, Centre
@@ -280,6 +281,18 @@ def test_the_figures_per_governorate_centre_and_service_are_the_hand_computed_on
     assert [c["centre"] for c in before["by_centre"]] == ["CAI-01", "GIZ-01", "GIZ-02"]
     assert [g["governorate"] for g in before["by_governorate"]] == ["01", "21"]
 
+    # the web page shows these figures, on both databases (Chromium reads it on SQLite, below)
+    add_person(world.central, "nour.admin")
+    login = log_in(world.central.url, "nour.admin", lang="ar", **{"from": str(DAY), "to": str(DAY)})
+    assert login.status_code == 303
+    page = requests.get(world.central.url + login.headers["location"], cookies={COOKIE: login.cookies[COOKIE]},
+                        timeout=10)
+    assert page.status_code == 200 and '<html lang="ar" dir="rtl">' in page.text
+    text = strip_isolates(page.text)
+    for shown in ("3,835.00", "3,070.00", "765.00", "Cairo Service Centre", "Giza Technology Centre",
+                  "Dokki Service Centre", "الجيزة", "القاهرة", "شهادة القيد", "بدون خدمة محددة"):
+        assert shown in text, shown
+
 
 @pytest.mark.expect_log(r"^reports login refused from ")
 def test_reports_need_the_administrator_and_a_sound_period(central: Central, site: Centre,
@@ -379,6 +392,7 @@ def test_the_page_speaks_the_glossary() -> None:
     assert "<th scope=\"row\">معتمد</th>" in page and "<th scope=\"row\">بطاقة بنكية</th>" in page
 
 
+@ON_SQLITE  # what the browser checks does not depend on the database; the figures test reads the page on both
 def test_the_web_page_in_headless_chromium_is_arabic_right_to_left(world: World) -> None:
     from playwright.sync_api import sync_playwright
 
