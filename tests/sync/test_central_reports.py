@@ -289,8 +289,8 @@ def test_the_figures_per_governorate_centre_and_service_are_the_hand_computed_on
                         timeout=10)
     assert page.status_code == 200 and '<html lang="ar" dir="rtl">' in page.text
     text = strip_isolates(page.text)
-    for shown in ("3,835.00", "3,070.00", "765.00", "Cairo Service Centre", "Giza Technology Centre",
-                  "Dokki Service Centre", "الجيزة", "القاهرة", "شهادة القيد", "بدون خدمة محددة"):
+    for shown in ("3,835.00", "3,070.00", "765.00", "مركز خدمة المواطنين بالقاهرة", "المركز التكنولوجي بالجيزة",
+                  "مركز خدمة المواطنين بالدقي", "الجيزة", "القاهرة", "شهادة القيد", "بدون خدمة محددة"):
         assert shown in text, shown
 
 
