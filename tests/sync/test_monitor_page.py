@@ -8,6 +8,7 @@ import os
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import expect
@@ -35,6 +36,18 @@ def beat(code: str, *, waiting: dict[str, int], longest: int | None, backlog: in
                                       counters_open=2, counters_active=3))
 
 
+def log_in_at_monitor(page: Any, url: str, query: str, lang: str) -> None:
+    """Open the monitoring page logged out (the login form, 401), log in as mona.giza by the
+    keyboard: back on the page, in ``lang``."""
+    first = page.goto(f"{url}/monitor{query}")
+    assert first is not None and first.status == 401
+    page.fill("input[name=username]", "mona.giza")
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():  # the login form answered at /monitor: back to it
+        page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(rf"/monitor\?lang={lang}$"))
+
+
 @ON_SQLITE
 def test_the_monitoring_page_in_chromium_arabic(central: Central, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
@@ -55,12 +68,7 @@ def test_the_monitoring_page_in_chromium_arabic(central: Central, tmp_path: Path
     url = central.url
     for name, size in (("phone", PHONE), ("desktop", DESKTOP)):
         with browser_page(size, "ar") as (page, requests_made):
-            first = page.goto(f"{url}/monitor")
-            assert first is not None and first.status == 401
-            page.fill("input[name=username]", "mona.giza")
-            page.fill("input[name=password]", PASSWORD)
-            page.keyboard.press("Enter")
-            page.wait_for_url(re.compile(r"/monitor\?lang=ar$"))
+            log_in_at_monitor(page, url, "", "ar")
             assert page.title() == "المتابعة الحية للمراكز"
             assert page.locator("script:not([src])").count() == 0  # no inline script
             order = page.eval_on_selector_all("#centres tbody tr", "rows => rows.map(r => r.dataset.centre)")
@@ -132,12 +140,7 @@ def test_the_monitoring_pages_in_chromium_english(central: Central, tmp_path: Pa
     url = central.url
     for name, size in (("phone", PHONE), ("desktop", DESKTOP)):
         with browser_page(size, "en") as (page, requests_made):
-            first = page.goto(f"{url}/monitor?lang=en")
-            assert first is not None and first.status == 401
-            page.fill("input[name=username]", "mona.giza")
-            page.fill("input[name=password]", PASSWORD)
-            with page.expect_navigation():  # the login form answered at /monitor?lang=en: back to it
-                page.keyboard.press("Enter")
+            log_in_at_monitor(page, url, "?lang=en", "en")
             page.wait_for_selector("#centres")
             assert page.title() == "Live monitoring of the centres"
             assert page.get_attribute("html", "dir") == "ltr" and page.get_attribute("html", "lang") == "en"
