@@ -1,12 +1,14 @@
 """National scale of the central server's reports, on a throwaway PostgreSQL cluster.
 
-    python bench/central_scale.py [--centres 100] [--days 365] [--tickets 1] [--scale 10] [--runs 7]
+    python bench/central_scale.py [--centres 100] [--days 400] [--tickets 1] [--scale 10] [--runs 7]
 
 A synthetic national history (``--centres`` centres in the 27 governorates, ``--days`` days up to
 today, ``--tickets`` finished tickets per centre and day over five services and six clerks, a
 paid application for one ticket in three; each day starts the services and clerks at the next one,
 so that at 1x too every centre offers the five services and has the six clerks over a month: the 10x
-data has the same centres, services, clerks and days, only more tickets) is written with COPY
+data has the same centres, services, clerks and days, only more tickets; each ticket's waiting and
+service times are spread by a hash of its centre, day and number, so that histograms fill as real
+ones do, not every ticket of the 1x data waiting the same 30 s) is written with COPY
 into the migrated, month-partitioned ``event`` table and its ``event_key``; the rollups are then built by the product's own code
 (:func:`sync.server.rollups.rebuild`, which runs each centre's events through ingest's
 :func:`sync.server.rollups.add`). Then the same days get ``--scale`` times the tickets and the
@@ -19,13 +21,14 @@ Prints ``name: value`` lines:
   (what ``/v1/reports/kpis`` and ``/reports`` serve) for the last 365 days, all centres, per
   governorate, centre and service;
 * ``kpis_scale_ratio``: the same query at ``--scale`` times the events (same centres and days) ÷
-  at 1×. The query reads about three rows per centre and service (this year's row less the months
-  to come, last year's last month, the days of the period's first month) whatever the tickets;
-  what still grows from 1x to 10x here is that each of those days holds one service at 1x and five
-  at 10x, and that the histograms' entries fill up (a national day holds every service and full
-  histograms: there the rows read no longer grow with the tickets);
+  at 1×. The query reads at most four rows per centre and service (on 26 November: last November
+  less its month so far up to the 26th, last December, this year's row:
+  :func:`sync.server.rollups.pieces`) and sums their histograms with numpy, whatever the tickets
+  they hold;
 * ``ingest_events_per_s``: :func:`sync.server.ingest.ingest` (one process, one thread, batches of
-  500 events of one centre, one transaction each, rollups maintained), and
+  500 events of one centre, one transaction each, rollups maintained) of yesterday's tickets;
+  ``ingest_events_per_s_month_start``: the same of a month's first day, whose every ticket also moves
+  the month so far of each later day of the month (the most rows a batch moves); and
   ``ingest_events_per_s_without_rollups``: the same with :func:`sync.server.rollups.add` switched
   off, on another day's events;
 * ``rebuild_events_per_s``, ``events_1x``, ``events_10x``, ``load_s``, ``bench_s`` (the whole run;
@@ -54,6 +57,7 @@ import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
+import zlib  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from datetime import UTC, date, datetime, timedelta  # noqa: E402
 
@@ -88,9 +92,10 @@ def ticket_life(centre: str, day: date, k: int, salt: int, seqs: dict[str, Itera
     turn = k + day.toordinal()  # each day starts the services and clerks at another one: at 1x too a centre
     service = SERVICES[turn % len(SERVICES)]  # offers every service and has every clerk over a month
     opening = datetime.combine(day, datetime.min.time(), CENTRE_TZ) + timedelta(hours=8)
-    issued = (opening + timedelta(seconds=(k * 97 + salt * 13) % 25_000)).astimezone(UTC)
-    called = issued + timedelta(seconds=30 + (k * 37 + salt * 11) % 2400)
-    finished = called + timedelta(seconds=120 + (k * 53 + salt) % 1500)
+    spread = zlib.crc32(f"{centre}|{day.toordinal()}|{k}|{salt}".encode())  # each ticket its own times
+    issued = (opening + timedelta(seconds=spread % 25_000)).astimezone(UTC)
+    called = issued + timedelta(seconds=30 + (spread >> 8) % 2400)
+    finished = called + timedelta(seconds=120 + (spread >> 16) % 1500)
     ticket, user = new_uuid(), 1 + turn % 6
     out = []
     for kind, at in (("issued", issued), ("called", called), ("finished", finished)):
@@ -195,7 +200,7 @@ def ingest_rate(db: ServerDatabase, centres: list[str], day: date, tickets: int,
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--centres", type=int, default=100)
-    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--days", type=int, default=400, help="days of history up to today (the query reads the last 365: a longer history puts figures before the period, as a real one has)")
     parser.add_argument("--tickets", type=int, default=1, help="finished tickets per centre and day at 1x")
     parser.add_argument("--scale", type=int, default=10)
     parser.add_argument("--runs", type=int, default=7)
@@ -248,11 +253,14 @@ def main() -> int:
         finally:
             rollups.add = original
         with_rollups = ingest_rate(db, ingest_centres, today - timedelta(days=1), args.ingest_tickets, seqs)
+        month_start = ingest_rate(db, ingest_centres, (today - timedelta(days=4)).replace(day=1), args.ingest_tickets,
+                                  seqs)
         db.dispose()
     print(f"national_year_kpis_ms: {one:.1f}")
     print(f"national_year_kpis_10x_ms: {ten:.1f}")
     print(f"kpis_scale_ratio: {ten / one:.2f}")
     print(f"ingest_events_per_s: {with_rollups:.0f}")
+    print(f"ingest_events_per_s_month_start: {month_start:.0f}")
     print(f"ingest_events_per_s_without_rollups: {bare:.0f}")
     print(f"rebuild_events_per_s: {(read + read_10x) / (rebuild_s + rebuild_10x_s):.0f}")
     print(f"events_1x: {events_1x}")

@@ -72,7 +72,7 @@ from counter_app.common.ticket_events import (
 )
 from sync.protocol import MAX_PIASTRES, is_day, is_time
 from sync.server.models import ApplicationProjection, EnrolledCentre, PublishedCatalogue, StoredEvent
-from sync.server.rollups import Summary, service_summaries
+from sync.server.rollups import Summary, period_figures
 
 MAX_DAYS = 366
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -359,17 +359,10 @@ def central_kpis(session: Session, first: date, last: date, scope: Collection[st
     ``scope``: only these centres' (a person's scope, :mod:`sync.server.accounts`); None: all."""
     centres = {c.code: c for c in session.scalars(select(EnrolledCentre)) if scope is None or c.code in scope}
     governorate_of = {code: c.governorate for code, c in centres.items()}
-    overall = Summary()
-    governorates: dict[str | None, Summary] = {g: Summary() for g in governorate_of.values()}
-    by_centre: dict[str, Summary] = {code: Summary() for code in centres}
-    services: dict[str | None, Summary] = {}
-    for (centre, service), summary in sorted(service_summaries(session, first, last, scope).items(),
-                                             key=lambda kv: (kv[0][0], _codes_last(kv[0][1]))):
-        if summary.empty:
-            continue
-        for target in (overall, governorates.setdefault(governorate_of.get(centre), Summary()),
-                       by_centre.setdefault(centre, Summary()), services.setdefault(service, Summary())):
-            target.add(summary)
+    figures = period_figures(session, first, last, governorate_of, scope)
+    overall, services = figures.overall, figures.services
+    governorates: dict[str | None, Summary] = {g: Summary() for g in governorate_of.values()} | figures.governorates
+    by_centre: dict[str, Summary] = {code: Summary() for code in centres} | figures.centres
     return _answer(session, first, last, 0, overall, governorates, by_centre, services, governorate_of, centres)
 
 

@@ -2,9 +2,12 @@
 (no HTTP here). :mod:`sync.server.kpis` reads them; its raw computation from the events stays as the
 check (``central-server report verify``, :mod:`sync.server.report_verify`).
 
-* ``rollup_service``: per centre × service × day, and the same per month (``span`` 'm') and per
-  calendar year (``span`` 'y'): a national year reads about three rows per centre and service
-  (:func:`pieces`), however many tickets they hold;
+* ``rollup_service``: per centre × service × day, and the same per month (``span`` 'm'), per
+  calendar year (``span`` 'y') and per month so far (``span`` 'c': each day's row holds its month's
+  days up to it, from the first day with figures to the day before the month's last): any period reads at most two
+  rows per year (its row, or its months) and two per month covered in part (the month, or the month
+  so far up to its last day, less the month so far before its first), per centre and service,
+  however many tickets they hold (:func:`pieces`; a year up to today: four);
 * ``rollup_clerk``: per centre × clerk × day (and month): tickets served, service time, no-shows;
 * ``rollup_hour``: per centre × hour of today and yesterday (Cairo); older days are deleted;
 * ``rollup_ticket`` keeps what the figures read of each ticket's events, whatever order they came
@@ -20,9 +23,9 @@ database (``json_each``); the database holds the row's lock while it adds (SQLit
 IMMEDIATE`` serialises writers), so two workers adding to one row never lose an addition. A ticket's
 or application's own row (refolded in Python) is read under ``SELECT ... FOR UPDATE`` (an upsert
 ``RETURNING`` it) and written back. On PostgreSQL the rows go as one JSON document per statement
-(:mod:`sync.server.bulk`). Reading, the database sums the rows of a period, the histograms'
-entries too (:func:`service_summaries`), and a year or month the period covers in part is read as
-its row less the months or days outside when they are fewer (:func:`pieces`).
+(:mod:`sync.server.bulk`). Reading, one statement fetches a period's rows; Python sums the counts and
+numpy the histograms (:func:`period_figures`): the cost grows with the rows, not with the entries of
+their histograms, which fill up as a centre gets busier.
 
 **Precision.** Waiting and service times are summed exactly (integer microseconds), so counts and
 means equal the raw figures. Their median and 90th percentile come from fixed histograms: one-minute
@@ -39,14 +42,13 @@ import json
 import math
 import time
 from collections import Counter
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
+import numpy as np
 from sqlalchemy import (
-    JSON,
-    BigInteger,
     Table,
     and_,
     case,
@@ -56,10 +58,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    true,
-    union_all,
 )
-from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from counter_app.common.clock import CENTRE_TZ, as_utc, local_day, to_local, utcnow
@@ -291,12 +290,15 @@ class Deltas:
         _apply(session, _t(RollupHour), ["day", "centre_code", "hour"], self.hour)
 
     def _spans(self, by_day: dict[tuple[date, Any], Delta], years: bool = False) -> dict[tuple[Any, ...], Delta]:
-        """Each day's delta added to its day's row, its month's and (``years``) its year's."""
+        """Each day's delta added to its day's row, its month's and (``years``) its year's and its
+        month-so-far rows (``span`` 'c') of that day and every later day of the month but its last (the
+        month so far at its last day is its month's row)."""
         out: dict[tuple[Any, ...], Delta] = {}
         for (day, other), delta in by_day.items():
             firsts = [("d", day), ("m", day.replace(day=1))]
             if years:
                 firsts.append(("y", day.replace(month=1, day=1)))
+                firsts += [("c", day + timedelta(days=n)) for n in range((_month_end(day) - day).days)]
             for span, first in firsts:
                 _add(out.setdefault((span, first, self.centre, other), {}), delta)
         return out
@@ -478,8 +480,12 @@ def _month_end(day: date) -> date:
 
 
 #: Rows of one span whose first days are from ``[1]`` to ``[2]``: ('d', first day, last day),
-#: ('m', a month's first day, a later month's first day), ('y', 1 January, 1 January).
+#: ('c', a day, a later day: the month so far up to each), ('m', a month's first day, a later month's first
+#: day), ('y', 1 January, 1 January).
 Piece = tuple[str, date, date]
+#: The first and the last day with any figures (of any centre); days outside read as nothing.
+Extent = tuple[date, date]
+_DAY = timedelta(days=1)
 
 
 @dataclass
@@ -497,109 +503,188 @@ class Cover:
         self.cost += other.cost
 
 
-def _days(first: date, last: date) -> Cover:
-    return Cover([("d", first, last)], [], (last - first).days + 1)
+def _one(span: str, day: date) -> Cover:
+    return Cover([(span, day, day)], [], 1)
 
 
-def _months(first: date, last: date) -> Cover:
-    """Whole months as their month rows; a month covered in part as its day rows inside, or as its
-    month row less its day rows outside when those are fewer."""
+def _month_part(a: date, b: date, extent: Extent) -> Cover:
+    """Days ``a``..``b`` of one month: its month row, or its month-so-far row of ``b`` when days
+    with figures follow ``b`` in the month, less its month-so-far row of the day before ``a`` when
+    days with figures come before ``a``: at most two rows, whatever the days hold."""
+    lo, hi = extent
+    if b < lo or a > hi:
+        return Cover()
+    first, end = a.replace(day=1), _month_end(a)
+    out = _one("m", first) if b == end or b + _DAY > hi else _one("c", b)
+    if a != first and a - _DAY >= lo:
+        out.take(_one("c", a - _DAY), -1)
+    return out
+
+
+def _months(first: date, last: date, extent: Extent) -> Cover:
     out, cursor = Cover(), first.replace(day=1)
     while cursor <= last:
         end = _month_end(cursor)
-        a, b = max(cursor, first), min(end, last)
-        inside = (b - a).days + 1
-        outside = (end - cursor).days + 1 - inside
-        if outside < inside:
-            out.take(Cover([("m", cursor, cursor)], [], 1))
-            if cursor < a:
-                out.take(_days(cursor, a - timedelta(days=1)), -1)
-            if b < end:
-                out.take(_days(b + timedelta(days=1), end), -1)
-        else:
-            out.take(_days(a, b))
-        cursor = end + timedelta(days=1)
+        out.take(_month_part(max(cursor, first), min(end, last), extent))
+        cursor = end + _DAY
     return out
 
 
 def _merged(pieces: list[Piece]) -> list[Piece]:
-    """Neighbours of one span joined (months one after the other, days one after the other)."""
+    """Neighbours of one span joined (days, months or years one after the other)."""
     out: list[Piece] = []
     for span, a, b in sorted(pieces, key=lambda p: (p[1], p[0])):
-        if out and out[-1][0] == span == "d" and out[-1][2] + timedelta(days=1) == a:
+        if out and out[-1][0] == span and span in "dc" and out[-1][2] + _DAY == a:
             out[-1] = (span, out[-1][1], b)
-        elif out and out[-1][0] == span == "m" and _month_end(out[-1][2]) + timedelta(days=1) == a:
+        elif out and out[-1][0] == span == "m" and _month_end(out[-1][2]) + _DAY == a:
+            out[-1] = (span, out[-1][1], b)
+        elif out and out[-1][0] == span == "y" and out[-1][2].year + 1 == a.year:
             out[-1] = (span, out[-1][1], b)
         else:
             out.append((span, a, b))
     return out
 
 
-def pieces(first: date, last: date) -> tuple[list[Piece], list[Piece]]:
+def pieces(first: date, last: date, extent: Extent | None = None) -> tuple[list[Piece], list[Piece]]:
     """What to read for centre days ``first``..``last``: rows to add and rows to take away. A whole
-    calendar year is its year row; a year covered in part is read as its months (:func:`_months`),
-    or, when that reads fewer rows, as its year row less its months outside the period (a year row
-    is the sum of its month rows, a month row of its day rows: :meth:`Deltas._spans`). So a
-    year up to today reads about three rows per centre and service (this year's row less the
-    months to come, last year's last month and its days in the period), whatever the number of
-    tickets, not twelve month rows."""
+    calendar year is its year row; a year covered in part is read as its months (a month covered in
+    part as at most two rows: :func:`_month_part`), or, when that reads fewer rows, as its year row
+    less the months outside the period (a year row is the sum of its month rows, a month row of its
+    day rows, a month-so-far row of its month's days up to its own: :meth:`Deltas._spans`). Days
+    outside ``extent`` hold nothing and are not read. So a year up to today reads at most four rows
+    per centre and service (last year's row less its months before the period, or its last months;
+    this year's row), whatever the number of tickets, the services a day holds or the period's days."""
+    if extent is None:  # any day may hold figures
+        extent = (date.min, date.max)
     out, cursor = Cover(), first.replace(month=1, day=1)
     while cursor <= last:
         end = cursor.replace(month=12, day=31)
         a, b = max(cursor, first), min(end, last)
-        inside = _months(a, b)
-        year = Cover([("y", cursor, cursor)], [], 1)
+        inside = _months(a, b, extent)
+        year = _one("y", cursor)
         if cursor < a:
-            year.take(_months(cursor, a - timedelta(days=1)), -1)
+            year.take(_months(cursor, a - _DAY, extent), -1)
         if b < end:
-            year.take(_months(b + timedelta(days=1), end), -1)
+            year.take(_months(b + _DAY, end, extent), -1)
         out.take(year if year.cost < inside.cost else inside)
-        cursor = end + timedelta(days=1)
+        cursor = end + _DAY
     return _merged(out.plus), _merged(out.minus)
+
+
+def extent(session: Session) -> Extent | None:
+    """The first and last day of any centre's day rows (None: no figures at all), read from the
+    key's index."""
+    t = _t(RollupService).c
+    lo, hi = session.connection().execute(select(func.min(t.day), func.max(t.day)).where(t.span == "d")).one()
+    return None if lo is None else (lo, hi)
 
 
 _SUMMED = ("issued", "served", "no_shows", "skipped", "wait_count", "wait_sum_us", "service_count", "service_sum_us",
            "payments")
 
 
-def service_summaries(session: Session, first: date, last: date,
-                      centres: Collection[str] | None = None) -> dict[tuple[str, str | None], Summary]:
-    """Per (centre, service or None) the figures of centre days ``first``..``last`` (of ``centres``
-    only, when given). The database sums the rows (:func:`pieces`), the plain counts and each
-    histogram's or count's entries alike (its JSON read by ``json_each``): Python gets one row per
-    centre and service, and one per entry of each."""
-    plus, minus = pieces(first, last)
+@dataclass
+class PeriodFigures:
+    """A period's figures: the whole, per governorate, per centre and per service."""
+
+    overall: Summary = field(default_factory=Summary)
+    governorates: dict[str | None, Summary] = field(default_factory=dict)
+    centres: dict[str, Summary] = field(default_factory=dict)
+    services: dict[str | None, Summary] = field(default_factory=dict)
+
+
+_BUCKETS = LAST_BUCKET + 1
+_JSON_PUNCTUATION = str.maketrans('{}":,', "     ")
+Ints = np.ndarray[Any, np.dtype[np.int64]]
+
+
+def _histograms(texts: list[str], rows: Ints, signs: Ints, pairs: int) -> Ints:
+    """Histogram JSON texts (``{"3":2,"17":1}``) of rows of centre and service ``rows`` (an index),
+    each times its sign, summed per centre and service: one parse of all the texts as numbers, key and
+    count by turns, one scatter-add; no Python step per entry."""
+    out = np.zeros((pairs, _BUCKETS), np.int64)
+    kept = [i for i, text in enumerate(texts) if text != "{}"]
+    if kept:
+        entries = np.array([texts[i].count(":") for i in kept])
+        numbers = np.fromstring("".join([texts[i] for i in kept]).translate(_JSON_PUNCTUATION), dtype=np.int64,
+                                sep=" ")
+        np.add.at(out, (np.repeat(rows[kept], entries), numbers[0::2]), numbers[1::2] * np.repeat(signs[kept], entries))
+    return out
+
+
+def _counts(texts: list[str], rows: Ints, signs: Ints, pairs: int) -> list[Counter[str]]:
+    """Count JSON texts (states, payment methods: a few keys each) summed per centre and service."""
+    out: list[Counter[str]] = [Counter() for _ in range(pairs)]
+    for counts, row, sign in zip(json.loads("[" + ",".join(texts) + "]"), rows.tolist(), signs.tolist(), strict=True):
+        target = out[row]
+        for key, n in counts.items():
+            target[key] += sign * n
+    return out
+
+
+def _counter(row: Ints) -> Counter[int]:
+    buckets = np.flatnonzero(row)
+    return Counter(dict(zip(buckets.tolist(), row[buckets].tolist(), strict=True)))
+
+
+def period_figures(session: Session, first: date, last: date, governorate_of: Mapping[str, str | None],
+                   centres: Collection[str] | None = None) -> PeriodFigures:
+    """The figures of centre days ``first``..``last`` (of ``centres`` only, when given), a centre
+    counted in its governorate by ``governorate_of``. One statement reads the rows :func:`pieces`
+    names; numpy sums them per centre and service (counts and histograms), then per governorate,
+    centre and service: the Python steps are per row read, none per histogram entry. A centre's
+    service whose figures come to nothing counts nowhere."""
+    out = PeriodFigures()
+    known = extent(session)
+    plus, minus = pieces(first, last, known) if known is not None else ([], [])
+    if not plus:
+        return out
     t = _t(RollupService).c
     adding = [and_(t.span == span, t.day >= a, t.day <= b) for span, a, b in plus]
     taking = [and_(t.span == span, t.day >= a, t.day <= b) for span, a, b in minus]
     sign: Any = case((or_(*taking), -1), else_=1) if taking else literal(1)
     where = [or_(*adding, *taking), *(() if centres is None else (t.centre_code.in_(sorted(centres)),))]
-    conn = session.connection()
-    out: dict[tuple[str, str | None], Summary] = {}
-    sums = select(t.centre_code, t.service_code,
-                  *(sql_cast(func.sum(t[name] * sign), BigInteger) for name in _SUMMED)).where(*where).group_by(
-        t.centre_code, t.service_code)
-    for centre, service, *values in conn.execute(sums).all():
-        summary = out[(centre, service or None)] = Summary()
-        for name, value in zip(_SUMMED, values, strict=True):
-            setattr(summary, name, int(value))
-    postgres = conn.dialect.name == "postgresql"
-    counters = ("wait_hist", "service_hist", "states", "methods")
-    picked = select(t.centre_code, t.service_code, sign.label("sign"), *(t[name] for name in counters)).where(
-        *where, or_(*(t[name] != "{}" for name in counters))).cte("picked")  # read once, expanded four times
-    p = picked.c
-    branches = []
-    for name in counters:
-        each = (func.json_each_text(sql_cast(p[name], JSON)) if postgres else func.json_each(p[name])).table_valued(
-            "key", "value")
-        branches.append(select(literal(name).label("counter"), p.centre_code, p.service_code, each.c.key,
-                               sql_cast(func.sum(sql_cast(each.c.value, BigInteger) * p.sign), BigInteger))
-                        .select_from(picked.join(each, true())).where(p[name] != "{}")
-                        .group_by(p.centre_code, p.service_code, each.c.key))
-    for name, centre, service, key, n in conn.execute(union_all(*branches)).all():  # fetched at once
-        found = out.get((centre, service or None))
-        if found is not None and n:
-            getattr(found, name)[int(key) if name in _INT_KEYED else key] += int(n)
+    rows = session.connection().execute(select(
+        t.centre_code, t.service_code, sign, *(t[name] for name in _SUMMED), t.wait_hist, t.service_hist, t.states,
+        t.methods).where(*where)).all()
+    if not rows:
+        return out
+    index: dict[tuple[str, str | None], int] = {}
+    row_pair = np.array([index.setdefault((r[0], r[1] or None), len(index)) for r in rows], np.int64)
+    columns = list(zip(*rows, strict=True))
+    signs = np.array(columns[2], np.int64)
+    n, s = len(index), 3 + len(_SUMMED)
+    sums = np.zeros((n, len(_SUMMED)), np.int64)
+    np.add.at(sums, row_pair, np.array(columns[3:s], np.int64).T * signs[:, None])
+    waits = _histograms(list(columns[s]), row_pair, signs, n)
+    served = _histograms(list(columns[s + 1]), row_pair, signs, n)
+    states = _counts(list(columns[s + 2]), row_pair, signs, n)
+    methods = _counts(list(columns[s + 3]), row_pair, signs, n)
+    issued, payments = _SUMMED.index("issued"), _SUMMED.index("payments")
+    kept = [(key, i) for key, i in index.items()
+            if sums[i, issued] or sums[i, payments] or sum(states[i].values())]  # as Summary.empty
+    picked = [i for _key, i in kept]
+    groups: tuple[tuple[dict[Any, Summary], Callable[[str, str | None], Any]], ...] = (
+        (out.governorates, lambda c, s: governorate_of.get(c)), (out.centres, lambda c, s: c),
+        (out.services, lambda c, s: s), ({None: out.overall}, lambda c, s: None))
+    for target, label_of in groups:
+        labels: dict[Any, int] = {}
+        rows_of = [labels.setdefault(label_of(*key), len(labels)) for key, _i in kept]
+        totals = np.zeros((len(labels), len(_SUMMED)), object)  # Python's integers: a nation's microseconds
+        wait = np.zeros((len(labels), _BUCKETS), np.int64)
+        service = np.zeros((len(labels), _BUCKETS), np.int64)
+        np.add.at(totals, rows_of, sums[picked].astype(object))
+        np.add.at(wait, rows_of, waits[picked])
+        np.add.at(service, rows_of, served[picked])
+        for label, j in labels.items():
+            summary = target.setdefault(label, Summary())
+            for name, value in zip(_SUMMED, totals[j].tolist(), strict=True):
+                setattr(summary, name, value)
+            summary.wait_hist, summary.service_hist = _counter(wait[j]), _counter(service[j])
+        summaries = [target[label] for label in labels]
+        for i, j in zip(picked, rows_of, strict=True):
+            summaries[j].states.update(states[i])
+            summaries[j].methods.update(methods[i])
     return out
 
 

@@ -33,13 +33,15 @@ from sync.server.rollups import bucket, bucket_start_s, durations, pieces
 
 CENTRES = {"RLP-01": "21", "RLP-02": "21", "RLP-03": "01"}
 SERVICES = ["MP-REG-CERT", "LU-SHOP-LICENCE", None]
-FIRST_DAY = date(2026, 3, 30)  # four days across the end of March
+FIRST_DAY = date(2026, 3, 30)  # six days across the end of March
 NOW = datetime(2026, 4, 2, 18, 0, tzinfo=UTC)
 RANGES = [(date(2026, 3, 1), date(2026, 4, 30)),  # two whole months: the month rows
           (date(2026, 3, 31), date(2026, 4, 1)),  # days either side of a month's end
           (date(2026, 3, 30), date(2026, 3, 30)), (date(2026, 4, 2), date(2026, 4, 2)),
-          (date(2026, 3, 1), date(2026, 3, 30)),  # March less its last day: its month row less a day row
+          (date(2026, 3, 1), date(2026, 3, 30)),  # March less its last day: its 30th so far
           (date(2026, 4, 2), date(2026, 4, 30)),  # April less its first day
+          (date(2026, 4, 2), date(2026, 4, 3)),  # inside April: its 3rd so far less its 1st so far
+          (date(2026, 4, 1), date(2026, 4, 3)),  # April's 3rd so far
           (date(2026, 1, 1), date(2026, 12, 31)),  # a whole year: its year row
           (date(2026, 4, 1), date(2027, 3, 31)),  # 2026's row less January to March
           (date(2026, 3, 31), date(2027, 3, 30))]  # 2026's row less January to March, plus March 31
@@ -86,10 +88,10 @@ class App:
 
 
 PATHS = ["issued", "called", "finished", "no_show", "skipped", "expired", "transferred", "recalled_finished"]
-tickets_st = st.builds(Ticket, st.sampled_from(list(CENTRES)), st.integers(0, 3), st.integers(0, 400),
+tickets_st = st.builds(Ticket, st.sampled_from(list(CENTRES)), st.integers(0, 5), st.integers(0, 400),
                        st.sampled_from(SERVICES), st.sampled_from(PATHS), st.integers(0, 110), st.integers(0, 100),
                        st.integers(1, 3))
-apps_st = st.builds(App, st.sampled_from(list(CENTRES)), st.integers(0, 3), st.integers(0, 400),
+apps_st = st.builds(App, st.sampled_from(list(CENTRES)), st.integers(0, 5), st.integers(0, 400),
                     st.sampled_from(SERVICES[:2]),
                     st.lists(st.tuples(st.sampled_from(["cash", "card", "epayment"]), st.integers(0, 500_000)),
                              max_size=2).map(tuple),
@@ -262,26 +264,39 @@ def test_percentiles_from_the_histograms_keep_the_stated_precision() -> None:
     assert durations(2, 0, Counter({1: 1, 2: 1}))["median_s"] == 90.0  # the mean of the two middle ranks
 
 
-def test_a_period_reads_years_months_and_the_fewer_day_rows_at_its_ends() -> None:
+def test_a_period_reads_years_months_and_at_most_two_rows_of_a_month_in_part() -> None:
     d = date
-    # a year up to today: last year's four days and last month, this year's row less the days to come
+    # a year up to today, with figures before it and none after today: last year's November less
+    # its month so far up to the day before the period, its December, this year's row
+    history = (d(2025, 10, 22), d(2026, 11, 26))
+    assert pieces(d(2025, 11, 27), d(2026, 11, 26), history) == (
+        [("m", d(2025, 11, 1), d(2025, 12, 1)), ("y", d(2026, 1, 1), d(2026, 1, 1))],
+        [("c", d(2025, 11, 26), d(2025, 11, 26))])
+    # the same not knowing where the figures are: this year's row less what may follow today
     assert pieces(d(2025, 11, 27), d(2026, 11, 26)) == (
-        [("d", d(2025, 11, 27), d(2025, 11, 30)), ("m", d(2025, 12, 1), d(2025, 12, 1)),
-         ("y", d(2026, 1, 1), d(2026, 1, 1))],
-        [("d", d(2026, 11, 27), d(2026, 11, 30)), ("m", d(2026, 12, 1), d(2026, 12, 1))])
+        [("m", d(2025, 11, 1), d(2025, 12, 1)), ("y", d(2026, 1, 1), d(2026, 1, 1)),
+         ("c", d(2026, 11, 26), d(2026, 11, 26))],
+        [("c", d(2025, 11, 26), d(2025, 11, 26)), ("m", d(2026, 11, 1), d(2026, 12, 1))])
+    # figures only from the period's first day: each year's row
+    assert pieces(d(2025, 11, 27), d(2026, 11, 26), (d(2025, 11, 27), d(2026, 11, 26))) == (
+        [("y", d(2025, 1, 1), d(2026, 1, 1))], [])
     # a year from mid-year: its months (fewer than each year's row less its six months outside)
     assert pieces(d(2025, 7, 1), d(2026, 6, 30)) == ([("m", d(2025, 7, 1), d(2026, 6, 1))], [])
     assert pieces(d(2024, 1, 1), d(2024, 12, 31)) == ([("y", d(2024, 1, 1), d(2024, 1, 1))], [])
     assert pieces(d(2026, 3, 1), d(2026, 4, 30)) == ([("m", d(2026, 3, 1), d(2026, 4, 1))], [])
-    assert pieces(d(2026, 3, 31), d(2026, 4, 1)) == ([("d", d(2026, 3, 31), d(2026, 4, 1))], [])
-    # inside one month: both ends taken away when they are fewer than the days inside
-    assert pieces(d(2026, 2, 3), d(2026, 2, 26)) == ([("m", d(2026, 2, 1), d(2026, 2, 1))],
-                                                     [("d", d(2026, 2, 1), d(2026, 2, 2)),
-                                                      ("d", d(2026, 2, 27), d(2026, 2, 28))])
+    # two days across a month's end: March less its month so far before the 31st, April 1st's so far
+    assert pieces(d(2026, 3, 31), d(2026, 4, 1)) == ([("m", d(2026, 3, 1), d(2026, 3, 1)),
+                                                      ("c", d(2026, 4, 1), d(2026, 4, 1))],
+                                                     [("c", d(2026, 3, 30), d(2026, 3, 30))])
+    # inside one month: the month so far at its last day less the month so far before its first
+    assert pieces(d(2026, 2, 3), d(2026, 2, 26)) == ([("c", d(2026, 2, 26), d(2026, 2, 26))],
+                                                     [("c", d(2026, 2, 2), d(2026, 2, 2))])
+    # nothing held in the period: nothing read
+    assert pieces(d(2026, 2, 3), d(2026, 2, 26), (d(2026, 5, 1), d(2026, 6, 1))) == ([], [])
 
 
 def _rows(span: str, a: date, b: date) -> Iterator[date]:
-    """The first days of the rows of ``span`` from ``a`` to ``b``."""
+    """The first days of the rows of ``span`` from ``a`` to ``b`` (a month so far: its last day)."""
     row = a
     while row <= b:
         yield row
@@ -289,11 +304,17 @@ def _rows(span: str, a: date, b: date) -> Iterator[date]:
 
 
 def _next(span: str, row: date) -> date:
-    return (row + timedelta(days=1) if span == "d" else (row.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return (row + timedelta(days=1) if span in "dc" else (row.replace(day=28) + timedelta(days=4)).replace(day=1)
             if span == "m" else row.replace(year=row.year + 1))
 
 
 def _days_of(span: str, row: date) -> Iterator[date]:
+    if span == "c":  # the month so far: from its first day to the row's
+        day = row.replace(day=1)
+        while day <= row:
+            yield day
+            day += timedelta(days=1)
+        return
     following = _next(span, row)
     assert span == "d" or row.day == 1 and (span == "m" or row.month == 1)
     day = row
@@ -302,23 +323,31 @@ def _days_of(span: str, row: date) -> Iterator[date]:
         day += timedelta(days=1)
 
 
-def test_every_period_is_covered_once_by_its_pieces() -> None:
-    """Each day of a period counts once in the rows read (added less taken away), a day outside it
-    never: a year row holds its months' days, a month row its days."""
+@pytest.mark.parametrize("extent", [None, (date(2024, 12, 20), date(2026, 1, 10)), (date(2025, 3, 3), date(2025, 3, 3)),
+                                    (date(2025, 6, 1), date(2026, 2, 28))])
+def test_every_period_is_covered_once_by_its_pieces(extent: tuple[date, date] | None) -> None:
+    """Each day of a period that may hold figures counts once in the rows read (added less taken
+    away), a day outside it never: a year row holds its months' days, a month row its days, a month so
+    far its month's days up to its own; days outside ``extent`` hold nothing."""
     first_of_all = date(2024, 11, 1)
+    lo, hi = extent or (date.min, date.max)
     for start_offset in range(0, 430, 7):
         for length in (1, 2, 28, 31, 45, 180, 300, 365, 366):
             first = first_of_all + timedelta(days=start_offset)
             last = first + timedelta(days=length - 1)
             count: Counter[date] = Counter()
-            plus, minus = pieces(first, last)
+            plus, minus = pieces(first, last, extent)
             for pieces_, sign in ((plus, 1), (minus, -1)):
                 for span, a, b in pieces_:
                     for row in _rows(span, a, b):
                         for day in _days_of(span, row):
-                            count[day] += sign
-            expected = Counter({first + timedelta(days=n): 1 for n in range(length)})
+                            if lo <= day <= hi:
+                                count[day] += sign
+            expected = Counter({first + timedelta(days=n): 1 for n in range(length)
+                                if lo <= first + timedelta(days=n) <= hi})
             assert +count == expected and not -count, (first, last)
+            rows = sum(1 for span, a, b in plus + minus for _ in _rows(span, a, b))
+            assert rows <= 14, (first, last, plus, minus)  # at worst twelve months and a month's two ends
 
 
 def test_the_hours_of_today_and_yesterday_only(central_db: ServerDatabase) -> None:
@@ -453,4 +482,28 @@ def test_a_database_rolled_up_before_the_year_rows_gets_them(central_db: ServerD
     command.upgrade(alembic_config(central_db.engine), "head")
     with central_db.sessions() as s:
         assert s.scalar(select(func.count()).select_from(RollupService).where(RollupService.span == "y"))
+    figures_equal(central_db)
+
+
+def test_a_database_rolled_up_before_the_months_so_far_gets_them(central_db: ServerDatabase) -> None:
+    """A database at s0011 had no month-so-far rows: s0012 builds them, and periods that end or
+    begin inside a month, read through them, equal the raw figures."""
+    from alembic import command
+
+    from sync.server.db import alembic_config
+
+    tickets = [Ticket("RLP-01", i % 6, 11 * i, SERVICES[i % 3], PATHS[i % len(PATHS)], i, i + 2, 1) for i in range(18)]
+    events = history(tickets, [])
+    deliver(central_db, events, list(range(len(events))), [], [])
+
+    def so_far_rows() -> int:
+        with central_db.sessions() as s:
+            return s.scalar(select(func.count()).select_from(RollupService).where(RollupService.span == "c")) or 0
+
+    built = so_far_rows()
+    assert built
+    command.downgrade(alembic_config(central_db.engine), "s0011")  # what an s0011 database holds
+    assert not so_far_rows()
+    command.upgrade(alembic_config(central_db.engine), "head")
+    assert so_far_rows() == built
     figures_equal(central_db)
