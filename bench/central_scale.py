@@ -21,14 +21,14 @@ Prints ``name: value`` lines:
   (what ``/v1/reports/kpis`` and ``/reports`` serve) for the last 365 days, all centres, per
   governorate, centre and service;
 * ``kpis_scale_ratio``: the same query at ``--scale`` times the events (same centres and days) ÷
-  at 1×. The query reads at most four rows per centre and service (on 26 November: last November
-  less its month so far up to the 26th, last December, this year's row:
+  at 1×. The query reads four rows per centre and service (on 26 November: last year's 21-30
+  November less their so far up to the 26th, last December, this year's row:
   :func:`sync.server.rollups.pieces`) and sums their histograms with numpy, whatever the tickets
   they hold;
 * ``ingest_events_per_s``: :func:`sync.server.ingest.ingest` (one process, one thread, batches of
   500 events of one centre, one transaction each, rollups maintained) of yesterday's tickets;
   ``ingest_events_per_s_month_start``: the same of a month's first day, whose every ticket also moves
-  the month so far of each later day of the month (the most rows a batch moves); and
+  the ten days so far of the nine days after it (the most rows a batch moves); and
   ``ingest_events_per_s_without_rollups``: the same with :func:`sync.server.rollups.add` switched
   off, on another day's events;
 * ``rebuild_events_per_s``, ``events_1x``, ``events_10x``, ``load_s``, ``bench_s`` (the whole run;

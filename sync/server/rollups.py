@@ -2,12 +2,13 @@
 (no HTTP here). :mod:`sync.server.kpis` reads them; its raw computation from the events stays as the
 check (``central-server report verify``, :mod:`sync.server.report_verify`).
 
-* ``rollup_service``: per centre × service × day, and the same per month (``span`` 'm'), per
-  calendar year (``span`` 'y') and per month so far (``span`` 'c': each day's row holds its month's
-  days up to it, from the first day with figures to the day before the month's last): any period reads at most two
-  rows per year (its row, or its months) and two per month covered in part (the month, or the month
-  so far up to its last day, less the month so far before its first), per centre and service,
-  however many tickets they hold (:func:`pieces`; a year up to today: four);
+* ``rollup_service``: per centre × service × day, and the same per ten days (``span`` 't': the
+  1st to the 10th, the 11th to the 20th, the 21st to the month's end), per month (``span`` 'm'),
+  per calendar year (``span`` 'y'), and per ten days so far (``span`` 'c': each day's row holds
+  its ten days' days up to it, from the first day with figures to the day before the ten's last):
+  a period reads a year, month or ten days it covers whole as one row and ten days in part as at
+  most two, per centre and service, however many tickets they hold (:func:`pieces`: at most 16
+  rows for a period of up to a year; a year up to today: 4 to 9, 5.9 on average);
 * ``rollup_clerk``: per centre × clerk × day (and month): tickets served, service time, no-shows;
 * ``rollup_hour``: per centre × hour of today and yesterday (Cairo); older days are deleted;
 * ``rollup_ticket`` keeps what the figures read of each ticket's events, whatever order they came
@@ -178,15 +179,17 @@ def _apply(session: Session, table: Table, keys: list[str], deltas: dict[tuple[A
     merge = _MERGE[session.get_bind().dialect.name]
     values = [c.name for c in table.c if c.name not in keys]
     rows = []
+    encoded: dict[int, dict[str, Any]] = {}  # by the delta's identity: days of ten days so far share one
     for key, delta in sorted(deltas.items(), key=lambda kv: tuple(str(v) for v in kv[0])):
-        row: dict[str, Any] = dict(zip(keys, key, strict=True))
-        counters: dict[str, dict[Any, int]] = {}
-        for name, value in delta.items():
-            if isinstance(name, tuple):
-                counters.setdefault(name[0], {})[name[1]] = value
-        for name in values:
-            row[name] = _encode(counters.get(name, {})) if name in _COUNTERS else delta.get(name, 0)
-        rows.append(row)
+        columns = encoded.get(id(delta))
+        if columns is None:
+            counters: dict[str, dict[Any, int]] = {}
+            for name, value in delta.items():
+                if isinstance(name, tuple):
+                    counters.setdefault(name[0], {})[name[1]] = value
+            columns = encoded[id(delta)] = {
+                name: _encode(counters.get(name, {})) if name in _COUNTERS else delta.get(name, 0) for name in values}
+        rows.append({**dict(zip(keys, key, strict=True)), **columns})
     bulk.insert(session, table, rows, lambda stmt: stmt.on_conflict_do_update(index_elements=keys, set_={
         name: literal_column(f"CASE WHEN excluded.{name} = '{{}}' THEN {table.name}.{name} ELSE "  # nothing to add
                              f"{merge.format(t=table.name, c=name)} END") if name in _COUNTERS
@@ -290,17 +293,28 @@ class Deltas:
         _apply(session, _t(RollupHour), ["day", "centre_code", "hour"], self.hour)
 
     def _spans(self, by_day: dict[tuple[date, Any], Delta], years: bool = False) -> dict[tuple[Any, ...], Delta]:
-        """Each day's delta added to its day's row, its month's and (``years``) its year's and its
-        month-so-far rows (``span`` 'c') of that day and every later day of the month but its last (the
-        month so far at its last day is its month's row)."""
+        """Each day's delta added to its day's row, its month's and (``years``) its year's, its ten
+        days' (``span`` 't') and their so-far rows (``span`` 'c') of that day and every later day of
+        the ten but the last (the ten days so far at their last day is their row)."""
         out: dict[tuple[Any, ...], Delta] = {}
+        tens: dict[tuple[Any, date], list[tuple[date, Delta]]] = {}
         for (day, other), delta in by_day.items():
             firsts = [("d", day), ("m", day.replace(day=1))]
             if years:
-                firsts.append(("y", day.replace(month=1, day=1)))
-                firsts += [("c", day + timedelta(days=n)) for n in range((_month_end(day) - day).days)]
+                ten = bounds("t", day)[0]
+                firsts += [("y", day.replace(month=1, day=1)), ("t", ten)]
+                tens.setdefault((other, ten), []).append((day, delta))
             for span, first in firsts:
                 _add(out.setdefault((span, first, self.centre, other), {}), delta)
+        for (other, first), days in tens.items():  # the ten days so far: one delta shared by the days
+            days.sort(key=lambda d: d[0])  # from one day with a delta to the next (encoded once: _apply)
+            running: Delta = {}
+            for k, (day, delta) in enumerate(days):
+                running = dict(running)
+                _add(running, delta)
+                until = days[k + 1][0] if k + 1 < len(days) else bounds("t", first)[1]
+                for n in range((until - day).days):
+                    out[("c", day + timedelta(days=n), self.centre, other)] = running
         return out
 
 
@@ -479,13 +493,25 @@ def _month_end(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
-#: Rows of one span whose first days are from ``[1]`` to ``[2]``: ('d', first day, last day),
-#: ('c', a day, a later day: the month so far up to each), ('m', a month's first day, a later month's first
-#: day), ('y', 1 January, 1 January).
+def bounds(span: str, day: date) -> tuple[date, date]:
+    """The first and last day of the year ('y'), month ('m') or ten days ('t': the 1st to the 10th,
+    the 11th to the 20th, the 21st to the month's end) that ``day`` is in."""
+    if span == "y":
+        return day.replace(month=1, day=1), day.replace(month=12, day=31)
+    if span == "m":
+        return day.replace(day=1), _month_end(day)
+    start = day.replace(day=min((day.day - 1) // 10, 2) * 10 + 1)
+    return start, (_month_end(day) if start.day == 21 else start + timedelta(days=9))
+
+
+#: Rows of one span whose first days are from ``[1]`` to ``[2]``: ('d', first day, last day); ('c', a
+#: day, a later day: the ten days so far up to each); ('t', ten days' first day, a later one's);
+#: ('m', a month's first day, a later month's); ('y', 1 January, a later 1 January).
 Piece = tuple[str, date, date]
 #: The first and the last day with any figures (of any centre); days outside read as nothing.
 Extent = tuple[date, date]
 _DAY = timedelta(days=1)
+_FINER = {"y": "m", "m": "t"}
 
 
 @dataclass
@@ -507,38 +533,48 @@ def _one(span: str, day: date) -> Cover:
     return Cover([(span, day, day)], [], 1)
 
 
-def _month_part(a: date, b: date, extent: Extent) -> Cover:
-    """Days ``a``..``b`` of one month: its month row, or its month-so-far row of ``b`` when days
-    with figures follow ``b`` in the month, less its month-so-far row of the day before ``a`` when
-    days with figures come before ``a``: at most two rows, whatever the days hold."""
+def _part(span: str, a: date, b: date, extent: Extent) -> Cover:
+    """Days ``a``..``b`` of one year, month or ten days (``span``): its own row when the days outside
+    hold nothing; else the fewer of its finer parts inside, and its row less its finer parts outside.
+    Ten days in part are read as the ten days' row, or their so-far row of ``b`` when days with
+    figures follow ``b``, less their so-far row of the day before ``a`` when days with figures come
+    before ``a``: at most two rows, whatever the days hold."""
     lo, hi = extent
     if b < lo or a > hi:
         return Cover()
-    first, end = a.replace(day=1), _month_end(a)
-    out = _one("m", first) if b == end or b + _DAY > hi else _one("c", b)
-    if a != first and a - _DAY >= lo:
-        out.take(_one("c", a - _DAY), -1)
-    return out
+    start, end = bounds(span, a)
+    before = a != start and a - _DAY >= lo  # days before a (in the span) may hold figures
+    after = b != end and b + _DAY <= hi
+    if not before and not after:
+        return _one(span, start)
+    if span == "t":
+        out = _one("c", b) if after else _one("t", start)
+        if before:
+            out.take(_one("c", a - _DAY), -1)
+        return out
+    inside = _span_range(_FINER[span], a, b, extent)
+    whole = _one(span, start)
+    if before:
+        whole.take(_span_range(_FINER[span], start, a - _DAY, extent), -1)
+    if after:
+        whole.take(_span_range(_FINER[span], b + _DAY, end, extent), -1)
+    return whole if whole.cost < inside.cost else inside
 
 
-def _months(first: date, last: date, extent: Extent) -> Cover:
-    out, cursor = Cover(), first.replace(day=1)
+def _span_range(span: str, first: date, last: date, extent: Extent) -> Cover:
+    out, cursor = Cover(), first
     while cursor <= last:
-        end = _month_end(cursor)
-        out.take(_month_part(max(cursor, first), min(end, last), extent))
+        end = bounds(span, cursor)[1]
+        out.take(_part(span, cursor, min(end, last), extent))
         cursor = end + _DAY
     return out
 
 
 def _merged(pieces: list[Piece]) -> list[Piece]:
-    """Neighbours of one span joined (days, months or years one after the other)."""
+    """Neighbours of one span joined (days, ten days, months or years one after the other)."""
     out: list[Piece] = []
     for span, a, b in sorted(pieces, key=lambda p: (p[1], p[0])):
-        if out and out[-1][0] == span and span in "dc" and out[-1][2] + _DAY == a:
-            out[-1] = (span, out[-1][1], b)
-        elif out and out[-1][0] == span == "m" and _month_end(out[-1][2]) + _DAY == a:
-            out[-1] = (span, out[-1][1], b)
-        elif out and out[-1][0] == span == "y" and out[-1][2].year + 1 == a.year:
+        if out and out[-1][0] == span and (out[-1][2] if span in "dc" else bounds(span, out[-1][2])[1]) + _DAY == a:
             out[-1] = (span, out[-1][1], b)
         else:
             out.append((span, a, b))
@@ -546,28 +582,18 @@ def _merged(pieces: list[Piece]) -> list[Piece]:
 
 
 def pieces(first: date, last: date, extent: Extent | None = None) -> tuple[list[Piece], list[Piece]]:
-    """What to read for centre days ``first``..``last``: rows to add and rows to take away. A whole
-    calendar year is its year row; a year covered in part is read as its months (a month covered in
-    part as at most two rows: :func:`_month_part`), or, when that reads fewer rows, as its year row
-    less the months outside the period (a year row is the sum of its month rows, a month row of its
-    day rows, a month-so-far row of its month's days up to its own: :meth:`Deltas._spans`). Days
-    outside ``extent`` hold nothing and are not read. So a year up to today reads at most four rows
-    per centre and service (last year's row less its months before the period, or its last months;
-    this year's row), whatever the number of tickets, the services a day holds or the period's days."""
+    """What to read for centre days ``first``..``last``: rows to add and rows to take away. A year,
+    month or ten days the period covers whole is its row; one covered in part is read as its finer
+    parts inside the period, or, when that reads fewer rows, as its row less its finer parts outside
+    (a year row is the sum of its months, a month's of its ten days, ten days' of their days, a
+    so-far row of its ten days up to its own day: :meth:`Deltas._spans`); ten days in part as at
+    most two rows. Days outside ``extent`` hold nothing and are not read. So a year up to today reads
+    a few rows per centre and service (on 26 November: last year's 21-30 November less their so far
+    up to the 26th, last December, this year's row), whatever the tickets, the services a day holds
+    or the period's days."""
     if extent is None:  # any day may hold figures
         extent = (date.min, date.max)
-    out, cursor = Cover(), first.replace(month=1, day=1)
-    while cursor <= last:
-        end = cursor.replace(month=12, day=31)
-        a, b = max(cursor, first), min(end, last)
-        inside = _months(a, b, extent)
-        year = _one("y", cursor)
-        if cursor < a:
-            year.take(_months(cursor, a - _DAY, extent), -1)
-        if b < end:
-            year.take(_months(b + _DAY, end, extent), -1)
-        out.take(year if year.cost < inside.cost else inside)
-        cursor = end + _DAY
+    out = _span_range("y", first, last, extent)
     return _merged(out.plus), _merged(out.minus)
 
 

@@ -29,7 +29,7 @@ from sync.server.ingest import ingest
 from sync.server.kpis import central_kpis, central_kpis_raw
 from sync.server.models import EnrolledCentre, EventKey, RollupHour, RollupService, StoredEvent
 from sync.server.report_verify import differences
-from sync.server.rollups import bucket, bucket_start_s, durations, pieces
+from sync.server.rollups import bounds, bucket, bucket_start_s, durations, pieces
 
 CENTRES = {"RLP-01": "21", "RLP-02": "21", "RLP-03": "01"}
 SERVICES = ["MP-REG-CERT", "LU-SHOP-LICENCE", None]
@@ -38,10 +38,10 @@ NOW = datetime(2026, 4, 2, 18, 0, tzinfo=UTC)
 RANGES = [(date(2026, 3, 1), date(2026, 4, 30)),  # two whole months: the month rows
           (date(2026, 3, 31), date(2026, 4, 1)),  # days either side of a month's end
           (date(2026, 3, 30), date(2026, 3, 30)), (date(2026, 4, 2), date(2026, 4, 2)),
-          (date(2026, 3, 1), date(2026, 3, 30)),  # March less its last day: its 30th so far
+          (date(2026, 3, 1), date(2026, 3, 30)),  # March less its last day: two ten days and the last so far
           (date(2026, 4, 2), date(2026, 4, 30)),  # April less its first day
-          (date(2026, 4, 2), date(2026, 4, 3)),  # inside April: its 3rd so far less its 1st so far
-          (date(2026, 4, 1), date(2026, 4, 3)),  # April's 3rd so far
+          (date(2026, 4, 2), date(2026, 4, 3)),  # inside ten days: so far at the 3rd less at the 1st
+          (date(2026, 4, 1), date(2026, 4, 3)),  # so far at the 3rd
           (date(2026, 1, 1), date(2026, 12, 31)),  # a whole year: its year row
           (date(2026, 4, 1), date(2027, 3, 31)),  # 2026's row less January to March
           (date(2026, 3, 31), date(2027, 3, 30))]  # 2026's row less January to March, plus March 31
@@ -264,19 +264,21 @@ def test_percentiles_from_the_histograms_keep_the_stated_precision() -> None:
     assert durations(2, 0, Counter({1: 1, 2: 1}))["median_s"] == 90.0  # the mean of the two middle ranks
 
 
-def test_a_period_reads_years_months_and_at_most_two_rows_of_a_month_in_part() -> None:
+def test_a_period_reads_its_years_months_and_ten_days_and_at_most_two_rows_of_ten_days_in_part() -> None:
     d = date
-    # a year up to today, with figures before it and none after today: last year's November less
-    # its month so far up to the day before the period, its December, this year's row
+    # a year up to today, with figures before it and none after today: last year's 21-30 November
+    # less their so far up to the 26th, its December, this year's row
     history = (d(2025, 10, 22), d(2026, 11, 26))
     assert pieces(d(2025, 11, 27), d(2026, 11, 26), history) == (
-        [("m", d(2025, 11, 1), d(2025, 12, 1)), ("y", d(2026, 1, 1), d(2026, 1, 1))],
+        [("t", d(2025, 11, 21), d(2025, 11, 21)), ("m", d(2025, 12, 1), d(2025, 12, 1)),
+         ("y", d(2026, 1, 1), d(2026, 1, 1))],
         [("c", d(2025, 11, 26), d(2025, 11, 26))])
     # the same not knowing where the figures are: this year's row less what may follow today
     assert pieces(d(2025, 11, 27), d(2026, 11, 26)) == (
-        [("m", d(2025, 11, 1), d(2025, 12, 1)), ("y", d(2026, 1, 1), d(2026, 1, 1)),
-         ("c", d(2026, 11, 26), d(2026, 11, 26))],
-        [("c", d(2025, 11, 26), d(2025, 11, 26)), ("m", d(2026, 11, 1), d(2026, 12, 1))])
+        [("t", d(2025, 11, 21), d(2025, 11, 21)), ("m", d(2025, 12, 1), d(2025, 12, 1)),
+         ("y", d(2026, 1, 1), d(2026, 1, 1)), ("c", d(2026, 11, 26), d(2026, 11, 26))],
+        [("c", d(2025, 11, 26), d(2025, 11, 26)), ("t", d(2026, 11, 21), d(2026, 11, 21)),
+         ("m", d(2026, 12, 1), d(2026, 12, 1))])
     # figures only from the period's first day: each year's row
     assert pieces(d(2025, 11, 27), d(2026, 11, 26), (d(2025, 11, 27), d(2026, 11, 26))) == (
         [("y", d(2025, 1, 1), d(2026, 1, 1))], [])
@@ -284,51 +286,48 @@ def test_a_period_reads_years_months_and_at_most_two_rows_of_a_month_in_part() -
     assert pieces(d(2025, 7, 1), d(2026, 6, 30)) == ([("m", d(2025, 7, 1), d(2026, 6, 1))], [])
     assert pieces(d(2024, 1, 1), d(2024, 12, 31)) == ([("y", d(2024, 1, 1), d(2024, 1, 1))], [])
     assert pieces(d(2026, 3, 1), d(2026, 4, 30)) == ([("m", d(2026, 3, 1), d(2026, 4, 1))], [])
-    # two days across a month's end: March less its month so far before the 31st, April 1st's so far
-    assert pieces(d(2026, 3, 31), d(2026, 4, 1)) == ([("m", d(2026, 3, 1), d(2026, 3, 1)),
+    # two days across a month's end: March's last ten days less their so far before the 31st, April's
+    # first ten days so far at the 1st
+    assert pieces(d(2026, 3, 31), d(2026, 4, 1)) == ([("t", d(2026, 3, 21), d(2026, 3, 21)),
                                                       ("c", d(2026, 4, 1), d(2026, 4, 1))],
                                                      [("c", d(2026, 3, 30), d(2026, 3, 30))])
-    # inside one month: the month so far at its last day less the month so far before its first
-    assert pieces(d(2026, 2, 3), d(2026, 2, 26)) == ([("c", d(2026, 2, 26), d(2026, 2, 26))],
+    # inside one month: whole ten days by their rows, ten days in part by so-far rows
+    assert pieces(d(2026, 2, 3), d(2026, 2, 26)) == ([("t", d(2026, 2, 1), d(2026, 2, 11)),
+                                                      ("c", d(2026, 2, 26), d(2026, 2, 26))],
                                                      [("c", d(2026, 2, 2), d(2026, 2, 2))])
+    assert pieces(d(2026, 2, 21), d(2026, 2, 28)) == ([("t", d(2026, 2, 21), d(2026, 2, 21))], [])
     # nothing held in the period: nothing read
     assert pieces(d(2026, 2, 3), d(2026, 2, 26), (d(2026, 5, 1), d(2026, 6, 1))) == ([], [])
 
 
 def _rows(span: str, a: date, b: date) -> Iterator[date]:
-    """The first days of the rows of ``span`` from ``a`` to ``b`` (a month so far: its last day)."""
+    """The first days of the rows of ``span`` from ``a`` to ``b`` (a so-far row: its own day)."""
     row = a
     while row <= b:
         yield row
-        row = _next(span, row)
-
-
-def _next(span: str, row: date) -> date:
-    return (row + timedelta(days=1) if span in "dc" else (row.replace(day=28) + timedelta(days=4)).replace(day=1)
-            if span == "m" else row.replace(year=row.year + 1))
+        row = row + timedelta(days=1) if span in "dc" else bounds(span, row)[1] + timedelta(days=1)
 
 
 def _days_of(span: str, row: date) -> Iterator[date]:
-    if span == "c":  # the month so far: from its first day to the row's
-        day = row.replace(day=1)
-        while day <= row:
-            yield day
-            day += timedelta(days=1)
-        return
-    following = _next(span, row)
-    assert span == "d" or row.day == 1 and (span == "m" or row.month == 1)
-    day = row
-    while day < following:
-        yield day
-        day += timedelta(days=1)
+    if span == "d":
+        first, last = row, row
+    elif span == "c":  # ten days so far: from their first day to the row's
+        first, last = bounds("t", row)[0], row
+    else:
+        first, last = bounds(span, row)
+        assert first == row
+    while first <= last:
+        yield first
+        first += timedelta(days=1)
 
 
 @pytest.mark.parametrize("extent", [None, (date(2024, 12, 20), date(2026, 1, 10)), (date(2025, 3, 3), date(2025, 3, 3)),
                                     (date(2025, 6, 1), date(2026, 2, 28))])
 def test_every_period_is_covered_once_by_its_pieces(extent: tuple[date, date] | None) -> None:
     """Each day of a period that may hold figures counts once in the rows read (added less taken
-    away), a day outside it never: a year row holds its months' days, a month row its days, a month so
-    far its month's days up to its own; days outside ``extent`` hold nothing."""
+    away), a day outside it never: a year row holds its months' days, a month row its ten days', ten
+    days' row their days, a so-far row its ten days' days up to its own; days outside ``extent`` hold
+    nothing. And a period of up to a year reads at most 16 rows per centre and service."""
     first_of_all = date(2024, 11, 1)
     lo, hi = extent or (date.min, date.max)
     for start_offset in range(0, 430, 7):
@@ -347,7 +346,7 @@ def test_every_period_is_covered_once_by_its_pieces(extent: tuple[date, date] | 
                                 if lo <= first + timedelta(days=n) <= hi})
             assert +count == expected and not -count, (first, last)
             rows = sum(1 for span, a, b in plus + minus for _ in _rows(span, a, b))
-            assert rows <= 14, (first, last, plus, minus)  # at worst twelve months and a month's two ends
+            assert rows <= 16, (first, last, plus, minus)  # e.g. 23 June to 21 June: 16 rows
 
 
 def test_the_hours_of_today_and_yesterday_only(central_db: ServerDatabase) -> None:
@@ -485,9 +484,9 @@ def test_a_database_rolled_up_before_the_year_rows_gets_them(central_db: ServerD
     figures_equal(central_db)
 
 
-def test_a_database_rolled_up_before_the_months_so_far_gets_them(central_db: ServerDatabase) -> None:
-    """A database at s0011 had no month-so-far rows: s0012 builds them, and periods that end or
-    begin inside a month, read through them, equal the raw figures."""
+def test_a_database_rolled_up_before_the_ten_days_gets_them(central_db: ServerDatabase) -> None:
+    """A database at s0011 had no ten days' and so-far rows: s0012 builds them, and periods that end
+    or begin inside ten days, read through them, equal the raw figures."""
     from alembic import command
 
     from sync.server.db import alembic_config
@@ -498,7 +497,7 @@ def test_a_database_rolled_up_before_the_months_so_far_gets_them(central_db: Ser
 
     def so_far_rows() -> int:
         with central_db.sessions() as s:
-            return s.scalar(select(func.count()).select_from(RollupService).where(RollupService.span == "c")) or 0
+            return s.scalar(select(func.count()).select_from(RollupService).where(RollupService.span.in_(["c", "t"]))) or 0
 
     built = so_far_rows()
     assert built
