@@ -1,6 +1,6 @@
 """Which waiting ticket a counter calls next: the one rule of the centre's queue, for walk-ins,
-priority citizens and appointments (Qt-free, database-free; :func:`sync.server` and the tests
-read the same rule).
+priority citizens and appointments (Qt-free and database-free: :func:`counter_app.core.queue.call_next`
+gives it the waiting tickets and the counter's counts, and stores what it chose).
 
 The candidates are the tickets waiting for the counter (its groups, or transferred to it). In order:
 
@@ -97,6 +97,20 @@ def _other(rest: Sequence[Waiting], now: datetime, rule: Rule, state: CounterSta
     early = sorted((t for t in rest if t.appointment_at is not None),
                    key=lambda t: (t.appointment_at, t.queued_at, t.id))
     return Choice(early[0], state) if early else None
+
+
+def heads(waiting: Iterable[Waiting]) -> list[Waiting]:
+    """The only tickets :func:`next_ticket` can choose among ``waiting`` (it chooses the same among
+    these): the longest-waiting transferred here (priority, and not), priority, and walk-in, and
+    every appointment that is not a priority ticket. The database reads just these."""
+    kinds: dict[tuple[bool, bool], Waiting] = {}
+    appointments = []
+    for t in _fifo(waiting):
+        if not t.transferred_here and not t.priority and t.appointment_at is not None:
+            appointments.append(t)
+        else:
+            kinds.setdefault((t.transferred_here, t.priority), t)
+    return [*kinds.values(), *appointments]
 
 
 def _in_class(tickets: Sequence[Waiting], now: datetime, rule: Rule, state: CounterState) -> Choice | None:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -38,7 +38,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from counter_app.common import formatting
 from counter_app.common.i18n import Msg
-from counter_app.core import audit, centre_day, outbox, settings, ticket_sms
+from counter_app.core import audit, call_order, centre_day, outbox, settings, ticket_sms
+from counter_app.core.call_order import Waiting
 from counter_app.core.centre import centre_code as _centre_code
 from counter_app.core.centre import get_counter
 from counter_app.core.clock import as_utc, local_day, utcnow
@@ -65,7 +66,8 @@ DEFAULT_SERVICE_SECONDS = 8 * 60
 _INSERT_EVENT = insert(table(TicketEvent))
 _T = table(Ticket)
 _C = table(Counter)
-_SELECT_COUNTER = select(_C.c.id, _C.c.number, _C.c.groups, _C.c.ordinary_since_priority).where(_C.c.id == bindparam("cid"))
+_SELECT_COUNTER = select(_C.c.id, _C.c.number, _C.c.groups, _C.c.ordinary_since_priority,
+                         _C.c.appointments_in_a_row).where(_C.c.id == bindparam("cid"))
 _SELECT_CURRENT = (
     select(_T.c.id, _T.c.uuid, _T.c.letter, _T.c.number, _T.c.day, _T.c.group_letter, _T.c.priority,
            _T.c.service_code)
@@ -73,7 +75,8 @@ _SELECT_CURRENT = (
     .order_by(_T.c.called_at.desc()).limit(1)
 )
 _FINISH = update(_T).where(_T.c.id == bindparam("tid")).values(status="done", finished_at=bindparam("finished"))
-_SET_FAIRNESS = update(_C).where(_C.c.id == bindparam("cid")).values(ordinary_since_priority=bindparam("n"))
+_SET_FAIRNESS = update(_C).where(_C.c.id == bindparam("cid")).values(
+    ordinary_since_priority=bindparam("n"), appointments_in_a_row=bindparam("row"))
 
 
 class _TicketLike(Protocol):
@@ -215,32 +218,30 @@ def issue_ticket(session: Session, group_letter: str, *, service_code: str | Non
     return IssuedTicket(ticket, ahead, estimate_wait_minutes(session, group_letter, ahead))
 
 
-def _candidates(counter: _CounterLike, day: date, priority: bool | None, as_of: datetime | None) -> Select[Ticket]:
-    groups = list(counter.groups)
-    stmt = select(Ticket).where(
-        waiting_clause(day),
-        or_(
-            and_(Ticket.group_letter.in_(groups), Ticket.target_counter_id.is_(None)),
-            Ticket.target_counter_id == counter.id,
-        ),
-    )
-    if priority is not None:
-        stmt = stmt.where(Ticket.priority.is_(priority))
-    if as_of is not None:
-        stmt = stmt.where(Ticket.queued_at <= as_of)
-    # Tickets transferred to this very counter come first: they have already waited.
-    order = [Ticket.target_counter_id.is_not(None).desc()]
-    if priority is None:
-        order.append(Ticket.priority.desc())
-    return stmt.order_by(*order, Ticket.queued_at, Ticket.id).limit(1)
+_WAITING_COLUMNS = (_T.c.id, _T.c.queued_at, _T.c.priority, _T.c.target_counter_id, _T.c.appointment_at)
 
 
-def _pick(session: Session, counter: _CounterLike, day: date, priority: bool | None,
-          as_of: datetime | None) -> Ticket | None:
-    stmt = _candidates(counter, day, priority, as_of)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    return session.scalars(stmt).first()
+def _waiting_for(session: Session, counter: _CounterLike, day: date, as_of: datetime | None) -> list[Waiting]:
+    """What the rule needs of the tickets waiting for ``counter`` (its groups, or transferred to
+    it): the longest-waiting of each kind (transferred here, priority or not; priority; walk-in) and
+    every appointment, so a call reads a few rows however long the queue
+    (:func:`counter_app.core.call_order.heads`)."""
+    waiting = waiting_clause(day) if as_of is None else and_(waiting_clause(day), _T.c.queued_at <= as_of)
+    mine = and_(_T.c.group_letter.in_(list(counter.groups)), _T.c.target_counter_id.is_(None))
+    here = _T.c.target_counter_id == counter.id
+    fifo = (_T.c.queued_at, _T.c.id)
+    queries = [
+        select(*_WAITING_COLUMNS).where(waiting, here, _T.c.priority.is_(True)).order_by(*fifo).limit(1),
+        select(*_WAITING_COLUMNS).where(waiting, here, _T.c.priority.is_(False)).order_by(*fifo).limit(1),
+        select(*_WAITING_COLUMNS).where(waiting, mine, _T.c.priority.is_(True)).order_by(*fifo).limit(1),
+        select(*_WAITING_COLUMNS).where(waiting, mine, _T.c.priority.is_(False), _T.c.appointment_at.is_(None))
+        .order_by(*fifo).limit(1),
+        select(*_WAITING_COLUMNS).where(waiting, mine, _T.c.priority.is_(False), _T.c.appointment_at.is_not(None)),
+    ]
+    conn = session.connection()
+    return [Waiting(r.id, as_utc(r.queued_at), bool(r.priority), r.target_counter_id is not None,
+                    as_utc(r.appointment_at) if r.appointment_at is not None else None)
+            for query in queries for r in conn.execute(query)]
 
 
 def _current_ticket(session: Session, counter_id: int) -> Ticket | None:
@@ -272,33 +273,30 @@ def call_next(session: Session, counter_id: int, clerk_id: int | None, *, at: da
     if current is not None:
         conn.execute(_FINISH, {"tid": current.id, "finished": moment})
         _event(session, current, TicketEventKind.FINISHED, moment, counter_id=counter_id, user_id=clerk_id)
-    fairness = settings.fairness(session)
+    rule = call_order.Rule(settings.fairness(session))
+    counts = call_order.CounterState(counter.ordinary_since_priority, counter.appointments_in_a_row)
     for _attempt in range(50):
-        if fairness.strict:
-            ticket = _pick(session, counter, day, None, at)
-        else:
-            want_priority = counter.ordinary_since_priority >= fairness.ordinary_per_priority
-            ticket = (_pick(session, counter, day, want_priority, at)
-                      or _pick(session, counter, day, not want_priority, at))
-        if ticket is None:
+        choice = call_order.next_ticket(_waiting_for(session, counter, day, at), moment, rule, counts)
+        if choice is None:
             return None
         taken = session.execute(
             update(Ticket)
-            .where(Ticket.id == ticket.id, IS_WAITING)
+            .where(Ticket.id == choice.ticket.id, IS_WAITING)
             .values(status=TicketStatus.CALLED, counter_id=counter_id, clerk_id=clerk_id, called_at=moment,
                     recall_count=0)
             .execution_options(synchronize_session=False)
         )
-        if getattr(taken, "rowcount", 0) == 1:
+        if getattr(taken, "rowcount", 0) == 1:  # another counter took it meanwhile: choose again
             break
     else:  # pragma: no cover - only reachable if the database breaks its own isolation
         raise RuntimeError("call_next could not take a ticket after 50 attempts")
+    ticket = session.get_one(Ticket, choice.ticket.id)
     # What the UPDATE wrote, without reading the row back.
     for attr, value in (("status", TicketStatus.CALLED), ("counter_id", counter_id), ("clerk_id", clerk_id),
                         ("called_at", moment), ("recall_count", 0)):
         set_committed_value(ticket, attr, value)
-    conn.execute(_SET_FAIRNESS, {"cid": counter_id,
-                                 "n": 0 if ticket.priority else counter.ordinary_since_priority + 1})
+    conn.execute(_SET_FAIRNESS, {"cid": counter_id, "n": choice.state.ordinary_since_priority,
+                                 "row": choice.state.appointments_in_a_row})
     _event(session, ticket, TicketEventKind.CALLED, moment, counter_id=counter_id, user_id=clerk_id,
            counter_number=counter.number)
     ticket_sms.on_called(session, ticket, counter_id, moment)

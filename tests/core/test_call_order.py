@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from counter_app.core.call_order import CounterState, Rule, Waiting, is_due, next_ticket
+from counter_app.core.call_order import CounterState, Rule, Waiting, heads, is_due, next_ticket
 from counter_app.core.settings import Fairness
 
 T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
@@ -160,3 +160,16 @@ def test_due_appointments_are_called_by_their_booked_time(arrivals: list[Arrival
             y = later.ticket
             if is_appointment(y) and y.queued_at <= call.at and is_due(y, call.at, rule):
                 assert (y.appointment_at, y.queued_at, y.id) > (x.appointment_at, x.queued_at, x.id), (x, y)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.booleans(), st.booleans(), st.one_of(st.none(), st.integers(0, 60))),
+                max_size=30),
+       RULES, st.integers(0, 90), st.integers(0, 4), st.integers(0, 4))
+def test_the_heads_the_database_reads_choose_as_every_waiting_ticket_would(
+        rows: list[tuple[int, bool, bool, int | None]], rule: Rule, minute: int, since: int, in_a_row: int) -> None:
+    waiting = [Waiting(i, T0 + timedelta(minutes=q), priority=p, transferred_here=h,
+                       appointment_at=None if a is None else T0 + timedelta(minutes=a))
+               for i, (q, p, h, a) in enumerate(rows)]
+    state, now = CounterState(since, in_a_row), T0 + timedelta(minutes=minute)
+    assert next_ticket(heads(waiting), now, rule, state) == next_ticket(waiting, now, rule, state)
