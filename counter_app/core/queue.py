@@ -177,8 +177,12 @@ def _next_number(session: Session, centre: str, day: object, letter: str) -> int
 
 def issue_ticket(session: Session, group_letter: str, *, service_code: str | None = None,
                  priority: bool = False, priority_reason: str | None = None,
-                 at: datetime | None = None, sms_phone: str | None = None) -> IssuedTicket:
+                 at: datetime | None = None, sms_phone: str | None = None,
+                 appointment_at: datetime | None = None) -> IssuedTicket:
     """Give a citizen the next number of ``group_letter`` (or of the service's group).
+
+    ``appointment_at``: the booked time of a citizen checking in for an appointment (called around
+    it, :mod:`counter_app.core.call_order`).
 
     ``sms_phone``: a mobile number typed at the kiosk for the SMS of this ticket's turn
     (:mod:`counter_app.core.ticket_sms`); kept on the ticket only, never in its events."""
@@ -208,6 +212,7 @@ def issue_ticket(session: Session, group_letter: str, *, service_code: str | Non
             group_letter=group_letter, priority=priority, priority_reason=priority_reason if priority else None,
             service_code=service_code, status=TicketStatus.WAITING, issued_at=moment, queued_at=moment,
             recall_count=0, public_token=secrets.token_urlsafe(16),
+            appointment_at=as_utc(appointment_at) if appointment_at is not None else None,
         ).returning(Ticket.id)
     ).scalar_one()
     ticket = session.get_one(Ticket, ticket_id)
