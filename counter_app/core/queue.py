@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, bindparam, func, insert, or_, select, text, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -243,10 +243,10 @@ def _waiting_for(session: Session, counter: _CounterLike, day: date, as_of: date
         .order_by(*fifo).limit(1),
         select(*_WAITING_COLUMNS).where(waiting, mine, _T.c.priority.is_(False), _T.c.appointment_at.is_not(None)),
     ]
-    conn = session.connection()
+    both = union_all(*(select(*query.subquery().c) for query in queries))  # one statement, one round trip
     return [Waiting(r.id, as_utc(r.queued_at), bool(r.priority), r.target_counter_id is not None,
                     as_utc(r.appointment_at) if r.appointment_at is not None else None)
-            for query in queries for r in conn.execute(query)]
+            for r in session.connection().execute(both)]
 
 
 def _current_ticket(session: Session, counter_id: int) -> Ticket | None:

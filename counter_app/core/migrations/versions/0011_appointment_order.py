@@ -31,8 +31,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Plain DROP COLUMN (SQLite 3.35+): a batch copy of counter or ticket fails on the foreign keys
+    # that point at them.
     op.drop_index('ix_ticket_appointment', table_name='ticket')
-    with op.batch_alter_table('counter', schema=None) as batch_op:
-        batch_op.drop_column('appointments_in_a_row')
-    with op.batch_alter_table('ticket', schema=None) as batch_op:
-        batch_op.drop_column('appointment_at')
+    op.drop_column('counter', 'appointments_in_a_row')
+    op.drop_column('ticket', 'appointment_at')
