@@ -254,8 +254,12 @@ class Ticket(Base):
         ),
         Index("ix_ticket_day", "day", "group_letter"),
         # The few appointment tickets waiting: read at every call (the others by ix_ticket_waiting's order).
-        Index("ix_ticket_appointment", "day", sqlite_where=text("status = 'waiting' AND appointment_at IS NOT NULL"),
+        Index("ix_ticket_appointment", "day", "group_letter", "priority", "appointment_at", sqlite_where=text("status = 'waiting' AND appointment_at IS NOT NULL"),
               postgresql_where=text("status = 'waiting' AND appointment_at IS NOT NULL")),
+        # The few tickets waiting that were transferred to one counter: read at every call of it.
+        Index("ix_ticket_transferred", "target_counter_id",
+              sqlite_where=text("status = 'waiting' AND target_counter_id IS NOT NULL"),
+              postgresql_where=text("status = 'waiting' AND target_counter_id IS NOT NULL")),
         Index("ix_ticket_finished", "group_letter", "finished_at"),
         # The few tickets with a number for the SMS of their turn: what each queue change checks.
         Index("ix_ticket_sms", "day", sqlite_where=text("sms_phone IS NOT NULL"),

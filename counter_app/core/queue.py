@@ -28,13 +28,26 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, insert, or_, select, text, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    and_,
+    bindparam,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from counter_app.common import formatting
 from counter_app.common.i18n import Msg
@@ -75,6 +88,11 @@ _SELECT_CURRENT = (
     .order_by(_T.c.called_at.desc()).limit(1)
 )
 _FINISH = update(_T).where(_T.c.id == bindparam("tid")).values(status="done", finished_at=bindparam("finished"))
+#: Call a ticket still waiting, and return it (the ORM object, as written).
+_TAKE = (update(Ticket).where(Ticket.id == bindparam("tid"), IS_WAITING)
+         .values(status=TicketStatus.CALLED, counter_id=bindparam("cid"), clerk_id=bindparam("kid"),
+                 called_at=bindparam("at"), recall_count=0)
+         .returning(Ticket))
 _SET_FAIRNESS = update(_C).where(_C.c.id == bindparam("cid")).values(
     ordinary_since_priority=bindparam("n"), appointments_in_a_row=bindparam("row"))
 
@@ -226,27 +244,42 @@ def issue_ticket(session: Session, group_letter: str, *, service_code: str | Non
 _WAITING_COLUMNS = (_T.c.id, _T.c.queued_at, _T.c.priority, _T.c.target_counter_id, _T.c.appointment_at)
 
 
+def _heads_statement(as_of: bool) -> CompoundSelect[Any]:
+    """The tickets :func:`_waiting_for` reads, in one statement (one round trip), built once: each
+    part is a short read of a partial index of the waiting tickets, whatever the history."""
+    waiting = and_(IS_WAITING, _T.c.day == bindparam("day"))
+    if as_of:
+        waiting = and_(waiting, _T.c.queued_at <= bindparam("as_of"))
+    mine = and_(waiting, _T.c.group_letter.in_(bindparam("groups", expanding=True)), _T.c.target_counter_id.is_(None))
+    fifo = (_T.c.queued_at, _T.c.id)
+    parts = [
+        # transferred to this counter (few: ix_ticket_transferred), every one of them
+        select(*_WAITING_COLUMNS).where(waiting, _T.c.target_counter_id == bindparam("cid")),
+        # the longest-waiting priority citizen and walk-in of the counter's groups (ix_ticket_waiting)
+        # (``= true``, not ``IS TRUE``: PostgreSQL reads an index only for the former)
+        select(*_WAITING_COLUMNS).where(mine, _T.c.priority == true()).order_by(*fifo).limit(1),
+        select(*_WAITING_COLUMNS).where(mine, _T.c.priority == false(), _T.c.appointment_at.is_(None))
+        .order_by(*fifo).limit(1),
+        # the appointments waiting (few: ix_ticket_appointment)
+        select(*_WAITING_COLUMNS).where(mine, _T.c.priority == false(), _T.c.appointment_at.is_not(None)),
+    ]
+    return union_all(*(select(*part.subquery().c) for part in parts))
+
+
+_HEADS = {False: _heads_statement(False), True: _heads_statement(True)}
+
+
 def _waiting_for(session: Session, counter: _CounterLike, day: date, as_of: datetime | None) -> list[Waiting]:
     """What the rule needs of the tickets waiting for ``counter`` (its groups, or transferred to
-    it): the longest-waiting of each kind (transferred here, priority or not; priority; walk-in) and
-    every appointment, so a call reads a few rows however long the queue
-    (:func:`counter_app.core.call_order.heads`)."""
-    waiting = waiting_clause(day) if as_of is None else and_(waiting_clause(day), _T.c.queued_at <= as_of)
-    mine = and_(_T.c.group_letter.in_(list(counter.groups)), _T.c.target_counter_id.is_(None))
-    here = _T.c.target_counter_id == counter.id
-    fifo = (_T.c.queued_at, _T.c.id)
-    queries = [
-        select(*_WAITING_COLUMNS).where(waiting, here, _T.c.priority.is_(True)).order_by(*fifo).limit(1),
-        select(*_WAITING_COLUMNS).where(waiting, here, _T.c.priority.is_(False)).order_by(*fifo).limit(1),
-        select(*_WAITING_COLUMNS).where(waiting, mine, _T.c.priority.is_(True)).order_by(*fifo).limit(1),
-        select(*_WAITING_COLUMNS).where(waiting, mine, _T.c.priority.is_(False), _T.c.appointment_at.is_(None))
-        .order_by(*fifo).limit(1),
-        select(*_WAITING_COLUMNS).where(waiting, mine, _T.c.priority.is_(False), _T.c.appointment_at.is_not(None)),
-    ]
-    both = union_all(*(select(*query.subquery().c) for query in queries))  # one statement, one round trip
+    it): those transferred to it, the longest-waiting priority citizen and walk-in of its groups,
+    and its groups' appointments, so a call reads a few rows however long the queue. A superset of
+    :func:`counter_app.core.call_order.heads`, among which the rule chooses as among all."""
+    params: dict[str, object] = {"day": day, "groups": list(counter.groups), "cid": counter.id}
+    if as_of is not None:
+        params["as_of"] = as_of
     return [Waiting(r.id, as_utc(r.queued_at), bool(r.priority), r.target_counter_id is not None,
                     as_utc(r.appointment_at) if r.appointment_at is not None else None)
-            for r in session.connection().execute(both)]
+            for r in session.connection().execute(_HEADS[as_of is not None], params)]
 
 
 def _current_ticket(session: Session, counter_id: int) -> Ticket | None:
@@ -284,22 +317,14 @@ def call_next(session: Session, counter_id: int, clerk_id: int | None, *, at: da
         choice = call_order.next_ticket(_waiting_for(session, counter, day, at), moment, rule, counts)
         if choice is None:
             return None
-        taken = session.execute(
-            update(Ticket)
-            .where(Ticket.id == choice.ticket.id, IS_WAITING)
-            .values(status=TicketStatus.CALLED, counter_id=counter_id, clerk_id=clerk_id, called_at=moment,
-                    recall_count=0)
-            .execution_options(synchronize_session=False)
-        )
-        if getattr(taken, "rowcount", 0) == 1:  # another counter took it meanwhile: choose again
+        # Take it and read it back in one statement (UPDATE ... RETURNING): None when another
+        # counter took it meanwhile, then choose again.
+        ticket = session.scalars(_TAKE, {"tid": choice.ticket.id, "cid": counter_id, "kid": clerk_id, "at": moment},
+                                 execution_options={"synchronize_session": False, "populate_existing": True}).first()
+        if ticket is not None:
             break
     else:  # pragma: no cover - only reachable if the database breaks its own isolation
         raise RuntimeError("call_next could not take a ticket after 50 attempts")
-    ticket = session.get_one(Ticket, choice.ticket.id)
-    # What the UPDATE wrote, without reading the row back.
-    for attr, value in (("status", TicketStatus.CALLED), ("counter_id", counter_id), ("clerk_id", clerk_id),
-                        ("called_at", moment), ("recall_count", 0)):
-        set_committed_value(ticket, attr, value)
     conn.execute(_SET_FAIRNESS, {"cid": counter_id, "n": choice.state.ordinary_since_priority,
                                  "row": choice.state.appointments_in_a_row})
     _event(session, ticket, TicketEventKind.CALLED, moment, counter_id=counter_id, user_id=clerk_id,
@@ -517,6 +542,7 @@ class CallRow:
     group_letter: str
     counter_number: int
     ticket_id: int
+    appointment_at: datetime | None = None  # an appointment's ticket: its booked time (UTC)
 
 
 def calls_of_day(session: Session, day: date, groups: frozenset[str] | None = None, *,
@@ -525,7 +551,7 @@ def calls_of_day(session: Session, day: date, groups: frozenset[str] | None = No
     only of ``groups`` when given."""
     stmt = (
         select(TicketEvent.id, TicketEvent.kind, TicketEvent.at, Ticket.letter, Ticket.number, Ticket.group_letter,
-               Counter.number, Ticket.id)
+               Counter.number, Ticket.id, Ticket.appointment_at)
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
         .join(Counter, Counter.id == TicketEvent.counter_id)
         .where(TicketEvent.kind.in_((TicketEventKind.CALLED, TicketEventKind.RECALLED)), Ticket.day == day)
@@ -534,5 +560,6 @@ def calls_of_day(session: Session, day: date, groups: frozenset[str] | None = No
     )
     if groups:
         stmt = stmt.where(Ticket.group_letter.in_(groups))
-    return [CallRow(eid, kind, as_utc(at), letter, number, group, counter, tid)
-            for eid, kind, at, letter, number, group, counter, tid in session.execute(stmt)]
+    return [CallRow(eid, kind, as_utc(at), letter, number, group, counter, tid,
+                    as_utc(booked) if booked is not None else None)
+            for eid, kind, at, letter, number, group, counter, tid, booked in session.execute(stmt)]
