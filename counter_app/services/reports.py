@@ -123,10 +123,7 @@ def tables(data: PeriodReportData) -> dict[str, list[list[Any]]]:
                     ["service_median_min", data.service_min[1]], ["service_p90_min", data.service_min[2]],
                     ["money_total_egp", data.money_total / 100], ["money_expected_egp", data.money_expected / 100],
                     ["refunds_paid_egp", data.money_refunds / 100],
-                    ["net_egp", (data.money_total - data.money_refunds) / 100],
-                    ["appointments", data.appointments], ["appointments_served", data.appointments_served],
-                    ["appointment_share", round(data.appointment_share, 4)],
-                    ["punctuality_median_min", data.punctuality_min if data.punctuality_min is not None else ""]],
+                    ["net_egp", (data.money_total - data.money_refunds) / 100], *_appointment_rows(data)],
         "services": [["service_ar", "service_en", "tickets", "wait_median_min", "wait_p90_min",
                       "service_median_min"]] + [[r.name_ar, r.name_en, r.tickets, r.wait_median_min, r.wait_p90_min,
                                                  r.service_median_min] for r in data.services],
@@ -135,6 +132,15 @@ def tables(data: PeriodReportData) -> dict[str, list[list[Any]]]:
         "wait_by_hour": [["hour", "wait_median_min", "tickets"]] + [list(row) for row in data.wait_by_hour],
         "money": [["method", "amount_egp"]] + [[m, v / 100] for m, v in data.money_by_method.items()],
     }
+
+
+def _appointment_rows(data: PeriodReportData) -> list[list[Any]]:
+    """The appointment figures, only when the centre had appointments (as in the PDF)."""
+    if not data.appointments:
+        return []
+    punctuality = data.punctuality_min if data.punctuality_min is not None else "-"  # none called yet
+    return [["appointments", data.appointments], ["appointments_served", data.appointments_served],
+            ["appointment_share", round(data.appointment_share, 4)], ["punctuality_median_min", punctuality]]
 
 
 def to_csv(data: PeriodReportData) -> str:
