@@ -49,7 +49,9 @@ def ticket_text(letter: str, number: int) -> Isolated:
 def appointment_mark(lang: str) -> str:
     """``◷ موعد`` / ``◷ Appointment``: what marks an appointment's ticket on the screen (a shape
     and a word, never a colour alone)."""
-    return f"{CLOCK}{NO_BREAK_SPACE}{translator(lang)('display.appointment')}"
+    tr = translator(lang)
+    word = tr("display.appointment")
+    return f"{CLOCK}{NO_BREAK_SPACE}{word}"
 
 
 def recent_ticket_text(lang: str, call: Call) -> str:
