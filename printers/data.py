@@ -56,9 +56,13 @@ class TicketData:
     #: was given, an SMS comes at the call (fewer were ahead already). The number is never printed.
     sms: Literal["", "offer", "ahead", "called"] = ""
     sms_ahead: int = 0
+    #: An appointment's ticket: the booked time (aware, UTC), printed in the centre's time.
+    appointment_at: datetime | None = None
 
     def __post_init__(self) -> None:
         _require_aware(self.issued_at, "issued_at")
+        if self.appointment_at is not None:
+            _require_aware(self.appointment_at, "appointment_at")
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from counter_app.common.formatting import (
     code,
     format_date,
     format_datetime,
+    format_time,
     money,
     name,
     national_id,
@@ -117,6 +118,12 @@ def ticket_layout(data: TicketData, width: int = 576, lang: Lang = "ar") -> Layo
     if data.priority:
         layout.add(
             Text(gettext("print.ticket.priority", lang), s.large, bold=True, align="center", inverse=True),
+            Spacer(6),
+        )
+    if data.appointment_at is not None:  # the booked time, in the centre's time
+        layout.add(
+            Text(gettext("print.ticket.appointment", lang, time=format_time(data.appointment_at, lang)), s.large,
+                 bold=True, align="center"),
             Spacer(6),
         )
     layout.add(

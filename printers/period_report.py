@@ -18,7 +18,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, PageBreak, Spacer
 
-from counter_app.common.formatting import format_date, money, name, number, tracking_code
+from counter_app.common.formatting import format_date, money, name, number, percent, tracking_code
 from counter_app.common.i18n import N_, Lang, Msg, gettext, ngettext
 from printers.bidi_text import visual
 from printers.data import payment_label
@@ -76,6 +76,12 @@ class PeriodReportData:
     tickets_without_service: dict[str, int] = field(default_factory=dict)  # by group letter
     money_refunds: int = 0  # refunds paid out in the period: their own line, not part of the reconciliation
     refund_count: int = 0
+    #: Appointments (issue 20): their tickets, those served, their share of the period's tickets
+    #: (0..1) and the median of first call minus booked time in minutes (None: none called).
+    appointments: int = 0
+    appointments_served: int = 0
+    appointment_share: float = 0.0
+    punctuality_min: float | None = None
 
     @property
     def reconciled(self) -> bool:
@@ -164,6 +170,14 @@ def period_report_pdf(data: PeriodReportData, target: str | Path | None = None, 
         (gettext("report.k.wait", lang), minutes_triplet(data.wait_min, lang, " / ")),
         (gettext("report.k.service", lang), minutes_triplet(data.service_min, lang, " / ")),
     ]
+    if data.appointments:  # a centre that takes no appointments keeps its report as it was
+        figures += [
+            (gettext("report.k.appointments", lang), data.appointments),
+            (gettext("report.k.appointments_served", lang), data.appointments_served),
+            (gettext("report.k.appointment_share", lang), percent(data.appointment_share, lang)),
+            (gettext("report.k.punctuality", lang),
+             _minutes(data.punctuality_min) if data.punctuality_min is not None else "—"),
+        ]
     story += [_table([gettext("report.col.figure", lang), gettext("report.col.value", lang)], figures, lang, width),
               Spacer(1, 5 * mm), _para(gettext("report.section.wait_by_hour", lang), lang, 13, bold=True),
               _hour_chart(data, lang, width), Spacer(1, 3 * mm), _service_chart(data, lang, width), PageBreak(),

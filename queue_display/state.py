@@ -38,6 +38,12 @@ class Call:
     at: datetime
     recall: bool
     ticket_id: int = 0
+    #: An appointment's ticket: its booked time (UTC); the screen marks it (a clock and the word).
+    appointment_at: datetime | None = None
+
+    @property
+    def appointment(self) -> bool:
+        return self.appointment_at is not None
 
     @property
     def ticket(self) -> str:
@@ -98,7 +104,7 @@ def load_state(session: Session, groups: frozenset[str] | None = None, now: date
     today = local_day(moment)
     found = centre.get_centre(session)
     calls = tuple(Call(c.event_id, c.letter, c.number, c.group_letter, c.counter_number, c.at,
-                       c.kind == TicketEventKind.RECALLED, c.ticket_id)
+                       c.kind == TicketEventKind.RECALLED, c.ticket_id, c.appointment_at)
                   for c in queue.calls_of_day(session, today, groups, limit=CALL_EVENTS))
     counts = queue.waiting_counts(session, today)
     waiting = tuple(GroupWaiting(g.letter, g.name_ar, g.name_en, int(counts.get(g.letter, 0)))

@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 from counter_app.common import formatting
 from counter_app.common.i18n import Digits, Isolated, Lang, Translator, lang_of
-from queue_display.state import GroupWaiting, TickerService
+from queue_display.state import Call, GroupWaiting, TickerService
 
 GROUP_SEPARATOR = "   •   "
 #: Joins the words of one group's item: a long line wraps between items, never inside a
@@ -26,6 +26,8 @@ def unbreakable(text: str) -> str:
     """``text`` with its spaces made non-breaking, so a line never wraps inside it."""
     return text.replace(" ", NO_BREAK_SPACE)
 TICKER_SEPARATOR = "        ◆        "
+#: The mark of an appointment's ticket beside the word «موعد»: a clock face (U+25F7, in DejaVu Sans).
+CLOCK = "\u25f7"
 
 
 def digits_for(lang: str) -> Digits:
@@ -42,6 +44,20 @@ def ticket_text(letter: str, number: int) -> Isolated:
     """``A-042`` in Western digits in either language, isolated left to right: it reads like the
     ticket in the citizen's hand."""
     return formatting.ticket_number(letter, number)
+
+
+def appointment_mark(lang: str) -> str:
+    """``◷ موعد`` / ``◷ Appointment``: what marks an appointment's ticket on the screen (a shape
+    and a word, never a colour alone)."""
+    tr = translator(lang)
+    word = tr("display.appointment")
+    return f"{CLOCK}{NO_BREAK_SPACE}{word}"
+
+
+def recent_ticket_text(lang: str, call: Call) -> str:
+    """A recent call's ticket, followed by the appointment's mark when it is one."""
+    ticket = ticket_text(call.letter, call.number)
+    return f"{ticket}   {appointment_mark(lang)}" if call.appointment else ticket
 
 
 def counter_text(lang: str, counter: int) -> Isolated:

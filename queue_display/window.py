@@ -123,7 +123,11 @@ class DisplayWindow(QWidget):
         self.now_ticket.setObjectName("nowTicket")
         self.now_counter = QLabel(self)
         self.now_counter.setObjectName("nowCounter")
-        for label in (self.now_title, self.now_ticket, self.now_counter):
+        # An appointment's ticket: a clock and the word «موعد», not a colour alone.
+        self.now_mark = QLabel(self)
+        self.now_mark.setObjectName("nowAppointment")
+        self.now_mark.hide()
+        for label in (self.now_title, self.now_ticket, self.now_mark, self.now_counter):
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.now_panel = QWidget(self)
         self.now_panel.setObjectName("nowPanel")
@@ -131,6 +135,7 @@ class DisplayWindow(QWidget):
         now.addStretch(1)
         now.addWidget(self.now_title)
         now.addWidget(self.now_ticket)
+        now.addWidget(self.now_mark)
         now.addWidget(self.now_counter)
         now.addStretch(1)
         self.recent_title = QLabel(self)
@@ -241,6 +246,7 @@ class DisplayWindow(QWidget):
             self.centre.setText("")
             self.now_ticket.setText("—")
             self.now_counter.setText("")
+            self.now_mark.hide()
             self.waiting.setText("")
             return
         self.centre.setText(state.centre_ar if lang == "ar" else state.centre_en)
@@ -251,10 +257,12 @@ class DisplayWindow(QWidget):
         else:
             self.now_ticket.setText(texts.ticket_text(current.letter, current.number))
             self.now_counter.setText(tr("display.go_to_counter", counter=texts.counter_text(lang, current.counter_number)))
+        self.now_mark.setText(texts.appointment_mark(lang))
+        self.now_mark.setVisible(current is not None and current.appointment)
         recent = state.recent
         for i, (ticket, counter) in enumerate(self.recent_rows):
             call = recent[i] if i < len(recent) else None
-            ticket.setText(texts.ticket_text(call.letter, call.number) if call else "")
+            ticket.setText(texts.recent_ticket_text(lang, call) if call else "")
             counter.setText(tr("display.counter", counter=texts.counter_text(lang, call.counter_number)) if call else "")
         self.waiting.setText(texts.waiting_text(lang, state.waiting))
         self.ticker.set_text(texts.ticker_text(lang, state.ticker))
@@ -302,6 +310,7 @@ class DisplayWindow(QWidget):
         self.now_title.setFont(font(4.5))
         self.now_ticket.setFont(font(19, True))
         self.now_counter.setFont(font(6.5, True))
+        self.now_mark.setFont(font(5, True))
         self.recent_title.setFont(font(3.8, True))
         for ticket, counter in self.recent_rows:
             ticket.setFont(font(4.2, True))

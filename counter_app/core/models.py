@@ -205,6 +205,8 @@ class Counter(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Fairness state: ordinary tickets called since this counter last called a priority ticket.
     ordinary_since_priority: Mapped[int] = mapped_column(Integer, default=0)
+    # Appointments called in a row while a walk-in waited (:mod:`counter_app.core.call_order`).
+    appointments_in_a_row: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
 
 class DaySequence(Base):
@@ -251,6 +253,13 @@ class Ticket(Base):
             postgresql_where=text("status = 'waiting'"),
         ),
         Index("ix_ticket_day", "day", "group_letter"),
+        # The few appointment tickets waiting: read at every call (the others by ix_ticket_waiting's order).
+        Index("ix_ticket_appointment", "day", "group_letter", "priority", "appointment_at", sqlite_where=text("status = 'waiting' AND appointment_at IS NOT NULL"),
+              postgresql_where=text("status = 'waiting' AND appointment_at IS NOT NULL")),
+        # The few tickets waiting that were transferred to one counter: read at every call of it.
+        Index("ix_ticket_transferred", "target_counter_id",
+              sqlite_where=text("status = 'waiting' AND target_counter_id IS NOT NULL"),
+              postgresql_where=text("status = 'waiting' AND target_counter_id IS NOT NULL")),
         Index("ix_ticket_finished", "group_letter", "finished_at"),
         # The few tickets with a number for the SMS of their turn: what each queue change checks.
         Index("ix_ticket_sms", "day", sqlite_where=text("sms_phone IS NOT NULL"),
@@ -292,6 +301,8 @@ class Ticket(Base):
     sms_phone: Mapped[str | None] = mapped_column(String(16), nullable=True)
     # True while the "N tickets ahead" SMS is still to come (set at issue when more than N were ahead).
     sms_ahead_due: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # An appointment's ticket: the booked time (called around it, :mod:`counter_app.core.call_order`).
+    appointment_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
     @property
     def display_number(self) -> str:

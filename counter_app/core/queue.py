@@ -28,17 +28,31 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    and_,
+    bindparam,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from counter_app.common import formatting
 from counter_app.common.i18n import Msg
-from counter_app.core import audit, centre_day, outbox, settings, ticket_sms
+from counter_app.core import audit, call_order, centre_day, outbox, settings, ticket_sms
+from counter_app.core.call_order import Waiting
 from counter_app.core.centre import centre_code as _centre_code
 from counter_app.core.centre import get_counter
 from counter_app.core.clock import as_utc, local_day, utcnow
@@ -65,7 +79,8 @@ DEFAULT_SERVICE_SECONDS = 8 * 60
 _INSERT_EVENT = insert(table(TicketEvent))
 _T = table(Ticket)
 _C = table(Counter)
-_SELECT_COUNTER = select(_C.c.id, _C.c.number, _C.c.groups, _C.c.ordinary_since_priority).where(_C.c.id == bindparam("cid"))
+_SELECT_COUNTER = select(_C.c.id, _C.c.number, _C.c.groups, _C.c.ordinary_since_priority,
+                         _C.c.appointments_in_a_row).where(_C.c.id == bindparam("cid"))
 _SELECT_CURRENT = (
     select(_T.c.id, _T.c.uuid, _T.c.letter, _T.c.number, _T.c.day, _T.c.group_letter, _T.c.priority,
            _T.c.service_code)
@@ -73,7 +88,13 @@ _SELECT_CURRENT = (
     .order_by(_T.c.called_at.desc()).limit(1)
 )
 _FINISH = update(_T).where(_T.c.id == bindparam("tid")).values(status="done", finished_at=bindparam("finished"))
-_SET_FAIRNESS = update(_C).where(_C.c.id == bindparam("cid")).values(ordinary_since_priority=bindparam("n"))
+#: Call a ticket still waiting, and return it (the ORM object, as written).
+_TAKE = (update(Ticket).where(Ticket.id == bindparam("tid"), IS_WAITING)
+         .values(status=TicketStatus.CALLED, counter_id=bindparam("cid"), clerk_id=bindparam("kid"),
+                 called_at=bindparam("at"), recall_count=0)
+         .returning(Ticket))
+_SET_FAIRNESS = update(_C).where(_C.c.id == bindparam("cid")).values(
+    ordinary_since_priority=bindparam("n"), appointments_in_a_row=bindparam("row"))
 
 
 class _TicketLike(Protocol):
@@ -174,8 +195,12 @@ def _next_number(session: Session, centre: str, day: object, letter: str) -> int
 
 def issue_ticket(session: Session, group_letter: str, *, service_code: str | None = None,
                  priority: bool = False, priority_reason: str | None = None,
-                 at: datetime | None = None, sms_phone: str | None = None) -> IssuedTicket:
+                 at: datetime | None = None, sms_phone: str | None = None,
+                 appointment_at: datetime | None = None) -> IssuedTicket:
     """Give a citizen the next number of ``group_letter`` (or of the service's group).
+
+    ``appointment_at``: the booked time of a citizen checking in for an appointment (called around
+    it, :mod:`counter_app.core.call_order`).
 
     ``sms_phone``: a mobile number typed at the kiosk for the SMS of this ticket's turn
     (:mod:`counter_app.core.ticket_sms`); kept on the ticket only, never in its events."""
@@ -205,6 +230,7 @@ def issue_ticket(session: Session, group_letter: str, *, service_code: str | Non
             group_letter=group_letter, priority=priority, priority_reason=priority_reason if priority else None,
             service_code=service_code, status=TicketStatus.WAITING, issued_at=moment, queued_at=moment,
             recall_count=0, public_token=secrets.token_urlsafe(16),
+            appointment_at=as_utc(appointment_at) if appointment_at is not None else None,
         ).returning(Ticket.id)
     ).scalar_one()
     ticket = session.get_one(Ticket, ticket_id)
@@ -215,32 +241,45 @@ def issue_ticket(session: Session, group_letter: str, *, service_code: str | Non
     return IssuedTicket(ticket, ahead, estimate_wait_minutes(session, group_letter, ahead))
 
 
-def _candidates(counter: _CounterLike, day: date, priority: bool | None, as_of: datetime | None) -> Select[Ticket]:
-    groups = list(counter.groups)
-    stmt = select(Ticket).where(
-        waiting_clause(day),
-        or_(
-            and_(Ticket.group_letter.in_(groups), Ticket.target_counter_id.is_(None)),
-            Ticket.target_counter_id == counter.id,
-        ),
-    )
-    if priority is not None:
-        stmt = stmt.where(Ticket.priority.is_(priority))
+_WAITING_COLUMNS = (_T.c.id, _T.c.queued_at, _T.c.priority, _T.c.target_counter_id, _T.c.appointment_at)
+
+
+def _heads_statement(as_of: bool) -> CompoundSelect[Any]:
+    """The tickets :func:`_waiting_for` reads, in one statement (one round trip), built once: each
+    part is a short read of a partial index of the waiting tickets, whatever the history."""
+    waiting = and_(IS_WAITING, _T.c.day == bindparam("day"))
+    if as_of:
+        waiting = and_(waiting, _T.c.queued_at <= bindparam("as_of"))
+    mine = and_(waiting, _T.c.group_letter.in_(bindparam("groups", expanding=True)), _T.c.target_counter_id.is_(None))
+    fifo = (_T.c.queued_at, _T.c.id)
+    parts = [
+        # transferred to this counter (few: ix_ticket_transferred), every one of them
+        select(*_WAITING_COLUMNS).where(waiting, _T.c.target_counter_id == bindparam("cid")),
+        # the longest-waiting priority citizen and walk-in of the counter's groups (ix_ticket_waiting)
+        # (``= true``, not ``IS TRUE``: PostgreSQL reads an index only for the former)
+        select(*_WAITING_COLUMNS).where(mine, _T.c.priority == true()).order_by(*fifo).limit(1),
+        select(*_WAITING_COLUMNS).where(mine, _T.c.priority == false(), _T.c.appointment_at.is_(None))
+        .order_by(*fifo).limit(1),
+        # the appointments waiting (few: ix_ticket_appointment)
+        select(*_WAITING_COLUMNS).where(mine, _T.c.priority == false(), _T.c.appointment_at.is_not(None)),
+    ]
+    return union_all(*(select(*part.subquery().c) for part in parts))
+
+
+_HEADS = {False: _heads_statement(False), True: _heads_statement(True)}
+
+
+def _waiting_for(session: Session, counter: _CounterLike, day: date, as_of: datetime | None) -> list[Waiting]:
+    """What the rule needs of the tickets waiting for ``counter`` (its groups, or transferred to
+    it): those transferred to it, the longest-waiting priority citizen and walk-in of its groups,
+    and its groups' appointments, so a call reads a few rows however long the queue. A superset of
+    :func:`counter_app.core.call_order.heads`, among which the rule chooses as among all."""
+    params: dict[str, object] = {"day": day, "groups": list(counter.groups), "cid": counter.id}
     if as_of is not None:
-        stmt = stmt.where(Ticket.queued_at <= as_of)
-    # Tickets transferred to this very counter come first: they have already waited.
-    order = [Ticket.target_counter_id.is_not(None).desc()]
-    if priority is None:
-        order.append(Ticket.priority.desc())
-    return stmt.order_by(*order, Ticket.queued_at, Ticket.id).limit(1)
-
-
-def _pick(session: Session, counter: _CounterLike, day: date, priority: bool | None,
-          as_of: datetime | None) -> Ticket | None:
-    stmt = _candidates(counter, day, priority, as_of)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    return session.scalars(stmt).first()
+        params["as_of"] = as_of
+    return [Waiting(r.id, as_utc(r.queued_at), bool(r.priority), r.target_counter_id is not None,
+                    as_utc(r.appointment_at) if r.appointment_at is not None else None)
+            for r in session.connection().execute(_HEADS[as_of is not None], params)]
 
 
 def _current_ticket(session: Session, counter_id: int) -> Ticket | None:
@@ -272,33 +311,22 @@ def call_next(session: Session, counter_id: int, clerk_id: int | None, *, at: da
     if current is not None:
         conn.execute(_FINISH, {"tid": current.id, "finished": moment})
         _event(session, current, TicketEventKind.FINISHED, moment, counter_id=counter_id, user_id=clerk_id)
-    fairness = settings.fairness(session)
+    rule = call_order.Rule(settings.fairness(session))
+    counts = call_order.CounterState(counter.ordinary_since_priority, counter.appointments_in_a_row)
     for _attempt in range(50):
-        if fairness.strict:
-            ticket = _pick(session, counter, day, None, at)
-        else:
-            want_priority = counter.ordinary_since_priority >= fairness.ordinary_per_priority
-            ticket = (_pick(session, counter, day, want_priority, at)
-                      or _pick(session, counter, day, not want_priority, at))
-        if ticket is None:
+        choice = call_order.next_ticket(_waiting_for(session, counter, day, at), moment, rule, counts)
+        if choice is None:
             return None
-        taken = session.execute(
-            update(Ticket)
-            .where(Ticket.id == ticket.id, IS_WAITING)
-            .values(status=TicketStatus.CALLED, counter_id=counter_id, clerk_id=clerk_id, called_at=moment,
-                    recall_count=0)
-            .execution_options(synchronize_session=False)
-        )
-        if getattr(taken, "rowcount", 0) == 1:
+        # Take it and read it back in one statement (UPDATE ... RETURNING): None when another
+        # counter took it meanwhile, then choose again.
+        ticket = session.scalars(_TAKE, {"tid": choice.ticket.id, "cid": counter_id, "kid": clerk_id, "at": moment},
+                                 execution_options={"synchronize_session": False, "populate_existing": True}).first()
+        if ticket is not None:
             break
     else:  # pragma: no cover - only reachable if the database breaks its own isolation
         raise RuntimeError("call_next could not take a ticket after 50 attempts")
-    # What the UPDATE wrote, without reading the row back.
-    for attr, value in (("status", TicketStatus.CALLED), ("counter_id", counter_id), ("clerk_id", clerk_id),
-                        ("called_at", moment), ("recall_count", 0)):
-        set_committed_value(ticket, attr, value)
-    conn.execute(_SET_FAIRNESS, {"cid": counter_id,
-                                 "n": 0 if ticket.priority else counter.ordinary_since_priority + 1})
+    conn.execute(_SET_FAIRNESS, {"cid": counter_id, "n": choice.state.ordinary_since_priority,
+                                 "row": choice.state.appointments_in_a_row})
     _event(session, ticket, TicketEventKind.CALLED, moment, counter_id=counter_id, user_id=clerk_id,
            counter_number=counter.number)
     ticket_sms.on_called(session, ticket, counter_id, moment)
@@ -514,6 +542,7 @@ class CallRow:
     group_letter: str
     counter_number: int
     ticket_id: int
+    appointment_at: datetime | None = None  # an appointment's ticket: its booked time (UTC)
 
 
 def calls_of_day(session: Session, day: date, groups: frozenset[str] | None = None, *,
@@ -522,7 +551,7 @@ def calls_of_day(session: Session, day: date, groups: frozenset[str] | None = No
     only of ``groups`` when given."""
     stmt = (
         select(TicketEvent.id, TicketEvent.kind, TicketEvent.at, Ticket.letter, Ticket.number, Ticket.group_letter,
-               Counter.number, Ticket.id)
+               Counter.number, Ticket.id, Ticket.appointment_at)
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
         .join(Counter, Counter.id == TicketEvent.counter_id)
         .where(TicketEvent.kind.in_((TicketEventKind.CALLED, TicketEventKind.RECALLED)), Ticket.day == day)
@@ -531,5 +560,6 @@ def calls_of_day(session: Session, day: date, groups: frozenset[str] | None = No
     )
     if groups:
         stmt = stmt.where(Ticket.group_letter.in_(groups))
-    return [CallRow(eid, kind, as_utc(at), letter, number, group, counter, tid)
-            for eid, kind, at, letter, number, group, counter, tid in session.execute(stmt)]
+    return [CallRow(eid, kind, as_utc(at), letter, number, group, counter, tid,
+                    as_utc(booked) if booked is not None else None)
+            for eid, kind, at, letter, number, group, counter, tid, booked in session.execute(stmt)]

@@ -28,7 +28,8 @@ def issue_ticket(db: Database, group: str, priority: bool, mobile: str | None = 
         sms: Literal["offer", "ahead", "called"] = ("ahead" if t.sms_ahead_due else "called") if t.sms_phone else "offer"
         return IssuedView(ticket_number(t), t.priority, issued.waiting_ahead, issued.estimated_wait_minutes,
                           as_utc(t.issued_at), t.uuid, t.group_letter, t.public_token or "", sms=sms,
-                          sms_ahead=ticket_sms.ahead_threshold(s))
+                          sms_ahead=ticket_sms.ahead_threshold(s),
+                          appointment_at=as_utc(t.appointment_at) if t.appointment_at else None)
 
 
 def waiting_counts(db: Database) -> dict[str, int]:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from counter_app.core import catalogue, centre, kpis, users
+from counter_app.core import appointment_figures, catalogue, centre, kpis, users
 from counter_app.core.clock import to_local, utcnow
 from counter_app.core.counter_queries import DaySummary
 from counter_app.core.db import Database
@@ -52,6 +52,7 @@ def build(session: Session, first: date, last: date, kind: str = "period") -> Pe
     from printers.period_report import ClerkRow, PeriodReportData, ServiceRow
 
     k = kpis.compute(session, first, last)
+    booked = appointment_figures.figures(session, first, last)
     found = centre.get_centre(session)
     names = catalogue.service_names(session)
     full_names = users.full_names(session)
@@ -75,7 +76,9 @@ def build(session: Session, first: date, last: date, kind: str = "period") -> Pe
         services=services, clerks=clerks, money_by_method=k.money.by_method, money_total=k.money.total,
         money_expected=k.money.expected, mismatched=k.money.mismatched, waiting_now=k.waiting_now,
         skipped=k.skipped, tickets_without_service=k.tickets_without_service, money_refunds=k.money.refunds,
-        refund_count=k.money.refund_count)
+        refund_count=k.money.refund_count, appointments=booked.tickets, appointments_served=booked.served,
+        appointment_share=booked.share,
+        punctuality_min=_min(booked.punctuality_median_s) if booked.punctuality_median_s is not None else None)
 
 
 def kind_of(first: date, last: date) -> str:
@@ -120,7 +123,7 @@ def tables(data: PeriodReportData) -> dict[str, list[list[Any]]]:
                     ["service_median_min", data.service_min[1]], ["service_p90_min", data.service_min[2]],
                     ["money_total_egp", data.money_total / 100], ["money_expected_egp", data.money_expected / 100],
                     ["refunds_paid_egp", data.money_refunds / 100],
-                    ["net_egp", (data.money_total - data.money_refunds) / 100]],
+                    ["net_egp", (data.money_total - data.money_refunds) / 100], *_appointment_rows(data)],
         "services": [["service_ar", "service_en", "tickets", "wait_median_min", "wait_p90_min",
                       "service_median_min"]] + [[r.name_ar, r.name_en, r.tickets, r.wait_median_min, r.wait_p90_min,
                                                  r.service_median_min] for r in data.services],
@@ -129,6 +132,15 @@ def tables(data: PeriodReportData) -> dict[str, list[list[Any]]]:
         "wait_by_hour": [["hour", "wait_median_min", "tickets"]] + [list(row) for row in data.wait_by_hour],
         "money": [["method", "amount_egp"]] + [[m, v / 100] for m, v in data.money_by_method.items()],
     }
+
+
+def _appointment_rows(data: PeriodReportData) -> list[list[Any]]:
+    """The appointment figures, only when the centre had appointments (as in the PDF)."""
+    if not data.appointments:
+        return []
+    punctuality = data.punctuality_min if data.punctuality_min is not None else "-"  # none called yet
+    return [["appointments", data.appointments], ["appointments_served", data.appointments_served],
+            ["appointment_share", round(data.appointment_share, 4)], ["punctuality_median_min", punctuality]]
 
 
 def to_csv(data: PeriodReportData) -> str:

@@ -100,6 +100,7 @@ class TicketView:
     called_at: datetime | None
     recall_count: int
     service_code: str | None
+    appointment_at: datetime | None = None  # an appointment's ticket: its booked time (UTC)
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,7 @@ class IssuedView:
     #: What the printed ticket says about the SMS of the turn (printers.data.TicketData.sms) and N.
     sms: Literal["", "offer", "ahead", "called"] = ""
     sms_ahead: int = 0
+    appointment_at: datetime | None = None  # an appointment's ticket: the booked time it prints (UTC)
 
 
 @dataclass(frozen=True)
@@ -194,7 +196,7 @@ def ticket_view(ticket: Ticket | None) -> TicketView | None:
         return None
     return TicketView(ticket.id, ticket_number(ticket), ticket.group_letter, ticket.priority,
                       as_utc(ticket.called_at) if ticket.called_at else None, ticket.recall_count,
-                      ticket.service_code)
+                      ticket.service_code, as_utc(ticket.appointment_at) if ticket.appointment_at else None)
 
 
 def user_view(user: User) -> UserView:

@@ -6,7 +6,7 @@ import pytest
 
 from counter_app.common.i18n import strip_isolates
 from counter_app.core import queue, settings
-from counter_app.core.clock import CENTRE_TZ, local_day, utcnow
+from counter_app.core.clock import CENTRE_TZ, as_utc, local_day, utcnow
 from counter_app.core.db import Database
 from counter_app.core.errors import DomainError, ValidationFailed
 from counter_app.core.models import Ticket, TicketEvent, TicketEventKind, TicketStatus
@@ -44,6 +44,28 @@ def test_call_next_fifo_within_class_and_priority_first(db: Database, site: Cent
     called = [call(db, c) for _ in range(3)]
     assert [t.id for t in called if t] == [p1.id, o1.id, o2.id]
     assert call(db, c) is None
+
+
+def test_appointments_are_called_around_their_time_and_walk_ins_get_their_turn(db: Database, site: Centre) -> None:
+    """The rule of :mod:`counter_app.core.call_order` through the database: due appointments before
+    walk-ins, earliest booked first, a walk-in after two in a row, an early one when nobody else waits."""
+    from counter_app.core.models import Counter
+
+    c, now = site.counter_ids[0], utcnow()
+    walk_ins = [issue(db, "A", at=T0 + timedelta(minutes=i)) for i in range(3)]
+    with db.begin() as s:
+        early, late, on_time = (queue.issue_ticket(s, "A", at=T0 + timedelta(minutes=3 + i), appointment_at=booked).ticket
+                                for i, booked in enumerate([now + timedelta(minutes=30), now - timedelta(minutes=1),
+                                                            now + timedelta(minutes=4)]))
+    assert early.appointment_at is not None and as_utc(early.appointment_at) == now + timedelta(minutes=30)
+    first, second = call(db, c), call(db, c)
+    assert first is not None and second is not None and (first.id, second.id) == (late.id, on_time.id)
+    with db.read() as s:
+        assert s.get_one(Counter, c).appointments_in_a_row == 2
+    rest = [call(db, c) for _ in range(4)]
+    assert [t.id for t in rest if t] == [*(w.id for w in walk_ins), early.id]
+    with db.read() as s:
+        assert s.get_one(Counter, c).appointments_in_a_row == 0
 
 
 def test_ratio_fairness_interleaves(db: Database, site: Centre) -> None:

@@ -301,9 +301,7 @@ class QueuePanel(QWidget):
         if ticket is None:
             self.card.show_ticket(None, tr("queue.no_ticket"), None)
         else:
-            key = N_("queue.detail_priority") if ticket.priority else N_("queue.detail")
-            self.card.show_ticket(ticket.number, tr(key, group=ticket.group, recalls=ticket.recall_count),
-                                  ticket.called_at)
+            self.card.show_ticket(ticket.number, self.detail_text(ticket), ticket.called_at)
         cat = self.ctx.catalogue
         letters = [g.letter for g in cat.groups] if cat else sorted(self.state.waiting)
         if self.ctx.counter is not None:
@@ -321,6 +319,18 @@ class QueuePanel(QWidget):
             self.message.fail(err)
         self.fill_targets()
         self._set_enabled()
+
+    def detail_text(self, ticket: TicketView) -> str:
+        """The line under the number: priority, an appointment's booked time (Cairo time), the group
+        and the recalls, on one line (the card has no room for a second one at 1366x768: a priority
+        citizen's appointment leaves the recalls out)."""
+        tr = self.ctx.lang.text
+        if ticket.appointment_at is None:
+            key = N_("queue.detail_priority") if ticket.priority else N_("queue.detail")
+            return tr(key, group=ticket.group, recalls=ticket.recall_count)
+        key = N_("queue.detail_priority_appointment") if ticket.priority else N_("queue.detail_appointment")
+        return tr(key, group=ticket.group, recalls=ticket.recall_count,
+                  time=formatting.format_time(ticket.appointment_at, self.ctx.lang.lang))
 
     def current(self) -> TicketView | None:
         return self.state.current

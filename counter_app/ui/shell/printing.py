@@ -184,7 +184,7 @@ def ticket_document(centre: CentreView, group_ar: str, group_en: str, issued: Is
         priority=issued.priority, waiting_ahead=issued.waiting_ahead,
         estimated_wait_minutes=issued.estimated_wait_minutes, issued_at=issued.issued_at,
         qr_url=ticket_url(portal_of(centre, portal_url), issued.token),
-        sms=issued.sms, sms_ahead=issued.sms_ahead,
+        sms=issued.sms, sms_ahead=issued.sms_ahead, appointment_at=issued.appointment_at,
     )
 
 
