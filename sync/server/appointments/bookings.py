@@ -1,0 +1,237 @@
+"""A citizen's bookings: book, look up, cancel and move by the booking code and the manage secret.
+
+Limits (:class:`Limits`; ``SHUBBAK_APPOINTMENT_LIMITS`` changes them, e.g. ``monthly=6``):
+
+* one active booking (booked or checked in) per national ID, service and day: checked first for a
+  clear answer, and held against two requests racing by the unique ``booking.active_key``;
+* at most ``monthly`` bookings (not cancelled) per national ID in a calendar month (of the slot);
+* after ``no_shows`` no-shows within ``no_show_days`` days, no booking until ``block_days``
+  days after the last of them (``no_show_block``, with the day it ends).
+
+**The last place is never sold twice**: the place is taken by one conditional UPDATE of the slot's
+row (``booked = booked + 1 WHERE booked < places``). PostgreSQL takes the row's lock for it and,
+when another transaction held it, evaluates the condition again on the row that transaction
+committed; SQLite has one writer at a time. So of k places exactly k bookings succeed, and the
+others are told ``full``. The slot's row is made first (``INSERT ... ON CONFLICT DO NOTHING``).
+
+Each change takes the centre's next bookings version (``appointment_centre``: one UPDATE, so
+versions are handed out in commit order per centre), for the agent's pull.
+
+Every function takes the caller's session and never commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from counter_app.common.clock import as_utc, local_day
+from counter_app.common.i18n import lang_of
+from counter_app.common.national_id import NationalIdError, parse_national_id
+from sync.server.appointments.errors import AppointmentError
+from sync.server.appointments.slots import check_slot, load_rule
+from sync.server.models import AppointmentCentre, AppointmentSlot, Booking
+
+#: The booking code's letters: no 0/O, no 1/I (read aloud, typed at a kiosk).
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+BOOKED, CANCELLED, CHECKED_IN, NO_SHOW = "booked", "cancelled", "checked_in", "no_show"
+ACTIVE = (BOOKED, CHECKED_IN)
+ENVIRONMENT = "SHUBBAK_APPOINTMENT_LIMITS"
+
+
+@dataclass(frozen=True)
+class Limits:
+    monthly: int = 4
+    no_shows: int = 3
+    no_show_days: int = 90
+    block_days: int = 30
+
+    @classmethod
+    def from_environment(cls) -> Limits:
+        """The defaults changed by ``SHUBBAK_APPOINTMENT_LIMITS`` (``monthly=6,block_days=14``)."""
+        values: dict[str, int] = {}
+        for pair in filter(None, (p.strip() for p in os.environ.get(ENVIRONMENT, "").split(","))):
+            name, _, figure = pair.partition("=")
+            if name.strip() not in cls.__dataclass_fields__ or not figure.strip().isdigit():
+                raise ValueError(f"{ENVIRONMENT}: {pair!r} is not name=number (names: monthly, no_shows, "
+                                 "no_show_days, block_days)")
+            values[name.strip()] = int(figure)
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class NewBooking:
+    code: str
+    secret: str  # the manage link's; shown once, kept only as its digest
+    booking: Booking
+
+
+def normalise_code(code: str) -> str:
+    """The code as stored: upper case, no spaces or dashes; O read as 0 is no letter of ours, so
+    typing slips are left to fail (the alphabet has neither)."""
+    return "".join(c for c in code.upper() if c not in " -\t")[:16]
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(f"shubbak-booking|{secret}".encode("utf-8", "replace")).hexdigest()
+
+
+def egyptian_mobile(text: str | None) -> str:
+    """An Egyptian mobile number in E.164 (``+201012345678``), else ``bad_mobile``."""
+    import phonenumbers
+
+    raw = (text or "").strip()
+    refused = AppointmentError("bad_mobile", "an Egyptian mobile number is needed, like 01012345678")
+    if not raw or len(raw) > 20 or not all(c.isdigit() or c in "+ -()" for c in raw):
+        raise refused
+    from counter_app.common.i18n import normalise_digits
+
+    try:
+        number = phonenumbers.parse(normalise_digits(raw), "EG")
+    except phonenumbers.NumberParseException:
+        raise refused from None
+    if (not phonenumbers.is_valid_number(number) or phonenumbers.region_code_for_number(number) != "EG"
+            or phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE):
+        raise refused
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def national_id(text: str | None, today: date) -> str:
+    try:
+        return parse_national_id(text or "", today=today).national_id
+    except NationalIdError as exc:
+        raise AppointmentError("bad_national_id", str(exc), detail_ar=exc.message("ar")) from None
+
+
+def _insert(session: Session) -> Any:
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def _next_version(session: Session, centre: str) -> int:
+    insert = _insert(session)
+    session.execute(insert(AppointmentCentre).values(centre_code=centre, version=0)
+                    .on_conflict_do_nothing(index_elements=["centre_code"]))
+    return int(session.execute(update(AppointmentCentre).where(AppointmentCentre.centre_code == centre)
+                               .values(version=AppointmentCentre.version + 1)
+                               .returning(AppointmentCentre.version)).scalar_one())
+
+
+def _take_place(session: Session, centre: str, group: str, start: datetime, places: int) -> None:
+    session.execute(_insert(session)(AppointmentSlot).values(centre_code=centre, group_letter=group, slot_start=start,
+                                                             booked=0)
+                    .on_conflict_do_nothing(index_elements=["centre_code", "group_letter", "slot_start"]))
+    taken = session.execute(update(AppointmentSlot).where(
+        AppointmentSlot.centre_code == centre, AppointmentSlot.group_letter == group,
+        AppointmentSlot.slot_start == start, AppointmentSlot.booked < places)
+        .values(booked=AppointmentSlot.booked + 1))
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        raise AppointmentError("full", "this slot is fully booked; choose another")
+
+
+def _give_back(session: Session, centre: str, group: str, start: datetime) -> None:
+    session.execute(update(AppointmentSlot).where(
+        AppointmentSlot.centre_code == centre, AppointmentSlot.group_letter == group,
+        AppointmentSlot.slot_start == start, AppointmentSlot.booked > 0)
+        .values(booked=AppointmentSlot.booked - 1))
+
+
+def _active_key(nid: str, service: str, day: date) -> str:
+    return f"{nid}|{service}|{day.isoformat()}"
+
+
+def _check_limits(session: Session, nid: str, service: str, day: date, today: date, limits: Limits,
+                  moving: int | None = None) -> None:
+    """The citizen's limits for a booking on ``day`` (``moving``: the booking being moved, not counted)."""
+    not_this = [Booking.id != moving] if moving is not None else []
+    since = today - timedelta(days=limits.no_show_days)
+    missed, last = session.execute(select(func.count(), func.max(Booking.day)).where(
+        Booking.national_id == nid, Booking.state == NO_SHOW, Booking.day >= since, Booking.day <= today)).one()
+    if missed >= limits.no_shows and last is not None:
+        until = last + timedelta(days=limits.block_days)
+        if today < until:
+            raise AppointmentError("no_show_block", f"{missed} missed appointments: no booking before {until}",
+                                   until=until)
+    if session.scalar(select(Booking.id).where(Booking.active_key == _active_key(nid, service, day),
+                                               *not_this)) is not None:
+        raise AppointmentError("already_booked", "there is a booking of this service that day already")
+    month = day.replace(day=1)
+    following = (month + timedelta(days=32)).replace(day=1)
+    booked = session.scalar(select(func.count()).select_from(Booking).where(
+        Booking.national_id == nid, Booking.day >= month, Booking.day < following, Booking.state != CANCELLED,
+        *not_this)) or 0
+    if booked >= limits.monthly:
+        raise AppointmentError("monthly_cap", f"at most {limits.monthly} bookings a month", cap=limits.monthly)
+
+
+def book(session: Session, *, centre: str, group: str, service: str, start: datetime, national_id_text: str,
+         mobile_text: str, lang: str, now: datetime, limits: Limits) -> NewBooking:
+    """A new booking of the slot at ``start`` (UTC); :class:`AppointmentError` on refusal. The
+    caller commits, and on an ``IntegrityError`` (the same citizen's other request won the race,
+    or a code drawn twice) tries once more: the second try answers ``already_booked``."""
+    today = local_day(now)
+    nid = national_id(national_id_text, today)
+    mobile = egyptian_mobile(mobile_text)
+    rule = load_rule(session, centre, group)
+    start = as_utc(start)
+    day = check_slot(session, rule, centre, start, now)
+    _check_limits(session, nid, service, day, today, limits)
+    _take_place(session, centre, group, start, rule.places)
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    secret = secrets.token_urlsafe(18)
+    row = Booking(code=code, secret_digest=_digest(secret), centre_code=centre, group_letter=group,
+                  service_code=service, slot_start=start, day=day, national_id=nid, mobile=mobile,
+                  lang=lang_of(lang), state=BOOKED, active_key=_active_key(nid, service, day),
+                  version=_next_version(session, centre), created_at=now, updated_at=now)
+    session.add(row)
+    session.flush()
+    return NewBooking(code, secret, row)
+
+
+def find(session: Session, code: str, secret: str, *, lock: bool = False) -> Booking:
+    """The booking of this code whose manage secret this is; ``unknown_booking`` otherwise (the
+    same answer for a wrong secret as for a wrong code)."""
+    query = select(Booking).where(Booking.code == normalise_code(code))
+    row = session.scalar(query.with_for_update() if lock else query)
+    if row is None or not hmac.compare_digest(row.secret_digest, _digest(secret or "")):
+        raise AppointmentError("unknown_booking", "no booking with this code and link")
+    return row
+
+
+def cancel(session: Session, code: str, secret: str, now: datetime) -> Booking:
+    """The booking cancelled and its place given back; only a booked one (``not_active``)."""
+    row = find(session, code, secret, lock=True)
+    if row.state != BOOKED:
+        raise AppointmentError("not_active", f"this booking is {row.state}")
+    _give_back(session, row.centre_code, row.group_letter, as_utc(row.slot_start))
+    row.state, row.active_key, row.mobile = CANCELLED, None, None  # the number is deleted once it is over
+    row.updated_at, row.version = now, _next_version(session, row.centre_code)
+    return row
+
+
+def move(session: Session, code: str, secret: str, start: datetime, now: datetime, limits: Limits) -> Booking:
+    """The booking moved to the slot at ``start`` of the same centre and service, with the same code."""
+    row = find(session, code, secret, lock=True)
+    if row.state != BOOKED:
+        raise AppointmentError("not_active", f"this booking is {row.state}")
+    rule = load_rule(session, row.centre_code, row.group_letter)
+    start, old = as_utc(start), as_utc(row.slot_start)
+    day = check_slot(session, rule, row.centre_code, start, now)
+    if start == old:
+        return row
+    _check_limits(session, row.national_id, row.service_code, day, local_day(now), limits, moving=row.id)
+    _take_place(session, row.centre_code, row.group_letter, start, rule.places)
+    _give_back(session, row.centre_code, row.group_letter, old)
+    row.slot_start, row.day, row.active_key = start, day, _active_key(row.national_id, row.service_code, day)
+    row.updated_at, row.version = now, _next_version(session, row.centre_code)
+    return row
