@@ -18,7 +18,7 @@ from counter_app.common.clock import CENTRE_TZ, local_day, utcnow
 from counter_app.common.i18n import strip_isolates
 from sync.server.appointments.bookings import CODE_ALPHABET
 from sync.server.models import AppointmentSlot, Booking, CentralAudit, EnrolledCentre
-from tests.helpers.central import ADMIN_TOKEN, Central, add_person, log_in, running_central
+from tests.helpers.central import ADMIN_TOKEN, Central, add_person, running_central
 from tests.sync.test_enrol_codes import session as login_cookies
 
 TOKEN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -58,7 +58,7 @@ def put(central: Central, path: str, body: dict[str, Any], cookies: dict[str, st
 
 def slots_of(central: Central, day: date, centre: str = "GIZ-01", days: int = 1) -> list[dict[str, Any]]:
     answer = requests.get(central.url + "/v1/appointments/slots", timeout=10,
-                          params={"centre": centre, "service": SERVICE, "from": day.isoformat(), "days": days})
+                          params={"centre": centre, "service": SERVICE, "from": day.isoformat(), "days": str(days)})
     assert answer.status_code == 200, answer.text
     return list(answer.json()["slots"])
 

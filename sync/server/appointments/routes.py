@@ -37,7 +37,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from counter_app.common.clock import as_utc, local_day, to_local, utcnow
-from counter_app.common.i18n import lang_of
 from sync.server import errors, inputs
 from sync.server.accounts import GOVERNORATE, Scope, audit
 from sync.server.appointments import bookings, slots
