@@ -119,7 +119,7 @@ def free_slots_figures(db: ServerDatabase, url: str, centre: str, today: date, r
         answer = session.get(url + "/v1/appointments/slots", params=params, timeout=30)
         times.append((time.perf_counter() - began) * 1000)
         answer.raise_for_status()
-        count = len(answer.json()["slots"])
+        count = sum(len(d["slots"]) for d in answer.json()["days"])
     print(f"free_slots_count: {count}")
     print(f"free_slots_p50_ms: {statistics.median(times):.1f}")
     print(f"free_slots_p95_ms: {p95(times):.1f}", flush=True)
@@ -187,10 +187,10 @@ def main(argv: list[str] | None = None) -> int:
                          timeout=30).raise_for_status()  # warm: the catalogue parsed, the connections made
             free_slots_figures(db, server, centres[0], today, args.requests)
             tomorrow = today + timedelta(days=1)
-            starts = [f["start"] for f in requests.get(
+            starts = [f["start"] for d in requests.get(
                 server + "/v1/appointments/slots", timeout=30,
                 params={"centre": centres[1], "service": SERVICE, "from": tomorrow.isoformat(), "days": "30"}
-            ).json()["slots"]]
+            ).json()["days"] for f in d["slots"]]
             times, outcomes = bookers(server, centres[1], starts, args.bookers, args.per_booker, 10**6, rng)
             print(f"booking_p50_ms: {statistics.median(times):.1f}")
             print(f"booking_p95_ms: {p95(times):.1f}")
@@ -198,9 +198,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"bookings_full: {outcomes.pop('full', 0)}")
             print(f"booking_errors: {sum(outcomes.values())} {dict(outcomes) if outcomes else ''}".rstrip(), flush=True)
             # the last place: 50 bookers of one empty 10-place slot of another centre
-            empty = requests.get(server + "/v1/appointments/slots", timeout=30,
-                                 params={"centre": centres[2], "service": SERVICE, "from": tomorrow.isoformat(),
-                                         "days": "30"}).json()["slots"]
+            empty = [f for d in requests.get(server + "/v1/appointments/slots", timeout=30,
+                                             params={"centre": centres[2], "service": SERVICE,
+                                                     "from": tomorrow.isoformat(), "days": "30"}).json()["days"]
+                     for f in d["slots"]]
             slot = next(f["start"] for f in empty if f["free"] == 10)
             _times, last = bookers(server, centres[2], [slot], 50, 1, 2 * 10**6, rng)
             print(f"last_place_bookings: {last['made']} (full: {last['full']})")

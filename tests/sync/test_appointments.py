@@ -60,7 +60,7 @@ def slots_of(central: Central, day: date, centre: str = "GIZ-01", days: int = 1)
     answer = requests.get(central.url + "/v1/appointments/slots", timeout=10,
                           params={"centre": centre, "service": SERVICE, "from": day.isoformat(), "days": str(days)})
     assert answer.status_code == 200, answer.text
-    return list(answer.json()["slots"])
+    return [slot for d in answer.json()["days"] for slot in d["slots"]]
 
 
 def book(central: Central, slot: str, n: int, **extra: Any) -> requests.Response:
@@ -128,7 +128,7 @@ def test_book_look_up_move_cancel(central: Central) -> None:
     day = soon()
     first, second = slots_of(central, day)[:2]
     local = datetime.fromisoformat(first["start"]).astimezone(CENTRE_TZ)
-    assert (local.date(), local.hour, local.minute) == (day, 9, 0) and first["free"] == 2
+    assert (local.date(), local.hour, local.minute) == (day, 9, 0) and first["free"] == 2 and first["time"] == "09:00"
     made = book(central, first["start"], 1)
     assert made.status_code == 201, made.text
     code, secret = made.json()["code"], made.json()["secret"]

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -119,23 +119,24 @@ def _insert(session: Session) -> Any:
 
 
 def _next_version(session: Session, centre: str) -> int:
-    insert = _insert(session)
-    session.execute(insert(AppointmentCentre).values(centre_code=centre, version=0)
-                    .on_conflict_do_nothing(index_elements=["centre_code"]))
-    return int(session.execute(update(AppointmentCentre).where(AppointmentCentre.centre_code == centre)
-                               .values(version=AppointmentCentre.version + 1)
-                               .returning(AppointmentCentre.version)).scalar_one())
+    """The centre's next bookings version: one upsert, whose row lock orders the centre's changes."""
+    statement = _insert(session)(AppointmentCentre).values(centre_code=centre, version=1)
+    return int(session.execute(statement.on_conflict_do_update(
+        index_elements=["centre_code"], set_={"version": AppointmentCentre.version + 1})
+        .returning(AppointmentCentre.version)).scalar_one())
 
 
 def _take_place(session: Session, centre: str, group: str, start: datetime, places: int) -> None:
-    session.execute(_insert(session)(AppointmentSlot).values(centre_code=centre, group_letter=group, slot_start=start,
-                                                             booked=0)
-                    .on_conflict_do_nothing(index_elements=["centre_code", "group_letter", "slot_start"]))
-    taken = session.execute(update(AppointmentSlot).where(
-        AppointmentSlot.centre_code == centre, AppointmentSlot.group_letter == group,
-        AppointmentSlot.slot_start == start, AppointmentSlot.booked < places)
-        .values(booked=AppointmentSlot.booked + 1))
-    if taken.rowcount != 1:  # type: ignore[attr-defined]
+    """One place of the slot, or ``full``: one upsert that makes the slot's row with one place taken,
+    or adds one to it only while ``booked < places`` (PostgreSQL locks the row and checks the
+    condition on its newest version; SQLite has one writer): no row returned, no place."""
+    statement = _insert(session)(AppointmentSlot).values(centre_code=centre, group_letter=group, slot_start=start,
+                                                         booked=1)
+    taken = session.execute(statement.on_conflict_do_update(
+        index_elements=["centre_code", "group_letter", "slot_start"],
+        set_={"booked": AppointmentSlot.booked + 1}, where=AppointmentSlot.booked < places)
+        .returning(AppointmentSlot.booked)).scalar_one_or_none()
+    if taken is None or places < 1:
         raise AppointmentError("full", "this slot is fully booked; choose another")
 
 
@@ -152,24 +153,26 @@ def _active_key(nid: str, service: str, day: date) -> str:
 
 def _check_limits(session: Session, nid: str, service: str, day: date, today: date, limits: Limits,
                   moving: int | None = None) -> None:
-    """The citizen's limits for a booking on ``day`` (``moving``: the booking being moved, not counted)."""
-    not_this = [Booking.id != moving] if moving is not None else []
+    """The citizen's limits for a booking on ``day`` (``moving``: the booking being moved, not
+    counted): one query over the citizen's rows of the months concerned (index on national ID, day)."""
     since = today - timedelta(days=limits.no_show_days)
-    missed, last = session.execute(select(func.count(), func.max(Booking.day)).where(
-        Booking.national_id == nid, Booking.state == NO_SHOW, Booking.day >= since, Booking.day <= today)).one()
+    month = day.replace(day=1)
+    following = (month + timedelta(days=32)).replace(day=1)
+    others = Booking.id != moving if moving is not None else true()
+    missed_now = and_(Booking.state == NO_SHOW, Booking.day >= since, Booking.day <= today)
+    in_month = and_(Booking.day >= month, Booking.day < following, Booking.state != CANCELLED, others)
+    missed, last, same_day, booked = session.execute(select(
+        func.count().filter(missed_now), func.max(Booking.day).filter(missed_now),
+        func.count().filter(and_(Booking.active_key == _active_key(nid, service, day), others)),
+        func.count().filter(in_month)).where(
+        Booking.national_id == nid, Booking.day >= min(since, month), Booking.day < max(following, today))).one()
     if missed >= limits.no_shows and last is not None:
         until = last + timedelta(days=limits.block_days)
         if today < until:
             raise AppointmentError("no_show_block", f"{missed} missed appointments: no booking before {until}",
                                    until=until)
-    if session.scalar(select(Booking.id).where(Booking.active_key == _active_key(nid, service, day),
-                                               *not_this)) is not None:
+    if same_day:
         raise AppointmentError("already_booked", "there is a booking of this service that day already")
-    month = day.replace(day=1)
-    following = (month + timedelta(days=32)).replace(day=1)
-    booked = session.scalar(select(func.count()).select_from(Booking).where(
-        Booking.national_id == nid, Booking.day >= month, Booking.day < following, Booking.state != CANCELLED,
-        *not_this)) or 0
     if booked >= limits.monthly:
         raise AppointmentError("monthly_cap", f"at most {limits.monthly} bookings a month", cap=limits.monthly)
 

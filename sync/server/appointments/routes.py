@@ -2,8 +2,9 @@
 
 Public (rate-limited per client, :mod:`sync.server.ratelimit` rules ``slots`` and ``booking``):
 
-* ``GET /v1/appointments/slots?centre=C&service=S&from=YYYY-MM-DD&days=N``: the bookable slots
-  with their free places;
+* ``GET /v1/appointments/slots?centre=C&service=S&from=YYYY-MM-DD&days=N``: the bookable days,
+  each with its slots (``start``: UTC, what a booking names; ``time``: Cairo, ``HH:MM``) and their
+  free places;
 * ``POST /v1/appointments/bookings``: book (201 with the code and the manage secret, shown once);
 * ``GET /v1/appointments/bookings/{code}`` with the secret in ``X-Booking-Secret``;
 * ``POST /v1/appointments/bookings/{code}/cancel`` and ``/move`` with the secret in the body.
@@ -81,11 +82,15 @@ def refusal(exc: AppointmentError, lang: str) -> JSONResponse:
     return JSONResponse(errors.body(exc.key, str(exc), **extra), exc.status)
 
 
+def _local(moment: datetime) -> str:
+    return to_local(moment).strftime("%Y-%m-%d %H:%M")
+
+
 def booking_view(row: Booking) -> dict[str, Any]:
     """What the citizen's manage link shows: no national ID, the mobile masked."""
     start = as_utc(row.slot_start)
     return {"code": row.code, "centre": row.centre_code, "service": row.service_code, "group": row.group_letter,
-            "slot": start.isoformat(), "local": to_local(start).strftime("%Y-%m-%d %H:%M"), "state": row.state,
+            "slot": start.isoformat(), "local": _local(start), "state": row.state,
             "mobile": ("…" + row.mobile[-3:]) if row.mobile else None}
 
 
@@ -137,12 +142,14 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
             with db.sessions() as s:
                 _offers(s, centre, service)
                 group = groups.group(s, service)
-                found = slots.free_slots(s, centre, group, first or local_day(now), days, now)
+                rule, found = slots.free_slots(s, centre, group, first or local_day(now), days, now)
         except AppointmentError as exc:
             return refusal(exc, lang)
-        return {"centre": centre, "service": service, "group": group,
-                "slots": [{"start": f.start.isoformat(), "local": to_local(f.start).strftime("%Y-%m-%d %H:%M"),
-                           "places": f.places, "free": f.free} for f in found]}
+        # a JSONResponse as it is: FastAPI's encoding of a month's ~800 slots cost more than the query
+        return JSONResponse({"centre": centre, "service": service, "group": group, "places": rule.places,
+                             "days": [{"day": d.day.isoformat(),
+                                       "slots": [{"start": f.start.isoformat(), "time": f.time, "free": f.free}
+                                                 for f in d.slots]} for d in found]})
 
     @app.post("/v1/appointments/bookings", status_code=201, response_model=None)
     def book(payload: BookingRequest) -> Any:

@@ -46,13 +46,17 @@ class Rule:
 
     def slot_starts(self, day: date) -> list[datetime]:
         """The day's slots (UTC), in order."""
+        return [start for start, _time in self.day_slots(day)]
+
+    def day_slots(self, day: date) -> list[tuple[datetime, str]]:
+        """The day's slots in order: their start (UTC) and its Cairo time ``HH:MM``."""
         step = timedelta(minutes=self.slot_minutes)
         starts = []
         for begin, end in self.hours.get(day.weekday(), ()):
             moment = datetime.combine(day, begin, CENTRE_TZ)
             close = datetime.combine(day, end, CENTRE_TZ)
             while moment + step <= close:
-                starts.append(moment.astimezone(UTC))
+                starts.append((moment.astimezone(UTC), f"{moment.hour:02d}:{moment.minute:02d}"))
                 moment += step
         return starts
 
@@ -151,27 +155,37 @@ def booked_places(session: Session, centre: str, group: str, first: datetime, la
 @dataclass(frozen=True)
 class FreeSlot:
     start: datetime  # UTC
-    places: int
+    time: str  # its Cairo time, HH:MM
     free: int
 
 
-def free_slots(session: Session, centre: str, group: str, first: date, days: int, now: datetime) -> list[FreeSlot]:
-    """Every bookable slot of the days ``first`` .. ``first + days - 1`` (within the rule's window)
-    with its free places (0: full)."""
+@dataclass(frozen=True)
+class FreeDay:
+    day: date
+    slots: list[FreeSlot]
+
+
+def free_slots(session: Session, centre: str, group: str, first: date, days: int,
+               now: datetime) -> tuple[Rule, list[FreeDay]]:
+    """The rule and every bookable day of ``first`` .. ``first + days - 1`` (within the rule's
+    window, closed days left out) with its slots' free places (0: full)."""
     rule = load_rule(session, centre, group)
     if not 1 <= days <= MAX_DAYS_ASKED:
         raise AppointmentError("bad_range", f"days is from 1 to {MAX_DAYS_ASKED}")
     open_first, open_last = rule.bookable_days(now)
     begin, end = max(first, open_first), min(first + timedelta(days=days - 1), open_last)
     if begin > end:
-        return []
+        return rule, []
     closed = closed_days(session, centre, begin, end)
-    starts = [start for offset in range((end - begin).days + 1)
-              if (day := begin + timedelta(days=offset)) not in closed for start in rule.slot_starts(day)]
-    if not starts:
-        return []
-    booked = booked_places(session, centre, group, starts[0], starts[-1])
-    return [FreeSlot(start, rule.places, max(0, rule.places - booked.get(start, 0))) for start in starts]
+    wanted = [(day, rule.day_slots(day)) for offset in range((end - begin).days + 1)
+              if (day := begin + timedelta(days=offset)) not in closed]
+    wanted = [(day, starts) for day, starts in wanted if starts]
+    if not wanted:
+        return rule, []
+    booked = booked_places(session, centre, group, wanted[0][1][0][0], wanted[-1][1][-1][0])
+    places = rule.places
+    return rule, [FreeDay(day, [FreeSlot(start, hhmm, max(0, places - booked.get(start, 0))) for start, hhmm in starts])
+                  for day, starts in wanted]
 
 
 def check_slot(session: Session, rule: Rule, centre: str, start: datetime, now: datetime) -> date:
