@@ -168,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--bookers", type=int, default=50)
     parser.add_argument("--per-booker", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=1, help="the server's worker processes")
     args = parser.parse_args(argv)
     print(f"load_1min_start: {os.getloadavg()[0]:.2f}", flush=True)
     rng = random.Random(20)
@@ -180,8 +181,9 @@ def main(argv: list[str] | None = None) -> int:
         began = time.perf_counter()
         load(db, args.bookings, centres, today, rng)
         print(f"load_s: {time.perf_counter() - began:.1f}", flush=True)
-        proc, server = start_central_process(url, TOKEN, cwd=ROOT, env={"SHUBBAK_RATE_LIMITS": "off",
-                                                                       "SHUBBAK_APPOINTMENT_LIMITS": "monthly=100"})
+        proc, server = start_central_process(url, TOKEN, cwd=ROOT, args=("--workers", str(args.workers)),
+                                             env={"SHUBBAK_RATE_LIMITS": "off",
+                                                  "SHUBBAK_APPOINTMENT_LIMITS": "monthly=100"})
         try:
             requests.get(server + "/v1/appointments/slots", params={"centre": centres[0], "service": SERVICE},
                          timeout=30).raise_for_status()  # warm: the catalogue parsed, the connections made

@@ -171,6 +171,10 @@ def test_book_look_up_move_cancel(central: Central) -> None:
     assert book(central, far, 2).json()["error"] == "too_far"
     past = slots_of(central, day)[0]["start"].replace(day.isoformat(), local_day(utcnow()).isoformat())
     assert book(central, past, 2).json()["error"] == "too_late"  # until 18:00 the evening before
+    closed = slots_of(central, day)[0]["start"].replace(day.isoformat(), (day + timedelta(days=1)).isoformat())
+    assert put(central, f"/v1/appointments/admin/closures/GIZ-01/{day + timedelta(days=1)}",
+               {"reason_ar": "صيانة", "reason_en": "Maintenance"}).status_code == 200
+    assert book(central, closed, 2).json()["error"] == "closed_day"
     assert requests.get(central.url + "/v1/appointments/slots", params={"centre": "GIZ-01", "service": "LU-OCCUPANCY"},
                         timeout=10).json()["error"] == "no_appointments"  # group C has no rule
 

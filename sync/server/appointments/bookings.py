@@ -14,8 +14,9 @@ when another transaction held it, evaluates the condition again on the row that 
 committed; SQLite has one writer at a time. So of k places exactly k bookings succeed, and the
 others are told ``full``. The slot's row is made first (``INSERT ... ON CONFLICT DO NOTHING``).
 
-Each change takes the centre's next bookings version (``appointment_centre``: one UPDATE, so
-versions are handed out in commit order per centre), for the agent's pull.
+Each change takes the centre's next bookings version (``appointment_centre``: one upsert, so
+versions are handed out in commit order per centre), for the agent's pull; just before the
+booking's insert and the commit, since every booking of the centre waits for that row's lock.
 
 Every function takes the caller's session and never commits.
 """
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import secrets
 from dataclasses import dataclass
@@ -39,7 +41,7 @@ from counter_app.common.clock import as_utc, local_day
 from counter_app.common.i18n import lang_of
 from counter_app.common.national_id import NationalIdError, parse_national_id
 from sync.server.appointments.errors import AppointmentError
-from sync.server.appointments.slots import check_slot, load_rule
+from sync.server.appointments.slots import check_slot, lookup
 from sync.server.models import AppointmentCentre, AppointmentSlot, Booking
 
 #: The booking code's letters: no 0/O, no 1/I (read aloud, typed at a kiosk).
@@ -185,11 +187,14 @@ def book(session: Session, *, centre: str, group: str, service: str, start: date
     today = local_day(now)
     nid = national_id(national_id_text, today)
     mobile = egyptian_mobile(mobile_text)
-    rule = load_rule(session, centre, group)
     start = as_utc(start)
-    day = check_slot(session, rule, centre, start, now)
+    bookable = lookup(session, centre, group, local_day(start))
+    offered = _services(bookable.services)
+    if offered is not None and service not in offered:
+        raise AppointmentError("no_appointments", f"centre {centre} takes no appointments for {service}")
+    day = check_slot(bookable, start, now)
     _check_limits(session, nid, service, day, today, limits)
-    _take_place(session, centre, group, start, rule.places)
+    _take_place(session, centre, group, start, bookable.rule.places)
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     secret = secrets.token_urlsafe(18)
     row = Booking(code=code, secret_digest=_digest(secret), centre_code=centre, group_letter=group,
@@ -199,6 +204,17 @@ def book(session: Session, *, centre: str, group: str, service: str, start: date
     session.add(row)
     session.flush()
     return NewBooking(code, secret, row)
+
+
+def _services(text: str | None) -> list[str] | None:
+    """A centre's services (None: every service)."""
+    if text is None:
+        return None
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return None
+    return [str(code) for code in found] if isinstance(found, list) else None
 
 
 def find(session: Session, code: str, secret: str, *, lock: bool = False) -> Booking:
@@ -227,14 +243,19 @@ def move(session: Session, code: str, secret: str, start: datetime, now: datetim
     row = find(session, code, secret, lock=True)
     if row.state != BOOKED:
         raise AppointmentError("not_active", f"this booking is {row.state}")
-    rule = load_rule(session, row.centre_code, row.group_letter)
     start, old = as_utc(start), as_utc(row.slot_start)
-    day = check_slot(session, rule, row.centre_code, start, now)
+    bookable = lookup(session, row.centre_code, row.group_letter, local_day(start))
+    day = check_slot(bookable, start, now)
     if start == old:
         return row
     _check_limits(session, row.national_id, row.service_code, day, local_day(now), limits, moving=row.id)
-    _take_place(session, row.centre_code, row.group_letter, start, rule.places)
-    _give_back(session, row.centre_code, row.group_letter, old)
+    # the two slots' rows in one order (the earlier first), so two moves crossing cannot deadlock;
+    # a refusal rolls the whole transaction back, the place given back too
+    if old < start:
+        _give_back(session, row.centre_code, row.group_letter, old)
+    _take_place(session, row.centre_code, row.group_letter, start, bookable.rule.places)
+    if start < old:
+        _give_back(session, row.centre_code, row.group_letter, old)
     row.slot_start, row.day, row.active_key = start, day, _active_key(row.national_id, row.service_code, day)
     row.updated_at, row.version = now, _next_version(session, row.centre_code)
     return row

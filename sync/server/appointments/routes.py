@@ -159,7 +159,6 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
         for attempt in range(TRIES):
             try:
                 with db.sessions.begin() as s:
-                    _offers(s, payload.centre, payload.service)
                     made = bookings.book(
                         s, centre=payload.centre, group=groups.group(s, payload.service), service=payload.service,
                         start=payload.slot, national_id_text=payload.national_id, mobile_text=payload.mobile,

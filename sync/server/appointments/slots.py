@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from counter_app.common.clock import CENTRE_TZ, as_utc, local_day
 from sync.server.appointments.errors import AppointmentError
-from sync.server.models import AppointmentClosure, AppointmentRule, AppointmentSlot
+from sync.server.models import AppointmentClosure, AppointmentRule, AppointmentSlot, EnrolledCentre
 
 NATIONAL = ""  # the closures' centre code of a public holiday
 MAX_SLOT_MINUTES = 240
@@ -188,9 +188,31 @@ def free_slots(session: Session, centre: str, group: str, first: date, days: int
                   for day, starts in wanted]
 
 
-def check_slot(session: Session, rule: Rule, centre: str, start: datetime, now: datetime) -> date:
-    """The slot's Cairo day, if ``start`` is a slot one may book now; else :class:`AppointmentError`."""
-    start = as_utc(start)
+@dataclass(frozen=True)
+class Bookable:
+    """What a booking of one slot needs to know, read in one query (:func:`lookup`)."""
+
+    rule: Rule
+    closed: bool  # the slot's day is a public holiday or the centre's closure
+    services: str | None  # the centre's services (JSON list; None: every service)
+
+
+def lookup(session: Session, centre: str, group: str, day: date) -> Bookable:
+    """The rule of ``centre``'s ``group``, whether ``day`` is closed and the centre's services, in
+    one round trip; ``no_appointments`` when there is no rule."""
+    closed = select(AppointmentClosure.day).where(AppointmentClosure.centre_code.in_((NATIONAL, centre)),
+                                                  AppointmentClosure.day == day).exists()
+    services = select(EnrolledCentre.services).where(EnrolledCentre.code == centre).scalar_subquery()
+    found = session.execute(select(AppointmentRule, closed, services).where(
+        AppointmentRule.centre_code == centre, AppointmentRule.group_letter == group)).one_or_none()
+    if found is None:
+        raise AppointmentError("no_appointments", f"centre {centre} takes no appointments for group {group}")
+    return Bookable(rule_of(found[0]), bool(found[1]), found[2])
+
+
+def check_slot(bookable: Bookable, start: datetime, now: datetime) -> date:
+    """The slot's Cairo day, if ``start`` (UTC) is a slot one may book now; else :class:`AppointmentError`."""
+    rule = bookable.rule
     day = local_day(start)
     if start not in rule.slot_starts(day):
         raise AppointmentError("not_a_slot", "no slot of this service starts at that time")
@@ -199,6 +221,6 @@ def check_slot(session: Session, rule: Rule, centre: str, start: datetime, now: 
         raise AppointmentError("too_late", "this day can no longer be booked")
     if day > last:
         raise AppointmentError("too_far", f"bookings open {rule.horizon_days} days ahead")
-    if closed_days(session, centre, day, day):
+    if bookable.closed:
         raise AppointmentError("closed_day", "the centre is closed that day")
     return day
