@@ -20,6 +20,8 @@ Endpoints (OpenAPI at ``/openapi.json``, browsable at ``/docs``):
 * ``POST /v1/receipts/verify``: is this receipt QR payload genuine?
 * ``GET /v1/reports/kpis`` and the ``/reports`` web page (administrator): see :mod:`sync.server.reports`
 * the citizens' portal at ``/`` (:mod:`sync.server.portal`): ``/services``, ``/status``, ``/r/<payload>``, ...
+* ``/v1/appointments/...``: free slots, bookings, their cancel and move, and the slot rules' and closed
+  days' management (:mod:`sync.server.appointments.routes`)
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select, true, update
+from sqlalchemy import and_, func, insert, literal, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -120,12 +120,16 @@ def _insert(session: Session) -> Any:
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
+def _version_statement(session: Session, centre: str) -> Any:
+    statement = _insert(session)(AppointmentCentre).values(centre_code=centre, version=1)
+    return statement.on_conflict_do_update(index_elements=["centre_code"],
+                                           set_={"version": AppointmentCentre.version + 1}
+                                           ).returning(AppointmentCentre.version)
+
+
 def _next_version(session: Session, centre: str) -> int:
     """The centre's next bookings version: one upsert, whose row lock orders the centre's changes."""
-    statement = _insert(session)(AppointmentCentre).values(centre_code=centre, version=1)
-    return int(session.execute(statement.on_conflict_do_update(
-        index_elements=["centre_code"], set_={"version": AppointmentCentre.version + 1})
-        .returning(AppointmentCentre.version)).scalar_one())
+    return int(session.execute(_version_statement(session, centre)).scalar_one())
 
 
 def _take_place(session: Session, centre: str, group: str, start: datetime, places: int) -> None:
@@ -197,12 +201,23 @@ def book(session: Session, *, centre: str, group: str, service: str, start: date
     _take_place(session, centre, group, start, bookable.rule.places)
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     secret = secrets.token_urlsafe(18)
-    row = Booking(code=code, secret_digest=_digest(secret), centre_code=centre, group_letter=group,
-                  service_code=service, slot_start=start, day=day, national_id=nid, mobile=mobile,
-                  lang=lang_of(lang), state=BOOKED, active_key=_active_key(nid, service, day),
-                  version=_next_version(session, centre), created_at=now, updated_at=now)
-    session.add(row)
-    session.flush()
+    values = {"code": code, "secret_digest": _digest(secret), "centre_code": centre, "group_letter": group,
+              "service_code": service, "slot_start": start, "day": day, "national_id": nid, "mobile": mobile,
+              "lang": lang_of(lang), "state": BOOKED, "active_key": _active_key(nid, service, day),
+              "created_at": now, "updated_at": now}
+    if session.get_bind().dialect.name == "postgresql":
+        # the centre's version and the insert in one statement, the last before the commit: the
+        # version's row (every booking of the centre waits for it) is held for one round trip
+        version = _version_statement(session, centre).cte("next_version")
+        columns = list(values)
+        chosen = select(*(literal(values[c], Booking.__table__.c[c].type) for c in columns), version.c.version)
+        booking_id, number = session.execute(insert(Booking).from_select([*columns, "version"], chosen)
+                                             .returning(Booking.id, Booking.version)).one()
+    else:
+        number = _next_version(session, centre)
+        booking_id = session.execute(insert(Booking).values(**values, version=number)
+                                     .returning(Booking.id)).scalar_one()
+    row = Booking(id=booking_id, version=number, **values)
     return NewBooking(code, secret, row)
 
 
