@@ -171,6 +171,10 @@ def test_book_look_up_move_cancel(central: Central) -> None:
     assert book(central, far, 2).json()["error"] == "too_far"
     past = slots_of(central, day)[0]["start"].replace(day.isoformat(), local_day(utcnow()).isoformat())
     assert book(central, past, 2).json()["error"] == "too_late"  # until 18:00 the evening before
+    assert book(central, "9999-12-31T23:30:00+00:00", 2).json()["error"] == "not_a_slot"  # no overflow, no 500
+    assert slots_of(central, date(9999, 12, 31)) == []
+    assert requests.get(central.url + "/v1/appointments/admin/closures", params={"centre": "GIZ-01", "from": "9999-12-31"},
+                        headers=TOKEN, timeout=10).json() == []
     closed = slots_of(central, day)[0]["start"].replace(day.isoformat(), (day + timedelta(days=1)).isoformat())
     assert put(central, f"/v1/appointments/admin/closures/GIZ-01/{day + timedelta(days=1)}",
                {"reason_ar": "صيانة", "reason_en": "Maintenance"}).status_code == 200

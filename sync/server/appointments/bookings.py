@@ -41,7 +41,7 @@ from counter_app.common.clock import as_utc, local_day
 from counter_app.common.i18n import lang_of
 from counter_app.common.national_id import NationalIdError, parse_national_id
 from sync.server.appointments.errors import AppointmentError
-from sync.server.appointments.slots import check_slot, lookup
+from sync.server.appointments.slots import check_slot, lookup, slot_day
 from sync.server.models import AppointmentCentre, AppointmentSlot, Booking
 
 #: The booking code's letters: no 0/O, no 1/I (read aloud, typed at a kiosk).
@@ -192,7 +192,7 @@ def book(session: Session, *, centre: str, group: str, service: str, start: date
     nid = national_id(national_id_text, today)
     mobile = egyptian_mobile(mobile_text)
     start = as_utc(start)
-    bookable = lookup(session, centre, group, local_day(start))
+    bookable = lookup(session, centre, group, slot_day(start))
     offered = _services(bookable.services)
     if offered is not None and service not in offered:
         raise AppointmentError("no_appointments", f"centre {centre} takes no appointments for {service}")
@@ -259,7 +259,7 @@ def move(session: Session, code: str, secret: str, start: datetime, now: datetim
     if row.state != BOOKED:
         raise AppointmentError("not_active", f"this booking is {row.state}")
     start, old = as_utc(start), as_utc(row.slot_start)
-    bookable = lookup(session, row.centre_code, row.group_letter, local_day(start))
+    bookable = lookup(session, row.centre_code, row.group_letter, slot_day(start))
     day = check_slot(bookable, start, now)
     if start == old:
         return row

@@ -281,7 +281,7 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
                      first: date | None = Query(None, alias="from")) -> list[dict[str, Any]]:
         scope = who(request)
         inputs.require_text("centre", centre)
-        start = first or local_day(utcnow())
+        start = min(first or local_day(utcnow()), date(9000, 1, 1))  # no date arithmetic past year 9999
         with db.sessions() as s:
             centre_for(s, scope, centre, write=False, request=request)
             rows = s.scalars(select(AppointmentClosure).where(

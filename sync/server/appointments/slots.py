@@ -173,6 +173,8 @@ def free_slots(session: Session, centre: str, group: str, first: date, days: int
     if not 1 <= days <= MAX_DAYS_ASKED:
         raise AppointmentError("bad_range", f"days is from 1 to {MAX_DAYS_ASKED}")
     open_first, open_last = rule.bookable_days(now)
+    if not open_first - timedelta(days=MAX_DAYS_ASKED) <= first <= open_last:  # (no date arithmetic past year 9999)
+        return rule, []
     begin, end = max(first, open_first), min(first + timedelta(days=days - 1), open_last)
     if begin > end:
         return rule, []
@@ -208,6 +210,13 @@ def lookup(session: Session, centre: str, group: str, day: date) -> Bookable:
     if found is None:
         raise AppointmentError("no_appointments", f"centre {centre} takes no appointments for group {group}")
     return Bookable(rule_of(found[0]), bool(found[1]), found[2])
+
+
+def slot_day(start: datetime) -> date:
+    """The Cairo day of a slot's start (UTC); ``not_a_slot`` for a time no slot can have."""
+    if not 2000 <= start.year <= 2999:
+        raise AppointmentError("not_a_slot", "no slot of this service starts at that time")
+    return local_day(start)
 
 
 def check_slot(bookable: Bookable, start: datetime, now: datetime) -> date:
