@@ -250,16 +250,16 @@ def test_two_moves_crossing_both_succeed(central: Central) -> None:
     first, second = slots_of(central, soon())[:2]
     made = [book(central, first["start"], 31).json(), book(central, second["start"], 32).json()]
     where = [first["start"], second["start"]]
+
+    def mover(k: int, barrier: threading.Barrier, answers: list[requests.Response]) -> None:
+        barrier.wait()
+        answers.append(requests.post(central.url + f"/v1/appointments/bookings/{made[k]['code']}/move",
+                                     json={"secret": made[k]["secret"], "slot": where[1 - k]}, timeout=30))
+
     for _round in range(20):
         answers: list[requests.Response] = []
         barrier = threading.Barrier(2)
-
-        def mover(k: int) -> None:
-            barrier.wait()
-            answers.append(requests.post(central.url + f"/v1/appointments/bookings/{made[k]['code']}/move",
-                                         json={"secret": made[k]["secret"], "slot": where[1 - k]}, timeout=30))
-
-        threads = [threading.Thread(target=mover, args=(k,)) for k in (0, 1)]
+        threads = [threading.Thread(target=mover, args=(k, barrier, answers)) for k in (0, 1)]
         for t in threads:
             t.start()
         for t in threads:
