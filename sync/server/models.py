@@ -408,7 +408,7 @@ class ServerLease(ServerBase):
     expires_at: Mapped[datetime] = mapped_column(Utc)
 
 
-# -- appointments (s0012: sync/server/appointments/) --------------------------------------------------
+# -- appointments (s0013: sync/server/appointments/) --------------------------------------------------
 class AppointmentRule(ServerBase):
     """When one service group of one centre takes bookings: ``hours`` is a JSON object of weekday
     (``"0"`` Monday .. ``"6"`` Sunday, Python's) -> list of ``["HH:MM", "HH:MM"]`` periods, Cairo

@@ -1,7 +1,7 @@
 """appointments: slot rules, closed days, bookings
 
-Revision ID: s0012
-Revises: s0011
+Revision ID: s0013
+Revises: s0012
 Create Date: 2026-11-26 11:43:51.098363
 
 (sync.server.appointments)
@@ -19,8 +19,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = 's0012'
-down_revision = 's0011'
+revision = 's0013'
+down_revision = 's0012'
 branch_labels = None
 depends_on = None
 
