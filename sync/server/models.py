@@ -406,3 +406,97 @@ class ServerLease(ServerBase):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     holder: Mapped[str] = mapped_column(String(80))
     expires_at: Mapped[datetime] = mapped_column(Utc)
+
+
+# -- appointments (s0013: sync/server/appointments/) --------------------------------------------------
+class AppointmentRule(ServerBase):
+    """When one service group of one centre takes bookings: ``hours`` is a JSON object of weekday
+    (``"0"`` Monday .. ``"6"`` Sunday, Python's) -> list of ``["HH:MM", "HH:MM"]`` periods, Cairo
+    time; each period is cut into slots of ``slot_minutes`` with ``places`` places each (the share
+    of the counters' capacity kept for appointments). A day may be booked up to ``horizon_days``
+    ahead, and until ``cutoff_time`` (Cairo) ``cutoff_days_before`` days before it (1 and
+    ``"18:00"``: until 18:00 the evening before)."""
+
+    __tablename__ = "appointment_rule"
+    __table_args__ = (PrimaryKeyConstraint("centre_code", "group_letter"),)
+
+    centre_code: Mapped[str] = mapped_column(String(16))
+    group_letter: Mapped[str] = mapped_column(String(4))
+    hours: Mapped[str] = mapped_column(Text)
+    slot_minutes: Mapped[int] = mapped_column(Integer)
+    places: Mapped[int] = mapped_column(Integer)
+    horizon_days: Mapped[int] = mapped_column(Integer)
+    cutoff_days_before: Mapped[int] = mapped_column(Integer)
+    cutoff_time: Mapped[str] = mapped_column(String(5))
+    updated_at: Mapped[datetime] = mapped_column(Utc)
+    updated_by: Mapped[str] = mapped_column(String(80))
+
+
+class AppointmentClosure(ServerBase):
+    """A day without appointments: a national public holiday (``centre_code`` ``""``) or one
+    centre's own closure."""
+
+    __tablename__ = "appointment_closure"
+    __table_args__ = (PrimaryKeyConstraint("centre_code", "day"),)
+
+    centre_code: Mapped[str] = mapped_column(String(16))  # "": every centre (a public holiday)
+    day: Mapped[date] = mapped_column(Date)
+    reason_ar: Mapped[str] = mapped_column(String(200))
+    reason_en: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(Utc)
+    created_by: Mapped[str] = mapped_column(String(80))
+
+
+class AppointmentSlot(ServerBase):
+    """The places taken of one slot: a booking adds one by a single conditional UPDATE
+    (``booked < places``), which both databases apply one at a time to the row, so the last place
+    is sold once. The row is made (``ON CONFLICT DO NOTHING``) at the slot's first booking."""
+
+    __tablename__ = "appointment_slot"
+    __table_args__ = (PrimaryKeyConstraint("centre_code", "group_letter", "slot_start"),)
+
+    centre_code: Mapped[str] = mapped_column(String(16))
+    group_letter: Mapped[str] = mapped_column(String(4))
+    slot_start: Mapped[datetime] = mapped_column(Utc)
+    booked: Mapped[int] = mapped_column(Integer)
+
+
+class AppointmentCentre(ServerBase):
+    """Each centre's bookings version: every change of one of its bookings takes the next number
+    (``Booking.version``), so the centre's agent pulls what changed since the version it has."""
+
+    __tablename__ = "appointment_centre"
+
+    centre_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
+class Booking(ServerBase):
+    """A citizen's appointment. ``code`` (8 characters, no 0/O/1/I) is typed at the kiosk and
+    quoted on the phone; the manage link's secret is kept only as its SHA-256. ``active_key`` is
+    ``<national ID>|<service>|<day>`` while the booking is booked or checked in, NULL otherwise: its
+    unique index holds "one active booking per national ID, service and day" against racing
+    requests. ``mobile`` is deleted once the booking is over."""
+
+    __tablename__ = "booking"
+    __table_args__ = (Index("ix_booking_centre_version", "centre_code", "version"),
+                      Index("ix_booking_national_id_day", "national_id", "day"),
+                      Index("ix_booking_centre_slot", "centre_code", "group_letter", "slot_start"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+    secret_digest: Mapped[str] = mapped_column(String(64))
+    centre_code: Mapped[str] = mapped_column(String(16))
+    group_letter: Mapped[str] = mapped_column(String(4))
+    service_code: Mapped[str] = mapped_column(String(32))
+    slot_start: Mapped[datetime] = mapped_column(Utc)
+    day: Mapped[date] = mapped_column(Date)  # the slot's Cairo day
+    national_id: Mapped[str] = mapped_column(String(14))
+    mobile: Mapped[str | None] = mapped_column(String(16), nullable=True)  # E.164
+    lang: Mapped[str] = mapped_column(String(2))  # the citizen's language, for the SMS
+    state: Mapped[str] = mapped_column(String(12))  # booked, cancelled, checked_in, no_show
+    active_key: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(Utc)
+    updated_at: Mapped[datetime] = mapped_column(Utc)
+    checked_in_at: Mapped[datetime | None] = mapped_column(Utc, nullable=True)

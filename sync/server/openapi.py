@@ -58,6 +58,17 @@ REFUSALS: dict[tuple[str, str], tuple[int, ...]] = {
     ("get", "/v1/audit/anchors/after/{after_id}"): (401, 409, 422, 429),
     ("get", "/v1/audit/check"): (401, 422, 429),
     ("post", protocol.HEARTBEAT_PATH): (401, 403, 409, 413, 422, 429),
+    # appointments (sync/server/appointments/routes.py): a refusal's ``error`` is its reason key
+    ("get", "/v1/appointments/slots"): (404, 422, 429),
+    ("post", "/v1/appointments/bookings"): (400, 403, 404, 409, 413, 422, 429),
+    ("get", "/v1/appointments/bookings/{code}"): (404, 422, 429),
+    ("post", "/v1/appointments/bookings/{code}/cancel"): (400, 404, 409, 413, 422, 429),
+    ("post", "/v1/appointments/bookings/{code}/move"): (400, 403, 404, 409, 413, 422, 429),
+    ("get", "/v1/appointments/admin/rules"): (401, 403, 404, 422, 429),
+    ("put", "/v1/appointments/admin/rules/{centre}/{group}"): (400, 401, 403, 404, 413, 422, 429),
+    ("get", "/v1/appointments/admin/closures"): (401, 403, 404, 422, 429),
+    ("put", "/v1/appointments/admin/closures/{centre}/{day}"): (400, 401, 403, 404, 413, 422, 429),
+    ("delete", "/v1/appointments/admin/closures/{centre}/{day}"): (401, 403, 404, 422, 429),
 }
 #: Operations a centre signs (``sync.protocol.sign``), with the headers that carry the signature;
 #: a signed request is refused 401 ``stale_request`` outside the freshness window and 409

@@ -28,6 +28,12 @@ rule                     default                 why this figure
 ``ticket``               120 per minute          a phone refreshes its ticket every 15 s (4 a
                                                  minute); many phones share one CGNAT address.
                                                  Counted in memory per process (:data:`IN_MEMORY`)
+``slots``                120 per minute          a citizen looks through a few centres' and
+                                                 days' slots; many share a CGNAT address
+``booking``              30 per minute           booking, looking up, cancelling and moving a
+                                                 booking: a few per citizen, many citizens per
+                                                 CGNAT address; a booking's secret (144 bits)
+                                                 is not guessed at any rate
 ``centre`` (per centre)  600 per minute          every signed request of one centre: 300,000
                                                  events a minute in full batches; a week offline
                                                  at a big centre is about 35,000 events
@@ -79,6 +85,8 @@ DEFAULTS: Mapping[str, str] = {
     "admin": "120/minute",
     "centre": "600/minute",
     "ticket": "120/minute",
+    "slots": "120/minute",
+    "booking": "30/minute",
 }
 #: Which requests count against which per-client rule: (method, exact path or prefix ending in /).
 ROUTES: tuple[tuple[str, str, str], ...] = (
@@ -97,6 +105,13 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("GET", "/v1/quarantine", "admin"),
     ("POST", "/v1/catalogue", "admin"),
     ("GET", "/v1/audit/check", "admin"),
+    ("GET", "/v1/appointments/admin/", "admin"),  # the appointments' management (sync/server/appointments)
+    ("PUT", "/v1/appointments/admin/", "admin"),
+    ("DELETE", "/v1/appointments/admin/", "admin"),
+    ("GET", "/v1/appointments/slots", "slots"),
+    ("POST", "/v1/appointments/bookings", "booking"),
+    ("POST", "/v1/appointments/bookings/", "booking"),  # cancel, move
+    ("GET", "/v1/appointments/bookings/", "booking"),  # a booking by its code and secret
 )
 #: Rules counted in each server process's memory, not in the database: the mobile ticket's page and
 #: state are refreshed by every phone of every centre every 15 s, and a database write per refresh

@@ -85,6 +85,11 @@ ROUTES: dict[str, Callable[[str], requests.Response]] = {
     "receipts": post_json("/v1/receipts/verify", {"payload": "SHB1|C|T|1|2026-01-01T00:00:00Z|x"}),
     "enrol": post_json("/v1/centres/enrol", {"code": "X"}, token="wrong-token"),
     "admin": lambda url: requests.get(url + "/v1/reports/kpis", headers={"Authorization": "Bearer nope"}, timeout=10),
+    "booking": post_json("/v1/appointments/bookings", {"centre": "GIZ-01", "service": "MP-REG-CERT",
+                                                       "slot": "2026-12-01T07:00:00Z", "national_id": "x",
+                                                       "mobile": "x"}),
+    "slots": lambda url: requests.get(url + "/v1/appointments/slots", params={"centre": "GIZ-01", "service": "X"},
+                                      timeout=10),
 }
 
 

@@ -1,0 +1,276 @@
+"""A citizen's bookings: book, look up, cancel and move by the booking code and the manage secret.
+
+Limits (:class:`Limits`; ``SHUBBAK_APPOINTMENT_LIMITS`` changes them, e.g. ``monthly=6``):
+
+* one active booking (booked or checked in) per national ID, service and day: checked first for a
+  clear answer, and held against two requests racing by the unique ``booking.active_key``;
+* at most ``monthly`` bookings (not cancelled) per national ID in a calendar month (of the slot);
+* after ``no_shows`` no-shows within ``no_show_days`` days, no booking until ``block_days``
+  days after the last of them (``no_show_block``, with the day it ends).
+
+**The last place is never sold twice**: the place is taken by one conditional UPDATE of the slot's
+row (``booked = booked + 1 WHERE booked < places``). PostgreSQL takes the row's lock for it and,
+when another transaction held it, evaluates the condition again on the row that transaction
+committed; SQLite has one writer at a time. So of k places exactly k bookings succeed, and the
+others are told ``full``. The slot's row is made first (``INSERT ... ON CONFLICT DO NOTHING``).
+
+Each change takes the centre's next bookings version (``appointment_centre``: one upsert, so
+versions are handed out in commit order per centre), for the agent's pull; just before the
+booking's insert and the commit, since every booking of the centre waits for that row's lock.
+
+Every function takes the caller's session and never commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, insert, literal, select, true, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from counter_app.common.clock import as_utc, local_day
+from counter_app.common.i18n import lang_of
+from counter_app.common.national_id import NationalIdError, parse_national_id
+from sync.server.appointments.errors import AppointmentError
+from sync.server.appointments.slots import check_slot, lookup, slot_day
+from sync.server.models import AppointmentCentre, AppointmentSlot, Booking
+
+#: The booking code's letters: no 0/O, no 1/I (read aloud, typed at a kiosk).
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+BOOKED, CANCELLED, CHECKED_IN, NO_SHOW = "booked", "cancelled", "checked_in", "no_show"
+ACTIVE = (BOOKED, CHECKED_IN)
+ENVIRONMENT = "SHUBBAK_APPOINTMENT_LIMITS"
+
+
+@dataclass(frozen=True)
+class Limits:
+    monthly: int = 4
+    no_shows: int = 3
+    no_show_days: int = 90
+    block_days: int = 30
+
+    @classmethod
+    def from_environment(cls) -> Limits:
+        """The defaults changed by ``SHUBBAK_APPOINTMENT_LIMITS`` (``monthly=6,block_days=14``)."""
+        values: dict[str, int] = {}
+        for pair in filter(None, (p.strip() for p in os.environ.get(ENVIRONMENT, "").split(","))):
+            name, _, figure = pair.partition("=")
+            if name.strip() not in cls.__dataclass_fields__ or not figure.strip().isdigit():
+                raise ValueError(f"{ENVIRONMENT}: {pair!r} is not name=number (names: monthly, no_shows, "
+                                 "no_show_days, block_days)")
+            values[name.strip()] = int(figure)
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class NewBooking:
+    code: str
+    secret: str  # the manage link's; shown once, kept only as its digest
+    booking: Booking
+
+
+def normalise_code(code: str) -> str:
+    """The code as stored: upper case, no spaces or dashes; O read as 0 is no letter of ours, so
+    typing slips are left to fail (the alphabet has neither)."""
+    return "".join(c for c in code.upper() if c not in " -\t")[:16]
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(f"shubbak-booking|{secret}".encode("utf-8", "replace")).hexdigest()
+
+
+def egyptian_mobile(text: str | None) -> str:
+    """An Egyptian mobile number in E.164 (``+201012345678``), else ``bad_mobile``."""
+    import phonenumbers
+
+    raw = (text or "").strip()
+    refused = AppointmentError("bad_mobile", "an Egyptian mobile number is needed, like 01012345678")
+    if not raw or len(raw) > 20 or not all(c.isdigit() or c in "+ -()" for c in raw):
+        raise refused
+    from counter_app.common.i18n import normalise_digits
+
+    try:
+        number = phonenumbers.parse(normalise_digits(raw), "EG")
+    except phonenumbers.NumberParseException:
+        raise refused from None
+    if (not phonenumbers.is_valid_number(number) or phonenumbers.region_code_for_number(number) != "EG"
+            or phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE):
+        raise refused
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def national_id(text: str | None, today: date) -> str:
+    try:
+        return parse_national_id(text or "", today=today).national_id
+    except NationalIdError as exc:
+        raise AppointmentError("bad_national_id", str(exc), detail_ar=exc.message("ar")) from None
+
+
+def _insert(session: Session) -> Any:
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def _version_statement(session: Session, centre: str) -> Any:
+    statement = _insert(session)(AppointmentCentre).values(centre_code=centre, version=1)
+    return statement.on_conflict_do_update(index_elements=["centre_code"],
+                                           set_={"version": AppointmentCentre.version + 1}
+                                           ).returning(AppointmentCentre.version)
+
+
+def _next_version(session: Session, centre: str) -> int:
+    """The centre's next bookings version: one upsert, whose row lock orders the centre's changes."""
+    return int(session.execute(_version_statement(session, centre)).scalar_one())
+
+
+def _take_place(session: Session, centre: str, group: str, start: datetime, places: int) -> None:
+    """One place of the slot, or ``full``: one upsert that makes the slot's row with one place taken,
+    or adds one to it only while ``booked < places`` (PostgreSQL locks the row and checks the
+    condition on its newest version; SQLite has one writer): no row returned, no place."""
+    statement = _insert(session)(AppointmentSlot).values(centre_code=centre, group_letter=group, slot_start=start,
+                                                         booked=1)
+    taken = session.execute(statement.on_conflict_do_update(
+        index_elements=["centre_code", "group_letter", "slot_start"],
+        set_={"booked": AppointmentSlot.booked + 1}, where=AppointmentSlot.booked < places)
+        .returning(AppointmentSlot.booked)).scalar_one_or_none()
+    if taken is None or places < 1:
+        raise AppointmentError("full", "this slot is fully booked; choose another")
+
+
+def _give_back(session: Session, centre: str, group: str, start: datetime) -> None:
+    session.execute(update(AppointmentSlot).where(
+        AppointmentSlot.centre_code == centre, AppointmentSlot.group_letter == group,
+        AppointmentSlot.slot_start == start, AppointmentSlot.booked > 0)
+        .values(booked=AppointmentSlot.booked - 1))
+
+
+def _active_key(nid: str, service: str, day: date) -> str:
+    return f"{nid}|{service}|{day.isoformat()}"
+
+
+def _check_limits(session: Session, nid: str, service: str, day: date, today: date, limits: Limits,
+                  moving: int | None = None) -> None:
+    """The citizen's limits for a booking on ``day`` (``moving``: the booking being moved, not
+    counted): one query over the citizen's rows of the months concerned (index on national ID, day)."""
+    since = today - timedelta(days=limits.no_show_days)
+    month = day.replace(day=1)
+    following = (month + timedelta(days=32)).replace(day=1)
+    others = Booking.id != moving if moving is not None else true()
+    missed_now = and_(Booking.state == NO_SHOW, Booking.day >= since, Booking.day <= today)
+    in_month = and_(Booking.day >= month, Booking.day < following, Booking.state != CANCELLED, others)
+    missed, last, same_day, booked = session.execute(select(
+        func.count().filter(missed_now), func.max(Booking.day).filter(missed_now),
+        func.count().filter(and_(Booking.active_key == _active_key(nid, service, day), others)),
+        func.count().filter(in_month)).where(
+        Booking.national_id == nid, Booking.day >= min(since, month), Booking.day < max(following, today))).one()
+    if missed >= limits.no_shows and last is not None:
+        until = last + timedelta(days=limits.block_days)
+        if today < until:
+            raise AppointmentError("no_show_block", f"{missed} missed appointments: no booking before {until}",
+                                   until=until)
+    if same_day:
+        raise AppointmentError("already_booked", "there is a booking of this service that day already")
+    if booked >= limits.monthly:
+        raise AppointmentError("monthly_cap", f"at most {limits.monthly} bookings a month", cap=limits.monthly)
+
+
+def book(session: Session, *, centre: str, group: str, service: str, start: datetime, national_id_text: str,
+         mobile_text: str, lang: str, now: datetime, limits: Limits) -> NewBooking:
+    """A new booking of the slot at ``start`` (UTC); :class:`AppointmentError` on refusal. The
+    caller commits, and on an ``IntegrityError`` (the same citizen's other request won the race,
+    or a code drawn twice) tries once more: the second try answers ``already_booked``."""
+    today = local_day(now)
+    nid = national_id(national_id_text, today)
+    mobile = egyptian_mobile(mobile_text)
+    start = as_utc(start)
+    bookable = lookup(session, centre, group, slot_day(start))
+    offered = _services(bookable.services)
+    if offered is not None and service not in offered:
+        raise AppointmentError("no_appointments", f"centre {centre} takes no appointments for {service}")
+    day = check_slot(bookable, start, now)
+    _check_limits(session, nid, service, day, today, limits)
+    _take_place(session, centre, group, start, bookable.rule.places)
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    secret = secrets.token_urlsafe(18)
+    values = {"code": code, "secret_digest": _digest(secret), "centre_code": centre, "group_letter": group,
+              "service_code": service, "slot_start": start, "day": day, "national_id": nid, "mobile": mobile,
+              "lang": lang_of(lang), "state": BOOKED, "active_key": _active_key(nid, service, day),
+              "created_at": now, "updated_at": now}
+    if session.get_bind().dialect.name == "postgresql":
+        # the centre's version and the insert in one statement, the last before the commit: the
+        # version's row (every booking of the centre waits for it) is held for one round trip
+        version = _version_statement(session, centre).cte("next_version")
+        columns = list(values)
+        chosen = select(*(literal(values[c], Booking.__table__.c[c].type) for c in columns), version.c.version)
+        booking_id, number = session.execute(insert(Booking).from_select([*columns, "version"], chosen)
+                                             .returning(Booking.id, Booking.version)).one()
+    else:
+        number = _next_version(session, centre)
+        booking_id = session.execute(insert(Booking).values(**values, version=number)
+                                     .returning(Booking.id)).scalar_one()
+    row = Booking(id=booking_id, version=number, **values)
+    return NewBooking(code, secret, row)
+
+
+def _services(text: str | None) -> list[str] | None:
+    """A centre's services (None: every service)."""
+    if text is None:
+        return None
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return None
+    return [str(code) for code in found] if isinstance(found, list) else None
+
+
+def find(session: Session, code: str, secret: str, *, lock: bool = False) -> Booking:
+    """The booking of this code whose manage secret this is; ``unknown_booking`` otherwise (the
+    same answer for a wrong secret as for a wrong code)."""
+    query = select(Booking).where(Booking.code == normalise_code(code))
+    row = session.scalar(query.with_for_update() if lock else query)
+    if row is None or not hmac.compare_digest(row.secret_digest, _digest(secret or "")):
+        raise AppointmentError("unknown_booking", "no booking with this code and link")
+    return row
+
+
+def cancel(session: Session, code: str, secret: str, now: datetime) -> Booking:
+    """The booking cancelled and its place given back; only a booked one (``not_active``)."""
+    row = find(session, code, secret, lock=True)
+    if row.state != BOOKED:
+        raise AppointmentError("not_active", f"this booking is {row.state}")
+    _give_back(session, row.centre_code, row.group_letter, as_utc(row.slot_start))
+    row.state, row.active_key, row.mobile = CANCELLED, None, None  # the number is deleted once it is over
+    row.updated_at, row.version = now, _next_version(session, row.centre_code)
+    return row
+
+
+def move(session: Session, code: str, secret: str, start: datetime, now: datetime, limits: Limits) -> Booking:
+    """The booking moved to the slot at ``start`` of the same centre and service, with the same code."""
+    row = find(session, code, secret, lock=True)
+    if row.state != BOOKED:
+        raise AppointmentError("not_active", f"this booking is {row.state}")
+    start, old = as_utc(start), as_utc(row.slot_start)
+    bookable = lookup(session, row.centre_code, row.group_letter, slot_day(start))
+    day = check_slot(bookable, start, now)
+    if start == old:
+        return row
+    _check_limits(session, row.national_id, row.service_code, day, local_day(now), limits, moving=row.id)
+    # the two slots' rows in one order (the earlier first), so two moves crossing cannot deadlock;
+    # a refusal rolls the whole transaction back, the place given back too
+    if old < start:
+        _give_back(session, row.centre_code, row.group_letter, old)
+    _take_place(session, row.centre_code, row.group_letter, start, bookable.rule.places)
+    if start < old:
+        _give_back(session, row.centre_code, row.group_letter, old)
+    row.slot_start, row.day, row.active_key = start, day, _active_key(row.national_id, row.service_code, day)
+    row.updated_at, row.version = now, _next_version(session, row.centre_code)
+    return row

@@ -1,0 +1,345 @@
+"""The appointments' HTTP API (:mod:`sync.server.appointments`).
+
+Public (rate-limited per client, :mod:`sync.server.ratelimit` rules ``slots`` and ``booking``):
+
+* ``GET /v1/appointments/slots?centre=C&service=S&from=YYYY-MM-DD&days=N``: the bookable days,
+  each with its slots (``start``: UTC, what a booking names; ``time``: Cairo, ``HH:MM``) and their
+  free places;
+* ``POST /v1/appointments/bookings``: book (201 with the code and the manage secret, shown once);
+* ``GET /v1/appointments/bookings/{code}`` with the secret in ``X-Booking-Secret``;
+* ``POST /v1/appointments/bookings/{code}/cancel`` and ``/move`` with the secret in the body.
+
+A refusal has the server's error shape (``error``: the reason key, ``message``: English) and
+``localised``: the message in the language asked (``lang``, Arabic by default).
+
+Management (a login or the administrator token; audited): a national administrator for every
+centre (and the national holidays), a governorate supervisor for their governorate's centres, a
+centre viewer reads their centre's only:
+
+* ``GET /v1/appointments/admin/rules?centre=C``, ``PUT /v1/appointments/admin/rules/{centre}/{group}``;
+* ``GET /v1/appointments/admin/closures?centre=C`` (with the national holidays),
+  ``PUT`` and ``DELETE /v1/appointments/admin/closures/{centre}/{day}`` (``centre`` ``national``:
+  a public holiday).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from fastapi import FastAPI, Header, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from counter_app.common.clock import as_utc, local_day, to_local, utcnow
+from sync.server import errors, inputs
+from sync.server.accounts import GOVERNORATE, Scope, audit
+from sync.server.appointments import bookings, slots
+from sync.server.appointments.errors import AppointmentError
+from sync.server.db import ServerDatabase
+from sync.server.models import AppointmentClosure, AppointmentRule, Booking, EnrolledCentre
+from sync.server.portal.catalogue import latest_catalogue
+from sync.server.sessions import client_of, request_scope, require_same_origin
+
+NATIONAL_PATH = "national"
+#: A booking's transaction is tried this often when it meets a unique key another one took.
+TRIES = 3
+#: Booking transactions at once per server process; the others wait their turn before they start.
+#: Every booking of a centre waits for its version's row: with 40 threads of one process on it, the
+#: thread holding the lock waited for the GIL behind the others (bench/appointments.py, 50 bookers,
+#: load 5: p95 733 and 842 ms with 4, 947 and 1,072 ms without, runs alternated).
+BOOKING_WRITERS = 4
+
+
+class BookingRequest(BaseModel):
+    centre: str = Field(max_length=16)
+    service: str = Field(max_length=32)
+    slot: datetime = Field(description="the slot's start, as the slots' list gives it (ISO 8601, UTC)")
+    national_id: str = Field(max_length=40)
+    mobile: str = Field(max_length=40)
+    lang: str = Field("ar", max_length=5)
+
+
+class ManageRequest(BaseModel):
+    secret: str = Field(max_length=100)
+    lang: str = Field("ar", max_length=5)
+
+
+class MoveRequest(ManageRequest):
+    slot: datetime
+
+
+class ClosureRequest(BaseModel):
+    reason_ar: str = Field(min_length=1, max_length=200)
+    reason_en: str = Field(min_length=1, max_length=200)
+
+
+def refusal(exc: AppointmentError, lang: str) -> JSONResponse:
+    extra: dict[str, Any] = {"localised": exc.message(lang)}
+    if "until" in exc.values:
+        extra["until"] = exc.values["until"].isoformat()
+    return JSONResponse(errors.body(exc.key, str(exc), **extra), exc.status)
+
+
+def _local(moment: datetime) -> str:
+    return to_local(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def booking_view(row: Booking) -> dict[str, Any]:
+    """What the citizen's manage link shows: no national ID, the mobile masked."""
+    start = as_utc(row.slot_start)
+    return {"code": row.code, "centre": row.centre_code, "service": row.service_code, "group": row.group_letter,
+            "slot": start.isoformat(), "local": _local(start), "state": row.state,
+            "mobile": ("…" + row.mobile[-3:]) if row.mobile else None}
+
+
+class ServiceGroups:
+    """Service code -> group letter, from the newest published catalogue (read again after a minute)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._groups: dict[str, str] = {}
+        self._read_at = -1e9
+
+    def group(self, session: Session, service: str) -> str:
+        with self._lock:
+            if time.monotonic() - self._read_at > 60:
+                catalogue = latest_catalogue(session)
+                self._groups = {s.code: s.group for s in catalogue.services} if catalogue else {}
+                self._read_at = time.monotonic()
+            found = self._groups.get(service)
+        if found is None:
+            raise AppointmentError("no_appointments", f"no service {service!r}")
+        return found
+
+
+def _offers(session: Session, centre: str, service: str) -> None:
+    row = session.get(EnrolledCentre, centre)
+    offered = None
+    if row is not None and row.services is not None:
+        try:
+            offered = json.loads(row.services)
+        except ValueError:
+            offered = None
+    if row is None or (isinstance(offered, list) and service not in offered):
+        raise AppointmentError("no_appointments", f"centre {centre} takes no appointments for {service}")
+
+
+def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
+    groups = ServiceGroups()
+    limits = bookings.Limits.from_environment()
+    writers = threading.BoundedSemaphore(BOOKING_WRITERS)
+
+    @app.get("/v1/appointments/slots", response_model=None)
+    def free_slots(centre: str = Query(max_length=16), service: str = Query(max_length=32),
+                   first: date | None = Query(None, alias="from"), days: int = Query(31, ge=1, le=slots.MAX_DAYS_ASKED),
+                   lang: str = Query("ar", max_length=5)) -> Any:
+        """The bookable slots of ``days`` days from ``from`` (today by default), each with its free places."""
+        inputs.require_text("centre", centre)
+        inputs.require_text("service", service)
+        now = utcnow()
+        try:
+            with db.sessions() as s:
+                _offers(s, centre, service)
+                group = groups.group(s, service)
+                rule, found = slots.free_slots(s, centre, group, first or local_day(now), days, now)
+        except AppointmentError as exc:
+            return refusal(exc, lang)
+        # a JSONResponse as it is: FastAPI's encoding of a month's ~800 slots cost more than the query
+        return JSONResponse({"centre": centre, "service": service, "group": group, "places": rule.places,
+                             "days": [{"day": d.day.isoformat(),
+                                       "slots": [{"start": f.start.isoformat(), "time": f.time, "free": f.free}
+                                                 for f in d.slots]} for d in found]})
+
+    @app.post("/v1/appointments/bookings", status_code=201, response_model=None)
+    def book(payload: BookingRequest) -> Any:
+        """A booking; the answer's ``secret`` is the manage link's, shown only here."""
+        for name in ("centre", "service", "national_id", "mobile"):
+            inputs.require_text(name, getattr(payload, name))
+        for attempt in range(TRIES):
+            try:
+                with writers, db.sessions.begin() as s:
+                    made = bookings.book(
+                        s, centre=payload.centre, group=groups.group(s, payload.service), service=payload.service,
+                        start=payload.slot, national_id_text=payload.national_id, mobile_text=payload.mobile,
+                        lang=payload.lang, now=utcnow(), limits=limits)
+                    answer = {**booking_view(made.booking), "secret": made.secret}
+                return JSONResponse(answer, 201)
+            except AppointmentError as exc:
+                return refusal(exc, payload.lang)
+            except IntegrityError:
+                if attempt == TRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    @app.get("/v1/appointments/bookings/{code}", response_model=None)
+    def view(code: str, x_booking_secret: str = Header("", max_length=100), lang: str = Query("ar", max_length=5)) -> Any:
+        try:
+            with db.sessions() as s:
+                return booking_view(bookings.find(s, code, x_booking_secret))
+        except AppointmentError as exc:
+            return refusal(exc, lang)
+
+    @app.post("/v1/appointments/bookings/{code}/cancel", response_model=None)
+    def cancel(code: str, payload: ManageRequest) -> Any:
+        try:
+            with db.sessions.begin() as s:
+                return booking_view(bookings.cancel(s, code, payload.secret, utcnow()))
+        except AppointmentError as exc:
+            return refusal(exc, payload.lang)
+
+    @app.post("/v1/appointments/bookings/{code}/move", response_model=None)
+    def move(code: str, payload: MoveRequest) -> Any:
+        for attempt in range(TRIES):
+            try:
+                with db.sessions.begin() as s:
+                    return booking_view(bookings.move(s, code, payload.secret, payload.slot, utcnow(), limits))
+            except AppointmentError as exc:
+                return refusal(exc, payload.lang)
+            except IntegrityError:
+                if attempt == TRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    # -- management ---------------------------------------------------------------------------------
+    def who(request: Request) -> Scope:
+        scope = request_scope(db, admin_token, request)
+        if scope is None:
+            raise errors.ApiError(401, "unauthenticated", "a login or the administrator token is required")
+        if scope.actor != "token" and request.method != "GET":
+            require_same_origin(request)
+        return scope
+
+    def centre_for(s: Session, scope: Scope, centre: str, *, write: bool, request: Request) -> EnrolledCentre:
+        row = s.get(EnrolledCentre, centre)
+        if row is None:
+            raise errors.ApiError(404, "unknown_centre", f"no enrolled centre {centre}")
+        allowed = scope.national or (scope.role == GOVERNORATE and row.governorate == scope.governorate) or (
+            not write and scope.centre == centre)
+        if not allowed:
+            raise errors.ApiError(403, "forbidden", "you may manage only the appointments of your centres"
+                                  if write else "you may read only the appointments of your centres")
+        return row
+
+    def refused(scope: Scope, action: str, target: str, request: Request, reason: str) -> None:
+        with db.sessions.begin() as s:
+            audit(s, scope.actor, "appointment.refused", utcnow(), target=target, client=client_of(request),
+                  refused=action, reason=reason)
+
+    @app.get("/v1/appointments/admin/rules")
+    def get_rules(request: Request, centre: str = Query(max_length=16)) -> list[dict[str, Any]]:
+        scope = who(request)
+        inputs.require_text("centre", centre)
+        with db.sessions() as s:
+            centre_for(s, scope, centre, write=False, request=request)
+            rows = s.scalars(select(AppointmentRule).where(AppointmentRule.centre_code == centre)
+                             .order_by(AppointmentRule.group_letter))
+            return [{"centre": r.centre_code, "group": r.group_letter, "hours": json.loads(r.hours),
+                     "slot_minutes": r.slot_minutes, "places": r.places, "horizon_days": r.horizon_days,
+                     "cutoff_days_before": r.cutoff_days_before, "cutoff_time": r.cutoff_time,
+                     "updated_at": as_utc(r.updated_at).isoformat(), "updated_by": r.updated_by} for r in rows]
+
+    @app.put("/v1/appointments/admin/rules/{centre}/{group}")
+    def put_rule(request: Request, centre: str, group: str, payload: dict[str, Any]) -> dict[str, Any]:
+        scope = who(request)
+        inputs.require_text("centre", centre, 16)
+        inputs.require_text("group", group, 4)
+        try:
+            rule = slots.parse_rule(payload)
+        except AppointmentError as exc:
+            raise errors.ApiError(422, exc.key, str(exc)) from None
+        now = utcnow()
+        try:
+            with db.sessions.begin() as s:
+                centre_for(s, scope, centre, write=True, request=request)
+                row = s.get(AppointmentRule, (centre, group))
+                if row is None:
+                    row = AppointmentRule(centre_code=centre, group_letter=group)
+                    s.add(row)
+                row.hours, row.slot_minutes, row.places = json.dumps(slots.hours_json(rule)), rule.slot_minutes, rule.places
+                row.horizon_days, row.cutoff_days_before = rule.horizon_days, rule.cutoff_days_before
+                row.cutoff_time, row.updated_at, row.updated_by = rule.cutoff_time.strftime("%H:%M"), now, scope.actor
+                audit(s, scope.actor, "appointment.rule_set", now, target=f"{centre}/{group}", client=client_of(request),
+                      hours=slots.hours_json(rule), slot_minutes=rule.slot_minutes, places=rule.places,
+                      horizon_days=rule.horizon_days, cutoff=f"{rule.cutoff_days_before}d {row.cutoff_time}")
+        except errors.ApiError as exc:
+            if exc.status_code == 403:
+                refused(scope, "rule_set", f"{centre}/{group}", request, "forbidden")
+            raise
+        return {"centre": centre, "group": group, "hours": slots.hours_json(rule), "slot_minutes": rule.slot_minutes,
+                "places": rule.places, "horizon_days": rule.horizon_days,
+                "cutoff_days_before": rule.cutoff_days_before, "cutoff_time": rule.cutoff_time.strftime("%H:%M")}
+
+    @app.get("/v1/appointments/admin/closures")
+    def get_closures(request: Request, centre: str = Query(max_length=16),
+                     first: date | None = Query(None, alias="from")) -> list[dict[str, Any]]:
+        scope = who(request)
+        inputs.require_text("centre", centre)
+        start = min(first or local_day(utcnow()), date(9000, 1, 1))  # no date arithmetic past year 9999
+        with db.sessions() as s:
+            centre_for(s, scope, centre, write=False, request=request)
+            rows = s.scalars(select(AppointmentClosure).where(
+                AppointmentClosure.centre_code.in_((slots.NATIONAL, centre)), AppointmentClosure.day >= start,
+                AppointmentClosure.day < start + timedelta(days=366)).order_by(AppointmentClosure.day))
+            return [{"centre": r.centre_code or NATIONAL_PATH, "day": r.day.isoformat(), "reason_ar": r.reason_ar,
+                     "reason_en": r.reason_en} for r in rows]
+
+    def closure_target(s: Session, scope: Scope, centre: str, request: Request) -> str:
+        if centre == NATIONAL_PATH:
+            if not scope.national:
+                raise errors.ApiError(403, "forbidden", "only a national administrator sets the public holidays")
+            return slots.NATIONAL
+        centre_for(s, scope, centre, write=True, request=request)
+        return centre
+
+    @app.put("/v1/appointments/admin/closures/{centre}/{day}")
+    def put_closure(request: Request, centre: str, day: date, payload: ClosureRequest) -> dict[str, Any]:
+        scope = who(request)
+        inputs.require_text("centre", centre, 16)
+        inputs.require_text("reason_ar", payload.reason_ar)
+        inputs.require_text("reason_en", payload.reason_en)
+        now = utcnow()
+        try:
+            with db.sessions.begin() as s:
+                code = closure_target(s, scope, centre, request)
+                row = s.get(AppointmentClosure, (code, day))
+                if row is None:
+                    row = AppointmentClosure(centre_code=code, day=day, created_at=now, created_by=scope.actor)
+                    s.add(row)
+                row.reason_ar, row.reason_en = payload.reason_ar, payload.reason_en
+                booked = s.scalar(select(Booking.id).where(
+                    Booking.day == day, Booking.state == bookings.BOOKED,
+                    *([Booking.centre_code == code] if code else [])).limit(1))
+                audit(s, scope.actor, "appointment.closure_set", now, target=f"{centre}/{day.isoformat()}",
+                      client=client_of(request), reason_en=payload.reason_en, bookings_that_day=booked is not None)
+        except errors.ApiError as exc:
+            if exc.status_code == 403:
+                refused(scope, "closure_set", f"{centre}/{day.isoformat()}", request, "forbidden")
+            raise
+        # the bookings already made for that day stay (the citizens are told, later: SMS); say so
+        return {"centre": centre, "day": day.isoformat(), "bookings_that_day": booked is not None}
+
+    @app.delete("/v1/appointments/admin/closures/{centre}/{day}")
+    def delete_closure(request: Request, centre: str, day: date) -> dict[str, Any]:
+        scope = who(request)
+        inputs.require_text("centre", centre, 16)
+        try:
+            with db.sessions.begin() as s:
+                code = closure_target(s, scope, centre, request)
+                row = s.get(AppointmentClosure, (code, day))
+                if row is None:
+                    raise errors.ApiError(404, "not_found", f"no closure of {centre} on {day.isoformat()}")
+                s.delete(row)
+                audit(s, scope.actor, "appointment.closure_delete", utcnow(), target=f"{centre}/{day.isoformat()}",
+                      client=client_of(request))
+        except errors.ApiError as exc:
+            if exc.status_code == 403:
+                refused(scope, "closure_delete", f"{centre}/{day.isoformat()}", request, "forbidden")
+            raise
+        return {"centre": centre, "day": day.isoformat(), "deleted": True}
