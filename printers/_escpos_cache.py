@@ -14,12 +14,12 @@ and renamed into place (atomic), exactly as python-escpos would have written it.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import pickle
 import platform
 import tempfile
-from importlib import resources
 from pathlib import Path
 
 import platformdirs
@@ -39,15 +39,24 @@ def _readable(target: Path, source: Path) -> bool:
         return False
 
 
+def _capabilities_file() -> Path:
+    """python-escpos's ``capabilities.json``, found without importing python-escpos (``importlib.
+    resources.files`` would: ``import printers`` stays cheap)."""
+    spec = importlib.util.find_spec("escpos")
+    if spec is None or not spec.submodule_search_locations:
+        raise OSError("python-escpos is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "capabilities.json"
+
+
 def ensure_pickle(directory: Path) -> None:
     """A readable ``<python version>.capabilities.pickle`` in ``directory``, as python-escpos names it."""
     import yaml
 
     target = directory / f"{platform.python_version()}.capabilities.pickle"
-    with resources.as_file(resources.files("escpos") / "capabilities.json") as source:
-        if _readable(target, source):
-            return
-        capabilities = yaml.safe_load(source.read_text(encoding="utf-8"))
+    source = _capabilities_file()
+    if _readable(target, source):
+        return
+    capabilities = yaml.safe_load(source.read_text(encoding="utf-8"))
     handle, temporary = tempfile.mkstemp(dir=directory, prefix=".capabilities-", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:
