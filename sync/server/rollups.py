@@ -653,6 +653,36 @@ def _counter(row: Ints) -> Counter[int]:
     return Counter(dict(zip(buckets.tolist(), row[buckets].tolist(), strict=True)))
 
 
+def _select(session: Session, plus: list[Piece], minus: list[Piece], centres: Collection[str] | None) -> Sequence[Any]:
+    """The rows ``plus`` and ``minus`` name (of ``centres`` only, when given), each with its sign."""
+    if not plus:
+        return []
+    t = _t(RollupService).c
+    adding = [and_(t.span == span, t.day >= a, t.day <= b) for span, a, b in plus]
+    taking = [and_(t.span == span, t.day >= a, t.day <= b) for span, a, b in minus]
+    sign: Any = case((or_(*taking), -1), else_=1) if taking else literal(1)
+    where = [or_(*adding, *taking), *(() if centres is None else (t.centre_code.in_(sorted(centres)),))]
+    return session.connection().execute(select(
+        t.centre_code, t.service_code, sign, *(t[name] for name in _SUMMED), t.wait_hist, t.service_hist, t.states,
+        t.methods).where(*where)).all()
+
+
+def _period_rows(session: Session, first: date, last: date, centres: Collection[str] | None) -> Sequence[Any]:
+    """The period's rows, read knowing the figures' extent; read again when the extent has grown
+    meanwhile: a day outside it was taken to hold nothing, but an event stored between the two
+    statements (PostgreSQL reads each in its own snapshot) may have put figures there that the rows
+    read already count. Should it keep growing, the rows are read as if any day held figures (one
+    statement, one snapshot: always right)."""
+    known = extent(session)
+    for _attempt in range(3):
+        rows = _select(session, *pieces(first, last, known), centres) if known is not None else []
+        now = extent(session)
+        if now == known:
+            return rows
+        known = now
+    return _select(session, *pieces(first, last), centres)
+
+
 def period_figures(session: Session, first: date, last: date, governorate_of: Mapping[str, str | None],
                    centres: Collection[str] | None = None) -> PeriodFigures:
     """The figures of centre days ``first``..``last`` (of ``centres`` only, when given), a centre
@@ -661,18 +691,7 @@ def period_figures(session: Session, first: date, last: date, governorate_of: Ma
     centre and service: the Python steps are per row read, none per histogram entry. A centre's
     service whose figures come to nothing counts nowhere."""
     out = PeriodFigures()
-    known = extent(session)
-    plus, minus = pieces(first, last, known) if known is not None else ([], [])
-    if not plus:
-        return out
-    t = _t(RollupService).c
-    adding = [and_(t.span == span, t.day >= a, t.day <= b) for span, a, b in plus]
-    taking = [and_(t.span == span, t.day >= a, t.day <= b) for span, a, b in minus]
-    sign: Any = case((or_(*taking), -1), else_=1) if taking else literal(1)
-    where = [or_(*adding, *taking), *(() if centres is None else (t.centre_code.in_(sorted(centres)),))]
-    rows = session.connection().execute(select(
-        t.centre_code, t.service_code, sign, *(t[name] for name in _SUMMED), t.wait_hist, t.service_hist, t.states,
-        t.methods).where(*where)).all()
+    rows = _period_rows(session, first, last, centres)
     if not rows:
         return out
     index: dict[tuple[str, str | None], int] = {}

@@ -506,3 +506,34 @@ def test_a_database_rolled_up_before_the_ten_days_gets_them(central_db: ServerDa
     command.upgrade(alembic_config(central_db.engine), "head")
     assert so_far_rows() == built
     figures_equal(central_db)
+
+
+def test_a_ticket_stored_while_a_report_reads_on_a_day_thought_empty_is_not_counted(central_db: ServerDatabase) -> None:
+    """The report knows which days hold figures before it reads, and reads a ten days' row whole
+    when the days outside the period hold nothing. A ticket stored meanwhile on such a day (after
+    the period; PostgreSQL reads each statement in its own snapshot, so the row read may already
+    hold it) makes it read again: its figures equal the raw ones of the period."""
+    from sqlalchemy import event
+
+    early = [Ticket("RLP-01", day, 30, SERVICES[0], "finished", 5, 7, 1) for day in range(2, 6)]  # 1-4 April
+    events = history(early, [])
+    deliver(central_db, events, list(range(len(events))), [], [])
+    later = history([Ticket("RLP-01", 9, 30, SERVICES[0], "finished", 5, 7, 1)], [])  # 8 April
+    stored: list[str] = []
+
+    def store_later(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not stored and statement.lstrip().upper().startswith("SELECT") and "wait_hist" in statement:
+            stored.append(statement)
+            deliver(central_db, later, list(range(len(later))), [], [])
+
+    event.listen(central_db.engine, "before_cursor_execute", store_later)
+    try:
+        with central_db.sessions() as s:
+            served = central_kpis(s, date(2026, 4, 1), date(2026, 4, 4))
+    finally:
+        event.remove(central_db.engine, "before_cursor_execute", store_later)
+    assert stored
+    with central_db.sessions() as s:
+        raw = central_kpis_raw(s, date(2026, 4, 1), date(2026, 4, 4))
+        assert served == raw, differences(served, raw)
+        assert served["overall"]["tickets"]["issued"] == 4
