@@ -25,7 +25,7 @@ from tests.helpers.central import ADMIN_TOKEN, Central, running_central
 
 TOKEN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 EVERY_DAY = {str(d): [["09:00", "11:00"]] for d in range(7)}
-RULE = {"hours": EVERY_DAY, "slot_minutes": 30, "places": 2, "horizon_days": 14, "cutoff_days_before": 1,
+RULE: dict[str, Any] = {"hours": EVERY_DAY, "slot_minutes": 30, "places": 2, "horizon_days": 14, "cutoff_days_before": 1,
         "cutoff_time": "18:00"}
 SERVICE = "MP-REG-CERT"  # group A
 SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"

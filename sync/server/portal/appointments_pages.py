@@ -22,11 +22,12 @@ import base64
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -220,11 +221,11 @@ def add_routes(app: FastAPI, db: ServerDatabase) -> None:
         form = await _form(request)
         lang = request_lang(request)
         if _slot_of(form.get("slot", "")) is None or not form.get("service"):
-            return await run_in_threadpool(lambda: choose_page(request, form=form, missing_slot=True, status=422))
+            return await run_in_threadpool(partial(choose_page, request, form=form, missing_slot=True, status=422))
         try:
             code, secret = await run_in_threadpool(book_now, form, lang)
         except AppointmentError as exc:
-            return await run_in_threadpool(lambda: choose_page(request, form=form, error=exc, status=exc.status))
+            return await run_in_threadpool(partial(choose_page, request, form=form, error=exc, status=exc.status))
         return _headers(RedirectResponse(f"{manage_path(code, secret)}?{urlencode({'new': '1', 'lang': lang})}", 303))
 
     def booking_context(s: Session, row: Booking, lang: Lang, request: Request, secret: str) -> dict[str, Any]:
@@ -287,7 +288,7 @@ def add_routes(app: FastAPI, db: ServerDatabase) -> None:
         try:
             await run_in_threadpool(run)
         except AppointmentError as exc:
-            return await run_in_threadpool(lambda: manage_page(request, code, secret, error=exc, status=exc.status))
+            return await run_in_threadpool(partial(manage_page, request, code, secret, error=exc, status=exc.status))
         return _headers(RedirectResponse(f"{manage_path(code, secret)}?{urlencode({'cancelled': '1', 'lang': lang})}",
                                          303))
 
@@ -301,8 +302,8 @@ def add_routes(app: FastAPI, db: ServerDatabase) -> None:
         lang = request_lang(request)
         start = _slot_of(form.get("slot", ""))
         if start is None:
-            return await run_in_threadpool(lambda: manage_page(
-                request, code, secret, template="appointment_move.html", status=422, missing_slot=True,
+            return await run_in_threadpool(partial(
+                manage_page, request, code, secret, template="appointment_move.html", status=422, missing_slot=True,
                 day=form.get("day", "")[:10]))
 
         def run() -> None:
@@ -318,8 +319,8 @@ def add_routes(app: FastAPI, db: ServerDatabase) -> None:
         try:
             await run_in_threadpool(run)
         except AppointmentError as exc:
-            return await run_in_threadpool(lambda: manage_page(
-                request, code, secret, template="appointment_move.html", error=exc, status=exc.status,
+            return await run_in_threadpool(partial(
+                manage_page, request, code, secret, template="appointment_move.html", error=exc, status=exc.status,
                 day=form.get("day", "")[:10]))
         return _headers(RedirectResponse(f"{manage_path(code, secret)}?{urlencode({'moved': '1', 'lang': lang})}",
                                          303))
