@@ -19,7 +19,7 @@ Endpoints (OpenAPI at ``/openapi.json``, browsable at ``/docs``):
 * ``GET /v1/status/{tracking_code}``: a citizen's look-up, with no personal data
 * ``POST /v1/receipts/verify``: is this receipt QR payload genuine?
 * ``GET /v1/reports/kpis`` and the ``/reports`` web page (administrator): see :mod:`sync.server.reports`
-* the citizens' portal at ``/`` (:mod:`sync.server.portal`): ``/services``, ``/status``, ``/r/<payload>``, ...
+* the citizens' portal at ``/`` (:mod:`sync.server.portal`): ``/services``, ``/status``, ``/r/<payload>``, ``/appointments``, ...
 * ``/v1/appointments/...``: free slots, bookings, their cancel and move, and the slot rules' and closed
   days' management (:mod:`sync.server.appointments.routes`)
 """

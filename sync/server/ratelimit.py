@@ -113,6 +113,7 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("POST", "/v1/appointments/bookings/", "booking"),  # cancel, move
     ("GET", "/v1/appointments/bookings/", "booking"),  # a booking by its code and secret
     ("GET", "/appointments", "slots"),  # the portal's booking pages (sync/server/portal/appointments_pages.py)
+    ("GET", "/appointments/book", "slots"),
     ("POST", "/appointments/", "booking"),  # booking, cancelling and moving there
     ("GET", "/appointments/m/", "booking"),  # a booking's manage pages (by its code and secret)
 )

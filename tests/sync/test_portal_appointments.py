@@ -7,6 +7,7 @@ unknown manage link."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -62,6 +63,15 @@ def form_url(central: Central, days_ahead: int = 3, lang: str = "ar") -> str:
     return f"{central.url}/appointments?service={SERVICE}&centre=GIZ-01&day={day}&lang={lang}"
 
 
+def qr_text(page: Any) -> str:
+    """The QR code of the page as a phone's camera would read it (zbar on its screenshot)."""
+    from PIL import Image
+    from pyzbar.pyzbar import decode
+
+    [found] = decode(Image.open(io.BytesIO(page.locator("#appt-qr").screenshot())))
+    return str(found.data.decode("utf-8"))
+
+
 def page_text(page: Any, selector: str) -> str:
     return strip_isolates(page.locator(selector).inner_text())
 
@@ -87,6 +97,8 @@ def test_book_move_cancel_at_phone_size_in_arabic(central: Central) -> None:
         assert page.locator(f"input[name=slot][value='{chosen}']").is_checked()
         assert_public_page(page, made, central.url, lang="ar")
         assert not bookings_of(central)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "portal_appointment_form_ar_phone.png"), full_page=True)
 
         page.fill("#mobile", "01012345678")
         page.click("#appt-book")
@@ -98,8 +110,8 @@ def test_book_move_cancel_at_phone_size_in_arabic(central: Central) -> None:
         assert page.locator("#appt-qr").get_attribute("src", timeout=1000).startswith("data:image/svg+xml;base64,")
         link = page.locator("#appt-link").get_attribute("href")
         assert link is not None and link.startswith(f"/appointments/m/{row.code}/")
+        assert qr_text(page) == central.url + link  # the QR code, read off the screen, is the manage link
         assert_public_page(page, made, central.url, lang="ar")
-        SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "portal_appointment_ar_phone.png"), full_page=True)
 
         # the manage link as the citizen opens it later: move to another day
@@ -148,6 +160,12 @@ def test_a_slot_taken_meanwhile_at_desktop_size_in_english(central: Central) -> 
         assert page.input_value("#national_id") == nid(2)
         assert page.locator(f"input[name=slot][value='{start}']").is_disabled()
         assert_public_page(page, made, central.url, lang="en")
+        page.click("a.lang")  # the other language after a refusal: the same day's form, in Arabic
+        assert page.locator("html").get_attribute("lang") == "ar"
+        assert page.locator(f"input[name=slot][value='{start}']").is_disabled()
+        page.click("a.lang")
+        page.fill("#national_id", nid(2))
+        page.fill("#mobile", "01112345678")
         page.locator("input[name=slot]:not([disabled])").first.check()
         page.click("#appt-book")
         page.wait_for_selector("#appt-code")
@@ -198,3 +216,17 @@ def test_cross_site_posts_and_unknown_links_are_refused(central: Central) -> Non
     assert wrong.status_code == 404 and "Booking not found" in wrong.text
     page = requests.get(central.url + manage, timeout=10)
     assert page.status_code == 200 and nid(6) not in page.text  # nothing personal on the page
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_past_the_limit_a_page_in_the_citizens_language(central_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ``booking`` rule counts the manage pages and the posts; past it, the portal's page (429)."""
+    monkeypatch.setenv("SHUBBAK_RATE_LIMITS", "booking=2/minute")
+    with running_central(central_url) as server:
+        answers = [requests.get(server.url + "/appointments/m/ABCDEFGH/nothing?lang=en", timeout=10)
+                   for _ in range(3)]
+        assert [a.status_code for a in answers] == [404, 404, 429]
+        assert answers[2].headers["content-type"].startswith("text/html") and "Retry-After" in answers[2].headers
+        assert '<html lang="en"' in answers[2].text
+        refused = requests.post(server.url + "/appointments/book?lang=ar", data={"slot": "x"}, timeout=10)
+        assert refused.status_code == 429 and '<html lang="ar"' in refused.text

@@ -199,6 +199,10 @@ def add_routes(app: FastAPI, db: ServerDatabase) -> None:
     def choose(request: Request) -> Response:
         return choose_page(request)
 
+    @app.get(f"{BASE}/book", include_in_schema=False)  # the form's own address (its language switch after a refusal)
+    def choose_again(request: Request) -> Response:
+        return choose_page(request)
+
     def book_now(form: dict[str, str], lang: Lang) -> tuple[str, str]:
         start = _slot_of(form.get("slot", ""))
         assert start is not None
