@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from counter_app.common.clock import as_utc, local_day, utcnow
+from counter_app.common.clock import CENTRE_TZ, as_utc, local_day, utcnow
 from counter_app.common.i18n import strip_isolates
 from sync.server.models import Booking, EnrolledCentre
 from tests.helpers.browser import DESKTOP, ON_SQLITE, PHONE, assert_public_page, browser_page
@@ -198,7 +198,21 @@ def test_refusals_in_the_pages_language(central: Central) -> None:
     assert none.status_code == 422 and "Choose one of the free times" in none.text
     bad = post_form(central, "/appointments/book?lang=en", {**fields, "slot": starts[2], "national_id": "123"})
     assert bad.status_code == 422 and 'id="national_id-error"' in bad.text and 'value="123"' in bad.text
-    assert len(bookings_of(central)) == 1
+    # three no-shows in 90 days: refused, with the day the block ends, in Arabic
+    today = local_day(utcnow())
+    with central.db.sessions.begin() as s:
+        for i, ago in enumerate((60, 20, 5)):
+            start = datetime.combine(today - timedelta(days=ago), datetime.min.time(), CENTRE_TZ)
+            s.add(Booking(code=f"NS{i}22222", secret_digest="-", centre_code="GIZ-01", group_letter="A",
+                          service_code=SERVICE, slot_start=start, day=today - timedelta(days=ago), national_id=nid(8),
+                          mobile=None, lang="ar", state="no_show", active_key=None, version=0, created_at=start,
+                          updated_at=start))
+    blocked = post_form(central, "/appointments/book?lang=ar", {**fields, "slot": starts[2], "national_id": nid(8)})
+    assert blocked.status_code == 403
+    error = re.search(r'id="appt-error">([^<]+)<', blocked.text)
+    assert error and (today + timedelta(days=25)).isoformat() in strip_isolates(error.group(1))
+    assert f'value="{nid(8)}"' in blocked.text
+    assert len(bookings_of(central)) == 4
 
 
 def test_cross_site_posts_and_unknown_links_are_refused(central: Central) -> None:
