@@ -122,6 +122,7 @@ def test_book_move_cancel_at_phone_size_in_arabic(central: Central) -> None:
         target = page.locator("input[name=slot]:not([disabled])").last
         new_start = target.get_attribute("value")
         target.check()
+        page.screenshot(path=str(SHOTS / "portal_appointment_move_ar_phone.png"), full_page=True)
         page.click("#appt-move-button")
         page.wait_for_selector("#appt-done")
         assert "تم تغيير موعدك" in page.inner_text("#appt-done")
