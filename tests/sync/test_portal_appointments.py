@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -168,7 +169,7 @@ def test_a_slot_taken_meanwhile_at_desktop_size_in_english(central: Central) -> 
         page.fill("#national_id", nid(2))
         page.fill("#mobile", "01112345678")
         page.locator("input[name=slot]:not([disabled])").first.check()
-        page.click("#appt-book")
+        page.dblclick("#appt-book")  # pressed twice: one booking, and its page
         page.wait_for_selector("#appt-code")
         assert page.locator("h1").inner_text() == "Your booking is confirmed"
         assert "12 Tahrir Street" in page.inner_text("#appt-facts")
@@ -245,3 +246,33 @@ def test_past_the_limit_a_page_in_the_citizens_language(central_url: str, monkey
         assert '<html lang="en"' in answers[2].text
         refused = requests.post(server.url + "/appointments/book?lang=ar", data={"slot": "x"}, timeout=10)
         assert refused.status_code == 429 and '<html lang="ar"' in refused.text
+
+
+def test_the_form_sent_twice_at_once_books_once_and_shows_that_booking(central: Central) -> None:
+    """A double press (two posts of one form racing) and the post sent again later: one booking,
+    and every answer leads to its page."""
+    html = requests.get(form_url(central), timeout=10).text
+    start = re.findall(r'name="slot" value="([^"]+)"', html)[0]
+    once = re.search(r'name="once" value="([^"]+)"', html)
+    assert once is not None
+    fields = {"service": SERVICE, "centre": "GIZ-01", "day": start[:10], "slot": start, "national_id": nid(9),
+              "mobile": "01012345678", "once": once.group(1)}
+    barrier = threading.Barrier(2)
+    answers: list[requests.Response] = []
+
+    def press() -> None:
+        barrier.wait()
+        answers.append(post_form(central, "/appointments/book", fields))
+
+    presses = [threading.Thread(target=press) for _ in range(2)]
+    for t in presses:
+        t.start()
+    for t in presses:
+        t.join(timeout=30)
+    again = post_form(central, "/appointments/book", fields)
+    assert [a.status_code for a in [*answers, again]] == [303, 303, 303], [a.text[:300] for a in answers]
+    assert len({a.headers["location"] for a in [*answers, again]}) == 1
+    [row] = bookings_of(central)
+    assert answers[0].headers["location"].startswith(f"/appointments/m/{row.code}/")
+    other = post_form(central, "/appointments/book", {**fields, "once": "another-form"})
+    assert other.status_code == 409  # another form of the same citizen: the limit, as before

@@ -20,6 +20,10 @@ from __future__ import annotations
 
 import base64
 import io
+import secrets
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
@@ -150,8 +154,46 @@ def _slot_of(text: str) -> datetime | None:
         return None
 
 
+class SentForms:
+    """The booking form's one-time token -> the booking it made, so that the button pressed twice
+    (or the post sent again) shows the same booking rather than ``already_booked``: the second
+    request waits for the first and answers its booking. In this process's memory for ten minutes
+    (with several server processes a second press may meet another one: then ``already_booked``)."""
+
+    KEEP_S = 600.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._done: dict[str, tuple[float, tuple[str, str]]] = {}
+        self._busy: dict[str, threading.Lock] = {}
+
+    def once(self, token: str, make: Callable[[], tuple[str, str]]) -> tuple[str, str]:
+        if not token or len(token) > 64:
+            return make()
+        with self._lock:
+            now = time.monotonic()
+            for old in [t for t, (at, _) in self._done.items() if now - at > self.KEEP_S]:
+                del self._done[old]
+            gate = self._busy.setdefault(token, threading.Lock())
+        try:
+            with gate:
+                with self._lock:
+                    found = self._done.get(token)
+                if found is not None:
+                    return found[1]
+                made = make()
+                with self._lock:
+                    self._done[token] = (time.monotonic(), made)
+                return made
+        finally:
+            with self._lock:
+                if self._busy.get(token) is gate:
+                    del self._busy[token]
+
+
 def add_routes(app: FastAPI, db: ServerDatabase) -> None:
     groups = ServiceGroups()
+    sent = SentForms()
     limits = bookings.Limits.from_environment()
 
     def choose_page(request: Request, *, form: dict[str, str] | None = None, error: AppointmentError | None = None,
@@ -189,7 +231,7 @@ def add_routes(app: FastAPI, db: ServerDatabase) -> None:
                                slots=[{"start": f.start.isoformat(), "time": f.time, "free": f.free}
                                       for f in chosen.slots],
                                chosen_slot=typed.get("slot", ""), national_id=typed.get("national_id", ""),
-                               mobile=typed.get("mobile", ""))
+                               mobile=typed.get("mobile", ""), once=secrets.token_urlsafe(16))
         field = FIELD_OF.get(error.key) if error else None
         context.update(field_error={field: error.message(lang)} if error and field else {},
                        error=error.message(lang) if error and not field else None, missing_slot=missing_slot)
@@ -227,7 +269,7 @@ def add_routes(app: FastAPI, db: ServerDatabase) -> None:
         if _slot_of(form.get("slot", "")) is None or not form.get("service"):
             return await run_in_threadpool(partial(choose_page, request, form=form, missing_slot=True, status=422))
         try:
-            code, secret = await run_in_threadpool(book_now, form, lang)
+            code, secret = await run_in_threadpool(sent.once, form.get("once", ""), partial(book_now, form, lang))
         except AppointmentError as exc:
             return await run_in_threadpool(partial(choose_page, request, form=form, error=exc, status=exc.status))
         return _headers(RedirectResponse(f"{manage_path(code, secret)}?{urlencode({'new': '1', 'lang': lang})}", 303))
