@@ -174,6 +174,8 @@ def test_a_slot_taken_meanwhile_at_desktop_size_in_english(central: Central) -> 
         assert page.locator("h1").inner_text() == "Your booking is confirmed"
         assert "12 Tahrir Street" in page.inner_text("#appt-facts")
         assert_public_page(page, made, central.url, lang="en")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "portal_appointment_en_desktop.png"))
     assert len(bookings_of(central)) == 3
 
 
