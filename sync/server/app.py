@@ -19,7 +19,7 @@ Endpoints (OpenAPI at ``/openapi.json``, browsable at ``/docs``):
 * ``GET /v1/status/{tracking_code}``: a citizen's look-up, with no personal data
 * ``POST /v1/receipts/verify``: is this receipt QR payload genuine?
 * ``GET /v1/reports/kpis`` and the ``/reports`` web page (administrator): see :mod:`sync.server.reports`
-* the citizens' portal at ``/`` (:mod:`sync.server.portal`): ``/services``, ``/status``, ``/r/<payload>``, ...
+* the citizens' portal at ``/`` (:mod:`sync.server.portal`): ``/services``, ``/status``, ``/r/<payload>``, ``/appointments``, ...
 * ``/v1/appointments/...``: free slots, bookings, their cancel and move, and the slot rules' and closed
   days' management (:mod:`sync.server.appointments.routes`)
 """
@@ -71,6 +71,7 @@ from sync.server.heartbeats import add_heartbeat_routes
 from sync.server.ingest import ingest, status_of
 from sync.server.leases import Lease
 from sync.server.models import EnrolledCentre, PublishedCatalogue, QuarantinedEvent
+from sync.server.portal import appointments_pages as portal_appointments
 from sync.server.portal import centres as portal_centres
 from sync.server.portal import receipts as portal_receipts
 from sync.server.portal import services as portal_services
@@ -422,6 +423,7 @@ def create_app(db: ServerDatabase, admin_token: str, read_db: ServerDatabase | N
     portal_ticket_events.add_routes(app, db)  # its live stream /t/<token>/events
     portal_centres.add_routes(app, db)  # /centres, live
     appointments.add_routes(app, db, admin_token)  # /v1/appointments/... (sync/server/appointments)
+    portal_appointments.add_routes(app, db)  # the booking pages /appointments (sync/server/portal)
     return app
 
 

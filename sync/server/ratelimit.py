@@ -112,6 +112,10 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("POST", "/v1/appointments/bookings", "booking"),
     ("POST", "/v1/appointments/bookings/", "booking"),  # cancel, move
     ("GET", "/v1/appointments/bookings/", "booking"),  # a booking by its code and secret
+    ("GET", "/appointments", "slots"),  # the portal's booking pages (sync/server/portal/appointments_pages.py)
+    ("GET", "/appointments/book", "slots"),
+    ("POST", "/appointments/", "booking"),  # booking, cancelling and moving there
+    ("GET", "/appointments/m/", "booking"),  # a booking's manage pages (by its code and secret)
 )
 #: Rules counted in each server process's memory, not in the database: the mobile ticket's page and
 #: state are refreshed by every phone of every centre every 15 s, and a database write per refresh
@@ -282,7 +286,7 @@ class PerClientLimits:
                 if refusal is not None:
                     response: Response = JSONResponse(errors.body("rate_limited", refusal.message), 429,
                                                       headers=refusal.headers())
-                    if not scope["path"].startswith("/v1/") and rule in ("status", "receipts"):
+                    if not scope["path"].startswith("/v1/") and rule in ("status", "receipts", "slots", "booking"):
                         response = _portal_refusal(scope, refusal)  # a citizen's page: a page, not JSON
                     await response(scope, receive, send)
                     return
