@@ -118,6 +118,12 @@ def forget_before(session: Session, day: date) -> int:
 
 
 # -- check-in -------------------------------------------------------------------------------------
+def not_held(*, online: bool) -> DomainError:
+    """A booking neither in the centre's copy nor (``online``) at the central server: ``booking_unknown``;
+    the server unreachable: ``booking_offline`` (take an ordinary ticket)."""
+    return DomainError("booking_unknown") if online else DomainError("booking_offline")
+
+
 def window(session: Session) -> Window:
     """The check-in window of the centre's settings (minutes before and after the booked time)."""
     figures = []

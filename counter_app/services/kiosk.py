@@ -66,10 +66,8 @@ def check_in(db: Database, text: str, fetch: Fetch | None = None) -> CheckInView
         if exc.code != "booking_unknown" or booking.entry_code(text) is None:
             raise
     found = fetch(text) if fetch is not None else None
-    if found is None:
-        raise DomainError("booking_offline")
     if not found:
-        raise DomainError("booking_unknown")
+        raise booking.not_held(online=found is not None)
     return _check_in(db, text)
 
 

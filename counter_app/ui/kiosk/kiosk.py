@@ -19,7 +19,7 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QFormLayout,
@@ -130,9 +130,7 @@ class KioskWindow(QWidget):
         self.booking.setMinimumHeight(56)
         self.booking.setLayoutDirection(Qt.LayoutDirection.LeftToRight)  # codes read left to right
         self.booking_label.setBuddy(self.booking)
-        self.booking.returnPressed.connect(self.check_in)
-        QShortcut(QKeySequence("Esc"), self.booking, self.booking.clear,
-                  context=Qt.ShortcutContext.WidgetShortcut)
+        self.booking.returnPressed.connect(self.check_in)  # Escape empties it (eventFilter)
         self.result = MessageLine(ctx.lang, self, name="kioskResult")
         self.result.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.result.setMinimumHeight(120)
@@ -270,6 +268,11 @@ class KioskWindow(QWidget):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if event.type() in _ACTIVITY and isinstance(watched, QWidget) and watched.window() is self:
             self.touched()
+        if (watched is self.booking and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+                and event.key() == Qt.Key.Key_Escape):
+            self.booking.clear()  # a citizen starting again
+            self.touched()
+            return True
         return False
 
     def touched(self) -> None:
@@ -299,6 +302,9 @@ class KioskWindow(QWidget):
         self.mobile_label.hide()  # and the citizen's number field's (what was typed is forgotten)
         self.mobile.clear()
         self.mobile.hide()
+        for widget in (self.booking_label, self.booking):  # and the booking's
+            widget.hide()
+        self.booking.clear()
         self.exit_panel.show()
         self.exit_username.setFocus()
         self.touched()
@@ -313,6 +319,8 @@ class KioskWindow(QWidget):
         self.result.show()
         self.mobile_label.show()
         self.mobile.show()
+        self.booking_label.show()
+        self.booking.show()
 
     @Slot()
     def confirm_exit(self) -> None:
