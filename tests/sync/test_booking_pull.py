@@ -17,6 +17,7 @@ from counter_app.core.centre import centre_code
 from counter_app.core.clock import local_day, utcnow
 from counter_app.core.errors import DomainError
 from counter_app.core.models import Booking as LocalBooking
+from counter_app.services import kiosk
 from sync.agent.agent import Agent, SyncError
 from sync.server.appointments import bookings
 from sync.server.models import Booking, EnrolledCentre
@@ -106,10 +107,16 @@ def test_a_booking_made_after_the_pull_is_fetched_by_its_code(enrolled: Centre, 
     with enrolled.db.begin() as s, pytest.raises(DomainError) as unknown:
         booking.check_in(s, fresh)
     assert unknown.value.code == "booking_unknown"
-    assert agent.fetch_booking(f"https://portal.example/appointments/{fresh}?s=x") is True
     assert agent.fetch_booking("ZZZZ2345") is False  # no such booking of this centre: 404
-    with enrolled.db.begin() as s:
-        assert booking.check_in(s, fresh).booking_code == fresh
+    # the kiosk's check-in asks the server (the agent's look-up) and checks the booking in
+    done = kiosk.check_in(enrolled.db, f"https://portal.example/appointments/{fresh}?s=x", agent.fetch_booking)
+    assert done.reason is None and done.issued.appointment_at is not None
+    with pytest.raises(DomainError) as unknown:
+        kiosk.check_in(enrolled.db, "ZZZZ2345", agent.fetch_booking)
+    assert unknown.value.code == "booking_unknown"
+    with pytest.raises(DomainError) as offline:
+        kiosk.check_in(enrolled.db, "YYYY2345", lambda _text: None)  # the server unreachable
+    assert offline.value.code == "booking_offline"
 
 
 @pytest.mark.allow_log(r"^refused an unauthenticated GET /v1/appointments/centre/", logger="sync.server.app",
