@@ -113,3 +113,33 @@ def test_a_pull_updates_but_never_undoes_a_local_check_in(db: Database, site: Ce
         assert booking.local_version(s) == 6
     with db.begin() as s:
         assert booking.forget_before(s, local_day(T0) + timedelta(days=1)) == 2
+
+
+def test_two_kiosks_checking_the_same_booking_in_at_once_issue_one_ticket(db: Database, site: Centre) -> None:
+    """Two kiosks (two threads, two transactions), the same booking at the same moment: exactly one
+    ticket; the other is told the booking is checked in already."""
+    import threading
+
+    from counter_app.core.models import Ticket
+
+    store(db, pulled("ABCD2345", 30))
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def kiosk() -> None:
+        barrier.wait()
+        try:
+            with db.begin() as s:
+                booking.check_in(s, "ABCD2345", at=T0 + timedelta(minutes=20))
+            outcomes.append("ticket")
+        except DomainError as exc:
+            outcomes.append(exc.code)
+
+    threads = [threading.Thread(target=kiosk) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == ["booking_checked_in", "ticket"]
+    with db.read() as s:
+        assert len(s.scalars(select(Ticket)).all()) == 1
