@@ -32,6 +32,7 @@ until the server is upgraded. To add a field or a kind:
 Versions: 1 — the kinds below (issue 17). 2 — issue 18: ``ticket.issued`` carries ``token`` (the
 portal's ``/t/<token>``), ``ticket.called``/``ticket.recalled`` carry ``counter_number``,
 ``centre.updated`` carries the centre's public details (address, opening hours, portal, services).
+3 — issue 20: ``booking.checked_in`` (an appointment checked in at the kiosk: its code, the ticket).
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ from typing_extensions import TypedDict  # pydantic needs typing_extensions' Typ
 
 from counter_app.common.ticket_events import TicketEventKind
 
-SCHEMA_VERSION = 2  # a server validates batches of every version up to its own
+SCHEMA_VERSION = 3  # a server validates batches of every version up to its own
 #: 10 billion pounds: above any fee, payment or day's takings, far below 2**53 (exact in any JSON).
 MAX_PIASTRES = 10**12
 MAX_ROW_ID = 2**63 - 1  # a centre database's ids (users, counters, requests) and the outbox sequence
@@ -423,6 +424,16 @@ class CatalogueApplied(TypedDict):
     version: Version
 
 
+@with_config(_FORBID)
+class BookingCheckedIn(TypedDict):
+    """An appointment checked in at the kiosk (counter_app.core.booking): no national ID."""
+
+    booking: Short
+    ticket: Uuid
+    at: Moment
+    on_time: Annotated[bool, Strict()]
+
+
 #: Every kind a centre sends: the model of its payload and the payload's field its
 #: ``aggregate_id`` must equal (the ticket, application, day, user, centre or catalogue).
 KINDS: dict[str, tuple[type, str]] = {
@@ -431,6 +442,7 @@ KINDS: dict[str, tuple[type, str]] = {
     "day.opened": (DayOpened, "day"), "day.closed": (DayClosed, "day"), "day.reopened": (DayReopened, "day"),
     "user.created": (UserCreated, "user_id"), "centre.updated": (CentreUpdated, "code"),
     "catalogue.applied": (CatalogueApplied, "version"),
+    "booking.checked_in": (BookingCheckedIn, "booking"),
 }
 _SUBJECT = {kind: field for kind, (_model, field) in KINDS.items()}
 

@@ -41,6 +41,9 @@ ERROR_IDS: frozenset[str] = frozenset({
     N_("error.cash_received_required"), N_("error.cash_received_short"), N_("error.collector_relation_required"),
     N_("error.payment_method_unknown"),
     N_("error.power_of_attorney_required"), N_("error.department_required"), N_("error.reset_own_password"),
+    # appointments checked in at the kiosk (counter_app.core.booking)
+    N_("error.booking_unknown"), N_("error.booking_checked_in"), N_("error.booking_cancelled"),
+    N_("error.booking_other_day"), N_("error.booking_entry_invalid"), N_("error.booking_offline"),
 })
 
 #: Every action an error may name (``action.<name>``): the application's transitions and the

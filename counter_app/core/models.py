@@ -587,3 +587,24 @@ class Notification(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     provider_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Booking(Base):
+    """The centre's copy of one of its appointments, pulled from the central server by the sync agent
+    (:mod:`counter_app.core.booking`): found at the kiosk by its code or the citizen's national ID, so
+    check-in works while the network is down. ``version``: the server's version of the booking's
+    last change (the agent asks for the changes after the newest one it holds)."""
+
+    __tablename__ = "booking"
+    __table_args__ = (Index("ix_booking_national_id_day", "national_id", "day"),)
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    national_id: Mapped[str] = mapped_column(String(14))
+    service_code: Mapped[str] = mapped_column(String(32))
+    group_letter: Mapped[str] = mapped_column(String(4))
+    booked_at: Mapped[datetime] = mapped_column(UtcDateTime)  # the slot's start (UTC)
+    day: Mapped[date] = mapped_column(Date)  # the slot's Cairo day
+    state: Mapped[str] = mapped_column(String(12))  # booked, cancelled, checked_in, no_show
+    version: Mapped[int] = mapped_column(BigInteger)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    ticket_uuid: Mapped[str | None] = mapped_column(String(36), nullable=True)

@@ -35,6 +35,10 @@ DEFAULTS: dict[str, str] = {
     "centre.opening_hours": "",
     "portal.base_url": "",
     "centre.announced": "",
+    # The appointments' check-in window at the kiosk, minutes before and after the booked time
+    # (counter_app.core.booking).
+    "appointments.early_minutes": "30",
+    "appointments.late_minutes": "15",
 }
 
 #: The name, in a sentence, of each setting a user may set (catalogue ids).

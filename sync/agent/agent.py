@@ -19,7 +19,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 
 import requests
@@ -33,8 +33,9 @@ from cryptography.hazmat.primitives.serialization import (
 from sqlalchemy.orm import Session
 
 from counter_app.core import audit, outbox, settings
+from counter_app.core.booking import PulledBooking
 from counter_app.core.centre import centre_code
-from counter_app.core.clock import as_utc, utcnow
+from counter_app.core.clock import as_utc, local_day, utcnow
 from counter_app.core.db import Database
 from counter_app.core.models import OutboxEvent
 from counter_app.core.sync_state import record_attempt
@@ -54,9 +55,10 @@ BACKOFF_CAP_S = 60.0
 class SyncError(Exception):
     """A round that could not finish. ``retryable`` errors are the network's or the server's."""
 
-    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None,
+                 status: int | None = None) -> None:
         super().__init__(message)
-        self.retryable, self.retry_after = retryable, retry_after
+        self.retryable, self.retry_after, self.status = retryable, retry_after, status
 
 
 @dataclass
@@ -123,6 +125,15 @@ def _skew(response: requests.Response, sent_at: datetime) -> float | None:
     return (sent_at - server).total_seconds()
 
 
+def _pulled(item: dict[str, object]) -> PulledBooking:
+    """One booking as the server sends it (:mod:`sync.server.appointments.centre_pull`)."""
+    return PulledBooking(code=str(item["code"]), national_id=str(item["national_id"]),
+                         service_code=str(item["service"]), group_letter=str(item["group"]),
+                         booked_at=as_utc(datetime.fromisoformat(str(item["start"]))),
+                         day=date.fromisoformat(str(item["day"])), state=str(item["state"]),
+                         version=int(str(item["version"])))
+
+
 class Agent:
     def __init__(self, db: Database, server: str | None = None, *, verify: bool | str = True,
                  holder: str | None = None, max_events: int = protocol.MAX_BATCH_EVENTS,
@@ -173,7 +184,8 @@ class Agent:
             raise SyncError(f"server answered {response.status_code}", retryable=True,
                             retry_after=_retry_after(response.headers.get("Retry-After")))
         if response.status_code >= 400:
-            raise SyncError(f"server refused: {response.status_code} {response.text[:200]}", retryable=False)
+            raise SyncError(f"server refused: {response.status_code} {response.text[:200]}", retryable=False,
+                            status=response.status_code)
         return response
 
     def _send(self, method: str, path: str, body: bytes, http: requests.Session | None = None) -> requests.Response:
@@ -292,6 +304,56 @@ class Agent:
         log.info("applied catalogue version %d from the central server", incoming.version)
         return incoming.version
 
+    # -- the centre's bookings --------------------------------------------------------------------
+    def pull_bookings(self) -> int:
+        """Bring the centre's copy of its bookings up to date (the changes after the newest version
+        it holds, page by page, each page in its own transaction); returns the bookings changed.
+        The copies of past days' bookings are deleted."""
+        from counter_app.core import booking
+
+        with self.db.read() as s:
+            version = booking.local_version(s)
+        changed = 0
+        while not self._stop.is_set():
+            answer = self.request("GET", f"/v1/appointments/centre/bookings/since/{version}")
+            try:
+                body = answer.json()
+                rows = [_pulled(item) for item in body["bookings"]]
+                newest, more = int(body["version"]), bool(body["more"])
+            except (ValueError, KeyError, TypeError, requests.JSONDecodeError) as exc:
+                raise SyncError(f"malformed bookings from the server: {exc}", retryable=True) from exc
+            with self.db.begin() as s:
+                changed += booking.apply_pulled(s, rows)
+                booking.forget_before(s, local_day(utcnow()))
+            if not more or newest <= version:
+                break
+            version = newest
+        if changed:
+            log.info("%d bookings of the centre pulled from the central server", changed)
+        return changed
+
+    def fetch_booking(self, code: str) -> bool:
+        """Ask the server for one booking of the centre (made after the last pull) and keep it;
+        False when the server has none of this code. Raises :class:`SyncError` when unreachable."""
+        from counter_app.core import booking
+
+        found = booking.entry_code(code)
+        if found is None:
+            return False
+        try:
+            answer = self.request("GET", f"/v1/appointments/centre/bookings/code/{found}")
+        except SyncError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        try:
+            row = _pulled(answer.json())
+        except (ValueError, KeyError, TypeError, requests.JSONDecodeError) as exc:
+            raise SyncError(f"malformed booking from the server: {exc}", retryable=True) from exc
+        with self.db.begin() as s:
+            booking.apply_pulled(s, [row])
+        return True
+
     # -- being told of new events -------------------------------------------------------------
     def _listen_postgres(self) -> None:
         """LISTEN for commits of other processes of the centre (PostgreSQL), and kick."""
@@ -349,6 +411,12 @@ class Agent:
                             raise
                         log.warning("catalogue not pulled: %s", exc)  # never blocks sending
                     next_pull = time.monotonic() + 15 * interval
+                try:  # every round: a booking made a minute ago is known at the kiosk
+                    self.pull_bookings()
+                except SyncError as exc:
+                    if exc.retryable:
+                        raise
+                    log.warning("bookings not pulled: %s", exc)  # never blocks sending
                 self.sync_once()
                 self.failures = 0
             except SyncError as exc:

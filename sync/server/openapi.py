@@ -69,13 +69,17 @@ REFUSALS: dict[tuple[str, str], tuple[int, ...]] = {
     ("get", "/v1/appointments/admin/closures"): (401, 403, 404, 422, 429),
     ("put", "/v1/appointments/admin/closures/{centre}/{day}"): (400, 401, 403, 404, 413, 422, 429),
     ("delete", "/v1/appointments/admin/closures/{centre}/{day}"): (401, 403, 404, 422, 429),
+    # a centre's own bookings, for its agent (sync/server/appointments/centre_pull.py)
+    ("get", "/v1/appointments/centre/bookings/since/{version}"): (401, 409, 422, 429),
+    ("get", "/v1/appointments/centre/bookings/code/{code}"): (401, 404, 409, 422, 429),
 }
 #: Operations a centre signs (``sync.protocol.sign``), with the headers that carry the signature;
 #: a signed request is refused 401 ``stale_request`` outside the freshness window and 409
 #: ``replayed`` when it was seen before (:mod:`sync.server.freshness`).
 SIGNED = (("post", "/v1/events"), ("get", "/v1/catalogue/latest"), ("get", "/v1/catalogue/{version}"),
           ("get", "/v1/audit/anchors"), ("get", "/v1/audit/anchors/after/{after_id}"),
-          ("post", protocol.HEARTBEAT_PATH))
+          ("post", protocol.HEARTBEAT_PATH), ("get", "/v1/appointments/centre/bookings/since/{version}"),
+          ("get", "/v1/appointments/centre/bookings/code/{code}"))
 SIGNATURE_HEADERS = (
     {"name": protocol.HEADER_CENTRE, "in": "header", "required": True, "schema": {"type": "string"},
      "description": "the enrolled centre's code"},

@@ -265,6 +265,13 @@ def typical_errors() -> list[tuple[ShubbakError, tuple[str, ...]]]:
         (DomainError("intake_ticket_not_called"), ()),
         *[(DomainError(code_, day=date(2026, 11, 25)), ("2026-11-25",))
           for code_ in ("day_closed", "day_not_closed", "day_reopen_needed")],
+        (DomainError("booking_unknown"), ()),
+        (DomainError("booking_offline"), ()),
+        (ValidationFailed("booking_entry_invalid"), ()),
+        *[(DomainError(code_, code=code("ABCD2345")), ("ABCD2345",)) for code_ in ("booking_checked_in",
+                                                                                  "booking_cancelled")],
+        (DomainError("booking_other_day", code=code("ABCD2345"), day=formatting.format_date(date(2026, 11, 27), "en"),
+                     when=code("10:30")), ("ABCD2345", "2026-11-27", "10:30")),
         *[(settings.invalid(key, "ratio:x"), ("ratio:x",)) for key in settings.SETTING_FIELDS],
         *[(ValidationFailed(detail=Msg(field)), ()) for field in fields],
         *[(NotFound(what=what), codes) for what, codes in WHATS],

@@ -27,7 +27,7 @@ from counter_app.common.clock import utcnow
 from sync import protocol
 
 CENTRE_ENV, KEY_ENV = "SHUBBAK_FUZZ_CENTRE", "SHUBBAK_FUZZ_KEY"
-SIGNED_PATHS = ("/v1/events", "/v1/catalogue/", protocol.HEARTBEAT_PATH)
+SIGNED_PATHS = ("/v1/events", "/v1/catalogue/", protocol.HEARTBEAT_PATH, "/v1/appointments/centre/")
 
 
 def gzip_json(value: Any) -> bytes:

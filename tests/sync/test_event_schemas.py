@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from counter_app.common.i18n import strip_isolates
 from counter_app.core import applications as apps
-from counter_app.core import counter_queries, outbox, queue, review, simulate
+from counter_app.core import booking, counter_queries, outbox, queue, review, simulate
 from counter_app.core import requests as file_requests
 from counter_app.core.clock import local_day, utcnow
 from counter_app.core.db import Database
@@ -134,6 +134,10 @@ def every_action(site: Centre) -> None:
     # the day: a ticket left waiting expires at the close; reopened; the next day closes it by itself
     with db.begin() as s:
         queue.issue_ticket(s, "C")
+    with db.begin() as s:  # an appointment checked in at the kiosk (counter_app.core.booking)
+        booking.apply_pulled(s, [booking.PulledBooking("ABCD2345", NID, "MP-REG-CERT", "A", utcnow(),
+                                                       local_day(utcnow()), "booked", 1)])
+        booking.check_in(s, "ABCD2345")
     with db.begin() as s:
         counter_queries.close_day(s, by=sup)
     with db.begin() as s:

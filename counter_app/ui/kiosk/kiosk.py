@@ -15,10 +15,11 @@ Arabic again for the next one.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QFormLayout,
@@ -33,10 +34,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.common.formatting import ticket_label
+from counter_app.common.formatting import format_time, ticket_label
 from counter_app.common.i18n import N_, Msg
 from counter_app.services import kiosk as kiosk_service
 from counter_app.services import shell
+from counter_app.services.shell import Database
 from counter_app.services.views import GroupView, IssuedView, UserView
 from counter_app.ui.shell.context import AppContext
 from counter_app.ui.shell.i18n import Binder
@@ -44,12 +46,29 @@ from counter_app.ui.shell.operations import Reload
 from counter_app.ui.shell.printing import ticket_document
 from counter_app.ui.widgets import MessageLine, mark_primary
 
+log = logging.getLogger(__name__)
 MESSAGE_MS = 15_000
 #: Idle time after which the kiosk returns to Arabic (and forgets a half-made choice).
 IDLE_MS = 30_000
 #: The supervisor's key to leave kiosk mode.
 EXIT_KEY = "Ctrl+Shift+K"
 _ACTIVITY = (QEvent.Type.MouseButtonPress, QEvent.Type.KeyPress, QEvent.Type.TouchBegin, QEvent.Type.Wheel)
+
+
+def fetch_booking(db: Database) -> kiosk_service.Fetch:
+    """Asks the central server for a booking made after the agent's last pull (a worker thread)."""
+
+    def fetch(text: str) -> bool | None:
+        from sync.agent.agent import Agent, SyncError
+
+        try:
+            with Agent(db, timeout=(2.0, 4.0)) as agent:
+                return agent.fetch_booking(text)
+        except SyncError as exc:
+            log.info("booking not asked of the central server: %s", exc)
+            return None
+
+    return fetch
 
 
 class KioskWindow(QWidget):
@@ -72,6 +91,7 @@ class KioskWindow(QWidget):
         self.busy = False
         self._last: IssuedView | None = None
         self._error: BaseException | None = None
+        self._checked_in: kiosk_service.CheckInView | None = None
 
         self.title = QLabel(self)
         self.title.setObjectName("title")
@@ -99,6 +119,18 @@ class KioskWindow(QWidget):
         self.mobile.setInputMethodHints(Qt.InputMethodHint.ImhDialableCharactersOnly)
         self.mobile.setLayoutDirection(Qt.LayoutDirection.LeftToRight)  # digits read left to right
         self.mobile_label.setBuddy(self.mobile)
+        # an appointment: its code or the national ID typed, or the QR scanned (the scanner types
+        # the manage link and Enter)
+        self.booking_label = QLabel(self)
+        self.booking_label.setObjectName("kioskBookingLabel")
+        self.booking_label.setWordWrap(True)
+        self.booking = QLineEdit(self)
+        self.booking.setObjectName("kioskBooking")
+        self.booking.setMaxLength(300)
+        self.booking.setMinimumHeight(56)
+        self.booking.setLayoutDirection(Qt.LayoutDirection.LeftToRight)  # codes read left to right
+        self.booking_label.setBuddy(self.booking)
+        self.booking.returnPressed.connect(self.check_in)  # Escape empties it (eventFilter)
         self.result = MessageLine(ctx.lang, self, name="kioskResult")
         self.result.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.result.setMinimumHeight(120)
@@ -120,6 +152,10 @@ class KioskWindow(QWidget):
         mobile_row = QHBoxLayout()
         mobile_row.addWidget(self.mobile_label, 2)
         mobile_row.addWidget(self.mobile, 1)
+        # the booking's field beside the mobile's: the kiosk still fits a 1366x768 screen
+        mobile_row.insertWidget(0, self.booking_label, 2)
+        mobile_row.insertWidget(1, self.booking, 1)
+        mobile_row.insertSpacing(2, 24)
         bottom = QHBoxLayout()
         bottom.addWidget(self.priority, 2)
         bottom.addWidget(self.language_button, 1)
@@ -140,6 +176,9 @@ class KioskWindow(QWidget):
         self.t(self.mobile_label.setText, "kiosk.sms_label")
         self.t(self.mobile.setPlaceholderText, "kiosk.sms_placeholder")
         self.t(self.mobile.setAccessibleName, "kiosk.sms_label")
+        self.t(self.booking_label.setText, "kiosk.booking_label")
+        self.t(self.booking.setPlaceholderText, "kiosk.booking_placeholder")
+        self.t(self.booking.setAccessibleName, "kiosk.booking_label")
         self.t.also(self.update_texts)
         QShortcut(QKeySequence(EXIT_KEY), self, self.ask_exit)
         self.idle_timer = QTimer(self)  # the test drives it with a short interval
@@ -153,6 +192,7 @@ class KioskWindow(QWidget):
         ctx.lang.changed.connect(lambda _lang: self.touched())
         self.priority.toggled.connect(lambda _on: self.touched())
         self.mobile.textEdited.connect(lambda _text: self.touched())
+        self.booking.textEdited.connect(lambda _text: self.touched())
         self.touched()  # a kiosk started in English goes back to Arabic too
         # No poll: the counts are read again when the database announces a change (and at start).
         self._reload: Reload[dict[str, int]] = Reload(ctx.ops, self._read_counts, self._counts, self)
@@ -228,12 +268,17 @@ class KioskWindow(QWidget):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if event.type() in _ACTIVITY and isinstance(watched, QWidget) and watched.window() is self:
             self.touched()
+        if (watched is self.booking and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+                and event.key() == Qt.Key.Key_Escape):
+            self.booking.clear()  # a citizen starting again
+            self.touched()
+            return True
         return False
 
     def touched(self) -> None:
         """A citizen is using the kiosk: the idle time starts again (only away from Arabic or mid-choice)."""
         if (self.ctx.lang.lang != "ar" or self.priority.isChecked() or self.exit_panel.isVisible()
-                or self.mobile.text()):
+                or self.mobile.text() or self.booking.text()):
             self.idle_timer.start()
         else:
             self.idle_timer.stop()
@@ -244,6 +289,7 @@ class KioskWindow(QWidget):
         self.cancel_exit()
         self.priority.setChecked(False)
         self.mobile.clear()
+        self.booking.clear()
         if self.ctx.lang.lang != "ar":
             self.ctx.lang.set("ar")
         self.idle_timer.stop()
@@ -256,6 +302,9 @@ class KioskWindow(QWidget):
         self.mobile_label.hide()  # and the citizen's number field's (what was typed is forgotten)
         self.mobile.clear()
         self.mobile.hide()
+        for widget in (self.booking_label, self.booking):  # and the booking's
+            widget.hide()
+        self.booking.clear()
         self.exit_panel.show()
         self.exit_username.setFocus()
         self.touched()
@@ -270,6 +319,8 @@ class KioskWindow(QWidget):
         self.result.show()
         self.mobile_label.show()
         self.mobile.show()
+        self.booking_label.show()
+        self.booking.show()
 
     @Slot()
     def confirm_exit(self) -> None:
@@ -342,6 +393,38 @@ class KioskWindow(QWidget):
         self.busy = True
         self.ctx.ops.write(work, self._issued, self._failed, owner=self)
 
+    @Slot()
+    def check_in(self) -> None:
+        """Enter in the booking field (typed, or the scanner's): the appointment's ticket, printed."""
+        text = self.booking.text().strip()
+        if self.busy or not text:
+            return
+        cat, ctx = self.ctx.catalogue, self.ctx
+        if cat is None:
+            return
+        url, lang, printing, db = ctx.config.ticket_printer, ctx.lang.lang, ctx.printing, ctx.db
+        portal, names = ctx.config.portal_base_url, {g.letter: (g.name_ar, g.name_en) for g in self.groups()}
+
+        def work() -> kiosk_service.CheckInView:
+            done = kiosk_service.check_in(db, text, fetch_booking(db))
+            name_ar, name_en = names.get(done.issued.group, (done.issued.group, done.issued.group))
+            printing.submit(ticket_document(cat.centre, name_ar, name_en, done.issued, portal), url, lang)
+            return done
+
+        self.busy = True
+        self.ctx.ops.write(work, self._checked, self._check_in_failed, owner=self)
+
+    def _checked(self, done: kiosk_service.CheckInView) -> None:
+        self.booking.clear()
+        self._issued(done.issued)
+        self._checked_in = done
+        self.update_texts()
+
+    def _check_in_failed(self, exc: BaseException) -> None:
+        self._failed(exc)  # what was typed stays, to be corrected
+        self.booking.setFocus()
+        self.booking.selectAll()
+
     def _refuse_mobile(self) -> None:
         """A wrong number: say so, keep what was typed and chosen, put the cursor back in the field."""
         from counter_app.ui.shell.i18n import UiError
@@ -354,7 +437,7 @@ class KioskWindow(QWidget):
 
     def _issued(self, issued: IssuedView) -> None:
         self.busy = False
-        self._last, self._error = issued, None
+        self._last, self._error, self._checked_in = issued, None, None
         self.mobile.clear()  # never shown again
         self.priority.setChecked(False)
         self.waiting[issued.group] = issued.waiting_ahead + 1
@@ -365,12 +448,12 @@ class KioskWindow(QWidget):
 
     def _failed(self, exc: BaseException) -> None:
         self.busy = False
-        self._error, self._last = exc, None
+        self._error, self._last, self._checked_in = exc, None, None
         self.update_texts()
         self._clear.start()
 
     def _reset(self) -> None:
-        self._last = self._error = None
+        self._last = self._error = self._checked_in = None
         self.update_texts()
 
     def show_error(self, exc: BaseException) -> None:
@@ -387,6 +470,12 @@ class KioskWindow(QWidget):
         self.priority.setText(lang.text(N_("kiosk.priority_on") if self.priority.isChecked() else N_("kiosk.priority_off")))
         if self._error is not None:
             self.result.fail(self._error)
+        elif self._checked_in is not None:
+            done = self._checked_in
+            key = {None: N_("kiosk.checked_in"), "early": N_("kiosk.checked_in_early"),
+                   "late": N_("kiosk.checked_in_late")}[done.reason]
+            self.result.say(key, state="info", number=ticket_label(done.issued.number),
+                            booked=format_time(done.booked_at, lang.lang), ahead=Msg("kiosk.ahead", n=done.issued.waiting_ahead))
         elif self._last is not None:
             key = N_("kiosk.issued_now") if self._last.waiting_ahead == 0 else N_("kiosk.issued")
             self.result.say(key, state="info", number=ticket_label(self._last.number),

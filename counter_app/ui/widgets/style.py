@@ -136,8 +136,8 @@ QWidget#kioskWindow QLabel#title {{ font-size: {t.kiosk_title}pt; background: {p
 QLabel#kioskPrompt {{ font-size: {t.title}pt; color: {p.text}; }}
 QLabel#kioskResult {{ font-size: {t.kiosk}pt; }}
 QLabel#kioskResult[state="info"] {{ font-weight: bold; }}
-QLabel#kioskMobileLabel {{ font-size: {t.title}pt; color: {p.text}; }}
-QLineEdit#kioskMobile {{ font-size: {t.kiosk}pt; padding: 8px; }}
+QLabel#kioskMobileLabel, QLabel#kioskBookingLabel {{ font-size: {t.title}pt; color: {p.text}; }}
+QLineEdit#kioskMobile, QLineEdit#kioskBooking {{ font-size: {t.kiosk}pt; padding: 8px; }}
 QPushButton[kiosk="true"] {{ font-size: {t.kiosk}pt; font-weight: bold; padding: 12px; background: {p.primary};
     color: {p.on_primary}; border: none; border-radius: {s.radius_large}px; }}
 QPushButton[kiosk="true"]:hover {{ background: {p.primary_hover}; }}

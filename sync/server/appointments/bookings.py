@@ -132,6 +132,9 @@ def _next_version(session: Session, centre: str) -> int:
     return int(session.execute(_version_statement(session, centre)).scalar_one())
 
 
+next_version = _next_version  # for the centre's check-ins (:mod:`.centre_pull`)
+
+
 def _take_place(session: Session, centre: str, group: str, start: datetime, places: int) -> None:
     """One place of the slot, or ``full``: one upsert that makes the slot's row with one place taken,
     or adds one to it only while ``booked < places`` (PostgreSQL locks the row and checks the
