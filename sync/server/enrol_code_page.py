@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from html import escape
 from urllib.parse import urlencode
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -25,9 +25,8 @@ from sync.server import enrol_codes
 from sync.server.accounts import CENTRE, AccountError, Scope
 from sync.server.db import ServerDatabase
 from sync.server.errors import ApiError
-from sync.server.inputs import form_fields
 from sync.server.report_page import Html, _page, language, render_login, text
-from sync.server.sessions import client_of, request_scope, require_same_origin
+from sync.server.sessions import client_of, posted_form, request_scope
 
 PATH = "/reports/enrolment-codes"
 MAX_FORM_BYTES = 4096
@@ -83,13 +82,11 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str, headers: dict
 
     @app.post(PATH, response_class=HTMLResponse)
     async def code_issue(request: Request) -> HTMLResponse:
-        require_same_origin(request)
-        body = await request.body()
-        if len(body) > MAX_FORM_BYTES:
-            raise HTTPException(413, "form too large")
         try:
-            form = form_fields(body)
-        except ApiError:  # not this page's form: answered as an empty one (a page, not JSON)
+            form = await posted_form(request, MAX_FORM_BYTES)
+        except ApiError as exc:
+            if exc.status_code != 422:
+                raise  # not this page's form: answered as an empty one (a page, not JSON)
             form = {}
 
         def field(name: str) -> str:

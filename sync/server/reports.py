@@ -40,6 +40,7 @@ from sync.server.sessions import (
     client_of,
     close_session,
     open_session,
+    posted_form,
     request_scope,
     require_same_origin,
 )
@@ -116,11 +117,7 @@ def add_report_routes(app: FastAPI, db: ServerDatabase, admin_token: str, *,
 
     @app.post("/reports/login", response_class=HTMLResponse)
     async def report_login(request: Request) -> Response:
-        require_same_origin(request)
-        body = await request.body()
-        if len(body) > MAX_FORM_BYTES:
-            raise HTTPException(413, "form too large")
-        form = form_fields(body)
+        form = await posted_form(request, MAX_FORM_BYTES)
 
         def field(name: str) -> str:
             return (form.get(name) or [""])[0]

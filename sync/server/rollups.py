@@ -120,7 +120,6 @@ def durations(count: int, sum_us: int, hist: Counter[int]) -> dict[str, Any]:
 # -- deltas: a row's additions: a column's by its name, a counter's entry by (column, key) ---------------
 Delta = dict[Any, int]
 _COUNTERS = {"wait_hist", "service_hist", "states", "methods"}
-_INT_KEYED = {"wait_hist", "service_hist"}
 
 
 def _add(target: Delta, source: Delta, sign: int = 1) -> None:

@@ -23,12 +23,14 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
+from fastapi import HTTPException
 from sqlalchemy import delete
 from starlette.requests import Request
 
 from sync.server.accounts import TOKEN_SCOPE, Scope, audit, scope_of, user_actor
 from sync.server.db import ServerDatabase
 from sync.server.errors import ApiError
+from sync.server.inputs import form_fields
 from sync.server.models import CentralUser, ReportSession
 
 SESSION_S = 12 * 3600
@@ -121,3 +123,14 @@ def _host(url: str) -> str | None:
 
 def _host_of(request: Request) -> str:
     return (request.headers.get("host") or request.url.netloc).lower()
+
+
+async def posted_form(request: Request, limit: int) -> dict[str, list[str]]:
+    """A form posted from the server's own pages: 403 ``cross_site`` from another site
+    (:func:`require_same_origin`), 413 beyond ``limit`` bytes, 422 for a body that is no form of ours
+    (:func:`~sync.server.inputs.form_fields`)."""
+    require_same_origin(request)
+    body = await request.body()
+    if len(body) > limit:
+        raise HTTPException(413, "form too large")
+    return form_fields(body)

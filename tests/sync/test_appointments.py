@@ -18,6 +18,7 @@ from counter_app.common.clock import CENTRE_TZ, local_day, utcnow
 from counter_app.common.i18n import strip_isolates
 from sync.server.appointments.bookings import CODE_ALPHABET
 from sync.server.models import AppointmentSlot, Booking, CentralAudit, EnrolledCentre
+from tests.helpers.appointments import add_no_shows, nid
 from tests.helpers.central import ADMIN_TOKEN, Central, add_person, running_central
 from tests.sync.test_enrol_codes import session as login_cookies
 
@@ -42,10 +43,6 @@ def add_centre(central: Central, code: str, governorate: str) -> None:
     with central.db.sessions.begin() as s:
         s.add(EnrolledCentre(code=code, name=code, governorate=governorate, sync_public_key="-",
                              enrolled_at=utcnow(), clock_flagged=False))
-
-
-def nid(n: int) -> str:
-    return f"290010121{n:04d}5"
 
 
 def mobile(n: int) -> str:
@@ -199,14 +196,8 @@ def test_monthly_cap_and_no_shows(central: Central) -> None:
     assert strip_isolates(book(central, slots_of(central, days[3])[0]["start"], 7).json()["localised"]) == \
         "بلغت الحد المسموح به هذا الشهر: 3 حجوزات لكل رقم قومي."
     # three no-shows in 90 days: refused until 30 days after the last one
+    add_no_shows(central.db, nid(8), SERVICE)
     today = local_day(utcnow())
-    with central.db.sessions.begin() as s:
-        for i, ago in enumerate((60, 20, 5)):
-            start = datetime.combine(today - timedelta(days=ago), datetime.min.time(), CENTRE_TZ)
-            s.add(Booking(code=f"NS{i}22222", secret_digest="-", centre_code="GIZ-01", group_letter="A",
-                          service_code=SERVICE, slot_start=start, day=today - timedelta(days=ago), national_id=nid(8),
-                          mobile=None, lang="ar", state="no_show", active_key=None, version=0, created_at=start,
-                          updated_at=start))
     blocked = book(central, slots_of(central, days[0])[0]["start"], 8)
     assert blocked.status_code == 403 and blocked.json()["error"] == "no_show_block"
     assert blocked.json()["until"] == (today + timedelta(days=25)).isoformat()

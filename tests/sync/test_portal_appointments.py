@@ -11,7 +11,7 @@ import io
 import re
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +19,10 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from counter_app.common.clock import CENTRE_TZ, as_utc, local_day, utcnow
+from counter_app.common.clock import as_utc, local_day, utcnow
 from counter_app.common.i18n import strip_isolates
 from sync.server.models import Booking, EnrolledCentre
+from tests.helpers.appointments import add_no_shows, nid
 from tests.helpers.browser import DESKTOP, ON_SQLITE, PHONE, assert_public_page, browser_page
 from tests.helpers.central import ADMIN_TOKEN, Central, running_central
 
@@ -48,10 +49,6 @@ def central(central_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Centr
                               timeout=10)
         assert answer.status_code == 200, answer.text
         yield server
-
-
-def nid(n: int) -> str:
-    return f"290010121{n:04d}5"
 
 
 def bookings_of(central: Central) -> list[Booking]:
@@ -203,14 +200,8 @@ def test_refusals_in_the_pages_language(central: Central) -> None:
     bad = post_form(central, "/appointments/book?lang=en", {**fields, "slot": starts[2], "national_id": "123"})
     assert bad.status_code == 422 and 'id="national_id-error"' in bad.text and 'value="123"' in bad.text
     # three no-shows in 90 days: refused, with the day the block ends, in Arabic
+    add_no_shows(central.db, nid(8), SERVICE)
     today = local_day(utcnow())
-    with central.db.sessions.begin() as s:
-        for i, ago in enumerate((60, 20, 5)):
-            start = datetime.combine(today - timedelta(days=ago), datetime.min.time(), CENTRE_TZ)
-            s.add(Booking(code=f"NS{i}22222", secret_digest="-", centre_code="GIZ-01", group_letter="A",
-                          service_code=SERVICE, slot_start=start, day=today - timedelta(days=ago), national_id=nid(8),
-                          mobile=None, lang="ar", state="no_show", active_key=None, version=0, created_at=start,
-                          updated_at=start))
     blocked = post_form(central, "/appointments/book?lang=ar", {**fields, "slot": starts[2], "national_id": nid(8)})
     assert blocked.status_code == 403
     error = re.search(r'id="appt-error">([^<]+)<', blocked.text)

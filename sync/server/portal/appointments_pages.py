@@ -30,7 +30,7 @@ from functools import partial
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -44,11 +44,11 @@ from sync.server.appointments import bookings, slots
 from sync.server.appointments.errors import AppointmentError
 from sync.server.appointments.routes import TRIES, ServiceGroups
 from sync.server.db import ServerDatabase
-from sync.server.inputs import form_fields
+from sync.server.errors import ApiError
 from sync.server.models import AppointmentRule, Booking, EnrolledCentre
 from sync.server.portal import render, request_lang
 from sync.server.portal.centres import Catalogue, catalogue, offered
-from sync.server.sessions import require_same_origin
+from sync.server.sessions import posted_form
 
 BASE = "/appointments"
 MAX_FORM_BYTES = 2000
@@ -136,13 +136,11 @@ def _headers(response: Response) -> Response:
 
 
 async def _form(request: Request) -> dict[str, str]:
-    require_same_origin(request)
-    body = await request.body()
-    if len(body) > MAX_FORM_BYTES:
-        raise HTTPException(413, "form too large")
     try:
-        fields = form_fields(body)
-    except Exception:  # not this page's form: answered as an empty one (a page, not JSON)
+        fields = await posted_form(request, MAX_FORM_BYTES)
+    except ApiError as exc:  # not this page's form: answered as an empty one (a page, not JSON)
+        if exc.status_code != 422:
+            raise
         fields = {}
     return {name: (values or [""])[0].strip() for name, values in fields.items()}
 
