@@ -66,7 +66,7 @@ def make_queue(site: Centre) -> None:
 
 def test_heartbeats_arrive_with_nothing_to_send_and_carry_the_queue_now(enrolled: Centre, central: Central) -> None:
     make_queue(enrolled)
-    agent = Agent(enrolled.db, timeout=(2.0, 5.0))
+    agent = Agent(enrolled.db)
     agent.sync_once()  # the tickets' events sent: nothing is left to send
     with enrolled.db.read() as s:
         assert outbox.pending_count(s) == 0
@@ -226,7 +226,7 @@ def test_heartbeats_count_under_the_centre_rate_limit(site: Centre, central_url:
     monkeypatch.setenv("SHUBBAK_RATE_LIMITS", "centre=3/minute")  # read when the app is made
     with running_central(central_url) as server:
         enrol_site(server, site.db)
-        agent = Agent(site.db, timeout=(2.0, 5.0))
+        agent = Agent(site.db)
         beats = Heartbeats(agent)
         try:
             for _ in range(3):

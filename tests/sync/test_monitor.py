@@ -181,7 +181,7 @@ def test_alerts_are_raised_cleared_and_mailed_once_from_a_real_agents_heartbeats
     now = utcnow()
     with enrolled.db.begin() as s:  # a citizen waiting for 50 minutes
         queue.issue_ticket(s, "A", at=now - timedelta(minutes=50))
-    agent = Agent(enrolled.db, timeout=(2.0, 5.0))
+    agent = Agent(enrolled.db)
     beats = Heartbeats(agent)
     beats.send_once()
     settings = AlertSettings(wait_s=30 * 60, page_url=central.url)
