@@ -23,6 +23,7 @@ Every function takes the caller's session and never commits.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, literal, select, true, update
+from sqlalchemy import Integer, and_, bindparam, func, insert, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -135,25 +136,81 @@ def _next_version(session: Session, centre: str) -> int:
 next_version = _next_version  # for the centre's check-ins (:mod:`.centre_pull`)
 
 
+def _bind(column: Any, name: str | None = None) -> Any:
+    return bindparam(name or column.key, type_=column.type)
+
+
+_S = AppointmentSlot.__table__.c
+_GIVE_BACK = update(AppointmentSlot).where(
+    _S.centre_code == _bind(_S.centre_code, "centre"), _S.group_letter == _bind(_S.group_letter, "group"),
+    _S.slot_start == _bind(_S.slot_start, "start"), _S.booked > 0).values(booked=_S.booked - 1)
+#: a new booking's columns (its version aside), bound by these names
+_BOOKING_COLUMNS = ("code", "secret_digest", "centre_code", "group_letter", "service_code", "slot_start", "day",
+                    "national_id", "mobile", "lang", "state", "active_key", "created_at", "updated_at")
+
+
+def _limits_statement(moving: bool) -> Any:
+    b = Booking.__table__.c
+    others = b.id != _bind(b.id, "moving") if moving else true()
+    since, today = _bind(b.day, "since"), _bind(b.day, "today")
+    missed_now = and_(b.state == NO_SHOW, b.day >= since, b.day <= today)
+    in_month = and_(b.day >= _bind(b.day, "month"), b.day < _bind(b.day, "following"), b.state != CANCELLED, others)
+    return select(func.count().filter(missed_now), func.max(b.day).filter(missed_now),
+                  func.count().filter(and_(b.active_key == _bind(b.active_key, "key"), others)),
+                  func.count().filter(in_month)).where(
+        b.national_id == _bind(b.national_id, "nid"), b.day >= _bind(b.day, "low"), b.day < _bind(b.day, "high"))
+
+
+_LIMITS, _LIMITS_MOVING = _limits_statement(False), _limits_statement(True)
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """A booking's writing statements of one dialect, built once: building them cost more than
+    running them (bench/appointments.py)."""
+
+    take_place: Any
+    insert: Any
+    insert_versioned: Any  # PostgreSQL: the version's upsert and the insert in one statement; else None
+
+
+@functools.cache
+def _dialect_statements(dialect: str) -> _Statements:
+    dml = pg_insert if dialect == "postgresql" else sqlite_insert
+    centre, group, start = _bind(_S.centre_code, "centre"), _bind(_S.group_letter, "group"), _bind(_S.slot_start, "start")
+    take_place = dml(AppointmentSlot).values(centre_code=centre, group_letter=group, slot_start=start, booked=1) \
+        .on_conflict_do_update(index_elements=["centre_code", "group_letter", "slot_start"],
+                               set_={"booked": _S.booked + 1}, where=_S.booked < bindparam("places", type_=Integer)) \
+        .returning(_S.booked)
+    b = Booking.__table__.c
+    insert_one = insert(Booking).values({name: _bind(b[name]) for name in (*_BOOKING_COLUMNS, "version")}) \
+        .returning(b.id)
+    versioned = None
+    if dialect == "postgresql":
+        version = dml(AppointmentCentre).values(centre_code=_bind(b.centre_code), version=1) \
+            .on_conflict_do_update(index_elements=["centre_code"], set_={"version": AppointmentCentre.version + 1}) \
+            .returning(AppointmentCentre.version).cte("next_version")
+        chosen = select(*(_bind(b[name]) for name in _BOOKING_COLUMNS), version.c.version)
+        versioned = insert(Booking).from_select([*_BOOKING_COLUMNS, "version"], chosen).returning(b.id, b.version)
+    return _Statements(take_place, insert_one, versioned)
+
+
+def _statements(session: Session) -> _Statements:
+    return _dialect_statements(session.get_bind().dialect.name)
+
+
 def _take_place(session: Session, centre: str, group: str, start: datetime, places: int) -> None:
     """One place of the slot, or ``full``: one upsert that makes the slot's row with one place taken,
     or adds one to it only while ``booked < places`` (PostgreSQL locks the row and checks the
     condition on its newest version; SQLite has one writer): no row returned, no place."""
-    statement = _insert(session)(AppointmentSlot).values(centre_code=centre, group_letter=group, slot_start=start,
-                                                         booked=1)
-    taken = session.execute(statement.on_conflict_do_update(
-        index_elements=["centre_code", "group_letter", "slot_start"],
-        set_={"booked": AppointmentSlot.booked + 1}, where=AppointmentSlot.booked < places)
-        .returning(AppointmentSlot.booked)).scalar_one_or_none()
+    taken = session.connection().execute(_statements(session).take_place, {
+        "centre": centre, "group": group, "start": start, "places": places}).scalar_one_or_none()
     if taken is None or places < 1:
         raise AppointmentError("full", "this slot is fully booked; choose another")
 
 
 def _give_back(session: Session, centre: str, group: str, start: datetime) -> None:
-    session.execute(update(AppointmentSlot).where(
-        AppointmentSlot.centre_code == centre, AppointmentSlot.group_letter == group,
-        AppointmentSlot.slot_start == start, AppointmentSlot.booked > 0)
-        .values(booked=AppointmentSlot.booked - 1))
+    session.connection().execute(_GIVE_BACK, {"centre": centre, "group": group, "start": start})
 
 
 def _active_key(nid: str, service: str, day: date) -> str:
@@ -167,14 +224,12 @@ def _check_limits(session: Session, nid: str, service: str, day: date, today: da
     since = today - timedelta(days=limits.no_show_days)
     month = day.replace(day=1)
     following = (month + timedelta(days=32)).replace(day=1)
-    others = Booking.id != moving if moving is not None else true()
-    missed_now = and_(Booking.state == NO_SHOW, Booking.day >= since, Booking.day <= today)
-    in_month = and_(Booking.day >= month, Booking.day < following, Booking.state != CANCELLED, others)
-    missed, last, same_day, booked = session.execute(select(
-        func.count().filter(missed_now), func.max(Booking.day).filter(missed_now),
-        func.count().filter(and_(Booking.active_key == _active_key(nid, service, day), others)),
-        func.count().filter(in_month)).where(
-        Booking.national_id == nid, Booking.day >= min(since, month), Booking.day < max(following, today))).one()
+    params = {"nid": nid, "since": since, "today": today, "month": month, "following": following,
+              "key": _active_key(nid, service, day), "low": min(since, month), "high": max(following, today)}
+    if moving is not None:
+        params["moving"] = moving
+    missed, last, same_day, booked = session.connection().execute(
+        _LIMITS_MOVING if moving is not None else _LIMITS, params).one()
     if missed >= limits.no_shows and last is not None:
         until = last + timedelta(days=limits.block_days)
         if today < until:
@@ -208,18 +263,14 @@ def book(session: Session, *, centre: str, group: str, service: str, start: date
               "service_code": service, "slot_start": start, "day": day, "national_id": nid, "mobile": mobile,
               "lang": lang_of(lang), "state": BOOKED, "active_key": _active_key(nid, service, day),
               "created_at": now, "updated_at": now}
-    if session.get_bind().dialect.name == "postgresql":
+    made = _statements(session)
+    if made.insert_versioned is not None:
         # the centre's version and the insert in one statement, the last before the commit: the
         # version's row (every booking of the centre waits for it) is held for one round trip
-        version = _version_statement(session, centre).cte("next_version")
-        columns = list(values)
-        chosen = select(*(literal(values[c], Booking.__table__.c[c].type) for c in columns), version.c.version)
-        booking_id, number = session.execute(insert(Booking).from_select([*columns, "version"], chosen)
-                                             .returning(Booking.id, Booking.version)).one()
+        booking_id, number = session.connection().execute(made.insert_versioned, values).one()
     else:
         number = _next_version(session, centre)
-        booking_id = session.execute(insert(Booking).values(**values, version=number)
-                                     .returning(Booking.id)).scalar_one()
+        booking_id = session.connection().execute(made.insert, {**values, "version": number}).scalar_one()
     row = Booking(id=booking_id, version=number, **values)
     return NewBooking(code, secret, row)
 

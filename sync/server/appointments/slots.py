@@ -13,6 +13,7 @@ Every function takes the caller's session and never commits.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Date, String, bindparam, select
 from sqlalchemy.orm import Session
 
 from counter_app.common.clock import CENTRE_TZ, as_utc, local_day
@@ -127,9 +128,17 @@ def hours_json(rule: Rule) -> dict[str, list[list[str]]]:
 
 
 def rule_of(row: AppointmentRule) -> Rule:
-    return Rule(hours=parse_hours(json.loads(row.hours)), slot_minutes=row.slot_minutes, places=row.places,
-                horizon_days=row.horizon_days, cutoff_days_before=row.cutoff_days_before,
-                cutoff_time=_hhmm(row.cutoff_time, "cutoff_time"))
+    return _rule(row.hours, row.slot_minutes, row.places, row.horizon_days, row.cutoff_days_before, row.cutoff_time)
+
+
+@functools.lru_cache(maxsize=512)
+def _rule(hours: str, slot_minutes: int, places: int, horizon_days: int, cutoff_days_before: int,
+          cutoff_time: str) -> Rule:
+    """A stored rule's columns read (kept: a booking reads its rule each time; a changed rule is
+    other texts, so a new entry)."""
+    return Rule(hours=parse_hours(json.loads(hours)), slot_minutes=slot_minutes, places=places,
+                horizon_days=horizon_days, cutoff_days_before=cutoff_days_before,
+                cutoff_time=_hhmm(cutoff_time, "cutoff_time"))
 
 
 def load_rule(session: Session, centre: str, group: str) -> Rule:
@@ -199,17 +208,27 @@ class Bookable:
     services: str | None  # the centre's services (JSON list; None: every service)
 
 
+def _lookup_statement() -> Any:
+    centre, group = bindparam("centre", type_=String), bindparam("group", type_=String)
+    closed = select(AppointmentClosure.day).where(AppointmentClosure.centre_code.in_((NATIONAL, centre)),
+                                                  AppointmentClosure.day == bindparam("day", type_=Date)).exists()
+    services = select(EnrolledCentre.services).where(EnrolledCentre.code == centre).scalar_subquery()
+    return select(*(AppointmentRule.__table__.c[name] for name in _RULE_COLUMNS), closed, services).where(
+        AppointmentRule.centre_code == centre, AppointmentRule.group_letter == group)
+
+
+_RULE_COLUMNS = ("hours", "slot_minutes", "places", "horizon_days", "cutoff_days_before", "cutoff_time")
+#: built once: a booking's statements cost more to build than to run (bench/appointments.py)
+_LOOKUP = _lookup_statement()
+
+
 def lookup(session: Session, centre: str, group: str, day: date) -> Bookable:
     """The rule of ``centre``'s ``group``, whether ``day`` is closed and the centre's services, in
     one round trip; ``no_appointments`` when there is no rule."""
-    closed = select(AppointmentClosure.day).where(AppointmentClosure.centre_code.in_((NATIONAL, centre)),
-                                                  AppointmentClosure.day == day).exists()
-    services = select(EnrolledCentre.services).where(EnrolledCentre.code == centre).scalar_subquery()
-    found = session.execute(select(AppointmentRule, closed, services).where(
-        AppointmentRule.centre_code == centre, AppointmentRule.group_letter == group)).one_or_none()
+    found = session.connection().execute(_LOOKUP, {"centre": centre, "group": group, "day": day}).one_or_none()
     if found is None:
         raise AppointmentError("no_appointments", f"centre {centre} takes no appointments for group {group}")
-    return Bookable(rule_of(found[0]), bool(found[1]), found[2])
+    return Bookable(_rule(*found[:len(_RULE_COLUMNS)]), bool(found[-2]), found[-1])
 
 
 def slot_day(start: datetime) -> date:
