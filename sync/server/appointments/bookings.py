@@ -196,7 +196,7 @@ def _dialect_statements(dialect: str) -> _Statements:
 
 
 def _statements(session: Session) -> _Statements:
-    return _dialect_statements(session.get_bind().dialect.name)
+    return _dialect_statements(session.connection().dialect.name)
 
 
 def _take_place(session: Session, centre: str, group: str, start: datetime, places: int) -> None:

@@ -154,7 +154,7 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
         # a JSONResponse as it is: FastAPI's encoding of a month's ~800 slots cost more than the query
         return JSONResponse({"centre": centre, "service": service, "group": group, "places": rule.places,
                              "days": [{"day": d.day.isoformat(),
-                                       "slots": [{"start": f.start.isoformat(), "time": f.time, "free": f.free}
+                                       "slots": [{"start": f.iso or f.start.isoformat(), "time": f.time, "free": f.free}
                                                  for f in d.slots]} for d in found]})
 
     @app.post("/v1/appointments/bookings", status_code=201, response_model=None)

@@ -17,7 +17,7 @@ import functools
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -37,6 +37,28 @@ _HHMM = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
 
 
 @dataclass(frozen=True)
+class DaySlots:
+    """One day's slots of a rule: (start UTC, Cairo ``HH:MM``) in order, their starts as a set and
+    as ISO texts (the free slots' answer)."""
+
+    slots: tuple[tuple[datetime, str], ...]
+    starts: frozenset[datetime]
+    iso: tuple[str, ...]
+
+    @classmethod
+    def of(cls, rule: Rule, day: date) -> DaySlots:
+        step = timedelta(minutes=rule.slot_minutes)
+        found = []
+        for begin, end in rule.hours.get(day.weekday(), ()):
+            moment = datetime.combine(day, begin, CENTRE_TZ)
+            close = datetime.combine(day, end, CENTRE_TZ)
+            while moment + step <= close:
+                found.append((moment.astimezone(UTC), f"{moment.hour:02d}:{moment.minute:02d}"))
+                moment += step
+        return cls(tuple(found), frozenset(start for start, _ in found), tuple(start.isoformat() for start, _ in found))
+
+
+@dataclass(frozen=True)
 class Rule:
     hours: Mapping[int, tuple[tuple[time, time], ...]]  # weekday (Monday 0) -> periods
     slot_minutes: int
@@ -45,21 +67,24 @@ class Rule:
     cutoff_days_before: int
     cutoff_time: time
 
+    #: the days' slots already worked out (a rule read from the database is kept: :func:`_rule`)
+    _days: dict[date, DaySlots] = field(default_factory=dict, compare=False, repr=False)
+
     def slot_starts(self, day: date) -> list[datetime]:
         """The day's slots (UTC), in order."""
         return [start for start, _time in self.day_slots(day)]
 
     def day_slots(self, day: date) -> list[tuple[datetime, str]]:
         """The day's slots in order: their start (UTC) and its Cairo time ``HH:MM``."""
-        step = timedelta(minutes=self.slot_minutes)
-        starts = []
-        for begin, end in self.hours.get(day.weekday(), ()):
-            moment = datetime.combine(day, begin, CENTRE_TZ)
-            close = datetime.combine(day, end, CENTRE_TZ)
-            while moment + step <= close:
-                starts.append((moment.astimezone(UTC), f"{moment.hour:02d}:{moment.minute:02d}"))
-                moment += step
-        return starts
+        return list(self.slots_of(day).slots)
+
+    def slots_of(self, day: date) -> DaySlots:
+        found = self._days.get(day)
+        if found is None:
+            if len(self._days) > 400:  # a few months of days asked; then start again
+                self._days.clear()
+            found = self._days[day] = DaySlots.of(self, day)
+        return found
 
     def cutoff(self, day: date) -> datetime:
         """The last moment ``day`` can be booked (UTC)."""
@@ -166,6 +191,7 @@ class FreeSlot:
     start: datetime  # UTC
     time: str  # its Cairo time, HH:MM
     free: int
+    iso: str = ""  # ``start`` as ISO text (the answer's)
 
 
 @dataclass(frozen=True)
@@ -188,15 +214,16 @@ def free_slots(session: Session, centre: str, group: str, first: date, days: int
     if begin > end:
         return rule, []
     closed = closed_days(session, centre, begin, end)
-    wanted = [(day, rule.day_slots(day)) for offset in range((end - begin).days + 1)
+    wanted = [(day, rule.slots_of(day)) for offset in range((end - begin).days + 1)
               if (day := begin + timedelta(days=offset)) not in closed]
-    wanted = [(day, starts) for day, starts in wanted if starts]
+    wanted = [(day, found) for day, found in wanted if found.slots]
     if not wanted:
         return rule, []
-    booked = booked_places(session, centre, group, wanted[0][1][0][0], wanted[-1][1][-1][0])
+    booked = booked_places(session, centre, group, wanted[0][1].slots[0][0], wanted[-1][1].slots[-1][0])
     places = rule.places
-    return rule, [FreeDay(day, [FreeSlot(start, hhmm, max(0, places - booked.get(start, 0))) for start, hhmm in starts])
-                  for day, starts in wanted]
+    return rule, [FreeDay(day, [FreeSlot(start, hhmm, max(0, places - booked.get(start, 0)), iso)
+                                for (start, hhmm), iso in zip(found.slots, found.iso, strict=True)])
+                  for day, found in wanted]
 
 
 @dataclass(frozen=True)
@@ -242,7 +269,7 @@ def check_slot(bookable: Bookable, start: datetime, now: datetime) -> date:
     """The slot's Cairo day, if ``start`` (UTC) is a slot one may book now; else :class:`AppointmentError`."""
     rule = bookable.rule
     day = local_day(start)
-    if start not in rule.slot_starts(day):
+    if start not in rule.slots_of(day).starts:
         raise AppointmentError("not_a_slot", "no slot of this service starts at that time")
     first, last = rule.bookable_days(now)
     if day < first:
