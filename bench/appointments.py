@@ -15,6 +15,9 @@ every booker here is 127.0.0.1) and prints ``name: value`` lines:
   citizens (threads, one keep-alive connection each), ``--per-booker`` bookings each on slots of
   the month drawn at random; ``booking_p50_ms``, ``bookings_made``, ``bookings_full`` (told the slot
   was full: an answer, not an error), ``booking_errors`` (anything else: should be 0);
+  ``booking_server_cpu_ms``: the server process's CPU time per booking made (with one worker; far
+  less sensitive to the machine's load than the latencies: the bookers' own HTTP client shares the
+  machine's cores with the server and PostgreSQL);
 * ``last_place_bookings``: 50 concurrent bookers of one 10-place slot (should be 10);
 * ``load_1min_start``, ``load_1min_end``: the machine's load average (the figures are noisy on a
   loaded machine).
@@ -60,6 +63,12 @@ TOKEN = "bench-admin-token"
 
 def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1] if len(values) > 1 else values[0]
+
+
+def process_cpu_s(pid: int) -> float:
+    """The CPU time (user + system, s) a process used so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def nid(n: int) -> str:
@@ -193,7 +202,11 @@ def main(argv: list[str] | None = None) -> int:
                 server + "/v1/appointments/slots", timeout=30,
                 params={"centre": centres[1], "service": SERVICE, "from": tomorrow.isoformat(), "days": "30"}
             ).json()["days"] for f in d["slots"]]
+            cpu_before = process_cpu_s(proc.pid)
             times, outcomes = bookers(server, centres[1], starts, args.bookers, args.per_booker, 10**6, rng)
+            made = outcomes.get("made", 0)
+            if args.workers == 1 and made:
+                print(f"booking_server_cpu_ms: {(process_cpu_s(proc.pid) - cpu_before) / made * 1000:.2f}")
             print(f"booking_p50_ms: {statistics.median(times):.1f}")
             print(f"booking_p95_ms: {p95(times):.1f}")
             print(f"bookings_made: {outcomes.pop('made', 0)}")
