@@ -169,8 +169,8 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
                         s, centre=payload.centre, group=groups.group(s, payload.service), service=payload.service,
                         start=payload.slot, national_id_text=payload.national_id, mobile_text=payload.mobile,
                         lang=payload.lang, now=utcnow(), limits=limits)
-                    answer = {**booking_view(made.booking), "secret": made.secret}
-                return JSONResponse(answer, 201)
+                # the answer made once committed: the centre's version row is held till then
+                return JSONResponse({**booking_view(made.booking), "secret": made.secret}, 201)
             except AppointmentError as exc:
                 return refusal(exc, payload.lang)
             except IntegrityError:
