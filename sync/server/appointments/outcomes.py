@@ -68,8 +68,10 @@ def record_calls(session: Session, centre: str, events: Sequence[WireEvent]) -> 
             first[ticket] = at
     if not first:
         return 0
-    rows = session.scalars(select(Booking).where(Booking.ticket_uuid.in_(sorted(first)),
-                                                 Booking.centre_code == centre, Booking.called_at.is_(None))).all()
+    # by the ticket's index alone (a condition on the centre could lead the planner to the centre's
+    # index, every booking of the centre); the few rows found are checked here
+    rows = [row for row in session.scalars(select(Booking).where(Booking.ticket_uuid.in_(sorted(first))))
+            if row.centre_code == centre and row.called_at is None]
     for row in rows:
         row.called_at = first[row.ticket_uuid or ""]
     return len(rows)
