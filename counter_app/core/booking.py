@@ -110,9 +110,9 @@ def apply_pulled(session: Session, rows: Iterable[PulledBooking]) -> int:
             continue
         if pulled.version <= row.version:
             continue
+        kept = row.state == CHECKED_IN or (row.state == NO_SHOW and pulled.state == BOOKED and pulled.day == row.day)
         row.national_id, row.service_code, row.group_letter = pulled.national_id, pulled.service_code, pulled.group_letter
         row.booked_at, row.day, row.version = as_utc(pulled.booked_at), pulled.day, pulled.version
-        kept = row.state == CHECKED_IN or (row.state == NO_SHOW and pulled.state == BOOKED and pulled.day == row.day)
         if not kept:
             row.state = pulled.state
         changed += 1

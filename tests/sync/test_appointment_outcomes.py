@@ -234,3 +234,24 @@ def test_the_centre_keeps_past_bookings_without_their_national_ids(site: Centre)
         row = s.get_one(LocalBooking, "OLDB2345")
         assert (row.national_id, row.state) == ("", "no_show")
     assert no_show_events(site) == 1
+
+
+def test_a_pull_never_undoes_a_no_show_the_server_has_not_heard_of(site: Centre) -> None:
+    """The server's newer version of a booking the centre marked no-show: still ``booked`` the same
+    day (the no-show not pushed yet) keeps the no-show; cancelled, or moved to another day, wins."""
+    today = local_day(utcnow())
+    codes = ("SAME2345", "CANC2345", "MOVE2345")
+    with site.db.begin() as s:
+        booking.apply_pulled(s, [booking.PulledBooking(code, nid(5 + i), SERVICES[0], "A", utcnow(), today, "booked", 1)
+                                 for i, code in enumerate(codes)])
+        assert booking.mark_no_shows(s, today, utcnow()) == 3
+        assert booking.mark_no_shows(s, today, utcnow()) == 0
+    tomorrow = utcnow() + timedelta(days=1)
+    with site.db.begin() as s:
+        assert booking.apply_pulled(s, [
+            booking.PulledBooking("SAME2345", nid(5), SERVICES[0], "A", utcnow(), today, "booked", 2),
+            booking.PulledBooking("CANC2345", nid(6), SERVICES[0], "A", utcnow(), today, "cancelled", 3),
+            booking.PulledBooking("MOVE2345", nid(7), SERVICES[0], "A", tomorrow, local_day(tomorrow), "booked", 4)]) == 3
+    with site.db.read() as s:
+        assert [s.get_one(LocalBooking, c).state for c in codes] == ["no_show", "cancelled", "booked"]
+    assert no_show_events(site) == 3
