@@ -182,6 +182,14 @@ def test_central_appointment_figures_by_role_agree_with_the_centre_report(enroll
         seen = requests.get(central.url + "/v1/reports/kpis", params=period, cookies={COOKIE: login.cookies[COOKIE]},
                             timeout=30).json()["appointments"]
         assert [c["centre"] for c in seen["by_centre"]] == centres
+    # the page in English, over HTTP (the Arabic one in Chromium below)
+    add_person(central, "nour.admin")
+    login = log_in(central.url, "nour.admin")
+    page = requests.get(central.url + "/reports", params={**period, "lang": "en"},
+                        cookies={COOKIE: login.cookies[COOKIE]}, timeout=30)
+    assert page.status_code == 200 and '<section id="appointments">' in page.text
+    for words in ("Booked appointments", "No-show rate", "Called within 10 minutes", "Share of places used", "75%"):
+        assert words in strip_isolates(page.text), words
     # the centre's own report: the same figures
     with enrolled.db.read() as s:
         report = centre_reports.build(s, today, today)
