@@ -82,6 +82,13 @@ class PeriodReportData:
     appointments_served: int = 0
     appointment_share: float = 0.0
     punctuality_min: float | None = None
+    #: The period's bookings (not cancelled), check-ins, no-shows, the no-show rate (of check-ins
+    #: and no-shows) and the share of appointments called within 10 minutes of the booked time.
+    bookings: int = 0
+    check_ins: int = 0
+    booking_no_shows: int = 0
+    no_show_rate: float | None = None
+    punctual_share: float | None = None
 
     @property
     def reconciled(self) -> bool:
@@ -170,13 +177,20 @@ def period_report_pdf(data: PeriodReportData, target: str | Path | None = None, 
         (gettext("report.k.wait", lang), minutes_triplet(data.wait_min, lang, " / ")),
         (gettext("report.k.service", lang), minutes_triplet(data.service_min, lang, " / ")),
     ]
-    if data.appointments:  # a centre that takes no appointments keeps its report as it was
+    if data.appointments or data.bookings:  # a centre that takes no appointments keeps its report as it was
         figures += [
+            (gettext("report.k.bookings", lang), data.bookings),
+            (gettext("report.k.check_ins", lang), data.check_ins),
+            (gettext("report.k.booking_no_shows", lang), data.booking_no_shows),
+            (gettext("report.k.no_show_rate", lang),
+             percent(data.no_show_rate, lang) if data.no_show_rate is not None else "—"),
             (gettext("report.k.appointments", lang), data.appointments),
             (gettext("report.k.appointments_served", lang), data.appointments_served),
             (gettext("report.k.appointment_share", lang), percent(data.appointment_share, lang)),
             (gettext("report.k.punctuality", lang),
              _minutes(data.punctuality_min) if data.punctuality_min is not None else "—"),
+            (gettext("report.k.punctual_share", lang),
+             percent(data.punctual_share, lang) if data.punctual_share is not None else "—"),
         ]
     story += [_table([gettext("report.col.figure", lang), gettext("report.col.value", lang)], figures, lang, width),
               Spacer(1, 5 * mm), _para(gettext("report.section.wait_by_hour", lang), lang, 13, bold=True),

@@ -33,6 +33,7 @@ Versions: 1 — the kinds below (issue 17). 2 — issue 18: ``ticket.issued`` ca
 portal's ``/t/<token>``), ``ticket.called``/``ticket.recalled`` carry ``counter_number``,
 ``centre.updated`` carries the centre's public details (address, opening hours, portal, services).
 3 — issue 20: ``booking.checked_in`` (an appointment checked in at the kiosk: its code, the ticket).
+4 — issue 20: ``booking.no_show`` (a booking not checked in when its day closed: its code, day, time).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ from typing_extensions import TypedDict  # pydantic needs typing_extensions' Typ
 
 from counter_app.common.ticket_events import TicketEventKind
 
-SCHEMA_VERSION = 3  # a server validates batches of every version up to its own
+SCHEMA_VERSION = 4  # a server validates batches of every version up to its own
 #: 10 billion pounds: above any fee, payment or day's takings, far below 2**53 (exact in any JSON).
 MAX_PIASTRES = 10**12
 MAX_ROW_ID = 2**63 - 1  # a centre database's ids (users, counters, requests) and the outbox sequence
@@ -434,6 +435,15 @@ class BookingCheckedIn(TypedDict):
     on_time: Annotated[bool, Strict()]
 
 
+@with_config(_FORBID)
+class BookingNoShow(TypedDict):
+    """A booking not checked in when its day closed (counter_app.core.booking.mark_no_shows)."""
+
+    booking: Short
+    day: Day
+    at: Moment
+
+
 #: Every kind a centre sends: the model of its payload and the payload's field its
 #: ``aggregate_id`` must equal (the ticket, application, day, user, centre or catalogue).
 KINDS: dict[str, tuple[type, str]] = {
@@ -442,7 +452,7 @@ KINDS: dict[str, tuple[type, str]] = {
     "day.opened": (DayOpened, "day"), "day.closed": (DayClosed, "day"), "day.reopened": (DayReopened, "day"),
     "user.created": (UserCreated, "user_id"), "centre.updated": (CentreUpdated, "code"),
     "catalogue.applied": (CatalogueApplied, "version"),
-    "booking.checked_in": (BookingCheckedIn, "booking"),
+    "booking.checked_in": (BookingCheckedIn, "booking"), "booking.no_show": (BookingNoShow, "booking"),
 }
 _SUBJECT = {kind: field for kind, (_model, field) in KINDS.items()}
 

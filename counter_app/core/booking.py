@@ -11,7 +11,13 @@ booking of that ID) or scans the QR (the scanner types the manage link, ``.../<C
 * outside it: an ordinary ticket of the group, and the reason (``early`` or ``late``);
 
 either way the booking is ``checked_in`` once (a second attempt is refused ``booking_checked_in``)
-and a ``booking.checked_in`` event goes to the central server (its booking's state there). A code
+and a ``booking.checked_in`` event goes to the central server (its booking's state there).
+
+**No-shows** (:func:`mark_no_shows`, run when a day closes, by the supervisor or by itself when
+the next day starts: :mod:`counter_app.core.centre_day`): every booking of that day or before
+still ``booked`` becomes ``no_show`` with one ``booking.no_show`` event each (the central server
+counts them toward the no-show block); a day closed again finds none left to mark. A pulled
+``booked`` state of the same day does not undo a no-show the server has not heard of yet. A code
 not in the local copy is ``booking_unknown`` (the kiosk asks the server when online, else tells the
 citizen to take an ordinary ticket); a booking of another day is ``booking_other_day``; a cancelled
 one ``booking_cancelled``. Every function takes the caller's session and never commits; no Qt.
@@ -25,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from counter_app.common import formatting
@@ -45,6 +51,10 @@ EARLY_KEY, LATE_KEY = "appointments.early_minutes", "appointments.late_minutes"
 DEFAULT_EARLY, DEFAULT_LATE = 30, 15
 #: The bounds of the window's settings, in minutes (inclusive).
 WINDOW_LIMITS = (0, 240)
+#: The national ID of a booking of a day past (erased: :func:`forget_before`).
+FORGOTTEN = ""
+#: Days a past booking's row is kept for the centre's reports (a year and a month).
+KEEP_DAYS = 400
 
 
 @dataclass(frozen=True)
@@ -100,9 +110,10 @@ def apply_pulled(session: Session, rows: Iterable[PulledBooking]) -> int:
             continue
         if pulled.version <= row.version:
             continue
+        kept = row.state == CHECKED_IN or (row.state == NO_SHOW and pulled.state == BOOKED and pulled.day == row.day)
         row.national_id, row.service_code, row.group_letter = pulled.national_id, pulled.service_code, pulled.group_letter
         row.booked_at, row.day, row.version = as_utc(pulled.booked_at), pulled.day, pulled.version
-        if row.state != CHECKED_IN:
+        if not kept:
             row.state = pulled.state
         changed += 1
     session.flush()
@@ -110,10 +121,27 @@ def apply_pulled(session: Session, rows: Iterable[PulledBooking]) -> int:
 
 
 def forget_before(session: Session, day: date) -> int:
-    """Delete the copies of bookings of days before ``day`` (the national IDs are kept no longer)."""
-    rows = session.scalars(select(Booking).where(Booking.day < day)).all()
+    """Erase the national IDs of the bookings of days before ``day`` (kept no longer); returns how
+    many. The rows stay (:data:`KEEP_DAYS`) for the centre's report: bookings, check-ins and no-shows
+    of a period (:mod:`counter_app.core.appointment_figures`); a booking of a day past that is still
+    ``booked`` becomes a no-show when that day closes (:func:`mark_no_shows`)."""
+    session.execute(delete(Booking).where(Booking.day < day - timedelta(days=KEEP_DAYS)))
+    erased = session.execute(update(Booking).where(Booking.day < day, Booking.national_id != FORGOTTEN)
+                             .values(national_id=FORGOTTEN))
+    return int(getattr(erased, "rowcount", 0) or 0)
+
+
+def mark_no_shows(session: Session, day: date, at: datetime) -> int:
+    """The bookings of ``day`` or before still ``booked`` become ``no_show``, each with a
+    ``booking.no_show`` event; returns how many (0 the second time)."""
+    moment = as_utc(at)
+    rows = session.scalars(select(Booking).where(Booking.day <= day, Booking.state == BOOKED)
+                           .order_by(Booking.booked_at, Booking.code).with_for_update()).all()
     for row in rows:
-        session.delete(row)
+        row.state = NO_SHOW
+        outbox.emit(session, "booking.no_show", row.code,
+                    {"booking": row.code, "day": row.day.isoformat(), "at": moment.isoformat()}, at=moment)
+    session.flush()
     return len(rows)
 
 

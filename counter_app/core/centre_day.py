@@ -8,6 +8,8 @@ Rules (DESIGN.md, "The queue": a ticket lives one centre day):
   or called, each with its own ``expired`` event (audited, in the outbox), in the same transaction;
 * the first action of a new day closes an earlier day left open (automatically, audited) and
   expires what it left, so yesterday's tickets are never called today;
+* closing a day (either way) makes its bookings still not checked in no-shows
+  (:func:`counter_app.core.booking.mark_no_shows`);
 * on a **closed** day the kiosk issues no ticket and the counters call no one (``day_closed``);
   a supervisor reopens it with a reason, audited and synced.
 
@@ -24,7 +26,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from counter_app.core import audit, outbox
+from counter_app.core import audit, booking, outbox
 from counter_app.core.clock import local_day
 from counter_app.core.errors import DomainError, ValidationFailed
 from counter_app.core.models import CentreDay, DayState, Ticket, TicketStatus, table
@@ -81,6 +83,7 @@ def _expire(session: Session, up_to: date, moment: datetime, by: int | None) -> 
 def _close_row(session: Session, row: CentreDay, moment: datetime, by: int | None, *, automatic: bool,
                extra: Callable[[date], dict[str, object]] | None = None) -> int:
     expired = _expire(session, row.day, moment, by)
+    booking.mark_no_shows(session, row.day, moment)  # the day's bookings not checked in (synced)
     row.state = DayState.CLOSED
     row.closed_at = moment
     row.closed_by = by
@@ -100,6 +103,7 @@ def _open_row(session: Session, day: date, moment: datetime, by: int | None) -> 
     for earlier in session.scalars(select(CentreDay).where(CentreDay.day < day, CentreDay.state == DayState.OPEN)):
         _close_row(session, earlier, moment, None, automatic=True)
     _expire(session, day - _ONE_DAY, moment, None)  # tickets of days that never had a row
+    booking.mark_no_shows(session, day - _ONE_DAY, moment)  # and their bookings not checked in
     row = CentreDay(day=day, state=DayState.OPEN, opened_at=moment, opened_by=by, reopened=0)
     session.add(row)
     session.flush()

@@ -78,7 +78,9 @@ def build(session: Session, first: date, last: date, kind: str = "period") -> Pe
         skipped=k.skipped, tickets_without_service=k.tickets_without_service, money_refunds=k.money.refunds,
         refund_count=k.money.refund_count, appointments=booked.tickets, appointments_served=booked.served,
         appointment_share=booked.share,
-        punctuality_min=_min(booked.punctuality_median_s) if booked.punctuality_median_s is not None else None)
+        punctuality_min=_min(booked.punctuality_median_s) if booked.punctuality_median_s is not None else None,
+        bookings=booked.bookings, check_ins=booked.check_ins, booking_no_shows=booked.no_shows,
+        no_show_rate=booked.no_show_rate, punctual_share=booked.within_10_min)
 
 
 def kind_of(first: date, last: date) -> str:
@@ -136,11 +138,14 @@ def tables(data: PeriodReportData) -> dict[str, list[list[Any]]]:
 
 def _appointment_rows(data: PeriodReportData) -> list[list[Any]]:
     """The appointment figures, only when the centre had appointments (as in the PDF)."""
-    if not data.appointments:
+    if not data.appointments and not data.bookings:
         return []
     punctuality = data.punctuality_min if data.punctuality_min is not None else "-"  # none called yet
-    return [["appointments", data.appointments], ["appointments_served", data.appointments_served],
-            ["appointment_share", round(data.appointment_share, 4)], ["punctuality_median_min", punctuality]]
+    return [["bookings", data.bookings], ["check_ins", data.check_ins], ["booking_no_shows", data.booking_no_shows],
+            ["no_show_rate", round(data.no_show_rate, 4) if data.no_show_rate is not None else "-"],
+            ["appointments", data.appointments], ["appointments_served", data.appointments_served],
+            ["appointment_share", round(data.appointment_share, 4)], ["punctuality_median_min", punctuality],
+            ["punctual_share", round(data.punctual_share, 4) if data.punctual_share is not None else "-"]]
 
 
 def to_csv(data: PeriodReportData) -> str:

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from sync.protocol import MAX_BATCH_EVENTS, SCHEMA_VERSION, EventResult, WireEvent, canonical, invalid_events
 from sync.server import bulk, partitions, queue_state, rollups
-from sync.server.appointments import centre_pull
+from sync.server.appointments import centre_pull, outcomes
 from sync.server.centre_details import project_centre
 from sync.server.inputs import event_problem
 from sync.server.models import ApplicationProjection, EventKey, QuarantinedEvent, StoredEvent
@@ -114,6 +114,8 @@ def ingest(session: Session, centre: str, events: list[WireEvent], now: datetime
     project_centre(session, centre, stored)
     queue_state.fold(session, centre, stored)
     centre_pull.record_check_ins(session, centre, stored)  # the bookings checked in at its kiosk
+    outcomes.record_no_shows(session, centre, stored)  # and those its day's close found missing
+    outcomes.record_calls(session, centre, stored)  # their appointment tickets' first calls
     rollups.add(session, centre, stored, now)
     assert all(r is not None for r in results)
     return [r for r in results if r is not None]

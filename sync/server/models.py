@@ -481,7 +481,8 @@ class Booking(ServerBase):
     __tablename__ = "booking"
     __table_args__ = (Index("ix_booking_centre_version", "centre_code", "version"),
                       Index("ix_booking_national_id_day", "national_id", "day"),
-                      Index("ix_booking_centre_slot", "centre_code", "group_letter", "slot_start"))
+                      Index("ix_booking_centre_slot", "centre_code", "group_letter", "slot_start"),
+                      Index("ix_booking_ticket", "ticket_uuid"), Index("ix_booking_day_centre", "day", "centre_code"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     code: Mapped[str] = mapped_column(String(8), unique=True)
@@ -500,3 +501,6 @@ class Booking(ServerBase):
     created_at: Mapped[datetime] = mapped_column(Utc)
     updated_at: Mapped[datetime] = mapped_column(Utc)
     checked_in_at: Mapped[datetime | None] = mapped_column(Utc, nullable=True)
+    #: The appointment ticket it checked in to on time, and that ticket's first call (punctuality).
+    ticket_uuid: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    called_at: Mapped[datetime | None] = mapped_column(Utc, nullable=True)

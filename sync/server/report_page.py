@@ -52,6 +52,10 @@ COLUMNS = (N_("central.issued"), N_("central.served"), N_("central.no_shows"), N
            N_("central.wait_median"), N_("central.wait_p90"), N_("central.service_mean"),
            N_("central.service_median"), N_("central.service_p90"), N_("central.applications"),
            N_("central.money"))
+#: The appointments table's columns (:mod:`sync.server.appointment_kpis`).
+APPOINTMENT_COLUMNS = (N_("central.appt_bookings"), N_("central.appt_check_ins"), N_("central.appt_no_shows"),
+                       N_("central.appt_no_show_rate"), N_("central.appt_punctuality"),
+                       N_("central.appt_punctual_share"), N_("central.appt_places"), N_("central.appt_places_used"))
 #: The names of the application states and payment methods the centres send.
 STATE_IDS: dict[str, str] = {
     "draft": N_("central.state.draft"), "submitted": N_("central.state.submitted"),
@@ -128,6 +132,33 @@ def _cells(figures: dict[str, Any]) -> str:
               minutes(s["mean_s"], s["count"]), minutes(s["median_s"], s["count"]), minutes(s["p90_s"], s["count"]),
               figure(str(figures["applications"]["received"])), pounds(figures["money"]["total"]))
     return "".join(f"<td>{v}</td>" for v in values)
+
+
+def share(ratio: float | None, lang: Lang) -> str:
+    """A share as a percentage in a table cell, or a dash when there is nothing to divide."""
+    return figure(strip_isolates(formatting.percent(ratio, lang))) if ratio is not None else "—"
+
+
+def _appointment_cells(figures: dict[str, Any], lang: Lang) -> str:
+    p, places = figures["punctuality"], figures["places"]
+    median = p["median_s"]
+    values = (figure(str(figures["bookings"])), figure(str(figures["check_ins"])), figure(str(figures["no_shows"])),
+              share(figures["no_show_rate"], lang), figure(f"{median / 60:.1f}") if median is not None else "—",
+              share(p["within_10_min"], lang), figure(str(places["offered"])), share(places["used_share"], lang))
+    return "".join(f"<td>{v}</td>" for v in values)
+
+
+def _appointments(figures: dict[str, Any], names: dict[str, str], local: str, lang: Lang) -> str:
+    """The appointments' table: the whole, each governorate, each centre; and what its figures mean."""
+    unknown = gettext("central.unknown_governorate", lang)
+    rows = [(str(text("central.all", lang)), figures["overall"]),
+            *((_named(g[local], g["governorate"], unknown), g) for g in figures["by_governorate"]),
+            *((_named(names.get(c["centre"]), c["centre"], c["centre"]), c) for c in figures["by_centre"])]
+    head = "".join(f'<th scope="col">{text(c, lang)}</th>' for c in (N_("central.centre"), *APPOINTMENT_COLUMNS))
+    body = "".join(f'<tr><th scope="row">{label}</th>{_appointment_cells(row, lang)}</tr>' for label, row in rows)
+    notes = text("central.appt_notes", lang)
+    return _section("appointments", N_("central.appointments"), lang,
+                    f'<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>\n<p class="notes">{notes}</p>')
 
 
 def _section(name: str, title: str, lang: Lang, content: str) -> str:
@@ -209,6 +240,8 @@ def render_report(kpis: dict[str, Any], lang: str, who: Scope | None = None) -> 
                [(_named(c.get(local) or c["name"], c["centre"], ""), c) for c in kpis["by_centre"]], shown),
         _table("by_service", N_("central.by_service"), N_("central.service"),
                [(_named(s[local], s["service"], no_service), s) for s in kpis["by_service"]], shown),
+        *([_appointments(kpis["appointments"], {c["centre"]: c.get(local) or c["name"] for c in kpis["by_centre"]},
+                                     local, shown)] if "appointments" in kpis else []),
         _counts("by_state", N_("central.by_state"), (N_("central.state"), N_("central.count")),
                 [(_label(STATE_IDS, k, shown), figure(str(n)))
                  for k, n in overall["applications"]["by_state"].items()], shown),

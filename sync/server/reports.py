@@ -3,7 +3,8 @@ seeing the centres of their role (a national administrator all, a governorate su
 governorate's, a centre viewer one); every view is audited:
 
 * ``GET /v1/reports/kpis?from=YYYY-MM-DD&to=YYYY-MM-DD``: the figures as JSON
-  (:mod:`sync.server.kpis` documents the shape); 422 for a bad period;
+  (:mod:`sync.server.kpis` documents the shape, :mod:`sync.server.appointment_kpis` its
+  ``"appointments"``); 422 for a bad period;
 * ``GET /reports?from=&to=&lang=ar|en``: the same as a web page, Arabic and right to left by default;
   without a credential it answers 401 with a login form;
 * ``POST /reports/login`` (form fields ``username``, ``password``) sets a session cookie (a locked
@@ -30,6 +31,7 @@ from starlette.concurrency import run_in_threadpool
 
 from counter_app.common.clock import local_day, utcnow
 from sync.server.accounts import AccountError, Scope, audit, authenticate
+from sync.server.appointment_kpis import appointment_kpis
 from sync.server.db import ServerDatabase
 from sync.server.inputs import form_fields
 from sync.server.kpis import BadRange, central_kpis, parse_range
@@ -84,7 +86,8 @@ def add_report_routes(app: FastAPI, db: ServerDatabase, admin_token: str, *,
             audit(s, scope.actor, what, utcnow(), client=client_of(request), first=start.isoformat(),
                   last=end.isoformat())
         with reader.sessions() as s:  # a replica's figures lag the primary's by its replay delay
-            return central_kpis(s, start, end, scope.centres(s))
+            centres = scope.centres(s)
+            return {**central_kpis(s, start, end, centres), "appointments": appointment_kpis(s, start, end, centres)}
 
     @app.get("/v1/reports/kpis")
     def report_kpis(request: Request, first: str | None = Query(None, alias="from"),

@@ -138,6 +138,8 @@ def every_action(site: Centre) -> None:
         booking.apply_pulled(s, [booking.PulledBooking("ABCD2345", NID, "MP-REG-CERT", "A", utcnow(),
                                                        local_day(utcnow()), "booked", 1)])
         booking.check_in(s, "ABCD2345")
+        booking.apply_pulled(s, [booking.PulledBooking("MISS2345", NID, "MP-BIRTH-CERT", "A", utcnow(),
+                                                       local_day(utcnow()), "booked", 2)])  # a no-show at the close
     with db.begin() as s:
         counter_queries.close_day(s, by=sup)
     with db.begin() as s:

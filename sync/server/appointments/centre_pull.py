@@ -12,8 +12,9 @@ Signed by the centre as its events are (``authenticate`` of :func:`sync.server.a
   booking made after the agent's last pull, asked by the kiosk while online); 404 otherwise.
 
 A ``booking.checked_in`` event of the centre (:func:`record_check_ins`, called by the ingest in
-the batch's transaction) sets its booking ``checked_in`` with the kiosk's time, and takes the
-centre's next version.
+the batch's transaction) sets its booking ``checked_in`` with the kiosk's time (and, checked in on
+time, the appointment ticket's UUID: :mod:`.outcomes` records its first call), and takes the
+centre's next version. A ``booking.no_show`` is folded by :func:`.outcomes.record_no_shows`.
 """
 
 from __future__ import annotations
@@ -79,6 +80,8 @@ def record_check_ins(session: Session, centre: str, events: Sequence[WireEvent])
         except ValueError:
             at = utcnow()
         row.state, row.checked_in_at = bookings.CHECKED_IN, at
+        if e.payload.get("on_time") is True:  # an appointment ticket: its first call is the punctuality's
+            row.ticket_uuid = str(e.payload.get("ticket") or "")[:36] or None
         row.updated_at, row.version = utcnow(), bookings.next_version(session, centre)
         changed += 1
     return changed
