@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from counter_app.common.clock import as_utc, local_day
 from counter_app.common.i18n import lang_of
 from counter_app.common.national_id import NationalIdError, parse_national_id
+from sync.server.appointments import notices
 from sync.server.appointments.errors import AppointmentError
 from sync.server.appointments.slots import check_slot, lookup, slot_day
 from sync.server.models import AppointmentCentre, AppointmentSlot, Booking
@@ -187,9 +188,11 @@ def _check_limits(session: Session, nid: str, service: str, day: date, today: da
 
 
 def book(session: Session, *, centre: str, group: str, service: str, start: datetime, national_id_text: str,
-         mobile_text: str, lang: str, now: datetime, limits: Limits) -> NewBooking:
-    """A new booking of the slot at ``start`` (UTC); :class:`AppointmentError` on refusal. The
-    caller commits, and on an ``IntegrityError`` (the same citizen's other request won the race,
+         mobile_text: str, lang: str, now: datetime, limits: Limits, reminders: bool = True,
+         site: str = "") -> NewBooking:
+    """A new booking of the slot at ``start`` (UTC); :class:`AppointmentError` on refusal. Its
+    confirmation SMS is queued (:mod:`.notices`; ``site``: the server's address for the manage
+    link); ``reminders``: the citizen's choice of reminders. The caller commits, and on an ``IntegrityError`` (the same citizen's other request won the race,
     or a code drawn twice) tries once more: the second try answers ``already_booked``."""
     today = local_day(now)
     nid = national_id(national_id_text, today)
@@ -207,7 +210,7 @@ def book(session: Session, *, centre: str, group: str, service: str, start: date
     values = {"code": code, "secret_digest": _digest(secret), "centre_code": centre, "group_letter": group,
               "service_code": service, "slot_start": start, "day": day, "national_id": nid, "mobile": mobile,
               "lang": lang_of(lang), "state": BOOKED, "active_key": _active_key(nid, service, day),
-              "created_at": now, "updated_at": now}
+              "created_at": now, "updated_at": now, "reminders": reminders, "chosen_at": now}
     if session.get_bind().dialect.name == "postgresql":
         # the centre's version and the insert in one statement, the last before the commit: the
         # version's row (every booking of the centre waits for it) is held for one round trip
@@ -221,6 +224,7 @@ def book(session: Session, *, centre: str, group: str, service: str, start: date
         booking_id = session.execute(insert(Booking).values(**values, version=number)
                                      .returning(Booking.id)).scalar_one()
     row = Booking(id=booking_id, version=number, **values)
+    notices.booked(session, row, secret, site, now)
     return NewBooking(code, secret, row)
 
 
@@ -251,6 +255,7 @@ def cancel(session: Session, code: str, secret: str, now: datetime) -> Booking:
     if row.state != BOOKED:
         raise AppointmentError("not_active", f"this booking is {row.state}")
     _give_back(session, row.centre_code, row.group_letter, as_utc(row.slot_start))
+    notices.cancelled(session, row, now)  # its SMS; the booking's number deleted
     row.state, row.active_key, row.mobile = CANCELLED, None, None  # the number is deleted once it is over
     row.updated_at, row.version = now, _next_version(session, row.centre_code)
     return row
@@ -275,5 +280,6 @@ def move(session: Session, code: str, secret: str, start: datetime, now: datetim
     if start < old:
         _give_back(session, row.centre_code, row.group_letter, old)
     row.slot_start, row.day, row.active_key = start, day, _active_key(row.national_id, row.service_code, day)
-    row.updated_at, row.version = now, _next_version(session, row.centre_code)
+    row.updated_at, row.version, row.chosen_at = now, _next_version(session, row.centre_code), now
+    notices.moved(session, row, now)
     return row

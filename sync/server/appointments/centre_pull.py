@@ -12,8 +12,8 @@ Signed by the centre as its events are (``authenticate`` of :func:`sync.server.a
   booking made after the agent's last pull, asked by the kiosk while online); 404 otherwise.
 
 A ``booking.checked_in`` event of the centre (:func:`record_check_ins`, called by the ingest in
-the batch's transaction) sets its booking ``checked_in`` with the kiosk's time, and takes the
-centre's next version.
+the batch's transaction) sets its booking ``checked_in`` with the kiosk's time, deletes its mobile
+number (:func:`.notices.booking_over`), and takes the centre's next version.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from starlette.concurrency import run_in_threadpool
 from counter_app.common.clock import as_utc, local_day, utcnow
 from sync.protocol import WireEvent
 from sync.server import inputs
-from sync.server.appointments import bookings
+from sync.server.appointments import bookings, notices
 from sync.server.db import ServerDatabase
 from sync.server.models import Booking
 
@@ -79,6 +79,7 @@ def record_check_ins(session: Session, centre: str, events: Sequence[WireEvent])
         except ValueError:
             at = utcnow()
         row.state, row.checked_in_at = bookings.CHECKED_IN, at
+        notices.booking_over(session, row)  # the number deleted, its pending SMS void
         row.updated_at, row.version = utcnow(), bookings.next_version(session, centre)
         changed += 1
     return changed
