@@ -11,6 +11,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,6 +34,7 @@ from sync.server.appointments.notices import (
 from sync.server.db import ServerDatabase
 from sync.server.models import AppointmentRule, Booking, BookingNotice, EnrolledCentre
 from tests.helpers.appointments import nid
+from tests.helpers.browser import DESKTOP, ON_SQLITE, PHONE, assert_public_page, browser_page
 from tests.helpers.central import Central, running_central
 from tests.helpers.sms_gateway import Gateway
 
@@ -40,6 +42,7 @@ SERVICE = "MP-REG-CERT"  # group A
 MOBILE, E164 = "01012345678", "+201012345678"
 HOURS = json.dumps({str(d): [["09:00", "12:00"]] for d in range(7)})
 LIMITS = bookings.Limits(monthly=50)
+SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 
 
 def cairo(day: date, hh: int, mm: int = 0) -> datetime:
@@ -371,3 +374,53 @@ def test_one_runner_of_many_does_the_round(server_db: ServerDatabase, gateway: G
         for r in runners[1:]:
             r.stop()
     assert len(gateway.received) == 1
+
+
+# -- the pages in a browser -------------------------------------------------------------------------
+@ON_SQLITE
+def test_the_reminders_choice_in_the_pages_at_phone_size_in_arabic(central: Central, gateway: Gateway) -> None:
+    """The booking form's box (ticked by default; unticked it stays so after a refusal, and the
+    booking has no reminders), then the manage page's switch back on; axe and the page's rules."""
+    day = local_day(utcnow()) + timedelta(days=3)
+    with browser_page(PHONE, "ar") as (page, made):
+        page.goto(f"{central.url}/appointments?service={SERVICE}&centre=GIZ-01&day={day}&lang=ar")
+        assert page.locator("#reminders").is_checked()
+        assert "تذكير" in page.inner_text("label[for=reminders]")
+        page.locator("input[name=slot]:not([disabled])").first.check()
+        page.fill("#national_id", nid(1))
+        page.fill("#mobile", "0123")  # refused: the choice is kept
+        page.locator("#reminders").uncheck()
+        page.click("#appt-book")
+        assert page.locator("#mobile").get_attribute("aria-invalid") == "true"
+        assert not page.locator("#reminders").is_checked()
+        assert_public_page(page, made, central.url, lang="ar")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "portal_appointment_reminders_form_ar_phone.png"), full_page=True)
+        page.fill("#mobile", MOBILE)
+        page.click("#appt-book")
+        page.wait_for_selector("#appt-code")
+        assert "لن تصلك رسائل تذكير" in page.inner_text("#appt-reminders")
+        page.click("#appt-reminders-change")
+        page.wait_for_selector("#appt-reminders-done")
+        assert "ستصلك رسائل التذكير" in page.inner_text("#appt-reminders-done")
+        assert page.inner_text("#appt-reminders-change") == "إيقاف رسائل التذكير"
+        assert_public_page(page, made, central.url, lang="ar")
+        page.screenshot(path=str(SHOTS / "portal_appointment_reminders_ar_phone.png"), full_page=True)
+    with central.db.sessions() as s:
+        [row] = s.scalars(select(Booking)).all()
+        assert row.reminders is True
+    wait_for(lambda: gateway.received)  # the confirmation, whatever the reminders' choice
+
+
+@ON_SQLITE
+def test_the_reminders_switch_at_desktop_size_in_english(central: Central, gateway: Gateway) -> None:
+    now = utcnow()
+    made_booking = book(central.db, cairo(local_day(now) + timedelta(days=4), 9), now, 1, lang="en")
+    with browser_page(DESKTOP, "en") as (page, made):
+        page.goto(central.url + notices.manage_path(made_booking.code, made_booking.secret) + "?lang=en")
+        assert "You will get an SMS reminder" in page.inner_text("#appt-reminders")
+        page.click("#appt-reminders-change")
+        page.wait_for_selector("#appt-reminders-done")
+        assert page.inner_text("#appt-reminders-done") == "Reminders stopped."
+        assert_public_page(page, made, central.url, lang="en")
+    assert booking_row(central.db, made_booking.booking.id).reminders is False
