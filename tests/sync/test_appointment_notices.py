@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
@@ -32,17 +33,18 @@ from sync.server.appointments.notices import (
     queue_reminders,
 )
 from sync.server.db import ServerDatabase
-from sync.server.models import AppointmentRule, Booking, BookingNotice, EnrolledCentre
+from sync.server.models import AppointmentRule, Booking, BookingNotice, EnrolledCentre, ServerLease
 from tests.helpers.appointments import nid
 from tests.helpers.browser import DESKTOP, ON_SQLITE, PHONE, assert_public_page, browser_page
-from tests.helpers.central import Central, running_central
+from tests.helpers.central import ADMIN_TOKEN, Central, running_central, start_central_process
 from tests.helpers.sms_gateway import Gateway
 
 SERVICE = "MP-REG-CERT"  # group A
 MOBILE, E164 = "01012345678", "+201012345678"
 HOURS = json.dumps({str(d): [["09:00", "12:00"]] for d in range(7)})
 LIMITS = bookings.Limits(monthly=50)
-SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "build" / "screenshots"
 
 
 def cairo(day: date, hh: int, mm: int = 0) -> datetime:
@@ -424,3 +426,68 @@ def test_the_reminders_switch_at_desktop_size_in_english(central: Central, gatew
         assert page.inner_text("#appt-reminders-done") == "Reminders stopped."
         assert_public_page(page, made, central.url, lang="en")
     assert booking_row(central.db, made_booking.booking.id).reminders is False
+
+
+# -- several processes --------------------------------------------------------------------------------
+def test_two_rounds_at_once_queue_each_reminder_once(server_db: ServerDatabase) -> None:
+    """Two processes' rounds at the same moment (a lease handed over): every reminder queued once
+    (the unique booking and kind). Run ten times on both databases."""
+    db = server_db
+    day = local_day(utcnow()) + timedelta(days=5)
+    made = [book(db, cairo(day, 9 + n % 3), cairo(day - timedelta(days=2), 12), n) for n in range(1, 7)]
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def round_() -> None:
+        try:
+            barrier.wait(10)
+            remind(db, cairo(day - timedelta(days=1), 18, 1))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=round_) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors
+    for m in made:
+        assert kinds(db, m.booking.id) == ["booked", f"day:{m.booking.slot_start.strftime('%Y%m%dT%H%MZ')}"]
+
+
+def lease_expiry(url: str) -> datetime:
+    db = ServerDatabase(url, migrate=False)
+    try:
+        with db.sessions() as s:
+            return as_utc(s.get_one(ServerLease, notices.LEASE).expires_at)
+    finally:
+        db.dispose()
+
+
+def test_the_server_program_sends_through_the_gateway_given(central_url: str, gateway: Gateway) -> None:
+    """``central-server --workers 2 --sms-url U --sms-token T``: a booking's confirmation reaches the
+    gateway once, sent by one of the two processes."""
+    proc, url = start_central_process(central_url, ADMIN_TOKEN, cwd=ROOT, env={
+        "SHUBBAK_NOTICE_INTERVAL_S": "0.2", "SHUBBAK_RATE_LIMITS": "booking=2000/minute"},
+        args=("--workers", "2", "--sms-url", gateway.url, "--sms-token", "sms-token"))
+    try:
+        db = ServerDatabase(central_url, migrate=False)
+        try:
+            add_centre(db, utcnow())
+        finally:
+            db.dispose()
+        day = local_day(utcnow()) + timedelta(days=4)
+        answer = requests.post(url + "/v1/appointments/bookings", timeout=10, json={
+            "centre": "GIZ-01", "service": SERVICE, "slot": cairo(day, 10).isoformat(), "national_id": nid(1),
+            "mobile": MOBILE})
+        assert answer.status_code == 201, answer.text
+        wait_for(lambda: gateway.received)
+        code, secret = answer.json()["code"], answer.json()["secret"]
+        assert gateway.received[0]["text"].endswith(url + notices.manage_path(code, secret) + "\u2069")
+        rounds = lease_expiry(central_url)
+        # a second later (five rounds of 0.2 s, by whichever worker holds the lease): sent once
+        wait_for(lambda: lease_expiry(central_url) > rounds + timedelta(seconds=1))
+        assert len(gateway.received) == 1
+    finally:
+        proc.terminate()
+        proc.wait(30)

@@ -204,9 +204,11 @@ def book(session: Session, *, centre: str, group: str, service: str, start: date
         raise AppointmentError("no_appointments", f"centre {centre} takes no appointments for {service}")
     day = check_slot(bookable, start, now)
     _check_limits(session, nid, service, day, today, limits)
-    _take_place(session, centre, group, start, bookable.rule.places)
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     secret = secrets.token_urlsafe(18)
+    # the SMS' text before any lock is taken (the slot's row, then the centre's version)
+    confirmation = notices.confirmation(session, code, secret, centre, start, lang_of(lang), site)
+    _take_place(session, centre, group, start, bookable.rule.places)
     values = {"code": code, "secret_digest": _digest(secret), "centre_code": centre, "group_letter": group,
               "service_code": service, "slot_start": start, "day": day, "national_id": nid, "mobile": mobile,
               "lang": lang_of(lang), "state": BOOKED, "active_key": _active_key(nid, service, day),
@@ -224,7 +226,7 @@ def book(session: Session, *, centre: str, group: str, service: str, start: date
         booking_id = session.execute(insert(Booking).values(**values, version=number)
                                      .returning(Booking.id)).scalar_one()
     row = Booking(id=booking_id, version=number, **values)
-    notices.booked(session, row, secret, site, now)
+    notices.queue(session, booking_id, notices.BOOKED_KIND, mobile, confirmation, now)  # its SMS
     return NewBooking(code, secret, row)
 
 

@@ -115,21 +115,26 @@ def _insert(session: Session) -> Any:
 
 def _queue(session: Session, row: Booking, kind: str, body: str, now: datetime, recipient: str | None = None) -> None:
     """One message of ``row`` (once per kind: a second one is not queued)."""
-    to = recipient or row.mobile
+    queue(session, row.id, kind, recipient or row.mobile, body, now)
+
+
+def queue(session: Session, booking_id: int, kind: str, to: str | None, body: str, now: datetime) -> None:
     if not to:
         return
     session.execute(_insert(session)(BookingNotice).values(
-        booking_id=row.id, kind=kind, channel="sms", recipient=to, body=body, state=PENDING, attempts=0,
+        booking_id=booking_id, kind=kind, channel="sms", recipient=to, body=body, state=PENDING, attempts=0,
         created_at=now, next_attempt_at=now).on_conflict_do_nothing(index_elements=["booking_id", "kind"]))
 
 
-def booked(session: Session, row: Booking, secret: str, site: str, now: datetime) -> None:
-    """The confirmation: code, day and time, centre and the manage link (``site``: the server's
-    public address, as the confirmation page's QR code has it)."""
-    link = site.rstrip("/") + manage_path(row.code, secret)
-    body = _text("appointment.sms.booked", row.lang, code=formatting.code(row.code), link=link,
-                 centre=_centre(session, row.centre_code, row.lang), **_when(row.slot_start, row.lang))
-    _queue(session, row, BOOKED_KIND, body, now)
+def confirmation(session: Session, code: str, secret: str, centre: str, start: datetime, lang: str,
+                 site: str) -> str:
+    """The confirmation's text: code, day and time, centre and the manage link (``site``: the
+    server's public address, as the confirmation page's QR code has it). Made before the booking's
+    insert, so the centre's version row (:mod:`.bookings`) is held for one more statement only: the
+    message's insert (:func:`queue`, kind :data:`BOOKED_KIND`)."""
+    link = site.rstrip("/") + manage_path(code, secret)
+    return _text("appointment.sms.booked", lang, code=formatting.code(code), link=link,
+                 centre=_centre(session, centre, lang), **_when(start, lang))
 
 
 def _void_reminders(session: Session, booking_id: int, now: datetime) -> None:
