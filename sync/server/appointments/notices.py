@@ -61,7 +61,7 @@ from sqlalchemy.orm import Session
 
 from counter_app.common import formatting
 from counter_app.common.clock import CENTRE_TZ, as_utc, local_day, utcnow
-from counter_app.common.i18n import gettext, lang_of, strip_isolates
+from counter_app.common.i18n import N_, gettext, lang_of, strip_isolates
 from counter_app.common.logs import redact
 from counter_app.common.retry import next_attempt
 from counter_app.notify.dispatch import dispatch, poll_deliveries
@@ -133,7 +133,7 @@ def confirmation(session: Session, code: str, secret: str, centre: str, start: d
     insert, so the centre's version row (:mod:`.bookings`) is held for one more statement only: the
     message's insert (:func:`queue`, kind :data:`BOOKED_KIND`)."""
     link = site.rstrip("/") + manage_path(code, secret)
-    return _text("appointment.sms.booked", lang, code=formatting.code(code), link=link,
+    return _text(N_("appointment.sms.booked"), lang, code=formatting.code(code), link=link,
                  centre=_centre(session, centre, lang), **_when(start, lang))
 
 
@@ -147,7 +147,7 @@ def _void_reminders(session: Session, booking_id: int, now: datetime) -> None:
 def moved(session: Session, row: Booking, now: datetime) -> None:
     """The new time (after ``row`` took its new slot and version); the old time's reminders dropped."""
     _void_reminders(session, row.id, now)
-    body = _text("appointment.sms.moved", row.lang, code=formatting.code(row.code),
+    body = _text(N_("appointment.sms.moved"), row.lang, code=formatting.code(row.code),
                  centre=_centre(session, row.centre_code, row.lang), **_when(row.slot_start, row.lang))
     _queue(session, row, f"moved:{row.version}", body, now)
 
@@ -156,7 +156,7 @@ def cancelled(session: Session, row: Booking, now: datetime) -> None:
     """The cancel's message (before the booking's number is deleted: the message keeps it until sent)."""
     mobile = row.mobile
     booking_over(session, row)
-    body = _text("appointment.sms.cancelled", row.lang, code=formatting.code(row.code),
+    body = _text(N_("appointment.sms.cancelled"), row.lang, code=formatting.code(row.code),
                  **_when(row.slot_start, row.lang))
     _queue(session, row, CANCELLED_KIND, body, now, recipient=mobile)
 
@@ -192,11 +192,11 @@ def queue_reminders(session: Session, now: datetime) -> int:
         since = datetime.combine(today, DAY_BEFORE, CENTRE_TZ)
         for row in session.scalars(candidates.where(Booking.day == today + timedelta(days=1), chosen < since)):
             kind = f"day:{_slot_key(row.slot_start)}"
-            plans.append((row, kind, "appointment.sms.remind_day"))
+            plans.append((row, kind, N_("appointment.sms.remind_day")))
     for row in session.scalars(candidates.where(
             Booking.slot_start > now + HOUR_LATEST, Booking.slot_start <= now + HOUR_BEFORE)):
         if as_utc(row.chosen_at or row.created_at) <= as_utc(row.slot_start) - HOUR_NOT_WITHIN:
-            plans.append((row, f"hour:{_slot_key(row.slot_start)}", "appointment.sms.remind_hour"))
+            plans.append((row, f"hour:{_slot_key(row.slot_start)}", N_("appointment.sms.remind_hour")))
     names: dict[tuple[str, str], str] = {}
     for row, kind, msgid in plans:
         if session.scalar(select(exists().where(BookingNotice.booking_id == row.id, BookingNotice.kind == kind))):
