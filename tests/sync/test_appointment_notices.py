@@ -229,6 +229,25 @@ def test_reminders_the_day_before_and_an_hour_before(server_db: ServerDatabase) 
     assert strip_isolates(hour_text) == f"شباك: موعدكم {early.code} الساعة 10:00 في مركز الدقي، بعد 60 دقيقة."
 
 
+def test_reminders_stopped_after_one_was_queued(server_db: ServerDatabase) -> None:
+    """Stopped on the manage page once the day-before reminder is queued (not yet sent): it is
+    dropped, and no hour-before reminder comes; resumed, the next one does."""
+    db = server_db
+    day = local_day(utcnow()) + timedelta(days=5)
+    made = book(db, cairo(day, 10), cairo(day - timedelta(days=2), 12), 1)
+    assert remind(db, cairo(day - timedelta(days=1), 18, 0)) == 1
+    with db.sessions.begin() as s:
+        notices.set_reminders(s, bookings.find(s, made.code, made.secret, lock=True), False, utcnow())
+    slot = cairo(day, 10).strftime("%Y%m%dT%H%MZ")
+    assert kinds(db, made.booking.id, "void") == [f"day:{slot}"]
+    assert all(n.recipient is None for n in notice_rows(db) if n.state == "void")
+    assert remind(db, cairo(day, 9, 0)) == 0
+    with db.sessions.begin() as s:
+        notices.set_reminders(s, bookings.find(s, made.code, made.secret, lock=True), True, utcnow())
+    assert remind(db, cairo(day, 9, 1)) == 1
+    assert kinds(db, made.booking.id, "pending") == ["booked", f"hour:{slot}"]
+
+
 def test_the_hour_reminders_plural_and_english(server_db: ServerDatabase) -> None:
     db = server_db
     day = local_day(utcnow()) + timedelta(days=5)
