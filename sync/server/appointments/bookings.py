@@ -18,6 +18,8 @@ Each change takes the centre's next bookings version (``appointment_centre``: on
 versions are handed out in commit order per centre), for the agent's pull; just before the
 booking's insert and the commit, since every booking of the centre waits for that row's lock.
 
+Each booking, move and cancel queues its SMS in the same transaction (:mod:`.notices`).
+
 Every function takes the caller's session and never commits.
 """
 
