@@ -216,19 +216,21 @@ def book(session: Session, *, centre: str, group: str, service: str, start: date
               "lang": lang_of(lang), "state": BOOKED, "active_key": _active_key(nid, service, day),
               "created_at": now, "updated_at": now, "reminders": reminders, "chosen_at": now}
     if session.get_bind().dialect.name == "postgresql":
-        # the centre's version and the insert in one statement, the last before the commit: the
-        # version's row (every booking of the centre waits for it) is held for one round trip
+        # the centre's version, the insert and its SMS in one statement, the last before the commit:
+        # the version's row (every booking of the centre waits for it) is held for one round trip
         version = _version_statement(session, centre).cte("next_version")
         columns = list(values)
         chosen = select(*(literal(values[c], Booking.__table__.c[c].type) for c in columns), version.c.version)
-        booking_id, number = session.execute(insert(Booking).from_select([*columns, "version"], chosen)
-                                             .returning(Booking.id, Booking.version)).one()
+        made = (insert(Booking).from_select([*columns, "version"], chosen)
+                .returning(Booking.id, Booking.version).cte("made"))
+        sms = notices.queue_statement(made.c.id, mobile, confirmation, now).cte("sms")
+        booking_id, number = session.execute(select(made.c.id, made.c.version).add_cte(sms)).one()
     else:
         number = _next_version(session, centre)
         booking_id = session.execute(insert(Booking).values(**values, version=number)
                                      .returning(Booking.id)).scalar_one()
+        notices.queue(session, booking_id, notices.BOOKED_KIND, mobile, confirmation, now)  # its SMS
     row = Booking(id=booking_id, version=number, **values)
-    notices.queue(session, booking_id, notices.BOOKED_KIND, mobile, confirmation, now)  # its SMS
     return NewBooking(code, secret, row)
 
 

@@ -54,7 +54,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, exists, func, insert, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -126,12 +126,23 @@ def queue(session: Session, booking_id: int, kind: str, to: str | None, body: st
         created_at=now, next_attempt_at=now).on_conflict_do_nothing(index_elements=["booking_id", "kind"]))
 
 
+def queue_statement(booking_id: Any, to: str, body: str, now: datetime) -> Any:
+    """The confirmation's insert for a booking being inserted in the same statement (``booking_id``:
+    its id's column in a CTE: PostgreSQL's booking path, :func:`.bookings.book`)."""
+    c = BookingNotice.__table__.c
+    fields: dict[str, Any] = {"kind": BOOKED_KIND, "channel": "sms", "recipient": to, "body": body, "state": PENDING,
+                              "attempts": 0, "created_at": now, "next_attempt_at": now}
+    chosen = select(booking_id, *(literal(v, c[k].type) for k, v in fields.items()))
+    return insert(BookingNotice).from_select(["booking_id", *fields], chosen)
+
+
 def confirmation(session: Session, code: str, secret: str, centre: str, start: datetime, lang: str,
                  site: str) -> str:
     """The confirmation's text: code, day and time, centre and the manage link (``site``: the
     server's public address, as the confirmation page's QR code has it). Made before the booking's
     insert, so the centre's version row (:mod:`.bookings`) is held for one more statement only: the
-    message's insert (:func:`queue`, kind :data:`BOOKED_KIND`)."""
+    message's insert (:func:`queue`, kind :data:`BOOKED_KIND`; on PostgreSQL part of the booking's
+    own statement, :func:`queue_statement`)."""
     link = site.rstrip("/") + manage_path(code, secret)
     return _text(N_("appointment.sms.booked"), lang, code=formatting.code(code), link=link,
                  centre=_centre(session, centre, lang), **_when(start, lang))
