@@ -54,6 +54,7 @@ def cairo(day: date, hh: int, mm: int = 0) -> datetime:
 def add_centre(db: ServerDatabase, now: datetime) -> None:
     """GIZ-01 with group A's slots every day 09:00-12:00 (30 minutes, 5 places), bookable the same
     day until 23:59 (so a booking an hour before its slot can be made)."""
+    notices._centre_names.clear()  # names of another test's GIZ-01
     with db.sessions.begin() as s:
         s.add(EnrolledCentre(code="GIZ-01", name="GIZ-01", governorate="21", sync_public_key="-", enrolled_at=now,
                              clock_flagged=False, name_ar="مركز الدقي", name_en="Dokki centre"))

@@ -51,6 +51,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from time import monotonic
 from typing import Any
 from urllib.parse import quote
 
@@ -98,9 +99,24 @@ def _text(msgid: str, lang: str, **values: Any) -> str:
     return body if language == "ar" else strip_isolates(body)
 
 
+#: (centre, language) -> (its public name, when read): read again after CENTRE_NAMES_S (a booking's
+#: SMS costs no query for it; a renamed centre's new name reaches the SMS within that time).
+_centre_names: dict[tuple[str, str], tuple[str, float]] = {}
+CENTRE_NAMES_S = 300.0
+
+
 def _centre(session: Session, code: str, lang: str) -> str:
+    key = (code, lang_of(lang))
+    cached = _centre_names.get(key)
+    if cached is not None and monotonic() - cached[1] < CENTRE_NAMES_S:
+        return cached[0]
     row = session.get(EnrolledCentre, code)
-    return row.public_name(lang_of(lang)) if row is not None else code
+    name = row.public_name(key[1]) if row is not None else code
+    if row is not None:
+        if len(_centre_names) > 10_000:
+            _centre_names.clear()
+        _centre_names[key] = (name, monotonic())
+    return name
 
 
 def _when(start: datetime, lang: str) -> dict[str, Any]:
