@@ -21,7 +21,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -30,6 +30,9 @@ from sqlalchemy.orm import Session
 from counter_app.common import formatting
 from counter_app.common.i18n import DEFAULT_LANG, N_, Lang, gettext
 from counter_app.common.logs import redact
+from counter_app.common.retry import BACKOFF as BACKOFF  # the retry rule, shared with the central server
+from counter_app.common.retry import RETRY_FOR as RETRY_FOR
+from counter_app.common.retry import next_attempt
 from counter_app.core.clock import as_utc, utcnow
 from counter_app.core.models import (
     Application,
@@ -45,10 +48,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Retries stop this long after the message was queued: then it is ``failed``.
-RETRY_FOR = timedelta(days=1)
-#: Waits between attempts (the last one repeats until a day has passed).
-BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 #: The language of the messages queued (the application does not record the citizen's).
@@ -158,9 +157,8 @@ def mark_failed_attempt(note: Notification, error: str, at: datetime, *, permane
     a permanent refusal, the message is ``failed``."""
     note.attempts += 1
     note.last_error = error[:500]
-    wait = BACKOFF[min(note.attempts - 1, len(BACKOFF) - 1)]
-    next_at = as_utc(at) + wait
-    if permanent or next_at > as_utc(note.created_at) + RETRY_FOR:
+    next_at = next_attempt(note.attempts, at, note.created_at, permanent=permanent)
+    if next_at is None:
         note.state = NotificationState.FAILED
         # the gateway's words may name the recipient: the log gets them without it
         log.warning("notification %s (%s) failed for good: %s", note.id, note.channel, redact(error))

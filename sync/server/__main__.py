@@ -22,7 +22,11 @@ processes share, and what each keeps to itself:
   (:func:`sync.server.rollups.prune_hours`, inside an ingest: after the first process's, the others'
   find nothing to delete);
 * done by one process for all: the start-up migrations (a lock, :func:`sync.server.db.startup_lock`),
-  the ticket projection's hourly cleaning and the alerts' round (leases, :mod:`sync.server.leases`).
+  the ticket projection's hourly cleaning, the alerts' round and the booking SMS' round (reminders,
+  numbers' deletion, sending: leases, :mod:`sync.server.leases`).
+
+``--sms-url U --sms-token T [--sms-sender S]`` (or ``SHUBBAK_SMS_URL`` ...): the HTTP SMS gateway of
+the citizens' booking SMS (:mod:`sync.server.appointments.notices`); without it they wait unsent.
 
 ``--read-db URL`` (or ``SHUBBAK_CENTRAL_READ_DB``): the reports' figures are read there (a hot
 standby of ``--db``, e.g. PostgreSQL streaming replication), read-only; logins, sessions and the
@@ -41,6 +45,7 @@ from counter_app.common.logs import configure_logging
 from sync.server import accounts_cli
 from sync.server.alerts import AlertSettings
 from sync.server.app import create_app, seed_catalogue
+from sync.server.appointments.notices import NoticeSettings
 from sync.server.db import DEFAULT_URL, ServerDatabase
 
 log = logging.getLogger(__name__)
@@ -70,6 +75,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="worker processes (each with its own pool of connections); see the README")
     parser.add_argument("--read-db", default=os.environ.get("SHUBBAK_CENTRAL_READ_DB", ""),
                         help="a database URL for the reports' reading, e.g. a streaming replica of --db")
+    parser.add_argument("--sms-url", default=os.environ.get("SHUBBAK_SMS_URL", ""),
+                        help="the HTTP SMS gateway of the booking SMS (as shubbak notify dispatch --sms-url); "
+                             "none: they wait unsent")
+    parser.add_argument("--sms-token", default=os.environ.get("SHUBBAK_SMS_TOKEN", ""),
+                        help="the SMS gateway's bearer token (or SHUBBAK_SMS_TOKEN)")
+    parser.add_argument("--sms-sender", default=os.environ.get("SHUBBAK_SMS_SENDER", "Shubbak"))
     args = parser.parse_args(given)
     if args.workers < 1:
         parser.error("--workers must be at least 1")
@@ -91,9 +102,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             read_db.dispose()
         os.environ["SHUBBAK_CENTRAL_DB"], os.environ["SHUBBAK_ADMIN_TOKEN"] = args.db, args.admin_token
         os.environ["SHUBBAK_CENTRAL_READ_DB"] = args.read_db
+        os.environ["SHUBBAK_SMS_URL"], os.environ["SHUBBAK_SMS_TOKEN"] = args.sms_url, args.sms_token
+        os.environ["SHUBBAK_SMS_SENDER"] = args.sms_sender
         uvicorn.run("sync.server.app:app_from_environment", factory=True, workers=args.workers, **options)
     else:
-        uvicorn.run(create_app(db, args.admin_token, read_db, AlertSettings.from_environment()), **options)
+        sms = NoticeSettings.from_environment()
+        sms = NoticeSettings(args.sms_url, args.sms_token, args.sms_sender or "Shubbak", sms.interval_s)
+        uvicorn.run(create_app(db, args.admin_token, read_db, AlertSettings.from_environment(), sms), **options)
     return 0
 
 

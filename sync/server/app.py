@@ -66,7 +66,7 @@ from sync.server import (
     ratelimit,
 )
 from sync.server.anchors import add_anchor_routes, record_head
-from sync.server.appointments import centre_pull
+from sync.server.appointments import centre_pull, notices
 from sync.server.appointments import routes as appointments
 from sync.server.centre_details import apply_details, details_from_enrolment
 from sync.server.db import DEFAULT_URL, ServerDatabase
@@ -130,22 +130,30 @@ class ServerTime:
 
 
 def create_app(db: ServerDatabase, admin_token: str, read_db: ServerDatabase | None = None,
-               alert_settings: alerts.AlertSettings | None = None) -> FastAPI:
+               alert_settings: alerts.AlertSettings | None = None,
+               notice_settings: notices.NoticeSettings | None = None) -> FastAPI:
     """The app on ``db``; the reports' reading on ``read_db`` when given (``--read-db``: a replica,
     read-only), else on ``db``. Nothing in it assumes it is the only process on ``db``: see the
     README's "Several server processes" and :mod:`sync.server.__main__`.
 
     ``alert_settings``: this process takes part in evaluating the alerts (one process at a time
-    does: :mod:`sync.server.alerts`); None: it does not (tests that do not watch alerts)."""
+    does: :mod:`sync.server.alerts`); None: it does not (tests that do not watch alerts).
+    ``notice_settings``: likewise for the booking SMS' rounds (reminders, numbers' deletion, sending:
+    :mod:`sync.server.appointments.notices`)."""
     runner = alerts.AlertRunner(db, alert_settings) if alert_settings is not None else None
+    notice_runner = notices.NoticeRunner(db, notice_settings) if notice_settings is not None else None
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if runner is not None:
             runner.start()
+        if notice_runner is not None:
+            notice_runner.start()
         yield
         if runner is not None:
             await run_in_threadpool(runner.stop)
+        if notice_runner is not None:
+            await run_in_threadpool(notice_runner.stop)
         await portal_ticket_snapshots.close(db)  # its task ends with the server's loop
 
     # /docs from the installed package's files (sync.server.docs); FastAPI's own load from a CDN
@@ -419,6 +427,7 @@ def create_app(db: ServerDatabase, admin_token: str, read_db: ServerDatabase | N
     add_heartbeat_routes(app, db, authenticate)  # POST /v1/heartbeat (signed)
     monitor_page.add_routes(app, db, admin_token)  # /monitor, /monitor/centres/<code>, /v1/monitor/centres
     app.state.alerts = runner
+    app.state.notices = notice_runner
     portal.install(app)  # the citizens' pages at / (sync/server/portal)
     for feature in (portal_services, portal_status, portal_receipts):
         feature.add_routes(app, db)
@@ -451,4 +460,4 @@ def app_from_environment() -> FastAPI:
     read_url = os.environ.get("SHUBBAK_CENTRAL_READ_DB", "")
     read_db = ServerDatabase(read_url, migrate=False, read_only=True) if read_url else None
     return create_app(db, os.environ.get("SHUBBAK_ADMIN_TOKEN", ""), read_db,
-                      alerts.AlertSettings.from_environment())
+                      alerts.AlertSettings.from_environment(), notices.NoticeSettings.from_environment())

@@ -9,12 +9,16 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
     String,
     Text,
+    UniqueConstraint,
+    text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -482,7 +486,11 @@ class Booking(ServerBase):
     __table_args__ = (Index("ix_booking_centre_version", "centre_code", "version"),
                       Index("ix_booking_national_id_day", "national_id", "day"),
                       Index("ix_booking_centre_slot", "centre_code", "group_letter", "slot_start"),
-                      Index("ix_booking_ticket", "ticket_uuid"), Index("ix_booking_day_centre", "day", "centre_code"))
+                      Index("ix_booking_ticket", "ticket_uuid"), Index("ix_booking_day_centre", "day", "centre_code"),
+                      # the bookings whose number is still kept, by day: the reminders' and the
+                      # numbers' deletion rounds (:mod:`sync.server.appointments.notices`)
+                      Index("ix_booking_mobile_day", "day", sqlite_where=text("mobile IS NOT NULL"),
+                            postgresql_where=text("mobile IS NOT NULL")))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     code: Mapped[str] = mapped_column(String(8), unique=True)
@@ -504,3 +512,36 @@ class Booking(ServerBase):
     #: The appointment ticket it checked in to on time, and that ticket's first call (punctuality).
     ticket_uuid: Mapped[str | None] = mapped_column(String(36), nullable=True)
     called_at: Mapped[datetime | None] = mapped_column(Utc, nullable=True)
+    #: the citizen wants the SMS reminders (the booking form's choice; stopped on the manage page)
+    reminders: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    #: when the current slot was chosen (booked or moved): no reminder planned before it is sent
+    chosen_at: Mapped[datetime | None] = mapped_column(Utc, nullable=True)
+
+
+class BookingNotice(ServerBase):
+    """The central server's outbox of SMS to citizens about their bookings
+    (:mod:`sync.server.appointments.notices`): queued in the booking change's transaction (or by the
+    reminders' round), sent by the dispatcher (:mod:`counter_app.notify.dispatch`). ``kind`` is
+    unique per booking (``booked``, ``moved:<version>``, ``cancelled``, ``day:<slot>``,
+    ``hour:<slot>``), so nothing is queued twice. ``recipient`` is deleted once the message is sent
+    or can no longer be (the booking over); ``state``: pending, sent, delivered, failed, void (not
+    sent: the booking ended first)."""
+
+    __tablename__ = "booking_notice"
+    __table_args__ = (UniqueConstraint("booking_id", "kind"),
+                      Index("ix_booking_notice_due", "state", "next_attempt_at"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    booking_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("booking.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(8))
+    recipient: Mapped[str | None] = mapped_column(String(16), nullable=True)  # E.164 until sent
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(12))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(Utc)
+    next_attempt_at: Mapped[datetime] = mapped_column(Utc)
+    sent_at: Mapped[datetime | None] = mapped_column(Utc, nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(Utc, nullable=True)
+    provider_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)

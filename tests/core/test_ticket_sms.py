@@ -22,7 +22,7 @@ from counter_app.core.notifications import Store
 from counter_app.notify.dispatch import dispatch
 from counter_app.notify.senders import HttpSmsSender
 from tests.helpers.factories import Centre
-from tests.sync.test_notify import Gateway
+from tests.helpers.sms_gateway import Gateway
 
 PHONE = "010 1234 5678"
 E164 = "+201012345678"

@@ -16,6 +16,7 @@ from typing import Any
 import uvicorn
 
 from sync.server.app import create_app, seed_catalogue
+from sync.server.appointments.notices import NoticeSettings
 from sync.server.db import ServerDatabase
 
 ADMIN_TOKEN = "test-admin-token"
@@ -41,11 +42,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_central(url: str, *, certfile: str | None = None, keyfile: str | None = None) -> Iterator[Central]:
+def running_central(url: str, *, certfile: str | None = None, keyfile: str | None = None,
+                    notices: NoticeSettings | None = None) -> Iterator[Central]:
+    """The real server on loopback in a thread; ``notices``: it runs the booking SMS' rounds too."""
     db = ServerDatabase(url)
     seed_catalogue(db)
     port = free_port()
-    config = uvicorn.Config(create_app(db, ADMIN_TOKEN), host="127.0.0.1", port=port, log_level="warning",
+    config = uvicorn.Config(create_app(db, ADMIN_TOKEN, notice_settings=notices), host="127.0.0.1", port=port, log_level="warning",
                             ssl_certfile=certfile, ssl_keyfile=keyfile, timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="central-server", daemon=True)

@@ -4,12 +4,8 @@ delivery reports."""
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QApplication
@@ -30,6 +26,7 @@ from tests.helpers.bidi import assert_reads_in_order, reads_in_order
 from tests.helpers.central import free_port
 from tests.helpers.factories import Centre
 from tests.helpers.notifying import Mailbox, approve_and_ready
+from tests.helpers.sms_gateway import Gateway
 
 
 def notes(db: Database, app_id: int | None = None) -> list[Notification]:
@@ -161,51 +158,6 @@ def test_a_refused_address_fails_at_once_and_a_dead_server_is_retried(site: Cent
 
 
 # -- SMS gateway ----------------------------------------------------------------------------------
-class Gateway:
-    def __init__(self) -> None:
-        self.received: list[dict[str, Any]] = []
-        self.answers: list[tuple[int, str]] = []  # (status, body) for the next POSTs
-        self.status: dict[str, str] = {}
-        gateway = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _reply(self, code: int, body: str) -> None:
-                data = body.encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_POST(self) -> None:  # noqa: N802
-                length = int(self.headers.get("Content-Length", 0))
-                payload = json.loads(self.rfile.read(length))
-                if self.headers.get("Authorization") != "Bearer sms-token":
-                    return self._reply(401, '{"error": "token"}')
-                if gateway.answers:
-                    return self._reply(*gateway.answers.pop(0))
-                gateway.received.append(payload)
-                ident = f"g-{len(gateway.received)}"
-                gateway.status[ident] = "pending"
-                return self._reply(200, json.dumps({"id": ident, "status": "accepted"}))
-
-            def do_GET(self) -> None:  # noqa: N802
-                ident = self.path.rsplit("/", 1)[1]
-                return self._reply(200, json.dumps({"id": ident, "status": gateway.status.get(ident, "unknown")}))
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1/messages"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def gateway() -> Iterator[Gateway]:
     g = Gateway()

@@ -18,6 +18,8 @@ Each change takes the centre's next bookings version (``appointment_centre``: on
 versions are handed out in commit order per centre), for the agent's pull; just before the
 booking's insert and the commit, since every booking of the centre waits for that row's lock.
 
+Each booking, move and cancel queues its SMS in the same transaction (:mod:`.notices`).
+
 Every function takes the caller's session and never commits.
 """
 
@@ -41,6 +43,7 @@ from sqlalchemy.orm import Session
 from counter_app.common.clock import as_utc, local_day
 from counter_app.common.i18n import lang_of
 from counter_app.common.national_id import NationalIdError, parse_national_id
+from sync.server.appointments import notices
 from sync.server.appointments.errors import AppointmentError
 from sync.server.appointments.slots import check_slot, lookup, slot_day
 from sync.server.models import AppointmentCentre, AppointmentSlot, Booking
@@ -146,7 +149,8 @@ _GIVE_BACK = update(AppointmentSlot).where(
     _S.slot_start == _bind(_S.slot_start, "start"), _S.booked > 0).values(booked=_S.booked - 1)
 #: a new booking's columns (its version aside), bound by these names
 _BOOKING_COLUMNS = ("code", "secret_digest", "centre_code", "group_letter", "service_code", "slot_start", "day",
-                    "national_id", "mobile", "lang", "state", "active_key", "created_at", "updated_at")
+                    "national_id", "mobile", "lang", "state", "active_key", "created_at", "updated_at", "reminders",
+                    "chosen_at")
 
 
 def _limits_statement(moving: bool) -> Any:
@@ -171,7 +175,7 @@ class _Statements:
 
     take_place: Any
     insert: Any
-    insert_versioned: Any  # PostgreSQL: the version's upsert and the insert in one statement; else None
+    insert_versioned: Any  # PostgreSQL: the version's upsert, the insert and its SMS in one statement; else None
 
 
 @functools.cache
@@ -191,7 +195,10 @@ def _dialect_statements(dialect: str) -> _Statements:
             .on_conflict_do_update(index_elements=["centre_code"], set_={"version": AppointmentCentre.version + 1}) \
             .returning(AppointmentCentre.version).cte("next_version")
         chosen = select(*(_bind(b[name]) for name in _BOOKING_COLUMNS), version.c.version)
-        versioned = insert(Booking).from_select([*_BOOKING_COLUMNS, "version"], chosen).returning(b.id, b.version)
+        inserted = insert(Booking).from_select([*_BOOKING_COLUMNS, "version"], chosen) \
+            .returning(b.id, b.version).cte("made")
+        sms = notices.queue_statement(inserted.c.id).cte("sms")  # the confirmation SMS
+        versioned = select(inserted.c.id, inserted.c.version).add_cte(sms)
     return _Statements(take_place, insert_one, versioned)
 
 
@@ -242,10 +249,13 @@ def _check_limits(session: Session, nid: str, service: str, day: date, today: da
 
 
 def book(session: Session, *, centre: str, group: str, service: str, start: datetime, national_id_text: str,
-         mobile_text: str, lang: str, now: datetime, limits: Limits) -> NewBooking:
-    """A new booking of the slot at ``start`` (UTC); :class:`AppointmentError` on refusal. The
-    caller commits, and on an ``IntegrityError`` (the same citizen's other request won the race,
-    or a code drawn twice) tries once more: the second try answers ``already_booked``."""
+         mobile_text: str, lang: str, now: datetime, limits: Limits, reminders: bool = True,
+         site: str = "") -> NewBooking:
+    """A new booking of the slot at ``start`` (UTC); :class:`AppointmentError` on refusal. Its
+    confirmation SMS is queued (:mod:`.notices`; ``site``: the server's address for the manage
+    link); ``reminders``: the citizen's choice of reminders. The caller commits, and on an
+    ``IntegrityError`` (the same citizen's other request won the race, or a code drawn twice) tries
+    once more: the second try answers ``already_booked``."""
     today = local_day(now)
     nid = national_id(national_id_text, today)
     mobile = egyptian_mobile(mobile_text)
@@ -256,21 +266,25 @@ def book(session: Session, *, centre: str, group: str, service: str, start: date
         raise AppointmentError("no_appointments", f"centre {centre} takes no appointments for {service}")
     day = check_slot(bookable, start, now)
     _check_limits(session, nid, service, day, today, limits)
-    _take_place(session, centre, group, start, bookable.rule.places)
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     secret = secrets.token_urlsafe(18)
+    # the SMS' text before any lock is taken (the slot's row, then the centre's version)
+    confirmation = notices.confirmation(session, code, secret, centre, start, lang_of(lang), site)
+    _take_place(session, centre, group, start, bookable.rule.places)
     values = {"code": code, "secret_digest": _digest(secret), "centre_code": centre, "group_letter": group,
               "service_code": service, "slot_start": start, "day": day, "national_id": nid, "mobile": mobile,
               "lang": lang_of(lang), "state": BOOKED, "active_key": _active_key(nid, service, day),
-              "created_at": now, "updated_at": now}
+              "created_at": now, "updated_at": now, "reminders": reminders, "chosen_at": now}
     made = _statements(session)
     if made.insert_versioned is not None:
-        # the centre's version and the insert in one statement, the last before the commit: the
-        # version's row (every booking of the centre waits for it) is held for one round trip
-        booking_id, number = session.connection().execute(made.insert_versioned, values).one()
+        # the centre's version, the insert and its SMS in one statement, the last before the commit:
+        # the version's row (every booking of the centre waits for it) is held for one round trip
+        booking_id, number = session.connection().execute(
+            made.insert_versioned, {**values, "sms_to": mobile, "sms_body": confirmation, "sms_at": now}).one()
     else:
         number = _next_version(session, centre)
         booking_id = session.connection().execute(made.insert, {**values, "version": number}).scalar_one()
+        notices.queue(session, booking_id, notices.BOOKED_KIND, mobile, confirmation, now)  # its SMS
     row = Booking(id=booking_id, version=number, **values)
     return NewBooking(code, secret, row)
 
@@ -302,6 +316,7 @@ def cancel(session: Session, code: str, secret: str, now: datetime) -> Booking:
     if row.state != BOOKED:
         raise AppointmentError("not_active", f"this booking is {row.state}")
     _give_back(session, row.centre_code, row.group_letter, as_utc(row.slot_start))
+    notices.cancelled(session, row, now)  # its SMS; the booking's number deleted
     row.state, row.active_key, row.mobile = CANCELLED, None, None  # the number is deleted once it is over
     row.updated_at, row.version = now, _next_version(session, row.centre_code)
     return row
@@ -326,5 +341,6 @@ def move(session: Session, code: str, secret: str, start: datetime, now: datetim
     if start < old:
         _give_back(session, row.centre_code, row.group_letter, old)
     row.slot_start, row.day, row.active_key = start, day, _active_key(row.national_id, row.service_code, day)
-    row.updated_at, row.version = now, _next_version(session, row.centre_code)
+    row.updated_at, row.version, row.chosen_at = now, _next_version(session, row.centre_code), now
+    notices.moved(session, row, now)
     return row

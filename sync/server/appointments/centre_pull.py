@@ -13,8 +13,9 @@ Signed by the centre as its events are (``authenticate`` of :func:`sync.server.a
 
 A ``booking.checked_in`` event of the centre (:func:`record_check_ins`, called by the ingest in
 the batch's transaction) sets its booking ``checked_in`` with the kiosk's time (and, checked in on
-time, the appointment ticket's UUID: :mod:`.outcomes` records its first call), and takes the
-centre's next version. A ``booking.no_show`` is folded by :func:`.outcomes.record_no_shows`.
+time, the appointment ticket's UUID: :mod:`.outcomes` records its first call), deletes its mobile
+number (:func:`.notices.booking_over`), and takes the centre's next version. A ``booking.no_show``
+is folded by :func:`.outcomes.record_no_shows`.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from starlette.concurrency import run_in_threadpool
 from counter_app.common.clock import as_utc, local_day, utcnow
 from sync.protocol import WireEvent
 from sync.server import inputs
-from sync.server.appointments import bookings
+from sync.server.appointments import bookings, notices
 from sync.server.db import ServerDatabase
 from sync.server.models import Booking
 
@@ -82,6 +83,7 @@ def record_check_ins(session: Session, centre: str, events: Sequence[WireEvent])
         row.state, row.checked_in_at = bookings.CHECKED_IN, at
         if e.payload.get("on_time") is True:  # an appointment ticket: its first call is the punctuality's
             row.ticket_uuid = str(e.payload.get("ticket") or "")[:36] or None
+        notices.booking_over(session, row)  # the number deleted, its pending SMS void
         row.updated_at, row.version = utcnow(), bookings.next_version(session, centre)
         changed += 1
     return changed

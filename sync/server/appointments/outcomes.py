@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from counter_app.common.clock import as_utc, utcnow
 from sync.protocol import WireEvent
-from sync.server.appointments import bookings
+from sync.server.appointments import bookings, notices
 from sync.server.models import Booking
 
 NO_SHOW_KIND, CALLED_KIND = "booking.no_show", "ticket.called"
@@ -46,7 +46,8 @@ def record_no_shows(session: Session, centre: str, events: Sequence[WireEvent]) 
                              .with_for_update())
         if row is None or row.state != bookings.BOOKED or row.day != day:
             continue
-        row.state, row.active_key, row.mobile = bookings.NO_SHOW, None, None  # over: the number is deleted
+        row.state, row.active_key = bookings.NO_SHOW, None
+        notices.booking_over(session, row)  # over: the number deleted, its pending SMS void
         row.updated_at, row.version = utcnow(), bookings.next_version(session, centre)
         changed += 1
     return changed

@@ -64,6 +64,7 @@ class BookingRequest(BaseModel):
     national_id: str = Field(max_length=40)
     mobile: str = Field(max_length=40)
     lang: str = Field("ar", max_length=5)
+    reminders: bool = Field(True, description="SMS reminders the day before and an hour before")
 
 
 class ManageRequest(BaseModel):
@@ -158,7 +159,7 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
                                                  for f in d.slots]} for d in found]})
 
     @app.post("/v1/appointments/bookings", status_code=201, response_model=None)
-    def book(payload: BookingRequest) -> Any:
+    def book(payload: BookingRequest, request: Request) -> Any:
         """A booking; the answer's ``secret`` is the manage link's, shown only here."""
         for name in ("centre", "service", "national_id", "mobile"):
             inputs.require_text(name, getattr(payload, name))
@@ -168,7 +169,8 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
                     made = bookings.book(
                         s, centre=payload.centre, group=groups.group(s, payload.service), service=payload.service,
                         start=payload.slot, national_id_text=payload.national_id, mobile_text=payload.mobile,
-                        lang=payload.lang, now=utcnow(), limits=limits)
+                        lang=payload.lang, now=utcnow(), limits=limits, reminders=payload.reminders,
+                        site=str(request.base_url).rstrip("/"))
                 # the answer made once committed: the centre's version row is held till then
                 return JSONResponse({**booking_view(made.booking), "secret": made.secret}, 201)
             except AppointmentError as exc:

@@ -7,13 +7,16 @@ slot. No script: plain links and same-origin POST forms, each answered by a redi
   ``&centre=C``: the bookable days; ``&day=D``: the day's free slots and the form;
 * ``POST /appointments/book``: the booking (refusals shown on the form, the entered values kept);
 * ``GET /appointments/m/<code>/<secret>``: the manage page (``?new=1`` right after booking);
-* ``GET|POST /appointments/m/<code>/<secret>/cancel`` and ``.../move`` (``?day=D``).
+* ``GET|POST /appointments/m/<code>/<secret>/cancel`` and ``.../move`` (``?day=D``);
+* ``POST /appointments/m/<code>/<secret>/reminders`` (``reminders`` 0 or 1): stop or resume the
+  SMS reminders (the booking form's choice, yes by default: :mod:`sync.server.appointments.notices`).
 
 The service functions of :mod:`sync.server.appointments` are called directly, one session per
 request. Rate limits: :mod:`sync.server.ratelimit` rules ``slots`` (the choosing pages) and
 ``booking`` (the posts and the manage pages). The secret is in the path: the pages load nothing
 from elsewhere and answer ``Referrer-Policy: no-referrer``.
-SMS (the code sent to the mobile) is not done yet.
+Each booking, move and cancel queues its SMS in its own transaction (the confirmation's manage link
+is the QR code's: the request's site address and :func:`manage_path`).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
@@ -40,7 +43,7 @@ from starlette.concurrency import run_in_threadpool
 from counter_app.common import formatting
 from counter_app.common.clock import as_utc, local_day, utcnow
 from counter_app.common.i18n import Lang
-from sync.server.appointments import bookings, slots
+from sync.server.appointments import bookings, notices, slots
 from sync.server.appointments.errors import AppointmentError
 from sync.server.appointments.routes import TRIES, ServiceGroups
 from sync.server.db import ServerDatabase
@@ -84,8 +87,12 @@ def qr_data_url(text: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def manage_path(code: str, secret: str) -> str:
-    return f"{BASE}/m/{quote(code, safe='')}/{quote(secret, safe='')}"
+manage_path = notices.manage_path
+
+
+def site_of(request: Request) -> str:
+    """The server's address as the citizen reached it (the manage link's, in the page and the SMS)."""
+    return str(request.base_url).rstrip("/")
 
 
 def _groups_with_rules(session: Session) -> dict[str, set[str]]:
@@ -229,7 +236,8 @@ def add_routes(app: FastAPI, db: ServerDatabase) -> None:
                                slots=[{"start": f.start.isoformat(), "time": f.time, "free": f.free}
                                       for f in chosen.slots],
                                chosen_slot=typed.get("slot", ""), national_id=typed.get("national_id", ""),
-                               mobile=typed.get("mobile", ""), once=secrets.token_urlsafe(16))
+                               mobile=typed.get("mobile", ""), once=secrets.token_urlsafe(16),
+                               reminders=not typed.get("reminders_asked") or typed.get("reminders") == "1")
         field = FIELD_OF.get(error.key) if error else None
         context.update(field_error={field: error.message(lang)} if error and field else {},
                        error=error.message(lang) if error and not field else None, missing_slot=missing_slot)
@@ -243,7 +251,7 @@ def add_routes(app: FastAPI, db: ServerDatabase) -> None:
     def choose_again(request: Request) -> Response:
         return choose_page(request)
 
-    def book_now(form: dict[str, str], lang: Lang) -> tuple[str, str]:
+    def book_now(form: dict[str, str], lang: Lang, site: str) -> tuple[str, str]:
         start = _slot_of(form.get("slot", ""))
         assert start is not None
         for attempt in range(TRIES):
@@ -253,7 +261,8 @@ def add_routes(app: FastAPI, db: ServerDatabase) -> None:
                                          service=form["service"][:32], start=start,
                                          national_id_text=form.get("national_id", "")[:40],
                                          mobile_text=form.get("mobile", "")[:40], lang=lang, now=utcnow(),
-                                         limits=limits)
+                                         limits=limits, site=site,
+                                         reminders=not form.get("reminders_asked") or form.get("reminders") == "1")
                     return made.code, made.secret
             except IntegrityError:
                 if attempt == TRIES - 1:
@@ -267,7 +276,7 @@ def add_routes(app: FastAPI, db: ServerDatabase) -> None:
         if _slot_of(form.get("slot", "")) is None or not form.get("service"):
             return await run_in_threadpool(partial(choose_page, request, form=form, missing_slot=True, status=422))
         try:
-            code, secret = await run_in_threadpool(sent.once, form.get("once", ""), partial(book_now, form, lang))
+            code, secret = await run_in_threadpool(sent.once, form.get("once", ""), partial(book_now, form, lang, site_of(request)))
         except AppointmentError as exc:
             return await run_in_threadpool(partial(choose_page, request, form=form, error=exc, status=exc.status))
         return _headers(RedirectResponse(f"{manage_path(code, secret)}?{urlencode({'new': '1', 'lang': lang})}", 303))
@@ -276,12 +285,13 @@ def add_routes(app: FastAPI, db: ServerDatabase) -> None:
         cat = catalogue(s)
         service = next((sv for sv in cat.services if sv.get("code") == row.service_code), {"code": row.service_code})
         centre = s.get(EnrolledCentre, row.centre_code)
-        link = str(request.base_url).rstrip("/") + manage_path(row.code, secret)
+        link = site_of(request) + manage_path(row.code, secret)
         return {"booking": {"code": row.code, "code_shown": formatting.code(row.code), "state": row.state,
                             "when": _when(row.slot_start, lang), "service": _name(service, lang),
                             "centre": centre.public_name(lang) if centre else row.centre_code,
                             "address": _address(centre, lang) if centre else None, "group": row.group_letter,
-                            "centre_code": row.centre_code, "day": row.day.isoformat()},
+                            "centre_code": row.centre_code, "day": row.day.isoformat(),
+                            "reminders": row.reminders},
                 "manage": manage_path(row.code, secret), "link": link, "base": BASE}
 
     def manage_page(request: Request, code: str, secret: str, *, template: str = "appointment_manage.html",
@@ -314,7 +324,29 @@ def add_routes(app: FastAPI, db: ServerDatabase) -> None:
     def manage(request: Request, code: str, secret: str) -> Response:
         q = request.query_params
         return manage_page(request, code, secret, new=q.get("new") == "1", moved=q.get("moved") == "1",
-                           cancelled=q.get("cancelled") == "1")
+                           cancelled=q.get("cancelled") == "1",
+                           reminders_changed=q.get("reminders") if q.get("reminders") in ("stopped", "started") else None)
+
+    @app.post(BASE + "/m/{code}/{secret}/reminders", include_in_schema=False)
+    async def reminders(request: Request, code: str, secret: str) -> Response:
+        form = await _form(request)
+        lang = request_lang(request)
+        wanted = form.get("reminders") == "1"
+
+        def run() -> None:
+            with db.sessions.begin() as s:
+                row = bookings.find(s, code[:16], secret[:100], lock=True)
+                if row.state != bookings.BOOKED:
+                    raise AppointmentError("not_active", f"this booking is {row.state}")
+                notices.set_reminders(s, row, wanted, utcnow())
+
+        try:
+            await run_in_threadpool(run)
+        except AppointmentError as exc:
+            return await run_in_threadpool(partial(manage_page, request, code, secret, error=exc, status=exc.status))
+        done = "started" if wanted else "stopped"
+        return _headers(RedirectResponse(f"{manage_path(code, secret)}?{urlencode({'reminders': done, 'lang': lang})}",
+                                         303))
 
     @app.get(BASE + "/m/{code}/{secret}/cancel", include_in_schema=False)
     def cancel_confirm(request: Request, code: str, secret: str) -> Response:
@@ -327,7 +359,7 @@ def add_routes(app: FastAPI, db: ServerDatabase) -> None:
 
         def run() -> None:
             with db.sessions.begin() as s:
-                bookings.cancel(s, code[:16], secret[:100], utcnow())
+                bookings.cancel(s, code[:16], secret[:100], utcnow())  # its SMS queued
 
         try:
             await run_in_threadpool(run)

@@ -1,7 +1,7 @@
 """booking outcomes: the appointment ticket and when it was first called
 
 Revision ID: s0015
-Revises: s0013
+Revises: s0014
 Create Date: 2026-11-26 15:30:00.000000
 
 (sync.server.appointments.outcomes; issue 20 items 6 and 7)
@@ -11,7 +11,7 @@ Create Date: 2026-11-26 15:30:00.000000
 * ``booking.called_at``: that ticket's first call (the punctuality: called minus booked time);
 * ``ix_booking_ticket`` and ``ix_booking_day_centre`` (the central KPIs of a period).
 
-Written on the branch without the notification outbox's s0014: relinked to follow s0014 at merge.
+Written beside the notification outbox's s0014 and relinked to follow it when both were merged.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = 's0015'
-down_revision = 's0013'
+down_revision = 's0014'
 branch_labels = None
 depends_on = None
 
