@@ -179,7 +179,8 @@ def test_a_booking_on_the_portal_gets_its_sms_with_the_code_and_the_qr_link(cent
     with central.db.sessions() as s:
         after = s.scalar(select(Booking).where(Booking.code == code))
         assert after is not None and after.mobile is None
-    assert all(n.recipient is None and n.state == "sent" for n in notice_rows(central.db))
+    # the gateway has the third message before the dispatcher marks it sent: wait for the mark
+    wait_for(lambda: all(n.recipient is None and n.state == "sent" for n in notice_rows(central.db)))
 
 
 def test_the_api_booking_in_english_and_without_reminders(central: Central, gateway: Gateway) -> None:
