@@ -19,6 +19,7 @@ from counter_app.core import queue
 from counter_app.core.clock import local_day, utcnow
 from counter_app.core.models import Counter, Ticket, TicketStatus
 from sync.agent.agent import Agent
+from tests.helpers import waiting
 from tests.helpers.bidi import plain
 from tests.helpers.central import Central, enrol_site, running_central
 from tests.helpers.factories import Centre
@@ -79,11 +80,9 @@ class Live:
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> float:
+    """:func:`tests.helpers.waiting.wait_for`, answering the seconds it waited."""
     start = time.monotonic()
-    while not condition():
-        if time.monotonic() - start > timeout:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.02)
+    waiting.wait_for(condition, timeout)
     return time.monotonic() - start
 
 

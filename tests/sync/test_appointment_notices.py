@@ -9,11 +9,9 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
@@ -38,6 +36,7 @@ from tests.helpers.appointments import nid
 from tests.helpers.browser import DESKTOP, ON_SQLITE, PHONE, assert_public_page, browser_page
 from tests.helpers.central import ADMIN_TOKEN, Central, running_central, start_central_process
 from tests.helpers.sms_gateway import Gateway
+from tests.helpers.waiting import wait_for
 
 SERVICE = "MP-REG-CERT"  # group A
 MOBILE, E164 = "01012345678", "+201012345678"
@@ -109,17 +108,6 @@ def booking_row(db: ServerDatabase, booking_id: int) -> Booking:
 def remind(db: ServerDatabase, now: datetime) -> int:
     with db.sessions.begin() as s:
         return queue_reminders(s, now)
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = condition()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError("the condition did not come true in time")
-        time.sleep(0.05)
 
 
 # -- through the real server ------------------------------------------------------------------------

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
@@ -27,6 +26,7 @@ from tests.helpers.central import Central, enrol_site, running_central
 from tests.helpers.factories import Centre
 from tests.helpers.faultproxy import FaultProxy
 from tests.helpers.syncing import queue_events
+from tests.helpers.waiting import wait_for
 
 CENTRE = "0103"  # the demo centre's code (ensure_demo_centre)
 
@@ -34,13 +34,6 @@ CENTRE = "0103"  # the demo centre's code (ensure_demo_centre)
 def latest(central: Central, code: str) -> CentreHeartbeat | None:
     with central.db.sessions() as s:
         return s.get(CentreHeartbeat, code)
-
-
-def wait_for(condition: Callable[[], object], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "the condition did not come true in time"
-        time.sleep(0.02)
 
 
 def centre_of(site: Centre) -> str:

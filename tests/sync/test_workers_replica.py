@@ -23,6 +23,7 @@ from sync.agent.enrol import enrol
 from sync.server import report_verify
 from sync.server.db import ServerDatabase
 from sync.server.models import CentralAudit, EnrolledCentre
+from tests.helpers import waiting
 from tests.helpers.central import ADMIN_TOKEN, free_port
 from tests.helpers.factories import build_centre
 from tests.helpers.postgres import Cluster, PostgresUnavailable
@@ -86,13 +87,8 @@ def centres_in_report(url: str) -> list[str]:
     return [row["centre"] for row in answer.json()["by_centre"]]
 
 
-def wait_for(condition: Any, timeout: float = 30.0) -> None:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "the condition did not hold in time"
-        time.sleep(0.05)  # polling interval
+def wait_for(condition: Any) -> None:
+    waiting.wait_for(condition, timeout=30.0, interval=0.05)
 
 
 def test_reports_read_the_replica_and_write_nothing_there(replicated: tuple[Cluster, Standby], tmp_path: Path,
