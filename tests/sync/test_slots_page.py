@@ -233,6 +233,8 @@ def test_edit_hours_and_close_a_day_in_chromium_arabic(central: Central) -> None
         page.wait_for_selector("#done")
         assert "حُفظت قواعد المجموعة" in page.inner_text("#done")
         assert page.input_value(f"#A-h{weekday}_1-to") == "14:00"
+        assert page.input_value(f"#A-h{weekday}_2-from") == ""  # room for a third period
+        assert page.locator(f"#A-h{(weekday + 1) % 7}_2-from").count() == 0  # a one-period day shows two
         assert_public_page(page, made, central.url, lang="ar")
         assert portal_day(central, page, day) == (8, True)
         assert portal_day(central, page, day + timedelta(days=1)) == (4, True)  # other weekdays as they were
@@ -280,3 +282,39 @@ def test_the_api_refuses_what_the_page_refuses(central: Central) -> None:
     assert past.status_code == 422 and past.json()["error"] == "bad_closure", past.text
     unknown = requests.put(central.url + "/v1/appointments/admin/rules/NOPE-1/A", json=RULE, headers=TOKEN, timeout=10)
     assert unknown.status_code == 404 and unknown.json()["error"] == "unknown_centre"
+
+
+def test_a_public_holiday_and_a_day_already_booked(central: Central) -> None:
+    """A national administrator closes every centre (a public holiday, shown to a governorate's
+    supervisor without a remove button); closing a day with bookings says they stay."""
+    add_person(central, "nadia.admin", "national_admin")
+    nadia, sara = cookies(central, "nadia.admin"), cookies(central, "sara.giza")
+    reports = requests.get(central.url + "/reports", cookies=sara, timeout=10)
+    assert 'href="/reports/appointments?lang=ar"' in reports.text  # found from the reports
+    page = requests.get(central.url + PAGE, cookies=nadia, timeout=10)
+    assert all(code in page.text for code in ("GIZ-01", "GIZ-02", "CAI-01"))
+    holiday = local_day(utcnow()) + timedelta(days=5)
+    form = {"lang": "ar", "centre": "GIZ-01", "target": "national", "day": holiday.isoformat(),
+            "reason_ar": "عيد", "reason_en": "Feast"}
+    added = post(central, PAGE + "/closure", form, nadia)
+    assert added.status_code == 303, added.text
+    with central.db.sessions() as s:
+        [row] = s.scalars(select(AppointmentClosure)).all()
+        assert (row.centre_code, row.day) == ("", holiday)
+    seen = requests.get(central.url + PAGE, params={"centre": "GIZ-02"}, cookies=sara, timeout=10)
+    row_html = re.search(rf'<tr data-day="{holiday.isoformat()}">.*?</tr>', seen.text, re.S)
+    assert row_html and "كل المراكز (عطلة رسمية)" in row_html.group(0) and "<button" not in row_html.group(0)
+
+    # a booked day closed: added, and the supervisor is told the bookings stay
+    day = local_day(utcnow()) + timedelta(days=3)
+    slots = requests.get(central.url + "/v1/appointments/slots", timeout=10,
+                         params={"centre": "GIZ-01", "service": SERVICE, "from": day.isoformat(), "days": "1"}).json()
+    start = slots["days"][0]["slots"][0]["start"]
+    booked = requests.post(central.url + "/v1/appointments/bookings", timeout=10, json={
+        "centre": "GIZ-01", "service": SERVICE, "slot": start, "national_id": "29001012345675", "mobile": "01012345678"})
+    assert booked.status_code == 201, booked.text
+    closed = post(central, PAGE + "/closure", {"lang": "ar", "centre": "GIZ-01", "day": day.isoformat(),
+                                               "reason_ar": "صيانة", "reason_en": "Maintenance"}, sara)
+    assert closed.status_code == 303 and "done=closure_booked" in closed.headers["location"]
+    told = requests.get(central.url + closed.headers["location"], cookies=sara, timeout=10)
+    assert "تبقى قائمة" in plain(told.text)

@@ -50,7 +50,7 @@ MAX_FORM_BYTES = 8192
 MAX_FIELDS = 80
 #: The weekdays in the order of an Egyptian week (Saturday first); Monday is 0.
 WEEK = (5, 6, 0, 1, 2, 3, 4)
-#: Periods shown per weekday (more when a rule has more).
+#: Periods shown per weekday at least (a weekday with more shows them and one empty more).
 PERIODS = 2
 _HHMM = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])(:00)?$")
 #: The rule's whole numbers: field -> (smallest, largest).
@@ -93,10 +93,11 @@ class RuleForm:
     refused: str = ""  # a refusal key of the whole form
 
     def periods(self, weekday: int) -> int:
-        shown = PERIODS
-        while f"h{weekday}_{shown}_from" in self.values or f"h{weekday}_{shown}_to" in self.values:
-            shown += 1
-        return min(shown, 6)
+        """The periods the form shows for ``weekday``: those filled and an empty one to add (at least
+        :data:`PERIODS`, at most the rule's 6)."""
+        used = max((i + 1 for i in range(6)
+                    if self.values.get(f"h{weekday}_{i}_from") or self.values.get(f"h{weekday}_{i}_to")), default=0)
+        return min(max(PERIODS, used + 1), 6)
 
 
 def rule_values(row: AppointmentRule) -> dict[str, str]:
