@@ -64,7 +64,7 @@ REFUSED = {"forbidden": N_("appt_admin.forbidden"), "unknown_centre": N_("appt_a
            "not_found": N_("appt_admin.not_found"), "bad_rule": N_("appt_admin.bad_rule")}
 
 #: The fields' labels.
-LABELS = {"slot_minutes": N_("appt_admin.slot_minutes"), "places": N_("appt_admin.places"),
+FIELD_IDS = {"slot_minutes": N_("appt_admin.slot_minutes"), "places": N_("appt_admin.places"),
           "horizon_days": N_("appt_admin.horizon_days"), "cutoff_days_before": N_("appt_admin.cutoff_days_before"),
           "cutoff_time": N_("appt_admin.cutoff_time"), "day": N_("appt_admin.closure_day"),
           "reason_ar": N_("appt_admin.closure_reason_ar"), "reason_en": N_("appt_admin.closure_reason_en")}
@@ -215,7 +215,8 @@ def render(lang: Lang, **context: Any) -> str:
 
     return templates.get_template("appointment_slots.html").render(
         lang=lang, dir="rtl" if lang == "ar" else "ltr", other="en" if lang == "ar" else "ar", text=text,
-        problem=problem, week=[(w, _weekday(w, lang)) for w in WEEK], path=PATH, refused_ids=REFUSED, labels=LABELS, **context)
+        problem=problem, week=[(w, _weekday(w, lang)) for w in WEEK], path=PATH, refused_ids=REFUSED,
+        labels=FIELD_IDS, **context)
 
 
 def page(session: Session, scope: Scope, lang: Lang, centre: str, now: datetime, *,
