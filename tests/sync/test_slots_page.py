@@ -8,6 +8,7 @@ viewer's post refused and audited), a cross-site post refused, closed days added
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -318,3 +319,31 @@ def test_a_public_holiday_and_a_day_already_booked(central: Central) -> None:
     assert closed.status_code == 303 and "done=closure_booked" in closed.headers["location"]
     told = requests.get(central.url + closed.headers["location"], cookies=sara, timeout=10)
     assert "تبقى قائمة" in plain(told.text)
+
+
+def test_a_new_rule_and_a_closed_day_saved_at_once_are_saved_once(central: Central) -> None:
+    """Six saves of a group's first rule and of the same new closed day at the same moment (two
+    supervisors, a double submit): each answered with the page, one row each, every save audited."""
+    sara = cookies(central, "sara.giza")
+    day = local_day(utcnow()) + timedelta(days=6)
+    closure = {"lang": "ar", "centre": "GIZ-01", "day": day.isoformat(), "reason_ar": "صيانة", "reason_en": "Maintenance"}
+    for path, form in ((PAGE + "/rule", rule_form(group="B")), (PAGE + "/closure", closure)):
+        start = threading.Barrier(6)
+        answers: list[int] = []
+
+        def save(form: dict[str, str] = form, path: str = path, start: threading.Barrier = start,
+                 answers: list[int] = answers) -> None:
+            start.wait()
+            answers.append(post(central, path, form, sara).status_code)
+
+        threads = [threading.Thread(target=save) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert answers == [303] * 6, answers
+    with central.db.sessions() as s:
+        assert s.get(AppointmentRule, ("GIZ-01", "B")) is not None
+        assert len(s.scalars(select(AppointmentClosure)).all()) == 1
+        audited = [a.action for a in s.scalars(select(CentralAudit)) if a.target in ("GIZ-01/B", f"GIZ-01/{day}")]
+    assert audited.count("appointment.rule_set") == 6 and audited.count("appointment.closure_set") == 6

@@ -15,19 +15,38 @@ and ``not_found`` (404), ``bad_rule`` and ``bad_closure`` (422).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from counter_app.common.clock import local_day
 from sync.server.accounts import GOVERNORATE, Scope, audit
 from sync.server.appointments import bookings, slots
 from sync.server.appointments.errors import AppointmentError
+from sync.server.db import ServerDatabase
 from sync.server.models import AppointmentClosure, AppointmentRule, Booking, EnrolledCentre
 
 NATIONAL_PATH = "national"  # the public holidays' "centre" in an address or a form
+T = TypeVar("T")
+
+
+def in_transaction(db: ServerDatabase, change: Callable[[Session], T]) -> T:
+    """``change`` in a transaction of its own, tried once more when another request made the same
+    new row meanwhile (a rule or closed day set twice at once: the second try finds the row and
+    updates it, where the first failed on its unique key)."""
+    for attempt in (1, 2):
+        try:
+            with db.sessions.begin() as s:
+                return change(s)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def may_write(scope: Scope, row: EnrolledCentre) -> bool:

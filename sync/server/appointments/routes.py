@@ -249,8 +249,8 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
         except AppointmentError as exc:
             raise errors.ApiError(422, exc.key, str(exc)) from None
         try:
-            with db.sessions.begin() as s:
-                manage.set_rule(s, scope, centre, group, rule, utcnow(), client_of(request))
+            manage.in_transaction(db, lambda s: manage.set_rule(s, scope, centre, group, rule, utcnow(),
+                                                                client_of(request)))
         except AppointmentError as exc:
             raise refused(scope, "rule_set", f"{centre}/{group}", request, exc) from None
         return {"centre": centre, "group": group, "hours": slots.hours_json(rule), "slot_minutes": rule.slot_minutes,
@@ -277,9 +277,8 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
         inputs.require_text("reason_ar", payload.reason_ar)
         inputs.require_text("reason_en", payload.reason_en)
         try:
-            with db.sessions.begin() as s:
-                booked = manage.set_closure(s, scope, centre, day, payload.reason_ar, payload.reason_en, utcnow(),
-                                            client_of(request))
+            booked = manage.in_transaction(db, lambda s: manage.set_closure(
+                s, scope, centre, day, payload.reason_ar, payload.reason_en, utcnow(), client_of(request)))
         except AppointmentError as exc:
             raise refused(scope, "closure_set", f"{centre}/{day.isoformat()}", request, exc) from None
         # the bookings already made for that day stay (the citizens are told, later: SMS); say so

@@ -300,8 +300,8 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
             now = utcnow()
             if rule is not None:
                 try:
-                    with db.sessions.begin() as s:
-                        manage.set_rule(s, scope, centre, group, rule, now, client_of(request))
+                    manage.in_transaction(db, lambda s: manage.set_rule(s, scope, centre, group, rule, now,
+                                                                        client_of(request)))
                     return None
                 except AppointmentError as exc:
                     typed.refused = exc.key
@@ -331,9 +331,9 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
             target = manage.NATIONAL_PATH if typed.values["target"] == manage.NATIONAL_PATH else centre
             if day is not None:
                 try:
-                    with db.sessions.begin() as s:
-                        return manage.set_closure(s, scope, target, day, typed.values["reason_ar"],
-                                                  typed.values["reason_en"], now, client_of(request))
+                    return manage.in_transaction(db, lambda s: manage.set_closure(
+                        s, scope, target, day, typed.values["reason_ar"], typed.values["reason_en"], now,
+                        client_of(request)))
                 except AppointmentError as exc:
                     if exc.key == "bad_closure":
                         typed.problems["day"] = Problem(N_("appt_admin.err_past_day"))
