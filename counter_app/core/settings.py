@@ -47,6 +47,8 @@ SETTING_FIELDS: dict[str, str] = {
     "queue.max_recalls": N_("field.max_recalls"),
     "queue.estimate_window": N_("field.estimate_window"),
     "queue.sms_ahead": N_("sms.ticket_setting_ahead"),
+    "appointments.early_minutes": N_("field.checkin_early"),
+    "appointments.late_minutes": N_("field.checkin_late"),
 }
 
 
@@ -55,6 +57,9 @@ NUMBER_LIMITS: dict[str, tuple[int, int]] = {
     "queue.max_recalls": (1, 10),
     "queue.estimate_window": (1, 200),
     "queue.sms_ahead": (1, 20),
+    # the appointments' check-in window (counter_app.core.booking): minutes before and after the booked time
+    "appointments.early_minutes": (0, 120),
+    "appointments.late_minutes": (0, 60),
 }
 RATIO_MAX = 20
 

@@ -1,5 +1,5 @@
 """The supervisor's «Centre settings» page, without Qt: the queue settings (fairness, recalls before
-a no-show, the estimate's window, the turn-is-near SMS) and the centre's public details for the
+a no-show, the estimate's window, the turn-is-near SMS, the appointments' check-in window) and the centre's public details for the
 citizens' portal (address in Arabic and English, opening hours, portal address).
 
 The opening hours are edited as rows a supervisor reads (a day or a range of days, the opening and
@@ -14,6 +14,8 @@ fields do not undo each other; each part is audited (``settings.change``,
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
 
 from counter_app.common.i18n import Msg
 from counter_app.common.portal import (
@@ -58,11 +60,16 @@ class CentreSettings:
     portal_url: str
     #: The stored opening hours when they are not in the form (written by hand): shown, kept unless edited.
     hours_as_written: str = ""
+    #: The appointments' check-in window: minutes before and after the booked time (the kiosk's next check-in).
+    early_minutes: int = 30
+    late_minutes: int = 15
 
     def queue_values(self) -> dict[str, str]:
         fairness = settings.Fairness(self.strict, 0 if self.strict else self.ratio).encode()
         return {"queue.fairness": fairness, "queue.max_recalls": str(self.max_recalls),
-                "queue.estimate_window": str(self.estimate_window), "queue.sms_ahead": str(self.sms_ahead)}
+                "queue.estimate_window": str(self.estimate_window), "queue.sms_ahead": str(self.sms_ahead),
+                "appointments.early_minutes": str(self.early_minutes),
+                "appointments.late_minutes": str(self.late_minutes)}
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,14 @@ def _hours_rows(value: str) -> tuple[tuple[HoursRow, ...], str]:
         return (), value
 
 
+def _minutes(session: Session, key: str) -> int:
+    """A check-in window's setting as the page shows it (a stored value out of bounds: its bound)."""
+    low, high = NUMBER_LIMITS[key]
+    value = settings.get(session, key)
+    figure = int(value) if value.isascii() and value.isdigit() else int(settings.DEFAULTS[key])
+    return min(max(figure, low), high)
+
+
 def load(db: Database, user_id: int) -> CentreSettings:
     """The settings as stored now (a supervisor only)."""
     with db.read() as s:
@@ -109,7 +124,8 @@ def load(db: Database, user_id: int) -> CentreSettings:
             max_recalls=settings.max_recalls(s), estimate_window=int(settings.get(s, "queue.estimate_window")),
             sms_ahead=int(settings.get(s, "queue.sms_ahead")), address_ar=details["address_ar"],
             address_en=details["address_en"], hours=hours, portal_url=details["portal_url"],
-            hours_as_written=as_written)
+            hours_as_written=as_written, early_minutes=_minutes(s, "appointments.early_minutes"),
+            late_minutes=_minutes(s, "appointments.late_minutes"))
 
 
 def _check_portal(value: str) -> str:

@@ -23,7 +23,8 @@ Endpoints (OpenAPI at ``/openapi.json``, browsable at ``/docs``):
 * ``GET /v1/appointments/centre/bookings/since/{version}`` and ``.../code/{code}`` (signed): a
   centre's own bookings for its agent (:mod:`sync.server.appointments.centre_pull`)
 * ``/v1/appointments/...``: free slots, bookings, their cancel and move, and the slot rules' and closed
-  days' management (:mod:`sync.server.appointments.routes`)
+  days' management (:mod:`sync.server.appointments.routes`), and their page ``/reports/appointments``
+  (:mod:`sync.server.appointments.slots_page`)
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ from sync.server import (
     ratelimit,
 )
 from sync.server.anchors import add_anchor_routes, record_head
-from sync.server.appointments import centre_pull, notices
+from sync.server.appointments import centre_pull, notices, slots_page
 from sync.server.appointments import routes as appointments
 from sync.server.centre_details import apply_details, details_from_enrolment
 from sync.server.db import DEFAULT_URL, ServerDatabase
@@ -435,6 +436,7 @@ def create_app(db: ServerDatabase, admin_token: str, read_db: ServerDatabase | N
     portal_ticket_events.add_routes(app, db)  # its live stream /t/<token>/events
     portal_centres.add_routes(app, db)  # /centres, live
     appointments.add_routes(app, db, admin_token)  # /v1/appointments/... (sync/server/appointments)
+    slots_page.add_routes(app, db, admin_token)  # /reports/appointments: the slot rules' and closed days' page
     portal_appointments.add_routes(app, db)  # the booking pages /appointments (sync/server/portal)
     centre_pull.add_routes(app, db, authenticate)  # /v1/appointments/centre/... (signed by the centre)
     return app

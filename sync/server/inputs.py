@@ -91,9 +91,9 @@ def require_json(name: str, value: Any) -> None:
 MAX_FORM_FIELDS = 10
 
 
-def form_fields(body: bytes) -> dict[str, list[str]]:
-    """A posted form's fields (bytes that are not UTF-8 replaced); 422 beyond :data:`MAX_FORM_FIELDS`."""
+def form_fields(body: bytes, max_fields: int = MAX_FORM_FIELDS) -> dict[str, list[str]]:
+    """A posted form's fields (bytes that are not UTF-8 replaced); 422 beyond ``max_fields``."""
     try:
-        return parse_qs(body.decode("utf-8", "replace"), max_num_fields=MAX_FORM_FIELDS)
+        return parse_qs(body.decode("utf-8", "replace"), max_num_fields=max_fields)
     except ValueError as exc:  # "Max number of fields exceeded"
         raise ApiError(422, "invalid", f"not a form of this page: {exc}") from exc

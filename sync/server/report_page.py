@@ -216,6 +216,7 @@ def render_report(kpis: dict[str, Any], lang: str, who: Scope | None = None) -> 
     reader = f'<p class="who">{_who(who, shown)}</p>\n' if who is not None else ""
     issues_codes = who is not None and who.role != CENTRE and who.actor != "token"
     code_link, monitor = text("central.enrol_code_link", shown), text("central.monitor_title", shown)
+    appointments = text("central.appointments_link", shown)
     codes = (f'<a href="/reports/enrolment-codes?{escape(urlencode({"lang": shown}))}">{code_link}</a>'
              if issues_codes else "")
     header = (f"<header><h1>{title}</h1>\n{reader}"
@@ -227,6 +228,7 @@ def render_report(kpis: dict[str, Any], lang: str, who: Scope | None = None) -> 
               f'<nav><a href="/reports?{query(other)}" lang="{other}">{switch}</a>'
               f'<a href="/v1/reports/kpis?{query(shown)}">{json_link}</a>{codes}'
               f'<a href="/monitor?{escape(urlencode({"lang": shown}))}">{monitor}</a>'
+              f'<a href="/reports/appointments?{escape(urlencode({"lang": shown}))}">{appointments}</a>'
               f'<form method="post" action="/reports/logout"><input type="hidden" name="lang" value="{shown}">'
               f'<button type="submit">{logout}</button>'
               f"</form></nav></header>\n")

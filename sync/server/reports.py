@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 MAX_FORM_BYTES = 4096
 #: Where a login may lead besides the reports (the form's ``next``, the page that asked for the
 #: login): only these pages of this server, never another site.
-NEXT_PAGE = re.compile(r"/reports(/enrolment-codes)?|/monitor(/centres/[A-Za-z0-9_-]{1,40})?")
+NEXT_PAGE = re.compile(r"/reports(/enrolment-codes|/appointments)?|/monitor(/centres/[A-Za-z0-9_-]{1,40})?")
 
 
 def next_page(asked: str) -> str:

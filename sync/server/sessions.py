@@ -30,7 +30,7 @@ from starlette.requests import Request
 from sync.server.accounts import TOKEN_SCOPE, Scope, audit, scope_of, user_actor
 from sync.server.db import ServerDatabase
 from sync.server.errors import ApiError
-from sync.server.inputs import form_fields
+from sync.server.inputs import MAX_FORM_FIELDS, form_fields
 from sync.server.models import CentralUser, ReportSession
 
 SESSION_S = 12 * 3600
@@ -125,12 +125,12 @@ def _host_of(request: Request) -> str:
     return (request.headers.get("host") or request.url.netloc).lower()
 
 
-async def posted_form(request: Request, limit: int) -> dict[str, list[str]]:
+async def posted_form(request: Request, limit: int, max_fields: int = MAX_FORM_FIELDS) -> dict[str, list[str]]:
     """A form posted from the server's own pages: 403 ``cross_site`` from another site
     (:func:`require_same_origin`), 413 beyond ``limit`` bytes, 422 for a body that is no form of ours
-    (:func:`~sync.server.inputs.form_fields`)."""
+    (:func:`~sync.server.inputs.form_fields`; at most ``max_fields`` fields)."""
     require_same_origin(request)
     body = await request.body()
     if len(body) > limit:
         raise HTTPException(413, "form too large")
-    return form_fields(body)
+    return form_fields(body, max_fields)

@@ -18,8 +18,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFormLayout,
@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSizePolicy,
+    QStyle,
+    QStyleOptionFrame,
     QVBoxLayout,
     QWidget,
 )
@@ -150,11 +152,12 @@ class KioskWindow(QWidget):
             self.buttons[group.letter] = button
             grid.addWidget(button, i // columns, i % columns)
         mobile_row = QHBoxLayout()
-        mobile_row.addWidget(self.mobile_label, 2)
-        mobile_row.addWidget(self.mobile, 1)
-        # the booking's field beside the mobile's: the kiosk still fits a 1366x768 screen
-        mobile_row.insertWidget(0, self.booking_label, 2)
-        mobile_row.insertWidget(1, self.booking, 1)
+        mobile_row.addWidget(self.mobile_label, 3)
+        mobile_row.addWidget(self.mobile, 2)
+        # the booking's field beside the mobile's: the kiosk still fits a 1366x768 screen; each field
+        # at least as wide as its placeholder in the language shown (fit_fields), the labels wrap
+        mobile_row.insertWidget(0, self.booking_label, 3)
+        mobile_row.insertWidget(1, self.booking, 2)
         mobile_row.insertSpacing(2, 24)
         bottom = QHBoxLayout()
         bottom.addWidget(self.priority, 2)
@@ -459,7 +462,28 @@ class KioskWindow(QWidget):
     def show_error(self, exc: BaseException) -> None:
         self._failed(exc)
 
+    def fit_fields(self) -> None:
+        """The booking's and the mobile's fields at least as wide as their placeholder (and the
+        longest usual entry: a national ID, a mobile number) in the font and language shown: an
+        Arabic placeholder is longer than the English one and was cut off."""
+        for field, sample in ((self.booking, "29001012345675"), (self.mobile, "+201012345678")):
+            field.ensurePolished()
+            metrics = field.fontMetrics()
+            text = max(metrics.horizontalAdvance(field.placeholderText()), metrics.horizontalAdvance(sample))
+            margins, contents = field.textMargins(), field.contentsMargins()
+            inner = QSize(text + 2 * metrics.averageCharWidth() + margins.left() + margins.right() + contents.left()
+                          + contents.right(), metrics.height())  # room for the cursor and the line edit's own margins
+            option = QStyleOptionFrame()
+            field.initStyleOption(option)
+            need = field.style().sizeFromContents(QStyle.ContentsType.CT_LineEdit, option, inner, field)
+            field.setMinimumWidth(need.width())
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        self.fit_fields()  # in the style sheet's font, applied by now
+        super().showEvent(event)
+
     def update_texts(self) -> None:
+        self.fit_fields()
         lang, cat = self.ctx.lang, self.ctx.catalogue
         self.title.setText(lang.text("kiosk.title", centre=lang.pick(cat.centre.name_ar, cat.centre.name_en))
                            if cat else lang.text("app.name"))

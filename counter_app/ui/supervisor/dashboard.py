@@ -177,7 +177,7 @@ class DashboardTab(WorkerTab):
         if self.sender() is self._timer and (not self.live or not self.isVisible()):
             return  # a past period does not change; a hidden dashboard need not redraw
         period = self.checked_period()
-        if period is None:
+        if period is None or self.ctx.user is None:  # (logged out while a load ran: its refresh is moot)
             return
         if self.busy:
             self._again = True

@@ -1,4 +1,5 @@
-"""The supervisor's «Centre settings» tab: the queue settings and the centre's public details for
+"""The supervisor's «Centre settings» tab: the queue settings, the appointments' check-in window at
+the kiosk (minutes before and after the booked time) and the centre's public details for
 the citizens' portal (address in Arabic and English, opening hours as lines of days and times,
 portal address). Everything goes through ``services.centre_settings``: one save is one
 transaction, checked before anything is written, audited; a refusal says why in the user's
@@ -138,6 +139,25 @@ class CentreSettingsTab(WorkerTab):
             self.numbers[key] = spin
             queue.addRow(self.queue_labels[text_id], spin)
 
+        # the appointments' check-in window at the kiosk
+        self.checkin_box = QGroupBox(self)
+        checkin = QFormLayout(self.checkin_box)  # beside the public details: wide, each label beside its field
+        self.checkin_labels = {key: QLabel(self.checkin_box) for key in (
+            N_("supervisor.settings_checkin_early"), N_("supervisor.settings_checkin_late"))}
+        for key, text_id, name in (("appointments.early_minutes", "supervisor.settings_checkin_early", "checkinEarly"),
+                                   ("appointments.late_minutes", "supervisor.settings_checkin_late", "checkinLate")):
+            spin = QSpinBox(self.checkin_box)
+            spin.setObjectName(name)
+            spin.setMaximumWidth(160)  # minutes: a short number, beside its label
+            spin.setRange(*centre_settings.NUMBER_LIMITS[key])
+            self.numbers[key] = spin
+            self.checkin_labels[text_id].setBuddy(spin)
+            checkin.addRow(self.checkin_labels[text_id], spin)
+        self.checkin_note = QLabel(self.checkin_box)
+        self.checkin_note.setObjectName("checkinNote")
+        self.checkin_note.setWordWrap(True)
+        checkin.addRow(self.checkin_note)
+
         # the public details
         self.public_box = QGroupBox(self)
         self.address_ar, self.address_en, self.portal = (QLineEdit(self.public_box) for _ in range(3))
@@ -185,9 +205,13 @@ class CentreSettingsTab(WorkerTab):
         buttons.addWidget(self.undo_button)
         buttons.addStretch(1)
 
+        right = QVBoxLayout()  # the queue's column is the taller: the check-in window goes on this side
+        right.addWidget(self.public_box)
+        right.addWidget(self.checkin_box)
+        right.addStretch(1)
         columns = QHBoxLayout()
         columns.addWidget(self.queue_box, 2)
-        columns.addWidget(self.public_box, 3)
+        columns.addLayout(right, 3)
         box = QVBoxLayout(self)
         box.addLayout(columns)
         box.addLayout(buttons)
@@ -197,7 +221,9 @@ class CentreSettingsTab(WorkerTab):
         t = self.t
         t(self.queue_box.setTitle, "supervisor.settings_queue_title")
         t(self.public_box.setTitle, "supervisor.settings_public_title")
-        for key, label in {**self.queue_labels, **self.public_labels}.items():
+        t(self.checkin_box.setTitle, "supervisor.settings_checkin_title")
+        t(self.checkin_note.setText, "supervisor.settings_checkin_note")
+        for key, label in {**self.queue_labels, **self.checkin_labels, **self.public_labels}.items():
             t(label.setText, key)
         t(self.add_line_button.setText, "supervisor.settings_hours_add")
         t(self.save_button.setText, "common.save")
@@ -224,7 +250,8 @@ class CentreSettingsTab(WorkerTab):
         self.fairness.setCurrentIndex(0 if data.strict else 1)
         self.ratio.setValue(data.ratio)
         for key, value in (("queue.max_recalls", data.max_recalls), ("queue.estimate_window", data.estimate_window),
-                           ("queue.sms_ahead", data.sms_ahead)):
+                           ("queue.sms_ahead", data.sms_ahead), ("appointments.early_minutes", data.early_minutes),
+                           ("appointments.late_minutes", data.late_minutes)):
             self.numbers[key].setValue(value)
         self.address_ar.setText(data.address_ar)
         self.address_en.setText(data.address_en)
@@ -279,7 +306,9 @@ class CentreSettingsTab(WorkerTab):
             sms_ahead=self.numbers["queue.sms_ahead"].value(),
             address_ar=self.address_ar.text().strip(), address_en=self.address_en.text().strip(),
             hours=rows, portal_url=self.portal.text().strip(),
-            hours_as_written=loaded.hours_as_written if not rows else "")
+            hours_as_written=loaded.hours_as_written if not rows else "",
+            early_minutes=self.numbers["appointments.early_minutes"].value(),
+            late_minutes=self.numbers["appointments.late_minutes"].value())
 
     # -- saving ----------------------------------------------------------------------------
     @Slot()

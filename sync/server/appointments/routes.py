@@ -16,6 +16,9 @@ Management (a login or the administrator token; audited): a national administrat
 centre (and the national holidays), a governorate supervisor for their governorate's centres, a
 centre viewer reads their centre's only:
 
+The rules of who may and what is valid are :mod:`sync.server.appointments.manage`'s (the
+management page's too):
+
 * ``GET /v1/appointments/admin/rules?centre=C``, ``PUT /v1/appointments/admin/rules/{centre}/{group}``;
 * ``GET /v1/appointments/admin/closures?centre=C`` (with the national holidays),
   ``PUT`` and ``DELETE /v1/appointments/admin/closures/{centre}/{day}`` (``centre`` ``national``:
@@ -27,27 +30,26 @@ from __future__ import annotations
 import json
 import threading
 import time
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from counter_app.common.clock import as_utc, local_day, to_local, utcnow
 from sync.server import errors, inputs
-from sync.server.accounts import GOVERNORATE, Scope, audit
-from sync.server.appointments import bookings, slots
+from sync.server.accounts import Scope
+from sync.server.appointments import bookings, manage, slots
 from sync.server.appointments.errors import AppointmentError
 from sync.server.db import ServerDatabase
-from sync.server.models import AppointmentClosure, AppointmentRule, Booking, EnrolledCentre
+from sync.server.models import Booking, EnrolledCentre
 from sync.server.portal.catalogue import latest_catalogue
 from sync.server.sessions import client_of, request_scope, require_same_origin
 
-NATIONAL_PATH = "national"
+NATIONAL_PATH = manage.NATIONAL_PATH
 #: A booking's transaction is tried this often when it meets a unique key another one took.
 TRIES = 3
 #: Booking transactions at once per server process; the others wait their turn before they start.
@@ -218,34 +220,26 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
             require_same_origin(request)
         return scope
 
-    def centre_for(s: Session, scope: Scope, centre: str, *, write: bool, request: Request) -> EnrolledCentre:
-        row = s.get(EnrolledCentre, centre)
-        if row is None:
-            raise errors.ApiError(404, "unknown_centre", f"no enrolled centre {centre}")
-        allowed = scope.national or (scope.role == GOVERNORATE and row.governorate == scope.governorate) or (
-            not write and scope.centre == centre)
-        if not allowed:
-            raise errors.ApiError(403, "forbidden", "you may manage only the appointments of your centres"
-                                  if write else "you may read only the appointments of your centres")
-        return row
-
-    def refused(scope: Scope, action: str, target: str, request: Request, reason: str) -> None:
-        with db.sessions.begin() as s:
-            audit(s, scope.actor, "appointment.refused", utcnow(), target=target, client=client_of(request),
-                  refused=action, reason=reason)
+    def refused(scope: Scope, action: str, target: str, request: Request, exc: AppointmentError) -> errors.ApiError:
+        """The refusal as the API's error; a forbidden one audited (in a transaction of its own)."""
+        if exc.key == "forbidden":
+            with db.sessions.begin() as s:
+                manage.audit_refusal(s, scope, action, target, utcnow(), client_of(request), "forbidden")
+        return errors.ApiError(exc.status, exc.key, str(exc))
 
     @app.get("/v1/appointments/admin/rules")
     def get_rules(request: Request, centre: str = Query(max_length=16)) -> list[dict[str, Any]]:
         scope = who(request)
         inputs.require_text("centre", centre)
-        with db.sessions() as s:
-            centre_for(s, scope, centre, write=False, request=request)
-            rows = s.scalars(select(AppointmentRule).where(AppointmentRule.centre_code == centre)
-                             .order_by(AppointmentRule.group_letter))
-            return [{"centre": r.centre_code, "group": r.group_letter, "hours": json.loads(r.hours),
-                     "slot_minutes": r.slot_minutes, "places": r.places, "horizon_days": r.horizon_days,
-                     "cutoff_days_before": r.cutoff_days_before, "cutoff_time": r.cutoff_time,
-                     "updated_at": as_utc(r.updated_at).isoformat(), "updated_by": r.updated_by} for r in rows]
+        try:
+            with db.sessions() as s:
+                rows = manage.rules_of(s, scope, centre)
+        except AppointmentError as exc:
+            raise errors.ApiError(exc.status, exc.key, str(exc)) from None
+        return [{"centre": r.centre_code, "group": r.group_letter, "hours": json.loads(r.hours),
+                 "slot_minutes": r.slot_minutes, "places": r.places, "horizon_days": r.horizon_days,
+                 "cutoff_days_before": r.cutoff_days_before, "cutoff_time": r.cutoff_time,
+                 "updated_at": as_utc(r.updated_at).isoformat(), "updated_by": r.updated_by} for r in rows]
 
     @app.put("/v1/appointments/admin/rules/{centre}/{group}")
     def put_rule(request: Request, centre: str, group: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -256,24 +250,11 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
             rule = slots.parse_rule(payload)
         except AppointmentError as exc:
             raise errors.ApiError(422, exc.key, str(exc)) from None
-        now = utcnow()
         try:
-            with db.sessions.begin() as s:
-                centre_for(s, scope, centre, write=True, request=request)
-                row = s.get(AppointmentRule, (centre, group))
-                if row is None:
-                    row = AppointmentRule(centre_code=centre, group_letter=group)
-                    s.add(row)
-                row.hours, row.slot_minutes, row.places = json.dumps(slots.hours_json(rule)), rule.slot_minutes, rule.places
-                row.horizon_days, row.cutoff_days_before = rule.horizon_days, rule.cutoff_days_before
-                row.cutoff_time, row.updated_at, row.updated_by = rule.cutoff_time.strftime("%H:%M"), now, scope.actor
-                audit(s, scope.actor, "appointment.rule_set", now, target=f"{centre}/{group}", client=client_of(request),
-                      hours=slots.hours_json(rule), slot_minutes=rule.slot_minutes, places=rule.places,
-                      horizon_days=rule.horizon_days, cutoff=f"{rule.cutoff_days_before}d {row.cutoff_time}")
-        except errors.ApiError as exc:
-            if exc.status_code == 403:
-                refused(scope, "rule_set", f"{centre}/{group}", request, "forbidden")
-            raise
+            manage.in_transaction(db, lambda s: manage.set_rule(s, scope, centre, group, rule, utcnow(),
+                                                                client_of(request)))
+        except AppointmentError as exc:
+            raise refused(scope, "rule_set", f"{centre}/{group}", request, exc) from None
         return {"centre": centre, "group": group, "hours": slots.hours_json(rule), "slot_minutes": rule.slot_minutes,
                 "places": rule.places, "horizon_days": rule.horizon_days,
                 "cutoff_days_before": rule.cutoff_days_before, "cutoff_time": rule.cutoff_time.strftime("%H:%M")}
@@ -283,22 +264,13 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
                      first: date | None = Query(None, alias="from")) -> list[dict[str, Any]]:
         scope = who(request)
         inputs.require_text("centre", centre)
-        start = min(first or local_day(utcnow()), date(9000, 1, 1))  # no date arithmetic past year 9999
-        with db.sessions() as s:
-            centre_for(s, scope, centre, write=False, request=request)
-            rows = s.scalars(select(AppointmentClosure).where(
-                AppointmentClosure.centre_code.in_((slots.NATIONAL, centre)), AppointmentClosure.day >= start,
-                AppointmentClosure.day < start + timedelta(days=366)).order_by(AppointmentClosure.day))
-            return [{"centre": r.centre_code or NATIONAL_PATH, "day": r.day.isoformat(), "reason_ar": r.reason_ar,
-                     "reason_en": r.reason_en} for r in rows]
-
-    def closure_target(s: Session, scope: Scope, centre: str, request: Request) -> str:
-        if centre == NATIONAL_PATH:
-            if not scope.national:
-                raise errors.ApiError(403, "forbidden", "only a national administrator sets the public holidays")
-            return slots.NATIONAL
-        centre_for(s, scope, centre, write=True, request=request)
-        return centre
+        try:
+            with db.sessions() as s:
+                rows = manage.closures_of(s, scope, centre, first or local_day(utcnow()))
+        except AppointmentError as exc:
+            raise errors.ApiError(exc.status, exc.key, str(exc)) from None
+        return [{"centre": r.centre_code or NATIONAL_PATH, "day": r.day.isoformat(), "reason_ar": r.reason_ar,
+                 "reason_en": r.reason_en} for r in rows]
 
     @app.put("/v1/appointments/admin/closures/{centre}/{day}")
     def put_closure(request: Request, centre: str, day: date, payload: ClosureRequest) -> dict[str, Any]:
@@ -306,26 +278,13 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
         inputs.require_text("centre", centre, 16)
         inputs.require_text("reason_ar", payload.reason_ar)
         inputs.require_text("reason_en", payload.reason_en)
-        now = utcnow()
         try:
-            with db.sessions.begin() as s:
-                code = closure_target(s, scope, centre, request)
-                row = s.get(AppointmentClosure, (code, day))
-                if row is None:
-                    row = AppointmentClosure(centre_code=code, day=day, created_at=now, created_by=scope.actor)
-                    s.add(row)
-                row.reason_ar, row.reason_en = payload.reason_ar, payload.reason_en
-                booked = s.scalar(select(Booking.id).where(
-                    Booking.day == day, Booking.state == bookings.BOOKED,
-                    *([Booking.centre_code == code] if code else [])).limit(1))
-                audit(s, scope.actor, "appointment.closure_set", now, target=f"{centre}/{day.isoformat()}",
-                      client=client_of(request), reason_en=payload.reason_en, bookings_that_day=booked is not None)
-        except errors.ApiError as exc:
-            if exc.status_code == 403:
-                refused(scope, "closure_set", f"{centre}/{day.isoformat()}", request, "forbidden")
-            raise
+            booked = manage.in_transaction(db, lambda s: manage.set_closure(
+                s, scope, centre, day, payload.reason_ar, payload.reason_en, utcnow(), client_of(request)))
+        except AppointmentError as exc:
+            raise refused(scope, "closure_set", f"{centre}/{day.isoformat()}", request, exc) from None
         # the bookings already made for that day stay (the citizens are told, later: SMS); say so
-        return {"centre": centre, "day": day.isoformat(), "bookings_that_day": booked is not None}
+        return {"centre": centre, "day": day.isoformat(), "bookings_that_day": booked}
 
     @app.delete("/v1/appointments/admin/closures/{centre}/{day}")
     def delete_closure(request: Request, centre: str, day: date) -> dict[str, Any]:
@@ -333,15 +292,7 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
         inputs.require_text("centre", centre, 16)
         try:
             with db.sessions.begin() as s:
-                code = closure_target(s, scope, centre, request)
-                row = s.get(AppointmentClosure, (code, day))
-                if row is None:
-                    raise errors.ApiError(404, "not_found", f"no closure of {centre} on {day.isoformat()}")
-                s.delete(row)
-                audit(s, scope.actor, "appointment.closure_delete", utcnow(), target=f"{centre}/{day.isoformat()}",
-                      client=client_of(request))
-        except errors.ApiError as exc:
-            if exc.status_code == 403:
-                refused(scope, "closure_delete", f"{centre}/{day.isoformat()}", request, "forbidden")
-            raise
+                manage.delete_closure(s, scope, centre, day, utcnow(), client_of(request))
+        except AppointmentError as exc:
+            raise refused(scope, "closure_delete", f"{centre}/{day.isoformat()}", request, exc) from None
         return {"centre": centre, "day": day.isoformat(), "deleted": True}
