@@ -27,6 +27,9 @@ processes share, and what each keeps to itself:
 
 ``--sms-url U --sms-token T [--sms-sender S]`` (or ``SHUBBAK_SMS_URL`` ...): the HTTP SMS gateway of
 the citizens' booking SMS (:mod:`sync.server.appointments.notices`); without it they wait unsent.
+``--public-url https://...`` (or ``SHUBBAK_PUBLIC_URL``): the address of the confirmation SMS' manage
+link; without it the link is left out (unless the server is on loopback), never taken from a
+request's Host header.
 
 ``--read-db URL`` (or ``SHUBBAK_CENTRAL_READ_DB``): the reports' figures are read there (a hot
 standby of ``--db``, e.g. PostgreSQL streaming replication), read-only; logins, sessions and the
@@ -40,12 +43,13 @@ import os
 import sys
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from counter_app.common.logs import configure_logging
 from sync.server import accounts_cli
 from sync.server.alerts import AlertSettings
 from sync.server.app import create_app, seed_catalogue
-from sync.server.appointments.notices import NoticeSettings
+from sync.server.appointments.notices import PUBLIC_URL_ENV, NoticeSettings
 from sync.server.db import DEFAULT_URL, ServerDatabase
 
 log = logging.getLogger(__name__)
@@ -81,9 +85,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sms-token", default=os.environ.get("SHUBBAK_SMS_TOKEN", ""),
                         help="the SMS gateway's bearer token (or SHUBBAK_SMS_TOKEN)")
     parser.add_argument("--sms-sender", default=os.environ.get("SHUBBAK_SMS_SENDER", "Shubbak"))
+    parser.add_argument("--public-url", default=os.environ.get(PUBLIC_URL_ENV, ""),
+                        help="the server's public address (https://...), for the links in the booking SMS; "
+                             "none: a confirmation SMS carries no link unless the server is on loopback")
     args = parser.parse_args(given)
     if args.workers < 1:
         parser.error("--workers must be at least 1")
+    if args.public_url:
+        if urlsplit(args.public_url).scheme not in ("http", "https") or not urlsplit(args.public_url).hostname:
+            parser.error("--public-url is an address such as https://shubbak.gov.eg")
+        os.environ[PUBLIC_URL_ENV] = args.public_url  # read by every worker process
     configure_logging("central-server", data_dir=None)  # a rotating file, and the journal / stderr
     db = ServerDatabase(args.db)  # migrates under a lock: several servers may start at once
     seed_catalogue(db)

@@ -189,6 +189,40 @@ def test_the_api_booking_in_english_and_without_reminders(central: Central, gate
         assert row is not None and row.reminders is False
 
 
+def test_the_link_never_takes_the_host_a_request_names(central: Central, gateway: Gateway,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A booker's Host header cannot put a site of theirs into the centres' SMS: without a public
+    address configured the confirmation goes without its link; with one (--public-url), the link is
+    on it whatever the request named."""
+    day = local_day(utcnow()) + timedelta(days=4)
+
+    def book_as(host: str, n: int, minute: int) -> tuple[str, str]:
+        answer = requests.post(central.url + "/v1/appointments/bookings", timeout=10, headers={"Host": host}, json={
+            "centre": "GIZ-01", "service": SERVICE, "slot": cairo(day, 9, minute).isoformat(),
+            "national_id": nid(n), "mobile": MOBILE, "lang": "en"})
+        assert answer.status_code == 201, answer.text
+        return answer.json()["code"], answer.json()["secret"]
+
+    code, _secret = book_as("evil.example", 3, 0)
+    wait_for(lambda: len(gateway.received) == 1)
+    text = gateway.received[0]["text"]
+    assert text.startswith(f"Shubbak: appointment {code} booked for ") and text.endswith(" at 09:00, Dokki centre.")
+    assert "evil" not in text and "http" not in text
+    monkeypatch.setenv(notices.PUBLIC_URL_ENV, "https://shubbak.example/")
+    code, secret = book_as("evil.example", 4, 30)
+    wait_for(lambda: len(gateway.received) == 2)
+    assert gateway.received[1]["text"].endswith("https://shubbak.example" + notices.manage_path(code, secret))
+    assert "evil" not in gateway.received[1]["text"]
+
+
+def test_a_public_url_is_an_address(capsys: pytest.CaptureFixture[str]) -> None:
+    from sync.server.__main__ import main
+
+    with pytest.raises(SystemExit) as refused:
+        main(["--db", "sqlite://", "--public-url", "shubbak.example"])
+    assert refused.value.code == 2 and "--public-url is an address such as https://" in capsys.readouterr().err
+
+
 # -- reminders --------------------------------------------------------------------------------------
 def test_reminders_the_day_before_and_an_hour_before(server_db: ServerDatabase) -> None:
     db = server_db

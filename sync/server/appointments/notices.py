@@ -44,6 +44,7 @@ isolated (U+2066..2069); in English the marks are left out, so the SMS stays in 
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import threading
@@ -53,7 +54,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from time import monotonic
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from sqlalchemy import and_, bindparam, exists, func, insert, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -81,6 +82,8 @@ DAY_BEFORE, DAY_BEFORE_UNTIL = time(18, 0), time(21, 0)
 #: and not for a slot chosen within HOUR_NOT_WITHIN of it.
 HOUR_BEFORE, HOUR_LATEST, HOUR_NOT_WITHIN = timedelta(minutes=60), timedelta(minutes=15), timedelta(minutes=90)
 LEASE = "booking-notices"
+#: The server's public address for the links in the SMS (``central-server --public-url``).
+PUBLIC_URL_ENV = "SHUBBAK_PUBLIC_URL"
 BASE = "/appointments"
 
 
@@ -156,16 +159,36 @@ def queue_statement(booking_id: Any) -> Any:
     return insert(BookingNotice).from_select(["booking_id", *fields], select(booking_id, *fields.values()))
 
 
+def link_site(request_site: str) -> str:
+    """The address a confirmation's manage link is built on: :data:`PUBLIC_URL_ENV` (the server's
+    ``--public-url``) when set; else the request's own, only when that is a loopback address (a
+    developer's or a test's server); else none, and the confirmation goes without its link. Never the
+    address a request names for itself: its Host header is chosen by whoever books, who could
+    otherwise have the centres' sender text a link to any site to any number."""
+    configured = os.environ.get(PUBLIC_URL_ENV, "").strip().rstrip("/")
+    if configured:
+        return configured
+    host = urlsplit(request_site).hostname or ""
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    return request_site.rstrip("/") if loopback else ""
+
+
 def confirmation(session: Session, code: str, secret: str, centre: str, start: datetime, lang: str,
                  site: str) -> str:
     """The confirmation's text: code, day and time, centre and the manage link (``site``: the
-    server's public address, as the confirmation page's QR code has it). Made before the booking's
+    address the request came to; the link's is :func:`link_site`'s). Made before the booking's
     insert, so the centre's version row (:mod:`.bookings`) is held for one more statement only: the
     message's insert (:func:`queue`, kind :data:`BOOKED_KIND`; on PostgreSQL part of the booking's
     own statement, :func:`queue_statement`)."""
-    link = site.rstrip("/") + manage_path(code, secret)
-    return _text(N_("appointment.sms.booked"), lang, code=formatting.code(code), link=link,
-                 centre=_centre(session, centre, lang), **_when(start, lang))
+    public = link_site(site)
+    values: dict[str, Any] = {"code": formatting.code(code), "centre": _centre(session, centre, lang),
+                              **_when(start, lang)}
+    if not public:
+        return _text(N_("appointment.sms.booked_no_link"), lang, **values)
+    return _text(N_("appointment.sms.booked"), lang, link=public + manage_path(code, secret), **values)
 
 
 def _void_reminders(session: Session, booking_id: int, now: datetime) -> None:
