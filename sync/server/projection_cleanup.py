@@ -80,6 +80,7 @@ class ProjectionPruner:
         self._round: list[str] | None = None  # centres still to clean in this round, last first
         self._before: date | None = None
         self.deleted_in_round = 0
+        self.slices = 0  # slices done (a test waits for the one a push started)
 
     def due(self) -> bool:
         return self._clock() >= self._next
@@ -99,6 +100,7 @@ class ProjectionPruner:
             self._round, self._next = None, self._clock() + 60.0
             return 0
         finally:
+            self.slices += 1
             self._lock.release()
 
     def _slice(self, now: datetime) -> int:
