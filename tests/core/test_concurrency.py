@@ -79,7 +79,10 @@ def test_racing_call_next_never_duplicates_or_skips(db: Database) -> None:
     manager.shutdown()
     called = [t for r in results for t in r]
     assert len(called) == len(set(called)) == TICKETS, "a ticket was called twice or not at all"
-    assert all(len(r) > 0 for r in results), "every counter should have taken part in the race"
+    # A race took place: SQLite's lock is not fair (a waiting process sleeps and retries), so on a loaded
+    # machine one process may find the queue emptied by the others before it ever gets the lock; what
+    # matters is that several counters called at once and none took a ticket twice.
+    assert sum(len(r) > 0 for r in results) >= 2, "the counters did not race: one took every ticket"
     with db.read() as s:
         assert s.scalar(select(Ticket.id).where(Ticket.status == TicketStatus.WAITING)) is None
         tickets = {t.id: t for t in s.scalars(select(Ticket).where(Ticket.group_letter == "A"))}
