@@ -34,6 +34,8 @@ portal's ``/t/<token>``), ``ticket.called``/``ticket.recalled`` carry ``counter_
 ``centre.updated`` carries the centre's public details (address, opening hours, portal, services).
 3 — issue 20: ``booking.checked_in`` (an appointment checked in at the kiosk: its code, the ticket).
 4 — issue 20: ``booking.no_show`` (a booking not checked in when its day closed: its code, day, time).
+5 — issue 19: ``ticket.called`` of an appointment ticket carries ``appointment: true`` (the server
+looks up the booking of those calls only, not of every call of a batch).
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ from typing_extensions import TypedDict  # pydantic needs typing_extensions' Typ
 
 from counter_app.common.ticket_events import TicketEventKind
 
-SCHEMA_VERSION = 4  # a server validates batches of every version up to its own
+SCHEMA_VERSION = 5  # a server validates batches of every version up to its own
 #: 10 billion pounds: above any fee, payment or day's takings, far below 2**53 (exact in any JSON).
 MAX_PIASTRES = 10**12
 MAX_ROW_ID = 2**63 - 1  # a centre database's ids (users, counters, requests) and the outbox sequence
@@ -207,6 +209,7 @@ class TicketIssued(_Ticket):
 class TicketCalled(_Ticket):
     event: Literal["called"]
     counter_number: NotRequired[Count]  # the counter's own number, for the portal's "go to counter N"
+    appointment: NotRequired[Flag]  # an appointment ticket (checked in for a booking): true; else absent
 
 
 @with_config(_FORBID)

@@ -152,7 +152,7 @@ def waiting_clause(day: date) -> ColumnElement[bool]:
 
 def _event(session: Session, ticket: _TicketLike, kind: TicketEventKind, at: datetime, *,
            counter_id: int | None = None, user_id: int | None = None, detail: dict[str, object] | None = None,
-           counter_number: int | None = None) -> None:
+           counter_number: int | None = None, appointment: bool = False) -> None:
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         conn.execute(_NOTIFY, {"kind": kind.value})
@@ -170,6 +170,8 @@ def _event(session: Session, ticket: _TicketLike, kind: TicketEventKind, at: dat
         payload["token"] = token  # the portal's /t/<token> (DESIGN: no personal data)
     if counter_number is not None:  # called/recalled: the portal's "go to counter N"
         payload["counter_number"] = counter_number
+    if appointment:  # the call of an appointment ticket: the server records it on the booking
+        payload["appointment"] = True
     if detail:
         payload["detail"] = detail
     outbox.emit(session, f"ticket.{kind.value}", ticket.uuid, payload, at=at)
@@ -328,7 +330,7 @@ def call_next(session: Session, counter_id: int, clerk_id: int | None, *, at: da
     conn.execute(_SET_FAIRNESS, {"cid": counter_id, "n": choice.state.ordinary_since_priority,
                                  "row": choice.state.appointments_in_a_row})
     _event(session, ticket, TicketEventKind.CALLED, moment, counter_id=counter_id, user_id=clerk_id,
-           counter_number=counter.number)
+           counter_number=counter.number, appointment=ticket.appointment_at is not None)
     ticket_sms.on_called(session, ticket, counter_id, moment)
     sms_check(session, day, moment, ticket.group_letter)
     return ticket

@@ -7,6 +7,7 @@ show the figures by role, the same as the centre's own report."""
 
 from __future__ import annotations
 
+import json
 import secrets
 import uuid
 from datetime import timedelta
@@ -15,8 +16,9 @@ from typing import Any
 
 import pytest
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
+from counter_app.common.clock import as_utc
 from counter_app.common.i18n import strip_isolates
 from counter_app.core import booking, queue
 from counter_app.core.centre import centre_code
@@ -147,6 +149,60 @@ def test_no_shows_at_day_close_reach_the_server_once_and_block_the_citizen(enrol
     blocked = book(central, centre, 1)
     assert blocked.status_code == 403 and blocked.json()["error"] == "no_show_block", blocked.text
     assert book(central, centre, 2).status_code == 201
+
+
+def called_event(ticket: str, at: str, **extra: Any) -> dict[str, Any]:
+    return {"ticket": ticket, "number": "A-001", "day": local_day(utcnow()).isoformat(), "group": "A",
+            "priority": False, "event": "called", "at": at, "counter_id": 1, "user_id": 1, "service": SERVICES[0],
+            **extra}
+
+
+def test_only_the_calls_of_appointment_tickets_read_bookings(enrolled: Centre, central: Central,
+                                                             agent: Agent) -> None:
+    """The call of an appointment ticket says so (schema 5); the server looks up the booking of
+    those calls only: a batch of walk-ins' calls reads no booking. A centre of schema 4 does not say
+    it: its calls are still looked up."""
+    centre, _missed, kept = a_day_of_appointments(enrolled, central, agent)
+    with enrolled.db.read() as s:
+        calls = [json.loads(e.payload) for e in s.scalars(select(OutboxEvent).where(OutboxEvent.kind == "ticket.called"))]
+    assert [c.get("appointment") for c in calls] == [True]  # the appointment ticket's call
+    supervisor.reopen_day(enrolled.db, enrolled.supervisor_id, "مواطنون في القاعة")
+    with enrolled.db.begin() as s:  # a walk-in, called: no flag
+        queue.issue_ticket(s, "A")
+    with enrolled.db.begin() as s:
+        queue.call_next(s, enrolled.counter_ids[0], enrolled.clerk_ids[0])
+    with enrolled.db.read() as s:
+        calls = [json.loads(e.payload) for e in s.scalars(
+            select(OutboxEvent).where(OutboxEvent.kind == "ticket.called").order_by(OutboxEvent.id))]
+    assert "appointment" not in calls[-1]
+
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    walk_ins = [WireEvent(str(uuid.uuid4()), 10**6 + i, "ticket.called", ticket, utcnow().isoformat(),
+                          called_event(ticket, utcnow().isoformat()))
+                for i, ticket in enumerate(str(uuid.uuid4()) for _ in range(20))]
+    event.listen(central.db.engine, "before_cursor_execute", seen)
+    try:
+        with central.db.sessions.begin() as s:
+            assert {r.status for r in ingest.ingest(s, centre, walk_ins, utcnow())} == {"stored"}
+    finally:
+        event.remove(central.db.engine, "before_cursor_execute", seen)
+    assert statements and not [q for q in statements if "booking" in q.lower()], statements
+
+    # a centre of schema 4: the call carries no flag, and is looked up all the same
+    ticket, at = str(uuid.uuid4()), utcnow() - timedelta(minutes=3)
+    with central.db.sessions.begin() as s:
+        s.scalars(select(Booking).where(Booking.code == kept)).one().called_at = None
+        s.scalars(select(Booking).where(Booking.code == kept)).one().ticket_uuid = ticket
+    old = WireEvent(str(uuid.uuid4()), 2 * 10**6, "ticket.called", ticket, at.isoformat(),
+                    called_event(ticket, at.isoformat()), 4)
+    with central.db.sessions.begin() as s:
+        assert [r.status for r in ingest.ingest(s, centre, [old], utcnow())] == ["stored"]
+    called_at = server_row(central, kept).called_at
+    assert called_at is not None and abs((as_utc(called_at) - at).total_seconds()) < 1
 
 
 def expected(offered: int) -> dict[str, Any]:

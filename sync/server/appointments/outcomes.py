@@ -10,7 +10,9 @@
 * ``ticket.called`` of the appointment ticket a booking checked in to on time (``ticket_uuid``, set
   by the check-in): the booking's ``called_at`` is that ticket's first call, the punctuality's
   measure (called minus booked time, :mod:`sync.server.appointment_kpis`), as the centre's report
-  measures it on its appointment tickets (:mod:`counter_app.core.appointment_figures`).
+  measures it on its appointment tickets (:mod:`counter_app.core.appointment_figures`). The call of
+  an appointment ticket says so (``appointment: true``, schema version 5), so a batch of walk-ins'
+  calls reads no booking; a centre of an older version does not say it: each of its calls is looked up.
 
 Every function takes the caller's session and never commits.
 """
@@ -29,6 +31,7 @@ from sync.server.appointments import bookings, notices
 from sync.server.models import Booking
 
 NO_SHOW_KIND, CALLED_KIND = "booking.no_show", "ticket.called"
+APPOINTMENT_FLAG = 5  # the schema version from which an appointment ticket's call says so
 
 
 def record_no_shows(session: Session, centre: str, events: Sequence[WireEvent]) -> int:
@@ -58,7 +61,7 @@ def record_calls(session: Session, centre: str, events: Sequence[WireEvent]) -> 
     for the batch's called tickets); returns how many bookings it set."""
     first: dict[str, datetime] = {}
     for e in events:
-        if e.kind != CALLED_KIND:
+        if e.kind != CALLED_KIND or (e.payload.get("appointment") is not True and e.schema >= APPOINTMENT_FLAG):
             continue
         ticket = e.payload.get("ticket")
         try:
