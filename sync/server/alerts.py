@@ -38,8 +38,6 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import threading
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -49,13 +47,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from counter_app.common.clock import CENTRE_TZ, as_utc, utcnow
+from counter_app.common.clock import CENTRE_TZ, as_utc
 from counter_app.common.i18n import N_, gettext
 from counter_app.common.portal import DAYS, InvalidOpeningHours, opening_hours_entries
 from counter_app.notify.senders import Sender, SendError, SmtpSender
 from sync.server.accounts import GOVERNORATE, NATIONAL
 from sync.server.db import ServerDatabase
-from sync.server.leases import release_lease, take_lease
+from sync.server.leases import LeasedRunner
 from sync.server.models import (
     CentralAlert,
     CentralUser,
@@ -271,51 +269,20 @@ def send_mails(db: ServerDatabase, sender: Sender | None, settings: AlertSetting
     return sent
 
 
-class AlertRunner:
+class AlertRunner(LeasedRunner):
     """The alerts' periodic round in a server process (a daemon thread), done only while this
     process holds the lease."""
 
+    lease, what = LEASE, "alerts"
+
     def __init__(self, db: ServerDatabase, settings: AlertSettings, sender: Sender | None = None) -> None:
-        self.db, self.settings = db, settings
+        super().__init__(db, settings.interval_s)
+        self.settings = settings
         self.sender = sender if sender is not None else (
             SmtpSender(settings.smtp_host, settings.smtp_port, sender=settings.mail_from)
             if settings.smtp_host else None)
-        self.holder = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.rounds = 0
 
-    def run_once(self, now: datetime | None = None) -> bool:
-        """One round when this process holds the lease; False when another one does."""
-        now = now or utcnow()
-        with self.db.sessions.begin() as s:
-            if not take_lease(s, self.holder, now, 3 * self.settings.interval_s, LEASE):
-                return False
+    def round(self, now: datetime) -> None:
         with self.db.sessions.begin() as s:
             evaluate(s, now, self.settings)
         send_mails(self.db, self.sender, self.settings, now)
-        self.rounds += 1
-        return True
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.run_once()
-            except Exception:  # a round that failed (the database away): the next one tries again
-                log.exception("the alerts' round failed")
-            self._stop.wait(self.settings.interval_s)
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="alerts", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        """End the rounds and give the lease back (another process takes over at its next round)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(10)
-        try:
-            with self.db.sessions.begin() as s:
-                release_lease(s, self.holder, LEASE)
-        except Exception:  # the database away at the stop: the lease expires by itself
-            log.warning("the alerts' lease was not given back at the stop", exc_info=True)

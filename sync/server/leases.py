@@ -18,6 +18,9 @@ system clocks (UTC).
 
 from __future__ import annotations
 
+import logging
+import os
+import threading
 import uuid
 from datetime import datetime, timedelta
 
@@ -26,9 +29,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from counter_app.common.clock import utcnow
+from counter_app.common.clock import as_utc, utcnow
 from sync.server.db import ServerDatabase
 from sync.server.models import ServerLease
+
+log = logging.getLogger(__name__)
 
 
 def take_lease(session: Session, holder: str, now: datetime, ttl_s: float, name: str) -> bool:
@@ -61,3 +66,60 @@ class Lease:
     def claim(self) -> bool:
         with self.db.sessions.begin() as s:
             return take_lease(s, uuid.uuid4().hex, utcnow(), self.period_s, self.name)
+
+
+class LeasedRunner:
+    """A periodic round in a server process (a daemon thread), done only while this process holds
+    the lease ``lease`` (:func:`take_lease`, renewed at each round with three intervals to live, given
+    back at :meth:`stop`). A subclass names its ``lease`` and ``what`` (for the log) and does its work
+    in :meth:`round`; :attr:`rounds` counts the rounds done."""
+
+    lease = ""
+    what = ""
+
+    def __init__(self, db: ServerDatabase, interval_s: float) -> None:
+        self.db, self.interval_s = db, interval_s
+        self.holder = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.rounds = 0
+
+    def round(self, now: datetime) -> None:
+        raise NotImplementedError
+
+    def closing(self) -> None:
+        """Called by :meth:`stop` once the thread has ended, before the lease is given back."""
+
+    def run_once(self, now: datetime | None = None) -> bool:
+        """One round when this process holds the lease; False when another one does."""
+        now = as_utc(now or utcnow())
+        with self.db.sessions.begin() as s:
+            if not take_lease(s, self.holder, now, 3 * self.interval_s, self.lease):
+                return False
+        self.round(now)
+        self.rounds += 1
+        return True
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception:  # the database (or a gateway) away: the next round tries again
+                log.exception("%s: the round failed", self.what)
+            self._stop.wait(self.interval_s)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name=self.lease, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """End the rounds and give the lease back (another process takes over at its next round)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(10)
+        self.closing()
+        try:
+            with self.db.sessions.begin() as s:
+                release_lease(s, self.holder, self.lease)
+        except Exception:  # the database away at the stop: the lease expires by itself
+            log.warning("%s: the lease was not given back at the stop", self.what, exc_info=True)

@@ -47,8 +47,6 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
-import threading
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -62,14 +60,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from counter_app.common import formatting
-from counter_app.common.clock import CENTRE_TZ, as_utc, local_day, utcnow
+from counter_app.common.clock import CENTRE_TZ, as_utc, local_day
 from counter_app.common.i18n import N_, gettext, lang_of, strip_isolates
 from counter_app.common.logs import redact
 from counter_app.common.retry import next_attempt
 from counter_app.notify.dispatch import dispatch, poll_deliveries
 from counter_app.notify.senders import HttpSmsSender, Sender, senders_from
 from sync.server.db import ServerDatabase
-from sync.server.leases import release_lease, take_lease
+from sync.server.leases import LeasedRunner
 from sync.server.models import Booking, BookingNotice, EnrolledCentre
 
 log = logging.getLogger(__name__)
@@ -374,24 +372,18 @@ class NoticeSettings:
         return senders_from({"sms_url": self.sms_url, "sms_token": self.sms_token, "sms_sender": self.sms_sender})
 
 
-class NoticeRunner:
+class NoticeRunner(LeasedRunner):
     """The rounds in a server process (a daemon thread), done only while it holds the lease."""
 
+    lease, what = LEASE, "booking SMS"
+
     def __init__(self, db: ServerDatabase, settings: NoticeSettings) -> None:
-        self.db, self.settings = db, settings
+        super().__init__(db, settings.interval_s)
+        self.settings = settings
         self.senders = settings.senders()
         self.store = Store(db)
-        self.holder = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.rounds = 0
 
-    def run_once(self, now: datetime | None = None) -> bool:
-        """One round when this process holds the lease; False when another one does."""
-        now = as_utc(now or utcnow())
-        with self.db.sessions.begin() as s:
-            if not take_lease(s, self.holder, now, 3 * self.settings.interval_s, LEASE):
-                return False
+    def round(self, now: datetime) -> None:
         with self.db.sessions.begin() as s:
             queue_reminders(s, now)
         with self.db.sessions.begin() as s:
@@ -401,30 +393,8 @@ class NoticeRunner:
             sms = self.senders.get("sms")
             if isinstance(sms, HttpSmsSender):
                 poll_deliveries(self.store, sms, now)
-        self.rounds += 1
-        return True
 
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.run_once()
-            except Exception:  # the database or the gateway away: the next round tries again
-                log.exception("the booking SMS round failed")
-            self._stop.wait(self.settings.interval_s)
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="booking-notices", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(10)
+    def closing(self) -> None:
         for sender in self.senders.values():
             if isinstance(sender, HttpSmsSender):
                 sender.close()
-        try:
-            with self.db.sessions.begin() as s:
-                release_lease(s, self.holder, LEASE)
-        except Exception:  # the database away at the stop: the lease expires by itself
-            log.warning("the booking SMS lease was not given back at the stop", exc_info=True)

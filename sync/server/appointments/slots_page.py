@@ -277,6 +277,17 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
     def one(form: dict[str, list[str]], name: str, limit: int = 16) -> str:
         return (form.get(name) or [""])[0].strip()[:limit]
 
+    def refused(request: Request, scope: Scope, shown: Lang, centre: str, now: datetime, typed: RuleForm | ClosureForm,
+                action: str, target: str, **form: Any) -> tuple[str, int]:
+        """The page again with the form as typed and why it was not saved (403 when the user may
+        not change that centre, the attempt audited; 422 otherwise)."""
+        if typed.refused == "forbidden":
+            with db.sessions.begin() as s:
+                manage.audit_refusal(s, scope, action, target, now, client_of(request), "forbidden")
+        with db.sessions() as s:
+            body, status = page(s, scope, shown, centre, now, **form)
+        return body, 403 if typed.refused == "forbidden" else (status if status != 200 else 422)
+
     @app.get(PATH, response_class=HTMLResponse, include_in_schema=False)
     def slots_page(request: Request, lang: str | None = None, centre: str | None = None,
                    done: str | None = None) -> HTMLResponse:
@@ -305,13 +316,8 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
                     return None
                 except AppointmentError as exc:
                     typed.refused = exc.key
-                    if exc.key == "forbidden":
-                        with db.sessions.begin() as s:
-                            manage.audit_refusal(s, scope, "rule_set", f"{centre}/{group}", now, client_of(request),
-                                                 "forbidden")
-            with db.sessions() as s:
-                body, status = page(s, scope, shown, centre, now, editing={group: typed})
-            return body, 403 if typed.refused == "forbidden" else (status if status != 200 else 422)
+            return refused(request, scope, shown, centre, now, typed, "rule_set", f"{centre}/{group}",
+                           editing={group: typed})
 
         outcome = await run_in_threadpool(save)
         if outcome is None:
@@ -339,13 +345,8 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
                         typed.problems["day"] = Problem(N_("appt_admin.err_past_day"))
                     else:
                         typed.refused = exc.key
-                    if exc.key == "forbidden":
-                        with db.sessions.begin() as s:
-                            manage.audit_refusal(s, scope, "closure_set", f"{target}/{day.isoformat()}", now,
-                                                 client_of(request), "forbidden")
-            with db.sessions() as s:
-                body, status = page(s, scope, shown, centre, now, closure=typed)
-            return body, 403 if typed.refused == "forbidden" else (status if status != 200 else 422)
+            return refused(request, scope, shown, centre, now, typed, "closure_set",
+                           f"{target}/{day.isoformat() if day else ''}", closure=typed)
 
         outcome = await run_in_threadpool(save)
         if isinstance(outcome, bool):

@@ -22,7 +22,14 @@ from tests.core.test_queue import T0
 from tests.helpers.bidi import plain
 from tests.helpers.factories import Centre
 from tests.ui.conftest import WAIT_MS, wait_idle
-from tests.ui.supervisor.test_settings_page import audited, open_settings, press, stored, type_number
+from tests.ui.supervisor.test_settings_page import (
+    audited,
+    open_settings,
+    press,
+    save_twice,
+    stored,
+    type_number,
+)
 from tests.ui.test_screen_sizes import check_fits
 
 
@@ -49,13 +56,7 @@ def test_the_check_in_window_is_set_from_the_keyboard_and_used_by_the_next_check
     screenshot(window, f"supervisorWindow-settings-checkin-1366x768-{lang}")
 
     # a double press of Save, with Ctrl+S in the middle: saved once
-    page.save_button.setFocus()
-    qtbot.keyClick(page.save_button, Qt.Key.Key_Space)
-    qtbot.keyClick(page.save_button, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-    qtbot.keyClick(page.save_button, Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: plain(page.message.text()) == plain(shell.lang.text("supervisor.settings_saved")),
-                    timeout=WAIT_MS)
-    wait_idle(qtbot, shell)
+    save_twice(qtbot, shell, page)
     assert (stored(site, booking.EARLY_KEY), stored(site, booking.LATE_KEY)) == ("50", "5")
     assert audited(site, "settings.change") == 1
     assert (early.value(), late.value()) == (50, 5)

@@ -84,6 +84,17 @@ def press(qtbot: QtBot, button: QWidget) -> None:
     qtbot.keyClick(button, Qt.Key.Key_Space)
 
 
+def save_twice(qtbot: QtBot, shell: Shell, page: CentreSettingsTab) -> None:
+    """A double press of Save with Ctrl+S in the middle of it, then wait for the saved message."""
+    page.save_button.setFocus()
+    qtbot.keyClick(page.save_button, Qt.Key.Key_Space)
+    qtbot.keyClick(page.save_button, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(page.save_button, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: plain(page.message.text()) == plain(shell.lang.text("supervisor.settings_saved")),
+                    timeout=WAIT_MS)
+    wait_idle(qtbot, shell)
+
+
 def refusal(lang: str, detail: Msg) -> str:
     return plain(ValidationFailed(detail=detail).message(lang))
 
@@ -119,13 +130,7 @@ def test_settings_from_the_keyboard_bad_value_then_one_save(
 
     # corrected; a double press of Save, and Ctrl+S in the middle of it: saved once
     type_time(qtbot, page.lines[1].closes, "13:30")
-    page.save_button.setFocus()
-    qtbot.keyClick(page.save_button, Qt.Key.Key_Space)
-    qtbot.keyClick(page.save_button, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-    qtbot.keyClick(page.save_button, Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: plain(page.message.text()) == plain(shell.lang.text("supervisor.settings_saved")),
-                    timeout=WAIT_MS)
-    wait_idle(qtbot, shell)
+    save_twice(qtbot, shell, page)
     assert audited(site, "settings.change") == 1
     assert (stored(site, "queue.fairness"), stored(site, "queue.max_recalls"), stored(site, "queue.sms_ahead")) \
         == ("ratio:3", "2", "5")
