@@ -49,8 +49,6 @@ CODE_LENGTH = 8
 _CODE = re.compile(f"(?<![A-Z0-9])[{CODE_ALPHABET}]{{{CODE_LENGTH}}}(?![A-Z0-9])")
 EARLY_KEY, LATE_KEY = "appointments.early_minutes", "appointments.late_minutes"
 DEFAULT_EARLY, DEFAULT_LATE = 30, 15
-#: The bounds of the window's settings, in minutes (inclusive).
-WINDOW_LIMITS = (0, 240)
 #: The national ID of a booking of a day past (erased: :func:`forget_before`).
 FORGOTTEN = ""
 #: Days a past booking's row is kept for the centre's reports (a year and a month).
@@ -153,12 +151,15 @@ def not_held(*, online: bool) -> DomainError:
 
 
 def window(session: Session) -> Window:
-    """The check-in window of the centre's settings (minutes before and after the booked time)."""
+    """The check-in window of the centre's settings (minutes before and after the booked time),
+    within the bounds the settings page allows (:data:`settings.NUMBER_LIMITS`: a value stored
+    beyond them, by hand or by an older version, is taken at the nearest bound)."""
     figures = []
     for key, default in ((EARLY_KEY, DEFAULT_EARLY), (LATE_KEY, DEFAULT_LATE)):
         value = settings.get(session, key)
         figure = int(value) if value.isascii() and value.isdigit() else default
-        figures.append(min(max(figure, WINDOW_LIMITS[0]), WINDOW_LIMITS[1]))
+        low, high = settings.NUMBER_LIMITS[key]
+        figures.append(min(max(figure, low), high))
     return Window(timedelta(minutes=figures[0]), timedelta(minutes=figures[1]))
 
 

@@ -16,7 +16,7 @@ from counter_app.core import booking, settings
 from counter_app.core.clock import as_utc, local_day
 from counter_app.core.db import Database
 from counter_app.core.errors import DomainError, ValidationFailed
-from counter_app.core.models import Booking, OutboxEvent
+from counter_app.core.models import Booking, OutboxEvent, Setting
 from tests.core.test_queue import T0
 from tests.helpers.factories import Centre
 
@@ -81,6 +81,12 @@ def test_the_window_is_the_centres_setting(db: Database, site: Centre) -> None:
         assert booking.window(s) == booking.Window(timedelta(minutes=10), timedelta(0))
     with db.begin() as s:
         assert booking.check_in(s, "ABCD2345", at=T0 + timedelta(minutes=45)).reason == "early"
+    # a value stored beyond what the settings allow (by hand, in the database): the nearest bound
+    with db.begin() as s:
+        s.get_one(Setting, booking.EARLY_KEY).value = "500"
+        s.get_one(Setting, booking.LATE_KEY).value = "200"
+        s.flush()
+        assert booking.window(s) == booking.Window(timedelta(minutes=120), timedelta(minutes=60))
 
 
 def test_refusals_unknown_cancelled_other_day_and_bad_entry(db: Database, site: Centre) -> None:
