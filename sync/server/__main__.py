@@ -48,7 +48,7 @@ from urllib.parse import urlsplit
 from counter_app.common.logs import configure_logging
 from sync.server import accounts_cli
 from sync.server.alerts import AlertSettings
-from sync.server.app import create_app, seed_catalogue
+from sync.server.app import create_app, seed_catalogue, settled
 from sync.server.appointments.notices import PUBLIC_URL_ENV, NoticeSettings
 from sync.server.db import DEFAULT_URL, ServerDatabase
 
@@ -119,7 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         sms = NoticeSettings.from_environment()
         sms = NoticeSettings(args.sms_url, args.sms_token, args.sms_sender or "Shubbak", sms.interval_s)
-        uvicorn.run(create_app(db, args.admin_token, read_db, AlertSettings.from_environment(), sms), **options)
+        uvicorn.run(settled(create_app(db, args.admin_token, read_db, AlertSettings.from_environment(), sms)),
+                    **options)
     return 0
 
 

