@@ -114,6 +114,7 @@ def _offered(session: Session, first: date, last: date, centres: Collection[str]
             AppointmentClosure.day >= first, AppointmentClosure.day <= last)):
         closed.setdefault(centre, set()).add(day)
     offered: Counter[str] = Counter()
+    parsed: dict[tuple[str, int], dict[int, int]] = {}  # many versions share their hours: parsed once
     for n, (centre, group, valid_from, hours, slot_minutes, places) in enumerate(versions):
         following = versions[n + 1] if n + 1 < len(versions) else None
         until = (following.valid_from - timedelta(days=1)
@@ -122,7 +123,9 @@ def _offered(session: Session, first: date, last: date, centres: Collection[str]
         begin, end = max(first, valid_from), min(last, until)
         if hours is None or slot_minutes is None or not places or begin > end:
             continue  # a deletion, or a version wholly outside the period
-        per_day = _slots_by_weekday(hours, slot_minutes)
+        per_day = parsed.get((hours, slot_minutes))
+        if per_day is None:
+            per_day = parsed[hours, slot_minutes] = _slots_by_weekday(hours, slot_minutes)
         slots = sum(count * per_day.get(weekday, 0) for weekday, count in enumerate(_weekdays(begin, end)))
         shut = closed.get(NATIONAL, set()) | closed.get(centre, set())
         slots -= sum(per_day.get(day.weekday(), 0) for day in shut if begin <= day <= end)

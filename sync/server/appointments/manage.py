@@ -43,7 +43,7 @@ T = TypeVar("T")
 
 def in_transaction(db: ServerDatabase, change: Callable[[Session], T]) -> T:
     """``change`` in a transaction of its own, tried once more when another request made the same
-    new row meanwhile (a rule or closed day set twice at once: the second try finds the row and
+    new row meanwhile (a rule, its day's version or a closed day set twice at once: the second try finds the row and
     updates it, where the first failed on its unique key)."""
     for attempt in (1, 2):
         try:

@@ -265,8 +265,8 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
         inputs.require_text("centre", centre, 16)
         inputs.require_text("group", group, 4)
         try:
-            with db.sessions.begin() as s:
-                manage.delete_rule(s, scope, centre, group, utcnow(), client_of(request))
+            manage.in_transaction(db, lambda s: manage.delete_rule(s, scope, centre, group, utcnow(),
+                                                                   client_of(request)))
         except AppointmentError as exc:
             raise refused(scope, "rule_delete", f"{centre}/{group}", request, exc) from None
         return {"centre": centre, "group": group, "deleted": True}
