@@ -15,7 +15,8 @@ A booking belongs to the Cairo day of its slot. Definitions (the centre's report
   ``within_10_min``, the share called at most 10 minutes after the booked time (early included);
   ``count`` such tickets; None without any;
 * ``places``: ``offered``, the places of the period's slots (each day's slots by the rule of each
-  service group, closed days left out; rules keep no history: today's rule for every day),
+  service group in force that day, :class:`~sync.server.models.AppointmentRuleVersion`: a rule
+  changed or deleted today leaves the past days as they were; closed days left out),
   ``used`` the check-ins, and ``used_share`` = used / offered (None when none offered).
 
 ``appointment_kpis`` returns (JSON-ready; lists sorted by code, ``null`` codes last)::
@@ -46,7 +47,7 @@ from counter_app.common.clock import as_utc
 from counter_app.common.governorates import GOVERNORATES
 from sync.server.appointments import bookings
 from sync.server.appointments.slots import NATIONAL, parse_hours
-from sync.server.models import AppointmentClosure, AppointmentRule, Booking, EnrolledCentre
+from sync.server.models import AppointmentClosure, AppointmentRuleVersion, Booking, EnrolledCentre
 
 #: A call this many seconds after the booked time or less is punctual.
 PUNCTUAL_S = 600
@@ -87,22 +88,48 @@ def _slots_by_weekday(hours_text: str, slot_minutes: int) -> dict[int, int]:
             for day, periods in hours.items()} if slot_minutes > 0 else {}
 
 
+def _weekdays(first: date, last: date) -> list[int]:
+    """How many of each weekday (0 Monday .. 6 Sunday) days ``first``..``last`` hold."""
+    weeks, extra = divmod((last - first).days + 1, 7)
+    counts = [weeks] * 7
+    for n in range(extra):
+        counts[(first.weekday() + n) % 7] += 1
+    return counts
+
+
 def _offered(session: Session, first: date, last: date, centres: Collection[str]) -> dict[str, int]:
-    """The places of the period's slots per centre (see the module's text)."""
-    rules = session.execute(select(AppointmentRule.centre_code, AppointmentRule.hours, AppointmentRule.slot_minutes,
-                                   AppointmentRule.places).where(AppointmentRule.centre_code.in_(sorted(centres)))).all()
-    if not rules:
+    """The places of the period's slots per centre: each day's by the rule version in force that
+    day (one read of the versions, then arithmetic per version's stretch of days, not per day)."""
+    versions = session.execute(
+        select(AppointmentRuleVersion.centre_code, AppointmentRuleVersion.group_letter,
+               AppointmentRuleVersion.valid_from, AppointmentRuleVersion.hours, AppointmentRuleVersion.slot_minutes,
+               AppointmentRuleVersion.places)
+        .where(AppointmentRuleVersion.centre_code.in_(sorted(centres)), AppointmentRuleVersion.valid_from <= last)
+        .order_by(AppointmentRuleVersion.centre_code, AppointmentRuleVersion.group_letter,
+                  AppointmentRuleVersion.valid_from)).all()
+    if not versions:
         return {}
     closed: dict[str, set[date]] = {}
     for centre, day in session.execute(select(AppointmentClosure.centre_code, AppointmentClosure.day).where(
             AppointmentClosure.day >= first, AppointmentClosure.day <= last)):
         closed.setdefault(centre, set()).add(day)
-    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     offered: Counter[str] = Counter()
-    for centre, hours, slot_minutes, places in rules:
-        per_day = _slots_by_weekday(hours, slot_minutes)
+    parsed: dict[tuple[str, int], dict[int, int]] = {}  # many versions share their hours: parsed once
+    for n, (centre, group, valid_from, hours, slot_minutes, places) in enumerate(versions):
+        following = versions[n + 1] if n + 1 < len(versions) else None
+        until = (following.valid_from - timedelta(days=1)
+                 if following is not None and (following.centre_code, following.group_letter) == (centre, group)
+                 else last)
+        begin, end = max(first, valid_from), min(last, until)
+        if hours is None or slot_minutes is None or not places or begin > end:
+            continue  # a deletion, or a version wholly outside the period
+        per_day = parsed.get((hours, slot_minutes))
+        if per_day is None:
+            per_day = parsed[hours, slot_minutes] = _slots_by_weekday(hours, slot_minutes)
+        slots = sum(count * per_day.get(weekday, 0) for weekday, count in enumerate(_weekdays(begin, end)))
         shut = closed.get(NATIONAL, set()) | closed.get(centre, set())
-        offered[centre] += places * sum(per_day.get(day.weekday(), 0) for day in days if day not in shut)
+        slots -= sum(per_day.get(day.weekday(), 0) for day in shut if begin <= day <= end)
+        offered[centre] += places * slots
     return dict(offered)
 
 

@@ -436,6 +436,26 @@ class AppointmentRule(ServerBase):
     updated_by: Mapped[str] = mapped_column(String(80))
 
 
+class AppointmentRuleVersion(ServerBase):
+    """The history of one centre's rule for one service group (the capacity figures of past days,
+    :mod:`sync.server.appointment_kpis`): the rule in force from ``valid_from`` (the Cairo day it
+    was set) until the next version's day. Written with each change of :class:`AppointmentRule`;
+    several changes on one day keep the last. A deletion is a version without ``hours``,
+    ``slot_minutes`` and ``places`` (no slots from that day)."""
+
+    __tablename__ = "appointment_rule_version"
+    __table_args__ = (PrimaryKeyConstraint("centre_code", "group_letter", "valid_from"),)
+
+    centre_code: Mapped[str] = mapped_column(String(16))
+    group_letter: Mapped[str] = mapped_column(String(4))
+    valid_from: Mapped[date] = mapped_column(Date)
+    hours: Mapped[str | None] = mapped_column(Text, nullable=True)
+    slot_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    places: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    set_at: Mapped[datetime] = mapped_column(Utc)
+    set_by: Mapped[str] = mapped_column(String(80))
+
+
 class AppointmentClosure(ServerBase):
     """A day without appointments: a national public holiday (``centre_code`` ``""``) or one
     centre's own closure."""

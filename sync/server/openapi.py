@@ -66,6 +66,7 @@ REFUSALS: dict[tuple[str, str], tuple[int, ...]] = {
     ("post", "/v1/appointments/bookings/{code}/move"): (400, 403, 404, 409, 413, 422, 429),
     ("get", "/v1/appointments/admin/rules"): (401, 403, 404, 422, 429),
     ("put", "/v1/appointments/admin/rules/{centre}/{group}"): (400, 401, 403, 404, 413, 422, 429),
+    ("delete", "/v1/appointments/admin/rules/{centre}/{group}"): (401, 403, 404, 422, 429),
     ("get", "/v1/appointments/admin/closures"): (401, 403, 404, 422, 429),
     ("put", "/v1/appointments/admin/closures/{centre}/{day}"): (400, 401, 403, 404, 413, 422, 429),
     ("delete", "/v1/appointments/admin/closures/{centre}/{day}"): (401, 403, 404, 422, 429),

@@ -29,7 +29,13 @@ from sync.server.accounts import GOVERNORATE, Scope, audit
 from sync.server.appointments import bookings, slots
 from sync.server.appointments.errors import AppointmentError
 from sync.server.db import ServerDatabase
-from sync.server.models import AppointmentClosure, AppointmentRule, Booking, EnrolledCentre
+from sync.server.models import (
+    AppointmentClosure,
+    AppointmentRule,
+    AppointmentRuleVersion,
+    Booking,
+    EnrolledCentre,
+)
 
 NATIONAL_PATH = "national"  # the public holidays' "centre" in an address or a form
 T = TypeVar("T")
@@ -37,7 +43,7 @@ T = TypeVar("T")
 
 def in_transaction(db: ServerDatabase, change: Callable[[Session], T]) -> T:
     """``change`` in a transaction of its own, tried once more when another request made the same
-    new row meanwhile (a rule or closed day set twice at once: the second try finds the row and
+    new row meanwhile (a rule, its day's version or a closed day set twice at once: the second try finds the row and
     updates it, where the first failed on its unique key)."""
     for attempt in (1, 2):
         try:
@@ -117,10 +123,38 @@ def set_rule(session: Session, scope: Scope, centre: str, group: str, rule: slot
     row.hours, row.slot_minutes, row.places = json.dumps(hours), rule.slot_minutes, rule.places
     row.horizon_days, row.cutoff_days_before = rule.horizon_days, rule.cutoff_days_before
     row.cutoff_time, row.updated_at, row.updated_by = rule.cutoff_time.strftime("%H:%M"), now, scope.actor
+    record_version(session, scope, centre, group, now, row)
     audit(session, scope.actor, "appointment.rule_set", now, target=f"{centre}/{group}", client=client,
           hours=hours, slot_minutes=rule.slot_minutes, places=rule.places, horizon_days=rule.horizon_days,
           cutoff=f"{rule.cutoff_days_before}d {row.cutoff_time}")
     return row
+
+
+def delete_rule(session: Session, scope: Scope, centre: str, group: str, now: datetime, client: str | None) -> None:
+    """Deletes ``centre``'s rule for ``group`` (no more bookings for it), audited; its history keeps
+    the days it was in force. The bookings already made stay."""
+    centre_for(session, scope, centre, write=True)
+    row = session.get(AppointmentRule, (centre, group))
+    if row is None:
+        raise AppointmentError("not_found", f"no rule of {centre} for group {group}")
+    session.delete(row)
+    record_version(session, scope, centre, group, now, None)
+    audit(session, scope.actor, "appointment.rule_delete", now, target=f"{centre}/{group}", client=client)
+
+
+def record_version(session: Session, scope: Scope, centre: str, group: str, now: datetime,
+                   rule: AppointmentRule | None) -> None:
+    """The rule in force from today (Cairo) on: ``rule`` (None: deleted); a change made earlier the
+    same day is replaced (the last change of a day holds for the whole day)."""
+    day = local_day(now)
+    version = session.get(AppointmentRuleVersion, (centre, group, day))
+    if version is None:
+        version = AppointmentRuleVersion(centre_code=centre, group_letter=group, valid_from=day)
+        session.add(version)
+    version.hours = rule.hours if rule else None
+    version.slot_minutes = rule.slot_minutes if rule else None
+    version.places = rule.places if rule else None
+    version.set_at, version.set_by = now, scope.actor
 
 
 def closures_of(session: Session, scope: Scope, centre: str, first: date) -> list[AppointmentClosure]:

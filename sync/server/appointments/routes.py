@@ -262,6 +262,18 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
                 "places": rule.places, "horizon_days": rule.horizon_days,
                 "cutoff_days_before": rule.cutoff_days_before, "cutoff_time": rule.cutoff_time.strftime("%H:%M")}
 
+    @app.delete("/v1/appointments/admin/rules/{centre}/{group}")
+    def delete_rule(request: Request, centre: str, group: str) -> dict[str, Any]:
+        scope = who(request)
+        inputs.require_text("centre", centre, 16)
+        inputs.require_text("group", group, 4)
+        try:
+            manage.in_transaction(db, lambda s: manage.delete_rule(s, scope, centre, group, utcnow(),
+                                                                   client_of(request)))
+        except AppointmentError as exc:
+            raise refused(scope, "rule_delete", f"{centre}/{group}", request, exc) from None
+        return {"centre": centre, "group": group, "deleted": True}
+
     @app.get("/v1/appointments/admin/closures")
     def get_closures(request: Request, centre: str = Query(max_length=16),
                      first: date | None = Query(None, alias="from")) -> list[dict[str, Any]]:
