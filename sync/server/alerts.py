@@ -13,7 +13,11 @@ Kinds (:data:`KINDS`) and their rules, evaluated every :attr:`AlertSettings.inte
   (5 minutes, as the push's own flag);
 * ``quarantine``: an event of the centre quarantined (a UUID again with another payload) in the
   last day;
-* ``rejected``: the centre's agent reports events the server refused (``rejected`` in its heartbeat).
+* ``rejected``: the centre's agent reports events the server refused (``rejected`` in its heartbeat);
+* ``day_not_closed``: bookings of the centre still ``booked`` for a day whose close is overdue
+  (:func:`day_not_closed`): ``since`` is the start (Cairo) of the oldest such day, ``value`` how
+  many bookings; both kept up to date while it is open. Cleared when the no-shows and check-ins
+  arrive (the bookings no longer ``booked``).
 
 ``long_wait``, ``old_backlog``, ``clock_skew`` and ``rejected`` read the latest heartbeat and hold
 while it says so (an offline centre keeps what it last said).
@@ -39,22 +43,24 @@ import functools
 import logging
 import os
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from counter_app.common.clock import CENTRE_TZ, as_utc
-from counter_app.common.i18n import N_, gettext
+from counter_app.common.i18n import N_, Lang, gettext
 from counter_app.common.portal import DAYS, InvalidOpeningHours, opening_hours_entries
 from counter_app.notify.senders import Sender, SendError, SmtpSender
 from sync.server.accounts import GOVERNORATE, NATIONAL
+from sync.server.appointments.bookings import BOOKED
 from sync.server.db import ServerDatabase
 from sync.server.leases import LeasedRunner
 from sync.server.models import (
+    Booking,
     CentralAlert,
     CentralUser,
     CentreHeartbeat,
@@ -64,12 +70,17 @@ from sync.server.models import (
 
 log = logging.getLogger(__name__)
 
-KINDS = ("offline", "long_wait", "old_backlog", "clock_skew", "quarantine", "rejected")
+KINDS = ("offline", "long_wait", "old_backlog", "clock_skew", "quarantine", "rejected", "day_not_closed")
 #: Each kind's name on the pages and in the mails.
 ALERT_IDS: dict[str, str] = {
     "offline": N_("central.alert_offline"), "long_wait": N_("central.alert_long_wait"),
     "old_backlog": N_("central.alert_old_backlog"), "clock_skew": N_("central.alert_clock_skew"),
-    "quarantine": N_("central.alert_quarantine"), "rejected": N_("central.alert_rejected")}
+    "quarantine": N_("central.alert_quarantine"), "rejected": N_("central.alert_rejected"),
+    "day_not_closed": N_("central.alert_day_not_closed")}
+#: The kinds whose figure is kept up to date while the alert is open (the others keep what raised them).
+FOLLOWED = frozenset({"day_not_closed"})
+#: A day's close is overdue from this time (Cairo) of the day after (see :func:`day_not_closed`).
+CLOSE_GRACE = time(12, 0)
 ALERT_OTHER = N_("central.alert_other")  # a kind this server does not know (a newer worker's)
 LEASE = "alerts"
 DAY_S = 86_400
@@ -158,7 +169,66 @@ def conditions(session: Session, now: datetime, settings: AlertSettings) -> dict
             select(QuarantinedEvent.centre_code, func.min(QuarantinedEvent.received_at), func.count())
             .where(QuarantinedEvent.received_at >= day_ago).group_by(QuarantinedEvent.centre_code)):
         found[str(code), "quarantine"] = Condition(as_utc(first), float(n))
+    for code, (day, n) in day_not_closed(session, now).items():
+        found[code, "day_not_closed"] = Condition(as_utc(_day_start(day)), float(n))
     return found
+
+
+def last_overdue_day(now: datetime) -> date:
+    """The last day whose close is overdue at ``now``: yesterday from 12:00 Cairo, else the day before."""
+    local = as_utc(now).astimezone(CENTRE_TZ)
+    return local.date() - timedelta(days=1 if local.time() >= CLOSE_GRACE else 2)
+
+
+def day_not_closed(session: Session, now: datetime) -> dict[str, tuple[date, int]]:
+    """Per centre, the oldest day with bookings still ``booked`` although its close is overdue, and
+    how many such bookings (of every overdue day).
+
+    **The grace.** A centre sends its no-shows when it closes its day (:func:`counter_app.core.booking.mark_no_shows`,
+    events ``booking.no_show``; or, forgotten, when its next day opens), and its check-ins as they
+    happen; both reach the server at the agent's next push. A centre that closes in the evening and
+    is offline overnight (the line down, the machine shut) pushes when it is back in the morning: so
+    a day's close is overdue only from 12:00 Cairo the day after, when a centre that opened has
+    pushed. Before that the bookings are simply not heard of yet.
+
+    **Not decided here.** The server never marks these bookings no-show by itself: the check-ins of
+    that day may still be in the outbox of a centre offline for days, and a citizen who came must
+    not be counted absent (nor blocked, :func:`.appointments.bookings._check_limits`). The alert
+    tells the people who can make the centre close its day and sync; the KPIs show the bookings
+    apart (``unresolved``, :mod:`sync.server.appointment_kpis`). Their citizens' mobile numbers are
+    deleted all the same once the day is past (:func:`.appointments.notices.forget_numbers`).
+
+    **Cheap.** The partial index ``ix_booking_booked_day`` (``day``, ``centre_code`` of the
+    ``booked`` bookings only) holds the bookings still booked: today's and the future's, and the
+    unresolved ones; the range ``day <= last overdue day`` reads the unresolved ones alone, however
+    many bookings the table keeps (checked with EXPLAIN on PostgreSQL: an index-only scan)."""
+    found: dict[str, tuple[date, int]] = {}
+    for day, code, n in session.execute(day_not_closed_query(now)):  # oldest day first
+        first, before = found.get(str(code), (day, 0))
+        found[str(code)] = (first, before + int(n))
+    return found
+
+
+def day_not_closed_query(now: datetime) -> Select[date, str, int]:
+    """:func:`day_not_closed`'s query: per day and centre (the index's order, so SQLite groups along
+    it too), oldest first. The state is written in the SQL, not bound: SQLite uses a partial index
+    only for a condition it reads as the index's own."""
+    return (select(Booking.day, Booking.centre_code, func.count())
+            .where(Booking.state == literal_column(f"'{BOOKED}'"), Booking.day <= last_overdue_day(now))
+            .group_by(Booking.day, Booking.centre_code).order_by(Booking.day, Booking.centre_code))
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0), CENTRE_TZ)
+
+
+def describe(kind: str, since: datetime, value: float | None, lang: Lang) -> str:
+    """What an alert says in ``lang``: its kind's name; a day not closed names its day and count."""
+    what = gettext(ALERT_IDS.get(kind, ALERT_OTHER), lang)
+    if kind == "day_not_closed" and value is not None:
+        day = as_utc(since).astimezone(CENTRE_TZ).date().isoformat()
+        what = gettext("central.alert_day_not_closed_detail", lang, n=int(value), day=day)
+    return what
 
 
 def _insert(session: Session) -> Any:
@@ -169,8 +239,14 @@ def evaluate(session: Session, now: datetime, settings: AlertSettings) -> tuple[
     """Raise what holds and is not open, clear what is open and no longer holds (in the caller's
     transaction); returns (raised, cleared) by this call."""
     holding = conditions(session, now, settings)
-    open_now = {(a.centre_code, a.kind): a.id for a in session.execute(
-        select(CentralAlert.centre_code, CentralAlert.kind, CentralAlert.id).where(CentralAlert.cleared_at.is_(None)))}
+    open_now: dict[tuple[str, str], int] = {}
+    for a in session.execute(select(CentralAlert.centre_code, CentralAlert.kind, CentralAlert.id, CentralAlert.since,
+                                    CentralAlert.value).where(CentralAlert.cleared_at.is_(None))):
+        open_now[a.centre_code, a.kind] = a.id
+        held = holding.get((a.centre_code, a.kind))
+        if a.kind in FOLLOWED and held is not None and (as_utc(a.since), a.value) != (held.since, held.value):
+            session.execute(update(CentralAlert).where(CentralAlert.id == a.id).values(since=held.since,
+                                                                                        value=held.value))
     raised = cleared = 0
     for (code, kind), condition in holding.items():
         if (code, kind) in open_now:
@@ -219,8 +295,7 @@ def mail_text(alert: CentralAlert, centre: EnrolledCentre | None, page_url: str)
     name_ar = centre.public_name("ar") if centre else alert.centre_code
     name_en = centre.public_name("en") if centre else alert.centre_code
     since = as_utc(alert.since).astimezone(CENTRE_TZ).strftime("%Y-%m-%d %H:%M")
-    msgid = ALERT_IDS.get(alert.kind, ALERT_OTHER)
-    what_ar, what_en = gettext(msgid, "ar"), gettext(msgid, "en")
+    what_ar, what_en = (describe(alert.kind, alert.since, alert.value, lang) for lang in ("ar", "en"))
     subject = " / ".join((gettext("central.alert_mail_subject", "ar", centre=name_ar, code=alert.centre_code,
                                   what=what_ar),
                           gettext("central.alert_mail_subject", "en", centre=name_en, code=alert.centre_code,

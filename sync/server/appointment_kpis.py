@@ -8,8 +8,13 @@ A booking belongs to the Cairo day of its slot. Definitions (the centre's report
 * ``bookings``: the period's bookings not cancelled (booked, checked in or no-show);
 * ``check_ins``: checked in at the kiosk (on time or not); ``no_shows``: not checked in when the
   centre closed the day (:mod:`sync.server.appointments.outcomes`);
+* ``unresolved``: still ``booked`` for a day already over (Cairo): the centre has not closed that
+  day, or its close has not reached the server yet (an offline centre). The server never decides
+  them itself (the check-ins may still be in the centre's outbox); the alert ``day_not_closed``
+  (:func:`sync.server.alerts.day_not_closed`) tells of them once the close is overdue. Today's
+  bookings not checked in yet count in none of the three figures;
 * ``no_show_rate``: no-shows / (check-ins + no-shows): of the bookings whose outcome is known
-  (a day not closed yet counts in neither); None without any;
+  (the unresolved ones count in neither); None without any;
 * ``punctuality``: for the appointment tickets (checked in within the window) that were called,
   the first call minus the booked time: ``median_s`` (seconds; negative when called early) and
   ``within_10_min``, the share called at most 10 minutes after the booked time (early included);
@@ -25,7 +30,7 @@ A booking belongs to the Cairo day of its slot. Definitions (the centre's report
      "by_governorate": [{"governorate": "21" | null, "name_ar": ..., "name_en": ..., **FIGURES}, ...],
      "by_centre": [{"centre": "GIZ-01", "governorate": "21" | null, **FIGURES}, ...]}
 
-    FIGURES = {"bookings": int, "check_ins": int, "no_shows": int, "no_show_rate": float | None,
+    FIGURES = {"bookings": int, "check_ins": int, "no_shows": int, "unresolved": int, "no_show_rate": float | None,
                "punctuality": {"count": int, "median_s": float | None, "within_10_min": float | None},
                "places": {"offered": int, "used": int, "used_share": float | None}}
 """
@@ -37,13 +42,13 @@ import statistics
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from counter_app.common.clock import as_utc
+from counter_app.common.clock import as_utc, local_day, utcnow
 from counter_app.common.governorates import GOVERNORATES
 from sync.server.appointments import bookings
 from sync.server.appointments.slots import NATIONAL, parse_hours
@@ -56,11 +61,13 @@ PUNCTUAL_S = 600
 @dataclass
 class _Tally:
     states: Counter[str] = field(default_factory=Counter)
+    unresolved: int = 0
     lateness: list[float] = field(default_factory=list)
     offered: int = 0
 
     def add(self, other: _Tally) -> None:
         self.states.update(other.states)
+        self.unresolved += other.unresolved
         self.lateness.extend(other.lateness)
         self.offered += other.offered
 
@@ -69,6 +76,7 @@ class _Tally:
         late = self.lateness
         return {
             "bookings": checked + missed + self.states[bookings.BOOKED], "check_ins": checked, "no_shows": missed,
+            "unresolved": self.unresolved,
             "no_show_rate": missed / (checked + missed) if checked + missed else None,
             "punctuality": {"count": len(late), "median_s": statistics.median(late) if late else None,
                             "within_10_min": sum(1 for s in late if s <= PUNCTUAL_S) / len(late) if late else None},
@@ -134,9 +142,10 @@ def _offered(session: Session, first: date, last: date, centres: Collection[str]
 
 
 def appointment_kpis(session: Session, first: date, last: date,
-                     scope: Collection[str] | None = None) -> dict[str, Any]:
+                     scope: Collection[str] | None = None, now: datetime | None = None) -> dict[str, Any]:
     """The appointment figures of days ``first``..``last`` (inclusive) of the centres in ``scope``
-    (None: every enrolled centre); see the module's text."""
+    (None: every enrolled centre) as known at ``now`` (default: the clock); see the module's text."""
+    today = local_day(now if now is not None else utcnow())
     centres = {c.code: c.governorate for c in session.scalars(select(EnrolledCentre))
                if scope is None or c.code in scope}
     tallies: dict[str, _Tally] = {code: _Tally() for code in centres}
@@ -145,6 +154,10 @@ def appointment_kpis(session: Session, first: date, last: date,
             select(Booking.centre_code, Booking.state, func.count()).where(*in_period)
             .group_by(Booking.centre_code, Booking.state)):
         tallies[centre].states[state] += int(count)
+    for centre, count in session.execute(
+            select(Booking.centre_code, func.count()).where(*in_period, Booking.state == bookings.BOOKED,
+                                                            Booking.day < today).group_by(Booking.centre_code)):
+        tallies[centre].unresolved += int(count)
     for centre, booked, called in session.execute(
             select(Booking.centre_code, Booking.slot_start, Booking.called_at)
             .where(*in_period, Booking.called_at.is_not(None))):

@@ -510,7 +510,11 @@ class Booking(ServerBase):
                       # the bookings whose number is still kept, by day: the reminders' and the
                       # numbers' deletion rounds (:mod:`sync.server.appointments.notices`)
                       Index("ix_booking_mobile_day", "day", sqlite_where=text("mobile IS NOT NULL"),
-                            postgresql_where=text("mobile IS NOT NULL")))
+                            postgresql_where=text("mobile IS NOT NULL")),
+                      # the bookings still booked, by day: the past ones are the days not closed
+                      # (:func:`sync.server.alerts.day_not_closed`)
+                      Index("ix_booking_booked_day", "day", "centre_code", sqlite_where=text("state = 'booked'"),
+                            postgresql_where=text("state = 'booked'")))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     code: Mapped[str] = mapped_column(String(8), unique=True)

@@ -255,10 +255,10 @@ def centre_detail(session: Session, scope: Scope, code: str, now: datetime, lang
 def open_alerts(session: Session, scope: Scope, limit: int = 200, *,
                 visible: list[str] | None | EllipsisType = ...) -> list[tuple[Any, str]]:
     """The open alerts of the centres ``scope`` sees, newest first: rows of (``centre_code``,
-    ``kind``, ``since``), each with its centre's code."""
+    ``kind``, ``since``, ``value``), each with its centre's code."""
     if isinstance(visible, EllipsisType):
         visible = scope.centres(session)
-    query = (select(CentralAlert.centre_code, CentralAlert.kind, CentralAlert.since)
+    query = (select(CentralAlert.centre_code, CentralAlert.kind, CentralAlert.since, CentralAlert.value)
              .where(CentralAlert.cleared_at.is_(None)).order_by(CentralAlert.since.desc()).limit(limit))
     if visible is not None:
         query = query.where(CentralAlert.centre_code.in_(visible))

@@ -34,7 +34,7 @@ from counter_app.common.clock import CENTRE_TZ, as_utc, utcnow
 from counter_app.common.governorates import GOVERNORATES
 from counter_app.common.i18n import N_, Lang, gettext, lang_of
 from sync.server.accounts import Scope, audit
-from sync.server.alerts import ALERT_IDS
+from sync.server.alerts import ALERT_IDS, describe
 from sync.server.db import ServerDatabase
 from sync.server.errors import ApiError
 from sync.server.monitor import ONLINE_S, CentreRow, Filters, centre_detail, centre_rows, open_alerts
@@ -90,10 +90,15 @@ def render(lang: Lang, template: str, **context: Any) -> str:
             text = shown[moment] = _when(moment)
         return text
 
+    def alert(a: Any) -> str:  # an alert's kind, once per page; a day not closed with its day and count
+        if a.kind != "day_not_closed":
+            return t(ALERT_IDS.get(a.kind, "central.alert_other"))
+        return describe(a.kind, a.since, a.value, lang)
+
     return templates.get_template(template).render(
         lang=lang, dir="rtl" if lang == "ar" else "ltr", other="en" if lang == "ar" else "ar", text=t,
         when=when, minutes=_minutes, count=_count, refresh=REFRESH_S, alert_ids=ALERT_IDS, state_ids=STATE_IDS,
-        online_minutes=ONLINE_S // 60, **context)
+        online_minutes=ONLINE_S // 60, alert=alert, **context)
 
 
 def rows_html(rows: list[CentreRow], lang: Lang) -> Markup:

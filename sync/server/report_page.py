@@ -54,7 +54,7 @@ COLUMNS = (N_("central.issued"), N_("central.served"), N_("central.no_shows"), N
            N_("central.money"))
 #: The appointments table's columns (:mod:`sync.server.appointment_kpis`).
 APPOINTMENT_COLUMNS = (N_("central.appt_bookings"), N_("central.appt_check_ins"), N_("central.appt_no_shows"),
-                       N_("central.appt_no_show_rate"), N_("central.appt_punctuality"),
+                       N_("central.appt_unresolved"), N_("central.appt_no_show_rate"), N_("central.appt_punctuality"),
                        N_("central.appt_punctual_share"), N_("central.appt_places"), N_("central.appt_places_used"))
 #: The names of the application states and payment methods the centres send.
 STATE_IDS: dict[str, str] = {
@@ -143,7 +143,7 @@ def _appointment_cells(figures: dict[str, Any], lang: Lang) -> str:
     p, places = figures["punctuality"], figures["places"]
     median = p["median_s"]
     values = (figure(str(figures["bookings"])), figure(str(figures["check_ins"])), figure(str(figures["no_shows"])),
-              share(figures["no_show_rate"], lang), figure(f"{median / 60:.1f}") if median is not None else "—",
+              figure(str(figures["unresolved"])), share(figures["no_show_rate"], lang), figure(f"{median / 60:.1f}") if median is not None else "—",
               share(p["within_10_min"], lang), figure(str(places["offered"])), share(places["used_share"], lang))
     return "".join(f"<td>{v}</td>" for v in values)
 

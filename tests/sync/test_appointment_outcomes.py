@@ -206,7 +206,7 @@ def test_only_the_calls_of_appointment_tickets_read_bookings(enrolled: Centre, c
 
 
 def expected(offered: int) -> dict[str, Any]:
-    return {"bookings": 4, "check_ins": 1, "no_shows": 3, "no_show_rate": 0.75,
+    return {"bookings": 4, "check_ins": 1, "no_shows": 3, "unresolved": 0, "no_show_rate": 0.75,
             "punctuality": {"count": 1, "median_s": pytest.approx(-600, abs=120), "within_10_min": 1.0},
             "places": {"offered": offered, "used": 1, "used_share": pytest.approx(1 / offered)}}
 
@@ -267,15 +267,16 @@ def test_the_report_page_shows_the_appointments_in_arabic(enrolled: Centre, cent
         section = page.locator("section#appointments")
         assert section.locator("h2").inner_text() == "المواعيد المحجوزة"
         head = section.locator("thead th").all_inner_texts()
-        assert head[1:5] == ["الحجوزات", "الحضور (تسجيل الوصول)", "لم يحضر", "نسبة عدم الحضور"]
+        assert head[1:6] == ["الحجوزات", "الحضور (تسجيل الوصول)", "لم يحضر", "أيام لم تُغلق (بلا نتيجة)",
+                             "نسبة عدم الحضور"]
         rows = [r.locator("th, td").all_inner_texts() for r in section.locator("tbody tr").all()]
         overall = [strip_isolates(v) for v in rows[0]]
-        assert overall[:5] == ["جميع المراكز", "5", "1", "3", "75%"]
-        assert overall[5].startswith("-") and overall[6:] == ["100%", "12", "8%"]
+        assert overall[:6] == ["جميع المراكز", "5", "1", "3", "0", "75%"]
+        assert overall[6].startswith("-") and overall[7:] == ["100%", "12", "8%"]
         assert any(centre in r[0] for r in rows)
         assert page.evaluate("getComputedStyle(document.querySelector('#appointments table')).direction") == "rtl"
         # the figures read left to right inside the right-to-left table
-        cell = section.locator("tbody tr").first.locator("td").nth(3).locator("bdi")
+        cell = section.locator("tbody tr").first.locator("td").nth(4).locator("bdi")
         assert cell.get_attribute("dir") == "ltr"
         violations = axe_violations(page)
         assert not violations, violations
