@@ -4,7 +4,7 @@ Limits (:class:`Limits`; ``SHUBBAK_APPOINTMENT_LIMITS`` changes them, e.g. ``mon
 
 * one active booking (booked or checked in) per national ID, service and day: checked first for a
   clear answer, and held against two requests racing by the unique ``booking.active_key``;
-* at most ``monthly`` bookings (not cancelled) per national ID in a calendar month (of the slot);
+* at most ``monthly`` bookings (not cancelled, by the citizen or by a closed day) per national ID in a calendar month (of the slot);
 * after ``no_shows`` no-shows within ``no_show_days`` days, no booking until ``block_days``
   days after the last of them (``no_show_block``, with the day it ends).
 
@@ -52,7 +52,11 @@ from sync.server.models import AppointmentCentre, AppointmentSlot, Booking
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
 BOOKED, CANCELLED, CHECKED_IN, NO_SHOW = "booked", "cancelled", "checked_in", "no_show"
+#: cancelled by the centre: its day was closed (:func:`close`); neither the citizen's cancel nor a no-show
+CLOSED = "closed"
 ACTIVE = (BOOKED, CHECKED_IN)
+#: the states that are no booking of the citizen's month (:class:`Limits`' ``monthly``)
+CALLED_OFF = (CANCELLED, CLOSED)
 ENVIRONMENT = "SHUBBAK_APPOINTMENT_LIMITS"
 
 
@@ -158,7 +162,7 @@ def _limits_statement(moving: bool) -> Any:
     others = b.id != _bind(b.id, "moving") if moving else true()
     since, today = _bind(b.day, "since"), _bind(b.day, "today")
     missed_now = and_(b.state == NO_SHOW, b.day >= since, b.day <= today)
-    in_month = and_(b.day >= _bind(b.day, "month"), b.day < _bind(b.day, "following"), b.state != CANCELLED, others)
+    in_month = and_(b.day >= _bind(b.day, "month"), b.day < _bind(b.day, "following"), b.state.not_in(CALLED_OFF), others)
     return select(func.count().filter(missed_now), func.max(b.day).filter(missed_now),
                   func.count().filter(and_(b.active_key == _bind(b.active_key, "key"), others)),
                   func.count().filter(in_month)).where(
@@ -320,6 +324,16 @@ def cancel(session: Session, code: str, secret: str, now: datetime) -> Booking:
     row.state, row.active_key, row.mobile = CANCELLED, None, None  # the number is deleted once it is over
     row.updated_at, row.version = now, _next_version(session, row.centre_code)
     return row
+
+
+def close(session: Session, row: Booking, reasons: dict[str, str], now: datetime, site: str) -> None:
+    """``row`` (booked, locked by the caller) cancelled by the centre, whose day was closed: state
+    :data:`CLOSED`, its place given back, its SMS queued (the reason in the citizen's language, the
+    portal's link on ``site``), its number deleted, the centre's next version (the agent's pull)."""
+    _give_back(session, row.centre_code, row.group_letter, as_utc(row.slot_start))
+    notices.closed(session, row, reasons.get(row.lang) or reasons.get("ar", ""), now, site)
+    row.state, row.active_key, row.mobile = CLOSED, None, None
+    row.updated_at, row.version = now, _next_version(session, row.centre_code)
 
 
 def move(session: Session, code: str, secret: str, start: datetime, now: datetime, limits: Limits) -> Booking:
