@@ -31,6 +31,7 @@ import hmac
 import json
 import os
 import secrets
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -326,14 +327,22 @@ def cancel(session: Session, code: str, secret: str, now: datetime) -> Booking:
     return row
 
 
-def close(session: Session, row: Booking, reasons: dict[str, str], now: datetime, site: str) -> None:
-    """``row`` (booked, locked by the caller) cancelled by the centre, whose day was closed: state
-    :data:`CLOSED`, its place given back, its SMS queued (the reason in the citizen's language, the
-    portal's link on ``site``), its number deleted, the centre's next version (the agent's pull)."""
-    _give_back(session, row.centre_code, row.group_letter, as_utc(row.slot_start))
-    notices.closed(session, row, reasons.get(row.lang) or reasons.get("ar", ""), now, site)
-    row.state, row.active_key, row.mobile = CLOSED, None, None
-    row.updated_at, row.version = now, _next_version(session, row.centre_code)
+def close(session: Session, rows: list[Booking], reasons: dict[str, str], now: datetime, site: str) -> int:
+    """``rows`` (booked, locked by the caller) cancelled by the centre, whose day was closed: state
+    :data:`CLOSED`, their places given back, their SMS queued (the reason in each citizen's
+    language, the portal's link on ``site``), their numbers deleted, each the centre's next version
+    (the agent's pull); how many. The places are given back first, in one order (centre, group,
+    time: a move's too), and the centres' versions after: a booking holds a slot's row and then
+    waits for the version's, so a closure holding a version while waiting for a slot would deadlock."""
+    places = Counter((r.centre_code, r.group_letter, as_utc(r.slot_start)) for r in rows)
+    for (centre, group, start), taken in sorted(places.items()):
+        for _ in range(taken):
+            _give_back(session, centre, group, start)
+    for row in sorted(rows, key=lambda r: (r.centre_code, r.id)):
+        notices.closed(session, row, reasons.get(row.lang) or reasons.get("ar", ""), now, site)
+        row.state, row.active_key, row.mobile = CLOSED, None, None
+        row.updated_at, row.version = now, _next_version(session, row.centre_code)
+    return len(rows)
 
 
 def move(session: Session, code: str, secret: str, start: datetime, now: datetime, limits: Limits) -> Booking:

@@ -173,8 +173,7 @@ def set_closure(session: Session, scope: Scope, centre: str, day: date, reason_a
         row = AppointmentClosure(centre_code=code, day=day, created_at=now, created_by=scope.actor)
         session.add(row)
     row.reason_ar, row.reason_en = reason_ar, reason_en
-    for booking in booked:
-        bookings.close(session, booking, {"ar": reason_ar, "en": reason_en}, now, site)
+    bookings.close(session, booked, {"ar": reason_ar, "en": reason_en}, now, site)
     audit(session, scope.actor, "appointment.closure_set", now, target=f"{centre}/{day.isoformat()}", client=client,
           reason_en=reason_en, bookings_cancelled=len(booked))
     return len(booked)
