@@ -101,8 +101,9 @@ def post(central: Central, path: str, form: dict[str, str], who: dict[str, str])
                          headers={"Origin": central.url})
 
 
-def book(central: Central, centre: str, n: int, day: date, *, lang: str = "ar", slot: int = 0) -> str:
-    """A citizen's booking through the API; its code."""
+def book(central: Central, centre: str, n: int, day: date, *, lang: str = "ar", slot: int = 0,
+         secrets: dict[str, str] | None = None) -> str:
+    """A citizen's booking through the API; its code (its manage secret into ``secrets``)."""
     found = requests.get(central.url + "/v1/appointments/slots", timeout=10, params={
         "centre": centre, "service": SERVICE, "from": day.isoformat(), "days": "1"})
     assert found.status_code == 200, found.text
@@ -111,6 +112,8 @@ def book(central: Central, centre: str, n: int, day: date, *, lang: str = "ar", 
         "centre": centre, "service": SERVICE, "slot": start, "national_id": nid(n), "mobile": "01012345678",
         "lang": lang})
     assert made.status_code == 201, made.text
+    if secrets is not None:
+        secrets[made.json()["code"]] = made.json()["secret"]
     return str(made.json()["code"])
 
 
@@ -203,7 +206,8 @@ def notices_pending(central: Central) -> int:
 
 def test_the_api_refuses_a_booked_day_then_cancels_when_asked(texting: Central, gateway: Gateway) -> None:
     day = local_day(utcnow()) + timedelta(days=2)
-    codes = [book(texting, "GIZ-01", n, day, slot=n % 2) for n in (1, 2, 3)]
+    secrets: dict[str, str] = {}
+    codes = [book(texting, "GIZ-01", n, day, slot=n % 2, secrets=secrets) for n in (1, 2, 3)]
     other = book(texting, "CAI-01", 4, day)
     wait_for(lambda: len(gateway.received) == 4, timeout=20)  # the confirmations
     url = f"{texting.url}/v1/appointments/admin/closures/GIZ-01/{day.isoformat()}"
@@ -222,6 +226,9 @@ def test_the_api_refuses_a_booked_day_then_cancels_when_asked(texting: Central, 
     again = requests.put(url, json={**REASONS, "reason_en": "Flooding", "cancel_bookings": True}, headers=TOKEN,
                          timeout=10)
     assert again.status_code == 200 and again.json()["bookings_cancelled"] == 0
+    # the citizen's manage page says why, and offers neither move nor cancel
+    page = requests.get(f"{texting.url}{notices.manage_path(codes[0], secrets[codes[0]])}?lang=ar", timeout=10)
+    assert "ملغى: المركز مغلق ذلك اليوم" in strip_isolates(page.text) and "/cancel" not in page.text
     # reopened: the bookings stay cancelled; the day is bookable again, every place free
     assert requests.delete(url, headers=TOKEN, timeout=10).status_code == 200
     assert states(texting) == {**dict.fromkeys(codes, "closed"), other: "booked"}
