@@ -28,7 +28,7 @@ from importlib.resources import files
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
@@ -296,13 +296,14 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
 
     @app.get(PATH, response_class=HTMLResponse, include_in_schema=False)
     def slots_page(request: Request, lang: str | None = None, centre: str | None = None,
-                   done: str | None = None, n: int = Query(0, ge=0, le=10**7)) -> HTMLResponse:
+                   done: str | None = None, n: str | None = None) -> HTMLResponse:
         shown = lang_of(lang)
         scope = request_scope(db, admin_token, request)
         if scope is None:
             return login(shown)
         with db.sessions() as s:
-            body, status = page(s, scope, shown, (centre or "").strip()[:16], utcnow(), done=done or "", count=n)
+            body, status = page(s, scope, shown, (centre or "").strip()[:16], utcnow(), done=done or "",
+                                count=int(n) if n and n.isascii() and n.isdigit() and len(n) < 8 else 0)
         return HTMLResponse(body, status, PAGE_HEADERS)
 
     @app.post(PATH + "/rule", response_class=HTMLResponse, include_in_schema=False)
