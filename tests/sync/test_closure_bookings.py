@@ -350,3 +350,23 @@ def test_the_agents_pull_brings_the_cancellations_to_the_centre(enrolled: Centre
             assert s.scalar(select(func.count()).select_from(OutboxEvent)
                             .where(OutboxEvent.kind == "booking.no_show")) == 0
             assert {s.get_one(LocalBooking, c).state for c, _d in made} == {"closed"}
+
+
+def test_a_booking_that_lands_on_a_day_closed_meanwhile_is_closed_by_the_round(texting: Central,
+                                                                              gateway: Gateway) -> None:
+    """A booking whose request looked its day up just before the closure committed and took its
+    place just after (made here directly on the closed day) is closed by the SMS round and texted."""
+    day = local_day(utcnow()) + timedelta(days=4)
+    url = f"{texting.url}/v1/appointments/admin/closures/GIZ-01/{day.isoformat()}"
+    assert requests.put(url, json=REASONS, headers=TOKEN, timeout=10).status_code == 200  # no bookings yet
+    now = utcnow()
+    start = datetime.combine(day, time(9, 30), CENTRE_TZ)
+    with texting.db.sessions.begin() as s:
+        s.add(Booking(code="LATE2345", secret_digest="0" * 64, centre_code="GIZ-01", group_letter="A",
+                      service_code=SERVICE, slot_start=start, day=day, national_id=nid(9), mobile="+201012345678",
+                      lang="en", state=bookings.BOOKED, active_key=f"{nid(9)}|{SERVICE}|{day}", created_at=now,
+                      updated_at=now, version=bookings.next_version(s, "GIZ-01")))
+    wait_for(lambda: states(texting)["LATE2345"] == "closed")
+    wait_for(lambda: texts_of(gateway, "LATE2345"), timeout=20)
+    [text] = texts_of(gateway, "LATE2345")
+    assert text.startswith("Shubbak: Dokki centre is closed on") and "Building maintenance" in text, text

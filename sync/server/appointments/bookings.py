@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, func, insert, select, true, update
+from sqlalchemy import Integer, and_, bindparam, exists, func, insert, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -46,8 +46,8 @@ from counter_app.common.i18n import lang_of
 from counter_app.common.national_id import NationalIdError, parse_national_id
 from sync.server.appointments import notices
 from sync.server.appointments.errors import AppointmentError
-from sync.server.appointments.slots import check_slot, lookup, slot_day
-from sync.server.models import AppointmentCentre, AppointmentSlot, Booking
+from sync.server.appointments.slots import NATIONAL, check_slot, lookup, slot_day
+from sync.server.models import AppointmentCentre, AppointmentClosure, AppointmentSlot, Booking
 
 #: The booking code's letters: no 0/O, no 1/I (read aloud, typed at a kiosk).
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -342,6 +342,24 @@ def close(session: Session, rows: list[Booking], reasons: dict[str, str], now: d
         notices.closed(session, row, reasons.get(row.lang) or reasons.get("ar", ""), now, site)
         row.state, row.active_key, row.mobile = CLOSED, None, None
         row.updated_at, row.version = now, _next_version(session, row.centre_code)
+    return len(rows)
+
+
+def close_stragglers(session: Session, now: datetime) -> int:
+    """Booked bookings of a closed day (today or later) closed as the closure would have (the
+    reason of the closure, the centre's own first; the SMS' link on :func:`.notices.link_site`'s
+    configured address): a booking whose request looked its day up just before the closure
+    committed, and took its place just after. The SMS round's safety net; how many."""
+    shut = exists().where(AppointmentClosure.day == Booking.day,
+                          or_(AppointmentClosure.centre_code == Booking.centre_code,
+                              AppointmentClosure.centre_code == NATIONAL))
+    rows = list(session.scalars(select(Booking).where(Booking.day >= local_day(now), Booking.state == BOOKED, shut)
+                                .order_by(Booking.centre_code, Booking.id).with_for_update()))
+    for row in rows:
+        reasons = session.scalars(select(AppointmentClosure).where(
+            AppointmentClosure.day == row.day, AppointmentClosure.centre_code.in_((row.centre_code, NATIONAL)))
+            .order_by(AppointmentClosure.centre_code.desc())).first()
+        close(session, [row], {"ar": reasons.reason_ar, "en": reasons.reason_en} if reasons else {}, now, "")
     return len(rows)
 
 

@@ -34,9 +34,10 @@ or whose day is past (:func:`forget_numbers`). An outbox row keeps its ``recipie
 is pending: sent or failed it is deleted; a pending one whose booking ended (or whose slot began)
 becomes ``void``, number deleted, except the cancel's own message.
 
-**One process of many.** :class:`NoticeRunner` is a thread in every server process; a round
-(reminders, numbers, then sending when an SMS gateway is configured: ``--sms-url``) runs only in the
-process holding the lease ``booking-notices`` (:mod:`sync.server.leases`); the unique
+**One process of many.** :class:`NoticeRunner` is a thread in every server process; a round (a
+booking that landed on a day closed meanwhile closed as the closure would have,
+:func:`.bookings.close_stragglers`; reminders, numbers, then sending when an SMS gateway is
+configured: ``--sms-url``) runs only in the process holding the lease ``booking-notices`` (:mod:`sync.server.leases`); the unique
 ``(booking, kind)`` keeps a reminder single even while two overlap at a hand-over.
 
 Texts: the catalogue's ``appointment.sms.*`` in the booking's language; in Arabic every value is
@@ -409,6 +410,10 @@ class NoticeRunner(LeasedRunner):
         self.store = Store(db)
 
     def round(self, now: datetime) -> None:
+        from sync.server.appointments import bookings  # it queues its SMS here
+
+        with self.db.sessions.begin() as s:
+            bookings.close_stragglers(s, now)
         with self.db.sessions.begin() as s:
             queue_reminders(s, now)
         with self.db.sessions.begin() as s:
