@@ -42,7 +42,10 @@ from counter_app.core.errors import DomainError, ValidationFailed
 from counter_app.core.models import Booking, Ticket
 
 BOOKED, CANCELLED, CHECKED_IN, NO_SHOW = "booked", "cancelled", "checked_in", "no_show"
-STATES = frozenset({BOOKED, CANCELLED, CHECKED_IN, NO_SHOW})
+#: cancelled by the centre, whose day was closed at the central server: never a no-show; checked in
+#: it is refused as a cancelled one
+CLOSED = "closed"
+STATES = frozenset({BOOKED, CANCELLED, CHECKED_IN, NO_SHOW, CLOSED})
 #: The booking code's letters (the central server's: no 0/O, no 1/I).
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 8

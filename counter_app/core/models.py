@@ -604,7 +604,7 @@ class Booking(Base):
     group_letter: Mapped[str] = mapped_column(String(4))
     booked_at: Mapped[datetime] = mapped_column(UtcDateTime)  # the slot's start (UTC)
     day: Mapped[date] = mapped_column(Date)  # the slot's Cairo day
-    state: Mapped[str] = mapped_column(String(12))  # booked, cancelled, checked_in, no_show
+    state: Mapped[str] = mapped_column(String(12))  # booked, cancelled, checked_in, no_show, closed
     version: Mapped[int] = mapped_column(BigInteger)
     checked_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     ticket_uuid: Mapped[str | None] = mapped_column(String(36), nullable=True)

@@ -5,7 +5,8 @@ nation, read from the server's own bookings (no HTTP here). The reports page and
 A booking belongs to the Cairo day of its slot. Definitions (the centre's report uses the same:
 :mod:`counter_app.core.appointment_figures`):
 
-* ``bookings``: the period's bookings not cancelled (booked, checked in or no-show);
+* ``bookings``: the period's bookings not cancelled (booked, checked in or no-show; neither a citizen's
+  cancel nor a booking of a day the centre closed, ``closed``, counts);
 * ``check_ins``: checked in at the kiosk (on time or not); ``no_shows``: not checked in when the
   centre closed the day (:mod:`sync.server.appointments.outcomes`);
 * ``unresolved``: still ``booked`` for a day already over (Cairo): the centre has not closed that

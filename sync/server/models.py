@@ -527,7 +527,7 @@ class Booking(ServerBase):
     national_id: Mapped[str] = mapped_column(String(14))
     mobile: Mapped[str | None] = mapped_column(String(16), nullable=True)  # E.164
     lang: Mapped[str] = mapped_column(String(2))  # the citizen's language, for the SMS
-    state: Mapped[str] = mapped_column(String(12))  # booked, cancelled, checked_in, no_show
+    state: Mapped[str] = mapped_column(String(12))  # booked, cancelled, checked_in, no_show, closed (its day closed)
     active_key: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
     version: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(Utc)

@@ -4,7 +4,7 @@ Limits (:class:`Limits`; ``SHUBBAK_APPOINTMENT_LIMITS`` changes them, e.g. ``mon
 
 * one active booking (booked or checked in) per national ID, service and day: checked first for a
   clear answer, and held against two requests racing by the unique ``booking.active_key``;
-* at most ``monthly`` bookings (not cancelled) per national ID in a calendar month (of the slot);
+* at most ``monthly`` bookings (not cancelled, by the citizen or by a closed day) per national ID in a calendar month (of the slot);
 * after ``no_shows`` no-shows within ``no_show_days`` days, no booking until ``block_days``
   days after the last of them (``no_show_block``, with the day it ends).
 
@@ -31,11 +31,12 @@ import hmac
 import json
 import os
 import secrets
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, func, insert, select, true, update
+from sqlalchemy import Integer, and_, bindparam, exists, func, insert, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -45,14 +46,18 @@ from counter_app.common.i18n import lang_of
 from counter_app.common.national_id import NationalIdError, parse_national_id
 from sync.server.appointments import notices
 from sync.server.appointments.errors import AppointmentError
-from sync.server.appointments.slots import check_slot, lookup, slot_day
-from sync.server.models import AppointmentCentre, AppointmentSlot, Booking
+from sync.server.appointments.slots import NATIONAL, check_slot, lookup, slot_day
+from sync.server.models import AppointmentCentre, AppointmentClosure, AppointmentSlot, Booking
 
 #: The booking code's letters: no 0/O, no 1/I (read aloud, typed at a kiosk).
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
 BOOKED, CANCELLED, CHECKED_IN, NO_SHOW = "booked", "cancelled", "checked_in", "no_show"
+#: cancelled by the centre: its day was closed (:func:`close`); neither the citizen's cancel nor a no-show
+CLOSED = "closed"
 ACTIVE = (BOOKED, CHECKED_IN)
+#: the states that are no booking of the citizen's month (:class:`Limits`' ``monthly``)
+CALLED_OFF = (CANCELLED, CLOSED)
 ENVIRONMENT = "SHUBBAK_APPOINTMENT_LIMITS"
 
 
@@ -158,7 +163,7 @@ def _limits_statement(moving: bool) -> Any:
     others = b.id != _bind(b.id, "moving") if moving else true()
     since, today = _bind(b.day, "since"), _bind(b.day, "today")
     missed_now = and_(b.state == NO_SHOW, b.day >= since, b.day <= today)
-    in_month = and_(b.day >= _bind(b.day, "month"), b.day < _bind(b.day, "following"), b.state != CANCELLED, others)
+    in_month = and_(b.day >= _bind(b.day, "month"), b.day < _bind(b.day, "following"), b.state.not_in(CALLED_OFF), others)
     return select(func.count().filter(missed_now), func.max(b.day).filter(missed_now),
                   func.count().filter(and_(b.active_key == _bind(b.active_key, "key"), others)),
                   func.count().filter(in_month)).where(
@@ -320,6 +325,42 @@ def cancel(session: Session, code: str, secret: str, now: datetime) -> Booking:
     row.state, row.active_key, row.mobile = CANCELLED, None, None  # the number is deleted once it is over
     row.updated_at, row.version = now, _next_version(session, row.centre_code)
     return row
+
+
+def close(session: Session, rows: list[Booking], reasons: dict[str, str], now: datetime, site: str) -> int:
+    """``rows`` (booked, locked by the caller) cancelled by the centre, whose day was closed: state
+    :data:`CLOSED`, their places given back, their SMS queued (the reason in each citizen's
+    language, the portal's link on ``site``), their numbers deleted, each the centre's next version
+    (the agent's pull); how many. The places are given back first, in one order (centre, group,
+    time: a move's too), and the centres' versions after: a booking holds a slot's row and then
+    waits for the version's, so a closure holding a version while waiting for a slot would deadlock."""
+    places = Counter((r.centre_code, r.group_letter, as_utc(r.slot_start)) for r in rows)
+    for (centre, group, start), taken in sorted(places.items()):
+        for _ in range(taken):
+            _give_back(session, centre, group, start)
+    for row in sorted(rows, key=lambda r: (r.centre_code, r.id)):
+        notices.closed(session, row, reasons.get(row.lang) or reasons.get("ar", ""), now, site)
+        row.state, row.active_key, row.mobile = CLOSED, None, None
+        row.updated_at, row.version = now, _next_version(session, row.centre_code)
+    return len(rows)
+
+
+def close_stragglers(session: Session, now: datetime) -> int:
+    """Booked bookings of a closed day (today or later) closed as the closure would have (the
+    reason of the closure, the centre's own first; the SMS' link on :func:`.notices.link_site`'s
+    configured address): a booking whose request looked its day up just before the closure
+    committed, and took its place just after. The SMS round's safety net; how many."""
+    shut = exists().where(AppointmentClosure.day == Booking.day,
+                          or_(AppointmentClosure.centre_code == Booking.centre_code,
+                              AppointmentClosure.centre_code == NATIONAL))
+    rows = list(session.scalars(select(Booking).where(Booking.day >= local_day(now), Booking.state == BOOKED, shut)
+                                .order_by(Booking.centre_code, Booking.id).with_for_update()))
+    for row in rows:
+        reasons = session.scalars(select(AppointmentClosure).where(
+            AppointmentClosure.day == row.day, AppointmentClosure.centre_code.in_((row.centre_code, NATIONAL)))
+            .order_by(AppointmentClosure.centre_code.desc())).first()
+        close(session, [row], {"ar": reasons.reason_ar, "en": reasons.reason_en} if reasons else {}, now, "")
+    return len(rows)
 
 
 def move(session: Session, code: str, secret: str, start: datetime, now: datetime, limits: Limits) -> Booking:

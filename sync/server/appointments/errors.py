@@ -26,7 +26,7 @@ REASON_IDS: dict[str, str] = {
 }
 
 STATUS = {"unknown_booking": 404, "full": 409, "already_booked": 409, "monthly_cap": 409, "no_show_block": 403,
-          "not_active": 409, "no_appointments": 404, "unknown_centre": 404, "not_found": 404}
+          "not_active": 409, "day_has_bookings": 409, "no_appointments": 404, "unknown_centre": 404, "not_found": 404}
 
 
 class AppointmentError(ValueError):

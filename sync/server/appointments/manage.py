@@ -178,23 +178,39 @@ def closure_code(session: Session, scope: Scope, centre: str) -> str:
     return centre
 
 
+def booked_that_day(session: Session, code: str, day: date, *, lock: bool = False) -> list[Booking]:
+    """The booked bookings of ``day`` at centre ``code`` (:data:`slots.NATIONAL`: at every centre),
+    in one order (centre, id), locked for the closure's cancel when ``lock``."""
+    query = select(Booking).where(Booking.day == day, Booking.state == bookings.BOOKED,
+                                  *([Booking.centre_code == code] if code else [])) \
+        .order_by(Booking.centre_code, Booking.id)
+    return list(session.scalars(query.with_for_update() if lock else query))
+
+
 def set_closure(session: Session, scope: Scope, centre: str, day: date, reason_ar: str, reason_en: str,
-                now: datetime, client: str | None) -> bool:
-    """Closes ``centre`` (or every centre) on ``day`` (today or later), audited; whether bookings
-    were already made for that day (they stay: the citizens are told)."""
+                now: datetime, client: str | None, *, cancel_bookings: bool = False, site: str = "") -> int:
+    """Closes ``centre`` (or, :data:`NATIONAL_PATH`, every centre) on ``day`` (today or later),
+    audited; the number of bookings cancelled. A day with booked bookings is refused
+    (``day_has_bookings``, 409, with their ``count``) unless ``cancel_bookings``: then each of them
+    is cancelled by the centre (state ``closed``, its place given back, its SMS queued, with the
+    reason in the citizen's language and the portal's link on ``site``: :func:`.bookings.close`)
+    in this transaction. Reopening the day does not revive them."""
     code = closure_code(session, scope, centre)
     if day < local_day(now):
         raise AppointmentError("bad_closure", "a closed day is today or a day to come")
+    booked = booked_that_day(session, code, day, lock=cancel_bookings)
+    if booked and not cancel_bookings:
+        raise AppointmentError("day_has_bookings", f"{len(booked)} bookings were made for {day.isoformat()}: "
+                               "closing the day cancels them and texts each citizen", count=len(booked))
     row = session.get(AppointmentClosure, (code, day))
     if row is None:
         row = AppointmentClosure(centre_code=code, day=day, created_at=now, created_by=scope.actor)
         session.add(row)
     row.reason_ar, row.reason_en = reason_ar, reason_en
-    booked = session.scalar(select(Booking.id).where(
-        Booking.day == day, Booking.state == bookings.BOOKED, *([Booking.centre_code == code] if code else [])).limit(1))
+    bookings.close(session, booked, {"ar": reason_ar, "en": reason_en}, now, site)
     audit(session, scope.actor, "appointment.closure_set", now, target=f"{centre}/{day.isoformat()}", client=client,
-          reason_en=reason_en, bookings_that_day=booked is not None)
-    return booked is not None
+          reason_en=reason_en, bookings_cancelled=len(booked))
+    return len(booked)
 
 
 def delete_closure(session: Session, scope: Scope, centre: str, day: date, now: datetime, client: str | None) -> None:

@@ -8,7 +8,9 @@ refusal fails at once).
 * ``booked``: the code, the slot's Cairo day and time, the centre and the manage link (the URL of
   the confirmation page's QR code);
 * ``moved:<version>``: the new day and time (the pending reminders of the old time are dropped);
-* ``cancelled``: the day and time given up.
+* ``cancelled``: the day and time given up;
+* ``closed``: the centre closed the booking's day (:func:`.manage.set_closure`): the day, the
+  centre, the supervisor's reason and the portal's link to book another day.
 
 **Reminders** (:func:`queue_reminders`, the periodic round):
 
@@ -32,9 +34,10 @@ or whose day is past (:func:`forget_numbers`). An outbox row keeps its ``recipie
 is pending: sent or failed it is deleted; a pending one whose booking ended (or whose slot began)
 becomes ``void``, number deleted, except the cancel's own message.
 
-**One process of many.** :class:`NoticeRunner` is a thread in every server process; a round
-(reminders, numbers, then sending when an SMS gateway is configured: ``--sms-url``) runs only in the
-process holding the lease ``booking-notices`` (:mod:`sync.server.leases`); the unique
+**One process of many.** :class:`NoticeRunner` is a thread in every server process; a round (a
+booking that landed on a day closed meanwhile closed as the closure would have,
+:func:`.bookings.close_stragglers`; reminders, numbers, then sending when an SMS gateway is
+configured: ``--sms-url``) runs only in the process holding the lease ``booking-notices`` (:mod:`sync.server.leases`); the unique
 ``(booking, kind)`` keeps a reminder single even while two overlap at a hand-over.
 
 Texts: the catalogue's ``appointment.sms.*`` in the booking's language; in Arabic every value is
@@ -73,7 +76,9 @@ from sync.server.models import Booking, BookingNotice, EnrolledCentre
 log = logging.getLogger(__name__)
 
 PENDING, SENT, DELIVERED, FAILED, VOID = "pending", "sent", "delivered", "failed", "void"
-BOOKED_KIND, CANCELLED_KIND = "booked", "cancelled"
+BOOKED_KIND, CANCELLED_KIND, CLOSED_KIND = "booked", "cancelled", "closed"
+#: the kinds that tell a booking's end, kept pending after it (until its slot) to be sent
+ENDING_KINDS = (CANCELLED_KIND, CLOSED_KIND)
 #: The day-before reminder's window (Cairo time, the day before the slot).
 DAY_BEFORE, DAY_BEFORE_UNTIL = time(18, 0), time(21, 0)
 #: The hour-before reminder: queued this long before the slot, not later than HOUR_LATEST before it,
@@ -213,6 +218,27 @@ def cancelled(session: Session, row: Booking, now: datetime) -> None:
     _queue(session, row, CANCELLED_KIND, body, now, recipient=mobile)
 
 
+def portal_link(public: str, lang: str) -> str:
+    """The portal's booking page on ``public`` in ``lang`` (Arabic, the portal's own, without a query)."""
+    return f"{public}{BASE}" + ("?lang=en" if lang_of(lang) == "en" else "")
+
+
+def closed(session: Session, row: Booking, reason: str, now: datetime, site: str) -> None:
+    """The closed day's message (``reason``: the supervisor's, in the booking's language; the link:
+    the portal's booking page on :func:`link_site`, as the confirmation's), before the booking's
+    number is deleted."""
+    mobile = row.mobile
+    booking_over(session, row)
+    public = link_site(site)
+    values: dict[str, Any] = {"code": formatting.code(row.code), "centre": _centre(session, row.centre_code, row.lang),
+                              "reason": reason, **_when(row.slot_start, row.lang)}
+    if public:
+        body = _text(N_("appointment.sms.closed"), row.lang, link=portal_link(public, row.lang), **values)
+    else:
+        body = _text(N_("appointment.sms.closed_no_link"), row.lang, **values)
+    _queue(session, row, CLOSED_KIND, body, now, recipient=mobile)
+
+
 def booking_over(session: Session, row: Booking) -> None:
     """The booking is over (cancelled, checked in, a no-show): its number deleted, its pending
     messages void."""
@@ -266,15 +292,15 @@ def queue_reminders(session: Session, now: datetime) -> int:
 
 def forget_numbers(session: Session, now: datetime) -> int:
     """Numbers of bookings that are over (no longer booked, or their day past) deleted; pending
-    messages of those bookings, or of a slot already begun, void (the cancel's own message lives
-    until its slot). The number of bookings whose number went."""
+    messages of those bookings, or of a slot already begun, void (the cancel's and the closed day's
+    own message live until the slot). The number of bookings whose number went."""
     now = as_utc(now)
     today = local_day(now)
     gone = session.execute(update(Booking).where(
         Booking.mobile.is_not(None), or_(Booking.day < today, Booking.state != "booked"))
         .values(mobile=None).execution_options(synchronize_session=False))
     ended = exists().where(Booking.id == BookingNotice.booking_id, or_(
-        Booking.slot_start <= now, and_(Booking.state != "booked", BookingNotice.kind != CANCELLED_KIND)))
+        Booking.slot_start <= now, and_(Booking.state != "booked", BookingNotice.kind.not_in(ENDING_KINDS))))
     session.execute(update(BookingNotice).where(BookingNotice.state == PENDING, ended)
         .values(state=VOID, recipient=None, last_error="the booking is over")
         .execution_options(synchronize_session=False))
@@ -384,6 +410,10 @@ class NoticeRunner(LeasedRunner):
         self.store = Store(db)
 
     def round(self, now: datetime) -> None:
+        from sync.server.appointments import bookings  # it queues its SMS here
+
+        with self.db.sessions.begin() as s:
+            bookings.close_stragglers(s, now)
         with self.db.sessions.begin() as s:
             queue_reminders(s, now)
         with self.db.sessions.begin() as s:

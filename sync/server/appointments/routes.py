@@ -22,7 +22,9 @@ management page's too):
 * ``GET /v1/appointments/admin/rules?centre=C``, ``PUT /v1/appointments/admin/rules/{centre}/{group}``;
 * ``GET /v1/appointments/admin/closures?centre=C`` (with the national holidays),
   ``PUT`` and ``DELETE /v1/appointments/admin/closures/{centre}/{day}`` (``centre`` ``national``:
-  a public holiday).
+  a public holiday). A day with booked bookings is refused (409 ``day_has_bookings`` with their
+  number, ``bookings``) unless the body says ``"cancel_bookings": true``: then they are cancelled,
+  each citizen texted, and the answer's ``bookings_cancelled`` counts them.
 """
 
 from __future__ import annotations
@@ -84,6 +86,8 @@ class MoveRequest(ManageRequest):
 class ClosureRequest(BaseModel):
     reason_ar: str = Field(min_length=1, max_length=200)
     reason_en: str = Field(min_length=1, max_length=200)
+    #: a day with booked bookings is closed only so: they are cancelled and each citizen texted
+    cancel_bookings: bool = False
 
 
 def refusal(exc: AppointmentError, lang: str) -> JSONResponse:
@@ -287,19 +291,21 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
         return [{"centre": r.centre_code or NATIONAL_PATH, "day": r.day.isoformat(), "reason_ar": r.reason_ar,
                  "reason_en": r.reason_en} for r in rows]
 
-    @app.put("/v1/appointments/admin/closures/{centre}/{day}")
-    def put_closure(request: Request, centre: str, day: date, payload: ClosureRequest) -> dict[str, Any]:
+    @app.put("/v1/appointments/admin/closures/{centre}/{day}", response_model=None)
+    def put_closure(request: Request, centre: str, day: date, payload: ClosureRequest) -> dict[str, Any] | JSONResponse:
         scope = who(request)
         inputs.require_text("centre", centre, 16)
         inputs.require_text("reason_ar", payload.reason_ar)
         inputs.require_text("reason_en", payload.reason_en)
         try:
-            booked = manage.in_transaction(db, lambda s: manage.set_closure(
-                s, scope, centre, day, payload.reason_ar, payload.reason_en, utcnow(), client_of(request)))
+            cancelled = manage.in_transaction(db, lambda s: manage.set_closure(
+                s, scope, centre, day, payload.reason_ar, payload.reason_en, utcnow(), client_of(request),
+                cancel_bookings=payload.cancel_bookings, site=str(request.base_url)))
         except AppointmentError as exc:
+            if exc.key == "day_has_bookings":  # not closed: asked again with "cancel_bookings": true
+                return JSONResponse(errors.body(exc.key, str(exc), bookings=exc.values.get("count", 0)), exc.status)
             raise refused(scope, "closure_set", f"{centre}/{day.isoformat()}", request, exc) from None
-        # the bookings already made for that day stay (the citizens are told, later: SMS); say so
-        return {"centre": centre, "day": day.isoformat(), "bookings_that_day": booked}
+        return {"centre": centre, "day": day.isoformat(), "bookings_cancelled": cancelled}
 
     @app.delete("/v1/appointments/admin/closures/{centre}/{day}")
     def delete_closure(request: Request, centre: str, day: date) -> dict[str, Any]:

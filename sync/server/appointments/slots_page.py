@@ -8,7 +8,10 @@ for the people of :mod:`sync.server.accounts`. No script: plain links and same-o
 * ``POST /reports/appointments/rule``: a group's rule (answered by a redirect to the page, or the
   page again with each wrong field's reason next to it and what was typed kept);
 * ``POST /reports/appointments/closure`` and ``.../closure/delete``: add or remove a closed day of the
-  centre (or, by a national administrator, a public holiday).
+  centre (or, by a national administrator, a public holiday). A day with booked bookings asks first:
+  the page again, the number of its bookings (every centre's, for a public holiday) above the form
+  and a Confirm button (the form's values and ``confirm=1`` hidden); confirmed, they are cancelled
+  and each citizen texted (:func:`.manage.set_closure`), and the page says how many.
 
 The rules of who may and what is valid are :mod:`sync.server.appointments.manage`'s, as the
 management API's; each change is audited there. Without a session the pages answer 401 with the
@@ -58,7 +61,7 @@ NUMBERS = {"slot_minutes": (5, slots.MAX_SLOT_MINUTES), "places": (1, slots.MAX_
            "horizon_days": (1, slots.MAX_HORIZON_DAYS), "cutoff_days_before": (0, 7)}
 #: A done action's notice (``?done=``).
 DONE = {"rule": N_("appt_admin.done_rule"), "closure": N_("appt_admin.done_closure"),
-        "closure_booked": N_("appt_admin.done_closure_booked"), "removed": N_("appt_admin.done_removed")}
+        "closure_cancelled": N_("appt_admin.done_closure_cancelled"), "removed": N_("appt_admin.done_removed")}
 #: A refusal of :mod:`manage` shown above a form.
 REFUSED = {"forbidden": N_("appt_admin.forbidden"), "unknown_centre": N_("appt_admin.unknown_centre"),
            "not_found": N_("appt_admin.not_found"), "bad_rule": N_("appt_admin.bad_rule")}
@@ -172,6 +175,9 @@ class ClosureForm:
     values: dict[str, str] = field(default_factory=dict)
     problems: dict[str, Problem] = field(default_factory=dict)
     refused: str = ""
+    #: the day's booked bookings, when closing it needs the confirmation (they would be cancelled)
+    bookings: int | None = None
+    day_text: str = ""  # that day, as the confirmation says it
 
 
 def read_closure(form: dict[str, list[str]], today: date) -> tuple[ClosureForm, date | None]:
@@ -221,14 +227,14 @@ def render(lang: Lang, **context: Any) -> str:
 
 def page(session: Session, scope: Scope, lang: Lang, centre: str, now: datetime, *,
          editing: dict[str, RuleForm] | None = None, closure: ClosureForm | None = None,
-         done: str = "") -> tuple[str, int]:
+         done: str = "", count: int = 0) -> tuple[str, int]:
     """The page of ``centre`` ('' : the choice of a centre) for ``scope``, with the forms being corrected."""
     centres = manage.visible_centres(session, scope)
     if not centre and len(centres) == 1:
         centre = centres[0].code
     context: dict[str, Any] = {
         "who": scope.username, "centres": [(c.code, _centre_name(c, lang)) for c in centres], "centre": centre,
-        "done": gettext(DONE[done], lang) if done in DONE else "", "national": scope.national,
+        "done": gettext(DONE[done], lang, n=count) if done in DONE else "", "national": scope.national,
         "switch": f"{PATH}?{urlencode({'lang': 'en' if lang == 'ar' else 'ar', **({'centre': centre} if centre else {})})}"}
     if not centre:
         return render(lang, row=None, **context), 200
@@ -260,8 +266,8 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
     def login(lang: Lang) -> HTMLResponse:
         return HTMLResponse(render_login(lang, next_page=PATH), 401, PAGE_HEADERS)
 
-    def back(lang: Lang, centre: str, done: str, anchor: str = "") -> RedirectResponse:
-        query = urlencode({"lang": lang, "centre": centre, "done": done})
+    def back(lang: Lang, centre: str, done: str, anchor: str = "", count: int = 0) -> RedirectResponse:
+        query = urlencode({"lang": lang, "centre": centre, "done": done, **({"n": count} if count else {})})
         return RedirectResponse(f"{PATH}?{query}{anchor}", status_code=303)
 
     async def posted(request: Request) -> tuple[dict[str, list[str]], Lang, Scope | None]:
@@ -290,13 +296,14 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
 
     @app.get(PATH, response_class=HTMLResponse, include_in_schema=False)
     def slots_page(request: Request, lang: str | None = None, centre: str | None = None,
-                   done: str | None = None) -> HTMLResponse:
+                   done: str | None = None, n: str | None = None) -> HTMLResponse:
         shown = lang_of(lang)
         scope = request_scope(db, admin_token, request)
         if scope is None:
             return login(shown)
         with db.sessions() as s:
-            body, status = page(s, scope, shown, (centre or "").strip()[:16], utcnow(), done=done or "")
+            body, status = page(s, scope, shown, (centre or "").strip()[:16], utcnow(), done=done or "",
+                                count=int(n) if n and n.isascii() and n.isdigit() and len(n) < 8 else 0)
         return HTMLResponse(body, status, PAGE_HEADERS)
 
     @app.post(PATH + "/rule", response_class=HTMLResponse, include_in_schema=False)
@@ -331,7 +338,7 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
             return login(shown)
         centre = one(form, "centre")
 
-        def save() -> tuple[str, int] | bool:
+        def save() -> tuple[str, int] | int:
             now = utcnow()
             typed, day = read_closure(form, local_day(now))
             target = manage.NATIONAL_PATH if typed.values["target"] == manage.NATIONAL_PATH else centre
@@ -339,8 +346,14 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
                 try:
                     return manage.in_transaction(db, lambda s: manage.set_closure(
                         s, scope, target, day, typed.values["reason_ar"], typed.values["reason_en"], now,
-                        client_of(request)))
+                        client_of(request), cancel_bookings=one(form, "confirm", 1) == "1",
+                        site=str(request.base_url)))
                 except AppointmentError as exc:
+                    if exc.key == "day_has_bookings":  # asked first: the page with the count and Confirm
+                        typed.bookings = int(exc.values.get("count", 0))
+                        typed.day_text = formatting.format_date(day, shown, style="long")
+                        with db.sessions() as s:
+                            return page(s, scope, shown, centre, now, closure=typed)
                     if exc.key == "bad_closure":
                         typed.problems["day"] = Problem(N_("appt_admin.err_past_day"))
                     else:
@@ -349,8 +362,8 @@ def add_routes(app: FastAPI, db: ServerDatabase, admin_token: str) -> None:
                            f"{target}/{day.isoformat() if day else ''}", closure=typed)
 
         outcome = await run_in_threadpool(save)
-        if isinstance(outcome, bool):
-            return back(shown, centre, "closure_booked" if outcome else "closure", "#closures")
+        if isinstance(outcome, int):
+            return back(shown, centre, "closure_cancelled" if outcome else "closure", "#closures", count=outcome)
         return HTMLResponse(outcome[0], outcome[1], PAGE_HEADERS)
 
     @app.post(PATH + "/closure/delete", response_class=HTMLResponse, include_in_schema=False)
