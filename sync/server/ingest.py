@@ -113,6 +113,7 @@ def ingest(session: Session, centre: str, events: list[WireEvent], now: datetime
     project(session, centre, stored)
     project_centre(session, centre, stored)
     queue_state.fold(session, centre, stored)
+    outcomes.lock_bookings(session, centre, stored)  # those of its check-ins and no-shows, in one order
     centre_pull.record_check_ins(session, centre, stored)  # the bookings checked in at its kiosk
     outcomes.record_no_shows(session, centre, stored)  # and those its day's close found missing
     outcomes.record_calls(session, centre, stored)  # their appointment tickets' first calls
