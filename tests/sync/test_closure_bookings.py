@@ -165,6 +165,10 @@ def test_the_page_asks_then_cancels_and_texts_in_chromium_arabic(texting: Centra
             assert re.search(r"حجوزات يوم .+: 2\.", asked) and "يلغيها" in asked, asked
             assert states(texting) == {**states(texting), **dict.fromkeys(codes, "booked")}
             assert_public_page(page, made, texting.url, lang="ar")
+            # the week's hours within the screen, at phone size too: nothing to scroll sideways
+            assert page.evaluate("() => [...document.querySelectorAll('section, fieldset, table')]"
+                                 ".every(e => e.scrollWidth <= e.clientWidth + 1)"), name
+            assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), name
             SHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SHOTS / f"closure_confirm_ar_{name}.png"), full_page=True)
             page.click("#confirm-closure")
