@@ -15,6 +15,7 @@ from tests.helpers.clock import pin_session_clock  # noqa: E402
 from tests.helpers.factories import Centre, build_centre  # noqa: E402
 from tests.helpers.notifying import Mailbox, running_smtp  # noqa: E402
 from tests.helpers.postgres import Cluster, External, database_name, throwaway_postgres  # noqa: E402
+from tests.helpers.sms_gateway import Gateway  # noqa: E402
 
 #: Any log record at WARNING or above that a test did not declare fails it (``expect_log``);
 #: pytester runs the guard's own test.
@@ -126,3 +127,11 @@ def smtp() -> Iterator[tuple[Mailbox, int]]:
     """A real SMTP server (aiosmtpd) on loopback: its mailbox and port."""
     with running_smtp() as server:
         yield server
+
+
+@pytest.fixture
+def gateway() -> Iterator[Gateway]:
+    """An HTTP SMS gateway on loopback (tests/helpers/sms_gateway.py), closed after the test."""
+    g = Gateway()
+    yield g
+    g.close()

@@ -6,7 +6,6 @@ the pending SMS are gone when the day ends (closing it, or expiry by the next da
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -26,14 +25,6 @@ from tests.helpers.sms_gateway import Gateway
 
 PHONE = "010 1234 5678"
 E164 = "+201012345678"
-
-
-@pytest.fixture
-def gateway() -> Iterator[Gateway]:
-    """An HTTP SMS gateway on loopback (the one the notification tests use)."""
-    g = Gateway()
-    yield g
-    g.close()
 
 
 def sms_of(db: Database) -> list[tuple[int | None, str, str, NotificationState]]:

@@ -65,6 +65,23 @@ def browser_page(viewport: dict[str, int], lang: str = "ar") -> Iterator[tuple[A
             browser.close()
 
 
+@contextmanager
+def central_page(central: Any, path: str, lang: str = "ar", viewport: dict[str, int] = DESKTOP,
+                 person: str = "nour.admin") -> Iterator[Any]:
+    """``path`` of the central server (a :class:`tests.helpers.central.Central`) open in Chromium,
+    logged in as ``person``, a national administrator added for it; the page answered 200."""
+    from sync.server.sessions import COOKIE
+    from tests.helpers.central import add_person, log_in
+
+    add_person(central, person)
+    login = log_in(central.url, person)
+    with browser_page(viewport, lang) as (page, _requests):
+        page.context.add_cookies([{"name": COOKIE, "value": login.cookies[COOKIE], "url": central.url}])
+        shown = page.goto(central.url + path)
+        assert shown is not None and shown.status == 200
+        yield page
+
+
 def only_own_requests(requests: list[str], server_url: str) -> None:
     """Every request went to the server itself (no CDN, no font service, no tracker)."""
     own = urlsplit(server_url).netloc

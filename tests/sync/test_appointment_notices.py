@@ -63,13 +63,6 @@ def add_centre(db: ServerDatabase, now: datetime) -> None:
 
 
 @pytest.fixture
-def gateway() -> Iterator[Gateway]:
-    g = Gateway()
-    yield g
-    g.close()
-
-
-@pytest.fixture
 def server_db(central_url: str) -> Iterator[ServerDatabase]:
     db = ServerDatabase(central_url)
     add_centre(db, utcnow())

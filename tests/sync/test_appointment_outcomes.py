@@ -35,7 +35,7 @@ from sync.server.appointments import bookings
 from sync.server.models import Booking, EnrolledCentre
 from sync.server.sessions import COOKIE
 from tests.helpers.appointments import nid
-from tests.helpers.browser import DESKTOP, ON_SQLITE, axe_violations, browser_page
+from tests.helpers.browser import ON_SQLITE, axe_violations, central_page
 from tests.helpers.central import ADMIN_TOKEN, Central, add_person, log_in
 from tests.helpers.factories import Centre
 
@@ -258,12 +258,7 @@ def test_central_appointment_figures_by_role_agree_with_the_centre_report(enroll
 def test_the_report_page_shows_the_appointments_in_arabic(enrolled: Centre, central: Central, agent: Agent) -> None:
     centre, _missed, _kept = a_day_of_appointments(enrolled, central, agent)
     today = local_day(utcnow()).isoformat()
-    add_person(central, "nour.admin")
-    login = log_in(central.url, "nour.admin")
-    with browser_page(DESKTOP, "ar") as (page, _requests):
-        page.context.add_cookies([{"name": COOKIE, "value": login.cookies[COOKIE], "url": central.url}])
-        shown = page.goto(f"{central.url}/reports?from={today}&to={today}&lang=ar")
-        assert shown is not None and shown.status == 200
+    with central_page(central, f"/reports?from={today}&to={today}&lang=ar") as page:
         section = page.locator("section#appointments")
         assert section.locator("h2").inner_text() == "المواعيد المحجوزة"
         head = section.locator("thead th").all_inner_texts()

@@ -70,13 +70,6 @@ def add_centre(central: Central, code: str, governorate: str, name_ar: str, name
 
 
 @pytest.fixture
-def gateway() -> Iterator[Gateway]:
-    g = Gateway()
-    yield g
-    g.close()
-
-
-@pytest.fixture
 def texting(central_url: str, gateway: Gateway, monkeypatch: pytest.MonkeyPatch) -> Iterator[Central]:
     """The real server sending its SMS to ``gateway``: GIZ-01 (Giza) and CAI-01 (Cairo) taking
     appointments for group A; a Giza supervisor and a national administrator."""

@@ -33,7 +33,7 @@ from sync.server.appointments import notices
 from sync.server.models import Booking, CentralAlert, EnrolledCentre
 from sync.server.sessions import COOKIE
 from tests.helpers.appointments import nid
-from tests.helpers.browser import DESKTOP, ON_SQLITE, axe_violations, browser_page
+from tests.helpers.browser import ON_SQLITE, axe_violations, central_page
 from tests.helpers.central import Central, add_person, log_in
 from tests.helpers.factories import Centre
 from tests.sync.test_appointment_outcomes import SERVICES, add_booking, server_row
@@ -181,12 +181,7 @@ def test_the_report_page_shows_the_days_not_closed_in_arabic(enrolled: Centre, c
         s.get_one(EnrolledCentre, centre).governorate = "21"
     yesterday = local_day(utcnow()) - timedelta(days=1)
     past_bookings(central, centre, yesterday, ["checked_in"] * 3 + ["no_show"] + ["booked"] * 2)
-    add_person(central, "nour.admin")
-    login = log_in(central.url, "nour.admin")
-    with browser_page(DESKTOP, "ar") as (page, _requests):
-        page.context.add_cookies([{"name": COOKIE, "value": login.cookies[COOKIE], "url": central.url}])
-        shown = page.goto(f"{central.url}/reports?from={yesterday}&to={yesterday}&lang=ar")
-        assert shown is not None and shown.status == 200
+    with central_page(central, f"/reports?from={yesterday}&to={yesterday}&lang=ar") as page:
         section = page.locator("section#appointments")
         head = section.locator("thead th").all_inner_texts()
         assert head[3:6] == ["لم يحضر", "أيام لم تُغلق (بلا نتيجة)", "نسبة عدم الحضور"]

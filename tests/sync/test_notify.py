@@ -4,7 +4,6 @@ delivery reports."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -158,13 +157,6 @@ def test_a_refused_address_fails_at_once_and_a_dead_server_is_retried(site: Cent
 
 
 # -- SMS gateway ----------------------------------------------------------------------------------
-@pytest.fixture
-def gateway() -> Iterator[Gateway]:
-    g = Gateway()
-    yield g
-    g.close()
-
-
 def test_sms_through_a_gateway_with_failures_retries_and_delivery(site: Centre, gateway: Gateway) -> None:
     app_id = submitted(site, mail=None)
     approve_and_ready(site.db, app_id)
