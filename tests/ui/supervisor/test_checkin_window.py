@@ -21,11 +21,10 @@ from tests.core.test_booking import pulled, store
 from tests.core.test_queue import T0
 from tests.helpers.bidi import plain
 from tests.helpers.factories import Centre
-from tests.ui.conftest import WAIT_MS, wait_idle
 from tests.ui.supervisor.test_settings_page import (
     audited,
     open_settings,
-    press,
+    save_then_log_out,
     save_twice,
     stored,
     type_number,
@@ -77,10 +76,7 @@ def test_the_window_closed_while_saving_the_check_in_window_saves_once(
         qtbot: QtBot, shell: Shell, site: Centre) -> None:
     window, page = open_settings(qtbot, shell, "ar")
     type_number(qtbot, page.numbers["appointments.late_minutes"], 0)
-    press(qtbot, page.save_button)
-    qtbot.keyClick(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
-    qtbot.waitUntil(lambda: shell.window is not window, timeout=WAIT_MS)  # logged out half-way
-    wait_idle(qtbot, shell)
+    save_then_log_out(qtbot, shell, window, page)
     assert stored(site, booking.LATE_KEY) == "0" and audited(site, "settings.change") == 1
     with site.db.read() as s:
         assert booking.window(s) == booking.Window(timedelta(minutes=30), timedelta(0))

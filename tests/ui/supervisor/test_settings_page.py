@@ -84,6 +84,14 @@ def press(qtbot: QtBot, button: QWidget) -> None:
     qtbot.keyClick(button, Qt.Key.Key_Space)
 
 
+def save_then_log_out(qtbot: QtBot, shell: Shell, window: QWidget, page: CentreSettingsTab) -> None:
+    """Save pressed, then Ctrl+Shift+Q before the save is done: logged out half-way; wait till it settles."""
+    press(qtbot, page.save_button)
+    qtbot.keyClick(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: shell.window is not window, timeout=WAIT_MS)  # logged out half-way
+    wait_idle(qtbot, shell)
+
+
 def save_twice(qtbot: QtBot, shell: Shell, page: CentreSettingsTab) -> None:
     """A double press of Save with Ctrl+S in the middle of it, then wait for the saved message."""
     page.save_button.setFocus()
@@ -187,10 +195,7 @@ def test_a_bad_portal_address_is_refused_and_undo_brings_back_what_is_stored(
 def test_the_window_closed_while_saving_saves_once(qtbot: QtBot, shell: Shell, site: Centre) -> None:
     window, page = open_settings(qtbot, shell, "ar")
     type_number(qtbot, page.numbers["queue.estimate_window"], 40)
-    press(qtbot, page.save_button)
-    qtbot.keyClick(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
-    qtbot.waitUntil(lambda: shell.window is not window, timeout=WAIT_MS)  # logged out half-way
-    wait_idle(qtbot, shell)
+    save_then_log_out(qtbot, shell, window, page)
     assert stored(site, "queue.estimate_window") == "40" and audited(site, "settings.change") == 1
 
 
